@@ -1,0 +1,70 @@
+"""The typer application, the options every command shares, and output helpers (STYLE.md 18).
+
+Command modules register on `app` (and `report_app`) and import heavy modules inside their
+functions, so that `gainlog --help` and small commands start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(
+    name="gainlog",
+    help="An event-sourced capital-gains ledger for US taxpayers who hold crypto and stocks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+report_app = typer.Typer(help="Tax reports: Form 8949, Schedule D, income.", no_args_is_help=True)
+add_app = typer.Typer(help="Append one event from options (same fields as an imported line).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+app.add_typer(add_app, name="add")
+
+
+class State:
+    """Global options, set by the callback before any command runs."""
+
+    db: Path = Path("gainlog.db")
+
+
+@app.callback()
+def _main(
+    db: Annotated[
+        Path | None,
+        typer.Option("--db", help="The ledger file (default: $GAINLOG_DB, else ./gainlog.db).", show_default=False),
+    ] = None,
+) -> None:
+    State.db = db if db is not None else Path(os.environ.get("GAINLOG_DB") or "gainlog.db")
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine output on stdout, nothing else.")]
+CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV on stdout.")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Knowledge point: a seq, a tag name, or @RFC3339 recording time."),
+]
+YearOpt = Annotated[int, typer.Option("--year", help="The tax year.")]
+
+
+def emit_json(value: Any) -> None:
+    """Valid JSON and nothing else on stdout."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def console() -> Any:
+    """A rich console for people (imported lazily)."""
+    from rich.console import Console
+
+    return Console()
+
+
+def err_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)

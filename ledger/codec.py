@@ -1,0 +1,263 @@
+"""Between text and events: validate raw input at the boundary, encode the canonical body.
+
+Input (a `.jsonl` line or CLI options) is decoded to plain values first, so that numbers keep the
+exact text the user wrote: the contract allows only plain notation (`^[0-9]{1,15}(\\.[0-9]{1,18})?$`),
+and "1e400", "-5", "NaN" or "1,000" must be refused, not silently parsed. Then msgspec converts the
+values into the tagged union (its error path, e.g. `$.qty`, names the field), and the rules that
+need more than one field are checked here, once, so the fold never re-validates (STYLE.md 16).
+
+The canonical body is the event re-encoded with sorted keys, normalized decimals and UTC times; it
+is what the key hashes and the hash chain cover, and what the store keeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import typing
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from ledger.errors import InvalidEvent
+from ledger.events import (
+    ALL_EVENTS,
+    TAG_TO_TYPE,
+    Allocate,
+    Buy,
+    Carryover,
+    Event,
+    Fee,
+    Income,
+    MethodElection,
+    Profile,
+    Sell,
+    Swap,
+    Transfer,
+)
+
+PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,18})?")
+SIGNED = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,18})?")
+BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+)
+MIN_YEAR, MAX_YEAR = 1900, 2100
+UNIVERSAL_ENDS = date(2025, 1, 1)
+
+
+class _FloatText(str):
+    """The text of a JSON number with a fraction or exponent, as the user wrote it."""
+
+
+_RAW = msgspec.json.Decoder(float_hook=_FloatText)
+_BODY = msgspec.json.Decoder(Event)
+_ENCODER = msgspec.json.Encoder(order="sorted")
+
+
+def _decimal_fields(cls: type) -> frozenset[str]:
+    hints = typing.get_type_hints(cls)
+    names = {f.name: f.encode_name for f in msgspec.structs.fields(cls)}
+    return frozenset(names[n] for n, t in hints.items() if n in names and "Decimal" in str(t))
+
+
+_DECIMALS = {cls.__struct_config__.tag: _decimal_fields(cls) for cls in ALL_EVENTS}
+_NESTED_DECIMALS = frozenset({"qty"})  # in `lots` entries of sell and allocate
+_SIGNED_ALLOWED = {("profile", "taxable_income")}
+
+
+def _where(where: str, field: str | None) -> str:
+    return f"{where}: field '{field}'" if field else where
+
+
+def _plain_number(value: Any, field: str, where: str, *, signed: bool = False) -> str:
+    """The normalized text of a contract number, or InvalidEvent."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidEvent(f"{_where(where, field)}: expected a decimal string, got {value!r}")
+    text = str(value)
+    pattern = SIGNED if signed else PLAIN
+    if not pattern.fullmatch(text):
+        rule = "an optional '-', " if signed else ""
+        raise InvalidEvent(
+            f"{_where(where, field)}: {text!r} is not a plain decimal ({rule}up to 15 digits, "
+            "optionally '.' and up to 18 decimals; no sign, exponent, comma, NaN or Infinity)"
+        )
+    return normalize_text(text)
+
+
+def normalize_text(text: str) -> str:
+    """'007.50' -> '7.5', '-0.0' -> '0': one spelling per value."""
+    negative = text.startswith("-")
+    body = text.lstrip("-")
+    whole, _, frac = body.partition(".")
+    whole = whole.lstrip("0") or "0"
+    frac = frac.rstrip("0")
+    out = f"{whole}.{frac}" if frac else whole
+    return "-" + out if negative and out != "0" else out
+
+
+def parse_at(value: Any, *, tz: ZoneInfo, where: str, field: str = "at") -> datetime:
+    """RFC 3339 with an offset, or a bare date (midday in the ledger's time zone), as UTC."""
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{_where(where, field)}: expected a timestamp string, got {value!r}")
+    try:
+        if BARE_DATE.fullmatch(value):
+            day = date.fromisoformat(value)
+            parsed = datetime.combine(day, time(12), tzinfo=tz)
+        elif RFC3339.fullmatch(value):
+            parsed = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+        else:
+            raise ValueError("needs an offset")
+    except ValueError:
+        raise InvalidEvent(
+            f"{_where(where, field)}: {value!r} is not an RFC 3339 time with an offset "
+            "(e.g. 2024-05-01T12:00:00Z) or a date YYYY-MM-DD"
+        ) from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise InvalidEvent(f"{_where(where, field)}: {value!r} is out of range ({MIN_YEAR}-{MAX_YEAR})")
+    return parsed.astimezone(timezone.utc)
+
+
+def _check_numbers(raw: dict[str, Any], tag: str, where: str) -> None:
+    for name in _DECIMALS[tag]:
+        if name in raw and raw[name] is not None:
+            raw[name] = _plain_number(raw[name], name, where, signed=(tag, name) in _SIGNED_ALLOWED)
+    lots = raw.get("lots")
+    if isinstance(lots, list):
+        for i, entry in enumerate(lots):
+            if isinstance(entry, dict):
+                for name in _NESTED_DECIMALS & entry.keys():
+                    entry[name] = _plain_number(entry[name], f"lots[{i}].{name}", where)
+
+
+def parse_event(raw: Any, *, tz: ZoneInfo, where: str) -> Event:
+    """Validate one decoded JSON object into an event; InvalidEvent names `where` and the field."""
+    if not isinstance(raw, dict):
+        raise InvalidEvent(f"{where}: expected a JSON object, got {type(raw).__name__}")
+    raw = dict(raw)
+    tag = raw.get("type")
+    if tag not in TAG_TO_TYPE:
+        known = ", ".join(TAG_TO_TYPE)
+        raise InvalidEvent(f"{_where(where, 'type')}: unknown event type {tag!r} (one of: {known})")
+    _check_numbers(raw, tag, where)
+    if "at" in raw:
+        raw["at"] = parse_at(raw["at"], tz=tz, where=where)
+    for key, value in raw.items():
+        if isinstance(value, _FloatText):  # a float where the contract wants something else
+            raise InvalidEvent(f"{_where(where, key)}: unexpected number {str(value)!r}")
+    try:
+        event: Event = msgspec.convert(raw, TAG_TO_TYPE[tag])  # type: ignore[assignment]
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(f"{where}: {_describe(exc)}") from None
+    _check_semantics(event, where)
+    return event
+
+
+def _describe(exc: msgspec.ValidationError) -> str:
+    """msgspec says "... - at `$.qty`"; say "field 'qty': ..." instead."""
+    text = str(exc)
+    match = re.search(r" - at `\$\.?(.*)`$", text)
+    if match:
+        return f"field '{match.group(1)}': {text[: match.start()]}"
+    match = re.match(r"Object (contains unknown|missing required) field `(.*)`", text)
+    if match:
+        what = "unknown field" if match.group(1) == "contains unknown" else "missing required field"
+        return f"field '{match.group(2)}': {what}"
+    return text
+
+
+def _positive(value: Decimal | None, field: str, where: str) -> None:
+    if value is not None and value <= 0:
+        raise InvalidEvent(f"{_where(where, field)}: must be above zero")
+
+
+def _check_semantics(event: Event, where: str) -> None:
+    match event:
+        case Buy() | Sell():
+            _positive(event.qty, "qty", where)
+            if (event.price is None) == (event.total is None):
+                raise InvalidEvent(f"{_where(where, 'price')}: give exactly one of 'price' and 'total'")
+            _positive(event.price, "price", where)
+            _positive(event.total, "total", where)
+            if isinstance(event, Sell) and event.lots is not None:
+                if not event.lots:
+                    raise InvalidEvent(f"{_where(where, 'lots')}: an empty list names no lot")
+                for i, pick in enumerate(event.lots):
+                    _positive(pick.qty, f"lots[{i}].qty", where)
+        case Swap():
+            _positive(event.give_qty, "give_qty", where)
+            _positive(event.get_qty, "get_qty", where)
+            if event.give_asset == event.get_asset:
+                raise InvalidEvent(f"{_where(where, 'get_asset')}: a swap of {event.give_asset} for itself")
+        case Transfer():
+            _positive(event.qty, "qty", where)
+            if event.from_ == event.to:
+                raise InvalidEvent(f"{_where(where, 'to')}: a transfer from {event.to!r} to itself")
+            if event.fee_qty is not None:
+                _positive(event.fee_qty, "fee_qty", where)
+                if event.fee_value is None:
+                    raise InvalidEvent(f"{_where(where, 'fee_value')}: required when 'fee_qty' is given")
+                if event.fee_qty >= event.qty:
+                    raise InvalidEvent(f"{_where(where, 'fee_qty')}: must be less than 'qty'")
+            elif event.fee_value is not None:
+                raise InvalidEvent(f"{_where(where, 'fee_qty')}: 'fee_value' given without 'fee_qty'")
+        case Fee() | Income():
+            _positive(event.qty, "qty", where)
+        case MethodElection():
+            if event.scope is not None and event.wallet is not None:
+                raise InvalidEvent(f"{_where(where, 'scope')}: scope is decided per asset, not per wallet")
+            if event.scope == "universal" and event.from_ >= UNIVERSAL_ENDS:
+                raise InvalidEvent(
+                    f"{_where(where, 'scope')}: a universal scope ends on 2025-01-01 (Rev. Proc. 2024-28); "
+                    "from then on each wallet is its own pool"
+                )
+        case Profile() | Carryover():
+            if not MIN_YEAR <= event.year <= MAX_YEAR:
+                raise InvalidEvent(f"{_where(where, 'year')}: {event.year} is out of range")
+        case Allocate():
+            if not event.lots:
+                raise InvalidEvent(f"{_where(where, 'lots')}: an allocation needs at least one lot")
+            for i, share in enumerate(event.lots):
+                _positive(share.qty, f"lots[{i}].qty", where)
+
+
+def decode_line(line: bytes | str, *, tz: ZoneInfo, where: str) -> Event:
+    """One `.jsonl` line into a validated event."""
+    try:
+        raw = _RAW.decode(line)
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(f"{where}: not valid JSON ({exc})") from None
+    return parse_event(raw, tz=tz, where=where)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical(event: Event) -> dict[str, Any]:
+    """The event as plain JSON values: decimals in plain notation, times in UTC."""
+    return _plain(msgspec.to_builtins(event, builtin_types=(Decimal,)))  # type: ignore[no-any-return]
+
+
+def canonical_body(event: Event) -> bytes:
+    """Sorted keys, normalized decimals, UTC times, `note` and `txid` included (CONTRACT §2)."""
+    return _ENCODER.encode(canonical(event))
+
+
+def decode_body(body: bytes | str) -> Event:
+    """A stored canonical body back into its event (the replay's fast path: no re-validation)."""
+    return _BODY.decode(body)
+
+
+def body_digest(body: bytes) -> str:
+    """The hash part of a key for an event without `id`."""
+    return hashlib.sha256(body).hexdigest()

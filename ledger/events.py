@@ -1,0 +1,350 @@
+"""The vocabulary of the log: every event type of CONTRACT §2 as a frozen msgspec Struct.
+
+Events hold validated, exact values (Decimal amounts, aware UTC datetimes). Raw input is checked
+in `ledger.codec` before it becomes one of these, so the fold never re-validates. Field names are
+the contract's; Python keywords get a trailing underscore and keep their JSON name.
+
+Depends only on the standard library and msgspec (STYLE.md 1).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+Method = Literal["FIFO", "LIFO", "HIFO", "LOFO"]
+Scope = Literal["universal", "wallet"]
+AssetClass = Literal["crypto", "stock"]
+IncomeKind = Literal["staking", "mining", "airdrop", "interest", "reward", "fork", "other"]
+FilingStatus = Literal["single", "mfj", "mfs", "hoh", "qss"]
+TransferFee = Literal["dispose", "carry"]
+Reports = Literal["1099-B", "1099-DA", "none"]
+
+_STRUCT = {
+    "frozen": True, "kw_only": True, "tag_field": "type", "omit_defaults": True, "forbid_unknown_fields": True,
+}
+
+
+class _Base(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg,misc]
+    """Fields every event may carry; kept for the audit trail, never part of the math.
+
+    Attributes:
+        id: the event's own id, unique within its source (makes the key `SOURCE:ID`).
+        note: free text.
+        txid: an exchange or on-chain transaction id.
+    """
+
+    id: str | None = None
+    note: str | None = None
+    txid: str | None = None
+
+
+class LotPick(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One lot named by a sell's specific identification.
+
+    Attributes:
+        lot: the acquisition's `id` within the same source, or a full key.
+        qty: how much of it to take.
+    """
+
+    lot: str
+    qty: Decimal
+
+
+class LotAllocation(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One lot's share given to a wallet by the 2025 safe-harbor allocation (R3.4).
+
+    Attributes:
+        lot: the acquisition's `id` within the same source, or a full key.
+        wallet: the wallet that receives it.
+        qty: how much of the lot.
+    """
+
+    lot: str
+    wallet: str
+    qty: Decimal
+
+
+class Buy(_Base, tag="buy"):
+    """Acquire `qty` of `asset`; basis = qty × price (or total) + fee.
+
+    Attributes:
+        at: event time (aware, UTC).
+        wallet: the account or wallet.
+        asset: the asset's symbol.
+        qty: quantity acquired, above zero.
+        price: USD per unit (exactly one of price and total).
+        total: USD for the whole quantity.
+        fee: USD purchase fee, added to basis.
+        class_: `crypto` or `stock`; fixed by the first event naming the asset with one.
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
+    price: Decimal | None = None
+    total: Decimal | None = None
+    fee: Decimal | None = None
+    class_: AssetClass | None = msgspec.field(default=None, name="class")
+
+
+class Sell(_Base, tag="sell"):
+    """Dispose of `qty` of `asset`; proceeds = qty × price (or total) − fee.
+
+    Attributes:
+        at: event time.
+        wallet: the account or wallet.
+        asset: the asset's symbol.
+        qty: quantity sold, above zero.
+        price: USD per unit (exactly one of price and total).
+        total: USD for the whole quantity.
+        fee: USD sale fee, subtracted from proceeds.
+        lots: specific identification, overriding the method in force.
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
+    price: Decimal | None = None
+    total: Decimal | None = None
+    fee: Decimal | None = None
+    lots: tuple[LotPick, ...] | None = None
+
+
+class Swap(_Base, tag="swap"):
+    """Dispose of `give_asset` at `value` and acquire `get_asset` with basis `value` (R2.2).
+
+    Attributes:
+        at: event time.
+        wallet: the wallet where both sides settle.
+        give_asset: what is given up.
+        give_qty: how much, above zero.
+        get_asset: what is received.
+        get_qty: how much, above zero.
+        value: USD fair market value received.
+        fee: USD fee, subtracted from the give side's proceeds (R2.3).
+    """
+
+    at: datetime
+    wallet: str
+    give_asset: str
+    give_qty: Decimal
+    get_asset: str
+    get_qty: Decimal
+    value: Decimal
+    fee: Decimal | None = None
+
+
+class Transfer(_Base, tag="transfer"):
+    """Move lots between own wallets; no gain, basis and dates travel (R2.5).
+
+    Attributes:
+        at: event time.
+        from_: the sending wallet.
+        to: the receiving wallet.
+        asset: the asset's symbol.
+        qty: quantity leaving `from_`, fee units included.
+        fee_qty: network fee units (the first units selected).
+        fee_value: USD value of the fee units; required with fee_qty.
+    """
+
+    at: datetime
+    from_: str = msgspec.field(name="from")
+    to: str
+    asset: str
+    qty: Decimal
+    fee_qty: Decimal | None = None
+    fee_value: Decimal | None = None
+
+
+class Fee(_Base, tag="fee"):
+    """Pay a fee in an asset: a disposal of those units at `value` (R2.4).
+
+    Attributes:
+        at: event time.
+        wallet: the paying wallet.
+        asset: the asset spent.
+        qty: units spent, above zero.
+        value: USD value of those units.
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
+    value: Decimal
+
+
+class Income(_Base, tag="income"):
+    """Ordinary income of `value`; a new lot with basis `value` (R7.1).
+
+    Attributes:
+        at: event time.
+        wallet: the receiving wallet.
+        asset: the asset received.
+        qty: units received, above zero.
+        value: USD fair market value when received.
+        kind: staking, mining, airdrop, interest, reward, fork or other.
+        class_: `crypto` or `stock`.
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
+    value: Decimal
+    kind: IncomeKind
+    class_: AssetClass | None = msgspec.field(default=None, name="class")
+
+
+class MethodElection(_Base, tag="method"):
+    """A lot-selection election from a date on (R3.1–R3.3).
+
+    Attributes:
+        method: FIFO, LIFO, HIFO or LOFO.
+        from_: the first day it covers (00:00 ledger-local).
+        scope: universal (one pool across wallets) or wallet; decided per asset.
+        wallet: limit the election to one wallet.
+        asset: limit the election to one asset.
+    """
+
+    method: Method
+    from_: date = msgspec.field(name="from")
+    scope: Scope | None = None
+    wallet: str | None = None
+    asset: str | None = None
+
+
+class Profile(_Base, tag="profile"):
+    """Per-year facts of the taxpayer.
+
+    Attributes:
+        year: the tax year.
+        filing_status: single, mfj, mfs, hoh or qss.
+        taxable_income: Form 1040 line 11 minus line 14, negative when deductions exceed income.
+    """
+
+    year: int
+    filing_status: FilingStatus | None = None
+    taxable_income: Decimal | None = None
+
+
+class Carryover(_Base, tag="carryover"):
+    """Capital-loss carryover into `year`, replacing what the ledger would compute (R5.4).
+
+    Attributes:
+        year: the year the carryover comes into.
+        short_term: short-term carryover, a positive number.
+        long_term: long-term carryover, a positive number.
+    """
+
+    year: int
+    short_term: Decimal
+    long_term: Decimal
+
+
+class Policy(_Base, tag="policy"):
+    """Rule choices from a date on (R2.6, R4.5).
+
+    Attributes:
+        from_: the first day it covers.
+        transfer_fee: dispose (default) or carry.
+        wash_sale_crypto: apply wash sales to crypto loss sales from `from_`.
+    """
+
+    from_: date = msgspec.field(name="from")
+    transfer_fee: TransferFee | None = None
+    wash_sale_crypto: bool | None = None
+
+
+class WalletInfo(_Base, tag="wallet"):
+    """Which information return an account's broker files (R6.2).
+
+    Attributes:
+        wallet: the account.
+        from_: the first day it covers; without it, from the beginning.
+        reports: 1099-B, 1099-DA or none.
+    """
+
+    wallet: str
+    from_: date | None = msgspec.field(default=None, name="from")
+    reports: Reports | None = None
+
+
+class Allocate(_Base, tag="allocate"):
+    """The 2025-01-01 safe-harbor allocation of open universal lots to wallets (R3.4).
+
+    Attributes:
+        asset: the asset allocated.
+        lots: each lot's quantity per wallet.
+    """
+
+    asset: str
+    lots: tuple[LotAllocation, ...]
+
+
+class Retract(_Base, tag="retract"):
+    """The target no longer counts from this point of knowledge on.
+
+    Attributes:
+        target: the retracted event's key.
+        reason: why.
+    """
+
+    target: str
+    reason: str | None = None
+
+
+Event = (
+    Buy | Sell | Swap | Transfer | Fee | Income | MethodElection | Profile | Carryover | Policy
+    | WalletInfo | Allocate | Retract
+)
+ALL_EVENTS: tuple[type[_Base], ...] = (
+    Buy, Sell, Swap, Transfer, Fee, Income, MethodElection, Profile, Carryover, Policy, WalletInfo,
+    Allocate, Retract,
+)
+TAG_TO_TYPE: dict[str, type[_Base]] = {t.__struct_config__.tag: t for t in ALL_EVENTS}  # type: ignore[misc]
+Trade = Buy | Sell | Swap | Transfer | Fee | Income
+TRADES = (Buy, Sell, Swap, Transfer, Fee, Income)
+
+
+class Recorded(msgspec.Struct, frozen=True, kw_only=True):
+    """An event as the log holds it: what projections fold over.
+
+    Attributes:
+        seq: global position in the log, gap-free from 1.
+        key: stable identity `SOURCE:ID` or `SOURCE:sha256#rank` (CONTRACT §2 Identity).
+        source: the import source (`cli` for `add`).
+        batch: the import batch (one transaction).
+        recorded_at: commit time of the batch (aware, UTC); never decreases along seq.
+        event: the event itself.
+    """
+
+    seq: int
+    key: str
+    source: str
+    batch: int
+    recorded_at: datetime
+    event: Event
+
+
+def tag_of(event: Event) -> str:
+    """The event's `type` as written in the log."""
+    return event.__struct_config__.tag  # type: ignore[return-value]
+
+
+def assets_of(event: Event) -> tuple[str, ...]:
+    """Every asset an event names (swaps name two)."""
+    match event:
+        case Swap():
+            return (event.give_asset, event.get_asset)
+        case Buy() | Sell() | Transfer() | Fee() | Income() | Allocate():
+            return (event.asset,)
+        case MethodElection() if event.asset is not None:
+            return (event.asset,)
+    return ()

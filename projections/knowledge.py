@@ -1,0 +1,28 @@
+"""Which events count at a point of knowledge: the live set (CONTRACT §1 `log`, `--as-of`).
+
+An event is live when no `retract` recorded after it (and at or before the knowledge point)
+targets its key. A key retracted and imported again is live again: the new event has a later seq.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ledger.events import Recorded, Retract
+
+
+def live(records: Iterable[Recorded], *, until_seq: int | None = None) -> list[Recorded]:
+    """The live events among `records` (ordered by seq) with seq <= until_seq, in seq order."""
+    key_to_index: dict[str, int] = {}
+    kept: list[Recorded | None] = []
+    for record in records:
+        if until_seq is not None and record.seq > until_seq:
+            break
+        if isinstance(record.event, Retract):
+            index = key_to_index.pop(record.event.target, None)
+            if index is not None:
+                kept[index] = None
+            continue
+        key_to_index[record.key] = len(kept)
+        kept.append(record)
+    return [r for r in kept if r is not None]

@@ -1,0 +1,220 @@
+"""The values the projection stages hand to each other (STYLE.md 9, 13).
+
+classify and book lots (`projections.lots_engine`) -> wash sales (`projections.rules.wash_sale`)
+-> tax years (`projections.tax_year`). Each stage returns new values; none is mutated downstream.
+Amounts are exact Decimals; rounding to cents happens only when rows are rendered (R2.7).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+from ledger.events import AssetClass, IncomeKind
+
+Term = Literal["short", "long"]
+DisposalKind = Literal["sell", "swap", "fee", "transfer_fee"]
+AcquisitionKind = Literal["buy", "swap", "income"]
+ZERO = Decimal(0)
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True):
+    """A tax fact a report must show, never a reason to fail (CONTRACT §3 `warnings`).
+
+    Attributes:
+        code: a stable slug, e.g. `missing-basis`, `late-identification`.
+        message: one sentence a person can act on.
+        seq: the event it is about (0 when none).
+        hint: a possible fix.
+    """
+
+    code: str
+    message: str
+    seq: int = 0
+    hint: str = ""
+
+
+class WashLink(msgspec.Struct, frozen=True, kw_only=True):
+    """One disallowed loss moved onto replacement units (R4.2–R4.3).
+
+    Attributes:
+        loss_key: key of the disposal whose loss was disallowed.
+        loss_seq: its seq.
+        loss_lot: the lot that was sold at a loss.
+        replacement_lot: the lot whose units absorb the loss.
+        qty: replacement units matched.
+        amount: disallowed loss carried by those units.
+        days: holding-period days tacked onto the replacement (date moved back).
+    """
+
+    loss_key: str
+    loss_seq: int
+    loss_lot: str
+    replacement_lot: str
+    qty: Decimal
+    amount: Decimal
+    days: int
+
+
+class Slice(msgspec.Struct, frozen=True, kw_only=True):
+    """One lot's part of one disposal: a Form 8949 row before rounding.
+
+    Attributes:
+        seq: seq of the disposal event.
+        event_key: key of the disposal event.
+        kind: sell, swap (give side), fee, or transfer_fee (R2.6 default).
+        order: position in the lot selection order of that disposal, from 0.
+        asset: the asset disposed of.
+        asset_class: crypto or stock.
+        wallet: the wallet the units left.
+        lot: full key of the acquisition the units came from ("" for missing basis).
+        qty: units in this slice.
+        acquired_at: actual acquisition time of the lot (UTC); for lot selection and R4.2 order.
+        date_acquired: Form 8949 (b): local date, moved back by wash-sale tacking (R4.3).
+        sold_at: event time of the disposal (UTC).
+        date_sold: Form 8949 (c): local date.
+        proceeds: exact proceeds allocated pro rata to this slice.
+        basis: exact basis of the units (plus wash-sale adjustments they carry).
+        adjustment: disallowed loss of this slice (R4.4), positive; zero when none.
+        code: Form 8949 (f), e.g. "W".
+        term: short or long (R1.2).
+        covered: the broker had to report this lot's basis (R6.2).
+        transferred: the units arrived in `wallet` by a self-transfer.
+        missing_basis: units sold beyond what the pool held (R3.5).
+        wash: disallowed losses these units carry in (as a replacement) or send out (as a loss).
+    """
+
+    seq: int
+    event_key: str
+    kind: DisposalKind
+    order: int
+    asset: str
+    asset_class: AssetClass
+    wallet: str
+    lot: str
+    qty: Decimal
+    acquired_at: datetime
+    date_acquired: date
+    sold_at: datetime
+    date_sold: date
+    proceeds: Decimal
+    basis: Decimal
+    adjustment: Decimal = ZERO
+    code: str = ""
+    term: Term
+    covered: bool
+    transferred: bool = False
+    missing_basis: bool = False
+    wash: tuple[WashLink, ...] = ()
+
+    @property
+    def gain(self) -> Decimal:
+        """Exact (h) = (d) − (e) + (g)."""
+        return self.proceeds - self.basis + self.adjustment
+
+
+class Acquisition(msgspec.Struct, frozen=True, kw_only=True):
+    """A lot coming into existence by purchase or exchange: a wash-sale replacement candidate (R4.1).
+
+    Attributes:
+        lot: full key of the acquiring event (the lot id).
+        seq: its seq.
+        kind: buy, swap (get side) or income.
+        asset: the asset acquired.
+        asset_class: crypto or stock.
+        wallet: where it arrived.
+        acquired_at: event time (UTC).
+        date_acquired: local date.
+        qty: units acquired.
+        basis: cost basis of all units.
+    """
+
+    lot: str
+    seq: int
+    kind: AcquisitionKind
+    asset: str
+    asset_class: AssetClass
+    wallet: str
+    acquired_at: datetime
+    date_acquired: date
+    qty: Decimal
+    basis: Decimal
+
+
+class OpenLot(msgspec.Struct, frozen=True, kw_only=True):
+    """Units of one lot still held in one wallet (or in the universal pool, wallet `*`).
+
+    Attributes:
+        lot: full key of the acquisition.
+        asset: the asset.
+        asset_class: crypto or stock.
+        wallet: the holding wallet, or `*` for a universal pool.
+        qty: units held.
+        basis: their basis (plus wash-sale adjustments carried).
+        acquired_at: actual acquisition time (UTC).
+        date_acquired: local date, moved back by wash-sale tacking.
+        covered: the broker has to report its basis (R6.2).
+        transferred: arrived by a self-transfer.
+        wash_adjustment: disallowed loss these units carry (R4.3).
+        wash: the losses carried.
+    """
+
+    lot: str
+    asset: str
+    asset_class: AssetClass
+    wallet: str
+    qty: Decimal
+    basis: Decimal
+    acquired_at: datetime
+    date_acquired: date
+    covered: bool
+    transferred: bool = False
+    wash_adjustment: Decimal = ZERO
+    wash: tuple[WashLink, ...] = ()
+
+
+class IncomeRow(msgspec.Struct, frozen=True, kw_only=True):
+    """Ordinary income at fair market value when received (R7.1).
+
+    Attributes:
+        seq: seq of the income event.
+        key: its key.
+        at: event time (UTC).
+        date: local date.
+        wallet: receiving wallet.
+        asset: asset received.
+        qty: units.
+        value: USD value, also the new lot's basis.
+        kind: staking, mining, airdrop, interest, reward, fork, other.
+    """
+
+    seq: int
+    key: str
+    at: datetime
+    date: date
+    wallet: str
+    asset: str
+    qty: Decimal
+    value: Decimal
+    kind: IncomeKind
+
+
+class Booked(msgspec.Struct, frozen=True, kw_only=True):
+    """What the lot engine returns for a log prefix.
+
+    Attributes:
+        slices: disposed lot slices in 8949 order (date_sold, seq, order).
+        acquisitions: buys, swap receipts and income lots, in event order.
+        open_lots: units still held at the end, ordered by asset, wallet, acquisition.
+        income: income rows in event order.
+        problems: warnings collected during the replay.
+    """
+
+    slices: tuple[Slice, ...]
+    acquisitions: tuple[Acquisition, ...]
+    open_lots: tuple[OpenLot, ...]
+    income: tuple[IncomeRow, ...]
+    problems: tuple[Problem, ...]
