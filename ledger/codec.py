@@ -238,7 +238,7 @@ def _plain(value: Any) -> Any:
         return format(value, "f")
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):  # to_builtins keeps tuple fields (sell/allocate `lots`) as tuples
         return [_plain(v) for v in value]
     return value
 

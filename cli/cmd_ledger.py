@@ -1,0 +1,507 @@
+"""The ledger commands (CONTRACT §1): init, import, add, log, tag, retract, verify, demo (issue #2).
+
+Each command parses its options, calls one `ledger.store.Store` method and renders the result
+(STYLE.md 17). Heavy modules (rich, sqlite-utils, the store) are imported inside the functions so
+`gainlog --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cli.app import AsOfOpt, JsonOpt, State, add_app, app, console, emit_json, err_console
+
+if TYPE_CHECKING:
+    from ledger.events import Event, Recorded
+    from ledger.store import ImportResult, Store
+
+PROGRESS_MIN_LINES = 5000
+
+
+def open_store() -> Store:
+    """The ledger named by --db / $GAINLOG_DB (LedgerNotFound with a hint when missing)."""
+    from ledger.store import Store
+
+    return Store.open(State.db)
+
+
+# -- init / import ---------------------------------------------------------------------------
+
+
+@app.command("init")
+def init_command(
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="IANA time zone deciding a trade's calendar date.")
+    ] = "UTC",
+    json_out: JsonOpt = False,
+) -> None:
+    """Create an empty ledger."""
+    from ledger.store import Store
+
+    Store.create(State.db, timezone=timezone).close()
+    if json_out:
+        emit_json({"db": str(State.db), "timezone": timezone})
+    else:
+        console().print(f"Created ledger {State.db} (time zone {timezone}).")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A canonical .jsonl file (one event per line).")],
+    fmt: Annotated[str, typer.Option("--format", help="Input format.")] = "jsonl",
+    source: Annotated[
+        str | None, typer.Option("--source", help="Source name (default: the file's base name).")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Retract this source's live events the file no longer holds.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Append a whole file atomically: every line or nothing."""
+    from ledger.errors import UsageError
+
+    if fmt != "jsonl":
+        raise UsageError(f"--format {fmt!r}: this command imports the canonical format 'jsonl'")
+    with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
+        result = store.import_file(file, source=source, replace=replace, progress=progress)
+    _show_import(result, origin=str(file), json_out=json_out)
+
+
+class _ImportProgress:
+    """A rich progress bar on stderr for files of more than a few thousand lines (terminal only)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _ImportProgress:
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= PROGRESS_MIN_LINES:
+            return
+        if self.bar is None:
+            from rich.progress import Progress
+
+            self.bar = Progress(console=err_console(), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("validating", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
+    if json_out:
+        emit_json(
+            {
+                "source": result.source, "batch": result.batch, "added": len(result.added),
+                "duplicates": len(result.duplicates), "retracted": len(result.retracted),
+                "retracted_keys": list(result.retracted), "first_seq": result.first_seq,
+                "last_seq": result.last_seq, "warnings": list(result.warnings),
+            }
+        )
+    else:
+        span = f" (seq {result.first_seq}-{result.last_seq}, batch {result.batch})" if result.batch else ""
+        console().print(
+            f"{origin}: {len(result.added)} added, {len(result.duplicates)} duplicate(s), "
+            f"{len(result.retracted)} retracted, source {result.source!r}{span}."
+        )
+    for warning in result.warnings:
+        print(f"gainlog: warning: {warning}", file=sys.stderr)
+
+
+# -- log / tag / retract / verify ------------------------------------------------------------
+
+
+@app.command("log")
+def log_command(
+    as_of: AsOfOpt = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Everything, retract events and retracted events (marked) included.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """The live events (not retracted; retract events themselves hidden unless --all)."""
+    with open_store() as store:
+        records = store.read(until=store.resolve(as_of))
+    rows = log_rows(records, show_all=show_all)
+    if json_out:
+        emit_json(rows)
+    else:
+        console().print(log_table(rows))
+
+
+def log_rows(records: list[Recorded], *, show_all: bool) -> list[dict[str, Any]]:
+    """`log --json` rows: canonical events plus key, seq, recorded_at, source, batch (CONTRACT §3)."""
+    from ledger import chain, codec
+    from ledger.events import Retract
+
+    key_to_live_seq: dict[str, int] = {}
+    seq_to_retractor: dict[int, int] = {}
+    for r in records:
+        if isinstance(r.event, Retract):
+            target = key_to_live_seq.pop(r.event.target, None)
+            if target is not None:
+                seq_to_retractor[target] = r.seq
+        else:
+            key_to_live_seq[r.key] = r.seq
+    rows = []
+    for r in records:
+        retracted_by = seq_to_retractor.get(r.seq)
+        if not show_all and (retracted_by is not None or isinstance(r.event, Retract)):
+            continue
+        row = codec.canonical(r.event)
+        row.update(key=r.key, seq=r.seq, recorded_at=chain.time_text(r.recorded_at), source=r.source, batch=r.batch)
+        if show_all:
+            row.update(retracted=retracted_by is not None, retracted_by=retracted_by)
+        rows.append(row)
+    return rows
+
+
+def log_table(rows: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} event(s)")
+    for name in ("seq", "recorded", "type", "at/from", "summary", "key"):
+        table.add_column(name, no_wrap=name in ("seq", "type"))
+    for row in rows:
+        when = str(row.get("at") or row.get("from") or row.get("year") or "")
+        style = "strike dim" if row.get("retracted") else None
+        table.add_row(
+            str(row["seq"]), row["recorded_at"][:19].replace("T", " "), row["type"], when[:19].replace("T", " "),
+            summary(row), row["key"], style=style,
+        )
+    return table
+
+
+def summary(row: dict[str, Any]) -> str:
+    """One line a person can read for a canonical event dict."""
+    kind = row["type"]
+    unit = f"@ {row['price']}" if "price" in row else f"total {row.get('total', '')}"
+    parts = {
+        "buy": f"{row.get('qty')} {row.get('asset')} {unit} ({row.get('wallet')})",
+        "sell": f"{row.get('qty')} {row.get('asset')} {unit} ({row.get('wallet')})",
+        "swap": f"{row.get('give_qty')} {row.get('give_asset')} -> {row.get('get_qty')} {row.get('get_asset')} "
+        f"value {row.get('value')} ({row.get('wallet')})",
+        "transfer": f"{row.get('qty')} {row.get('asset')} {row.get('from')} -> {row.get('to')}",
+        "fee": f"{row.get('qty')} {row.get('asset')} value {row.get('value')} ({row.get('wallet')})",
+        "income": f"{row.get('qty')} {row.get('asset')} {row.get('kind')} value {row.get('value')}",
+        "method": f"{row.get('method')} {row.get('scope') or ''} {row.get('wallet') or ''} {row.get('asset') or ''}",
+        "profile": f"{row.get('filing_status') or ''} taxable income {row.get('taxable_income', '?')}",
+        "carryover": f"short {row.get('short_term')} long {row.get('long_term')}",
+        "policy": f"transfer_fee {row.get('transfer_fee', '-')} wash_sale_crypto {row.get('wash_sale_crypto', '-')}",
+        "wallet": f"{row.get('wallet')} reports {row.get('reports', '-')}",
+        "allocate": f"{row.get('asset')} to {len(row.get('lots', []))} lot(s)",
+        "retract": f"{row.get('target')} {row.get('reason') or ''}",
+    }
+    text = " ".join(parts.get(kind, "").split())
+    return f"{text}  # {row['note']}" if row.get("note") else text
+
+
+@app.command("tag")
+def tag_command(name: Annotated[str, typer.Argument(help="A new name for the current head.")], json_out: JsonOpt = False) -> None:
+    """Name the current head of the log (unique; not all digits; not starting with @)."""
+    with open_store() as store:
+        seq = store.tag(name)
+    if json_out:
+        emit_json({"tag": name, "seq": seq})
+    else:
+        console().print(f"Tagged seq {seq} as {name!r}.")
+
+
+@app.command("retract")
+def retract_command(
+    key: Annotated[str, typer.Argument(help="The key of a live event (see `gainlog log`).")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the log).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Append a retraction of one event (nothing is ever deleted)."""
+    with open_store() as store:
+        result = store.retract(key, reason=reason)
+    if json_out:
+        emit_json({"seq": result.last_seq, "key": result.added[0], "target": key})
+    else:
+        console().print(f"Retracted {key} (seq {result.last_seq}).")
+
+
+@app.command("verify")
+def verify_command(json_out: JsonOpt = False) -> None:
+    """Check the log's integrity: the hash chain and the append-only triggers."""
+    from ledger.errors import IntegrityViolation
+
+    with open_store() as store:
+        broken, missing, count = store.verify(), store.missing_guards(), store.count()
+    if json_out:
+        emit_json({"ok": broken is None and not missing, "events": count, "first_broken_seq": broken,
+                   "missing_triggers": missing})
+    if broken is not None:
+        raise IntegrityViolation(f"hash chain broken at seq {broken}: the log was edited behind gainlog's back")
+    if missing:
+        raise IntegrityViolation(f"append-only trigger(s) missing: {', '.join(missing)}")
+    if not json_out:
+        console().print(f"OK: {count} event(s), hash chain intact, append-only triggers in place.")
+
+
+# -- add ------------------------------------------------------------------------------------
+
+
+def _opt(name: str, text: str) -> Any:
+    return typer.Option(name, help=text, show_default=False)
+
+
+At = Annotated[str | None, _opt("--at", "Event time: RFC 3339 with offset, or YYYY-MM-DD (midday local).")]
+Wallet = Annotated[str | None, _opt("--wallet", "Wallet or account.")]
+Asset = Annotated[str | None, _opt("--asset", "Asset symbol.")]
+Qty = Annotated[str | None, _opt("--qty", "Quantity (plain decimal).")]
+Price = Annotated[str | None, _opt("--price", "USD per unit.")]
+Total = Annotated[str | None, _opt("--total", "USD for the whole quantity.")]
+FeeUsd = Annotated[str | None, _opt("--fee", "USD fee.")]
+Value = Annotated[str | None, _opt("--value", "USD value.")]
+Class = Annotated[str | None, _opt("--class", "crypto or stock.")]
+From = Annotated[str | None, _opt("--from", "Sending wallet (transfer) or first day YYYY-MM-DD (settings).")]
+Id = Annotated[str | None, _opt("--id", "The event's own id (key cli:ID).")]
+Note = Annotated[str | None, _opt("--note", "Free text for the audit trail.")]
+Txid = Annotated[str | None, _opt("--txid", "Exchange or on-chain transaction id.")]
+Lots = Annotated[
+    list[str] | None,
+    _opt("--lots", "JSON list, or repeated LOT:QTY (allocate: LOT:WALLET:QTY)."),
+]
+
+
+def _add(tag: str, params: dict[str, Any]) -> None:
+    """Build the event dict from options, validate it like an imported line, append it (source cli)."""
+    from ledger import codec
+
+    json_out = params.pop("json_out", False)
+    raw: dict[str, Any] = {"type": tag}
+    for name, value in params.items():
+        if value is None:
+            continue
+        field = name.rstrip("_")
+        if field == "lots":
+            value = _lots(value, tag)
+        elif field == "wash_sale_crypto":
+            value = {"true": True, "false": False}.get(str(value).lower(), value)
+        raw[field] = value
+    with open_store() as store:
+        event = codec.parse_event(raw, tz=store.timezone, where="add")
+        result = store.append(event)
+    _show_added(result, event, json_out=json_out)
+
+
+def _lots(values: list[str], tag: str) -> Any:
+    from ledger.errors import InvalidEvent
+
+    if len(values) == 1 and values[0].lstrip().startswith("["):
+        try:
+            return json.loads(values[0], parse_float=str)
+        except json.JSONDecodeError as exc:
+            raise InvalidEvent(f"add: field 'lots': not valid JSON ({exc.msg})") from None
+    out = []
+    for text in values:
+        parts = text.rsplit(":", 2 if tag == "allocate" else 1)
+        if len(parts) != (3 if tag == "allocate" else 2):
+            shape = "LOT:WALLET:QTY" if tag == "allocate" else "LOT:QTY"
+            raise InvalidEvent(f"add: field 'lots': {text!r} is not {shape} (or give a JSON list)")
+        names = ("lot", "wallet", "qty") if tag == "allocate" else ("lot", "qty")
+        out.append(dict(zip(names, parts, strict=True)))
+    return out
+
+
+def _show_added(result: ImportResult, event: Event, *, json_out: bool) -> None:
+    if result.added:
+        seq, key = result.last_seq, result.added[0]
+    else:
+        seq, key = None, result.duplicates[0]
+    if json_out:
+        emit_json({"seq": seq, "key": key, "duplicate": not result.added})
+    elif result.added:
+        console().print(f"Added seq {seq}: {key}")
+    else:
+        console().print(f"Already in the log (duplicate), nothing added: {key}")
+
+
+@add_app.command("buy")
+def add_buy(
+    at: At = None, wallet: Wallet = None, asset: Asset = None, qty: Qty = None, price: Price = None,
+    total: Total = None, fee: FeeUsd = None, class_: Class = None, id_: Id = None, note: Note = None,
+    txid: Txid = None, json_out: JsonOpt = False,
+) -> None:
+    """Acquire an asset; basis = qty x price + fee."""
+    _add("buy", dict(locals()))
+
+
+@add_app.command("sell")
+def add_sell(
+    at: At = None, wallet: Wallet = None, asset: Asset = None, qty: Qty = None, price: Price = None,
+    total: Total = None, fee: FeeUsd = None, lots: Lots = None, id_: Id = None, note: Note = None,
+    txid: Txid = None, json_out: JsonOpt = False,
+) -> None:
+    """Dispose of an asset; proceeds = qty x price - fee; --lots for specific identification."""
+    _add("sell", dict(locals()))
+
+
+@add_app.command("swap")
+def add_swap(
+    at: At = None, wallet: Wallet = None,
+    give_asset: Annotated[str | None, _opt("--give-asset", "Asset given up.")] = None,
+    give_qty: Annotated[str | None, _opt("--give-qty", "Quantity given up.")] = None,
+    get_asset: Annotated[str | None, _opt("--get-asset", "Asset received.")] = None,
+    get_qty: Annotated[str | None, _opt("--get-qty", "Quantity received.")] = None,
+    value: Value = None, fee: FeeUsd = None, id_: Id = None, note: Note = None, txid: Txid = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Swap one asset for another at a USD fair market value."""
+    _add("swap", dict(locals()))
+
+
+@add_app.command("transfer")
+def add_transfer(
+    at: At = None, from_: From = None, to: Annotated[str | None, _opt("--to", "Receiving wallet.")] = None,
+    asset: Asset = None, qty: Qty = None,
+    fee_qty: Annotated[str | None, _opt("--fee-qty", "Network fee units.")] = None,
+    fee_value: Annotated[str | None, _opt("--fee-value", "USD value of the fee units.")] = None,
+    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+) -> None:
+    """Move lots between own wallets (no gain; basis and dates travel)."""
+    _add("transfer", dict(locals()))
+
+
+@add_app.command("fee")
+def add_fee(
+    at: At = None, wallet: Wallet = None, asset: Asset = None, qty: Qty = None, value: Value = None,
+    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+) -> None:
+    """Pay a fee in an asset (e.g. gas)."""
+    _add("fee", dict(locals()))
+
+
+@add_app.command("income")
+def add_income(
+    at: At = None, wallet: Wallet = None, asset: Asset = None, qty: Qty = None, value: Value = None,
+    kind: Annotated[str | None, _opt("--kind", "staking, mining, airdrop, interest, reward, fork, other.")] = None,
+    class_: Class = None, id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+) -> None:
+    """Ordinary income; a new lot with basis = value."""
+    _add("income", dict(locals()))
+
+
+@add_app.command("method")
+def add_method(
+    method: Annotated[str | None, _opt("--method", "FIFO, LIFO, HIFO or LOFO.")] = None,
+    from_: From = None, scope: Annotated[str | None, _opt("--scope", "universal or wallet.")] = None,
+    wallet: Wallet = None, asset: Asset = None, id_: Id = None, note: Note = None, txid: Txid = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A lot-selection election from a date on."""
+    _add("method", dict(locals()))
+
+
+@add_app.command("profile")
+def add_profile(
+    year: Annotated[int | None, _opt("--year", "The tax year.")] = None,
+    filing_status: Annotated[str | None, _opt("--filing-status", "single, mfj, mfs, hoh or qss.")] = None,
+    taxable_income: Annotated[str | None, _opt("--taxable-income", "Form 1040 line 11 minus line 14.")] = None,
+    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+) -> None:
+    """Per-year facts: filing status, taxable income."""
+    _add("profile", dict(locals()))
+
+
+@add_app.command("carryover")
+def add_carryover(
+    year: Annotated[int | None, _opt("--year", "The year the carryover comes into.")] = None,
+    short_term: Annotated[str | None, _opt("--short-term", "Short-term carryover (positive).")] = None,
+    long_term: Annotated[str | None, _opt("--long-term", "Long-term carryover (positive).")] = None,
+    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+) -> None:
+    """Capital-loss carryover into a year (replaces the computed one)."""
+    _add("carryover", dict(locals()))
+
+
+@add_app.command("policy")
+def add_policy(
+    from_: From = None,
+    transfer_fee: Annotated[str | None, _opt("--transfer-fee", "dispose or carry.")] = None,
+    wash_sale_crypto: Annotated[str | None, _opt("--wash-sale-crypto", "true or false.")] = None,
+    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+) -> None:
+    """Rule choices from a date on (R2.6, R4.5)."""
+    _add("policy", dict(locals()))
+
+
+@add_app.command("wallet")
+def add_wallet(
+    wallet: Wallet = None, from_: From = None,
+    reports: Annotated[str | None, _opt("--reports", "1099-B, 1099-DA or none.")] = None,
+    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+) -> None:
+    """Which information return an account's broker files."""
+    _add("wallet", dict(locals()))
+
+
+@add_app.command("allocate")
+def add_allocate(
+    asset: Asset = None, lots: Lots = None, id_: Id = None, note: Note = None, txid: Txid = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The 2025-01-01 safe-harbor allocation of open universal lots to wallets (R3.4)."""
+    _add("allocate", dict(locals()))
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+def sample_ledger() -> Path:
+    """The bundled sample ledger (fixtures/sample/events.jsonl)."""
+    import fixtures
+
+    return Path(fixtures.__file__).parent / "sample" / "events.jsonl"
+
+
+@app.command("demo")
+def demo_command() -> None:
+    """Import the bundled sample ledger into a temporary database and show what it holds."""
+    import tempfile
+
+    from ledger.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="gainlog-demo-") as tmp, Store.create(Path(tmp) / "demo.db") as store:
+        result = store.import_file(sample_ledger(), source="sample")
+        console().print(f"Imported {len(result.added)} events from the bundled sample ledger into a temporary database.")
+        console().print(holdings_table(store.read()))
+        _demo_reports(store)
+
+
+def holdings_table(records: list[Recorded]) -> Any:
+    """What a log holds: events per type, assets, the event-time range."""
+    from rich.table import Table
+
+    from ledger.events import assets_of, tag_of
+    from projections.knowledge import live
+
+    known = live(records)
+    by_type = Counter(tag_of(r.event) for r in known)
+    assets = sorted({a for r in known for a in assets_of(r.event)})
+    times = [t for r in known if (t := getattr(r.event, "at", None)) is not None]
+    table = Table(title="The sample ledger", show_header=False)
+    table.add_row("events", ", ".join(f"{n} {t}" for t, n in sorted(by_type.items())))
+    table.add_row("assets", ", ".join(assets))
+    if times:
+        table.add_row("event time", f"{min(times):%Y-%m-%d} to {max(times):%Y-%m-%d}")
+    return table
+
+
+def _demo_reports(store: Store) -> None:
+    """The demo's reports; for now the live log."""
+    console().print(log_table(log_rows(store.read(), show_all=False)))

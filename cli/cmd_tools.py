@@ -1,0 +1,33 @@
+"""Tools around the ledger: `gainlog generate`, synthetic ledgers for benchmarks and demos (issue #7).
+
+The command mirrors `fixtures.generate.generate` (STYLE.md 17); the generator is imported inside
+the command so that start-up stays fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.app import app
+
+
+@app.command("generate")
+def generate_command(
+    events: Annotated[int, typer.Option("--events", min=0, help="Number of events (lines) to write.")],
+    out: Annotated[Path, typer.Option("--out", help="The .jsonl file to write.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same file.")] = 0,
+    one_asset: Annotated[
+        bool,
+        typer.Option("--one-asset", help="One crypto asset, one wallet, buys and sells only (the RP2 case)."),
+    ] = False,
+) -> None:
+    """Write a realistic synthetic ledger (canonical jsonl), never selling more than a wallet holds."""
+    import sys
+
+    from fixtures.generate import generate, write
+
+    count = write(out, generate(events, seed, one_asset=one_asset))
+    print(f"wrote {count} events to {out}", file=sys.stderr)

@@ -1,0 +1,32 @@
+"""The hash chain over the log, and the text form of recording times.
+
+Each stored event carries `hash = H(prev_hash, seq, key, source, batch, recorded_at, body)` with H =
+SHA-256 over the fields joined by the unit separator U+001F (which no field contains: keys and
+sources are checked, the body is JSON whose strings escape control characters). The first event's
+prev_hash is 64 zeros. Editing any stored byte, or removing or reordering a row, breaks the chain
+from that seq on, and `verify` names the first broken seq (issue #2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+GENESIS = "0" * 64
+SEP = "\x1f"
+
+
+def link(prev_hash: str, seq: int, key: str, source: str, batch: int, recorded_at: str, body: str) -> str:
+    """The hash of one stored event, chained to the previous one."""
+    text = SEP.join((prev_hash, str(seq), key, source, str(batch), recorded_at, body))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def time_text(at: datetime) -> str:
+    """RFC 3339 UTC with microseconds: sorts as text in time order."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time_text(text: str) -> datetime:
+    """The inverse of `time_text`."""
+    return datetime.fromisoformat(text)

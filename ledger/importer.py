@@ -1,0 +1,68 @@
+"""Reading a canonical `.jsonl` file into validated events, each with the file:line it came from.
+
+Nothing is written here: `Store.import_events` takes the result and appends it in one transaction,
+so a bad line anywhere means the log is left as it was (issue #2). Blank lines are skipped; a UTF-8
+byte-order mark is tolerated; a file that is missing, a directory, or not UTF-8 is refused with one
+sentence naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from ledger import codec
+from ledger.errors import InvalidEvent, UsageError
+from ledger.events import Event
+
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 1000
+
+
+class Parsed(msgspec.Struct, frozen=True):
+    """One input event and where it came from (`file:line`, or `add`)."""
+
+    where: str
+    event: Event
+
+
+def read_lines(path: Path) -> list[bytes]:
+    """The file's lines as bytes, after checking it is a readable UTF-8 file."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a .jsonl file") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidEvent(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x})") from None
+    return data.split(b"\n")
+
+
+def parse_jsonl(path: Path, *, tz: ZoneInfo, progress: Progress | None = None) -> list[Parsed]:
+    """Every non-blank line of `path` as a validated event; InvalidEvent names `path:line` and the field."""
+    lines = read_lines(path)
+    total = len(lines)
+    out: list[Parsed] = []
+    name = str(path)
+    decode = codec.decode_line
+    for number, line in enumerate(lines, 1):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number, total)
+        if not line.strip():
+            continue
+        where = f"{name}:{number}"
+        out.append(Parsed(where, decode(line, tz=tz, where=where)))
+    if progress is not None:
+        progress(total, total)
+    return out

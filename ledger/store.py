@@ -1,0 +1,614 @@
+"""The event store: one SQLite file holding the append-only, hash-chained log (issue #2, CONTRACT §1-2).
+
+Every event gets a global gap-free `seq`, a stable `key` (`ledger.identity`), the `source` it came
+from, the `batch` (= one transaction: an import or an `add`), `recorded_at` (the batch's commit
+time, never decreasing along seq) and a chained `hash` (`ledger.chain`). Each write runs inside
+`BEGIN IMMEDIATE ... COMMIT`: concurrent writers queue on SQLite's write lock (busy timeout plus
+retries), read the head under that lock, and so never lose, duplicate or reorder an event; a process
+killed mid-import leaves nothing of its batch (WAL rollback).
+
+Nothing is updated or deleted: triggers refuse it, and a correction is a `retract` event. The
+projections replay `read()`; `resolve()` turns an `--as-of` knowledge point into a seq.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+import sqlite_utils
+
+from ledger import chain, codec, identity, importer, schema
+from ledger.errors import (
+    ConcurrencyConflict,
+    DuplicateEvent,
+    GainlogError,
+    InvalidEvent,
+    LedgerNotFound,
+    UnknownKnowledgePoint,
+    UsageError,
+)
+from ledger.events import Buy, Event, Income, Recorded, Retract, tag_of
+from ledger.importer import Parsed, Progress
+
+Check = Callable[[list[Recorded]], None]
+MAX_SEQ = 2**62
+LOCK_RETRIES = 50
+_INSERT = (
+    "INSERT INTO events (seq, key, source, batch, recorded_at, type, target, body, prev_hash, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_LIVE = "NOT EXISTS (SELECT 1 FROM events r WHERE r.target = e.key AND r.seq > e.seq AND r.type = 'retract')"
+
+
+class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What one write did.
+
+    Attributes:
+        source: the source written to.
+        batch: the batch number, or None when nothing was appended.
+        added: keys of the events appended (in seq order, retractions excluded).
+        duplicates: keys already live with the same body: nothing appended for them.
+        retracted: keys of the live events this write retracted (`--replace`).
+        warnings: sentences for the user (e.g. a corrected export imported without `--replace`).
+        first_seq: seq of the first appended event.
+        last_seq: seq of the last appended event.
+    """
+
+    source: str
+    batch: int | None = None
+    added: tuple[str, ...] = ()
+    duplicates: tuple[str, ...] = ()
+    retracted: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    first_seq: int | None = None
+    last_seq: int | None = None
+
+
+class Tag(msgspec.Struct, frozen=True):
+    """A named knowledge point."""
+
+    name: str
+    seq: int
+    recorded_at: str
+
+
+class _Item(msgspec.Struct):
+    """An event on its way into the log; `key` None means "decide at write time" (add, retract)."""
+
+    where: str
+    event: Event
+    body: bytes
+    key: str | None
+
+
+class _Row(msgspec.Struct):
+    key: str
+    event: Event
+    body: str
+
+
+class Store:
+    """One ledger file. Use `Store.create` / `Store.open`, and `close()` (or `with`)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, tz_name: str) -> None:
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._tz_name = tz_name
+        self._tz = ZoneInfo(tz_name)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, *, timezone: str = "UTC") -> Store:
+        """A new, empty ledger at `path` whose dates are taken in `timezone` (an IANA name)."""
+        path = Path(path)
+        _check_zone(timezone)
+        if path.is_dir():
+            raise UsageError(f"{path} is a directory; give --db a file name")
+        if path.exists() and path.stat().st_size > 0:
+            if _is_ledger(path):
+                raise UsageError(f"{path} already holds a ledger")
+            raise UsageError(f"{path} exists and is not a gainlog ledger; choose another --db")
+        try:
+            conn = schema.connect(str(path))
+            schema.create(sqlite_utils.Database(conn), timezone=timezone)
+        except sqlite3.Error as exc:
+            raise UsageError(f"cannot create a ledger at {path}: {exc}") from None
+        return cls(path, conn, timezone)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        """The ledger at `path`; LedgerNotFound when there is none."""
+        path = Path(path)
+        hint = "run `gainlog init` first (or pass --db / set $GAINLOG_DB)"
+        if not path.is_file():
+            raise LedgerNotFound(f"no ledger at {path}: {hint}")
+        conn = schema.connect(str(path))
+        try:
+            meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise LedgerNotFound(f"{path} is not a gainlog ledger: {hint}") from None
+        version = int(meta.get("schema_version", "0"))
+        if version != schema.SCHEMA_VERSION:
+            conn.close()
+            raise LedgerNotFound(
+                f"{path} has ledger schema {version}; this gainlog reads {schema.SCHEMA_VERSION}"
+            )
+        return cls(path, conn, meta["timezone"])
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        """The ledger's time zone: it decides the calendar date of a trade."""
+        return self._tz
+
+    @property
+    def timezone_name(self) -> str:
+        return self._tz_name
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, *, after: int = 0, until: int | None = None) -> list[Recorded]:
+        """Every stored event (retractions included) with after < seq <= until, in seq order."""
+        rows = self.conn.execute(
+            "SELECT seq, key, source, batch, recorded_at, body FROM events"
+            " WHERE seq > ? AND seq <= ? ORDER BY seq",
+            (after, MAX_SEQ if until is None else until),
+        )
+        decode = codec.decode_body
+        text_to_time: dict[str, datetime] = {}
+        out = []
+        for seq, key, source, batch, recorded, body in rows:
+            at = text_to_time.get(recorded)
+            if at is None:
+                at = text_to_time[recorded] = chain.parse_time_text(recorded)
+            out.append(
+                Recorded(seq=seq, key=key, source=source, batch=batch, recorded_at=at, event=decode(body))
+            )
+        return out
+
+    def last_seq(self) -> int:
+        """The head of the log (0 when empty)."""
+        row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
+        return int(row[0] or 0)
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def tags(self) -> list[Tag]:
+        """Every tag, in the order they were made."""
+        rows = self.conn.execute("SELECT name, seq, recorded_at FROM tags ORDER BY recorded_at, name")
+        return [Tag(*row) for row in rows]
+
+    def resolve(self, point: str | None) -> int:
+        """An `--as-of` knowledge point (seq digits, tag name or @RFC3339 recording time) as a seq."""
+        head = self.last_seq()
+        if point is None:
+            return head
+        text = point.strip()
+        if text.isdigit():
+            seq = int(text)
+            if seq > head:
+                raise UnknownKnowledgePoint(f"--as-of {text}: the log ends at seq {head}")
+            return seq
+        if text.startswith("@"):
+            try:
+                at = codec.parse_at(text[1:], tz=self._tz, where="--as-of", field="")
+            except InvalidEvent:
+                raise UnknownKnowledgePoint(
+                    f"--as-of {point!r}: expected @ and an RFC 3339 time with an offset, "
+                    "e.g. @2025-04-15T00:00:00Z"
+                ) from None
+            row = self.conn.execute(
+                "SELECT max(seq) FROM events WHERE recorded_at <= ?", (chain.time_text(at),)
+            ).fetchone()
+            return int(row[0] or 0)
+        row = self.conn.execute("SELECT seq FROM tags WHERE name = ?", (text,)).fetchone()
+        if row is None:
+            names = ", ".join(t.name for t in self.tags()) or "none yet"
+            raise UnknownKnowledgePoint(
+                f"--as-of {point!r}: no tag named {text!r} (tags: {names}); use a seq, a tag or @TIME"
+            )
+        return int(row[0])
+
+    def live_keys(self, *, source: str | None = None) -> dict[str, int]:
+        """Key -> seq of the live events (retract events excluded), optionally of one source."""
+        sql = f"SELECT key, seq FROM events e WHERE type != 'retract' AND {_LIVE}"
+        args: tuple[Any, ...] = ()
+        if source is not None:
+            sql += " AND source = ?"
+            args = (source,)
+        return dict(self.conn.execute(sql, args).fetchall())
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        source: str | None = None,
+        replace: bool = False,
+        progress: Progress | None = None,
+        check: Check | None = None,
+    ) -> ImportResult:
+        """Append a canonical `.jsonl` file atomically (CONTRACT §1 `import`, §2 Identity)."""
+        path = Path(path)
+        parsed = importer.parse_jsonl(path, tz=self._tz, progress=progress)
+        name = source if source is not None else identity.default_source(path)
+        return self.import_events(parsed, source=name, replace=replace, origin=str(path), check=check)
+
+    def import_events(
+        self,
+        parsed: Sequence[Parsed],
+        *,
+        source: str,
+        replace: bool = False,
+        origin: str,
+        check: Check | None = None,
+    ) -> ImportResult:
+        """Append a whole file's validated events as one batch; keys per CONTRACT §2 Identity.
+
+        Keys live under `source` with the same body are duplicates; with a different body they are
+        an error unless `replace`. With `replace`, live events of `source` the file no longer holds
+        are retracted; without it, their existence is a warning.
+        """
+        identity.check_source(source)
+        items: list[_Item] = []
+        ranks: Counter[bytes] = Counter()
+        id_to_where: dict[str, str] = {}
+        for p in parsed:
+            body = codec.canonical_body(p.event)
+            event_id = p.event.id
+            if event_id is None:
+                ranks[body] += 1
+                key = identity.hash_key(source, codec.body_digest(body), ranks[body])
+            else:
+                _check_id(event_id, p.where)
+                first = id_to_where.setdefault(event_id, p.where)
+                if first is not p.where:
+                    raise InvalidEvent(
+                        f"{p.where}: field 'id': {event_id!r} is already used by {first} "
+                        "(ids are unique within a source)"
+                    )
+                key = identity.id_key(source, event_id)
+            items.append(_Item(p.where, p.event, body, key))
+        return self._write(
+            items, source=source, replace=replace, origin=origin, whole_source=True, check=check
+        )
+
+    def append_all(
+        self,
+        events: Iterable[Event],
+        *,
+        source: str = identity.CLI_SOURCE,
+        where: str = "add",
+        check: Check | None = None,
+    ) -> ImportResult:
+        """Append validated events as one batch (`add`, `retract`); an event without `id` is always new."""
+        identity.check_source(source)
+        items = []
+        for event in events:
+            if event.id is not None:
+                _check_id(event.id, where)
+            key = identity.id_key(source, event.id) if event.id is not None else None
+            items.append(_Item(where, event, codec.canonical_body(event), key))
+        return self._write(items, source=source, replace=False, origin=where, whole_source=False, check=check)
+
+    def append(self, event: Event, *, source: str = identity.CLI_SOURCE, where: str = "add") -> ImportResult:
+        return self.append_all([event], source=source, where=where)
+
+    def retract(
+        self, key: str, *, reason: str | None = None, source: str = identity.CLI_SOURCE
+    ) -> ImportResult:
+        """Append a retraction of the live event `key` (CONTRACT §1 `retract`)."""
+        return self.append(Retract(target=key, reason=reason), source=source, where="retract")
+
+    def tag(self, name: str) -> int:
+        """Name the current head of the log; returns its seq. Names are unique (CONTRACT §1 `tag`)."""
+        identity.check_tag_name(name)
+        with self._immediate():
+            row = self.conn.execute("SELECT seq FROM tags WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                raise UsageError(f"tag {name!r} already exists (seq {row[0]}); tags are never moved")
+            head = self.last_seq()
+            self.conn.execute(
+                "INSERT INTO tags (name, seq, recorded_at) VALUES (?, ?, ?)",
+                (name, head, chain.time_text(datetime.now(UTC))),
+            )
+        return head
+
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """A write transaction: take SQLite's write lock now, retrying while another writer holds it."""
+        for attempt in range(LOCK_RETRIES):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if attempt == LOCK_RETRIES - 1:
+                    raise ConcurrencyConflict(
+                        f"{self.path} stayed locked by another writer; try again"
+                    ) from None
+                time.sleep(min(0.01 * 2**attempt, 1.0))
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _write(
+        self,
+        items: list[_Item],
+        *,
+        source: str,
+        replace: bool,
+        origin: str,
+        whole_source: bool,
+        check: Check | None,
+    ) -> ImportResult:
+        with self._immediate():
+            return self._write_locked(
+                items, source=source, replace=replace, origin=origin, whole_source=whole_source, check=check
+            )
+
+    def _write_locked(
+        self,
+        items: list[_Item],
+        *,
+        source: str,
+        replace: bool,
+        origin: str,
+        whole_source: bool,
+        check: Check | None,
+    ) -> ImportResult:
+        key_to_stored = self._source_keys(source)
+        duplicates: list[str] = []
+        to_retract: dict[str, int] = {}
+        fresh: list[_Item] = []
+        for item in items:
+            stored = key_to_stored.get(item.key) if item.key is not None else None
+            if stored is not None:
+                seq, body, _ = stored
+                if body == item.body.decode():
+                    duplicates.append(item.key)  # type: ignore[arg-type]
+                    continue
+                if not replace or isinstance(item.event, Retract):
+                    raise DuplicateEvent(
+                        f"{item.where}: field 'id': key {item.key!r} is already live (seq {seq}) with a "
+                        "different body; pass --replace to retract it and append this one"
+                    )
+                to_retract[item.key] = seq  # type: ignore[index]
+            fresh.append(item)
+        warnings: list[str] = []
+        if whole_source:
+            file_keys = {item.key for item in items}
+            missing = {k: v[0] for k, v in key_to_stored.items() if k not in file_keys and v[2] != "retract"}
+            if replace:
+                to_retract.update(missing)
+            elif missing:
+                warnings.append(
+                    f"source {source!r} has {len(missing)} live event(s) that {origin} does not contain: "
+                    "if it is a corrected export, import it again with --replace (a corrected line "
+                    "without an id gets a new key and would otherwise count twice)"
+                )
+        self._check_retract_targets(fresh, retracted=set(to_retract))
+        self._check_classes(fresh, retracted=set(to_retract))
+        reason = f"replaced by import of {origin}"
+        retractions = [
+            _Item(origin, Retract(target=k, reason=reason), b"", None)
+            for k, _ in sorted(to_retract.items(), key=lambda kv: kv[1])
+        ]
+        for r in retractions:
+            r.body = codec.canonical_body(r.event)
+        rows = self._rows(retractions + fresh, source=source)
+        if not rows:
+            return ImportResult(source=source, duplicates=tuple(duplicates), warnings=tuple(warnings))
+        batch, first, last = self._insert(rows, source=source, origin=origin, check=check)
+        return ImportResult(
+            source=source,
+            batch=batch,
+            added=tuple(r.key for r in rows[len(retractions) :]),
+            duplicates=tuple(duplicates),
+            retracted=tuple(sorted(to_retract, key=to_retract.__getitem__)),
+            warnings=tuple(warnings),
+            first_seq=first,
+            last_seq=last,
+        )
+
+    def _source_keys(self, source: str) -> dict[str, tuple[int, str, str]]:
+        """Key -> (seq, body, type) of the live events of `source`, plus every retract it recorded."""
+        rows = self.conn.execute(
+            f"SELECT key, seq, body, type FROM events e WHERE source = ? AND (type = 'retract' OR {_LIVE})",
+            (source,),
+        )
+        return {key: (seq, body, kind) for key, seq, body, kind in rows}
+
+    def _check_retract_targets(self, items: list[_Item], *, retracted: set[str]) -> None:
+        """A retract names a key that is live (in the log or earlier in this batch) when it is recorded."""
+        gone = set(retracted)
+        added: set[str] = set()
+        for item in items:
+            if isinstance(item.event, Retract):
+                target = item.event.target
+                live = target in added or (
+                    target not in gone
+                    and self.conn.execute(
+                        f"SELECT 1 FROM events e WHERE key = ? AND type != 'retract' AND {_LIVE}", (target,)
+                    ).fetchone()
+                    is not None
+                )
+                if not live:
+                    raise InvalidEvent(f"{item.where}: field 'target': no live event has key {target!r}")
+                gone.add(target)
+                added.discard(target)
+            elif item.key is not None:
+                added.add(item.key)
+
+    def _check_classes(self, items: list[_Item], *, retracted: set[str]) -> None:
+        """An asset's class is fixed by the first event naming it with one (CONTRACT §2)."""
+        if not any(isinstance(i.event, Buy | Income) and i.event.class_ is not None for i in items):
+            return
+        asset_to_class: dict[str, tuple[str, str]] = {}
+        rows = self.conn.execute(
+            "SELECT key, seq, json_extract(body, '$.asset'), json_extract(body, '$.class') FROM events e "
+            f"WHERE type IN ('buy', 'income') AND json_extract(body, '$.class') IS NOT NULL AND {_LIVE} "
+            "ORDER BY seq"
+        )
+        for key, seq, asset, cls in rows:
+            if key not in retracted:
+                asset_to_class.setdefault(asset, (cls, f"seq {seq} ({key})"))
+        for item in items:
+            event = item.event
+            if isinstance(event, Buy | Income) and event.class_ is not None:
+                cls, by = asset_to_class.setdefault(event.asset, (event.class_, item.where))
+                if cls != event.class_:
+                    raise InvalidEvent(
+                        f"{item.where}: field 'class': {event.asset} is already {cls} (fixed by {by}); "
+                        "an asset's class never changes"
+                    )
+
+    def _rows(self, items: list[_Item], *, source: str) -> list[_Row]:
+        """Final keys: rank hash keys of `add` after those already stored; name store retractions."""
+        head = self.last_seq()
+        digest_to_rank: dict[str, int] = {}
+        rows = []
+        for offset, item in enumerate(items, 1):
+            key = item.key
+            if key is None and isinstance(item.event, Retract):
+                key = identity.retract_key(source, head + offset)
+            elif key is None:
+                digest = codec.body_digest(item.body)
+                rank = digest_to_rank.get(digest)
+                if rank is None:
+                    prefix = identity.hash_key(source, digest, 0)[:-1]
+                    rank = self.conn.execute(
+                        "SELECT count(*) FROM events WHERE key > ? AND key < ?", (prefix, prefix[:-1] + "$")
+                    ).fetchone()[0]
+                rank += 1
+                digest_to_rank[digest] = rank
+                key = identity.hash_key(source, digest, rank)
+            rows.append(_Row(key, item.event, item.body.decode()))
+        return rows
+
+    def _insert(
+        self, rows: list[_Row], *, source: str, origin: str, check: Check | None
+    ) -> tuple[int, int, int]:
+        """Number, time-stamp, chain and insert `rows` (inside the open transaction)."""
+        last = self.conn.execute(
+            "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        head, prev, last_time = (last[0], last[1], last[2]) if last else (0, chain.GENESIS, "")
+        batch = int(self.conn.execute("SELECT coalesce(max(batch), 0) FROM batches").fetchone()[0]) + 1
+        recorded = max(chain.time_text(datetime.now(UTC)), last_time)
+        if check is not None:
+            at = chain.parse_time_text(recorded)
+            check(
+                self.read()
+                + [
+                    Recorded(
+                        seq=head + i, key=r.key, source=source, batch=batch, recorded_at=at, event=r.event
+                    )
+                    for i, r in enumerate(rows, 1)
+                ]
+            )
+        out = []
+        link = chain.link
+        seq = head
+        for r in rows:
+            seq += 1
+            event = r.event
+            target = event.target if isinstance(event, Retract) else None
+            digest = link(prev, seq, r.key, source, batch, recorded, r.body)
+            out.append((seq, r.key, source, batch, recorded, tag_of(event), target, r.body, prev, digest))
+            prev = digest
+        self.conn.executemany(_INSERT, out)
+        self.conn.execute(
+            "INSERT INTO batches (batch, source, origin, recorded_at, first_seq, last_seq)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (batch, source, origin, recorded, head + 1, seq),
+        )
+        return batch, head + 1, seq
+
+    # -- integrity -------------------------------------------------------------------------
+
+    def verify(self) -> int | None:
+        """Recompute the hash chain; the first broken seq, or None when the log is intact."""
+        prev, expected = chain.GENESIS, 1
+        rows = self.conn.execute(
+            "SELECT seq, key, source, batch, recorded_at, type, target, body, prev_hash, hash"
+            " FROM events ORDER BY seq"
+        )
+        for seq, key, source, batch, recorded, kind, target, body, prev_hash, digest in rows:
+            if seq != expected or prev_hash != prev:
+                return expected if seq > expected else seq
+            if chain.link(prev, seq, key, source, batch, recorded, body) != digest:
+                return int(seq)
+            if not _columns_match(body, kind, target):
+                return int(seq)
+            prev, expected = digest, expected + 1
+        promised = self.conn.execute("SELECT coalesce(max(last_seq), 0) FROM batches").fetchone()[0]
+        return expected if promised >= expected else None
+
+    def missing_guards(self) -> list[str]:
+        """Names of the append-only triggers that are missing (an intact ledger has none missing)."""
+        present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        return [name for name in schema.guard_names() if name not in present]
+
+
+def _columns_match(body: str, kind: str, target: str | None) -> bool:
+    """The indexed columns agree with the body they were derived from."""
+    try:
+        event = codec.decode_body(body)
+    except msgspec.DecodeError:
+        return False
+    return tag_of(event) == kind and (event.target if isinstance(event, Retract) else None) == target
+
+
+def _check_id(event_id: str, where: str) -> None:
+    if not event_id or any(ord(c) < 0x20 for c in event_id):
+        raise InvalidEvent(f"{where}: field 'id': must be non-empty text without control characters")
+
+
+def _check_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"unknown time zone {name!r}: use an IANA name such as UTC or America/New_York"
+        ) from None
+
+
+def _is_ledger(path: Path) -> bool:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
+__all__ = ["Check", "GainlogError", "ImportResult", "Store", "Tag"]

@@ -1,0 +1,45 @@
+"""R2.7 Money is exact: pro rata shares that leave a remainder which adds back to the last digit.
+
+A share `amount x part / whole` is computed in the 34-digit context (CONTRACT §3) and quantized to
+the exponent `amount.adjusted() - 33`, so that `amount - share` is exactly representable; the
+subtraction (and the additions that move basis around) run in a wide context, never rounding. The
+parts of an amount therefore always add back to the amount exactly.
+
+Example: 10 split 1 : 2 -> 3.33333333333333333333333333333333 (32 decimals) and the rest
+6.66666666666666666666666666666667; their sum is exactly 10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Context, Decimal
+
+DIGITS = 34
+EXACT = Context(prec=10_000)  # subtraction and addition of parts: exact for any ledger value
+ZERO = Decimal(0)
+
+
+def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
+    """`amount x part / whole`, rounded so that `amount - result` is exact."""
+    if part == whole or amount == 0:
+        return amount
+    share = amount * part / whole
+    return share.quantize(Decimal(1).scaleb(amount.adjusted() - (DIGITS - 1)))
+
+
+def minus(a: Decimal, b: Decimal) -> Decimal:
+    """`a - b` without rounding."""
+    return EXACT.subtract(a, b)
+
+
+def plus(a: Decimal, b: Decimal) -> Decimal:
+    """`a + b` without rounding."""
+    return EXACT.add(a, b)
+
+
+def total(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum."""
+    out = ZERO
+    for value in values:
+        out = EXACT.add(out, value)
+    return out

@@ -1,0 +1,168 @@
+"""R6.3–R6.4 Form 8949 rows: each disposed lot slice rounded to what the form shows.
+
+Source: Form 8949 instructions. Columns (a) "0.5 BTC", (b) date acquired, (c) date sold,
+(d) proceeds, (e) cost basis, (f) codes, (g) adjustment, (h) = (d) − (e) + (g). Each row's
+(d), (e) and (g) are rounded half up from the exact values (to cents, or to whole dollars when
+that option is used: R6.4, then for every amount), and (h) is computed from the rounded columns,
+so the totals of the rows are exactly Schedule D's (CONTRACT §3).
+
+Rows are ordered by date sold, then the disposal's seq, then lot selection order (the order the
+lot engine gave). A missing-basis slice (R3.5) has basis 0, date acquired = date sold, short term.
+
+Example (trade_fees): bought 1 BTC for 10,000 + 100 fee, sold for 12,000 − 50 fee ->
+"1 BTC", proceeds 11950.00, cost basis 10100.00, gain 1850.00, box C (tax year 2024).
+
+Reports no problems (the lot engine reports missing basis and late identification).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+
+import msgspec
+
+from projections.model import DisposalKind, Slice, Term
+from projections.rules.form_box import LONG_BOXES, SHORT_BOXES, Box, Part, WalletReports, box, part_of
+
+CENT = Decimal("0.01")
+DOLLAR = Decimal("1")
+CONTEXT = Context(prec=34, rounding=ROUND_HALF_UP)
+CSV_HEADER = (
+    "part", "box", "(a) description", "(b) date acquired", "(c) date sold", "(d) proceeds",
+    "(e) cost basis", "(f) code", "(g) adjustment", "(h) gain or (loss)",
+)
+BOX_ORDER: dict[str, int] = {b: i for i, b in enumerate(SHORT_BOXES + LONG_BOXES)}
+
+
+class Row(msgspec.Struct, frozen=True, kw_only=True):
+    """One Form 8949 row, amounts rounded (cents by default).
+
+    Attributes:
+        seq: seq of the disposal event.
+        event_key: key of the disposal event.
+        kind: sell, swap, fee or transfer_fee.
+        asset: the asset.
+        qty: units (exact).
+        wallet: the wallet the units left.
+        lot: full key of the acquisition ("" for missing basis).
+        date_acquired: (b).
+        date_sold: (c).
+        proceeds: (d), rounded.
+        cost_basis: (e), rounded.
+        code: (f).
+        adjustment: (g), rounded.
+        gain: (h) from the rounded columns.
+        term: short or long.
+        part: I (short) or II (long).
+        box: A..L.
+        missing_basis: sold beyond what the pool held (R3.5).
+    """
+
+    seq: int
+    event_key: str
+    kind: DisposalKind
+    asset: str
+    qty: Decimal
+    wallet: str
+    lot: str
+    date_acquired: date
+    date_sold: date
+    proceeds: Decimal
+    cost_basis: Decimal
+    code: str
+    adjustment: Decimal
+    gain: Decimal
+    term: Term
+    part: Part
+    box: Box
+    missing_basis: bool = False
+
+    @property
+    def year(self) -> int:
+        """The tax year of the sale."""
+        return self.date_sold.year
+
+    @property
+    def description(self) -> str:
+        """(a): quantity and asset, e.g. "0.5 BTC"."""
+        return f"{plain(self.qty)} {self.asset}"
+
+
+def plain(qty: Decimal) -> str:
+    """A normalized quantity in plain notation: "0.5", "100", never "1E+2"."""
+    text = format(qty.normalize(CONTEXT), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def money(amount: Decimal) -> str:
+    """An amount with exactly two decimals ("70000.00", "-5000.00")."""
+    cents = amount.quantize(CENT, context=CONTEXT)
+    return str(cents) if cents else "0.00"  # exponent -2: str() never uses exponent notation
+
+
+def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = CENT) -> list[Row]:
+    """The 8949 rows of these slices, in form order, amounts rounded half up to `quantum`."""
+    ordered = sorted(slices, key=lambda s: (s.date_sold, s.seq))  # stable: selection order kept
+    out: list[Row] = []
+    with localcontext(CONTEXT):
+        for s in ordered:
+            proceeds = s.proceeds.quantize(quantum)
+            basis = s.basis.quantize(quantum)
+            adjustment = s.adjustment.quantize(quantum)
+            term: Term = "short" if s.missing_basis else s.term
+            year = s.date_sold.year
+            out.append(Row(
+                seq=s.seq, event_key=s.event_key, kind=s.kind, asset=s.asset, qty=s.qty, wallet=s.wallet,
+                lot=s.lot, date_acquired=s.date_sold if s.missing_basis else s.date_acquired,
+                date_sold=s.date_sold, proceeds=proceeds, cost_basis=basis, code="".join(sorted(s.code)),
+                adjustment=adjustment, gain=proceeds - basis + adjustment, term=term, part=part_of(term),
+                box=box(asset_class=s.asset_class, term=term, covered=s.covered and not s.missing_basis,
+                        year=year, reports=wallets.reports(s.wallet, s.date_sold)),
+                missing_basis=s.missing_basis,
+            ))
+    return out
+
+
+def row_json(row: Row) -> dict[str, object]:
+    """A row exactly as CONTRACT §3 `report 8949 --json` (plus seq, event_key, kind, missing_basis)."""
+    return {
+        "description": row.description, "asset": row.asset, "qty": plain(row.qty), "wallet": row.wallet,
+        "lot": row.lot, "date_acquired": row.date_acquired.isoformat(),
+        "date_sold": row.date_sold.isoformat(),
+        "proceeds": money(row.proceeds), "cost_basis": money(row.cost_basis), "code": row.code,
+        "adjustment": money(row.adjustment), "gain": money(row.gain), "term": row.term, "box": row.box,
+        "seq": row.seq, "event_key": row.event_key, "kind": row.kind, "missing_basis": row.missing_basis,
+    }
+
+
+def grouped(form_rows: Sequence[Row]) -> list[Row]:
+    """Rows grouped by part, then box (A, B, C, G, H, I, then D, E, F, J, K, L), each group in row order."""
+    return sorted(form_rows, key=lambda r: BOX_ORDER[r.box])  # stable
+
+
+def dollars(amount: Decimal) -> str:
+    """A whole-dollar amount ("1234", "-5"), for rows rounded with `quantum=DOLLAR` (R6.4)."""
+    whole = amount.quantize(DOLLAR, context=CONTEXT)
+    return str(whole) if whole else "0"
+
+
+def to_csv(form_rows: Sequence[Row], *, whole_dollars: bool = False) -> str:
+    """The rows as CSV: columns (a)–(h) plus part and box, grouped by part then box (R6.3).
+
+    Build the rows with `quantum=DOLLAR` for `whole_dollars` (every amount rounded from the exact
+    value, (h) recomputed from the rounded columns: R6.4).
+    """
+    fmt = dollars if whole_dollars else money
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for r in grouped(form_rows):
+        writer.writerow((
+            r.part, r.box, r.description, r.date_acquired.isoformat(), r.date_sold.isoformat(),
+            fmt(r.proceeds), fmt(r.cost_basis), r.code, fmt(r.adjustment), fmt(r.gain),
+        ))
+    return buffer.getvalue()

@@ -1,0 +1,314 @@
+"""R4 Wash sales: a stock loss is disallowed while substantially identical stock is bought nearby.
+
+Source: IRC §1091, Treas. Reg. §1.1091-1 and -2, IRS Pub 550 ch. 4 "Wash Sales"; crypto is
+exempt (Notice 2014-21) unless a `policy` with `wash_sale_crypto: true` covers the sale (R4.5).
+
+A pure post-pass over the lot engine's `Booked` (STYLE.md 9). The engine picks lots on unadjusted
+basis; this pass then walks the slices in 8949 order (date_sold, seq, order), keeping per lot id a
+queue of units in which washed units sit at the front (R4.3):
+
+1. A disposal first takes its units from their lots; units that carry a disallowed loss bring it
+   into the slice's basis and move its date acquired back (a slice that mixes units with different
+   dates is split into one row per date, washed units first).
+2. Each slice that is then a loss (proceeds < basis), of a stock or of crypto under the policy,
+   is matched against acquisitions (`buy`, swap receipts, `income`) of the same asset dated within
+   30 days before or after the sale, in any wallet, earliest acquired first, never its own lot
+   (R4.1, R4.2). Units still count when bought before the sale and still held (not sold, not
+   already a replacement), or bought after it and not yet used as a replacement.
+3. Disallowed = loss × min(matched, sold) ÷ sold (R4.2), split over the replacement pieces so the
+   pieces add up to the total. The loss slice gets code `W` and the amount as adjustment (R4.4);
+   the matched units get the amount on their basis and their date moved back by the days the sold
+   units were held (R4.3). A replacement later sold at a loss washes again (chains roll forward).
+4. Washed units still held at the end are marked on `open_lots` (basis, date, wash_adjustment).
+
+Example (R-E6): buy 100 XYZ 2025-01-10 for 5,000; sell them 2025-06-02 for 4,000; buy 60 on
+2025-06-20 for 2,520 -> the sale's row: adjustment 600 (W), gain -400; the 60 shares: basis 3,120,
+date acquired 2025-01-28 (moved back 143 days); sold 2026-02-10 for 2,700 -> long-term loss 420.
+
+Problems: none. A replacement lot id with no `Acquisition` is skipped (it cannot be a candidate).
+Units that leave a lot without a slice (a transfer fee under `transfer_fee: carry`) are not
+tracked, and washed units of a lot split over several wallets are marked on its open rows in
+`open_lots` order. See docs/wash-sales.md.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from ledger.events import Policy, Recorded
+from projections.model import ZERO, Acquisition, Booked, OpenLot, Slice, WashLink
+from projections.rules.holding_period import local_date, term
+
+WINDOW = timedelta(days=30)
+WASH_CODE = "W"
+PRECISION = 34  # CONTRACT §3: internal arithmetic uses a Decimal context of 34 digits
+
+
+@dataclass(slots=True)
+class _Washed:
+    """Units of one lot that absorbed one disallowed loss and are still held (R4.3)."""
+
+    qty: Decimal
+    amount: Decimal
+    days: int
+    link: WashLink
+
+
+@dataclass(slots=True)
+class _LotUnits:
+    """Running unit bookkeeping of one lot id during the pass (never leaves this module)."""
+
+    acquisition: Acquisition
+    consumed: Decimal = ZERO
+    matched: Decimal = ZERO  # units ever used as a replacement (each absorbs one loss, R4.2)
+    washed: list[_Washed] = field(default_factory=list)  # the front of the lot's queue
+
+    def held_washed(self) -> Decimal:
+        return sum((w.qty for w in self.washed), ZERO)
+
+    def available(self) -> Decimal:
+        """Units that can still become replacements: held (or yet to come) and not washed before."""
+        qty = self.acquisition.qty
+        return max(ZERO, min(qty - self.matched, qty - self.consumed - self.held_washed()))
+
+
+@dataclass(slots=True)
+class _Candidates:
+    """Acquisitions of one asset in order of actual acquisition time (acquired_at, seq), with their
+    local dates (non-decreasing along that order) for finding a sale's window."""
+
+    acquisitions: list[Acquisition] = field(default_factory=list)
+    dates: list[date] = field(default_factory=list)
+
+    def within(self, sold: date) -> list[Acquisition]:
+        """Those acquired from 30 days before `sold` through 30 days after it (R4.1)."""
+        start = bisect_left(self.dates, sold - WINDOW)
+        return self.acquisitions[start:bisect_right(self.dates, sold + WINDOW, lo=start)]
+
+
+@dataclass(slots=True)
+class _Part:
+    """A run of units taken from a lot's queue that share one moved-back date."""
+
+    qty: Decimal
+    added: Decimal
+    days: int
+    links: list[WashLink]
+
+
+def apply_wash_sales(booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> Booked:
+    """`booked` with R4 applied: `W` rows, and replacement units carrying the losses they absorbed.
+
+    `records` are the live events; only `policy` events are read from them (R4.5).
+    """
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        crypto_from = _crypto_wash_dates(records)
+        lot_to_units = _lot_units(booked)
+        asset_to_acquisitions: dict[str, _Candidates] = {}
+        for acquisition in sorted(booked.acquisitions, key=lambda a: (a.acquired_at, a.seq)):
+            candidates = asset_to_acquisitions.setdefault(acquisition.asset, _Candidates())
+            candidates.acquisitions.append(acquisition)
+            candidates.dates.append(acquisition.date_acquired)
+
+        slices: list[Slice] = []
+        for _, group in groupby(booked.slices, key=lambda s: s.seq):
+            disposal = list(group)
+            pieces = [piece for s in disposal for piece in _take_units(s, lot_to_units)]
+            for index, piece in enumerate(pieces):
+                if _is_washable_loss(piece, crypto_from, tz):
+                    candidates = asset_to_acquisitions.get(piece.asset, _Candidates())
+                    pieces[index] = _wash(piece, candidates.within(piece.date_sold), lot_to_units)
+            first = disposal[0].order
+            slices.extend(
+                p if p.order == first + i else msgspec.structs.replace(p, order=first + i)
+                for i, p in enumerate(pieces)
+            )
+        open_lots = [piece for lot in booked.open_lots for piece in _mark_open_lot(lot, lot_to_units)]
+    return msgspec.structs.replace(booked, slices=tuple(slices), open_lots=tuple(open_lots))
+
+
+def _lot_units(booked: Booked) -> dict[str, _LotUnits]:
+    """Unit bookkeeping per lot id; units that left without a slice (a carried transfer fee) are
+    taken off from the start, so they never absorb a loss."""
+    lot_to_seen: dict[str, Decimal] = {}
+    for lot, qty in [*((s.lot, s.qty) for s in booked.slices), *((o.lot, o.qty) for o in booked.open_lots)]:
+        lot_to_seen[lot] = lot_to_seen.get(lot, ZERO) + qty
+    return {
+        a.lot: _LotUnits(msgspec.structs.replace(a, qty=min(a.qty, lot_to_seen.get(a.lot, ZERO))))
+        for a in booked.acquisitions
+    }
+
+
+def wash_sale_crypto_on(records: Iterable[Recorded], day: date) -> bool:
+    """Whether the policy applies wash sales to crypto sold on local date `day` (R4.5)."""
+    return _crypto_on(_crypto_wash_dates(records), day)
+
+
+def _crypto_wash_dates(records: Iterable[Recorded]) -> list[tuple[date, bool]]:
+    """(from, on) of each policy that sets `wash_sale_crypto`, in the order they take effect.
+
+    Later `from` wins, then higher seq; a policy that leaves the field out inherits it.
+    """
+    settings = [
+        (r.event.from_, r.seq, r.event.wash_sale_crypto)
+        for r in records
+        if isinstance(r.event, Policy) and r.event.wash_sale_crypto is not None
+    ]
+    return [(start, on) for start, _, on in sorted(settings)]
+
+
+def _crypto_on(crypto_from: list[tuple[date, bool]], day: date) -> bool:
+    on = False
+    for start, value in crypto_from:
+        if start > day:
+            break
+        on = value
+    return on
+
+
+def _is_washable_loss(piece: Slice, crypto_from: list[tuple[date, bool]], tz: ZoneInfo) -> bool:
+    """A loss slice of a real lot whose class the rule covers on the sale date (R4.1, R4.5)."""
+    if piece.missing_basis or not piece.lot or piece.proceeds - piece.basis >= 0:
+        return False
+    if piece.asset_class == "stock":
+        return True
+    return _crypto_on(crypto_from, local_date(piece.sold_at, tz))
+
+
+def _take_units(s: Slice, lot_to_units: dict[str, _LotUnits]) -> list[Slice]:
+    """Consume the slice's units from its lot, washed units first; one row per date acquired."""
+    units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
+    if units is None:
+        return [s]
+    units.consumed += s.qty
+    parts = _pop_front(units, s.qty)
+    if len(parts) == 1 and not parts[0].links:
+        return [s]
+    return _split_slice(s, parts)
+
+
+def _pop_front(units: _LotUnits, qty: Decimal) -> list[_Part]:
+    """Take `qty` units off the lot's queue; runs with the same tacked days are merged."""
+    parts: list[_Part] = []
+    left = qty
+    while left > 0 and units.washed:
+        head = units.washed[0]
+        take = min(left, head.qty)
+        if take == head.qty:
+            added = head.amount
+            units.washed.pop(0)
+        else:
+            added = head.amount * take / head.qty
+            head.qty -= take
+            head.amount -= added
+        left -= take
+        link = msgspec.structs.replace(head.link, qty=take, amount=added)
+        _append_part(parts, _Part(take, added, head.days, [link]))
+    if left > 0:
+        _append_part(parts, _Part(left, ZERO, 0, []))
+    return parts
+
+
+def _append_part(parts: list[_Part], part: _Part) -> None:
+    if parts and parts[-1].days == part.days:
+        last = parts[-1]
+        last.qty += part.qty
+        last.added += part.added
+        last.links.extend(part.links)
+    else:
+        parts.append(part)
+
+
+def _split_slice(s: Slice, parts: list[_Part]) -> list[Slice]:
+    """Rows for each part: proceeds and basis pro rata (the last part takes the rest, R2.7)."""
+    out: list[Slice] = []
+    proceeds_left, basis_left, qty_left = s.proceeds, s.basis, s.qty
+    for part in parts:
+        if part.qty == qty_left:
+            proceeds, basis = proceeds_left, basis_left
+        else:
+            proceeds = s.proceeds * part.qty / s.qty
+            basis = s.basis * part.qty / s.qty
+        proceeds_left -= proceeds
+        basis_left -= basis
+        qty_left -= part.qty
+        acquired = s.date_acquired - timedelta(days=part.days)
+        out.append(
+            msgspec.structs.replace(
+                s, qty=part.qty, proceeds=proceeds, basis=basis + part.added, date_acquired=acquired,
+                term=term(acquired, s.date_sold), wash=s.wash + tuple(part.links),
+            )
+        )
+    return out
+
+
+def _wash(piece: Slice, candidates: Sequence[Acquisition], lot_to_units: dict[str, _LotUnits]) -> Slice:
+    """Match a loss slice to the replacement candidates in its window, in acquisition order, and
+    disallow its loss pro rata (R4.1–R4.4)."""
+    loss = piece.basis - piece.proceeds
+    days = max(0, (piece.date_sold - piece.date_acquired).days)
+    need, matched, disallowed = piece.qty, ZERO, ZERO
+    links: list[WashLink] = []
+    for acquisition in candidates:
+        if need <= 0:
+            break
+        if acquisition.lot == piece.lot:
+            continue
+        units = lot_to_units[acquisition.lot]
+        take = min(need, units.available())
+        if take <= 0:
+            continue
+        need -= take
+        matched += take
+        total = loss if matched == piece.qty else loss * matched / piece.qty
+        amount = total - disallowed
+        disallowed = total
+        link = WashLink(
+            loss_key=piece.event_key, loss_seq=piece.seq, loss_lot=piece.lot,
+            replacement_lot=acquisition.lot, qty=take, amount=amount, days=days,
+        )
+        units.matched += take
+        units.washed.append(_Washed(take, amount, days, link))
+        links.append(link)
+    if not links:
+        return piece
+    return msgspec.structs.replace(
+        piece, adjustment=piece.adjustment + disallowed, code=_with_code(piece.code, WASH_CODE),
+        wash=piece.wash + tuple(links),
+    )
+
+
+def _with_code(codes: str, code: str) -> str:
+    """Form 8949 (f): codes in alphabetical order, each once (R6.3)."""
+    return "".join(sorted(set(codes) | {code}))
+
+
+def _mark_open_lot(lot: OpenLot, lot_to_units: dict[str, _LotUnits]) -> list[OpenLot]:
+    """The held rows of a lot, washed units first, each with the loss it carries (R4.3)."""
+    units = lot_to_units.get(lot.lot)
+    if units is None or not units.washed:
+        return [lot]
+    parts = _pop_front(units, lot.qty)
+    out: list[OpenLot] = []
+    basis_left, qty_left = lot.basis, lot.qty
+    for part in parts:
+        basis = basis_left if part.qty == qty_left else lot.basis * part.qty / lot.qty
+        basis_left -= basis
+        qty_left -= part.qty
+        out.append(
+            msgspec.structs.replace(
+                lot, qty=part.qty, basis=basis + part.added,
+                date_acquired=lot.date_acquired - timedelta(days=part.days),
+                wash_adjustment=lot.wash_adjustment + part.added, wash=lot.wash + tuple(part.links),
+            )
+        )
+    return out

@@ -1,0 +1,70 @@
+"""The worked examples in /work/shared/examples as CLI tests: init, import, then each check's command.
+
+Amounts compare as decimals to the cent; a list under `expect` means each listed row must appear
+among the output rows (CONTRACT §3; examples/README.md).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+EXAMPLES = Path("/work/shared/examples")
+GAINLOG = [sys.executable, "-c", "from cli.main import run; run()"]
+CASES = (
+    sorted(p.name for p in EXAMPLES.iterdir() if (p / "expected.json").exists()) if EXAMPLES.exists() else []
+)
+
+
+def gainlog(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([*GAINLOG, "--db", str(db), *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def matches(expected: Any, actual: Any) -> bool:
+    """`actual` has every value of `expected`; amounts as decimals to the cent."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            k in actual and matches(v, actual[k]) for k, v in expected.items()
+        )
+    if isinstance(expected, list):
+        return isinstance(actual, list) and all(any(matches(e, a) for a in actual) for e in expected)
+    if isinstance(expected, str) and isinstance(actual, str):
+        try:
+            return Decimal(expected).quantize(Decimal("0.01")) == Decimal(actual).quantize(Decimal("0.01"))
+        except ArithmeticError:
+            return expected == actual
+    return bool(expected == actual)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_example(case: str, tmp_path: Path) -> None:
+    folder = EXAMPLES / case
+    steps = json.loads((folder / "expected.json").read_text())["steps"]
+    db = tmp_path / "ledger.db"
+    gainlog(db, "init")
+    checks = 0
+    for step in steps:
+        if "import" in step:
+            gainlog(db, "import", str(folder / step["import"]))
+        else:
+            output = json.loads(gainlog(db, *step["check"], "--json").stdout)
+            assert matches(step["expect"], output), (step["check"], output)
+            checks += 1
+    assert checks > 0
+
+
+def test_examples_exist() -> None:
+    assert set(CASES) >= {
+        "crypto_loss_offsets_stock_gain",
+        "large_loss_carryforward",
+        "net_gain",
+        "trade_fees",
+    }

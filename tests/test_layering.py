@@ -1,0 +1,141 @@
+"""Import direction, checked the way a docs test checks docs (STYLE.md 1; eventsourcing layers).
+
+    ledger/events.py  -> stdlib + msgspec only (the vocabulary everyone shares)
+    ledger/           -> never projections or cli (the write side knows no reports)
+    projections/      -> ledger.events only from ledger, never cli; no database or UI library
+                         (projections are pure folds, STYLE.md 8)
+    cli/              -> anything
+
+Every `import` and `from ... import` is read with `ast`, including the ones inside functions, so
+a lazy import cannot sneak past. A failure names the offending file:line.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
+IMPURE = frozenset({"sqlite3", "sqlite_utils", "typer", "click", "rich"})  # I/O and UI, never in a fold
+
+
+def package_of(path: Path, root: Path) -> str:
+    """The dotted module name of a file under root: projections/rules/x.py -> projections.rules.x."""
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path: Path, *, root: Path = ROOT) -> Iterator[tuple[int, str]]:
+    """(line, absolute dotted module) for every import in a file; `from a import b` gives a.b too."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    here = package_of(path, root)
+    is_package = path.name == "__init__.py"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = here.split(".")
+                anchor = anchor if is_package else anchor[:-1]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield node.lineno, base
+            for alias in node.names:
+                if alias.name != "*":
+                    yield node.lineno, f"{base}.{alias.name}" if base else alias.name
+
+
+def modules(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+def within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def violations(paths: list[Path], allowed: object) -> list[str]:
+    """`file:line imports X` for every import the predicate `allowed(module)` refuses."""
+    assert callable(allowed)
+    return [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in paths
+        for line, module in imports(path)
+        if not allowed(module)
+    ]
+
+
+def events_may_import(module: str) -> bool:
+    return module.split(".")[0] in STDLIB or within(module, "msgspec")
+
+
+def ledger_may_import(module: str) -> bool:
+    return not (within(module, "projections") or within(module, "cli"))
+
+
+def projections_may_import(module: str) -> bool:
+    top = module.split(".")[0]
+    if top == "ledger":
+        return module == "ledger" or within(module, "ledger.events")
+    return top != "cli" and top not in IMPURE
+
+
+def test_the_layers_exist() -> None:
+    assert (ROOT / "ledger" / "events.py").is_file()
+    assert modules("ledger") and modules("projections") and modules("cli")
+
+
+def test_events_depend_only_on_stdlib_and_msgspec() -> None:
+    assert violations([ROOT / "ledger" / "events.py"], events_may_import) == []
+
+
+def test_ledger_never_imports_projections_or_cli() -> None:
+    assert violations(modules("ledger"), ledger_may_import) == []
+
+
+def test_projections_import_only_events_from_ledger_and_never_cli() -> None:
+    assert violations(modules("projections"), projections_may_import) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "offender", "line"),
+    [
+        ("from ledger.store import Store\n", "ledger.store", 1),
+        ("import json\nfrom ledger import codec\n", "ledger.codec", 2),
+        ("def f() -> None:\n    import cli.app\n", "cli.app", 2),
+        ("from ... import cli\n", "cli", 1),
+        ("import sqlite_utils\n", "sqlite_utils", 1),
+    ],
+)
+def test_the_checker_catches_a_bad_import(tmp_path: Path, source: str, offender: str, line: int) -> None:
+    """The meta-test is not vacuous: each of these is refused in a projections module, at its line."""
+    (tmp_path / "projections" / "rules").mkdir(parents=True)
+    bad = tmp_path / "projections" / "rules" / "bad.py"
+    bad.write_text(source, encoding="utf-8")
+    found = [(n, m) for n, m in imports(bad, root=tmp_path) if not projections_may_import(m)]
+    assert (line, offender) in found
+
+
+def test_relative_imports_resolve_to_absolute_names(tmp_path: Path) -> None:
+    (tmp_path / "projections" / "rules").mkdir(parents=True)
+    ok = tmp_path / "projections" / "rules" / "ok.py"
+    ok.write_text("from ..model import Slice\nfrom . import holding_period\n", encoding="utf-8")
+    assert list(imports(ok, root=tmp_path)) == [
+        (1, "projections.model"), (1, "projections.model.Slice"),
+        (2, "projections.rules"), (2, "projections.rules.holding_period"),
+    ]
+
+
+def test_the_checker_allows_events_and_stdlib() -> None:
+    assert projections_may_import("ledger.events")
+    assert projections_may_import("ledger.events.Buy")
+    assert projections_may_import("zoneinfo")
+    assert projections_may_import("msgspec")
+    assert not events_may_import("sqlite_utils")
+    assert not ledger_may_import("projections.pipeline")
