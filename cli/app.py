@@ -22,7 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 report_app = typer.Typer(help="Tax reports: Form 8949, Schedule D, income.", no_args_is_help=True)
-add_app = typer.Typer(help="Append one event from options (same fields as an imported line).", no_args_is_help=True)
+add_app = typer.Typer(
+    help="Append one event from options (same fields as an imported line).", no_args_is_help=True
+)
 app.add_typer(report_app, name="report")
 app.add_typer(add_app, name="add")
 
@@ -37,7 +39,9 @@ class State:
 def _main(
     db: Annotated[
         Path | None,
-        typer.Option("--db", help="The ledger file (default: $GAINLOG_DB, else ./gainlog.db).", show_default=False),
+        typer.Option(
+            "--db", help="The ledger file (default: $GAINLOG_DB, else ./gainlog.db).", show_default=False
+        ),
     ] = None,
 ) -> None:
     State.db = db if db is not None else Path(os.environ.get("GAINLOG_DB") or "gainlog.db")

@@ -104,10 +104,15 @@ def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
     if json_out:
         emit_json(
             {
-                "source": result.source, "batch": result.batch, "added": len(result.added),
-                "duplicates": len(result.duplicates), "retracted": len(result.retracted),
-                "retracted_keys": list(result.retracted), "first_seq": result.first_seq,
-                "last_seq": result.last_seq, "warnings": list(result.warnings),
+                "source": result.source,
+                "batch": result.batch,
+                "added": len(result.added),
+                "duplicates": len(result.duplicates),
+                "retracted": len(result.retracted),
+                "retracted_keys": list(result.retracted),
+                "first_seq": result.first_seq,
+                "last_seq": result.last_seq,
+                "warnings": list(result.warnings),
             }
         )
     else:
@@ -161,7 +166,9 @@ def log_rows(records: list[Recorded], *, show_all: bool) -> list[dict[str, Any]]
         if not show_all and (retracted_by is not None or isinstance(r.event, Retract)):
             continue
         row = codec.canonical(r.event)
-        row.update(key=r.key, seq=r.seq, recorded_at=chain.time_text(r.recorded_at), source=r.source, batch=r.batch)
+        row.update(
+            key=r.key, seq=r.seq, recorded_at=chain.time_text(r.recorded_at), source=r.source, batch=r.batch
+        )
         if show_all:
             row.update(retracted=retracted_by is not None, retracted_by=retracted_by)
         rows.append(row)
@@ -178,38 +185,49 @@ def log_table(rows: list[dict[str, Any]]) -> Any:
         when = str(row.get("at") or row.get("from") or row.get("year") or "")
         style = "strike dim" if row.get("retracted") else None
         table.add_row(
-            str(row["seq"]), row["recorded_at"][:19].replace("T", " "), row["type"], when[:19].replace("T", " "),
-            summary(row), row["key"], style=style,
+            str(row["seq"]),
+            row["recorded_at"][:19].replace("T", " "),
+            row["type"],
+            when[:19].replace("T", " "),
+            summary(row),
+            row["key"],
+            style=style,
         )
     return table
 
 
+_SUMMARY = {
+    "buy": "{qty} {asset} {unit} ({wallet})",
+    "sell": "{qty} {asset} {unit} ({wallet})",
+    "swap": "{give_qty} {give_asset} -> {get_qty} {get_asset} value {value} ({wallet})",
+    "transfer": "{qty} {asset} {from} -> {to}",
+    "fee": "{qty} {asset} value {value} ({wallet})",
+    "income": "{qty} {asset} {kind} value {value} ({wallet})",
+    "method": "{method} {scope} {wallet} {asset}",
+    "profile": "{filing_status} taxable income {taxable_income}",
+    "carryover": "short {short_term} long {long_term}",
+    "policy": "transfer_fee {transfer_fee} wash_sale_crypto {wash_sale_crypto}",
+    "wallet": "{wallet} reports {reports}",
+    "allocate": "{asset} to {lot_count} lot(s)",
+    "retract": "{target} {reason}",
+}
+
+
 def summary(row: dict[str, Any]) -> str:
     """One line a person can read for a canonical event dict."""
-    kind = row["type"]
-    unit = f"@ {row['price']}" if "price" in row else f"total {row.get('total', '')}"
-    parts = {
-        "buy": f"{row.get('qty')} {row.get('asset')} {unit} ({row.get('wallet')})",
-        "sell": f"{row.get('qty')} {row.get('asset')} {unit} ({row.get('wallet')})",
-        "swap": f"{row.get('give_qty')} {row.get('give_asset')} -> {row.get('get_qty')} {row.get('get_asset')} "
-        f"value {row.get('value')} ({row.get('wallet')})",
-        "transfer": f"{row.get('qty')} {row.get('asset')} {row.get('from')} -> {row.get('to')}",
-        "fee": f"{row.get('qty')} {row.get('asset')} value {row.get('value')} ({row.get('wallet')})",
-        "income": f"{row.get('qty')} {row.get('asset')} {row.get('kind')} value {row.get('value')}",
-        "method": f"{row.get('method')} {row.get('scope') or ''} {row.get('wallet') or ''} {row.get('asset') or ''}",
-        "profile": f"{row.get('filing_status') or ''} taxable income {row.get('taxable_income', '?')}",
-        "carryover": f"short {row.get('short_term')} long {row.get('long_term')}",
-        "policy": f"transfer_fee {row.get('transfer_fee', '-')} wash_sale_crypto {row.get('wash_sale_crypto', '-')}",
-        "wallet": f"{row.get('wallet')} reports {row.get('reports', '-')}",
-        "allocate": f"{row.get('asset')} to {len(row.get('lots', []))} lot(s)",
-        "retract": f"{row.get('target')} {row.get('reason') or ''}",
-    }
-    text = " ".join(parts.get(kind, "").split())
+    from collections import defaultdict
+
+    values: defaultdict[str, Any] = defaultdict(str, row)
+    values["unit"] = f"@ {row['price']}" if "price" in row else f"total {row.get('total', '')}"
+    values["lot_count"] = len(row.get("lots", []))
+    text = " ".join(_SUMMARY.get(row["type"], "").format_map(values).split())
     return f"{text}  # {row['note']}" if row.get("note") else text
 
 
 @app.command("tag")
-def tag_command(name: Annotated[str, typer.Argument(help="A new name for the current head.")], json_out: JsonOpt = False) -> None:
+def tag_command(
+    name: Annotated[str, typer.Argument(help="A new name for the current head.")], json_out: JsonOpt = False
+) -> None:
     """Name the current head of the log (unique; not all digits; not starting with @)."""
     with open_store() as store:
         seq = store.tag(name)
@@ -242,10 +260,18 @@ def verify_command(json_out: JsonOpt = False) -> None:
     with open_store() as store:
         broken, missing, count = store.verify(), store.missing_guards(), store.count()
     if json_out:
-        emit_json({"ok": broken is None and not missing, "events": count, "first_broken_seq": broken,
-                   "missing_triggers": missing})
+        emit_json(
+            {
+                "ok": broken is None and not missing,
+                "events": count,
+                "first_broken_seq": broken,
+                "missing_triggers": missing,
+            }
+        )
     if broken is not None:
-        raise IntegrityViolation(f"hash chain broken at seq {broken}: the log was edited behind gainlog's back")
+        raise IntegrityViolation(
+            f"hash chain broken at seq {broken}: the log was edited behind gainlog's back"
+        )
     if missing:
         raise IntegrityViolation(f"append-only trigger(s) missing: {', '.join(missing)}")
     if not json_out:
@@ -333,9 +359,18 @@ def _show_added(result: ImportResult, event: Event, *, json_out: bool) -> None:
 
 @add_app.command("buy")
 def add_buy(
-    at: At = None, wallet: Wallet = None, asset: Asset = None, qty: Qty = None, price: Price = None,
-    total: Total = None, fee: FeeUsd = None, class_: Class = None, id_: Id = None, note: Note = None,
-    txid: Txid = None, json_out: JsonOpt = False,
+    at: At = None,
+    wallet: Wallet = None,
+    asset: Asset = None,
+    qty: Qty = None,
+    price: Price = None,
+    total: Total = None,
+    fee: FeeUsd = None,
+    class_: Class = None,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Acquire an asset; basis = qty x price + fee."""
     _add("buy", dict(locals()))
@@ -343,9 +378,18 @@ def add_buy(
 
 @add_app.command("sell")
 def add_sell(
-    at: At = None, wallet: Wallet = None, asset: Asset = None, qty: Qty = None, price: Price = None,
-    total: Total = None, fee: FeeUsd = None, lots: Lots = None, id_: Id = None, note: Note = None,
-    txid: Txid = None, json_out: JsonOpt = False,
+    at: At = None,
+    wallet: Wallet = None,
+    asset: Asset = None,
+    qty: Qty = None,
+    price: Price = None,
+    total: Total = None,
+    fee: FeeUsd = None,
+    lots: Lots = None,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Dispose of an asset; proceeds = qty x price - fee; --lots for specific identification."""
     _add("sell", dict(locals()))
@@ -353,12 +397,17 @@ def add_sell(
 
 @add_app.command("swap")
 def add_swap(
-    at: At = None, wallet: Wallet = None,
+    at: At = None,
+    wallet: Wallet = None,
     give_asset: Annotated[str | None, _opt("--give-asset", "Asset given up.")] = None,
     give_qty: Annotated[str | None, _opt("--give-qty", "Quantity given up.")] = None,
     get_asset: Annotated[str | None, _opt("--get-asset", "Asset received.")] = None,
     get_qty: Annotated[str | None, _opt("--get-qty", "Quantity received.")] = None,
-    value: Value = None, fee: FeeUsd = None, id_: Id = None, note: Note = None, txid: Txid = None,
+    value: Value = None,
+    fee: FeeUsd = None,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Swap one asset for another at a USD fair market value."""
@@ -367,11 +416,17 @@ def add_swap(
 
 @add_app.command("transfer")
 def add_transfer(
-    at: At = None, from_: From = None, to: Annotated[str | None, _opt("--to", "Receiving wallet.")] = None,
-    asset: Asset = None, qty: Qty = None,
+    at: At = None,
+    from_: From = None,
+    to: Annotated[str | None, _opt("--to", "Receiving wallet.")] = None,
+    asset: Asset = None,
+    qty: Qty = None,
     fee_qty: Annotated[str | None, _opt("--fee-qty", "Network fee units.")] = None,
     fee_value: Annotated[str | None, _opt("--fee-value", "USD value of the fee units.")] = None,
-    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Move lots between own wallets (no gain; basis and dates travel)."""
     _add("transfer", dict(locals()))
@@ -379,8 +434,15 @@ def add_transfer(
 
 @add_app.command("fee")
 def add_fee(
-    at: At = None, wallet: Wallet = None, asset: Asset = None, qty: Qty = None, value: Value = None,
-    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+    at: At = None,
+    wallet: Wallet = None,
+    asset: Asset = None,
+    qty: Qty = None,
+    value: Value = None,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Pay a fee in an asset (e.g. gas)."""
     _add("fee", dict(locals()))
@@ -388,9 +450,19 @@ def add_fee(
 
 @add_app.command("income")
 def add_income(
-    at: At = None, wallet: Wallet = None, asset: Asset = None, qty: Qty = None, value: Value = None,
-    kind: Annotated[str | None, _opt("--kind", "staking, mining, airdrop, interest, reward, fork, other.")] = None,
-    class_: Class = None, id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+    at: At = None,
+    wallet: Wallet = None,
+    asset: Asset = None,
+    qty: Qty = None,
+    value: Value = None,
+    kind: Annotated[
+        str | None, _opt("--kind", "staking, mining, airdrop, interest, reward, fork, other.")
+    ] = None,
+    class_: Class = None,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Ordinary income; a new lot with basis = value."""
     _add("income", dict(locals()))
@@ -399,8 +471,13 @@ def add_income(
 @add_app.command("method")
 def add_method(
     method: Annotated[str | None, _opt("--method", "FIFO, LIFO, HIFO or LOFO.")] = None,
-    from_: From = None, scope: Annotated[str | None, _opt("--scope", "universal or wallet.")] = None,
-    wallet: Wallet = None, asset: Asset = None, id_: Id = None, note: Note = None, txid: Txid = None,
+    from_: From = None,
+    scope: Annotated[str | None, _opt("--scope", "universal or wallet.")] = None,
+    wallet: Wallet = None,
+    asset: Asset = None,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
     json_out: JsonOpt = False,
 ) -> None:
     """A lot-selection election from a date on."""
@@ -411,8 +488,13 @@ def add_method(
 def add_profile(
     year: Annotated[int | None, _opt("--year", "The tax year.")] = None,
     filing_status: Annotated[str | None, _opt("--filing-status", "single, mfj, mfs, hoh or qss.")] = None,
-    taxable_income: Annotated[str | None, _opt("--taxable-income", "Form 1040 line 11 minus line 14.")] = None,
-    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+    taxable_income: Annotated[
+        str | None, _opt("--taxable-income", "Form 1040 line 11 minus line 14.")
+    ] = None,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Per-year facts: filing status, taxable income."""
     _add("profile", dict(locals()))
@@ -423,7 +505,10 @@ def add_carryover(
     year: Annotated[int | None, _opt("--year", "The year the carryover comes into.")] = None,
     short_term: Annotated[str | None, _opt("--short-term", "Short-term carryover (positive).")] = None,
     long_term: Annotated[str | None, _opt("--long-term", "Long-term carryover (positive).")] = None,
-    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Capital-loss carryover into a year (replaces the computed one)."""
     _add("carryover", dict(locals()))
@@ -434,7 +519,10 @@ def add_policy(
     from_: From = None,
     transfer_fee: Annotated[str | None, _opt("--transfer-fee", "dispose or carry.")] = None,
     wash_sale_crypto: Annotated[str | None, _opt("--wash-sale-crypto", "true or false.")] = None,
-    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Rule choices from a date on (R2.6, R4.5)."""
     _add("policy", dict(locals()))
@@ -442,9 +530,13 @@ def add_policy(
 
 @add_app.command("wallet")
 def add_wallet(
-    wallet: Wallet = None, from_: From = None,
+    wallet: Wallet = None,
+    from_: From = None,
     reports: Annotated[str | None, _opt("--reports", "1099-B, 1099-DA or none.")] = None,
-    id_: Id = None, note: Note = None, txid: Txid = None, json_out: JsonOpt = False,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Which information return an account's broker files."""
     _add("wallet", dict(locals()))
@@ -452,7 +544,11 @@ def add_wallet(
 
 @add_app.command("allocate")
 def add_allocate(
-    asset: Asset = None, lots: Lots = None, id_: Id = None, note: Note = None, txid: Txid = None,
+    asset: Asset = None,
+    lots: Lots = None,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The 2025-01-01 safe-harbor allocation of open universal lots to wallets (R3.4)."""
@@ -476,9 +572,14 @@ def demo_command() -> None:
 
     from ledger.store import Store
 
-    with tempfile.TemporaryDirectory(prefix="gainlog-demo-") as tmp, Store.create(Path(tmp) / "demo.db") as store:
+    with (
+        tempfile.TemporaryDirectory(prefix="gainlog-demo-") as tmp,
+        Store.create(Path(tmp) / "demo.db") as store,
+    ):
         result = store.import_file(sample_ledger(), source="sample")
-        console().print(f"Imported {len(result.added)} events from the bundled sample ledger into a temporary database.")
+        console().print(
+            f"Imported {len(result.added)} events from the bundled sample ledger into a temporary database."
+        )
         console().print(holdings_table(store.read()))
         _demo_reports(store)
 

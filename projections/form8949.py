@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 import msgspec
 
 from projections.model import DisposalKind, Slice, Term
-from projections.rules.form_box import LONG_BOXES, SHORT_BOXES, Box, Part, WalletReports, box, part_of
+from projections.rules.form_box import LONG_BOXES, SHORT_BOXES, Box, Part, WalletReports, box
 
 CENT = Decimal("0.01")
 DOLLAR = Decimal("1")
@@ -105,38 +105,73 @@ def money(amount: Decimal) -> str:
 
 
 def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = CENT) -> list[Row]:
-    """The 8949 rows of these slices, in form order, amounts rounded half up to `quantum`."""
+    """The 8949 rows of these slices, in form order, amounts rounded half up to `quantum`.
+
+    Amounts are kept with two decimals even when `quantum` is DOLLAR (101 -> 101.00), so `str()`
+    of any Row amount is already the contract's text.
+    """
     ordered = sorted(slices, key=lambda s: (s.date_sold, s.seq))  # stable: selection order kept
     out: list[Row] = []
+    key_to_box: dict[tuple[str, str, bool, int, str | None], Box] = {}
+    has_settings = bool(wallets.wallet_to_settings)
+    whole = quantum != CENT
     with localcontext(CONTEXT):
         for s in ordered:
-            proceeds = s.proceeds.quantize(quantum)
-            basis = s.basis.quantize(quantum)
-            adjustment = s.adjustment.quantize(quantum)
+            if whole:
+                proceeds = s.proceeds.quantize(quantum).quantize(CENT)
+                basis = s.basis.quantize(quantum).quantize(CENT)
+                adjustment = s.adjustment.quantize(quantum).quantize(CENT)
+            else:
+                proceeds, basis, adjustment = s.proceeds.quantize(CENT), s.basis.quantize(CENT), \
+                    s.adjustment.quantize(CENT)
             term: Term = "short" if s.missing_basis else s.term
-            year = s.date_sold.year
+            covered = s.covered and not s.missing_basis
+            reports = wallets.reports(s.wallet, s.date_sold) if has_settings else None
+            key = (s.asset_class, term, covered, s.date_sold.year, reports)
+            the_box = key_to_box.get(key)
+            if the_box is None:
+                the_box = key_to_box[key] = box(asset_class=s.asset_class, term=term, covered=covered,
+                                                year=s.date_sold.year, reports=reports)
             out.append(Row(
                 seq=s.seq, event_key=s.event_key, kind=s.kind, asset=s.asset, qty=s.qty, wallet=s.wallet,
                 lot=s.lot, date_acquired=s.date_sold if s.missing_basis else s.date_acquired,
-                date_sold=s.date_sold, proceeds=proceeds, cost_basis=basis, code="".join(sorted(s.code)),
-                adjustment=adjustment, gain=proceeds - basis + adjustment, term=term, part=part_of(term),
-                box=box(asset_class=s.asset_class, term=term, covered=s.covered and not s.missing_basis,
-                        year=year, reports=wallets.reports(s.wallet, s.date_sold)),
-                missing_basis=s.missing_basis,
+                date_sold=s.date_sold, proceeds=proceeds, cost_basis=basis,
+                code="".join(sorted(s.code)) if len(s.code) > 1 else s.code,
+                adjustment=adjustment, gain=proceeds - basis + adjustment, term=term,
+                part="I" if term == "short" else "II", box=the_box, missing_basis=s.missing_basis,
             ))
     return out
 
 
-def row_json(row: Row) -> dict[str, object]:
-    """A row exactly as CONTRACT §3 `report 8949 --json` (plus seq, event_key, kind, missing_basis)."""
+def _day(day_text: dict[date, str], day: date) -> str:
+    text = day_text.get(day)
+    if text is None:
+        text = day_text[day] = day.isoformat()
+    return text
+
+
+def row_json(row: Row, *, day_text: dict[date, str] | None = None) -> dict[str, object]:
+    """A row exactly as CONTRACT §3 `report 8949 --json` (plus seq, event_key, kind, missing_basis).
+
+    Row amounts are already two-decimal Decimals (see `rows`), so `str()` is their text.
+    `day_text` caches date strings across rows.
+    """
+    days = {} if day_text is None else day_text
+    acquired, sold = _day(days, row.date_acquired), _day(days, row.date_sold)
+    qty = plain(row.qty)
     return {
-        "description": row.description, "asset": row.asset, "qty": plain(row.qty), "wallet": row.wallet,
-        "lot": row.lot, "date_acquired": row.date_acquired.isoformat(),
-        "date_sold": row.date_sold.isoformat(),
-        "proceeds": money(row.proceeds), "cost_basis": money(row.cost_basis), "code": row.code,
-        "adjustment": money(row.adjustment), "gain": money(row.gain), "term": row.term, "box": row.box,
+        "description": f"{qty} {row.asset}", "asset": row.asset, "qty": qty, "wallet": row.wallet,
+        "lot": row.lot, "date_acquired": acquired, "date_sold": sold,
+        "proceeds": str(row.proceeds), "cost_basis": str(row.cost_basis), "code": row.code,
+        "adjustment": str(row.adjustment), "gain": str(row.gain), "term": row.term, "box": row.box,
         "seq": row.seq, "event_key": row.event_key, "kind": row.kind, "missing_basis": row.missing_basis,
     }
+
+
+def rows_json(form_rows: Iterable[Row]) -> list[dict[str, object]]:
+    """`row_json` of each row, in the order given."""
+    day_text: dict[date, str] = {}
+    return [row_json(r, day_text=day_text) for r in form_rows]
 
 
 def grouped(form_rows: Sequence[Row]) -> list[Row]:
@@ -156,13 +191,15 @@ def to_csv(form_rows: Sequence[Row], *, whole_dollars: bool = False) -> str:
     Build the rows with `quantum=DOLLAR` for `whole_dollars` (every amount rounded from the exact
     value, (h) recomputed from the rounded columns: R6.4).
     """
-    fmt = dollars if whole_dollars else money
+    fmt = dollars if whole_dollars else str
+    day_text: dict[date, str] = {}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for r in grouped(form_rows):
+        acquired, sold = _day(day_text, r.date_acquired), _day(day_text, r.date_sold)
         writer.writerow((
-            r.part, r.box, r.description, r.date_acquired.isoformat(), r.date_sold.isoformat(),
+            r.part, r.box, f"{plain(r.qty)} {r.asset}", acquired, sold,
             fmt(r.proceeds), fmt(r.cost_basis), r.code, fmt(r.adjustment), fmt(r.gain),
         ))
     return buffer.getvalue()

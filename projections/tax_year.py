@@ -19,6 +19,7 @@ or several `carryover` events for one year, add a warning to that year.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from zoneinfo import ZoneInfo
@@ -141,7 +142,8 @@ class TaxYears(msgspec.Struct, frozen=True, kw_only=True):
 
     def rows_of(self, year: int) -> list[Row]:
         """The 8949 rows of one tax year, in form order."""
-        return [r for r in self.rows if r.date_sold.year == year]
+        first = bisect_left(self.rows, year, key=_year_of)
+        return list(self.rows[first:bisect_left(self.rows, year + 1, key=_year_of)])
 
     def report_years(self) -> list[int]:
         """Years `report all` writes: first through the last with activity, plus the year a final
@@ -153,6 +155,10 @@ class TaxYears(msgspec.Struct, frozen=True, kw_only=True):
         if (out.short_term or out.long_term) and last + 1 in self.years:
             last += 1
         return list(range(self.first, last + 1))
+
+
+def _year_of(row: Row) -> int:
+    return row.date_sold.year
 
 
 def _cents(amount: Decimal) -> Decimal:
@@ -184,13 +190,12 @@ def event_year(record: Recorded, tz: ZoneInfo) -> int | None:
 
 
 class _Facts(msgspec.Struct, frozen=True, kw_only=True):
-    """What the log says about years: profiles, carryover events, event years."""
+    """What the log says about years: profiles, carryover events, the span of event years."""
 
     year_to_status: dict[int, FilingStatus]
     year_to_income: dict[int, Decimal]
     year_to_carryover: dict[int, tuple[int, Carry]]
     year_to_warnings: dict[int, list[str]]
-    seq_to_year: dict[int, int]
     years: tuple[int, ...]
 
 
@@ -199,21 +204,24 @@ def _facts(known: Sequence[Recorded], tz: ZoneInfo) -> _Facts:
     year_to_income: dict[int, Decimal] = {}
     year_to_carryover: dict[int, tuple[int, Carry]] = {}
     year_to_warnings: dict[int, list[str]] = {}
-    seq_to_year: dict[int, int] = {}
     years: set[int] = set()
+    first_at = last_at = None
     for record in known:  # seq order: later seq wins
-        year = event_year(record, tz)
         event = record.event
-        if year is not None:
-            seq_to_year[record.seq] = year
-            if not isinstance(event, MethodElection | Policy | WalletInfo):
-                years.add(year)
-        if isinstance(event, Profile):
+        at = getattr(event, "at", None)
+        if at is not None:  # local dates are monotonic in time: only the extremes need converting
+            if first_at is None or at < first_at:
+                first_at = at
+            if last_at is None or at > last_at:
+                last_at = at
+        elif isinstance(event, Profile):
+            years.add(event.year)
             if event.filing_status is not None:
                 year_to_status[event.year] = event.filing_status
             if event.taxable_income is not None:
                 year_to_income[event.year] = _cents(event.taxable_income)
         elif isinstance(event, Carryover):
+            years.add(event.year)
             if event.year in year_to_carryover:
                 year_to_warnings.setdefault(event.year, []).append(
                     f"several carryover events for {event.year}: "
@@ -222,10 +230,23 @@ def _facts(known: Sequence[Recorded], tz: ZoneInfo) -> _Facts:
             year_to_carryover[event.year] = (
                 record.seq, Carry(short_term=_cents(event.short_term), long_term=_cents(event.long_term))
             )
+    for at in (first_at, last_at):
+        if at is not None:
+            years.add(local_date(at, tz).year)
     return _Facts(
         year_to_status=year_to_status, year_to_income=year_to_income, year_to_carryover=year_to_carryover,
-        year_to_warnings=year_to_warnings, seq_to_year=seq_to_year, years=tuple(sorted(years)),
+        year_to_warnings=year_to_warnings, years=tuple(sorted(years)),
     )
+
+
+def _problem_years(booked: Booked, known: Sequence[Recorded], tz: ZoneInfo) -> dict[int, int | None]:
+    """The tax year of the event each problem names (None: no such event, or it has no year)."""
+    seq_to_record = {r.seq: r for r in known} if booked.problems else {}
+    out: dict[int, int | None] = {}
+    for p in booked.problems:
+        record = seq_to_record.get(p.seq)
+        out[p.seq] = event_year(record, tz) if record is not None else None
+    return out
 
 
 def tax_years(
@@ -242,7 +263,10 @@ def tax_years(
     form_rows = rows(booked.slices, wallet_reports(known))
     year_to_rows: dict[int, list[Row]] = {}
     for r in form_rows:
-        year_to_rows.setdefault(r.date_sold.year, []).append(r)
+        year = r.date_sold.year
+        if year not in year_to_rows:
+            year_to_rows[year] = []
+        year_to_rows[year].append(r)
     active = set(facts.years) | set(year_to_rows)
     first = min(active) if active else None
     last_activity = max(active) if active else None
@@ -252,11 +276,13 @@ def tax_years(
         start, end = through, through
     else:
         start, end = min(first, through or first), max(last_activity + 1, through or first)
-    global_problems = [p.message for p in booked.problems if p.seq not in facts.seq_to_year]
+    seq_to_year = _problem_years(booked, known, tz)
+    global_problems = [p.message for p in booked.problems if seq_to_year[p.seq] is None]
     year_to_problems: dict[int, list[str]] = {}
     for p in booked.problems:
-        if p.seq in facts.seq_to_year:
-            year_to_problems.setdefault(facts.seq_to_year[p.seq], []).append(p.message)
+        problem_year = seq_to_year[p.seq]
+        if problem_year is not None:
+            year_to_problems.setdefault(problem_year, []).append(p.message)
     years: dict[int, ScheduleD] = {}
     carry = Carry()
     with localcontext(CONTEXT):

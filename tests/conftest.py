@@ -57,7 +57,11 @@ def gainlog(db: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Resul
 def run_process(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
     """Run gainlog as a real process (for exit codes and tracebacks end to end)."""
     proc = subprocess.run(
-        [*GAINLOG, *args], capture_output=True, text=True, cwd=cwd or REPO, env={**os.environ, **(env or {})},
+        [*GAINLOG, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env={**os.environ, **(env or {})},
         timeout=120,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
@@ -69,5 +73,19 @@ def write_jsonl(path: Path, lines: list[dict[str, Any] | str]) -> Path:
     return path
 
 
-BUY = {"type": "buy", "at": "2024-01-02T12:00:00Z", "wallet": "coinbase", "asset": "BTC", "qty": "1", "price": "10000"}
-SELL = {"type": "sell", "at": "2024-02-01T12:00:00Z", "wallet": "coinbase", "asset": "BTC", "qty": "1", "price": "12000"}
+BUY = {
+    "type": "buy",
+    "at": "2024-01-02T12:00:00Z",
+    "wallet": "coinbase",
+    "asset": "BTC",
+    "qty": "1",
+    "price": "10000",
+}
+SELL = {
+    "type": "sell",
+    "at": "2024-02-01T12:00:00Z",
+    "wallet": "coinbase",
+    "asset": "BTC",
+    "qty": "1",
+    "price": "12000",
+}

@@ -58,8 +58,19 @@ def test_two_writer_processes_append_without_loss(db: Path) -> None:
 def _big_file(path: Path, lines: int) -> Path:
     with path.open("w") as out:
         for i in range(lines):
-            out.write(json.dumps({"type": "buy", "at": "2024-01-02T12:00:00Z", "wallet": "w", "asset": "BTC",
-                                  "qty": "1", "price": str(i + 1)}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "type": "buy",
+                        "at": "2024-01-02T12:00:00Z",
+                        "wallet": "w",
+                        "asset": "BTC",
+                        "qty": "1",
+                        "price": str(i + 1),
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
@@ -72,11 +83,17 @@ def test_sigkill_mid_import_leaves_nothing_or_everything(tmp_path: Path, db: Pat
     outcomes = set()
     wal = db.with_name(db.name + "-wal")
     for delay in (None, 0.3, 0.8, 1.5, 2.5):
-        proc = subprocess.Popen([*GAINLOG, "--db", str(db), "import", str(path)], cwd=REPO,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [*GAINLOG, "--db", str(db), "import", str(path)],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         if delay is None:  # wait until the transaction is spilling rows into the WAL, then kill
             start, size = time.monotonic(), (wal.stat().st_size if wal.exists() else 0)
-            while time.monotonic() - start < 30 and (wal.stat().st_size if wal.exists() else 0) <= size + 2**20:
+            while (
+                time.monotonic() - start < 30 and (wal.stat().st_size if wal.exists() else 0) <= size + 2**20
+            ):
                 time.sleep(0.002)
         else:
             time.sleep(delay)
@@ -91,8 +108,13 @@ def test_sigkill_mid_import_leaves_nothing_or_everything(tmp_path: Path, db: Pat
         if held == lines:
             break
     # and a completed import afterwards holds exactly the file
-    result = subprocess.run([*GAINLOG, "--db", str(db), "import", str(path)], cwd=REPO, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [*GAINLOG, "--db", str(db), "import", str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     with Store.open(db) as store:
         assert store.last_seq() == lines and store.verify() is None

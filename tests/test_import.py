@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import BUY, SELL, Result, write_jsonl
 
 from ledger import codec
@@ -15,12 +16,18 @@ def _keys(gainlog: Callable[..., Result], *args: str) -> list[str]:
     return [row["key"] for row in gainlog("log", "--json", *args).json()]
 
 
-def test_two_identical_lines_are_two_events_with_ranked_keys(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
+def test_two_identical_lines_are_two_events_with_ranked_keys(
+    tmp_path: Path, gainlog: Callable[..., Result]
+) -> None:
     # CONTRACT §2: SOURCE:sha256(canonical body)#rank, rank counting identical lines from 1.
     path = write_jsonl(tmp_path / "t.jsonl", [BUY, BUY, SELL])
     result = gainlog("import", str(path), "--json").json()
     assert result["added"] == 3 and result["duplicates"] == 0
-    digest = codec.body_digest(codec.canonical_body(codec.parse_event(BUY, tz=Store.open(tmp_path / "ledger.db").timezone, where="t")))
+    digest = codec.body_digest(
+        codec.canonical_body(
+            codec.parse_event(BUY, tz=Store.open(tmp_path / "ledger.db").timezone, where="t")
+        )
+    )
     assert _keys(gainlog)[:2] == [f"t.jsonl:{digest}#1", f"t.jsonl:{digest}#2"]
 
 
@@ -30,10 +37,14 @@ def test_reimport_adds_nothing_and_reports_duplicates(tmp_path: Path, gainlog: C
     again = gainlog("import", str(path), "--json").json()
     assert again["added"] == 0 and again["duplicates"] == 3 and again["batch"] is None
     # the same events spelled differently (key order, decimals, offset) are the same canonical body
-    write_jsonl(tmp_path / "t.jsonl", [
-        {**BUY, "qty": "1.000", "at": "2024-01-02T07:00:00-05:00"}, dict(reversed(list(BUY.items()))),
-        {**SELL, "id": "s1", "price": "012000.0"},
-    ])
+    write_jsonl(
+        tmp_path / "t.jsonl",
+        [
+            {**BUY, "qty": "1.000", "at": "2024-01-02T07:00:00-05:00"},
+            dict(reversed(list(BUY.items()))),
+            {**SELL, "id": "s1", "price": "012000.0"},
+        ],
+    )
     assert gainlog("import", str(path), "--json").json()["duplicates"] == 3
     assert len(gainlog("log", "--json").json()) == 3
 
@@ -44,15 +55,24 @@ def test_source_default_and_explicit(tmp_path: Path, gainlog: Callable[..., Resu
     gainlog("import", str(path))
     gainlog("import", str(path), "--source", "cb")
     rows = gainlog("log", "--json").json()
-    assert [(r["source"], r["key"]) for r in rows] == [("coinbase.jsonl", "coinbase.jsonl:b1"), ("cb", "cb:b1")]
+    assert [(r["source"], r["key"]) for r in rows] == [
+        ("coinbase.jsonl", "coinbase.jsonl:b1"),
+        ("cb", "cb:b1"),
+    ]
     assert gainlog("import", str(path), "--source", "a:b").code == 2
 
 
 def test_replace_retracts_only_what_changed(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
     # CONTRACT §1 import --replace: retract live events of the source the file no longer holds.
-    path = write_jsonl(tmp_path / "x.jsonl", [
-        {**BUY, "id": "b1"}, {**BUY, "id": "b2", "qty": "2"}, {**SELL, "id": "s1"}, BUY,
-    ])
+    path = write_jsonl(
+        tmp_path / "x.jsonl",
+        [
+            {**BUY, "id": "b1"},
+            {**BUY, "id": "b2", "qty": "2"},
+            {**SELL, "id": "s1"},
+            BUY,
+        ],
+    )
     gainlog("import", str(path))
     before = {r["key"]: r["seq"] for r in gainlog("log", "--json").json()}
     write_jsonl(path, [{**BUY, "id": "b1"}, {**BUY, "id": "b2", "qty": "3"}, {**BUY, "qty": "5"}])
@@ -123,10 +143,8 @@ def test_check_hook_sees_the_would_be_log_and_can_abort(db: Path, tmp_path: Path
 
     with Store.open(db) as store:
         store.append_all([codec.parse_event({**BUY, "id": "first"}, tz=store.timezone, where="t")])
-        try:
+        with pytest.raises(Refused):
             store.import_file(path, check=refuse)
-        except Refused:
-            pass
         assert seen == [[1, 2, 3]]
         assert store.last_seq() == 1
         store.import_file(path, check=lambda records: None)

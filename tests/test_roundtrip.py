@@ -41,35 +41,58 @@ def amounts(draw: st.DrawFn, *, positive: bool = True) -> str:
 
 offsets = st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))])
 instants = st.datetimes(min_value=datetime(1901, 1, 2), max_value=datetime(2099, 12, 30), timezones=offsets)
-times = st.one_of(instants.map(lambda d: d.isoformat()), st.dates(date(1901, 1, 1), date(2099, 12, 31)).map(str))
+times = st.one_of(
+    instants.map(lambda d: d.isoformat()), st.dates(date(1901, 1, 1), date(2099, 12, 31)).map(str)
+)
 days = st.dates(date(1901, 1, 1), date(2099, 12, 31)).map(str)
 common = st.fixed_dictionaries({}, optional={"id": text, "note": st.text(max_size=30), "txid": text})
 classes = st.sampled_from(["crypto", "stock"])
 
 
-def _event(tag: str, required: dict[str, Any], optional: dict[str, Any] | None = None) -> st.SearchStrategy[dict[str, Any]]:
+def _event(
+    tag: str, required: dict[str, Any], optional: dict[str, Any] | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
     body = st.fixed_dictionaries(required, optional=optional or {})
     return st.tuples(body, common).map(lambda pair: {"type": tag, **pair[1], **pair[0]})
 
 
 @st.composite
 def trades(draw: st.DrawFn, tag: str) -> dict[str, Any]:
-    raw = draw(_event(tag, {"at": times, "wallet": text, "asset": text, "qty": amounts()},
-                      {"fee": amounts(positive=False)}))
+    raw = draw(
+        _event(
+            tag,
+            {"at": times, "wallet": text, "asset": text, "qty": amounts()},
+            {"fee": amounts(positive=False)},
+        )
+    )
     raw[draw(st.sampled_from(["price", "total"]))] = draw(amounts())
     if tag == "buy" and draw(st.booleans()):
         raw["class"] = draw(classes)
     if tag == "sell" and draw(st.booleans()):
-        raw["lots"] = draw(st.lists(st.fixed_dictionaries({"lot": text, "qty": amounts()}), min_size=1, max_size=3))
+        raw["lots"] = draw(
+            st.lists(st.fixed_dictionaries({"lot": text, "qty": amounts()}), min_size=1, max_size=3)
+        )
     return raw
 
 
 @st.composite
 def swaps(draw: st.DrawFn) -> dict[str, Any]:
     give, get = draw(st.lists(text, min_size=2, max_size=2, unique=True))
-    return draw(_event("swap", {"at": times, "wallet": text, "give_asset": st.just(give), "give_qty": amounts(),
-                                "get_asset": st.just(get), "get_qty": amounts(), "value": amounts(positive=False)},
-                       {"fee": amounts(positive=False)}))
+    return draw(
+        _event(
+            "swap",
+            {
+                "at": times,
+                "wallet": text,
+                "give_asset": st.just(give),
+                "give_qty": amounts(),
+                "get_asset": st.just(get),
+                "get_qty": amounts(),
+                "value": amounts(positive=False),
+            },
+            {"fee": amounts(positive=False)},
+        )
+    )
 
 
 @st.composite
@@ -86,8 +109,13 @@ def transfers(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def methods(draw: st.DrawFn) -> dict[str, Any]:
-    raw = draw(_event("method", {"method": st.sampled_from(["FIFO", "LIFO", "HIFO", "LOFO"]), "from": days},
-                      {"asset": text}))
+    raw = draw(
+        _event(
+            "method",
+            {"method": st.sampled_from(["FIFO", "LIFO", "HIFO", "LOFO"]), "from": days},
+            {"asset": text},
+        )
+    )
     choice = draw(st.sampled_from(["none", "scope", "wallet"]))
     if choice == "wallet":
         raw["wallet"] = draw(text)
@@ -102,24 +130,52 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "sell": trades("sell"),
     "swap": swaps(),
     "transfer": transfers(),
-    "fee": _event("fee", {"at": times, "wallet": text, "asset": text, "qty": amounts(),
-                          "value": amounts(positive=False)}),
-    "income": _event("income", {"at": times, "wallet": text, "asset": text, "qty": amounts(),
-                                "value": amounts(positive=False),
-                                "kind": st.sampled_from(["staking", "mining", "airdrop", "interest", "reward",
-                                                         "fork", "other"])},
-                     {"class": classes}),
+    "fee": _event(
+        "fee",
+        {"at": times, "wallet": text, "asset": text, "qty": amounts(), "value": amounts(positive=False)},
+    ),
+    "income": _event(
+        "income",
+        {
+            "at": times,
+            "wallet": text,
+            "asset": text,
+            "qty": amounts(),
+            "value": amounts(positive=False),
+            "kind": st.sampled_from(["staking", "mining", "airdrop", "interest", "reward", "fork", "other"]),
+        },
+        {"class": classes},
+    ),
     "method": methods(),
-    "profile": _event("profile", {"year": years},
-                      {"filing_status": st.sampled_from(["single", "mfj", "mfs", "hoh", "qss"]),
-                       "taxable_income": st.tuples(st.sampled_from(["", "-"]), amounts(positive=False)).map("".join)}),
-    "carryover": _event("carryover", {"year": years, "short_term": amounts(positive=False),
-                                      "long_term": amounts(positive=False)}),
-    "policy": _event("policy", {"from": days}, {"transfer_fee": st.sampled_from(["dispose", "carry"]),
-                                                "wash_sale_crypto": st.booleans()}),
-    "wallet": _event("wallet", {"wallet": text}, {"from": days, "reports": st.sampled_from(["1099-B", "1099-DA", "none"])}),
-    "allocate": _event("allocate", {"asset": text, "lots": st.lists(
-        st.fixed_dictionaries({"lot": text, "wallet": text, "qty": amounts()}), min_size=1, max_size=3)}),
+    "profile": _event(
+        "profile",
+        {"year": years},
+        {
+            "filing_status": st.sampled_from(["single", "mfj", "mfs", "hoh", "qss"]),
+            "taxable_income": st.tuples(st.sampled_from(["", "-"]), amounts(positive=False)).map("".join),
+        },
+    ),
+    "carryover": _event(
+        "carryover",
+        {"year": years, "short_term": amounts(positive=False), "long_term": amounts(positive=False)},
+    ),
+    "policy": _event(
+        "policy",
+        {"from": days},
+        {"transfer_fee": st.sampled_from(["dispose", "carry"]), "wash_sale_crypto": st.booleans()},
+    ),
+    "wallet": _event(
+        "wallet", {"wallet": text}, {"from": days, "reports": st.sampled_from(["1099-B", "1099-DA", "none"])}
+    ),
+    "allocate": _event(
+        "allocate",
+        {
+            "asset": text,
+            "lots": st.lists(
+                st.fixed_dictionaries({"lot": text, "wallet": text, "qty": amounts()}), min_size=1, max_size=3
+            ),
+        },
+    ),
     "retract": _event("retract", {"target": text}, {"reason": st.text(max_size=20)}),
 }
 
@@ -153,6 +209,9 @@ def test_roundtrip_each_type(tag: str, data: st.DataObject) -> None:
 
 def test_bare_date_is_midday_local_and_utc_in_the_body() -> None:
     # CONTRACT §2: a bare date means midday in the ledger's time zone; the body holds UTC.
-    event = codec.parse_event({"type": "fee", "at": "2024-07-01", "wallet": "w", "asset": "ETH", "qty": "1",
-                               "value": "0"}, tz=TZ, where="test")
+    event = codec.parse_event(
+        {"type": "fee", "at": "2024-07-01", "wallet": "w", "asset": "ETH", "qty": "1", "value": "0"},
+        tz=TZ,
+        where="test",
+    )
     assert b'"at":"2024-07-01T16:00:00Z"' in codec.canonical_body(event)

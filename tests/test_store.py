@@ -47,7 +47,10 @@ def test_read_returns_records_in_seq_order(db: Path, tmp_path: Path) -> None:
         records = store.read()
         assert [r.seq for r in records] == [1, 2, 3]
         assert isinstance(records[0], Recorded) and records[0].key == "t.jsonl:b" and records[0].batch == 1
-        assert records[2].event == Retract(target="t.jsonl:b", reason="wrong") and records[2].key == "cli:retract#3"
+        assert (
+            records[2].event == Retract(target="t.jsonl:b", reason="wrong")
+            and records[2].key == "cli:retract#3"
+        )
         assert [r.seq for r in store.read(after=1, until=2)] == [2]
         assert store.last_seq() == 3
         assert store.live_keys() == {records[1].key: 2}
@@ -65,8 +68,10 @@ def test_identical_adds_are_two_events(db: Path) -> None:
         assert store.last_seq() == 3
 
 
-@pytest.mark.parametrize("sql", ["UPDATE events SET body = '{}'", "DELETE FROM events", "UPDATE tags SET seq = 0",
-                                 "DELETE FROM batches"])
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE events SET body = '{}'", "DELETE FROM events", "UPDATE tags SET seq = 0", "DELETE FROM batches"],
+)
 def test_update_and_delete_are_refused_by_sqlite(db: Path, tmp_path: Path, sql: str) -> None:
     with Store.open(db) as store:
         store.import_file(write_jsonl(tmp_path / "t.jsonl", [BUY]))
@@ -112,7 +117,9 @@ def test_hash_chain_formula(db: Path, tmp_path: Path) -> None:
     # issue #2: hash = H(prev_hash, seq, key, source, batch, recorded_at, canonical body); genesis 64 zeros.
     with Store.open(db) as store:
         store.import_file(write_jsonl(tmp_path / "t.jsonl", [BUY, SELL]))
-        rows = store.conn.execute("SELECT seq, key, source, batch, recorded_at, body, prev_hash, hash FROM events")
+        rows = store.conn.execute(
+            "SELECT seq, key, source, batch, recorded_at, body, prev_hash, hash FROM events"
+        )
         prev = "0" * 64
         for seq, key, source, batch, recorded, body, prev_hash, digest in rows:
             assert prev_hash == prev

@@ -20,9 +20,24 @@ def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-SWAP = {"type": "swap", "at": "2024-03-01T00:00:00Z", "wallet": "w", "give_asset": "BTC", "give_qty": "1",
-        "get_asset": "ETH", "get_qty": "10", "value": "30000"}
-TRANSFER = {"type": "transfer", "at": "2024-03-01T00:00:00Z", "from": "a", "to": "b", "asset": "BTC", "qty": "1"}
+SWAP = {
+    "type": "swap",
+    "at": "2024-03-01T00:00:00Z",
+    "wallet": "w",
+    "give_asset": "BTC",
+    "give_qty": "1",
+    "get_asset": "ETH",
+    "get_qty": "10",
+    "value": "30000",
+}
+TRANSFER = {
+    "type": "transfer",
+    "at": "2024-03-01T00:00:00Z",
+    "from": "a",
+    "to": "b",
+    "asset": "BTC",
+    "qty": "1",
+}
 
 # (case, bad line, field named in the message)
 CASES: list[tuple[str, dict[str, Any] | str, str]] = [
@@ -32,8 +47,11 @@ CASES: list[tuple[str, dict[str, Any] | str, str]] = [
     ("negative qty", _with(BUY, qty="-1"), "qty"),
     ("plus sign", _with(BUY, qty="+1"), "qty"),
     ("exponent string", _with(BUY, qty="1e400"), "qty"),
-    ("exponent number", '{"type":"buy","at":"2024-01-02T12:00:00Z","wallet":"w","asset":"BTC","qty":1e400,'
-                        '"price":"1"}', "qty"),
+    (
+        "exponent number",
+        '{"type":"buy","at":"2024-01-02T12:00:00Z","wallet":"w","asset":"BTC","qty":1e400,"price":"1"}',
+        "qty",
+    ),
     ("NaN", _with(BUY, price="NaN"), "price"),
     ("Infinity", _with(BUY, price="Infinity"), "price"),
     ("comma", _with(BUY, price="10,000"), "price"),
@@ -70,7 +88,9 @@ def test_bad_line_is_refused_and_nothing_appended(
 
 def test_class_fixed_by_an_event_already_in_the_log(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
     # CONTRACT §2: an asset's class is fixed by the first event naming it with a class.
-    gainlog("import", str(write_jsonl(tmp_path / "a.jsonl", [_with(BUY, **{"class": "stock"}, asset="AAPL")])))
+    gainlog(
+        "import", str(write_jsonl(tmp_path / "a.jsonl", [_with(BUY, **{"class": "stock"}, asset="AAPL")]))
+    )
     before = gainlog("log", "--json").json()
     path = write_jsonl(tmp_path / "b.jsonl", [SELL, _with(BUY, asset="AAPL", **{"class": "crypto"})])
     result = gainlog("import", str(path))
@@ -82,7 +102,10 @@ def test_class_fixed_by_an_event_already_in_the_log(tmp_path: Path, gainlog: Cal
 def test_a_retracted_event_no_longer_fixes_the_class(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
     gainlog("import", str(write_jsonl(tmp_path / "a.jsonl", [_with(BUY, id="x", **{"class": "stock"})])))
     assert gainlog("retract", "a.jsonl:x").code == 0
-    assert gainlog("import", str(write_jsonl(tmp_path / "b.jsonl", [_with(BUY, **{"class": "crypto"})]))).code == 0
+    assert (
+        gainlog("import", str(write_jsonl(tmp_path / "b.jsonl", [_with(BUY, **{"class": "crypto"})]))).code
+        == 0
+    )
 
 
 def test_key_live_with_a_different_body(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
@@ -110,7 +133,10 @@ def test_retract_of_a_key_that_is_not_live(tmp_path: Path, gainlog: Callable[...
     [
         (lambda p: p / "missing.jsonl", "no such file"),
         (lambda p: p, "is a directory"),
-        (lambda p: (p / "latin1.jsonl").write_bytes(b'{"note": "caf\xe9"}\n') and p / "latin1.jsonl", "not UTF-8"),
+        (
+            lambda p: (p / "latin1.jsonl").write_bytes(b'{"note": "caf\xe9"}\n') and p / "latin1.jsonl",
+            "not UTF-8",
+        ),
     ],
     ids=["missing file", "directory", "not utf-8"],
 )

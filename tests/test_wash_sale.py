@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.events import AssetClass, Recorded
+from projections.exact import minus, plus, total
 from projections.model import Acquisition, AcquisitionKind, Booked, OpenLot, Slice
 from projections.rules.holding_period import term
 from projections.rules.wash_sale import apply_wash_sales, wash_sale_crypto_on
@@ -228,12 +229,13 @@ def test_thirds_of_a_loss_add_up_exactly() -> None:
     """)
     (loss,) = booked.slices
     assert loss.adjustment == D(100) and loss.gain == 0
-    with localcontext() as ctx:
-        ctx.prec = 34  # CONTRACT §3
-        assert [w.amount for w in loss.wash] == [D(100) / 3, D(200) / 3 - D(100) / 3, D(100) - D(200) / 3]
-        assert sum(w.amount for w in loss.wash) == D(100)
-        assert sum(o.wash_adjustment for o in booked.open_lots) == D(100)
-        assert [o.basis for o in booked.open_lots] == [90 + o.wash_adjustment for o in booked.open_lots]
+    # cumulative shares 1/3, 2/3, 3/3 of the loss to 34 digits; each piece is the difference
+    assert [w.amount for w in loss.wash] == [
+        D("33.3333333333333333333333333333333"), D("33.3333333333333333333333333333334"),
+        D("33.3333333333333333333333333333333"),
+    ]
+    assert total(w.amount for w in loss.wash) == D(100)
+    assert total(o.basis for o in booked.open_lots) == D(370)
 
 
 def test_chain_across_a_year_end_without_a_further_replacement() -> None:
@@ -441,36 +443,26 @@ def stock_ledgers(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
-# Pro rata shares of repeating decimals are exact to 34 significant digits (CONTRACT §3), so sums
-# of split rows may differ from the unsplit ones in the last of those digits, never more.
-TINY = Decimal("1e-24")
-
-
 def total_gain(slices: Sequence[Slice]) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 200  # exact sums of the 34-digit values
-        return sum((s.gain for s in slices), Decimal(0))
+    """The exact sum of (h) = (d) − (e) + (g) (projections.exact: parts add back to the digit)."""
+    return total(plus(minus(s.proceeds, s.basis), s.adjustment) for s in slices)
 
 
 @settings(max_examples=80, deadline=None)
 @given(stock_ledgers())
 def test_wash_sales_only_move_the_timing_of_gain(trades: str) -> None:
     # R4.2-R4.3: a disallowed loss is added to the replacement's basis, so once every lot is sold the
-    # total gain over all years is unchanged (to the last of 34 digits of the pro rata shares)
+    # total unrounded gain over all years is exactly unchanged
     plain = book_fifo(trades)
     booked = apply_wash_sales(plain, (), tz=UTC)
     assert booked.open_lots == ()
-    assert abs(total_gain(booked.slices) - total_gain(plain.slices)) <= TINY
-    with localcontext() as ctx:
-        ctx.prec = 200  # exact sums: rows split by date keep every unit and all proceeds
-        assert sum(s.qty for s in booked.slices) == sum(s.qty for s in plain.slices)
-        proceeds = sum((s.proceeds for s in booked.slices), D(0))
-        assert abs(proceeds - sum((s.proceeds for s in plain.slices), D(0))) <= TINY
-    with localcontext() as ctx:
-        ctx.prec = 34  # CONTRACT §3: the precision the pass computes in
-        for s in booked.slices:
-            assert (s.code == "W") == (s.adjustment > 0)
-            assert s.code != "W" or s.proceeds - s.basis < 0 < s.adjustment <= s.basis - s.proceeds  # R4.2
+    assert total_gain(booked.slices) == total_gain(plain.slices)
+    # rows split by date keep every unit and all proceeds
+    assert total(s.qty for s in booked.slices) == total(s.qty for s in plain.slices)
+    assert total(s.proceeds for s in booked.slices) == total(s.proceeds for s in plain.slices)
+    for s in booked.slices:
+        assert (s.code == "W") == (s.adjustment > 0)
+        assert s.code != "W" or s.proceeds < s.basis and s.adjustment <= minus(s.basis, s.proceeds)  # R4.2
     lot_to_matched: dict[str, Decimal] = {}
     for s in booked.slices:
         for link in s.wash:

@@ -25,10 +25,13 @@ Example (R-E6): buy 100 XYZ 2025-01-10 for 5,000; sell them 2025-06-02 for 4,000
 2025-06-20 for 2,520 -> the sale's row: adjustment 600 (W), gain -400; the 60 shares: basis 3,120,
 date acquired 2025-01-28 (moved back 143 days); sold 2026-02-10 for 2,700 -> long-term loss 420.
 
-Problems: none. A replacement lot id with no `Acquisition` is skipped (it cannot be a candidate).
-Units that leave a lot without a slice (a transfer fee under `transfer_fee: carry`) are not
-tracked, and washed units of a lot split over several wallets are marked on its open rows in
-`open_lots` order. See docs/wash-sales.md.
+Amounts are exact (R2.7, projections/exact.py): the pieces of a disallowed loss and the rows a split
+slice becomes add back to the last digit, so with every lot sold the total gain is unchanged.
+
+Problems: none. A lot id with no `Acquisition` is never a replacement. Units that leave a lot
+without a slice (a transfer fee under `transfer_fee: carry`) are taken off it from the start; washed
+units of a lot split over several wallets are marked on its open rows in `open_lots` order. See
+docs/wash-sales.md.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from ledger.events import Policy, Recorded
+from projections.exact import minus, plus, pro_rata, total
 from projections.model import ZERO, Acquisition, Booked, OpenLot, Slice, WashLink
 from projections.rules.holding_period import local_date, term
 
@@ -72,12 +76,12 @@ class _LotUnits:
     washed: list[_Washed] = field(default_factory=list)  # the front of the lot's queue
 
     def held_washed(self) -> Decimal:
-        return sum((w.qty for w in self.washed), ZERO)
+        return total(w.qty for w in self.washed)
 
     def available(self) -> Decimal:
         """Units that can still become replacements: held (or yet to come) and not washed before."""
         qty = self.acquisition.qty
-        return max(ZERO, min(qty - self.matched, qty - self.consumed - self.held_washed()))
+        return max(ZERO, min(minus(qty, self.matched), minus(minus(qty, self.consumed), self.held_washed())))
 
 
 @dataclass(slots=True)
@@ -141,7 +145,7 @@ def _lot_units(booked: Booked) -> dict[str, _LotUnits]:
     taken off from the start, so they never absorb a loss."""
     lot_to_seen: dict[str, Decimal] = {}
     for lot, qty in [*((s.lot, s.qty) for s in booked.slices), *((o.lot, o.qty) for o in booked.open_lots)]:
-        lot_to_seen[lot] = lot_to_seen.get(lot, ZERO) + qty
+        lot_to_seen[lot] = plus(lot_to_seen.get(lot, ZERO), qty)
     return {
         a.lot: _LotUnits(msgspec.structs.replace(a, qty=min(a.qty, lot_to_seen.get(a.lot, ZERO))))
         for a in booked.acquisitions
@@ -177,7 +181,7 @@ def _crypto_on(crypto_from: list[tuple[date, bool]], day: date) -> bool:
 
 def _is_washable_loss(piece: Slice, crypto_from: list[tuple[date, bool]], tz: ZoneInfo) -> bool:
     """A loss slice of a real lot whose class the rule covers on the sale date (R4.1, R4.5)."""
-    if piece.missing_basis or not piece.lot or piece.proceeds - piece.basis >= 0:
+    if piece.missing_basis or not piece.lot or piece.proceeds >= piece.basis:
         return False
     if piece.asset_class == "stock":
         return True
@@ -189,7 +193,7 @@ def _take_units(s: Slice, lot_to_units: dict[str, _LotUnits]) -> list[Slice]:
     units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
     if units is None:
         return [s]
-    units.consumed += s.qty
+    units.consumed = plus(units.consumed, s.qty)
     parts = _pop_front(units, s.qty)
     if len(parts) == 1 and not parts[0].links:
         return [s]
@@ -207,10 +211,10 @@ def _pop_front(units: _LotUnits, qty: Decimal) -> list[_Part]:
             added = head.amount
             units.washed.pop(0)
         else:
-            added = head.amount * take / head.qty
-            head.qty -= take
-            head.amount -= added
-        left -= take
+            added = pro_rata(head.amount, take, head.qty)
+            head.qty = minus(head.qty, take)
+            head.amount = minus(head.amount, added)
+        left = minus(left, take)
         link = msgspec.structs.replace(head.link, qty=take, amount=added)
         _append_part(parts, _Part(take, added, head.days, [link]))
     if left > 0:
@@ -221,8 +225,8 @@ def _pop_front(units: _LotUnits, qty: Decimal) -> list[_Part]:
 def _append_part(parts: list[_Part], part: _Part) -> None:
     if parts and parts[-1].days == part.days:
         last = parts[-1]
-        last.qty += part.qty
-        last.added += part.added
+        last.qty = plus(last.qty, part.qty)
+        last.added = plus(last.added, part.added)
         last.links.extend(part.links)
     else:
         parts.append(part)
@@ -236,15 +240,15 @@ def _split_slice(s: Slice, parts: list[_Part]) -> list[Slice]:
         if part.qty == qty_left:
             proceeds, basis = proceeds_left, basis_left
         else:
-            proceeds = s.proceeds * part.qty / s.qty
-            basis = s.basis * part.qty / s.qty
-        proceeds_left -= proceeds
-        basis_left -= basis
-        qty_left -= part.qty
+            proceeds = pro_rata(s.proceeds, part.qty, s.qty)
+            basis = pro_rata(s.basis, part.qty, s.qty)
+        proceeds_left = minus(proceeds_left, proceeds)
+        basis_left = minus(basis_left, basis)
+        qty_left = minus(qty_left, part.qty)
         acquired = s.date_acquired - timedelta(days=part.days)
         out.append(
             msgspec.structs.replace(
-                s, qty=part.qty, proceeds=proceeds, basis=basis + part.added, date_acquired=acquired,
+                s, qty=part.qty, proceeds=proceeds, basis=plus(basis, part.added), date_acquired=acquired,
                 term=term(acquired, s.date_sold), wash=s.wash + tuple(part.links),
             )
         )
@@ -254,7 +258,7 @@ def _split_slice(s: Slice, parts: list[_Part]) -> list[Slice]:
 def _wash(piece: Slice, candidates: Sequence[Acquisition], lot_to_units: dict[str, _LotUnits]) -> Slice:
     """Match a loss slice to the replacement candidates in its window, in acquisition order, and
     disallow its loss pro rata (R4.1–R4.4)."""
-    loss = piece.basis - piece.proceeds
+    loss = minus(piece.basis, piece.proceeds)
     days = max(0, (piece.date_sold - piece.date_acquired).days)
     need, matched, disallowed = piece.qty, ZERO, ZERO
     links: list[WashLink] = []
@@ -267,22 +271,22 @@ def _wash(piece: Slice, candidates: Sequence[Acquisition], lot_to_units: dict[st
         take = min(need, units.available())
         if take <= 0:
             continue
-        need -= take
-        matched += take
-        total = loss if matched == piece.qty else loss * matched / piece.qty
-        amount = total - disallowed
-        disallowed = total
+        need = minus(need, take)
+        matched = plus(matched, take)
+        cumulative = pro_rata(loss, matched, piece.qty)  # the whole loss once matched == sold
+        amount = minus(cumulative, disallowed)
+        disallowed = cumulative
         link = WashLink(
             loss_key=piece.event_key, loss_seq=piece.seq, loss_lot=piece.lot,
             replacement_lot=acquisition.lot, qty=take, amount=amount, days=days,
         )
-        units.matched += take
+        units.matched = plus(units.matched, take)
         units.washed.append(_Washed(take, amount, days, link))
         links.append(link)
     if not links:
         return piece
     return msgspec.structs.replace(
-        piece, adjustment=piece.adjustment + disallowed, code=_with_code(piece.code, WASH_CODE),
+        piece, adjustment=plus(piece.adjustment, disallowed), code=_with_code(piece.code, WASH_CODE),
         wash=piece.wash + tuple(links),
     )
 
@@ -301,14 +305,14 @@ def _mark_open_lot(lot: OpenLot, lot_to_units: dict[str, _LotUnits]) -> list[Ope
     out: list[OpenLot] = []
     basis_left, qty_left = lot.basis, lot.qty
     for part in parts:
-        basis = basis_left if part.qty == qty_left else lot.basis * part.qty / lot.qty
-        basis_left -= basis
-        qty_left -= part.qty
+        basis = basis_left if part.qty == qty_left else pro_rata(lot.basis, part.qty, lot.qty)
+        basis_left = minus(basis_left, basis)
+        qty_left = minus(qty_left, part.qty)
         out.append(
             msgspec.structs.replace(
-                lot, qty=part.qty, basis=basis + part.added,
+                lot, qty=part.qty, basis=plus(basis, part.added),
                 date_acquired=lot.date_acquired - timedelta(days=part.days),
-                wash_adjustment=lot.wash_adjustment + part.added, wash=lot.wash + tuple(part.links),
+                wash_adjustment=plus(lot.wash_adjustment, part.added), wash=lot.wash + tuple(part.links),
             )
         )
     return out

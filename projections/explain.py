@@ -1,0 +1,87 @@
+"""The audit trail behind a year's numbers (CONTRACT §1 `explain`): which events made each figure.
+
+For every Form 8949 row: the disposal, the acquisition of the lot, the self-transfers of that asset
+the units could have travelled through (between acquisition and sale, touching the acquiring or
+the selling wallet), the wash-sale links the row carries or sends, and the lot-selection method in
+force with the election that set it (or the sell's own `lots`). For Schedule D: which rows make
+each total, where the carryover in came from, and the profile facts used.
+
+Returns seqs and keys only; the CLI attaches the events' bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from ledger.events import Carryover, Profile, Recorded, Sell, Transfer
+from projections.model import Booked, Slice, WashLink
+from projections.settings import Settings
+
+
+def _wash(link: WashLink) -> dict[str, Any]:
+    return {
+        "loss_event": link.loss_key, "loss_seq": link.loss_seq, "loss_lot": link.loss_lot,
+        "replacement_lot": link.replacement_lot, "qty": format(link.qty, "f"),
+        "amount": format(link.amount, "f"), "days_tacked": link.days,
+    }
+
+
+def year_slices(booked: Booked, year: int) -> list[Slice]:
+    """The year's slices in Form 8949 row order (date sold, seq, selection order)."""
+    ordered = sorted(booked.slices, key=lambda s: (s.date_sold, s.seq))
+    return [s for s in ordered if s.date_sold.year == year]
+
+
+def row_trail(
+    s: Slice, *, key_to_record: dict[str, Recorded], transfers: Sequence[Recorded], settings: Settings,
+    scope_day: date,
+) -> dict[str, Any]:
+    """The events behind one 8949 row."""
+    disposal = key_to_record.get(s.event_key)
+    acquisition = key_to_record.get(s.lot) if s.lot else None
+    start = acquisition.event.at if acquisition is not None else s.sold_at  # type: ignore[union-attr]
+    acquiring_wallet = getattr(acquisition.event, "wallet", None) if acquisition is not None else None
+    moved = [
+        r.key for r in transfers
+        if isinstance(r.event, Transfer) and r.event.asset == s.asset and start <= r.event.at <= s.sold_at
+        and (r.event.to == s.wallet or r.event.from_ in (s.wallet, acquiring_wallet))
+    ]
+    if disposal is not None and isinstance(disposal.event, Sell) and disposal.event.lots:
+        method: dict[str, Any] = {"method": "specific identification", "event": s.event_key}
+    else:
+        choice = settings.method(s.wallet, s.asset, scope_day)
+        method = {"method": choice.method, "event_seq": choice.seq or None,
+                  "default": choice.seq == 0}
+    return {
+        "disposal": s.event_key,
+        "kind": s.kind,
+        "acquisition": s.lot or None,
+        "transfers": moved,
+        "wash_sale": [_wash(w) for w in s.wash],
+        "method": method,
+        "missing_basis": s.missing_basis,
+        "covered": s.covered,
+        "transferred_in": s.transferred,
+    }
+
+
+def trails(booked: Booked, known: Sequence[Recorded], year: int) -> list[dict[str, Any]]:
+    """One trail per 8949 row of `year`, numbered from 1 in row order."""
+    key_to_record = {r.key: r for r in known}
+    transfers = [r for r in known if isinstance(r.event, Transfer)]
+    settings = Settings(known)
+    return [
+        {"row": i, **row_trail(s, key_to_record=key_to_record, transfers=transfers, settings=settings,
+                               scope_day=s.date_sold)}
+        for i, s in enumerate(year_slices(booked, year), start=1)
+    ]
+
+
+def year_facts(known: Sequence[Recorded], year: int) -> dict[str, Any]:
+    """The settings events that feed the year's netting: profiles and carryover events."""
+    return {
+        "profile_events": [r.key for r in known if isinstance(r.event, Profile) and r.event.year == year],
+        "carryover_events": [r.key for r in known if isinstance(r.event, Carryover) and r.event.year == year],
+    }
