@@ -180,7 +180,7 @@ def log_table(rows: list[dict[str, Any]]) -> Any:
 
     table = Table(title=f"{len(rows)} event(s)")
     for name in ("seq", "recorded", "type", "at/from", "summary", "key"):
-        table.add_column(name, no_wrap=name in ("seq", "type"))
+        table.add_column(name, no_wrap=name in ("seq", "type"), overflow="fold")
     for row in rows:
         when = str(row.get("at") or row.get("from") or row.get("year") or "")
         style = "strike dim" if row.get("retracted") else None

@@ -63,7 +63,6 @@ def create(db: sqlite_utils.Database, *, timezone: str) -> None:
         db["events"].create_index(["key"])  # type: ignore[union-attr]
         db["events"].create_index(["source"])  # type: ignore[union-attr]
         db["events"].create_index(["target"])  # type: ignore[union-attr]
-        db["events"].create_index(["recorded_at"])  # type: ignore[union-attr]
         for table in APPEND_ONLY:
             for action in ("UPDATE", "DELETE"):
                 db.execute(

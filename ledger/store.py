@@ -219,7 +219,8 @@ class Store:
                     "e.g. @2025-04-15T00:00:00Z"
                 ) from None
             row = self.conn.execute(
-                "SELECT max(seq) FROM events WHERE recorded_at <= ?", (chain.time_text(at),)
+                "SELECT max(last_seq) FROM batches WHERE recorded_at <= ?",  # a batch shares one time
+                (chain.time_text(at),),
             ).fetchone()
             return int(row[0] or 0)
         row = self.conn.execute("SELECT seq FROM tags WHERE name = ?", (text,)).fetchone()
@@ -302,8 +303,13 @@ class Store:
         source: str = identity.CLI_SOURCE,
         where: str = "add",
         check: Check | None = None,
+        expect_last_seq: int | None = None,
     ) -> ImportResult:
-        """Append validated events as one batch (`add`, `retract`); an event without `id` is always new."""
+        """Append validated events as one batch (`add`, `retract`); an event without `id` is always new.
+
+        With `expect_last_seq`, the write is refused with ConcurrencyConflict unless the log still ends
+        there (optimistic concurrency for callers that decided what to append from what they read).
+        """
         identity.check_source(source)
         items = []
         for event in events:
@@ -311,7 +317,15 @@ class Store:
                 _check_id(event.id, where)
             key = identity.id_key(source, event.id) if event.id is not None else None
             items.append(_Item(where, event, codec.canonical_body(event), key))
-        return self._write(items, source=source, replace=False, origin=where, whole_source=False, check=check)
+        return self._write(
+            items,
+            source=source,
+            replace=False,
+            origin=where,
+            whole_source=False,
+            check=check,
+            expect_last_seq=expect_last_seq,
+        )
 
     def append(self, event: Event, *, source: str = identity.CLI_SOURCE, where: str = "add") -> ImportResult:
         return self.append_all([event], source=source, where=where)
@@ -367,8 +381,13 @@ class Store:
         origin: str,
         whole_source: bool,
         check: Check | None,
+        expect_last_seq: int | None = None,
     ) -> ImportResult:
         with self._immediate():
+            if expect_last_seq is not None and (head := self.last_seq()) != expect_last_seq:
+                raise ConcurrencyConflict(
+                    f"the log ends at seq {head}, not {expect_last_seq}: another writer appended first"
+                )
             return self._write_locked(
                 items, source=source, replace=replace, origin=origin, whole_source=whole_source, check=check
             )

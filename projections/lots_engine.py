@@ -25,7 +25,7 @@ Example (R-E2): buy 0.5 BTC for 30,000 + 150 fee; sell for 40,000 - 200 fee -> o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, FloatOperation, localcontext
 from zoneinfo import ZoneInfo
 
@@ -61,7 +61,7 @@ from projections.settings import WALLET_SCOPE_FROM, Settings
 ZERO = Decimal(0)
 PRECISION = 34  # CONTRACT §3: internal arithmetic uses a 34-digit context
 UNIVERSAL = "*"
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
 ONE_DAY = timedelta(days=1)
 STOCK_COVERED_FROM = date(2011, 1, 1)  # R6.2
@@ -72,7 +72,9 @@ TRADES = (Buy, Sell, Swap, Transfer, Fee, Income)
 class LotBookState:
     """Everything the fold carries between trades: a plain value that can be copied or pickled."""
 
-    def __init__(self, records: Sequence[Recorded], *, tz: ZoneInfo, check_from_seq: int | None = None) -> None:
+    def __init__(
+        self, records: Sequence[Recorded], *, tz: ZoneInfo, check_from_seq: int | None = None
+    ) -> None:
         self.tz = tz
         self.settings = Settings(records)
         self.asset_class: dict[str, AssetClass] = _asset_classes(records)
@@ -181,22 +183,52 @@ def _split_universal(state: LotBookState, asset: str, day: date) -> None:
     state.problems.extend(problems)
     for share in shares:
         old = share.piece
-        _pool(state, asset, share.wallet, day).add(_new_piece(
-            state, lot=old.lot, seq=old.seq, asset=asset, wallet=share.wallet, qty=share.qty, basis=share.basis,
-            acquired_at=old.acquired_at, date_acquired=old.date_acquired, covered=old.covered,
-            transferred=old.transferred,
-        ))
+        _pool(state, asset, share.wallet, day).add(
+            _new_piece(
+                state,
+                lot=old.lot,
+                seq=old.seq,
+                asset=asset,
+                wallet=share.wallet,
+                qty=share.qty,
+                basis=share.basis,
+                acquired_at=old.acquired_at,
+                date_acquired=old.date_acquired,
+                covered=old.covered,
+                transferred=old.transferred,
+            )
+        )
 
 
 def _new_piece(
-    state: LotBookState, *, lot: str, seq: int, asset: str, wallet: str, qty: Decimal, basis: Decimal,
-    acquired_at: datetime, date_acquired: date, covered: bool, transferred: bool,
+    state: LotBookState,
+    *,
+    lot: str,
+    seq: int,
+    asset: str,
+    wallet: str,
+    qty: Decimal,
+    basis: Decimal,
+    acquired_at: datetime,
+    date_acquired: date,
+    covered: bool,
+    transferred: bool,
 ) -> Piece:
     state.next_uid += 1
     return Piece(
-        uid=state.next_uid, lot=lot, seq=seq, asset=asset, asset_class=state.asset_class.get(asset, "crypto"),
-        wallet=wallet, qty=qty, basis=basis, acquired_at=acquired_at, acquired_us=(acquired_at - EPOCH) // ONE_US,
-        date_acquired=date_acquired, covered=covered, transferred=transferred,
+        uid=state.next_uid,
+        lot=lot,
+        seq=seq,
+        asset=asset,
+        asset_class=state.asset_class.get(asset, "crypto"),
+        wallet=wallet,
+        qty=qty,
+        basis=basis,
+        acquired_at=acquired_at,
+        acquired_us=(acquired_at - EPOCH) // ONE_US,
+        date_acquired=date_acquired,
+        covered=covered,
+        transferred=transferred,
     )
 
 
@@ -212,20 +244,49 @@ def _hold(state: LotBookState, asset: str, wallet: str, delta: Decimal) -> Decim
 
 
 def _acquire(
-    state: LotBookState, record: Recorded, *, kind: AcquisitionKind, asset: str, wallet: str, qty: Decimal,
-    basis: Decimal, at: datetime, day: date,
+    state: LotBookState,
+    record: Recorded,
+    *,
+    kind: AcquisitionKind,
+    asset: str,
+    wallet: str,
+    qty: Decimal,
+    basis: Decimal,
+    at: datetime,
+    day: date,
 ) -> None:
     asset_class = state.asset_class.get(asset, "crypto")
-    _pool(state, asset, wallet, day).add(_new_piece(
-        state, lot=record.key, seq=record.seq, asset=asset, wallet=wallet, qty=qty, basis=basis, acquired_at=at,
-        date_acquired=day, covered=_covered(asset_class, day), transferred=False,
-    ))
+    _pool(state, asset, wallet, day).add(
+        _new_piece(
+            state,
+            lot=record.key,
+            seq=record.seq,
+            asset=asset,
+            wallet=wallet,
+            qty=qty,
+            basis=basis,
+            acquired_at=at,
+            date_acquired=day,
+            covered=_covered(asset_class, day),
+            transferred=False,
+        )
+    )
     _hold(state, asset, wallet, qty)
     state.lot_keys.add(record.key)
-    state.acquisitions.append(Acquisition(
-        lot=record.key, seq=record.seq, kind=kind, asset=asset, asset_class=asset_class, wallet=wallet,
-        acquired_at=at, date_acquired=day, qty=qty, basis=basis,
-    ))
+    state.acquisitions.append(
+        Acquisition(
+            lot=record.key,
+            seq=record.seq,
+            kind=kind,
+            asset=asset,
+            asset_class=asset_class,
+            wallet=wallet,
+            acquired_at=at,
+            date_acquired=day,
+            qty=qty,
+            basis=basis,
+        )
+    )
 
 
 # ---------------------------------------------------------------- disposals
@@ -239,8 +300,9 @@ def _resolve_lot(state: LotBookState, name: str, source: str) -> str | None:
     return name if name in state.lot_keys else None
 
 
-def _picks_problem(state: LotBookState, record: Recorded, pool: Pool, picks: Sequence[LotPick],
-                   qty: Decimal) -> tuple[list[tuple[str, Decimal]], str]:
+def _picks_problem(
+    state: LotBookState, record: Recorded, pool: Pool, picks: Sequence[LotPick], qty: Decimal
+) -> tuple[list[tuple[str, Decimal]], str]:
     """The resolved picks, or an explanation of why they cannot be satisfied."""
     resolved: list[tuple[str, Decimal]] = []
     wanted: dict[str, Decimal] = {}
@@ -262,7 +324,14 @@ def _picks_problem(state: LotBookState, record: Recorded, pool: Pool, picks: Seq
 
 
 def _select(
-    state: LotBookState, record: Recorded, pool: Pool, *, wallet: str, asset: str, qty: Decimal, day: date,
+    state: LotBookState,
+    record: Recorded,
+    pool: Pool,
+    *,
+    wallet: str,
+    asset: str,
+    qty: Decimal,
+    day: date,
     picks: Sequence[LotPick] | None,
 ) -> tuple[list[Portion], Decimal]:
     """Portions for a disposal or transfer: the sell's `lots` first, then the method in force (R3.1, R3.6)."""
@@ -273,10 +342,14 @@ def _select(
             if state.check_from_seq is not None and record.seq >= state.check_from_seq:
                 state.errors.append(f"{record.key} (seq {record.seq}): sell of {_fmt(qty)} {asset} {why}")
             choice = state.settings.method(wallet, asset, day)
-            state.problems.append(Problem(
-                code="lots-unsatisfiable", seq=record.seq,
-                message=f"sell {record.key} {why}; it falls back to {choice.method} (R3.6)",
-                hint="correct the sell's `lots`, or the acquisition it names"))
+            state.problems.append(
+                Problem(
+                    code="lots-unsatisfiable",
+                    seq=record.seq,
+                    message=f"sell {record.key} {why}; it falls back to {choice.method} (R3.6)",
+                    hint="correct the sell's `lots`, or the acquisition it names",
+                )
+            )
         for lot, need in resolved:
             portions.extend(pool.take_lot(lot, need))
             qty -= need
@@ -286,19 +359,33 @@ def _select(
         if late and len(pool.members) > 1:
             before = state.settings.method_known_at(wallet, asset, day, record.recorded_at)
             if before.method != choice.method:
-                state.problems.append(Problem(
-                    code="late-identification", seq=record.seq,
-                    message=f"{record.key}: the {choice.method} election (seq {choice.seq}) was recorded after "
-                            f"this disposal, which used {before.method} when it was recorded (R3.6)",
-                    hint="identification must exist before the sale; keep the election only if it did"))
+                state.problems.append(
+                    Problem(
+                        code="late-identification",
+                        seq=record.seq,
+                        message=f"{record.key}: the {choice.method} election (seq {choice.seq}) was recorded "
+                        f"after "
+                        f"this disposal, which used {before.method} when it was recorded (R3.6)",
+                        hint="identification must exist before the sale; keep the election only if it did",
+                    )
+                )
         more, qty = pool.take(qty, choice.method)
         portions.extend(more)
     return portions, qty
 
 
 def _slices(
-    state: LotBookState, record: Recorded, portions: Sequence[Portion], *, kind: DisposalKind, asset: str,
-    wallet: str, uncovered: Decimal, proceeds: Decimal, at: datetime, day: date,
+    state: LotBookState,
+    record: Recorded,
+    portions: Sequence[Portion],
+    *,
+    kind: DisposalKind,
+    asset: str,
+    wallet: str,
+    uncovered: Decimal,
+    proceeds: Decimal,
+    at: datetime,
+    day: date,
 ) -> None:
     """One slice per portion (plus the missing-basis rest), proceeds pro rata, the last gets the remainder."""
     asset_class = state.asset_class.get(asset, "crypto")
@@ -309,42 +396,105 @@ def _slices(
         piece = portion.piece
         share = left if order == parts - 1 else pro_rata(proceeds, portion.qty, whole)
         left = minus(left, share)
-        state.slices.append(Slice(
-            seq=record.seq, event_key=record.key, kind=kind, order=order, asset=asset, asset_class=asset_class,
-            wallet=wallet, lot=piece.lot, qty=portion.qty, acquired_at=piece.acquired_at,
-            date_acquired=piece.date_acquired, sold_at=at, date_sold=day, proceeds=share, basis=portion.basis,
-            term=term(piece.date_acquired, day), covered=piece.covered, transferred=piece.transferred,
-        ))
+        state.slices.append(
+            Slice(
+                seq=record.seq,
+                event_key=record.key,
+                kind=kind,
+                order=order,
+                asset=asset,
+                asset_class=asset_class,
+                wallet=wallet,
+                lot=piece.lot,
+                qty=portion.qty,
+                acquired_at=piece.acquired_at,
+                date_acquired=piece.date_acquired,
+                sold_at=at,
+                date_sold=day,
+                proceeds=share,
+                basis=portion.basis,
+                term=term(piece.date_acquired, day),
+                covered=piece.covered,
+                transferred=piece.transferred,
+            )
+        )
     if uncovered > 0:
-        state.slices.append(Slice(
-            seq=record.seq, event_key=record.key, kind=kind, order=len(portions), asset=asset,
-            asset_class=asset_class, wallet=wallet, lot="", qty=uncovered, acquired_at=at, date_acquired=day,
-            sold_at=at, date_sold=day, proceeds=left, basis=ZERO, term="short", covered=False, missing_basis=True,
-        ))
-        state.problems.append(Problem(
-            code="missing-basis", seq=record.seq,
-            message=f"{record.key}: {_fmt(uncovered)} of {_fmt(whole)} {asset} disposed from {wallet!r} on {day} "
-                    "have no lot; reported with zero basis, acquired on the sale date, short-term (R3.5)",
-            hint="import the missing acquisitions or transfers in"))
+        state.slices.append(
+            Slice(
+                seq=record.seq,
+                event_key=record.key,
+                kind=kind,
+                order=len(portions),
+                asset=asset,
+                asset_class=asset_class,
+                wallet=wallet,
+                lot="",
+                qty=uncovered,
+                acquired_at=at,
+                date_acquired=day,
+                sold_at=at,
+                date_sold=day,
+                proceeds=left,
+                basis=ZERO,
+                term="short",
+                covered=False,
+                missing_basis=True,
+            )
+        )
+        state.problems.append(
+            Problem(
+                code="missing-basis",
+                seq=record.seq,
+                message=f"{record.key}: {_fmt(uncovered)} of {_fmt(whole)} {asset} disposed from {wallet!r} "
+                f"on {day} "
+                "have no lot; reported with zero basis, acquired on the sale date, short-term (R3.5)",
+                hint="import the missing acquisitions or transfers in",
+            )
+        )
     if day >= WALLET_SCOPE_FROM:
         state.first_2025_disposal.setdefault(asset, record.recorded_at)
 
 
 def _dispose(
-    state: LotBookState, record: Recorded, *, kind: DisposalKind, asset: str, wallet: str, qty: Decimal,
-    proceeds: Decimal, at: datetime, day: date, picks: Sequence[LotPick] | None = None,
+    state: LotBookState,
+    record: Recorded,
+    *,
+    kind: DisposalKind,
+    asset: str,
+    wallet: str,
+    qty: Decimal,
+    proceeds: Decimal,
+    at: datetime,
+    day: date,
+    picks: Sequence[LotPick] | None = None,
 ) -> None:
     pool = _pool(state, asset, wallet, day)
     held = _hold(state, asset, wallet, -qty)
     if pool.wallet == UNIVERSAL and held < qty:
-        state.problems.append(Problem(
-            code="wallet-oversold", seq=record.seq,
-            message=f"{record.key}: {wallet!r} disposes of {_fmt(qty)} {asset} but holds {_fmt(held)}; "
-                    "the universal pool supplies lots acquired in other wallets",
-            hint="check for a missing transfer into this wallet"))
-    portions, uncovered = _select(state, record, pool, wallet=wallet, asset=asset, qty=qty, day=day, picks=picks)
-    _slices(state, record, portions, kind=kind, asset=asset, wallet=wallet, uncovered=uncovered,
-            proceeds=proceeds, at=at, day=day)
+        state.problems.append(
+            Problem(
+                code="wallet-oversold",
+                seq=record.seq,
+                message=f"{record.key}: {wallet!r} disposes of {_fmt(qty)} {asset} but holds {_fmt(held)}; "
+                "the universal pool supplies lots acquired in other wallets",
+                hint="check for a missing transfer into this wallet",
+            )
+        )
+    portions, uncovered = _select(
+        state, record, pool, wallet=wallet, asset=asset, qty=qty, day=day, picks=picks
+    )
+    _slices(
+        state,
+        record,
+        portions,
+        kind=kind,
+        asset=asset,
+        wallet=wallet,
+        uncovered=uncovered,
+        proceeds=proceeds,
+        at=at,
+        day=day,
+    )
 
 
 def _split(portions: Sequence[Portion], qty: Decimal) -> tuple[list[Portion], list[Portion]]:
@@ -374,32 +524,52 @@ def _transfer(state: LotBookState, record: Recorded, event: Transfer, day: date)
     held = _hold(state, asset, source, -event.qty)
     moved = min(event.qty, held)
     if held < event.qty:
-        state.problems.append(Problem(
-            code="transfer-short", seq=record.seq,
-            message=f"{record.key}: transfer of {_fmt(event.qty)} {asset} from {source!r}, which holds "
-                    f"{_fmt(held)}; what exists is moved (R3.5)",
-            hint="check for a missing acquisition or transfer into this wallet"))
+        state.problems.append(
+            Problem(
+                code="transfer-short",
+                seq=record.seq,
+                message=f"{record.key}: transfer of {_fmt(event.qty)} {asset} from {source!r}, which holds "
+                f"{_fmt(held)}; what exists is moved (R3.5)",
+                hint="check for a missing acquisition or transfer into this wallet",
+            )
+        )
     if pool.wallet == UNIVERSAL:  # one pool: only the fee units leave it
         _hold(state, asset, target, max(moved - fee_qty, ZERO))
         if fee_qty > 0:
-            portions, uncovered = _select(state, record, pool, wallet=source, asset=asset, qty=fee_qty, day=day,
-                                          picks=None)
+            portions, uncovered = _select(
+                state, record, pool, wallet=source, asset=asset, qty=fee_qty, day=day, picks=None
+            )
             method = state.settings.method(source, asset, day).method
             heir = pool.peek(method) if carry and uncovered == 0 else None
             if heir is not None:
                 heir.basis = plus(heir.basis, total(p.basis for p in portions))
             else:
-                _slices(state, record, portions, kind="transfer_fee", asset=asset, wallet=source,
-                        uncovered=uncovered, proceeds=event.fee_value or ZERO, at=event.at, day=day)
+                _slices(
+                    state,
+                    record,
+                    portions,
+                    kind="transfer_fee",
+                    asset=asset,
+                    wallet=source,
+                    uncovered=uncovered,
+                    proceeds=event.fee_value or ZERO,
+                    at=event.at,
+                    day=day,
+                )
         return
-    portions, uncovered = _select(state, record, pool, wallet=source, asset=asset, qty=event.qty, day=day,
-                                  picks=None)
+    portions, uncovered = _select(
+        state, record, pool, wallet=source, asset=asset, qty=event.qty, day=day, picks=None
+    )
     if uncovered > 0 and held >= event.qty:
-        state.problems.append(Problem(
-            code="transfer-short", seq=record.seq,
-            message=f"{record.key}: transfer of {_fmt(event.qty)} {asset} from {source!r} finds lots for "
-                    f"{_fmt(event.qty - uncovered)}; what exists is moved (R3.5)",
-            hint="check for a missing acquisition or transfer into this wallet"))
+        state.problems.append(
+            Problem(
+                code="transfer-short",
+                seq=record.seq,
+                message=f"{record.key}: transfer of {_fmt(event.qty)} {asset} from {source!r} finds lots for "
+                f"{_fmt(event.qty - uncovered)}; what exists is moved (R3.5)",
+                hint="check for a missing acquisition or transfer into this wallet",
+            )
+        )
     fee_part, arriving = _split(portions, fee_qty)
     fee_missing = max(minus(fee_qty, total(p.qty for p in fee_part)), ZERO)
     if fee_qty > 0:
@@ -407,15 +577,36 @@ def _transfer(state: LotBookState, record: Recorded, event: Transfer, day: date)
             first = arriving[0]
             arriving[0] = Portion(first.piece, first.qty, plus(first.basis, total(p.basis for p in fee_part)))
         else:
-            _slices(state, record, fee_part, kind="transfer_fee", asset=asset, wallet=source,
-                    uncovered=fee_missing, proceeds=event.fee_value or ZERO, at=event.at, day=day)
+            _slices(
+                state,
+                record,
+                fee_part,
+                kind="transfer_fee",
+                asset=asset,
+                wallet=source,
+                uncovered=fee_missing,
+                proceeds=event.fee_value or ZERO,
+                at=event.at,
+                day=day,
+            )
     target_pool = _pool(state, asset, target, day)
     for portion in arriving:
         old = portion.piece
-        target_pool.add(_new_piece(
-            state, lot=old.lot, seq=old.seq, asset=asset, wallet=target, qty=portion.qty, basis=portion.basis,
-            acquired_at=old.acquired_at, date_acquired=old.date_acquired, covered=False, transferred=True,
-        ))
+        target_pool.add(
+            _new_piece(
+                state,
+                lot=old.lot,
+                seq=old.seq,
+                asset=asset,
+                wallet=target,
+                qty=portion.qty,
+                basis=portion.basis,
+                acquired_at=old.acquired_at,
+                date_acquired=old.date_acquired,
+                covered=False,
+                transferred=True,
+            )
+        )
     _hold(state, asset, target, total(p.qty for p in arriving))
 
 
@@ -437,27 +628,91 @@ def step(state: LotBookState, record: Recorded) -> None:
     match event:
         case Buy():
             basis = _gross(event.qty, event.price, event.total) + (event.fee or ZERO)
-            _acquire(state, record, kind="buy", asset=event.asset, wallet=event.wallet, qty=event.qty,
-                     basis=basis, at=at, day=day)
+            _acquire(
+                state,
+                record,
+                kind="buy",
+                asset=event.asset,
+                wallet=event.wallet,
+                qty=event.qty,
+                basis=basis,
+                at=at,
+                day=day,
+            )
         case Sell():
             proceeds = _gross(event.qty, event.price, event.total) - (event.fee or ZERO)
-            _dispose(state, record, kind="sell", asset=event.asset, wallet=event.wallet, qty=event.qty,
-                     proceeds=proceeds, at=at, day=day, picks=event.lots)
+            _dispose(
+                state,
+                record,
+                kind="sell",
+                asset=event.asset,
+                wallet=event.wallet,
+                qty=event.qty,
+                proceeds=proceeds,
+                at=at,
+                day=day,
+                picks=event.lots,
+            )
         case Swap():
-            _dispose(state, record, kind="swap", asset=event.give_asset, wallet=event.wallet, qty=event.give_qty,
-                     proceeds=event.value - (event.fee or ZERO), at=at, day=day)
-            _acquire(state, record, kind="swap", asset=event.get_asset, wallet=event.wallet, qty=event.get_qty,
-                     basis=event.value, at=at, day=day)
+            _dispose(
+                state,
+                record,
+                kind="swap",
+                asset=event.give_asset,
+                wallet=event.wallet,
+                qty=event.give_qty,
+                proceeds=event.value - (event.fee or ZERO),
+                at=at,
+                day=day,
+            )
+            _acquire(
+                state,
+                record,
+                kind="swap",
+                asset=event.get_asset,
+                wallet=event.wallet,
+                qty=event.get_qty,
+                basis=event.value,
+                at=at,
+                day=day,
+            )
         case Fee():
-            _dispose(state, record, kind="fee", asset=event.asset, wallet=event.wallet, qty=event.qty,
-                     proceeds=event.value, at=at, day=day)
+            _dispose(
+                state,
+                record,
+                kind="fee",
+                asset=event.asset,
+                wallet=event.wallet,
+                qty=event.qty,
+                proceeds=event.value,
+                at=at,
+                day=day,
+            )
         case Income():
-            _acquire(state, record, kind="income", asset=event.asset, wallet=event.wallet, qty=event.qty,
-                     basis=event.value, at=at, day=day)
-            state.income.append(IncomeRow(
-                seq=record.seq, key=record.key, at=at, date=day, wallet=event.wallet, asset=event.asset,
-                qty=event.qty, value=event.value, kind=event.kind,
-            ))
+            _acquire(
+                state,
+                record,
+                kind="income",
+                asset=event.asset,
+                wallet=event.wallet,
+                qty=event.qty,
+                basis=event.value,
+                at=at,
+                day=day,
+            )
+            state.income.append(
+                IncomeRow(
+                    seq=record.seq,
+                    key=record.key,
+                    at=at,
+                    date=day,
+                    wallet=event.wallet,
+                    asset=event.asset,
+                    qty=event.qty,
+                    value=event.value,
+                    kind=event.kind,
+                )
+            )
         case Transfer():
             _transfer(state, record, event, day)
 
@@ -469,15 +724,28 @@ def finish(state: LotBookState, *, until: datetime | None = None) -> Booked:
     for asset, record in sorted(state.allocation_used.items()):
         first = state.first_2025_disposal.get(asset)
         if first is not None and record.recorded_at > first:
-            problems.append(Problem(
-                code="late-allocation", seq=record.seq,
-                message=f"the allocate event for {asset} was recorded after the first 2025 disposal of {asset}; "
-                        "it still applies (R3.4)",
-                hint="Rev. Proc. 2024-28 wants the specific allocation made before that disposal"))
+            problems.append(
+                Problem(
+                    code="late-allocation",
+                    seq=record.seq,
+                    message=f"the allocate event for {asset} was recorded after the first 2025 disposal "
+                    f"of {asset}; "
+                    "it still applies (R3.4)",
+                    hint="Rev. Proc. 2024-28 wants the specific allocation made before that disposal",
+                )
+            )
     open_lots = [
         OpenLot(
-            lot=p.lot, asset=p.asset, asset_class=p.asset_class, wallet=pool.wallet, qty=p.qty, basis=p.basis,
-            acquired_at=p.acquired_at, date_acquired=p.date_acquired, covered=p.covered, transferred=p.transferred,
+            lot=p.lot,
+            asset=p.asset,
+            asset_class=p.asset_class,
+            wallet=pool.wallet,
+            qty=p.qty,
+            basis=p.basis,
+            acquired_at=p.acquired_at,
+            date_acquired=p.date_acquired,
+            covered=p.covered,
+            transferred=p.transferred,
         )
         for pool in state.pools.values()
         for p in sorted(pool.members.values(), key=lambda p: p.uid)

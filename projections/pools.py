@@ -7,8 +7,8 @@ lot held in one pool; a transfer splits a lot into pieces that keep its basis sh
 Selection keeps one heap per method actually used (built on first use, then maintained), with lazy
 deletion: an entry whose piece left the pool is skipped when it reaches the top. A disposal costs
 O(k log n) for k pieces touched, never a scan of the pool. A partial take gets basis pro rata and the
-piece keeps `basis - taken`, so basis is conserved to the last digit (R2.7, projections/exact.py). All state is plain
-objects (picklable, deep-copyable) so a replay can be checkpointed.
+piece keeps `basis - taken`, so basis is conserved to the last digit (R2.7, projections/exact.py).
+All state is plain objects (picklable, deep-copyable) so a replay can be checkpointed.
 """
 
 from __future__ import annotations
@@ -28,13 +28,37 @@ class Piece:
     """Units of one lot held in one pool (mutable: qty and basis shrink as units leave)."""
 
     __slots__ = (
-        "uid", "lot", "seq", "asset", "asset_class", "wallet", "qty", "basis", "acquired_at", "acquired_us",
-        "date_acquired", "covered", "transferred", "unit_cost",
+        "uid",
+        "lot",
+        "seq",
+        "asset",
+        "asset_class",
+        "wallet",
+        "qty",
+        "basis",
+        "acquired_at",
+        "acquired_us",
+        "date_acquired",
+        "covered",
+        "transferred",
+        "unit_cost",
     )
 
     def __init__(
-        self, *, uid: int, lot: str, seq: int, asset: str, asset_class: AssetClass, wallet: str, qty: Decimal,
-        basis: Decimal, acquired_at: datetime, acquired_us: int, date_acquired: date, covered: bool,
+        self,
+        *,
+        uid: int,
+        lot: str,
+        seq: int,
+        asset: str,
+        asset_class: AssetClass,
+        wallet: str,
+        qty: Decimal,
+        basis: Decimal,
+        acquired_at: datetime,
+        acquired_us: int,
+        date_acquired: date,
+        covered: bool,
         transferred: bool,
     ) -> None:
         self.uid = uid
@@ -53,7 +77,9 @@ class Piece:
         self.unit_cost = basis / qty
 
     def key(self, method: Method) -> SortKey:
-        return sort_key(method, acquired_us=self.acquired_us, seq=self.seq, uid=self.uid, unit_cost=self.unit_cost)
+        return sort_key(
+            method, acquired_us=self.acquired_us, seq=self.seq, uid=self.uid, unit_cost=self.unit_cost
+        )
 
 
 class Portion:

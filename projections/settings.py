@@ -94,7 +94,9 @@ class Settings:
         """The method that was in force for a trade counting only elections recorded by `known_at` (R3.6)."""
         return self._resolve(wallet, asset, day, known_at=known_at)
 
-    def _resolve(self, wallet: str | None, asset: str, day: date, *, known_at: datetime | None) -> MethodChoice:
+    def _resolve(
+        self, wallet: str | None, asset: str, day: date, *, known_at: datetime | None
+    ) -> MethodChoice:
         for election in self._elections:
             if election.covers(wallet, asset, day) and (known_at is None or election.recorded_at <= known_at):
                 return MethodChoice(election.method, election.seq, election.recorded_at)

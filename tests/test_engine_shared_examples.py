@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,9 @@ from projections.lots_engine import book
 from projections.model import Slice
 
 EXAMPLES = Path("/work/shared/examples")
-CASES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "expected.json").exists()) if EXAMPLES.exists() else []
+CASES = (
+    sorted(p.name for p in EXAMPLES.iterdir() if (p / "expected.json").exists()) if EXAMPLES.exists() else []
+)
 CENT = Decimal("0.01")
 
 
@@ -26,7 +28,13 @@ def _cents(value: Decimal) -> Decimal:
 
 def _row(s: Slice) -> dict[str, Any]:
     proceeds, basis = _cents(s.proceeds), _cents(s.basis)
-    return {"asset": s.asset, "proceeds": proceeds, "cost_basis": basis, "gain": proceeds - basis, "term": s.term}
+    return {
+        "asset": s.asset,
+        "proceeds": proceeds,
+        "cost_basis": basis,
+        "gain": proceeds - basis,
+        "term": s.term,
+    }
 
 
 def _slices(name: str) -> list[Slice]:
@@ -50,8 +58,13 @@ def test_8949_rows(name: str) -> None:
         year = int(check["check"][check["check"].index("--year") + 1])
         rows = [_row(s) for s in slices if s.date_sold.year == year]
         for expected in check["expect"]:
-            matching = [r for r in rows
-                        if all(r[k] == (Decimal(v) if k != "asset" and k != "term" else v) for k, v in expected.items())]
+            matching = [
+                r
+                for r in rows
+                if all(
+                    r[k] == (Decimal(v) if k != "asset" and k != "term" else v) for k, v in expected.items()
+                )
+            ]
             assert matching, f"{name}: no row {expected} among {rows}"
 
 
@@ -61,13 +74,18 @@ def test_schedule_d_term_totals(name: str) -> None:
     slices = _slices(name)
     for check in _checks(name, "schedule-d"):
         year = int(check["check"][check["check"].index("--year") + 1])
-        totals: dict[str, Counter[str]] = {"short": Counter(), "long": Counter()}
+        totals: dict[str, dict[str, Decimal]] = {t: defaultdict(Decimal) for t in ("short", "long")}
         for s in slices:
             if s.date_sold.year == year:
                 row = _row(s)
                 for column in ("proceeds", "cost_basis", "gain"):
-                    totals[s.term][column] += row[column]  # type: ignore[assignment]
+                    totals[s.term][column] += row[column]
         for term_name in ("short", "long"):
             for column, value in check["expect"].get(f"{term_name}_term", {}).items():
                 if column in ("proceeds", "cost_basis", "gain"):
-                    assert Decimal(totals[term_name][column]) == Decimal(value), (name, year, term_name, column)
+                    assert Decimal(totals[term_name][column]) == Decimal(value), (
+                        name,
+                        year,
+                        term_name,
+                        column,
+                    )

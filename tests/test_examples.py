@@ -68,3 +68,10 @@ def test_examples_exist() -> None:
         "net_gain",
         "trade_fees",
     }
+
+
+def test_matcher_rejects_wrong_values() -> None:
+    assert matches({"gain": "-5000", "term": "short"}, {"gain": "-5000.00", "term": "short", "x": 1})
+    assert not matches({"gain": "-5000"}, {"gain": "-5000.01"})
+    assert not matches([{"asset": "BTC"}], [{"asset": "ETH"}])
+    assert not matches({"term": "short"}, {"term": "long"})

@@ -33,18 +33,34 @@ def test_long_term_from_leap_day() -> None:
 
 
 def _sale(tz: str) -> str:
-    return book(
-        records(
-            [
-                {"type": "buy", "at": "2024-03-01T20:00:00-05:00", "wallet": "w", "asset": "BTC", "qty": "1",
-                 "price": "100"},
-                {"type": "sell", "at": "2025-03-02T09:00:00-05:00", "wallet": "w", "asset": "BTC", "qty": "1",
-                 "price": "200"},
-            ],
-            tz=tz,
-        ),
-        tz=ZoneInfo(tz),
-    ).slices[0].term
+    return (
+        book(
+            records(
+                [
+                    {
+                        "type": "buy",
+                        "at": "2024-03-01T20:00:00-05:00",
+                        "wallet": "w",
+                        "asset": "BTC",
+                        "qty": "1",
+                        "price": "100",
+                    },
+                    {
+                        "type": "sell",
+                        "at": "2025-03-02T09:00:00-05:00",
+                        "wallet": "w",
+                        "asset": "BTC",
+                        "qty": "1",
+                        "price": "200",
+                    },
+                ],
+                tz=tz,
+            ),
+            tz=ZoneInfo(tz),
+        )
+        .slices[0]
+        .term
+    )
 
 
 def test_new_york_dates_make_it_long_term() -> None:
@@ -61,10 +77,22 @@ def test_slice_dates_are_local() -> None:
     booked = book(
         records(
             [
-                {"type": "buy", "at": "2024-03-01T20:00:00-05:00", "wallet": "w", "asset": "BTC", "qty": "1",
-                 "price": "100"},
-                {"type": "sell", "at": "2025-03-02T09:00:00-05:00", "wallet": "w", "asset": "BTC", "qty": "1",
-                 "price": "200"},
+                {
+                    "type": "buy",
+                    "at": "2024-03-01T20:00:00-05:00",
+                    "wallet": "w",
+                    "asset": "BTC",
+                    "qty": "1",
+                    "price": "100",
+                },
+                {
+                    "type": "sell",
+                    "at": "2025-03-02T09:00:00-05:00",
+                    "wallet": "w",
+                    "asset": "BTC",
+                    "qty": "1",
+                    "price": "200",
+                },
             ],
             tz="America/New_York",
         ),

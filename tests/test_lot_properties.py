@@ -8,7 +8,8 @@ crossed), distinct timestamps and ids, optional method elections and the transfe
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC as UTC_TZ
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,14 +43,27 @@ def ledgers(draw: st.DrawFn, *, oversell: bool = False) -> list[dict[str, Any]]:
     if carry:
         events.append({"type": "policy", "id": "pol", "from": "2000-01-01", "transfer_fee": "carry"})
     if draw(st.booleans()):
-        events.append({"type": "method", "id": "m1", "from": "2023-01-01",
-                       "method": draw(st.sampled_from(["FIFO", "LIFO", "HIFO", "LOFO"]))})
+        events.append(
+            {
+                "type": "method",
+                "id": "m1",
+                "from": "2023-01-01",
+                "method": draw(st.sampled_from(["FIFO", "LIFO", "HIFO", "LOFO"])),
+            }
+        )
     if draw(st.booleans()):
-        events.append({"type": "method", "id": "m2", "from": "2024-03-01", "asset": "BTC",
-                       "method": draw(st.sampled_from(["FIFO", "LIFO", "HIFO", "LOFO"])),
-                       "scope": draw(st.sampled_from(["universal", "wallet"]))})
+        events.append(
+            {
+                "type": "method",
+                "id": "m2",
+                "from": "2024-03-01",
+                "asset": "BTC",
+                "method": draw(st.sampled_from(["FIFO", "LIFO", "HIFO", "LOFO"])),
+                "scope": draw(st.sampled_from(["universal", "wallet"])),
+            }
+        )
     held: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    at = datetime(2023, 6, 1, tzinfo=timezone.utc)
+    at = datetime(2023, 6, 1, tzinfo=UTC_TZ)
     for i in range(draw(st.integers(3, 30))):
         at += timedelta(minutes=draw(st.integers(1, 60 * 24 * 60)))
         kind = draw(st.sampled_from(KINDS))
@@ -72,17 +86,44 @@ def ledgers(draw: st.DrawFn, *, oversell: bool = False) -> list[dict[str, Any]]:
             continue
         held[(asset, wallet)] = max(have - part, ZERO)
         if kind == "sell":
-            events.append({**base, "type": "sell", "wallet": wallet, "asset": asset, "qty": str(part),
-                           "total": str(_amount(draw)), "fee": str(_amount(draw, 0, 500))})
+            events.append(
+                {
+                    **base,
+                    "type": "sell",
+                    "wallet": wallet,
+                    "asset": asset,
+                    "qty": str(part),
+                    "total": str(_amount(draw)),
+                    "fee": str(_amount(draw, 0, 500)),
+                }
+            )
         elif kind == "fee":
-            events.append({**base, "type": "fee", "wallet": wallet, "asset": asset, "qty": str(part),
-                           "value": str(_amount(draw, 0))})
+            events.append(
+                {
+                    **base,
+                    "type": "fee",
+                    "wallet": wallet,
+                    "asset": asset,
+                    "qty": str(part),
+                    "value": str(_amount(draw, 0)),
+                }
+            )
         elif kind == "swap":
             get = draw(st.sampled_from([a for a in ASSETS if a != asset]))
             get_qty = _amount(draw)
-            events.append({**base, "type": "swap", "wallet": wallet, "give_asset": asset, "give_qty": str(part),
-                           "get_asset": get, "get_qty": str(get_qty), "value": str(_amount(draw)),
-                           "fee": str(_amount(draw, 0, 100))})
+            events.append(
+                {
+                    **base,
+                    "type": "swap",
+                    "wallet": wallet,
+                    "give_asset": asset,
+                    "give_qty": str(part),
+                    "get_asset": get,
+                    "get_qty": str(get_qty),
+                    "value": str(_amount(draw)),
+                    "fee": str(_amount(draw, 0, 100)),
+                }
+            )
             held[(get, wallet)] += get_qty
         else:
             to = "B" if wallet == "A" else "A"
@@ -97,27 +138,34 @@ def ledgers(draw: st.DrawFn, *, oversell: bool = False) -> list[dict[str, Any]]:
     return events
 
 
-def _carried(events: list[dict[str, Any]], asset: str) -> Decimal:
-    """Transfer-fee units that vanish without a disposal under the carry policy (R2.6)."""
+def _carried(events: list[dict[str, Any]], booked: Booked, asset: str) -> Decimal:
+    """Transfer-fee units that left without a disposal: carry policy (R2.6) and the fee found its lots."""
     if not any(e["type"] == "policy" for e in events):
         return ZERO
-    return total(Decimal(e.get("fee_qty", 0)) for e in events if e["type"] == "transfer" and e["asset"] == asset)
+    disposed = {s.event_key for s in booked.slices if s.kind == "transfer_fee"}
+    return total(
+        Decimal(e.get("fee_qty", 0))
+        for e in events
+        if e["type"] == "transfer" and e["asset"] == asset and f"test:{e['id']}" not in disposed
+    )
 
 
-def _disposal_proceeds(events: list[dict[str, Any]]) -> dict[str, Decimal]:
+def _disposal_proceeds(events: list[dict[str, Any]], booked: Booked) -> dict[str, Decimal]:
     """What each disposal event's slices must add up to (R2.1-R2.4, R2.6)."""
     carry = any(e["type"] == "policy" for e in events)
+    disposed = {s.event_key for s in booked.slices}
     out: dict[str, Decimal] = {}
     for e in events:
         fee = Decimal(e.get("fee", 0))
+        key = f"test:{e['id']}"
         if e["type"] == "sell":
-            out[f"test:{e['id']}"] = Decimal(e["total"]) - fee
+            out[key] = Decimal(e["total"]) - fee
         elif e["type"] == "swap":
-            out[f"test:{e['id']}"] = Decimal(e["value"]) - fee
+            out[key] = Decimal(e["value"]) - fee
         elif e["type"] == "fee":
-            out[f"test:{e['id']}"] = Decimal(e["value"])
-        elif e["type"] == "transfer" and "fee_qty" in e and not carry:
-            out[f"test:{e['id']}"] = Decimal(e["fee_value"])
+            out[key] = Decimal(e["value"])
+        elif e["type"] == "transfer" and "fee_qty" in e and (not carry or key in disposed):
+            out[key] = Decimal(e["fee_value"])
     return out
 
 
@@ -130,14 +178,16 @@ def _check_conservation(events: list[dict[str, Any]], booked: Booked) -> None:
         covered = [s for s in booked.slices if s.asset == asset and not s.missing_basis]
         disposed = total(s.qty for s in covered)
         disposed_basis = total(s.basis for s in covered)
-        assert acquired == total([open_qty, disposed, _carried(events, asset)]), asset  # quantity conserved
+        assert acquired == total([open_qty, disposed, _carried(events, booked, asset)]), (
+            asset
+        )  # quantity conserved
         assert acquired_basis == total([open_basis, disposed_basis]), asset  # R2.7: basis conserved exactly
     by_event: dict[str, list[Decimal]] = defaultdict(list)
     for s in booked.slices:
         by_event[s.event_key].append(s.proceeds)
     proceeds = {key: total(values) for key, values in by_event.items()}
-    assert proceeds == {k: v for k, v in _disposal_proceeds(events).items() if k in proceeds}
-    assert set(_disposal_proceeds(events)) == set(proceeds)  # every disposal produced slices
+    assert proceeds == {k: v for k, v in _disposal_proceeds(events, booked).items() if k in proceeds}
+    assert set(_disposal_proceeds(events, booked)) == set(proceeds)  # every disposal produced slices
     for s in booked.slices:
         if s.missing_basis:  # R3.5
             assert (s.basis, s.term, s.lot, s.date_acquired) == (ZERO, "short", "", s.date_sold)
@@ -173,8 +223,20 @@ def test_replay_is_deterministic(events: list[dict[str, Any]]) -> None:
 def _rows(booked: Booked) -> list[tuple[Any, ...]]:
     """Rows without seq (which depends on import order), in a seq-free order."""
     return sorted(
-        (s.sold_at, s.event_key, s.order, s.kind, s.lot, s.wallet, s.qty, s.proceeds, s.basis, s.date_acquired,
-         s.term, s.missing_basis)
+        (
+            s.sold_at,
+            s.event_key,
+            s.order,
+            s.kind,
+            s.lot,
+            s.wallet,
+            s.qty,
+            s.proceeds,
+            s.basis,
+            s.date_acquired,
+            s.term,
+            s.missing_basis,
+        )
         for s in booked.slices
     )
 
@@ -189,4 +251,5 @@ def test_import_order_does_not_matter(events: list[dict[str, Any]], cut: int) ->
     a, b = book(one, tz=UTC), book(two, tz=UTC)
     assert _rows(a) == _rows(b)
     assert [(o.lot, o.wallet, o.qty, o.basis) for o in a.open_lots] == [
-        (o.lot, o.wallet, o.qty, o.basis) for o in b.open_lots]
+        (o.lot, o.wallet, o.qty, o.basis) for o in b.open_lots
+    ]

@@ -1,4 +1,4 @@
-"""R3.1 specific identification by a sell's `lots`, R3.5 missing basis, R3.6 late or unsatisfiable identification."""
+"""R3.1 specific identification by a sell's `lots`; R3.5 missing basis; R3.6 late or unsatisfiable lots."""
 
 from __future__ import annotations
 
@@ -23,8 +23,16 @@ LOTS = [
 
 
 def _sell(qty: str, lots: list[dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:
-    sale: dict[str, Any] = {"type": "sell", "id": "s", "at": "2025-06-01", "wallet": "w", "asset": "SOL",
-                            "qty": qty, "price": "10", **extra}
+    sale: dict[str, Any] = {
+        "type": "sell",
+        "id": "s",
+        "at": "2025-06-01",
+        "wallet": "w",
+        "asset": "SOL",
+        "qty": qty,
+        "price": "10",
+        **extra,
+    }
     if lots is not None:
         sale["lots"] = lots
     return sale
@@ -77,8 +85,10 @@ def test_more_than_the_lot_holds_is_an_import_error() -> None:
 def test_unsatisfiable_after_a_correction_falls_back_to_the_method() -> None:
     # R3.6: a later correction (here: an earlier sale of lot a recorded later) -> fallback + warning
     first = records([*LOTS, _sell("2", [{"lot": "a", "qty": "2"}])])
-    earlier_sale = records([{"type": "sell", "at": "2025-03-01", "wallet": "w", "asset": "SOL", "qty": "1",
-                             "price": "10"}], start_seq=5)
+    earlier_sale = records(
+        [{"type": "sell", "at": "2025-03-01", "wallet": "w", "asset": "SOL", "qty": "1", "price": "10"}],
+        start_seq=5,
+    )
     booked = _book(first + earlier_sale)
     assert "lots-unsatisfiable" in _codes(booked)
     # FIFO fallback: the March sale took 1 of a; the June sale takes the other 1 of a and 1 of b
@@ -116,9 +126,16 @@ def test_missing_basis_slice() -> None:
 
 def test_transfer_of_more_than_held_moves_what_exists() -> None:
     # R3.5: transferring more than a wallet holds moves what exists and warns
-    booked = _book(records([*LOTS, {"type": "transfer", "at": "2025-05-01", "from": "v", "to": "w",
-                                    "asset": "SOL", "qty": "3"}]))
+    booked = _book(
+        records(
+            [
+                *LOTS,
+                {"type": "transfer", "at": "2025-05-01", "from": "v", "to": "w", "asset": "SOL", "qty": "3"},
+            ]
+        )
+    )
     assert "transfer-short" in _codes(booked)
     assert [(o.wallet, o.lot, o.qty) for o in booked.open_lots if o.wallet == "w" and o.transferred] == [
-        ("w", "test:c", D(2))]
+        ("w", "test:c", D(2))
+    ]
     assert booked.slices == ()

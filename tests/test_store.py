@@ -11,7 +11,7 @@ from conftest import BUY, SELL, write_jsonl
 from freezegun import freeze_time
 
 from ledger import chain, codec
-from ledger.errors import LedgerNotFound, UnknownKnowledgePoint, UsageError
+from ledger.errors import ConcurrencyConflict, LedgerNotFound, UnknownKnowledgePoint, UsageError
 from ledger.events import Recorded, Retract
 from ledger.store import Store
 
@@ -178,3 +178,21 @@ def test_tag_twice_is_an_error(db: Path) -> None:
         with pytest.raises(UsageError, match="already exists"):
             store.tag("t")
         assert [t.name for t in store.tags()] == ["t"]
+
+
+def test_expect_last_seq_turns_a_race_into_a_conflict(db: Path) -> None:
+    # STYLE.md 5: append_all(events, *, expect_last_seq) -> ConcurrencyConflict when the head moved.
+    with Store.open(db) as store:
+        event = _event(BUY, store)
+        assert store.append_all([event], expect_last_seq=0).last_seq == 1
+        with pytest.raises(ConcurrencyConflict, match="ends at seq 1"):
+            store.append_all([event], expect_last_seq=0)
+        assert store.last_seq() == 1
+
+
+def test_import_reports_progress(db: Path, tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    path = write_jsonl(tmp_path / "t.jsonl", [{**BUY, "price": str(i + 1)} for i in range(2500)])
+    with Store.open(db) as store:
+        store.import_file(path, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1000, 2501), (2000, 2501), (2501, 2501)]  # the trailing newline makes an empty line

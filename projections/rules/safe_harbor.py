@@ -29,7 +29,7 @@ ZERO = Decimal(0)
 
 
 class Share:
-    """Units of one piece assigned to one wallet, with their basis (pro rata; the rest keeps the remainder)."""
+    """Units of one piece assigned to one wallet, with their basis (pro rata; the rest keeps the rest)."""
 
     __slots__ = ("piece", "wallet", "qty", "basis")
 
@@ -88,11 +88,15 @@ def allocate(
         for piece in by_lot.get(entry.lot or "", ()):
             wanted -= give(piece, entry.wallet, wanted)
         if wanted > 0:
-            problems.append(Problem(
-                code="allocation-short", seq=seq,
-                message=f"allocate {asset}: lot {entry.name!r} has {entry.qty - wanted} open units, "
-                        f"{entry.qty} were allocated to {entry.wallet!r}",
-                hint="check the lot id and quantity in the allocate event"))
+            problems.append(
+                Problem(
+                    code="allocation-short",
+                    seq=seq,
+                    message=f"allocate {asset}: lot {entry.name!r} has {entry.qty - wanted} open units, "
+                    f"{entry.qty} were allocated to {entry.wallet!r}",
+                    hint="check the lot id and quantity in the allocate event",
+                )
+            )
         if entry.wallet in needs:
             needs[entry.wallet] = max(needs[entry.wallet] - (entry.qty - wanted), ZERO)
 
@@ -105,18 +109,27 @@ def allocate(
             if rest_qty[current.uid] <= 0:
                 current = next(order, None)
         if need > 0:
-            problems.append(Problem(
-                code="unallocated-units", seq=seq,
-                message=f"{wallet} holds {need} {asset} on the safe-harbor allocation date with no open lot left "
-                        "to allocate (the pool was oversold); when sold they have missing basis",
-                hint="add the missing acquisitions, or an allocate event"))
+            problems.append(
+                Problem(
+                    code="unallocated-units",
+                    seq=seq,
+                    message=f"{wallet} holds {need} {asset} on the allocation date with no open lot left "
+                    "to allocate (the pool was oversold); when sold they have missing basis",
+                    hint="add the missing acquisitions, or an allocate event",
+                )
+            )
     for piece in pieces:
         left = rest_qty[piece.uid]
         if left > 0:
             give(piece, piece.wallet, left)
-            problems.append(Problem(
-                code="allocation-leftover", seq=seq,
-                message=f"{left} {asset} of lot {piece.lot} are held by no wallet on the allocation date; "
-                        f"they stay with {piece.wallet!r}, where they were acquired",
-                hint="check transfers and sales of this asset before the allocation date"))
+            problems.append(
+                Problem(
+                    code="allocation-leftover",
+                    seq=seq,
+                    message=f"{left} {asset} of lot {piece.lot} are held by no wallet on the allocation "
+                    "date; "
+                    f"they stay with {piece.wallet!r}, where they were acquired",
+                    hint="check transfers and sales of this asset before the allocation date",
+                )
+            )
     return shares, problems

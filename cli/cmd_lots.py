@@ -1,0 +1,140 @@
+"""`gainlog lots`: the open lots at the end of a date (CONTRACT §1), wash-sale adjustments included.
+
+Mirrors `projections.pipeline.project` with `until` = the end of that local date; rows are
+`projections.model.OpenLot` rendered as CONTRACT §3 `lots --json` rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+
+from cli.app import AsOfOpt, JsonOpt, State, app, console, emit_json, err_console
+
+if TYPE_CHECKING:
+    from projections.model import Booked, OpenLot
+
+CENT = Decimal("0.01")
+OnOpt = Annotated[
+    str | None, typer.Option("--on", help="Open lots at the end of this date (YYYY-MM-DD); default today.")
+]
+YearEndOpt = Annotated[
+    int | None, typer.Option("--year-end", help="Open lots at the end of December 31 of YEAR.")
+]
+
+
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _qty(qty: Decimal) -> str:
+    return format(qty.normalize(), "f")
+
+
+def end_of_day(day: date, tz: ZoneInfo) -> datetime:
+    """The last instant of a local date (trades at or before it count)."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz) - timedelta(microseconds=1)
+
+
+def _day(on: str | None, year_end: int | None, tz: ZoneInfo) -> date:
+    from ledger.errors import UsageError
+
+    if on is not None and year_end is not None:
+        raise UsageError("lots: give either --on DATE or --year-end YEAR, not both")
+    if year_end is not None:
+        return date(year_end, 12, 31)
+    if on is None:
+        return datetime.now(tz).date()
+    try:
+        return date.fromisoformat(on)
+    except ValueError:
+        raise UsageError(f"lots: --on {on!r} is not a date YYYY-MM-DD") from None
+
+
+def open_lot_row(lot: OpenLot) -> dict[str, Any]:
+    """One CONTRACT §3 `lots --json` row, plus acquisition time, covered status and wash-sale facts."""
+    return {
+        "asset": lot.asset,
+        "wallet": lot.wallet,
+        "qty": _qty(lot.qty),
+        "cost_basis": _money(lot.basis),
+        "date_acquired": lot.date_acquired.isoformat(),
+        "lot": lot.lot,
+        "class": lot.asset_class,
+        "acquired_at": lot.acquired_at.isoformat().replace("+00:00", "Z"),
+        "covered": lot.covered,
+        "transferred": lot.transferred,
+        "wash_adjustment": _money(lot.wash_adjustment),
+        "wash": [
+            {
+                "loss_key": w.loss_key,
+                "loss_lot": w.loss_lot,
+                "qty": _qty(w.qty),
+                "amount": _money(w.amount),
+                "days": w.days,
+            }
+            for w in lot.wash
+        ],
+    }
+
+
+def open_lots(
+    *, as_of: str | None, day: date | None = None, year_end: int | None = None, on: str | None = None
+) -> tuple[Booked, date]:
+    """Replay the ledger as of `as_of` up to the end of the chosen local date."""
+    from ledger.store import Store
+    from projections.pipeline import project
+
+    store = Store.open(State.db)
+    seq = store.resolve(as_of)
+    tz = store.timezone
+    chosen = day or _day(on, year_end, tz)
+    booked = project(store.read(until=seq), tz=tz, until_seq=seq, until=end_of_day(chosen, tz))
+    return booked, chosen
+
+
+@app.command("lots")
+def lots(
+    as_of: AsOfOpt = None, on: OnOpt = None, year_end: YearEndOpt = None, json_out: JsonOpt = False
+) -> None:
+    """Open lots at the end of a date (default: today in the ledger's time zone), with totals."""
+    booked, day = open_lots(as_of=as_of, on=on, year_end=year_end)
+    if json_out:
+        emit_json([open_lot_row(lot) for lot in booked.open_lots])
+        return
+    _print(booked, day)
+
+
+def _print(booked: Booked, day: date) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Open lots at the end of {day.isoformat()}")
+    for name in ("Asset", "Wallet", "Qty", "Cost basis", "Acquired", "Lot"):
+        table.add_column(name, justify="right" if name in ("Qty", "Cost basis") else "left")
+    qty_by_asset: dict[str, Decimal] = {}
+    basis_by_asset: dict[str, Decimal] = {}
+    for lot in booked.open_lots:
+        row = open_lot_row(lot)
+        table.add_row(lot.asset, lot.wallet, row["qty"], row["cost_basis"], row["date_acquired"], lot.lot)
+        qty_by_asset[lot.asset] = qty_by_asset.get(lot.asset, Decimal(0)) + lot.qty
+        basis_by_asset[lot.asset] = basis_by_asset.get(lot.asset, Decimal(0)) + Decimal(row["cost_basis"])
+    table.add_section()
+    for asset in sorted(qty_by_asset):
+        table.add_row(
+            f"[bold]{asset} total[/bold]",
+            "",
+            _qty(qty_by_asset[asset]),
+            _money(basis_by_asset[asset]),
+            "",
+            "",
+        )
+    table.add_row("[bold]Total[/bold]", "", "", _money(sum(basis_by_asset.values(), Decimal(0))), "", "")
+    console().print(table)
+    if booked.problems:
+        err = err_console()
+        for problem in booked.problems:
+            err.print(f"warning: {problem.message}", markup=False, highlight=False)
