@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import typing
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -118,7 +118,7 @@ def parse_at(value: Any, *, tz: ZoneInfo, where: str, field: str = "at") -> date
         ) from None
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         raise InvalidEvent(f"{_where(where, field)}: {value!r} is out of range ({MIN_YEAR}-{MAX_YEAR})")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _check_numbers(raw: dict[str, Any], tag: str, where: str) -> None:
@@ -256,7 +256,8 @@ def canonical_body(event: Event) -> bytes:
 
 def decode_body(body: bytes | str) -> Event:
     """A stored canonical body back into its event (the replay's fast path: no re-validation)."""
-    return _BODY.decode(body)
+    event: Event = _BODY.decode(body)
+    return event
 
 
 def body_digest(body: bytes) -> str:

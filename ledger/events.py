@@ -23,12 +23,9 @@ FilingStatus = Literal["single", "mfj", "mfs", "hoh", "qss"]
 TransferFee = Literal["dispose", "carry"]
 Reports = Literal["1099-B", "1099-DA", "none"]
 
-_STRUCT = {
-    "frozen": True, "kw_only": True, "tag_field": "type", "omit_defaults": True, "forbid_unknown_fields": True,
-}
-
-
-class _Base(msgspec.Struct, **_STRUCT):  # type: ignore[call-arg,misc]
+class _Base(
+    msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_defaults=True, forbid_unknown_fields=True
+):
     """Fields every event may carry; kept for the audit trail, never part of the math.
 
     Attributes:
@@ -68,7 +65,7 @@ class LotAllocation(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     qty: Decimal
 
 
-class Buy(_Base, tag="buy"):
+class Buy(_Base, tag="buy", frozen=True, kw_only=True):
     """Acquire `qty` of `asset`; basis = qty × price (or total) + fee.
 
     Attributes:
@@ -92,7 +89,7 @@ class Buy(_Base, tag="buy"):
     class_: AssetClass | None = msgspec.field(default=None, name="class")
 
 
-class Sell(_Base, tag="sell"):
+class Sell(_Base, tag="sell", frozen=True, kw_only=True):
     """Dispose of `qty` of `asset`; proceeds = qty × price (or total) − fee.
 
     Attributes:
@@ -116,7 +113,7 @@ class Sell(_Base, tag="sell"):
     lots: tuple[LotPick, ...] | None = None
 
 
-class Swap(_Base, tag="swap"):
+class Swap(_Base, tag="swap", frozen=True, kw_only=True):
     """Dispose of `give_asset` at `value` and acquire `get_asset` with basis `value` (R2.2).
 
     Attributes:
@@ -140,7 +137,7 @@ class Swap(_Base, tag="swap"):
     fee: Decimal | None = None
 
 
-class Transfer(_Base, tag="transfer"):
+class Transfer(_Base, tag="transfer", frozen=True, kw_only=True):
     """Move lots between own wallets; no gain, basis and dates travel (R2.5).
 
     Attributes:
@@ -162,7 +159,7 @@ class Transfer(_Base, tag="transfer"):
     fee_value: Decimal | None = None
 
 
-class Fee(_Base, tag="fee"):
+class Fee(_Base, tag="fee", frozen=True, kw_only=True):
     """Pay a fee in an asset: a disposal of those units at `value` (R2.4).
 
     Attributes:
@@ -180,7 +177,7 @@ class Fee(_Base, tag="fee"):
     value: Decimal
 
 
-class Income(_Base, tag="income"):
+class Income(_Base, tag="income", frozen=True, kw_only=True):
     """Ordinary income of `value`; a new lot with basis `value` (R7.1).
 
     Attributes:
@@ -202,7 +199,7 @@ class Income(_Base, tag="income"):
     class_: AssetClass | None = msgspec.field(default=None, name="class")
 
 
-class MethodElection(_Base, tag="method"):
+class MethodElection(_Base, tag="method", frozen=True, kw_only=True):
     """A lot-selection election from a date on (R3.1–R3.3).
 
     Attributes:
@@ -220,7 +217,7 @@ class MethodElection(_Base, tag="method"):
     asset: str | None = None
 
 
-class Profile(_Base, tag="profile"):
+class Profile(_Base, tag="profile", frozen=True, kw_only=True):
     """Per-year facts of the taxpayer.
 
     Attributes:
@@ -234,7 +231,7 @@ class Profile(_Base, tag="profile"):
     taxable_income: Decimal | None = None
 
 
-class Carryover(_Base, tag="carryover"):
+class Carryover(_Base, tag="carryover", frozen=True, kw_only=True):
     """Capital-loss carryover into `year`, replacing what the ledger would compute (R5.4).
 
     Attributes:
@@ -248,7 +245,7 @@ class Carryover(_Base, tag="carryover"):
     long_term: Decimal
 
 
-class Policy(_Base, tag="policy"):
+class Policy(_Base, tag="policy", frozen=True, kw_only=True):
     """Rule choices from a date on (R2.6, R4.5).
 
     Attributes:
@@ -262,7 +259,7 @@ class Policy(_Base, tag="policy"):
     wash_sale_crypto: bool | None = None
 
 
-class WalletInfo(_Base, tag="wallet"):
+class WalletInfo(_Base, tag="wallet", frozen=True, kw_only=True):
     """Which information return an account's broker files (R6.2).
 
     Attributes:
@@ -276,7 +273,7 @@ class WalletInfo(_Base, tag="wallet"):
     reports: Reports | None = None
 
 
-class Allocate(_Base, tag="allocate"):
+class Allocate(_Base, tag="allocate", frozen=True, kw_only=True):
     """The 2025-01-01 safe-harbor allocation of open universal lots to wallets (R3.4).
 
     Attributes:
@@ -288,7 +285,7 @@ class Allocate(_Base, tag="allocate"):
     lots: tuple[LotAllocation, ...]
 
 
-class Retract(_Base, tag="retract"):
+class Retract(_Base, tag="retract", frozen=True, kw_only=True):
     """The target no longer counts from this point of knowledge on.
 
     Attributes:

@@ -17,6 +17,7 @@ from decimal import Context, Decimal
 DIGITS = 34
 EXACT = Context(prec=10_000)  # subtraction and addition of parts: exact for any ledger value
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 
 def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
@@ -24,12 +25,18 @@ def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     if part == whole or amount == 0:
         return amount
     share = amount * part / whole
-    return share.quantize(Decimal(1).scaleb(amount.adjusted() - (DIGITS - 1)))
+    return tidy(share.quantize(Decimal(1).scaleb(amount.adjusted() - (DIGITS - 1))))
+
+
+def tidy(value: Decimal) -> Decimal:
+    """The same value without trailing zeros ("300.000" -> "300"), never in exponent notation."""
+    value = value.normalize(EXACT)
+    return value.quantize(ONE) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
 
 
 def minus(a: Decimal, b: Decimal) -> Decimal:
     """`a - b` without rounding."""
-    return EXACT.subtract(a, b)
+    return tidy(EXACT.subtract(a, b))
 
 
 def plus(a: Decimal, b: Decimal) -> Decimal:

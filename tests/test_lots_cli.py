@@ -44,7 +44,7 @@ def test_year_end_2024_shows_the_universal_pool(db: Path) -> None:
         ("*", "14", "70.00", "2020-05-01"),
     ]
     assert set(rows[0]) >= {"asset", "wallet", "qty", "cost_basis", "date_acquired", "lot", "class"}
-    assert rows[0]["lot"] == "l:l2019" and rows[0]["class"] == "crypto"
+    assert rows[0]["lot"] == "l.jsonl:l2019" and rows[0]["class"] == "crypto"
 
 
 def test_after_allocation_and_wash_sale(db: Path) -> None:
