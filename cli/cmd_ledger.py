@@ -64,12 +64,14 @@ def import_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Append a whole file atomically: every line or nothing."""
+    from cli.checks import lot_references
     from ledger.errors import UsageError
 
     if fmt != "jsonl":
         raise UsageError(f"--format {fmt!r}: this command imports the canonical format 'jsonl'")
     with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
-        result = store.import_file(file, source=source, replace=replace, progress=progress)
+        check = lot_references(store.timezone, origin=file)
+        result = store.import_file(file, source=source, replace=replace, progress=progress, check=check)
     _show_import(result, origin=str(file), json_out=json_out)
 
 
@@ -306,6 +308,7 @@ Lots = Annotated[
 
 def _add(tag: str, params: dict[str, Any]) -> None:
     """Build the event dict from options, validate it like an imported line, append it (source cli)."""
+    from cli.checks import lot_references
     from ledger import codec
 
     json_out = params.pop("json_out", False)
@@ -321,7 +324,7 @@ def _add(tag: str, params: dict[str, Any]) -> None:
         raw[field] = value
     with open_store() as store:
         event = codec.parse_event(raw, tz=store.timezone, where="add")
-        result = store.append(event)
+        result = store.append_all([event], check=lot_references(store.timezone))
     _show_added(result, event, json_out=json_out)
 
 
@@ -604,5 +607,17 @@ def holdings_table(records: list[Recorded]) -> Any:
 
 
 def _demo_reports(store: Store) -> None:
-    """The demo's reports; for now the live log."""
-    console().print(log_table(log_rows(store.read(), show_all=False)))
+    """The main job on the sample: open lots, the latest year's Form 8949, every year's Schedule D."""
+    from cli.cmd_lots import _print as print_lots
+    from cli.cmd_report import _print_8949, _print_schedule_d
+    from cli.usecases import load
+
+    loaded = load(store.path, None)
+    trades = [t for r in loaded.records if (t := getattr(r.event, "at", None)) is not None]
+    print_lots(loaded.booked, max(trades).astimezone(store.timezone).date())
+    years = loaded.tax_years()
+    with_rows = [y for y in years.report_years() if years.rows_of(y)]
+    if with_rows:
+        _print_8949(with_rows[-1], years.rows_of(with_rows[-1]), whole_dollars=False)
+    for year in years.report_years():
+        _print_schedule_d(years.years[year])
