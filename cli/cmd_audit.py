@@ -165,8 +165,11 @@ def _print_explain(result: dict[str, Any]) -> None:
         for term in ("short_term", "long_term"):
             src = result["sources"][term]
             out.print(f"  {term}: gain {sd[term]['gain']} = rows {src['rows'] or 'none'}")
-        out.print(f"  carryover in: {sd['carryover_in']} — {result['sources']['carryover_in']['rule']}")
-        out.print(f"  net {sd['net']}, deduction {sd['deduction']}, carryover out {sd['carryover_out']}")
+        carry_in, carry_out = sd["carryover_in"], sd["carryover_out"]
+        out.print(f"  carryover in: short-term {carry_in['short_term']}, long-term {carry_in['long_term']}"
+                  f" — {result['sources']['carryover_in']['rule']}")
+        out.print(f"  net {sd['net']}, deduction {sd['deduction']}, carryover out: short-term "
+                  f"{carry_out['short_term']}, long-term {carry_out['long_term']}")
     for trail in result["rows"]:
         row = trail["8949"]
         out.print(f"[bold]row {trail['row']}[/]: {row['description']} sold {row['date_sold']} "

@@ -72,7 +72,9 @@ def open_lot_row(lot: OpenLot) -> dict[str, Any]:
         "wash": [
             {
                 "loss_key": w.loss_key,
+                "loss_seq": w.loss_seq,
                 "loss_lot": w.loss_lot,
+                "replacement_lot": w.replacement_lot,
                 "qty": _qty(w.qty),
                 "amount": _money(w.amount),
                 "days": w.days,
@@ -105,6 +107,7 @@ def lots(
     booked, day = open_lots(as_of=as_of, on=on, year_end=year_end)
     if json_out:
         emit_json([open_lot_row(lot) for lot in booked.open_lots])
+        _warn(booked)
         return
     _print(booked, day)
 
@@ -134,6 +137,11 @@ def _print(booked: Booked, day: date) -> None:
         )
     table.add_row("[bold]Total[/bold]", "", "", _money(sum(basis_by_asset.values(), Decimal(0))), "", "")
     console().print(table)
+    _warn(booked)
+
+
+def _warn(booked: Booked) -> None:
+    """Problems go to stderr, in JSON mode too: stdout stays the contract's list of rows."""
     if booked.problems:
         err = err_console()
         for problem in booked.problems:

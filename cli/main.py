@@ -13,22 +13,53 @@ from cli import app as _app_module
 from cli.app import app
 
 COMMAND_MODULES = ("cli.cmd_ledger", "cli.cmd_report", "cli.cmd_audit", "cli.cmd_tools", "cli.cmd_lots")
-_registered = False
+# The module that registers each top-level command: only that one is imported (and built by typer)
+# for a command line that names it; help, and anything unrecognised, registers all of them.
+COMMAND_TO_MODULE = {
+    **dict.fromkeys(("init", "import", "log", "tag", "retract", "verify", "add", "demo"), "cli.cmd_ledger"),
+    "report": "cli.cmd_report",
+    "diff": "cli.cmd_audit",
+    "explain": "cli.cmd_audit",
+    "generate": "cli.cmd_tools",
+    "lots": "cli.cmd_lots",
+}
+_registered: set[str] = set()
 
 
-def _register() -> None:
-    global _registered
-    if _registered:
-        return
+def _modules_for(argv: list[str]) -> tuple[str, ...]:
+    """The command modules a command line needs: the one defining its command, else all."""
+    args = iter(argv)
+    for arg in args:
+        if arg == "--db":
+            next(args, None)
+        elif arg.startswith("--db="):
+            continue
+        elif arg.startswith("-"):
+            break  # --help or an unknown option: click answers with every command
+        else:
+            module = COMMAND_TO_MODULE.get(arg)
+            return (module,) if module is not None else COMMAND_MODULES
+    return COMMAND_MODULES
+
+
+def _register(argv: list[str] | None = None) -> None:
+    """Import the command modules `argv` needs (all when None), once each, keeping the help order."""
     import importlib
 
-    for name in COMMAND_MODULES:
+    wanted = COMMAND_MODULES if argv is None else _modules_for(argv)
+    new = [name for name in wanted if name not in _registered]
+    if not new:
+        return
+    for name in new:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
-    _registered = True
+        _registered.add(name)
+    if len(_registered) > len(new):  # registered in several steps: restore the order of COMMAND_MODULES
+        rank = {name: i for i, name in enumerate(COMMAND_MODULES)}
+        app.registered_commands.sort(key=lambda c: rank.get(getattr(c.callback, "__module__", ""), len(rank)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ledger.errors import GainlogError
 
-    _register()
+    _register(sys.argv[1:] if argv is None else argv)
     try:
         rv = app(args=argv, prog_name="gainlog", standalone_mode=False)
     except GainlogError as exc:

@@ -13,6 +13,7 @@ projections replay `read()`; `resolve()` turns an `--as-of` knowledge point into
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections import Counter
@@ -36,7 +37,7 @@ from ledger.errors import (
     UnknownKnowledgePoint,
     UsageError,
 )
-from ledger.events import Buy, Event, Income, Recorded, Retract, tag_of
+from ledger.events import Event, Recorded, Retract, tag_of
 from ledger.importer import Parsed, Progress
 
 Check = Callable[[list[Recorded]], None]
@@ -46,6 +47,7 @@ _INSERT = (
     "INSERT INTO events (seq, key, source, batch, recorded_at, type, target, body, prev_hash, hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_CONTROL = re.compile(r"[\x00-\x1f]")
 _LIVE = "NOT EXISTS (SELECT 1 FROM events r WHERE r.target = e.key AND r.seq > e.seq AND r.type = 'retract')"
 
 
@@ -81,19 +83,21 @@ class Tag(msgspec.Struct, frozen=True):
     recorded_at: str
 
 
-class _Item(msgspec.Struct):
-    """An event on its way into the log; `key` None means "decide at write time" (add, retract)."""
+class _Item(msgspec.Struct, gc=False):
+    """An event on its way into the log; `key` None means "decide at write time" (add, retract).
 
-    where: str
-    event: Event
-    body: bytes
+    Only the canonical body and its indexed facts travel (no Event objects): a million-line import
+    holds a body and a key per line, and nothing else.
+    """
+
+    where: str  # the file the line is in, or the whole place ("add", a Parsed's `where`)
+    facts: codec.Decoded
     key: str | None
+    line: int = 0  # the line in `where`, 0 when `where` is the whole place
 
-
-class _Row(msgspec.Struct):
-    key: str
-    event: Event
-    body: str
+    def place(self) -> str:
+        """`FILE:LINE` (or `add`) for messages."""
+        return f"{self.where}:{self.line}" if self.line else self.where
 
 
 class Store:
@@ -253,9 +257,13 @@ class Store:
     ) -> ImportResult:
         """Append a canonical `.jsonl` file atomically (CONTRACT §1 `import`, §2 Identity)."""
         path = Path(path)
-        parsed = importer.parse_jsonl(path, tz=self._tz, progress=progress)
         name = source if source is not None else identity.default_source(path)
-        return self.import_events(parsed, source=name, replace=replace, origin=str(path), check=check)
+        origin = str(path)
+        lines = importer.decode_jsonl(path, tz=self._tz, progress=progress)
+        items = self._keyed(((origin, number, facts) for number, facts in lines), source=name)
+        return self._write(
+            items, source=name, replace=replace, origin=origin, whole_source=True, check=check
+        )
 
     def import_events(
         self,
@@ -273,28 +281,36 @@ class Store:
         are retracted; without it, their existence is a warning.
         """
         identity.check_source(source)
-        items: list[_Item] = []
-        ranks: Counter[bytes] = Counter()
-        id_to_where: dict[str, str] = {}
-        for p in parsed:
-            body = codec.canonical_body(p.event)
-            event_id = p.event.id
-            if event_id is None:
-                ranks[body] += 1
-                key = identity.hash_key(source, codec.body_digest(body), ranks[body])
-            else:
-                _check_id(event_id, p.where)
-                first = id_to_where.setdefault(event_id, p.where)
-                if first is not p.where:
-                    raise InvalidEvent(
-                        f"{p.where}: field 'id': {event_id!r} is already used by {first} "
-                        "(ids are unique within a source)"
-                    )
-                key = identity.id_key(source, event_id)
-            items.append(_Item(p.where, p.event, body, key))
+        items = self._keyed(((p.where, 0, codec.decoded(p.event)) for p in parsed), source=source)
         return self._write(
             items, source=source, replace=replace, origin=origin, whole_source=True, check=check
         )
+
+    @staticmethod
+    def _keyed(entries: Iterable[tuple[str, int, codec.Decoded]], *, source: str) -> list[_Item]:
+        """Each (where, line, facts) with its key: `SOURCE:ID`, or `SOURCE:sha256#rank` by identical bodies.
+
+        Every entry is decoded (its errors first) before the source and then the ids are refused.
+        """
+        items: list[_Item] = []
+        ranks: Counter[bytes] = Counter()
+        id_to_item: dict[str, _Item] = {}
+        problem: str | None = None
+        for where, line, facts in entries:
+            item = _Item(where, facts, None, line)
+            event_id = facts.id
+            if event_id is None:
+                ranks[facts.body] += 1
+                item.key = identity.hash_key(source, codec.body_digest(facts.body), ranks[facts.body])
+            else:
+                if problem is None:
+                    problem = _id_problem(event_id, item, id_to_item.setdefault(event_id, item))
+                item.key = identity.id_key(source, event_id)
+            items.append(item)
+        identity.check_source(source)
+        if problem is not None:
+            raise InvalidEvent(problem)
+        return items
 
     def append_all(
         self,
@@ -316,7 +332,7 @@ class Store:
             if event.id is not None:
                 _check_id(event.id, where)
             key = identity.id_key(source, event.id) if event.id is not None else None
-            items.append(_Item(where, event, codec.canonical_body(event), key))
+            items.append(_Item(where, codec.decoded(event), key))
         return self._write(
             items,
             source=source,
@@ -402,28 +418,28 @@ class Store:
         whole_source: bool,
         check: Check | None,
     ) -> ImportResult:
-        key_to_stored = self._source_keys(source)
+        """Decide duplicates, conflicts and retractions, check, and append. Empties `items`."""
+        key_to_stored, missing = self._stored(source, items)
         duplicates: list[str] = []
         to_retract: dict[str, int] = {}
         fresh: list[_Item] = []
         for item in items:
             stored = key_to_stored.get(item.key) if item.key is not None else None
             if stored is not None:
-                seq, body, _ = stored
-                if body == item.body.decode():
+                seq, body = stored
+                if body == item.facts.body:
                     duplicates.append(item.key)  # type: ignore[arg-type]
                     continue
-                if not replace or isinstance(item.event, Retract):
+                if not replace or item.facts.tag == "retract":
                     raise DuplicateEvent(
-                        f"{item.where}: field 'id': key {item.key!r} is already live (seq {seq}) with a "
+                        f"{item.place()}: field 'id': key {item.key!r} is already live (seq {seq}) with a "
                         "different body; pass --replace to retract it and append this one"
                     )
                 to_retract[item.key] = seq  # type: ignore[index]
             fresh.append(item)
+        del key_to_stored
         warnings: list[str] = []
         if whole_source:
-            file_keys = {item.key for item in items}
-            missing = {k: v[0] for k, v in key_to_stored.items() if k not in file_keys and v[2] != "retract"}
             if replace:
                 to_retract.update(missing)
             elif missing:
@@ -435,20 +451,23 @@ class Store:
         self._check_retract_targets(fresh, retracted=set(to_retract))
         self._check_classes(fresh, retracted=set(to_retract))
         reason = f"replaced by import of {origin}"
-        retractions = [
-            _Item(origin, Retract(target=k, reason=reason), b"", None)
+        rows = [
+            _Item(origin, codec.decoded(Retract(target=k, reason=reason)), None)
             for k, _ in sorted(to_retract.items(), key=lambda kv: kv[1])
         ]
-        for r in retractions:
-            r.body = codec.canonical_body(r.event)
-        rows = self._rows(retractions + fresh, source=source)
+        retracted = len(rows)
+        rows += fresh
+        del fresh
+        items.clear()  # `rows` holds what is left; the duplicates' bodies can go
         if not rows:
             return ImportResult(source=source, duplicates=tuple(duplicates), warnings=tuple(warnings))
+        self._assign_keys(rows, source=source)
+        added = tuple(r.key for r in rows[retracted:])
         batch, first, last = self._insert(rows, source=source, origin=origin, check=check)
         return ImportResult(
             source=source,
             batch=batch,
-            added=tuple(r.key for r in rows[len(retractions) :]),
+            added=added,  # type: ignore[arg-type]
             duplicates=tuple(duplicates),
             retracted=tuple(sorted(to_retract, key=to_retract.__getitem__)),
             warnings=tuple(warnings),
@@ -456,21 +475,43 @@ class Store:
             last_seq=last,
         )
 
-    def _source_keys(self, source: str) -> dict[str, tuple[int, str, str]]:
-        """Key -> (seq, body, type) of the live events of `source`, plus every retract it recorded."""
+    def _stored(self, source: str, items: list[_Item]) -> tuple[dict[str, tuple[int, bytes]], dict[str, int]]:
+        """What `source` holds (its live events and every retract it recorded), against `items`.
+
+        Returns key -> (seq, stored body) for the keys of `items`, and key -> seq of the live events
+        whose keys `items` lack. The stored bodies stream past and are compared on the way: one
+        equal to the item's body is kept as the item's own bytes, so a re-import holds no second copy.
+        """
+        item_body: dict[str, bytes] = {}
+        for item in items:
+            if item.key is not None:
+                item_body.setdefault(item.key, item.facts.body)
+        hits: dict[str, tuple[int, bytes]] = {}
+        missing: dict[str, int] = {}
         rows = self.conn.execute(
-            f"SELECT key, seq, body, type FROM events e WHERE source = ? AND (type = 'retract' OR {_LIVE})",
+            "SELECT key, seq, CAST(body AS BLOB), type FROM events e"
+            f" WHERE source = ? AND (type = 'retract' OR {_LIVE})",
             (source,),
         )
-        return {key: (seq, body, kind) for key, seq, body, kind in rows}
+        for key, seq, body, kind in rows:  # a key met twice: the last row counts
+            mine = item_body.get(key)
+            if mine is not None:
+                hits[key] = (seq, mine if body == mine else body)
+            elif kind != "retract":
+                missing[key] = seq
+            else:
+                missing.pop(key, None)
+        return hits, missing
 
     def _check_retract_targets(self, items: list[_Item], *, retracted: set[str]) -> None:
         """A retract names a key that is live (in the log or earlier in this batch) when it is recorded."""
+        if not any(item.facts.tag == "retract" for item in items):
+            return
         gone = set(retracted)
         added: set[str] = set()
         for item in items:
-            if isinstance(item.event, Retract):
-                target = item.event.target
+            target = item.facts.target
+            if target is not None:  # a retract
                 live = target in added or (
                     target not in gone
                     and self.conn.execute(
@@ -479,7 +520,7 @@ class Store:
                     is not None
                 )
                 if not live:
-                    raise InvalidEvent(f"{item.where}: field 'target': no live event has key {target!r}")
+                    raise InvalidEvent(f"{item.place()}: field 'target': no live event has key {target!r}")
                 gone.add(target)
                 added.discard(target)
             elif item.key is not None:
@@ -487,7 +528,7 @@ class Store:
 
     def _check_classes(self, items: list[_Item], *, retracted: set[str]) -> None:
         """An asset's class is fixed by the first event naming it with one (CONTRACT §2)."""
-        if not any(isinstance(i.event, Buy | Income) and i.event.class_ is not None for i in items):
+        if not any(i.facts.class_ is not None for i in items):
             return
         asset_to_class: dict[str, tuple[str, str]] = {}
         rows = self.conn.execute(
@@ -499,75 +540,64 @@ class Store:
             if key not in retracted:
                 asset_to_class.setdefault(asset, (cls, f"seq {seq} ({key})"))
         for item in items:
-            event = item.event
-            if isinstance(event, Buy | Income) and event.class_ is not None:
-                cls, by = asset_to_class.setdefault(event.asset, (event.class_, item.where))
-                if cls != event.class_:
-                    raise InvalidEvent(
-                        f"{item.where}: field 'class': {event.asset} is already {cls} (fixed by {by}); "
-                        "an asset's class never changes"
-                    )
+            facts = item.facts
+            if facts.class_ is None:
+                continue
+            known = asset_to_class.get(facts.asset)  # type: ignore[arg-type]
+            if known is None:
+                asset_to_class[facts.asset] = (facts.class_, item.place())  # type: ignore[index]
+            elif known[0] != facts.class_:
+                cls, by = known
+                raise InvalidEvent(
+                    f"{item.place()}: field 'class': {facts.asset} is already {cls} (fixed by {by}); "
+                    "an asset's class never changes"
+                )
 
-    def _rows(self, items: list[_Item], *, source: str) -> list[_Row]:
+    def _assign_keys(self, items: list[_Item], *, source: str) -> None:
         """Final keys: rank hash keys of `add` after those already stored; name store retractions."""
         head = self.last_seq()
         digest_to_rank: dict[str, int] = {}
-        rows = []
         for offset, item in enumerate(items, 1):
-            key = item.key
-            if key is None and isinstance(item.event, Retract):
-                key = identity.retract_key(source, head + offset)
-            elif key is None:
-                digest = codec.body_digest(item.body)
-                rank = digest_to_rank.get(digest)
-                if rank is None:
-                    prefix = identity.hash_key(source, digest, 0)[:-1]
-                    rank = self.conn.execute(
-                        "SELECT count(*) FROM events WHERE key > ? AND key < ?", (prefix, prefix[:-1] + "$")
-                    ).fetchone()[0]
-                rank += 1
-                digest_to_rank[digest] = rank
-                key = identity.hash_key(source, digest, rank)
-            rows.append(_Row(key, item.event, item.body.decode()))
-        return rows
+            if item.key is not None:
+                continue
+            if item.facts.tag == "retract":
+                item.key = identity.retract_key(source, head + offset)
+                continue
+            digest = codec.body_digest(item.facts.body)
+            rank = digest_to_rank.get(digest)
+            if rank is None:
+                prefix = identity.hash_key(source, digest, 0)[:-1]
+                rank = self.conn.execute(
+                    "SELECT count(*) FROM events WHERE key > ? AND key < ?", (prefix, prefix[:-1] + "$")
+                ).fetchone()[0]
+            rank += 1
+            digest_to_rank[digest] = rank
+            item.key = identity.hash_key(source, digest, rank)
 
     def _insert(
-        self, rows: list[_Row], *, source: str, origin: str, check: Check | None
+        self, rows: list[_Item], *, source: str, origin: str, check: Check | None
     ) -> tuple[int, int, int]:
-        """Number, time-stamp, chain and insert `rows` (inside the open transaction)."""
+        """Number, time-stamp, chain and insert `rows` (inside the open transaction); empties `rows`.
+
+        `check` then sees the would-be log, read back inside the transaction, and may still abort it.
+        """
         last = self.conn.execute(
             "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
         ).fetchone()
         head, prev, last_time = (last[0], last[1], last[2]) if last else (0, chain.GENESIS, "")
         batch = int(self.conn.execute("SELECT coalesce(max(batch), 0) FROM batches").fetchone()[0]) + 1
         recorded = max(chain.time_text(datetime.now(UTC)), last_time)
-        if check is not None:
-            at = chain.parse_time_text(recorded)
-            check(
-                self.read()
-                + [
-                    Recorded(
-                        seq=head + i, key=r.key, source=source, batch=batch, recorded_at=at, event=r.event
-                    )
-                    for i, r in enumerate(rows, 1)
-                ]
-            )
-        out = []
-        link = chain.link
-        seq = head
-        for r in rows:
-            seq += 1
-            event = r.event
-            target = event.target if isinstance(event, Retract) else None
-            digest = link(prev, seq, r.key, source, batch, recorded, r.body)
-            out.append((seq, r.key, source, batch, recorded, tag_of(event), target, r.body, prev, digest))
-            prev = digest
-        self.conn.executemany(_INSERT, out)
+        self.conn.executemany(_INSERT, _chained(rows, head=head, prev=prev, source=source, batch=batch,
+                                                recorded=recorded))
+        seq = head + len(rows)
+        rows.clear()  # the bodies are in the table now: let `check` have the memory
         self.conn.execute(
             "INSERT INTO batches (batch, source, origin, recorded_at, first_seq, last_seq)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (batch, source, origin, recorded, head + 1, seq),
         )
+        if check is not None:
+            check(self.read())
         return batch, head + 1, seq
 
     # -- integrity -------------------------------------------------------------------------
@@ -596,6 +626,21 @@ class Store:
         return [name for name in schema.guard_names() if name not in present]
 
 
+def _chained(
+    rows: list[_Item], *, head: int, prev: str, source: str, batch: int, recorded: str
+) -> Iterator[tuple[Any, ...]]:
+    """The `events` rows of `rows`, numbered from head + 1 and hash-chained from `prev`."""
+    link = chain.link
+    seq = head
+    for item in rows:
+        seq += 1
+        facts = item.facts
+        body = facts.body.decode()
+        digest = link(prev, seq, item.key, source, batch, recorded, body)  # type: ignore[arg-type]
+        yield (seq, item.key, source, batch, recorded, facts.tag, facts.target, body, prev, digest)
+        prev = digest
+
+
 def _columns_match(body: str, kind: str, target: str | None) -> bool:
     """The indexed columns agree with the body they were derived from."""
     try:
@@ -606,8 +651,20 @@ def _columns_match(body: str, kind: str, target: str | None) -> bool:
 
 
 def _check_id(event_id: str, where: str) -> None:
-    if not event_id or any(ord(c) < 0x20 for c in event_id):
+    if not event_id or _CONTROL.search(event_id):
         raise InvalidEvent(f"{where}: field 'id': must be non-empty text without control characters")
+
+
+def _id_problem(event_id: str, item: _Item, first: _Item) -> str | None:
+    """Why `item`'s id is refused (`first` is the first item with that id), or None."""
+    if not event_id or _CONTROL.search(event_id):
+        return f"{item.place()}: field 'id': must be non-empty text without control characters"
+    if first is not item:
+        return (
+            f"{item.place()}: field 'id': {event_id!r} is already used by {first.place()} "
+            "(ids are unique within a source)"
+        )
+    return None
 
 
 def _check_zone(name: str) -> None:

@@ -31,7 +31,10 @@ def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
 def tidy(value: Decimal) -> Decimal:
     """The same value without trailing zeros ("300.000" -> "300"), never in exponent notation."""
     value = value.normalize(EXACT)
-    return value.quantize(ONE) if value.as_tuple().exponent > 0 else value  # type: ignore[operator]
+    # a positive exponent after normalize means a multiple of 10, so |value| >= 10: test that first
+    if value.adjusted() > 0 and value.as_tuple().exponent > 0:  # type: ignore[operator]
+        return value.quantize(ONE)
+    return value
 
 
 def minus(a: Decimal, b: Decimal) -> Decimal:
@@ -47,6 +50,7 @@ def plus(a: Decimal, b: Decimal) -> Decimal:
 def total(values: Iterable[Decimal]) -> Decimal:
     """The exact sum."""
     out = ZERO
+    add = EXACT.add
     for value in values:
-        out = EXACT.add(out, value)
+        out = add(out, value)
     return out

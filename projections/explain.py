@@ -45,7 +45,8 @@ def row_trail(
     acquiring_wallet = getattr(acquisition.event, "wallet", None) if acquisition is not None else None
     moved = [
         r.key for r in transfers
-        if isinstance(r.event, Transfer) and r.event.asset == s.asset and start <= r.event.at <= s.sold_at
+        if isinstance(r.event, Transfer) and r.key != s.event_key
+        and r.event.asset == s.asset and start <= r.event.at <= s.sold_at
         and (r.event.to == s.wallet or r.event.from_ in (s.wallet, acquiring_wallet))
     ]
     if disposal is not None and isinstance(disposal.event, Sell) and disposal.event.lots:

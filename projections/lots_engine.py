@@ -54,7 +54,7 @@ from projections.model import (
     Slice,
 )
 from projections.pools import Piece, Pool, Portion
-from projections.rules.holding_period import local_date, term
+from projections.rules.holding_period import local_date, long_term_from
 from projections.rules.safe_harbor import Requested, allocate
 from projections.settings import WALLET_SCOPE_FROM, Settings
 
@@ -97,6 +97,7 @@ class LotBookState:
         self.problems: list[Problem] = []
         self.check_from_seq = check_from_seq
         self.errors: list[str] = []
+        self.long_term_from: dict[date, date] = {}  # cache: date acquired -> first long-term sale date
 
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
@@ -389,13 +390,22 @@ def _slices(
 ) -> None:
     """One slice per portion (plus the missing-basis rest), proceeds pro rata, the last gets the remainder."""
     asset_class = state.asset_class.get(asset, "crypto")
-    whole = plus(total(p.qty for p in portions), uncovered)
     parts = len(portions) + (1 if uncovered > 0 else 0)
+    # the whole disposed quantity: for the shares of several parts, and the missing-basis message
+    whole = plus(total(p.qty for p in portions), uncovered) if parts > 1 or uncovered > 0 else ZERO
+    long_from = state.long_term_from
     left = proceeds
     for order, portion in enumerate(portions):
         piece = portion.piece
-        share = left if order == parts - 1 else pro_rata(proceeds, portion.qty, whole)
-        left = minus(left, share)
+        if parts == 1:  # the only slice: all the proceeds
+            share = left
+        else:
+            share = left if order == parts - 1 else pro_rata(proceeds, portion.qty, whole)
+            left = minus(left, share)
+        acquired = piece.date_acquired
+        long_term = long_from.get(acquired)
+        if long_term is None:
+            long_term = long_from[acquired] = long_term_from(acquired)
         state.slices.append(
             Slice(
                 seq=record.seq,
@@ -413,7 +423,7 @@ def _slices(
                 date_sold=day,
                 proceeds=share,
                 basis=portion.basis,
-                term=term(piece.date_acquired, day),
+                term="long" if day >= long_term else "short",  # R1.2, as rules.holding_period.term
                 covered=piece.covered,
                 transferred=piece.transferred,
             )
@@ -624,7 +634,9 @@ def step(state: LotBookState, record: Recorded) -> None:
         return
     at = event.at
     day = local_date(at, state.tz)
-    _apply_transitions(state, day)
+    transitions = state.transitions
+    if state.next_transition < len(transitions) and transitions[state.next_transition] <= day:
+        _apply_transitions(state, day)
     match event:
         case Buy():
             basis = _gross(event.qty, event.price, event.total) + (event.fee or ZERO)

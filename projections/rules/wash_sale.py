@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from ledger.events import Policy, Recorded
-from projections.exact import minus, plus, pro_rata, total
+from projections.exact import EXACT, minus, plus, pro_rata, tidy
 from projections.model import ZERO, Acquisition, Booked, OpenLot, Slice, WashLink
 from projections.rules.holding_period import local_date, term
 
@@ -68,20 +68,29 @@ class _Washed:
 
 @dataclass(slots=True)
 class _LotUnits:
-    """Running unit bookkeeping of one lot id during the pass (never leaves this module)."""
+    """Running unit bookkeeping of one lot id during the pass (never leaves this module).
+
+    `qty` is the acquisition's units that ever show up in slices or open lots; `held` is the exact
+    sum of `washed` quantities, kept up to date by `_pop_front` and `_wash`.
+    """
 
     acquisition: Acquisition
+    qty: Decimal
     consumed: Decimal = ZERO
     matched: Decimal = ZERO  # units ever used as a replacement (each absorbs one loss, R4.2)
     washed: list[_Washed] = field(default_factory=list)  # the front of the lot's queue
+    held: Decimal = ZERO
 
     def held_washed(self) -> Decimal:
-        return total(w.qty for w in self.washed)
+        return self.held
 
     def available(self) -> Decimal:
         """Units that can still become replacements: held (or yet to come) and not washed before."""
-        qty = self.acquisition.qty
-        return max(ZERO, min(minus(qty, self.matched), minus(minus(qty, self.consumed), self.held_washed())))
+        qty = self.qty
+        unmatched = EXACT.subtract(qty, self.matched)
+        unheld = EXACT.subtract(EXACT.subtract(qty, self.consumed), self.held)
+        least = unheld if unheld < unmatched else unmatched
+        return tidy(least) if least > 0 else ZERO
 
 
 @dataclass(slots=True)
@@ -116,9 +125,17 @@ def apply_wash_sales(booked: Booked, records: Sequence[Recorded], *, tz: ZoneInf
     with localcontext() as ctx:
         ctx.prec = PRECISION
         crypto_from = _crypto_wash_dates(records)
-        lot_to_units = _lot_units(booked)
+        # Without a policy that ever turns crypto on, crypto lots can neither wash nor replace (R4.5):
+        # they get no bookkeeping at all.
+        crypto_ever = any(on for _, on in crypto_from)
+        lot_to_units = _lot_units(booked, crypto=crypto_ever)
+        if not lot_to_units:  # nothing can wash (no stock, no crypto under the policy)
+            return booked
         asset_to_acquisitions: dict[str, _Candidates] = {}
-        for acquisition in sorted(booked.acquisitions, key=lambda a: (a.acquired_at, a.seq)):
+        for acquisition in sorted(
+            (a for a in booked.acquisitions if a.lot in lot_to_units),
+            key=lambda a: (a.acquired_at, a.seq),
+        ):
             candidates = asset_to_acquisitions.setdefault(acquisition.asset, _Candidates())
             candidates.acquisitions.append(acquisition)
             candidates.dates.append(acquisition.date_acquired)
@@ -126,29 +143,46 @@ def apply_wash_sales(booked: Booked, records: Sequence[Recorded], *, tz: ZoneInf
         slices: list[Slice] = []
         for _, group in groupby(booked.slices, key=lambda s: s.seq):
             disposal = list(group)
-            pieces = [piece for s in disposal for piece in _take_units(s, lot_to_units)]
+            pieces: list[Slice] = []
+            for s in disposal:
+                units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
+                if units is None:  # a lot that cannot wash or replace: nothing to track
+                    pieces.append(s)
+                else:
+                    pieces.extend(_take_units(s, units))
             for index, piece in enumerate(pieces):
                 if _is_washable_loss(piece, crypto_from, tz):
-                    candidates = asset_to_acquisitions.get(piece.asset, _Candidates())
-                    pieces[index] = _wash(piece, candidates.within(piece.date_sold), lot_to_units)
+                    found = asset_to_acquisitions.get(piece.asset)
+                    if found is not None:
+                        pieces[index] = _wash(piece, found.within(piece.date_sold), lot_to_units)
             first = disposal[0].order
-            slices.extend(
-                p if p.order == first + i else msgspec.structs.replace(p, order=first + i)
-                for i, p in enumerate(pieces)
-            )
+            if len(pieces) == len(disposal):  # no slice was split: the orders stand
+                slices.extend(pieces)
+            else:
+                slices.extend(
+                    p if p.order == first + i else msgspec.structs.replace(p, order=first + i)
+                    for i, p in enumerate(pieces)
+                )
         open_lots = [piece for lot in booked.open_lots for piece in _mark_open_lot(lot, lot_to_units)]
     return msgspec.structs.replace(booked, slices=tuple(slices), open_lots=tuple(open_lots))
 
 
-def _lot_units(booked: Booked) -> dict[str, _LotUnits]:
-    """Unit bookkeeping per lot id; units that left without a slice (a carried transfer fee) are
-    taken off from the start, so they never absorb a loss."""
+def _lot_units(booked: Booked, *, crypto: bool) -> dict[str, _LotUnits]:
+    """Unit bookkeeping per lot id (stock lots, and crypto lots when `crypto`); units that left
+    without a slice (a carried transfer fee) are taken off from the start, so they never absorb a
+    loss."""
+    lot_to_acquisition = {
+        a.lot: a for a in booked.acquisitions if crypto or a.asset_class != "crypto"
+    }
+    if not lot_to_acquisition:
+        return {}
     lot_to_seen: dict[str, Decimal] = {}
+    add = EXACT.add
     for lot, qty in [*((s.lot, s.qty) for s in booked.slices), *((o.lot, o.qty) for o in booked.open_lots)]:
-        lot_to_seen[lot] = plus(lot_to_seen.get(lot, ZERO), qty)
+        if lot in lot_to_acquisition:
+            lot_to_seen[lot] = add(lot_to_seen.get(lot, ZERO), qty)
     return {
-        a.lot: _LotUnits(msgspec.structs.replace(a, qty=min(a.qty, lot_to_seen.get(a.lot, ZERO))))
-        for a in booked.acquisitions
+        lot: _LotUnits(a, qty=min(a.qty, lot_to_seen.get(lot, ZERO))) for lot, a in lot_to_acquisition.items()
     }
 
 
@@ -185,15 +219,14 @@ def _is_washable_loss(piece: Slice, crypto_from: list[tuple[date, bool]], tz: Zo
         return False
     if piece.asset_class == "stock":
         return True
-    return _crypto_on(crypto_from, local_date(piece.sold_at, tz))
+    return bool(crypto_from) and _crypto_on(crypto_from, local_date(piece.sold_at, tz))
 
 
-def _take_units(s: Slice, lot_to_units: dict[str, _LotUnits]) -> list[Slice]:
+def _take_units(s: Slice, units: _LotUnits) -> list[Slice]:
     """Consume the slice's units from its lot, washed units first; one row per date acquired."""
-    units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
-    if units is None:
+    units.consumed = EXACT.add(units.consumed, s.qty)
+    if not units.washed and s.qty > 0:  # no washed units: the slice stands as it is
         return [s]
-    units.consumed = plus(units.consumed, s.qty)
     parts = _pop_front(units, s.qty)
     if len(parts) == 1 and not parts[0].links:
         return [s]
@@ -214,6 +247,7 @@ def _pop_front(units: _LotUnits, qty: Decimal) -> list[_Part]:
             added = pro_rata(head.amount, take, head.qty)
             head.qty = minus(head.qty, take)
             head.amount = minus(head.amount, added)
+        units.held = EXACT.subtract(units.held, take)
         left = minus(left, take)
         link = msgspec.structs.replace(head.link, qty=take, amount=added)
         _append_part(parts, _Part(take, added, head.days, [link]))
@@ -282,6 +316,7 @@ def _wash(piece: Slice, candidates: Sequence[Acquisition], lot_to_units: dict[st
         )
         units.matched = plus(units.matched, take)
         units.washed.append(_Washed(take, amount, days, link))
+        units.held = EXACT.add(units.held, take)
         links.append(link)
     if not links:
         return piece
