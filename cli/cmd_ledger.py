@@ -53,26 +53,57 @@ def init_command(
 
 @app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="A canonical .jsonl file (one event per line).")],
-    fmt: Annotated[str, typer.Option("--format", help="Input format.")] = "jsonl",
+    file: Annotated[Path, typer.Argument(help="A canonical .jsonl file, or an export in a --format below.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="Input format: jsonl, coinbase, kraken or schwab (docs/formats.md).")
+    ] = "jsonl",
     source: Annotated[
         str | None, typer.Option("--source", help="Source name (default: the file's base name).")
     ] = None,
     replace: Annotated[
         bool, typer.Option("--replace", help="Retract this source's live events the file no longer holds.")
     ] = False,
+    wallet: Annotated[
+        str | None,
+        typer.Option("--wallet", help="Wallet of a converted export's events (default: the format name)."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Append a whole file atomically: every line or nothing."""
     from cli.checks import lot_references
     from ledger.errors import UsageError
 
+    if fmt == "jsonl" and wallet is not None:
+        raise UsageError("--wallet applies to a converted export (--format coinbase, kraken or schwab), not jsonl")
     if fmt != "jsonl":
-        raise UsageError(f"--format {fmt!r}: this command imports the canonical format 'jsonl'")
+        _import_export(file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out)
+        return
     with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
         check = lot_references(store.timezone, origin=file)
         result = store.import_file(file, source=source, replace=replace, progress=progress, check=check)
     _show_import(result, origin=str(file), json_out=json_out)
+
+
+def _import_export(
+    file: Path, *, fmt: str, source: str | None, replace: bool, wallet: str | None, json_out: bool
+) -> None:
+    """Convert an exchange/broker CSV (ledger.formats) and import its events like a .jsonl file."""
+    import msgspec
+
+    from cli.checks import lot_references
+    from ledger import formats, identity
+
+    with open_store() as store:
+        conversion = formats.convert(fmt, file, tz=store.timezone, wallet=wallet)
+        result = store.import_events(
+            conversion.events,
+            source=source if source is not None else identity.default_source(file),
+            replace=replace,
+            origin=str(file),
+            check=lot_references(store.timezone),
+        )
+    warnings = (*conversion.warnings, *result.warnings)
+    _show_import(msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out)
 
 
 class _ImportProgress:

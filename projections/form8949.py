@@ -174,6 +174,43 @@ def rows_json(form_rows: Iterable[Row]) -> list[dict[str, object]]:
     return [row_json(r, day_text=day_text) for r in form_rows]
 
 
+class _RowJson(msgspec.Struct):
+    """`row_json`'s object as a struct: msgspec encodes it to the same JSON text (fields in this
+    order; a Decimal as its `str()`, a date as its ISO text), without building a dict per row."""
+
+    description: str
+    asset: str
+    qty: str
+    wallet: str
+    lot: str
+    date_acquired: date
+    date_sold: date
+    proceeds: Decimal
+    cost_basis: Decimal
+    code: str
+    adjustment: Decimal
+    gain: Decimal
+    term: str
+    box: str
+    seq: int
+    event_key: str
+    kind: str
+    missing_basis: bool
+
+
+def rows_json_bytes(form_rows: Iterable[Row]) -> bytes:
+    """Compact JSON of `rows_json(form_rows)` (the same text as `msgspec.json.encode` of it), faster."""
+    return msgspec.json.encode([
+        _RowJson(
+            f"{qty} {r.asset}", r.asset, qty, r.wallet, r.lot, r.date_acquired, r.date_sold, r.proceeds,
+            r.cost_basis, r.code, r.adjustment, r.gain, r.term, r.box, r.seq, r.event_key, r.kind,
+            r.missing_basis,
+        )
+        for r in form_rows
+        for qty in (plain(r.qty),)
+    ])
+
+
 def grouped(form_rows: Sequence[Row]) -> list[Row]:
     """Rows grouped by part, then box (A, B, C, G, H, I, then D, E, F, J, K, L), each group in row order."""
     return sorted(form_rows, key=lambda r: BOX_ORDER[r.box])  # stable
@@ -191,15 +228,19 @@ def to_csv(form_rows: Sequence[Row], *, whole_dollars: bool = False) -> str:
     Build the rows with `quantum=DOLLAR` for `whole_dollars` (every amount rounded from the exact
     value, (h) recomputed from the rounded columns: R6.4).
     """
-    fmt = dollars if whole_dollars else str
-    day_text: dict[date, str] = {}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for r in grouped(form_rows):
-        acquired, sold = _day(day_text, r.date_acquired), _day(day_text, r.date_sold)
-        writer.writerow((
-            r.part, r.box, f"{plain(r.qty)} {r.asset}", acquired, sold,
-            fmt(r.proceeds), fmt(r.cost_basis), r.code, fmt(r.adjustment), fmt(r.gain),
-        ))
+    if whole_dollars:
+        writer.writerows(
+            (r.part, r.box, f"{plain(r.qty)} {r.asset}", r.date_acquired, r.date_sold,
+             dollars(r.proceeds), dollars(r.cost_basis), r.code, dollars(r.adjustment), dollars(r.gain))
+            for r in grouped(form_rows)
+        )
+    else:  # the writer writes str() of a date (its ISO text) and of a Decimal
+        writer.writerows(
+            (r.part, r.box, f"{plain(r.qty)} {r.asset}", r.date_acquired, r.date_sold,
+             r.proceeds, r.cost_basis, r.code, r.adjustment, r.gain)
+            for r in grouped(form_rows)
+        )
     return buffer.getvalue()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from projections.form8949 import CENT, CONTEXT, Row, money, plain, rows_json
+from projections.form8949 import CENT, CONTEXT, Row, money, plain, rows_json, rows_json_bytes
 from projections.model import Booked
 from projections.tax_year import Amounts, Carry, ScheduleD
 
@@ -52,6 +52,11 @@ def schedule_d_json(sd: ScheduleD) -> dict[str, Any]:
 def form8949_json(form_rows: Sequence[Row]) -> list[dict[str, Any]]:
     """`report 8949 --json`: the rows in form order."""
     return rows_json(form_rows)
+
+
+def form8949_json_bytes(form_rows: Sequence[Row]) -> bytes:
+    """`form8949_json` as compact JSON (the same text as `msgspec.json.encode` of it), faster."""
+    return rows_json_bytes(form_rows)
 
 
 def income_json(booked: Booked, year: int) -> dict[str, Any]:
