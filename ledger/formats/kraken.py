@@ -20,7 +20,13 @@ the legacy X/Z-prefixed codes lose their prefix (XXBT, ZUSD) and XBT is BTC, XDG
 A crypto-to-crypto trade needs a USD fair market value, which the export does not carry. It is
 taken from the USD-quoted leg when there is one: a `value_usd` column the user added (USD value of
 `cost`), or a USD stablecoin quote (USDT, USDC, DAI, PYUSD) counted at one dollar. Otherwise the
-row is refused with a sentence saying how to supply it. The fee is valued at the same rate.
+row is refused with a sentence saying how to supply it.
+
+The fee is paid in the quote asset, so it is already inside the quantities: on a buy the fee units
+are part of what is given up (their basis is disposed of for nothing, which deducts the fee once);
+on a sell they never arrive. The swap therefore carries no separate `fee` (R2.3 would subtract it
+a second time), and `value` is the fair market value actually received: the USD value of `cost` on
+a buy, of `cost − fee` on a sell.
 
 Margin trades (a non-zero `margin`) are refused: a leveraged position is not a lot. The event id
 is the trade's `txid` (unique per execution), so a re-export gives the same keys.
@@ -96,19 +102,19 @@ def _event(row: Row, tz: ZoneInfo, wallet: str) -> dict[str, Any]:
 
 
 def _swap(row: Row, side: str, base: tuple[str, Decimal], quote: tuple[str, Decimal, Decimal]) -> dict[str, Any]:
-    """A crypto-to-crypto trade: value = the USD value of `cost`, the fee at the same rate."""
+    """A crypto-to-crypto trade: value = the USD value received; the fee is inside the quantities."""
     (base_asset, vol), (quote_asset, cost, fee) = base, quote
     value = _usd_value(row, quote_asset, cost)
-    fee_usd = (fee * value / cost).quantize(CENT, rounding=ROUND_HALF_UP)
     if side == "buy":
         give, get = (quote_asset, cost + fee), (base_asset, vol)
     else:
         if fee >= cost:
             raise row.error("fee", "is not below 'cost': nothing would be received")
         give, get = (base_asset, vol), (quote_asset, cost - fee)
+        value = (value * (cost - fee) / cost).quantize(CENT, rounding=ROUND_HALF_UP)
     return {
         "type": "swap", "give_asset": give[0], "give_qty": plain(give[1]), "get_asset": get[0],
-        "get_qty": plain(get[1]), "value": plain(value), "fee": nonzero(fee_usd),
+        "get_qty": plain(get[1]), "value": plain(value),
     }
 
 
