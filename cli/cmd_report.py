@@ -24,6 +24,7 @@ WholeDollarsOpt = Annotated[
     bool,
     typer.Option("--whole-dollars", help="Round every amount to whole dollars (half up); (h) recomputed."),
 ]
+REPORT_FILES = ("form8949.csv", "form8949.json", "schedule_d.json", "income.json")
 OutOpt = Annotated[Path, typer.Option("--out", help="Directory to write DIR/YEAR/... into.")]
 # Schedule D (2025 layout) line for the totals of each Form 8949 box.
 BOX_TO_LINE = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",
@@ -76,7 +77,7 @@ def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = Fals
 
 
 @report_app.command("all")
-def report_all(out: OutOpt, as_of: AsOfOpt = None) -> None:
+def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Every year's 8949 (CSV, JSON), Schedule D and income (JSON) into DIR/YEAR/, from one replay."""
     from cli.usecases import gc_paused
     from projections import form8949, reports
@@ -94,7 +95,10 @@ def report_all(out: OutOpt, as_of: AsOfOpt = None) -> None:
             _write_json(folder / "schedule_d.json", reports.schedule_d_json(sd))
             _write_json(folder / "income.json", reports.income_json(loaded.booked, year))
             summary.append((year, len(rows), sd))
-    _print_summary(out, summary)
+    if json_out:
+        _emit_json(_summary_json(out, summary))
+    else:
+        _print_summary(out, summary)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -273,6 +277,24 @@ def _print_income(report: dict[str, Any]) -> None:
     out.print(table)
     for kind, amount in report["by_kind"].items():
         out.print(f"  {kind}: {amount}")
+
+
+def _summary_json(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]]) -> dict[str, Any]:
+    """`report all --json`: where each year's files went, with its headline numbers."""
+    from projections.form8949 import money
+
+    return {
+        "out": str(out_dir),
+        "years": [
+            {
+                "year": year, "rows": count, "net": money(sd.netting.line16), "deduction": money(sd.netting.deduction),
+                "carryover_out": {"short_term": money(sd.carryover_out.short_term),
+                                  "long_term": money(sd.carryover_out.long_term)},
+                "files": [str(out_dir / str(year) / name) for name in REPORT_FILES],
+            }
+            for year, count, sd in summary
+        ],
+    }
 
 
 def _print_summary(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]]) -> None:

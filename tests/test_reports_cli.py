@@ -264,3 +264,20 @@ def test_human_output_and_errors(db: Path, tmp_path: Path) -> None:
     assert "Total" in gainlog(db, "report", "8949", "--year", "2024").stdout
     missing = gainlog(tmp_path / "none.db", "report", "schedule-d", "--year", "2024", ok=False)
     assert missing.returncode != 0 and "Traceback" not in missing.stderr
+
+
+def test_report_all_json_summarises_what_it_wrote(tmp_path: Path) -> None:
+    """CONTRACT §1: every reporting command takes --json; `report all --json` says what went where."""
+    db = tmp_path / "x.db"
+    gainlog(db, "init")
+    events = tmp_path / "e.jsonl"
+    events.write_text(
+        '{"type":"buy","at":"2023-03-01T12:00:00Z","wallet":"k","asset":"ETH","qty":"10","price":"6000"}\n'
+        '{"type":"sell","at":"2024-05-01T12:00:00Z","wallet":"k","asset":"ETH","qty":"10","price":"1000"}\n'
+    )
+    gainlog(db, "import", str(events))
+    summary = as_json(db, "report", "all", "--out", str(tmp_path / "out"), "--json")
+    assert [y["year"] for y in summary["years"]] == [2023, 2024, 2025]
+    assert summary["years"][1]["net"] == "-50000.00"
+    assert summary["years"][1]["carryover_out"] == {"short_term": "0.00", "long_term": "47000.00"}
+    assert all(Path(f).is_file() for y in summary["years"] for f in y["files"])
