@@ -222,7 +222,7 @@ def log_table(rows: list[dict[str, Any]]) -> Any:
             row["recorded_at"][:19].replace("T", " "),
             row["type"],
             when[:19].replace("T", " "),
-            summary(row),
+            summary(row) + (f"  (retracted by seq {row['retracted_by']})" if row.get("retracted") else ""),
             row["key"],
             style=style,
         )

@@ -124,6 +124,8 @@ def test_retract_from_the_cli_and_log_all(tmp_path: Path, gainlog: Run) -> None:
     s2 = next(e for e in everything if e["key"] == "coinbase:s2")
     assert s2.get("retracted") is True
     assert everything[-1]["type"] == "retract" and everything[-1]["reason"] == "duplicate of a broker row"
+    human = " ".join(gainlog("log", "--all").out.split())  # the table may wrap a long summary
+    assert "(retracted by" in human and f"seq {len(ORIGINAL) + 1})" in human
 
 
 def test_explain_names_the_events_behind_a_row(tmp_path: Path, gainlog: Run) -> None:
