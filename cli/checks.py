@@ -37,8 +37,9 @@ def lot_references(tz: ZoneInfo, *, origin: Path | None = None) -> Callable[[lis
         if messages:
             bad = next(r for r in new if messages[0].startswith(f"{r.key} (seq {r.seq})"))
             where = _line_of(origin, bad.event, tz) if origin is not None else "add"
+            what = messages[0].split(": ", 1)[1]  # drop "KEY (seq N)": not written, so not worth naming
             more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
-            raise InvalidEvent(f"{where}: field 'lots': {messages[0]}{more}")
+            raise InvalidEvent(f"{where}: field 'lots': {what}{more}")
 
     return check
 

@@ -310,7 +310,10 @@ def _picks_problem(
     for pick in picks:
         lot = _resolve_lot(state, pick.lot, record.source)
         if lot is None:
-            return [], f"names lot {pick.lot!r}, which no acquisition before the sale defines"
+            hint = "" if ":" in pick.lot else (
+                f" in source {record.source!r}; name a lot of another source by its full key SOURCE:ID"
+            )
+            return [], f"names lot {pick.lot!r}, which no acquisition before the sale defines{hint}"
         wanted[lot] = wanted.get(lot, ZERO) + pick.qty
         resolved.append((lot, pick.qty))
     named = total(wanted.values())
