@@ -17,9 +17,9 @@ import heapq
 from datetime import date, datetime
 from decimal import Decimal
 
-from ledger.events import AssetClass
+from ledger.events import AssetClass, Method
 from projections.exact import minus, pro_rata
-from projections.rules.lot_methods import Method, SortKey, sort_key
+from projections.rules.lot_methods import SortKey, sort_key
 
 ZERO = Decimal(0)
 

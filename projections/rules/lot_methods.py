@@ -15,11 +15,10 @@ the 2020 lot.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
 
-Method = Literal["FIFO", "LIFO", "HIFO", "LOFO"]
+from ledger.events import Method
+
 SortKey = tuple[int | Decimal, ...]
-METHODS: tuple[Method, ...] = ("FIFO", "LIFO", "HIFO", "LOFO")
 
 
 def sort_key(method: Method, *, acquired_us: int, seq: int, uid: int, unit_cost: Decimal) -> SortKey:
