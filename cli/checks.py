@@ -16,24 +16,25 @@ from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from ledger.events import Event, Recorded
+    from ledger.store import Store
 
 
-def lot_references(tz: ZoneInfo, *, origin: Path | None = None) -> Callable[[list[Recorded]], None]:
-    """A store `check` refusing new sells whose `lots` cannot be satisfied."""
+def lot_references(store: Store, *, origin: Path | None = None) -> Callable[[list[Recorded]], None]:
+    """A store `check` refusing new sells whose `lots` cannot be satisfied.
 
-    def check(records: list[Recorded]) -> None:
+    The whole log is replayed only when the batch holds a sell that names lots.
+    """
+    tz = store.timezone
+
+    def check(new: list[Recorded]) -> None:
         from ledger.errors import InvalidEvent
         from ledger.events import Sell
         from projections.knowledge import live
         from projections.lots_engine import check_lot_references
 
-        if not records:
-            return
-        batch = records[-1].batch
-        new = [r for r in records if r.batch == batch]
         if not any(isinstance(r.event, Sell) and r.event.lots for r in new):
             return
-        messages = check_lot_references(live(records), tz=tz, from_seq=new[0].seq)
+        messages = check_lot_references(live(store.read()), tz=tz, from_seq=new[0].seq)
         if messages:
             bad = next(r for r in new if messages[0].startswith(f"{r.key} (seq {r.seq})"))
             where = _line_of(origin, bad.event, tz) if origin is not None else "add"

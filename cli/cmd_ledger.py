@@ -79,7 +79,7 @@ def import_command(
         _import_export(file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out)
         return
     with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
-        check = lot_references(store.timezone, origin=file)
+        check = lot_references(store, origin=file)
         result = store.import_file(file, source=source, replace=replace, progress=progress, check=check)
     _show_import(result, origin=str(file), json_out=json_out)
 
@@ -100,7 +100,7 @@ def _import_export(
             source=source if source is not None else identity.default_source(file),
             replace=replace,
             origin=str(file),
-            check=lot_references(store.timezone),
+            check=lot_references(store, origin=file),
         )
     warnings = (*conversion.warnings, *result.warnings)
     _show_import(msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out)
@@ -355,7 +355,7 @@ def _add(tag: str, params: dict[str, Any]) -> None:
         raw[field] = value
     with open_store() as store:
         event = codec.parse_event(raw, tz=store.timezone, where="add")
-        result = store.append_all([event], check=lot_references(store.timezone))
+        result = store.append_all([event], check=lot_references(store))
     _show_added(result, event, json_out=json_out)
 
 

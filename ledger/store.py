@@ -41,6 +41,8 @@ from ledger.errors import (
 from ledger.events import Event, Recorded, Retract, tag_of
 from ledger.importer import Parsed, Progress
 
+# Called inside the import's transaction with the batch's new records (read back); it may read the
+# whole would-be log with `store.read()`, and raising aborts the import.
 Check = Callable[[list[Recorded]], None]
 MAX_SEQ = 2**62
 LOCK_RETRIES = 50
@@ -466,12 +468,13 @@ class Store:
         if not rows:
             return ImportResult(source=source, duplicates=tuple(duplicates), warnings=tuple(warnings))
         self._assign_keys(rows, source=source)
-        added = tuple(r.key for r in rows[retracted:])
-        batch, first, last = self._insert(rows, source=source, origin=origin, check=check)
+        batch, first, last, added = self._insert(
+            rows, source=source, origin=origin, check=check, retracted=retracted
+        )
         return ImportResult(
             source=source,
             batch=batch,
-            added=added,  # type: ignore[arg-type]
+            added=added,
             duplicates=tuple(duplicates),
             retracted=tuple(sorted(to_retract, key=to_retract.__getitem__)),
             warnings=tuple(warnings),
@@ -579,11 +582,12 @@ class Store:
             item.key = identity.hash_key(source, digest, rank)
 
     def _insert(
-        self, rows: list[_Item], *, source: str, origin: str, check: Check | None
-    ) -> tuple[int, int, int]:
+        self, rows: list[_Item], *, source: str, origin: str, check: Check | None, retracted: int
+    ) -> tuple[int, int, int, tuple[str, ...]]:
         """Number, time-stamp, chain and insert `rows` (inside the open transaction); empties `rows`.
 
-        `check` then sees the would-be log, read back inside the transaction, and may still abort it.
+        `check` then sees the new records, read back inside the transaction, and may still abort it.
+        Returns the batch, the first and last seq, and the keys after the first `retracted` rows.
         """
         last = self.conn.execute(
             "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
@@ -591,18 +595,22 @@ class Store:
         head, prev, last_time = (last[0], last[1], last[2]) if last else (0, chain.GENESIS, "")
         batch = int(self.conn.execute("SELECT coalesce(max(batch), 0) FROM batches").fetchone()[0]) + 1
         recorded = max(chain.time_text(datetime.now(UTC)), last_time)
-        self.conn.executemany(_INSERT, _chained(rows, head=head, prev=prev, source=source, batch=batch,
-                                                recorded=recorded))
-        seq = head + len(rows)
-        rows.clear()  # the bodies are in the table now: let `check` have the memory
+        count = len(rows)
+        keys = [r.key for r in rows[retracted:]] if check is None else []
+        self.conn.executemany(
+            _INSERT, _chained(rows, head=head, prev=prev, source=source, batch=batch, recorded=recorded)
+        )
+        rows.clear()  # the bodies are in the table now: `check` gets the memory
         self.conn.execute(
             "INSERT INTO batches (batch, source, origin, recorded_at, first_seq, last_seq)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (batch, source, origin, recorded, head + 1, seq),
+            (batch, source, origin, recorded, head + 1, head + count),
         )
         if check is not None:
-            check(self.read())
-        return batch, head + 1, seq
+            records = self.read(after=head)
+            keys = [r.key for r in records[retracted:]]
+            check(records)
+        return batch, head + 1, head + count, tuple(keys)  # type: ignore[arg-type]
 
     # -- integrity -------------------------------------------------------------------------
 

@@ -185,7 +185,8 @@ def test_kraken_rows() -> None:
         "type": "sell", "asset": "BTC", "qty": "0.2", "total": "13000", "fee": "20.8"}
     # ETHUSDT: the USD-quoted leg is a stablecoin, counted at one dollar; the sell gets cost - fee USDT,
     # worth what arrives; the fee is inside the quantities, so no separate `fee` (R2.3 would count it twice)
-    assert {k: events[7].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")} == {
+    fields = ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")
+    assert {k: events[7].get(k) for k in fields} == {
         "type": "swap", "give_asset": "ETH", "give_qty": "0.5", "get_asset": "USDT", "get_qty": "1547.52",
         "value": "1547.52", "fee": None}
 

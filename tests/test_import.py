@@ -129,8 +129,9 @@ def test_retract_lines_in_a_file(tmp_path: Path, gainlog: Callable[..., Result])
     assert gainlog("import", str(path), "--json").json()["duplicates"] == 1
 
 
-def test_check_hook_sees_the_would_be_log_and_can_abort(db: Path, tmp_path: Path) -> None:
-    # issue #2: import_file(check=...) runs inside the transaction, before commit.
+def test_check_hook_sees_the_new_records_and_can_abort(db: Path, tmp_path: Path) -> None:
+    # issue #2: import_file(check=...) runs inside the transaction, before commit, with the batch's
+    # new records; `store.read()` inside it sees the whole would-be log.
     path = write_jsonl(tmp_path / "x.jsonl", [BUY, SELL])
     seen: list[list[int]] = []
 
@@ -139,13 +140,14 @@ def test_check_hook_sees_the_would_be_log_and_can_abort(db: Path, tmp_path: Path
 
     def refuse(records: list) -> None:  # type: ignore[type-arg]
         seen.append([r.seq for r in records])
+        seen.append([r.seq for r in store.read()])
         raise Refused
 
     with Store.open(db) as store:
         store.append_all([codec.parse_event({**BUY, "id": "first"}, tz=store.timezone, where="t")])
         with pytest.raises(Refused):
             store.import_file(path, check=refuse)
-        assert seen == [[1, 2, 3]]
+        assert seen == [[2, 3], [1, 2, 3]]
         assert store.last_seq() == 1
         store.import_file(path, check=lambda records: None)
         assert store.last_seq() == 3
