@@ -39,8 +39,8 @@ def year_diff(year: int, from_point: str, to_point: str | None) -> dict[str, Any
     from cli.usecases import load
     from projections.diff import year_diff as diff
 
-    before = load(State.db, from_point)
-    after = load(State.db, to_point)
+    before = load(State.db, from_point, option="--from")
+    after = load(State.db, to_point, option="--to")
     result = diff(year, _point(from_point, before), _point(to_point, after),
                   _year_reports(before, year), _year_reports(after, year))
     lo, hi = sorted((before.seq, after.seq))

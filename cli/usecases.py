@@ -59,13 +59,14 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(db_path: Path, as_of: str | None) -> Loaded:
-    """Open the ledger at `db_path` and replay it as of `as_of` (seq, tag, @time or None = head)."""
+def load(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Loaded:
+    """Open the ledger at `db_path` and replay it as of `as_of` (seq, tag, @time or None = head);
+    `option` names the command-line option it came from, for messages."""
     from ledger.store import Store
     from projections.pipeline import project
 
     store = Store.open(db_path)
-    seq = store.resolve(as_of)
+    seq = store.resolve(as_of, option=option)
     with gc_paused():
         records = store.read(until=seq)
         booked = project(records, tz=store.timezone, until_seq=seq)

@@ -209,8 +209,9 @@ class Store:
         rows = self.conn.execute("SELECT name, seq, recorded_at FROM tags ORDER BY recorded_at, name")
         return [Tag(*row) for row in rows]
 
-    def resolve(self, point: str | None) -> int:
-        """An `--as-of` knowledge point (seq digits, tag name or @RFC3339 recording time) as a seq."""
+    def resolve(self, point: str | None, *, option: str = "--as-of") -> int:
+        """A knowledge point (seq digits, tag name or @RFC3339 recording time) as a seq; `option` names
+        where the user gave it, for messages."""
         head = self.last_seq()
         if point is None:
             return head
@@ -218,14 +219,14 @@ class Store:
         if text.isdigit():
             seq = int(text)
             if seq > head:
-                raise UnknownKnowledgePoint(f"--as-of {text}: the log ends at seq {head}")
+                raise UnknownKnowledgePoint(f"{option} {text}: the log ends at seq {head}")
             return seq
         if text.startswith("@"):
             try:
-                at = codec.parse_at(text[1:], tz=self._tz, where="--as-of", field="")
+                at = codec.parse_at(text[1:], tz=self._tz, where=option, field="")
             except InvalidEvent:
                 raise UnknownKnowledgePoint(
-                    f"--as-of {point!r}: expected @ and an RFC 3339 time with an offset, "
+                    f"{option} {point!r}: expected @ and an RFC 3339 time with an offset, "
                     "e.g. @2025-04-15T00:00:00Z"
                 ) from None
             row = self.conn.execute(
@@ -237,7 +238,7 @@ class Store:
         if row is None:
             names = ", ".join(t.name for t in self.tags()) or "none yet"
             raise UnknownKnowledgePoint(
-                f"--as-of {point!r}: no tag named {text!r} (tags: {names}); use a seq, a tag or @TIME"
+                f"{option} {point!r}: no tag named {text!r} (tags: {names}); use a seq, a tag or @TIME"
             )
         return int(row[0])
 
