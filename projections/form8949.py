@@ -143,40 +143,12 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
     return out
 
 
-def _day(day_text: dict[date, str], day: date) -> str:
-    text = day_text.get(day)
-    if text is None:
-        text = day_text[day] = day.isoformat()
-    return text
-
-
-def row_json(row: Row, *, day_text: dict[date, str] | None = None) -> dict[str, object]:
-    """A row exactly as CONTRACT §3 `report 8949 --json` (plus seq, event_key, kind, missing_basis).
-
-    Row amounts are already two-decimal Decimals (see `rows`), so `str()` is their text.
-    `day_text` caches date strings across rows.
-    """
-    days = {} if day_text is None else day_text
-    acquired, sold = _day(days, row.date_acquired), _day(days, row.date_sold)
-    qty = plain(row.qty)
-    return {
-        "description": f"{qty} {row.asset}", "asset": row.asset, "qty": qty, "wallet": row.wallet,
-        "lot": row.lot, "date_acquired": acquired, "date_sold": sold,
-        "proceeds": str(row.proceeds), "cost_basis": str(row.cost_basis), "code": row.code,
-        "adjustment": str(row.adjustment), "gain": str(row.gain), "term": row.term, "box": row.box,
-        "seq": row.seq, "event_key": row.event_key, "kind": row.kind, "missing_basis": row.missing_basis,
-    }
-
-
-def rows_json(form_rows: Iterable[Row]) -> list[dict[str, object]]:
-    """`row_json` of each row, in the order given."""
-    day_text: dict[date, str] = {}
-    return [row_json(r, day_text=day_text) for r in form_rows]
-
-
 class _RowJson(msgspec.Struct):
-    """`row_json`'s object as a struct: msgspec encodes it to the same JSON text (fields in this
-    order; a Decimal as its `str()`, a date as its ISO text), without building a dict per row."""
+    """One row exactly as CONTRACT §3 `report 8949 --json` (plus seq, event_key, kind, missing_basis).
+
+    msgspec encodes it in field order, a Decimal as its `str()` (row amounts are already
+    two-decimal Decimals, see `rows`) and a date as its ISO text, without a dict per row.
+    """
 
     description: str
     asset: str
@@ -198,17 +170,27 @@ class _RowJson(msgspec.Struct):
     missing_basis: bool
 
 
+def _row_struct(r: Row) -> _RowJson:
+    qty = plain(r.qty)
+    return _RowJson(
+        f"{qty} {r.asset}", r.asset, qty, r.wallet, r.lot, r.date_acquired, r.date_sold, r.proceeds,
+        r.cost_basis, r.code, r.adjustment, r.gain, r.term, r.box, r.seq, r.event_key, r.kind, r.missing_basis,
+    )
+
+
+def row_json(row: Row) -> dict[str, object]:
+    """A row as the plain JSON object `report 8949 --json` prints."""
+    return msgspec.to_builtins(_row_struct(row))  # type: ignore[no-any-return]
+
+
+def rows_json(form_rows: Iterable[Row]) -> list[dict[str, object]]:
+    """`row_json` of each row, in the order given."""
+    return msgspec.to_builtins([_row_struct(r) for r in form_rows])  # type: ignore[no-any-return]
+
+
 def rows_json_bytes(form_rows: Iterable[Row]) -> bytes:
-    """Compact JSON of `rows_json(form_rows)` (the same text as `msgspec.json.encode` of it), faster."""
-    return msgspec.json.encode([
-        _RowJson(
-            f"{qty} {r.asset}", r.asset, qty, r.wallet, r.lot, r.date_acquired, r.date_sold, r.proceeds,
-            r.cost_basis, r.code, r.adjustment, r.gain, r.term, r.box, r.seq, r.event_key, r.kind,
-            r.missing_basis,
-        )
-        for r in form_rows
-        for qty in (plain(r.qty),)
-    ])
+    """Compact JSON of `rows_json(form_rows)`, encoded straight from the structs."""
+    return msgspec.json.encode([_row_struct(r) for r in form_rows])
 
 
 def grouped(form_rows: Sequence[Row]) -> list[Row]:
