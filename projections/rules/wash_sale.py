@@ -37,7 +37,7 @@ docs/wash-sales.md.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
@@ -96,15 +96,45 @@ class _LotUnits:
 @dataclass(slots=True)
 class _Candidates:
     """Acquisitions of one asset in order of actual acquisition time (acquired_at, seq), with their
-    local dates (non-decreasing along that order) for finding a sale's window."""
+    local dates (non-decreasing along that order) for finding a sale's window.
+
+    A lot's available units never grow again once they reach zero (matches and disposals only take
+    units away), so exhausted lots are skipped for good: `next_open[i]` points at the first index
+    >= i not known to be exhausted (path-compressed), which keeps a dense window linear overall.
+    """
 
     acquisitions: list[Acquisition] = field(default_factory=list)
     dates: list[date] = field(default_factory=list)
+    next_open: list[int] = field(default_factory=list)
 
-    def within(self, sold: date) -> list[Acquisition]:
-        """Those acquired from 30 days before `sold` through 30 days after it (R4.1)."""
+    def add(self, acquisition: Acquisition) -> None:
+        self.acquisitions.append(acquisition)
+        self.dates.append(acquisition.date_acquired)
+        self.next_open.append(len(self.next_open))
+
+    def _open_from(self, i: int) -> int:
+        nxt = self.next_open
+        root = i
+        while root < len(nxt) and nxt[root] != root:
+            root = nxt[root]
+        while i < len(nxt) and nxt[i] != root:
+            nxt[i], i = root, nxt[i]
+        return root
+
+    def open_within(self, sold: date, lot_to_units: dict[str, _LotUnits]) -> Iterator[tuple[Acquisition, _LotUnits]]:
+        """Those acquired from 30 days before `sold` through 30 days after it (R4.1) that still have
+        units to absorb a loss, in acquisition order."""
         start = bisect_left(self.dates, sold - WINDOW)
-        return self.acquisitions[start:bisect_right(self.dates, sold + WINDOW, lo=start)]
+        end = bisect_right(self.dates, sold + WINDOW, lo=start)
+        i = self._open_from(start)
+        while i < end:
+            acquisition = self.acquisitions[i]
+            units = lot_to_units[acquisition.lot]
+            if units.available() > 0:
+                yield acquisition, units
+            else:
+                self.next_open[i] = i + 1
+            i = self._open_from(i + 1)
 
 
 @dataclass(slots=True)
@@ -136,9 +166,7 @@ def apply_wash_sales(booked: Booked, records: Sequence[Recorded], *, tz: ZoneInf
             (a for a in booked.acquisitions if a.lot in lot_to_units),
             key=lambda a: (a.acquired_at, a.seq),
         ):
-            candidates = asset_to_acquisitions.setdefault(acquisition.asset, _Candidates())
-            candidates.acquisitions.append(acquisition)
-            candidates.dates.append(acquisition.date_acquired)
+            asset_to_acquisitions.setdefault(acquisition.asset, _Candidates()).add(acquisition)
 
         slices: list[Slice] = []
         for _, group in groupby(booked.slices, key=lambda s: s.seq):
@@ -154,7 +182,7 @@ def apply_wash_sales(booked: Booked, records: Sequence[Recorded], *, tz: ZoneInf
                 if _is_washable_loss(piece, crypto_from, tz):
                     found = asset_to_acquisitions.get(piece.asset)
                     if found is not None:
-                        pieces[index] = _wash(piece, found.within(piece.date_sold), lot_to_units)
+                        pieces[index] = _wash(piece, found.open_within(piece.date_sold, lot_to_units))
             first = disposal[0].order
             if len(pieces) == len(disposal):  # no slice was split: the orders stand
                 slices.extend(pieces)
@@ -289,19 +317,18 @@ def _split_slice(s: Slice, parts: list[_Part]) -> list[Slice]:
     return out
 
 
-def _wash(piece: Slice, candidates: Sequence[Acquisition], lot_to_units: dict[str, _LotUnits]) -> Slice:
+def _wash(piece: Slice, candidates: Iterable[tuple[Acquisition, _LotUnits]]) -> Slice:
     """Match a loss slice to the replacement candidates in its window, in acquisition order, and
     disallow its loss pro rata (R4.1–R4.4)."""
     loss = minus(piece.basis, piece.proceeds)
     days = max(0, (piece.date_sold - piece.date_acquired).days)
     need, matched, disallowed = piece.qty, ZERO, ZERO
     links: list[WashLink] = []
-    for acquisition in candidates:
+    for acquisition, units in candidates:
         if need <= 0:
             break
         if acquisition.lot == piece.lot:
             continue
-        units = lot_to_units[acquisition.lot]
         take = min(need, units.available())
         if take <= 0:
             continue
