@@ -37,6 +37,7 @@ docs/wash-sales.md.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -78,7 +79,7 @@ class _LotUnits:
     qty: Decimal
     consumed: Decimal = ZERO
     matched: Decimal = ZERO  # units ever used as a replacement (each absorbs one loss, R4.2)
-    washed: list[_Washed] = field(default_factory=list)  # the front of the lot's queue
+    washed: deque[_Washed] = field(default_factory=deque)  # the front of the lot's queue
     held: Decimal = ZERO
 
     def held_washed(self) -> Decimal:
@@ -270,7 +271,7 @@ def _pop_front(units: _LotUnits, qty: Decimal) -> list[_Part]:
         take = min(left, head.qty)
         if take == head.qty:
             added = head.amount
-            units.washed.pop(0)
+            units.washed.popleft()
         else:
             added = pro_rata(head.amount, take, head.qty)
             head.qty = minus(head.qty, take)
