@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cli.app import app
+from cli.app import JsonOpt, State, app, console, emit_json
 
 
 @app.command("generate")
@@ -31,3 +31,28 @@ def generate_command(
 
     count = write(out, generate(events, seed, one_asset=one_asset))
     print(f"wrote {count} events to {out}", file=sys.stderr)
+
+
+@app.command("checkpoint")
+def checkpoint_command(
+    clear: Annotated[bool, typer.Option("--clear", help="Drop every saved checkpoint instead.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Save the lot engine's state at the head, so reports after later appends replay only the tail."""
+    if clear:
+        from ledger import checkpoints
+        from ledger.store import Store
+
+        with Store.open(State.db) as store:
+            result: dict[str, object] = {"cleared": checkpoints.clear(store)}
+        message = f"Dropped {result['cleared']} checkpoint(s)."
+    else:
+        from cli.usecases import load
+
+        loaded = load(State.db, None, save=True)
+        result = {"seq": loaded.seq}
+        message = f"Checkpoint at seq {loaded.seq} (reports after later appends replay only the tail)."
+    if json_out:
+        emit_json(result)
+    else:
+        console().print(message)

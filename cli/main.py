@@ -21,6 +21,7 @@ COMMAND_TO_MODULE = {
     "diff": "cli.cmd_audit",
     "explain": "cli.cmd_audit",
     "generate": "cli.cmd_tools",
+    "checkpoint": "cli.cmd_tools",
     "lots": "cli.cmd_lots",
 }
 _registered: set[str] = set()

@@ -59,9 +59,13 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Loaded:
+def load(
+    db_path: Path, as_of: str | None, *, option: str = "--as-of", checkpoints: bool = True, save: bool = False
+) -> Loaded:
     """Open the ledger at `db_path` and replay it as of `as_of` (seq, tag, @time or None = head);
-    `option` names the command-line option it came from, for messages."""
+    `option` names the command-line option it came from, for messages. A usable checkpoint is
+    used when there is one (`checkpoints=False` replays in full; the result is the same); `save`
+    stores the state at the head as a new one (`gainlog checkpoint`)."""
     from ledger.store import Store
     from projections.pipeline import project
 
@@ -69,5 +73,55 @@ def load(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Loaded
     seq = store.resolve(as_of, option=option)
     with gc_paused():
         records = store.read(until=seq)
-        booked = project(records, tz=store.timezone, until_seq=seq)
+        booked = (
+            project_checkpointed(store, records, seq, save_every=1 if save else None)
+            if checkpoints
+            else project(records, tz=store.timezone, until_seq=seq)
+        )
     return Loaded(store=store, seq=seq, records=records, booked=booked)
+
+
+def project_checkpointed(
+    store: Store, records: Sequence[Recorded], seq: int, *, save_every: int | None = None
+) -> Booked:
+    """`project(records, until_seq=seq)` through the newest usable checkpoint (docs/concepts.md "Checkpoints").
+
+    Restore the newest checkpoint at or before `seq` whose tail qualifies (an older one if not; a
+    full fold if none), fold the tail's trades through the same `step`, `finish`, then the same
+    wash-sale pass over the live events. With `save_every`, at the head, when the log grew by that
+    many events past the state used, the state is saved first (checkpoints are made on request:
+    saving a million-event state costs more than the replay it saves).
+    """
+    from ledger import checkpoints as saved
+    from projections import checkpoint as cp
+    from projections.knowledge import live
+    from projections.lots_engine import LotBookState
+    from projections.rules.wash_sale import apply_wash_sales
+
+    tz = store.timezone
+    known = live(records, until_seq=seq)
+    state: LotBookState | None = None
+    base, horizon = 0, None
+    for candidate in saved.usable(store, at_or_before=seq, version=cp.VERSION):
+        if not 0 < candidate.seq <= len(records) or records[candidate.seq - 1].seq != candidate.seq:
+            continue
+        tail = records[candidate.seq : seq]
+        old_horizon = cp.parse_horizon(candidate.horizon)
+        if not cp.tail_qualifies(old_horizon, tail):
+            continue
+        blob = saved.state(store, candidate)
+        restored = None if blob is None else cp.thaw(blob, tz=tz)
+        del blob
+        if restored is None or not cp.adopt_classes(restored, tail):
+            continue
+        state = cp.fold(restored, tail)
+        base, horizon = candidate.seq, cp.horizon_after(old_horizon, tail)
+        break
+    if state is None:
+        state = cp.fold(LotBookState(known, tz=tz), known)
+        horizon = cp.last_trade(known)
+    if save_every is not None and seq - base >= max(save_every, 1) and seq == store.last_seq():
+        digest = saved.hash_at(store, seq)
+        if digest is not None:
+            saved.save(store, seq, digest, cp.VERSION, cp.horizon_text(horizon), cp.freeze(state), keep=cp.KEEP)
+    return apply_wash_sales(cp.booked(state), known, tz=tz)

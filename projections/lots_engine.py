@@ -792,6 +792,17 @@ def book(records: Sequence[Recorded], *, tz: ZoneInfo, until: datetime | None = 
         return finish(state, until=until)
 
 
+def resume(state: LotBookState, records: Sequence[Recorded]) -> LotBookState:
+    """Step the trades of `records` into `state` in (event time, seq) order and return it: `book`
+    without building the state and without `finish`, for a state restored from a checkpoint."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        ctx.traps[FloatOperation] = True
+        for record in _trades(records, None):
+            step(state, record)
+        return state
+
+
 def check_lot_references(records: Sequence[Recorded], *, tz: ZoneInfo, from_seq: int = 1) -> list[str]:
     """Import-time check of specific identification: one message per sell (seq >= from_seq) whose `lots`
     names an unknown lot, or more than the lot holds at the time of the sale (CONTRACT §2)."""

@@ -1,0 +1,121 @@
+"""The store side of checkpoints: saved projection states in the ledger's own SQLite file (issue #7).
+
+`checkpoints(seq, hash, version, horizon, created_at, state)` is a cache, not part of the log: no
+append-only triggers, `verify` never reads it, and dropping it (`DELETE FROM checkpoints`) only makes
+the next report replay in full. The table is created when the first checkpoint is saved. A row
+counts only while `hash` still equals the events' hash at `seq` (a rebuilt file makes it stale) and
+its `version` is the running projection code's; what the state means is the projections' business
+(projections.checkpoint), here it is an opaque blob.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from ledger import chain
+
+if TYPE_CHECKING:
+    from ledger.store import Store
+
+TABLE = "checkpoints"
+_CREATE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (seq INTEGER NOT NULL, hash TEXT NOT NULL, version TEXT NOT NULL,"
+    " horizon TEXT NOT NULL, created_at TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (version, seq))"
+)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One saved state's key (the blob is read separately: it can be hundreds of MB).
+
+    Attributes:
+        seq: the log position the state covers (every event up to it).
+        hash: the events' hash at `seq` when it was saved.
+        version: the projection code that made it.
+        horizon: the event-time horizon of the state, in the projections' text form.
+        created_at: when it was saved (UTC, RFC 3339).
+    """
+
+    seq: int
+    hash: str
+    version: str
+    horizon: str
+    created_at: str
+
+
+def _exists(store: Store) -> bool:
+    row = store.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone()
+    return row is not None
+
+
+def usable(store: Store, *, at_or_before: int, version: str) -> list[Checkpoint]:
+    """The checkpoints of `version` at or before seq `at_or_before` whose hash still matches the log, newest first."""
+    if not _exists(store):
+        return []
+    rows = store.conn.execute(
+        f"SELECT c.seq, c.hash, c.version, c.horizon, c.created_at FROM {TABLE} c"
+        " JOIN events e ON e.seq = c.seq AND e.hash = c.hash"
+        " WHERE c.version = ? AND c.seq <= ? ORDER BY c.seq DESC",
+        (version, at_or_before),
+    ).fetchall()
+    return [Checkpoint(*row) for row in rows]
+
+
+def latest(store: Store, *, at_or_before: int, version: str) -> Checkpoint | None:
+    """The newest usable checkpoint of `version` at or before `at_or_before`, or None."""
+    found = usable(store, at_or_before=at_or_before, version=version)
+    return found[0] if found else None
+
+
+def state(store: Store, checkpoint: Checkpoint) -> bytes | None:
+    """The saved state of `checkpoint` (None if it vanished meanwhile)."""
+    row = store.conn.execute(
+        f"SELECT state FROM {TABLE} WHERE version = ? AND seq = ? AND hash = ?",
+        (checkpoint.version, checkpoint.seq, checkpoint.hash),
+    ).fetchone()
+    return None if row is None else bytes(row[0])
+
+
+def save(store: Store, seq: int, hash: str, version: str, horizon: str, blob: bytes, *, keep: int = 2) -> bool:
+    """Save a state for `seq` and prune to the `keep` newest; False when the file refused the write
+    (read-only, locked): a cache that cannot be written is simply not used."""
+    conn = store.conn
+    try:
+        conn.execute(_CREATE)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(
+                f"INSERT OR REPLACE INTO {TABLE} (seq, hash, version, horizon, created_at, state)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (seq, hash, version, horizon, chain.time_text(datetime.now(UTC)), blob),
+            )
+            conn.execute(
+                f"DELETE FROM {TABLE} WHERE rowid NOT IN"
+                f" (SELECT rowid FROM {TABLE} WHERE version = ? ORDER BY seq DESC LIMIT ?)",
+                (version, keep),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error:
+        return False
+    return True
+
+
+def hash_at(store: Store, seq: int) -> str | None:
+    """The events' hash at `seq` (None past the head)."""
+    row = store.conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def clear(store: Store) -> int:
+    """Drop every checkpoint; how many there were."""
+    if not _exists(store):
+        return 0
+    count = int(store.conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0])
+    store.conn.execute(f"DROP TABLE {TABLE}")
+    return count

@@ -1,0 +1,224 @@
+"""Checkpoints of the lot engine's fold: a cache that lets a replay after an append fold only the tail.
+
+A checkpoint is the `LotBookState` after every live trade of the log up to seq S had been stepped
+(before `finish`), with its horizon: the largest (event time, seq) among those trades. It is a
+cache, never the truth (STYLE.md 23): keyed by `VERSION` (the projection code) and S, and used only
+when the result is provably the one a full replay gives. The rule (`tail_qualifies` and
+`adopt_classes`): every event in (S, K] is
+
+- a trade sorting after the horizon (event time >= the horizon's; the seq is larger anyway) that
+  gives no `class` to an asset the state already used without one, or
+- an event the engine ignores (`profile`, `carryover`, `wallet`).
+
+Anything else (a `retract` of anything, `method`, `policy`, `allocate`, a backdated trade) changes
+what the state holds or was built from: the checkpoint is unusable and the caller tries an older one
+or replays fully. The wash-sale pass and the tax years stay full passes over the resulting `Booked`.
+
+The stored form (`freeze`/`thaw`): the state without its output lists, pickled (small: pools,
+settings, holdings), then the output lists (slices, acquisitions, income, problems) as msgpack,
+which decodes several times faster than a pickle of a million structs. Unpickling refuses every
+class outside the engine's own vocabulary, so a ledger file from elsewhere cannot run code.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import pickle
+import struct
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import FloatOperation, localcontext
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from ledger.events import (
+    ALL_EVENTS,
+    TRADES,
+    Buy,
+    Carryover,
+    Income,
+    LotAllocation,
+    LotPick,
+    Profile,
+    Recorded,
+    WalletInfo,
+)
+from projections.lots_engine import PRECISION, LotBookState, finish, resume
+from projections.model import Acquisition, Booked, IncomeRow, Problem, Slice
+
+PROJECTION_VERSION = "1"  # bump by hand when the stored form changes without a source change
+CHECKPOINT_EVERY = 5_000  # save a new checkpoint once the log grew this much past the one used
+KEEP = 2  # checkpoints kept per ledger (the newest); older ones are pruned
+IGNORED = (Profile, Carryover, WalletInfo)  # events the lot engine never reads
+
+Horizon = tuple[datetime, int]  # (event time, seq) of the last trade folded
+
+
+def _version() -> str:
+    """PROJECTION_VERSION plus a digest of the code a fold depends on: any change invalidates old checkpoints."""
+    root = Path(__file__).resolve().parent.parent
+    files = sorted((root / "projections").rglob("*.py")) + [root / "ledger" / "events.py", root / "ledger" / "codec.py"]
+    digest = hashlib.sha256(f"{sys.version_info[:2]} msgspec {msgspec.__version__}".encode())
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return f"{PROJECTION_VERSION}-{digest.hexdigest()[:16]}"
+
+
+VERSION = _version()
+
+
+# ---------------------------------------------------------------- the reuse rule
+
+
+def horizon_text(horizon: Horizon | None) -> str:
+    """The stored form of a horizon ("" when no trade was folded)."""
+    return "" if horizon is None else f"{horizon[0].isoformat()}#{horizon[1]}"
+
+
+def parse_horizon(text: str) -> Horizon | None:
+    if not text:
+        return None
+    at, _, seq = text.rpartition("#")
+    return datetime.fromisoformat(at), int(seq)
+
+
+def tail_qualifies(horizon: Horizon | None, tail: Iterable[Recorded]) -> bool:
+    """Whether a checkpoint with `horizon` may serve a replay whose events after it are `tail` (seq order).
+
+    Every tail event must be a trade at or after the horizon's event time, or an event the engine ignores.
+    """
+    for record in tail:
+        event = record.event
+        if isinstance(event, TRADES):
+            if horizon is not None and event.at < horizon[0]:
+                return False  # backdated: it would have been folded before trades the state holds
+        elif not isinstance(event, IGNORED):
+            return False  # retract, method, policy, allocate: the state's inputs changed
+    return True
+
+
+def adopt_classes(state: LotBookState, tail: Iterable[Recorded]) -> bool:
+    """Add the asset classes the tail names to `state` as the constructor would (first by event time);
+    False (state untouched) when the tail names a class for an asset the state already used without one."""
+    named = [r for r in tail if isinstance(r.event, Buy | Income) and r.event.class_ is not None]
+    named.sort(key=lambda r: (r.event.at, r.seq))  # type: ignore[union-attr]
+    used = state.scope_now.keys() | state.holdings.keys()
+    added: dict[str, Any] = {}
+    for record in named:
+        event = record.event
+        assert isinstance(event, Buy | Income) and event.class_ is not None
+        if event.asset in state.asset_class or event.asset in added:
+            continue
+        if event.asset in used:
+            return False  # a full replay would give the earlier units this class too
+        added[event.asset] = event.class_
+    state.asset_class.update(added)
+    return True
+
+
+def horizon_after(horizon: Horizon | None, tail: Iterable[Recorded]) -> Horizon | None:
+    """The horizon once the trades of `tail` are folded too."""
+    for record in tail:
+        event = record.event
+        if isinstance(event, TRADES):
+            point = (event.at, record.seq)
+            if horizon is None or point > horizon:
+                horizon = point
+    return horizon
+
+
+def last_trade(known: Sequence[Recorded]) -> Horizon | None:
+    """The horizon of a full fold of `known`."""
+    return horizon_after(None, known)
+
+
+# ---------------------------------------------------------------- folding
+
+
+def fold(state: LotBookState, records: Iterable[Recorded]) -> LotBookState:
+    """Step the trades of `records` into `state` in (event time, seq) order, as `book` does."""
+    return resume(state, list(records))
+
+
+def booked(state: LotBookState) -> Booked:
+    """`finish` in the engine's arithmetic context (it applies the pooling changes still due)."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        ctx.traps[FloatOperation] = True
+        return finish(state)
+
+
+# ---------------------------------------------------------------- the stored form
+
+
+class _Outputs(msgspec.Struct, array_like=True):
+    slices: list[Slice]
+    acquisitions: list[Acquisition]
+    income: list[IncomeRow]
+    problems: list[Problem]
+
+
+_ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
+_DECODER = msgspec.msgpack.Decoder(_Outputs)
+_HEAD = struct.Struct("<Q")
+
+
+def freeze(state: LotBookState) -> bytes:
+    """The state as bytes (take it before `finish`, which changes the pools)."""
+    rest = copy.copy(state)
+    rest.slices, rest.acquisitions, rest.income, rest.problems = [], [], [], []
+    del rest.tz  # a ZoneInfo pickles as a getattr() call, which `thaw` refuses: its key goes alongside
+    small = pickle.dumps((state.tz.key, rest), protocol=pickle.HIGHEST_PROTOCOL)
+    outputs = _ENCODER.encode(_Outputs(state.slices, state.acquisitions, state.income, state.problems))
+    return _HEAD.pack(len(small)) + small + outputs
+
+
+_STATE_EVENT_TYPES: tuple[type, ...] = (*ALL_EVENTS, Recorded, LotPick, LotAllocation)
+_SAFE_NAMES = frozenset(
+    {
+        ("projections.lots_engine", "LotBookState"),
+        *(("projections.pools", n) for n in ("Piece", "Pool", "Portion")),
+        *(("projections.settings", n) for n in ("Settings", "MethodChoice", "_Election")),
+        *(("projections.model", n) for n in ("Slice", "Acquisition", "IncomeRow", "Problem", "OpenLot", "WashLink")),
+        *(("ledger.events", t.__name__) for t in _STATE_EVENT_TYPES),
+        *(("datetime", n) for n in ("date", "datetime", "timedelta", "timezone")),
+        ("decimal", "Decimal"),
+        ("msgspec._utils", "rebuild"),  # a Struct's pickle: rebuild(cls, fields), cls itself checked here
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+    }
+)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Only the classes a fold state is made of: a checkpoint is data, never code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _SAFE_NAMES:
+            raise pickle.UnpicklingError(f"checkpoint refers to {module}.{name}, which a fold state never holds")
+        return super().find_class(module, name)
+
+
+def thaw(blob: bytes, *, tz: ZoneInfo) -> LotBookState | None:
+    """The state `freeze` stored, or None when the blob is not one (or was made for another time zone)."""
+    try:
+        (size,) = _HEAD.unpack_from(blob)
+        start = _HEAD.size
+        key, state = _Unpickler(io.BytesIO(memoryview(blob)[start : start + size])).load()
+        if not isinstance(state, LotBookState) or key != tz.key:
+            return None
+        outputs = _DECODER.decode(memoryview(blob)[start + size :])
+    except (pickle.UnpicklingError, msgspec.DecodeError, struct.error, EOFError, AttributeError, TypeError,
+            ValueError, ImportError, IndexError, KeyError):
+        return None
+    state.tz = tz
+    state.slices, state.acquisitions = outputs.slices, outputs.acquisitions
+    state.income, state.problems = outputs.income, outputs.problems
+    return state

@@ -1,0 +1,359 @@
+"""Checkpoints never change a result (issue #7, STYLE.md 23): the checkpointed replay equals a full one.
+
+Random ledgers in real stores: a prefix is imported and checkpointed, a tail appended (forward trades,
+a backdated trade, a retraction, a method event, a new asset with a class, a class for an asset
+already used without one), then the replay through the checkpoint path is compared with `project`
+at the head and at random --as-of points before and after the checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import msgspec
+import pytest
+from conftest import REPO, Result, run_process, write_jsonl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cli.usecases import load, project_checkpointed
+from ledger import checkpoints as saved
+from ledger.store import Store
+from projections import checkpoint as cp
+from projections.pipeline import project
+
+ASSETS = {"BTC": "crypto", "ETH": "crypto", "XYZ": "stock"}
+WALLETS = ("A", "B")
+DAYS = [f"2024-{m:02d}-{d:02d}" for m in (3, 6, 9, 12) for d in (1, 15)] + [
+    f"{y}-{m:02d}-{d:02d}" for y in (2025, 2026) for m in (1, 2, 4, 7, 10) for d in (3, 20)
+]
+DAYS.sort()
+
+qtys = st.sampled_from(["0.5", "1", "2", "3"])
+prices = st.sampled_from(["50", "100", "180", "400"])
+
+
+@st.composite
+def trade(draw: st.DrawFn, days: list[str]) -> dict[str, Any]:
+    """One random trade on one of `days` (at noon UTC, or a second later: same-day ties)."""
+    at = f"{draw(st.sampled_from(days))}T12:00:0{draw(st.integers(0, 1))}Z"
+    asset = draw(st.sampled_from(sorted(ASSETS)))
+    wallet = draw(st.sampled_from(WALLETS))
+    kind = draw(st.sampled_from(["buy", "buy", "sell", "sell", "swap", "transfer", "fee", "income"]))
+    base: dict[str, Any] = {"type": kind, "at": at}
+    if kind == "buy":
+        return {**base, "wallet": wallet, "asset": asset, "class": ASSETS[asset], "qty": draw(qtys),
+                "price": draw(prices)}
+    if kind == "sell":
+        return {**base, "wallet": wallet, "asset": asset, "qty": draw(qtys), "price": draw(prices)}
+    if kind == "swap":
+        return {**base, "wallet": wallet, "give_asset": "BTC", "give_qty": draw(qtys), "get_asset": "ETH",
+                "get_qty": draw(qtys), "value": draw(prices)}
+    if kind == "transfer":
+        other = "B" if wallet == "A" else "A"
+        fee = draw(st.booleans())
+        extra = {"fee_qty": "0.1", "fee_value": "7"} if fee else {}
+        return {**base, "from": wallet, "to": other, "asset": "BTC", "qty": draw(qtys), **extra}
+    if kind == "fee":
+        return {**base, "wallet": wallet, "asset": "ETH", "qty": "0.1", "value": "9"}
+    return {**base, "wallet": wallet, "asset": "ETH", "qty": "0.2", "value": "30", "kind": "staking"}
+
+
+TAIL_KINDS = ["forward", "forward", "tie", "backdated", "retract", "method", "new-class", "late-class", "ignored"]
+
+
+@st.composite
+def ledgers(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:
+    """(prefix events, tail steps): a tail step is ("events", [...]) or ("retract", index into the prefix)."""
+    split = draw(st.integers(4, len(DAYS) - 4))
+    prefix = draw(st.lists(trade(DAYS[:split]), min_size=1, max_size=14))
+    if draw(st.booleans()):
+        prefix.insert(0, {"type": "method", "method": draw(st.sampled_from(["HIFO", "LIFO"])), "from": "2024-01-01"})
+    if draw(st.booleans()):
+        prefix.append({"type": "sell", "at": f"{DAYS[0]}T13:00:00Z", "wallet": "A", "asset": "NEW", "qty": "1",
+                       "price": "5"})  # NEW used without a class
+    latest = max(e["at"] for e in prefix if "at" in e)
+    tail: list[tuple[str, Any]] = []
+    for kind in draw(st.lists(st.sampled_from(TAIL_KINDS), min_size=1, max_size=4)):
+        if kind == "forward":
+            tail.append(("events", draw(st.lists(trade(DAYS[split:]), min_size=1, max_size=4))))
+        elif kind == "tie":
+            tail.append(("events", [{"type": "buy", "at": latest, "wallet": "A", "asset": "BTC", "qty": "1",
+                                     "price": "77"}]))
+        elif kind == "backdated":
+            tail.append(("events", [draw(trade(DAYS[: split - 1]))]))
+        elif kind == "retract":
+            tail.append(("retract", draw(st.integers(0, len(prefix) - 1))))
+        elif kind == "method":
+            tail.append(("events", [{"type": "method", "method": "HIFO", "from": draw(st.sampled_from(DAYS))}]))
+        elif kind == "new-class":
+            tail.append(("events", [{"type": "buy", "at": f"{DAYS[-1]}T12:00:00Z", "wallet": "B", "asset": "QQQ",
+                                     "class": "stock", "qty": "2", "price": "300"}]))
+        elif kind == "late-class":
+            tail.append(("events", [{"type": "buy", "at": f"{DAYS[-1]}T12:00:00Z", "wallet": "A", "asset": "NEW",
+                                     "class": "stock", "qty": "2", "price": "300"}]))
+        else:
+            tail.append(("events", [{"type": "wallet", "wallet": "A", "reports": "none"},
+                                    {"type": "profile", "year": 2025, "filing_status": "single",
+                                     "taxable_income": "50000"}]))
+    return prefix, tail
+
+
+def _with_ids(events: list[dict[str, Any]], start: int) -> list[dict[str, Any]]:
+    return [{**e, "id": f"e{start + i}"} for i, e in enumerate(events)]
+
+
+@contextmanager
+def every(n: int) -> Iterator[None]:
+    """CHECKPOINT_EVERY set to `n` for the block."""
+    old = cp.CHECKPOINT_EVERY
+    cp.CHECKPOINT_EVERY = n
+    try:
+        yield
+    finally:
+        cp.CHECKPOINT_EVERY = old
+
+
+def _encoded(value: Any) -> bytes:
+    return msgspec.json.encode(value)
+
+
+def _full(store: Store, seq: int) -> bytes:
+    return _encoded(project(store.read(until=seq), tz=store.timezone, until_seq=seq))
+
+
+def _checkpointed(store: Store, seq: int) -> bytes:
+    return _encoded(project_checkpointed(store, store.read(until=seq), seq, save_every=cp.CHECKPOINT_EVERY))
+
+
+def _count_thaws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    used: list[int] = []
+    original = cp.thaw
+
+    def spy(blob: bytes, **kwargs: Any) -> Any:
+        state = original(blob, **kwargs)
+        used.append(state is not None)
+        return state
+
+    monkeypatch.setattr(cp, "thaw", spy)
+    return used
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=ledgers(), data=st.data())
+def test_checkpointed_replay_equals_full_replay(
+    ledger: tuple[list[dict[str, Any]], list[tuple[str, Any]]], data: st.DataObject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix, tail = ledger
+    with TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger.db"
+        store = Store.create(path)
+        prefix = _with_ids(prefix, 0)
+        store.import_file(write_jsonl(Path(tmp) / "prefix.jsonl", prefix), source="t")  # type: ignore[arg-type]
+        split = store.last_seq()
+        with every(1):
+            assert _checkpointed(store, split) == _full(store, split)  # a full fold, saved
+        assert saved.latest(store, at_or_before=split, version=cp.VERSION) is not None
+        n = len(prefix)
+        retracted: set[int] = set()
+        for i, (kind, item) in enumerate(tail):
+            if kind == "retract":
+                if item not in retracted:
+                    retracted.add(item)
+                    store.retract(f"t:e{item}")
+            else:
+                events = _with_ids(item, n)
+                n += len(events)
+                store.import_file(write_jsonl(Path(tmp) / f"tail{i}.jsonl", events), source="t")  # type: ignore[arg-type]
+        head = store.last_seq()
+        used = _count_thaws(monkeypatch)
+        with every(10**9):
+            for seq in sorted({head, split, data.draw(st.integers(0, head), label="as_of")}):
+                assert _checkpointed(store, seq) == _full(store, seq), f"as of {seq}"
+        simple = all(k == "events" and all(e["type"] in ("buy", "sell", "swap", "transfer", "fee", "income")
+                                            and e["at"] >= max(p["at"] for p in prefix if "at" in p)
+                                            and "class" not in e for e in item) for k, item in tail)
+        if simple:
+            assert used and all(used)  # the checkpoint served the replay
+        store.close()
+
+
+def test_backdated_trade_rewinds_to_an_older_checkpoint(tmp_path: Path) -> None:
+    store = Store.create(tmp_path / "l.db")
+    lines = [{"type": "buy", "id": f"b{d}", "at": f"2025-01-{d:02d}T12:00:00Z", "wallet": "A", "asset": "BTC",
+              "qty": "1", "price": str(100 * d)} for d in range(1, 20)]
+    store.import_file(write_jsonl(tmp_path / "a.jsonl", lines[:5]), source="t")  # type: ignore[arg-type]
+    with every(1):
+        # checkpoint at 5, horizon Jan 5
+        project_checkpointed(store, store.read(), store.last_seq(), save_every=cp.CHECKPOINT_EVERY)
+    store.import_file(write_jsonl(tmp_path / "b.jsonl", lines[10:]), source="t")  # type: ignore[arg-type]
+    with every(1):
+        # checkpoint at 14, horizon Jan 19
+        project_checkpointed(store, store.read(), store.last_seq(), save_every=cp.CHECKPOINT_EVERY)
+    assert [c.seq for c in saved.usable(store, at_or_before=99, version=cp.VERSION)] == [14, 5]
+    store.import_file(write_jsonl(tmp_path / "c.jsonl", lines[7:8]), source="t")  # type: ignore[arg-type]
+    sell = [{"type": "sell", "id": "s", "at": "2025-02-01T00:00:00Z", "wallet": "A", "asset": "BTC", "qty": "3",
+             "price": "1"}]
+    store.import_file(write_jsonl(tmp_path / "d.jsonl", sell), source="t")  # type: ignore[arg-type]
+    with every(10**9):
+        assert _checkpointed(store, store.last_seq()) == _full(store, store.last_seq())
+    # the newest (seq 14) cannot serve the Jan 8 buy; the one at seq 5 can
+    tail = store.read(after=5)
+    assert not cp.tail_qualifies(cp.parse_horizon(saved.usable(store, at_or_before=99, version=cp.VERSION)[0]
+                                                  .horizon), store.read(after=14))
+    assert cp.tail_qualifies(cp.parse_horizon(saved.usable(store, at_or_before=99, version=cp.VERSION)[1]
+                                              .horizon), tail)
+
+
+def test_reuse_rule_refuses_settings_and_retractions() -> None:
+    from datetime import UTC, datetime
+
+    from helpers import records
+
+    horizon = (datetime(2025, 1, 1, tzinfo=UTC), 3)
+    for line in (
+        {"type": "method", "method": "HIFO", "from": "2026-01-01"},
+        {"type": "policy", "from": "2026-01-01", "transfer_fee": "carry"},
+        {"type": "retract", "target": "x:1"},
+        {"type": "buy", "at": "2024-12-31T23:59:59Z", "wallet": "A", "asset": "BTC", "qty": "1", "price": "1"},
+    ):
+        assert not cp.tail_qualifies(horizon, records([line], start_seq=4)), line
+    ok = [
+        {"type": "buy", "at": "2025-01-01T00:00:00Z", "wallet": "A", "asset": "BTC", "qty": "1", "price": "1"},
+        {"type": "wallet", "wallet": "A", "reports": "none"},
+        {"type": "profile", "year": 2025, "filing_status": "single", "taxable_income": "1"},
+        {"type": "carryover", "year": 2024, "short_term": "10", "long_term": "0"},
+    ]
+    assert cp.tail_qualifies(horizon, records(ok, start_seq=4))
+
+
+def _ledger_with_checkpoint(tmp_path: Path) -> Store:
+    store = Store.create(tmp_path / "l.db")
+    store.import_file(REPO / "fixtures" / "sample" / "events.jsonl", source="sample")
+    with every(1):
+        project_checkpointed(store, store.read(), store.last_seq(), save_every=cp.CHECKPOINT_EVERY)
+    return store
+
+
+def test_stale_version_or_wrong_hash_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _ledger_with_checkpoint(tmp_path)
+    head = store.last_seq()
+    assert saved.latest(store, at_or_before=head, version=cp.VERSION) is not None
+    assert saved.latest(store, at_or_before=head, version="0-old") is None
+    assert saved.latest(store, at_or_before=head - 1, version=cp.VERSION) is None  # serves only as-of >= its seq
+    store.conn.execute("UPDATE checkpoints SET hash = 'rebuilt'")
+    assert saved.latest(store, at_or_before=head, version=cp.VERSION) is None
+    used = _count_thaws(monkeypatch)
+    with every(10**9):
+        assert _checkpointed(store, head) == _full(store, head)
+    assert used == []
+
+
+def test_a_foreign_pickle_is_refused(tmp_path: Path) -> None:
+    store = _ledger_with_checkpoint(tmp_path)
+    evil = pickle.dumps(("UTC", print))
+    blob = len(evil).to_bytes(8, "little") + evil
+    assert cp.thaw(blob, tz=store.timezone) is None
+    good = saved.state(store, saved.usable(store, at_or_before=store.last_seq(), version=cp.VERSION)[0])
+    assert good is not None and cp.thaw(good, tz=store.timezone) is not None
+    from zoneinfo import ZoneInfo
+
+    assert cp.thaw(good, tz=ZoneInfo("America/New_York")) is None  # made for another time zone
+
+
+def test_checkpoint_table_is_not_part_of_verify(tmp_path: Path) -> None:
+    store = _ledger_with_checkpoint(tmp_path)
+    assert store.verify() is None and store.missing_guards() == []
+    store.conn.execute("UPDATE checkpoints SET state = x'00'")  # a cache: no triggers, and verify ignores it
+    assert store.verify() is None
+    with every(10**9):
+        assert _checkpointed(store, store.last_seq()) == _full(store, store.last_seq())
+    assert saved.clear(store) == 1 and saved.latest(store, at_or_before=10**9, version=cp.VERSION) is None
+
+
+def test_pruned_to_the_newest(tmp_path: Path) -> None:
+    store = Store.create(tmp_path / "l.db")
+    for i in range(4):
+        line = {"type": "buy", "id": f"b{i}", "at": f"2025-01-0{i + 1}T12:00:00Z", "wallet": "A", "asset": "BTC",
+                "qty": "1", "price": "1"}
+        store.import_file(write_jsonl(tmp_path / f"{i}.jsonl", [line]), source="t")  # type: ignore[arg-type]
+        with every(1):
+            project_checkpointed(store, store.read(), store.last_seq(), save_every=cp.CHECKPOINT_EVERY)
+    assert [c.seq for c in saved.usable(store, at_or_before=99, version=cp.VERSION)] == [4, 3]
+
+
+APPENDED = {"type": "buy", "id": "appended", "at": "2026-06-30T23:59:59Z", "wallet": "coinbase", "asset": "BTC",
+            "qty": "0.01", "price": "60000"}
+
+
+def test_report_all_on_the_sample_is_byte_identical(tmp_path: Path) -> None:
+    store = _ledger_with_checkpoint(tmp_path)
+    store.import_file(write_jsonl(tmp_path / "one.jsonl", [APPENDED]), source="more")  # type: ignore[arg-type]
+    store.close()
+    from projections.reports import form8949_json_bytes  # noqa: F401  (the same modules as the CLI)
+
+    with every(10**9):
+        fast = load(tmp_path / "l.db", None)
+    slow = load(tmp_path / "l.db", None, checkpoints=False)
+    assert _encoded(fast.booked) == _encoded(slow.booked)
+    assert _encoded(fast.tax_years()) == _encoded(slow.tax_years())
+
+
+def test_cli_report_after_an_append_equals_a_fresh_ledger(
+    tmp_path: Path, gainlog: Callable[..., Result], db: Path
+) -> None:
+    sample = REPO / "fixtures" / "sample" / "events.jsonl"
+    one = write_jsonl(tmp_path / "one.jsonl", [APPENDED])
+    fresh = tmp_path / "fresh.db"
+    assert gainlog("init", ledger=fresh).code == 0
+    for ledger in (db, fresh):
+        assert gainlog("import", str(sample), "--source", "sample", ledger=ledger).code == 0
+    before = gainlog("report", "all", "--out", str(tmp_path / "before"))
+    assert before.code == 0, before.err
+    assert saved.latest(Store.open(db), at_or_before=10**9, version=cp.VERSION) is None  # made on request only
+    made = gainlog("checkpoint", "--json")
+    assert made.code == 0 and made.json()["seq"] == 51, made.err
+    assert saved.latest(Store.open(db), at_or_before=10**9, version=cp.VERSION) is not None
+    for ledger in (db, fresh):
+        assert gainlog("import", str(one), "--source", "more", ledger=ledger).code == 0
+    outputs = []
+    for ledger, name in ((db, "out_a"), (fresh, "out_b")):
+        result = gainlog("report", "all", "--out", str(tmp_path / name), ledger=ledger)
+        assert result.code == 0, result.err
+        sd = gainlog("report", "schedule-d", "--year", "2026", "--json", ledger=ledger)
+        outputs.append((result.out.replace(name, "X"), sd.out))
+    assert outputs[0] == outputs[1]
+    for file in sorted((tmp_path / "out_b").rglob("*")):
+        if file.is_file():
+            assert (tmp_path / "out_a" / file.relative_to(tmp_path / "out_b")).read_bytes() == file.read_bytes(), file
+    cleared = gainlog("checkpoint", "--clear", "--json")
+    assert cleared.code == 0 and cleared.json() == {"cleared": 1}
+    assert saved.latest(Store.open(db), at_or_before=10**9, version=cp.VERSION) is None
+
+
+def test_cli_as_a_process_with_a_read_only_cache(tmp_path: Path) -> None:
+    """A ledger whose checkpoint table holds garbage still reports what a full replay gives."""
+    db = tmp_path / "l.db"
+    assert run_process("--db", str(db), "init").code == 0
+    assert run_process("--db", str(db), "import", str(REPO / "fixtures" / "sample" / "events.jsonl")).code == 0
+    conn = sqlite3.connect(db)
+    conn.execute(saved._CREATE)
+    head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    conn.execute("INSERT INTO checkpoints VALUES (?, ?, ?, '', '', x'0102')", (*head, cp.VERSION))
+    conn.commit()
+    conn.close()
+    result = run_process("--db", str(db), "report", "schedule-d", "--year", "2025", "--json")
+    assert result.code == 0, result.err
+    fresh = tmp_path / "f.db"
+    run_process("--db", str(fresh), "init")
+    run_process("--db", str(fresh), "import", str(REPO / "fixtures" / "sample" / "events.jsonl"))
+    assert json.loads(result.out) == json.loads(
+        run_process("--db", str(fresh), "report", "schedule-d", "--year", "2025", "--json").out
+    )
