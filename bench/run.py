@@ -10,7 +10,8 @@ console script next to this Python), exactly as a user would run it:
     init                                   (not timed separately)
     import FILE                            "import"
     report all --out DIR                   "full replay": every year's 8949, Schedule D, income
-    import ONE-LINE-FILE; report all       "report all after +1 event"
+    checkpoint                             "checkpoint": save the lot engine's state at the head
+    import ONE-LINE-FILE; report all       "report all after +1 event" (from the checkpoint)
     import ONE-LINE-FILE; report schedule-d --year LAST --json
                                            "schedule-d after +1 event"
 
@@ -141,7 +142,7 @@ def append_file(workdir: Path, n: int) -> Path:
 
 def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) -> dict[str, Step]:
     """The steps for one ledger, each repeated in a fresh database."""
-    steps = {name: Step(name) for name in ("import", "report_all", "report_all_after_append",
+    steps = {name: Step(name) for name in ("import", "report_all", "checkpoint", "report_all_after_append",
                                            "schedule_d_after_append", "init")}
     for r in range(repeat):
         with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
@@ -151,6 +152,7 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
             steps["import"].runs.append(run_child([*gainlog, *db, "import", str(ledger)], workdir=work))
             report_all = [*gainlog, *db, "report", "all", "--out", str(work / "reports")]
             steps["report_all"].runs.append(run_child(report_all, workdir=work))
+            steps["checkpoint"].runs.append(run_child([*gainlog, *db, "checkpoint"], workdir=work))
             run_child([*gainlog, *db, "import", str(append_file(work, 1)), "--source", "bench-append"],
                       workdir=work)
             steps["report_all_after_append"].runs.append(run_child(report_all, workdir=work))
@@ -244,9 +246,9 @@ class SizeResult:
 def table(results: dict[int, SizeResult], one_asset: tuple[int, Step] | None) -> list[str]:
     """The results as a markdown table, plus the failures."""
     lines = [
-        "| events | file MB | import s | report all s (full replay) | report all s after +1 event "
+        "| events | file MB | import s | report all s (full replay) | checkpoint s | report all s after +1 event "
         "| schedule-d s after +1 event | peak MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes: list[str] = []
     for size, result in results.items():
@@ -254,9 +256,10 @@ def table(results: dict[int, SizeResult], one_asset: tuple[int, Step] | None) ->
         peak = max((p for s in steps.values() if (p := s.peak()) is not None), default=None)
         imp, full = steps["import"].median(), steps["report_all"].median()
         again, one = steps["report_all_after_append"].median(), steps["schedule_d_after_append"].median()
+        saved = steps["checkpoint"].median()
         lines.append(
             f"| {size:,} | {result.file_mb:.1f} | {_s(imp)}{_target(imp, 'import', size)} "
-            f"| {_s(full)}{_target(full, 'report_all', size)} | {_s(again)} "
+            f"| {_s(full)}{_target(full, 'report_all', size)} | {_s(saved)} | {_s(again)} "
             f"| {_s(one)}{_target(one, 'schedule_d_after_append', size)} "
             f"| {_s(peak)}{_target(peak, 'peak_mb', size)} |"
         )
@@ -321,7 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schedule-d after appending one event ≤ 0.3 s; peak memory ≤ 1 GB; one asset 20k FIFO ≥ 50× RP2.",
         "",
         "Steps per repeat, in a fresh database: `gainlog --db DB init`; `import LEDGER`; "
-        "`report all --out DIR`; `import ONE-LINE --source bench-append`; `report all --out DIR`; "
+        "`report all --out DIR`; `checkpoint`; `import ONE-LINE --source bench-append`; `report all --out DIR`; "
         "`import ONE-LINE --source bench-append`; `report schedule-d --year 2026 --json`.",
     ]
     text = "\n".join(report) + "\n"
