@@ -422,8 +422,10 @@ def _fast_decoder(pattern: str, prefix: str) -> tuple[msgspec.json.Decoder[Any],
     return msgspec.json.Decoder(functools.reduce(operator.or_, mirrors)), mirrors
 
 
-_NORMAL_DECODER, _NORMAL_MIRRORS = _fast_decoder(_NORMAL, "_Normal")
-_LENIENT_DECODER, _LENIENT_MIRRORS = _fast_decoder(_LENIENT, "_Lenient")
+@functools.cache
+def _fast_decoders() -> tuple[tuple[msgspec.json.Decoder[Any], dict[type, _Mirror]], ...]:
+    """The strict and the lenient fast decoder, built on first use (~10 ms: only imports need them)."""
+    return _fast_decoder(_NORMAL, "_Normal"), _fast_decoder(_LENIENT, "_Lenient")
 
 
 def _normalized(raw: Any, mirror: _Mirror) -> Any:
@@ -441,15 +443,16 @@ def _normalized(raw: Any, mirror: _Mirror) -> Any:
 
 def decode_fast(line: bytes) -> Decoded | None:
     """One `.jsonl` line as `decode_line` would decode it, or None when it takes the precise path."""
+    (normal, normal_mirrors), (lenient, lenient_mirrors) = _fast_decoders()
     try:
-        raw = _NORMAL_DECODER.decode(line)
-        mirror = _NORMAL_MIRRORS[type(raw)]
+        raw = normal.decode(line)
+        mirror = normal_mirrors[type(raw)]
     except msgspec.DecodeError:  # ValidationError included
         try:
-            raw = _LENIENT_DECODER.decode(line)
+            raw = lenient.decode(line)
         except msgspec.DecodeError:
             return None
-        mirror = _LENIENT_MIRRORS[type(raw)]
+        mirror = lenient_mirrors[type(raw)]
         raw = _normalized(raw, mirror)
     if not mirror.ok(raw):
         return None

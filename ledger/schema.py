@@ -9,8 +9,10 @@ by triggers, so the only way to change history is to append a `retract` (issue #
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # imported where a ledger is created: it costs every other command ~30 ms of start-up
+    import sqlite_utils
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000

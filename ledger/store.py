@@ -22,11 +22,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-import sqlite_utils
 
 from ledger import chain, codec, identity, importer, schema
 from ledger.errors import (
@@ -40,6 +39,9 @@ from ledger.errors import (
 )
 from ledger.events import Event, Recorded, Retract, tag_of
 from ledger.importer import Parsed, Progress
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 # Called inside the import's transaction with the batch's new records (read back); it may read the
 # whole would-be log with `store.read()`, and raising aborts the import.
@@ -109,9 +111,15 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection, tz_name: str) -> None:
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self._tz_name = tz_name
         self._tz = ZoneInfo(tz_name)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection as a sqlite-utils Database (imported on first use: start-up time)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -128,6 +136,8 @@ class Store:
             raise UsageError(f"{path} exists and is not a gainlog ledger; choose another --db")
         try:
             conn = schema.connect(str(path))
+            import sqlite_utils
+
             schema.create(sqlite_utils.Database(conn), timezone=timezone)
         except sqlite3.Error as exc:
             raise UsageError(f"cannot create a ledger at {path}: {exc}") from None
