@@ -9,6 +9,7 @@ import pytest
 from helpers import records
 
 from projections.lots_engine import book
+from projections.model import Slice
 from projections.rules.holding_period import long_term_from, term
 
 
@@ -32,35 +33,18 @@ def test_long_term_from_leap_day() -> None:
     assert long_term_from(date(2024, 2, 28)) == date(2025, 3, 1)  # R1.2: start is Feb 29, next year Mar 1
 
 
+NY_TRADES = [  # R-E1: bought 2024-03-01 20:00 and sold 2025-03-02 09:00, New York time
+    {"type": "buy", "at": "2024-03-01T20:00:00-05:00", "wallet": "w", "asset": "BTC", "qty": "1", "price": "100"},
+    {"type": "sell", "at": "2025-03-02T09:00:00-05:00", "wallet": "w", "asset": "BTC", "qty": "1", "price": "200"},
+]
+
+
+def _slice(tz: str) -> Slice:
+    return book(records(NY_TRADES, tz=tz), tz=ZoneInfo(tz)).slices[0]
+
+
 def _sale(tz: str) -> str:
-    return (
-        book(
-            records(
-                [
-                    {
-                        "type": "buy",
-                        "at": "2024-03-01T20:00:00-05:00",
-                        "wallet": "w",
-                        "asset": "BTC",
-                        "qty": "1",
-                        "price": "100",
-                    },
-                    {
-                        "type": "sell",
-                        "at": "2025-03-02T09:00:00-05:00",
-                        "wallet": "w",
-                        "asset": "BTC",
-                        "qty": "1",
-                        "price": "200",
-                    },
-                ],
-                tz=tz,
-            ),
-            tz=ZoneInfo(tz),
-        )
-        .slices[0]
-        .term
-    )
+    return _slice(tz).term
 
 
 def test_new_york_dates_make_it_long_term() -> None:
@@ -74,29 +58,5 @@ def test_same_trades_in_utc_are_short_term() -> None:
 
 
 def test_slice_dates_are_local() -> None:
-    booked = book(
-        records(
-            [
-                {
-                    "type": "buy",
-                    "at": "2024-03-01T20:00:00-05:00",
-                    "wallet": "w",
-                    "asset": "BTC",
-                    "qty": "1",
-                    "price": "100",
-                },
-                {
-                    "type": "sell",
-                    "at": "2025-03-02T09:00:00-05:00",
-                    "wallet": "w",
-                    "asset": "BTC",
-                    "qty": "1",
-                    "price": "200",
-                },
-            ],
-            tz="America/New_York",
-        ),
-        tz=ZoneInfo("America/New_York"),
-    )
-    row = booked.slices[0]
+    row = _slice("America/New_York")
     assert (row.date_acquired, row.date_sold) == (date(2024, 3, 1), date(2025, 3, 2))  # R1.3
