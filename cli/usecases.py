@@ -96,7 +96,7 @@ def project_checkpointed(
     from projections import checkpoint as cp
     from projections.knowledge import live
     from projections.lots_engine import LotBookState
-    from projections.rules.wash_sale import apply_wash_sales
+    from projections.pipeline import after_lots
 
     tz = store.timezone
     known = live(records, until_seq=seq)
@@ -124,4 +124,4 @@ def project_checkpointed(
         digest = saved.hash_at(store, seq)
         if digest is not None:
             saved.save(store, seq, digest, cp.VERSION, cp.horizon_text(horizon), cp.freeze(state), keep=cp.KEEP)
-    return apply_wash_sales(cp.booked(state), known, tz=tz)
+    return after_lots(cp.booked(state), records, known, tz=tz, until_seq=seq)

@@ -53,3 +53,25 @@ def test_add_sell_checks_lots_too(tmp_path: Path, gainlog: Run) -> None:
     ok = gainlog("add", "sell", "--at", "2025-09-02", "--wallet", "w", "--asset", "DE", "--qty", "1",
                  "--price", "3", "--lots", "x:b:1")
     assert ok.code == 0, ok.err
+
+
+def test_lots_named_by_a_later_correction_are_late(tmp_path: Path, gainlog: Run) -> None:
+    """R3.6: a corrected export whose sell now names `lots` still applies, with a warning."""
+    from freezegun import freeze_time
+
+    sell = {k: v for k, v in _sell([]).items() if k != "lots"}
+    with freeze_time("2025-09-03T10:00:00Z"):
+        assert gainlog("import", str(write_jsonl(tmp_path / "t.jsonl", [*BUYS, sell])), "--source", "x").code == 0
+    before = gainlog("report", "schedule-d", "--year", "2025", "--json").json()
+    assert before["warnings"] == [] and before["short_term"]["gain"] == "80.00"  # FIFO: lot a, 100 - 20
+    corrected = [*BUYS, _sell([{"lot": "b", "qty": "10"}])]
+    with freeze_time("2026-02-01T10:00:00Z"):
+        assert gainlog("import", str(write_jsonl(tmp_path / "c.jsonl", corrected)), "--source", "x",
+                       "--replace").code == 0
+    after = gainlog("report", "schedule-d", "--year", "2025", "--json").json()
+    assert after["short_term"]["gain"] == "50.00"  # the correction applies: lot b, 100 - 50
+    (warning,) = after["warnings"]
+    assert "x:s" in warning and "2026-02-01" in warning and "2025-09-03" in warning and "R3.6" in warning
+    # as it was known before the correction: no warning, FIFO
+    filed = gainlog("report", "schedule-d", "--year", "2025", "--as-of", "3", "--json").json()
+    assert filed["warnings"] == [] and filed["short_term"]["gain"] == "80.00"

@@ -1,0 +1,45 @@
+"""R3.6 Identification must exist before the sale (Treas. Reg. §1.1012-1(c), (j)).
+
+The lot engine warns when a `method` election recorded after a disposal changes it. This rule
+covers the other way a late identification enters the log: a corrected export (`import --replace`)
+whose sell now names `lots` it did not name when the sale was first recorded. The correction still
+applies (the log says what happened), but every report lists it under `warnings`.
+
+Example: a sell recorded on 2025-02-01 without `lots`, replaced on 2025-03-10 by the same sell
+naming lot `b` -> "late-identification" for that sell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ledger.events import Recorded, Sell
+from projections.knowledge import live
+from projections.model import Problem
+
+
+def late_lot_corrections(records: Sequence[Recorded], *, until_seq: int | None = None) -> list[Problem]:
+    """A problem for each live sell whose `lots` differ from those of its key's first recording."""
+    first: dict[str, Recorded] = {}
+    for record in records:
+        if until_seq is not None and record.seq > until_seq:
+            break
+        if isinstance(record.event, Sell):
+            first.setdefault(record.key, record)
+    problems = []
+    for record in live(records, until_seq=until_seq):
+        event = record.event
+        if not isinstance(event, Sell) or not event.lots:
+            continue
+        original = first[record.key]
+        assert isinstance(original.event, Sell)
+        if original.seq != record.seq and original.event.lots != event.lots:
+            problems.append(Problem(
+                code="late-identification",
+                seq=record.seq,
+                message=f"{record.key}: the lots this sale names were recorded at "
+                f"{record.recorded_at:%Y-%m-%d %H:%M} UTC by a correction, after the sale was first recorded "
+                f"at {original.recorded_at:%Y-%m-%d %H:%M} UTC (seq {original.seq}) (R3.6)",
+                hint="identification must exist before the sale; keep the correction only if it did",
+            ))
+    return problems
