@@ -59,6 +59,23 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+LARGE_LOG = 50_000  # events: from here on a replay takes seconds, and a terminal gets a spinner
+
+
+@contextmanager
+def _working(what: str, *, large: bool) -> Iterator[None]:
+    """A spinner on stderr while a long replay runs, only when stderr is a terminal."""
+    import sys
+
+    if not (large and sys.stderr.isatty()):
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(what):
+        yield
+
+
 def load(
     db_path: Path, as_of: str | None, *, option: str = "--as-of", checkpoints: bool = True, save: bool = False
 ) -> Loaded:
@@ -71,7 +88,7 @@ def load(
 
     store = Store.open(db_path)
     seq = store.resolve(as_of, option=option)
-    with gc_paused():
+    with gc_paused(), _working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
         records = store.read(until=seq)
         booked = (
             project_checkpointed(store, records, seq, save_every=1 if save else None)
