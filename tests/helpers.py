@@ -18,6 +18,14 @@ from ledger.events import Recorded
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
+# R-E5: open universal lots 10 @ 1 (2019) and 14 @ 5 (2020), HIFO; on 2024-12-31 wallet XYZ holds 4, GHI 20
+R_E5: list[dict[str, Any]] = [
+    {"type": "method", "method": "HIFO", "from": "2019-01-01"},
+    {"type": "buy", "id": "l2019", "at": "2019-05-01", "wallet": "GHI", "asset": "XYZ", "qty": "10", "price": "1"},
+    {"type": "buy", "id": "l2020", "at": "2020-05-01", "wallet": "GHI", "asset": "XYZ", "qty": "14", "price": "5"},
+    {"type": "transfer", "at": "2024-06-01", "from": "GHI", "to": "XYZ", "asset": "XYZ", "qty": "4"},
+]
+
 
 def records(
     lines: str | Iterable[str | dict[str, Any]],

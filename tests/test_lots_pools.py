@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpers import records
+from helpers import R_E5, records
 
 from ledger.events import Recorded
 from projections.lots_engine import book
@@ -142,28 +142,6 @@ def test_switch_back_to_universal_merges_wallet_pools() -> None:
     assert [(o.wallet, o.lot) for o in booked.open_lots] == [("*", "test:a1"), ("*", "test:b1")]
 
 
-R_E5 = [
-    {"type": "method", "method": "HIFO", "from": "2019-01-01"},
-    {
-        "type": "buy",
-        "id": "l2019",
-        "at": "2019-05-01",
-        "wallet": "GHI",
-        "asset": "XYZ",
-        "qty": "10",
-        "price": "1",
-    },
-    {
-        "type": "buy",
-        "id": "l2020",
-        "at": "2020-05-01",
-        "wallet": "GHI",
-        "asset": "XYZ",
-        "qty": "14",
-        "price": "5",
-    },
-    {"type": "transfer", "at": "2024-06-01", "from": "GHI", "to": "XYZ", "asset": "XYZ", "qty": "4"},
-]
 OVERRIDE = {"type": "allocate", "asset": "XYZ", "lots": [{"lot": "l2019", "wallet": "XYZ", "qty": "4"}]}
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpers import records
+from helpers import R_E5, records
 
 from projections.lots_engine import book
 from projections.model import Booked
@@ -134,28 +134,6 @@ def test_re4_specific_identification() -> None:
     assert booked.problems == ()
 
 
-R_E5 = [
-    {"type": "method", "method": "HIFO", "from": "2019-01-01"},
-    {
-        "type": "buy",
-        "id": "l2019",
-        "at": "2019-05-01",
-        "wallet": "GHI",
-        "asset": "XYZ",
-        "qty": "10",
-        "price": "1",
-    },
-    {
-        "type": "buy",
-        "id": "l2020",
-        "at": "2020-05-01",
-        "wallet": "GHI",
-        "asset": "XYZ",
-        "qty": "14",
-        "price": "5",
-    },
-    {"type": "transfer", "at": "2024-06-01", "from": "GHI", "to": "XYZ", "asset": "XYZ", "qty": "4"},
-]
 
 
 def test_re5_before_the_allocation_one_universal_pool() -> None:
