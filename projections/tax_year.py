@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,7 @@ from ledger.events import (
 )
 from projections.form8949 import CENT, Row, rows
 from projections.knowledge import live
-from projections.model import Booked
+from projections.model import Booked, Problem
 from projections.rules.carryover_worksheet import Worksheet, carryover_worksheet
 from projections.rules.form_box import LONG_BOXES, SHORT_BOXES, Box, wallet_reports
 from projections.rules.holding_period import local_date
@@ -165,13 +166,47 @@ def _cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, context=CONTEXT)
 
 
-def _total(group: Iterable[Row]) -> Amounts:
+class BoxSum(msgspec.Struct, kw_only=True):
+    """Running totals of one year's rows in one box: what Schedule D needs of them (a fold's state).
+
+    Sums of exact cent amounts do not depend on the order they are added in, so totals built from
+    several batches of rows (a checkpoint, then a tail) equal the totals of all the rows at once.
+    """
+
+    rows: int = 0
+    proceeds: Decimal = ZERO
+    cost_basis: Decimal = ZERO
+    adjustments: Decimal = ZERO
+    gain: Decimal = ZERO
+
+
+YearBoxes = dict[int, dict[str, BoxSum]]  # tax year -> box -> totals (years with rows only)
+
+
+def add_rows(year_boxes: YearBoxes, form_rows: Iterable[Row]) -> None:
+    """Add 8949 rows to the per-year, per-box totals."""
+    with localcontext(CONTEXT):
+        for r in form_rows:
+            boxes = year_boxes.get(r.date_sold.year)
+            if boxes is None:
+                boxes = year_boxes[r.date_sold.year] = {}
+            acc = boxes.get(r.box)
+            if acc is None:
+                acc = boxes[r.box] = BoxSum()
+            acc.rows += 1
+            acc.proceeds += r.proceeds
+            acc.cost_basis += r.cost_basis
+            acc.adjustments += r.adjustment
+            acc.gain += r.gain
+
+
+def _amounts(sums: Iterable[BoxSum]) -> Amounts:
     proceeds = basis = adjustments = gain = ZERO
-    for r in group:
-        proceeds += r.proceeds
-        basis += r.cost_basis
-        adjustments += r.adjustment
-        gain += r.gain
+    for acc in sums:
+        proceeds += acc.proceeds
+        basis += acc.cost_basis
+        adjustments += acc.adjustments
+        gain += acc.gain
     return Amounts(proceeds=proceeds, cost_basis=basis, adjustments=adjustments, gain=gain)
 
 
@@ -189,63 +224,63 @@ def event_year(record: Recorded, tz: ZoneInfo) -> int | None:
     return local_date(at, tz).year if at is not None else None
 
 
-class _Facts(msgspec.Struct, frozen=True, kw_only=True):
-    """What the log says about years: profiles, carryover events, the span of event years."""
+class Facts(msgspec.Struct, kw_only=True):
+    """What the log says about years (profiles, carryover events, the span of event times): a fold
+    over the live events in seq order, later seq winning, that a checkpoint can keep and extend."""
 
-    year_to_status: dict[int, FilingStatus]
-    year_to_income: dict[int, Decimal]
-    year_to_carryover: dict[int, tuple[int, Carry]]
-    year_to_warnings: dict[int, list[str]]
-    years: tuple[int, ...]
+    year_to_status: dict[int, FilingStatus] = msgspec.field(default_factory=dict)
+    year_to_income: dict[int, Decimal] = msgspec.field(default_factory=dict)
+    year_to_carryover: dict[int, tuple[int, Carry]] = msgspec.field(default_factory=dict)
+    year_to_warnings: dict[int, list[str]] = msgspec.field(default_factory=dict)
+    named_years: set[int] = msgspec.field(default_factory=set)
+    first_at: datetime | None = None
+    last_at: datetime | None = None
 
-
-def _facts(known: Sequence[Recorded], tz: ZoneInfo) -> _Facts:
-    year_to_status: dict[int, FilingStatus] = {}
-    year_to_income: dict[int, Decimal] = {}
-    year_to_carryover: dict[int, tuple[int, Carry]] = {}
-    year_to_warnings: dict[int, list[str]] = {}
-    years: set[int] = set()
-    first_at = last_at = None
-    for record in known:  # seq order: later seq wins
-        event = record.event
-        at = getattr(event, "at", None)
-        if at is not None:  # local dates are monotonic in time: only the extremes need converting
-            if first_at is None or at < first_at:
-                first_at = at
-            if last_at is None or at > last_at:
-                last_at = at
-        elif isinstance(event, Profile):
-            years.add(event.year)
-            if event.filing_status is not None:
-                year_to_status[event.year] = event.filing_status
-            if event.taxable_income is not None:
-                year_to_income[event.year] = _cents(event.taxable_income)
-        elif isinstance(event, Carryover):
-            years.add(event.year)
-            if event.year in year_to_carryover:
-                year_to_warnings.setdefault(event.year, []).append(
-                    f"several carryover events for {event.year}: "
-                    f"the latest (seq {record.seq}, {record.key}) counts"
+    def add(self, known: Iterable[Recorded]) -> None:
+        """Fold more live events (after those already folded, in seq order) into the facts."""
+        first_at, last_at = self.first_at, self.last_at
+        for record in known:
+            event = record.event
+            at = getattr(event, "at", None)
+            if at is not None:  # local dates are monotonic in time: only the extremes need converting
+                if first_at is None or at < first_at:
+                    first_at = at
+                if last_at is None or at > last_at:
+                    last_at = at
+            elif isinstance(event, Profile):
+                self.named_years.add(event.year)
+                if event.filing_status is not None:
+                    self.year_to_status[event.year] = event.filing_status
+                if event.taxable_income is not None:
+                    self.year_to_income[event.year] = _cents(event.taxable_income)
+            elif isinstance(event, Carryover):
+                self.named_years.add(event.year)
+                if event.year in self.year_to_carryover:
+                    self.year_to_warnings.setdefault(event.year, []).append(
+                        f"several carryover events for {event.year}: "
+                        f"the latest (seq {record.seq}, {record.key}) counts"
+                    )
+                self.year_to_carryover[event.year] = (
+                    record.seq, Carry(short_term=_cents(event.short_term), long_term=_cents(event.long_term))
                 )
-            year_to_carryover[event.year] = (
-                record.seq, Carry(short_term=_cents(event.short_term), long_term=_cents(event.long_term))
-            )
-    for at in (first_at, last_at):
-        if at is not None:
-            years.add(local_date(at, tz).year)
-    return _Facts(
-        year_to_status=year_to_status, year_to_income=year_to_income, year_to_carryover=year_to_carryover,
-        year_to_warnings=year_to_warnings, years=tuple(sorted(years)),
-    )
+        self.first_at, self.last_at = first_at, last_at
+
+    def years(self, tz: ZoneInfo) -> set[int]:
+        """The years the events name or happen in."""
+        return self.named_years | {local_date(at, tz).year for at in (self.first_at, self.last_at) if at is not None}
 
 
-def _problem_years(booked: Booked, known: Sequence[Recorded], tz: ZoneInfo) -> dict[int, int | None]:
-    """The tax year of the event each problem names (None: no such event, or it has no year)."""
-    seq_to_record = {r.seq: r for r in known} if booked.problems else {}
-    out: dict[int, int | None] = {}
-    for p in booked.problems:
+YearProblem = tuple[int | None, str]  # (tax year of the event a problem names, or None: every year; message)
+
+
+def problem_years(problems: Iterable[Problem], known: Sequence[Recorded], tz: ZoneInfo) -> list[YearProblem]:
+    """Each problem's message with the tax year of the event it names (None: no such event, or no year)."""
+    problems = list(problems)
+    seq_to_record = {r.seq: r for r in known} if problems else {}
+    out: list[YearProblem] = []
+    for p in problems:
         record = seq_to_record.get(p.seq)
-        out[p.seq] = event_year(record, tz) if record is not None else None
+        out.append((event_year(record, tz) if record is not None else None, p.message))
     return out
 
 
@@ -255,34 +290,39 @@ def tax_years(
     """Schedule D for every year from the ledger's first through max(last activity + 1, `through`).
 
     `records` is the log the projection was made from (retractions are applied here again, so the
-    raw log or the live events both do). One pass: the carryover out of each year is the carryover
-    in of the next unless a `carryover` event for that year replaces it (R5.4).
+    raw log or the live events both do).
     """
     known = live(records)
-    facts = _facts(known, tz)
+    facts = Facts()
+    facts.add(known)
     form_rows = rows(booked.slices, wallet_reports(known))
-    year_to_rows: dict[int, list[Row]] = {}
-    for r in form_rows:
-        year = r.date_sold.year
-        if year not in year_to_rows:
-            year_to_rows[year] = []
-        year_to_rows[year].append(r)
-    active = set(facts.years) | set(year_to_rows)
+    year_boxes: YearBoxes = {}
+    add_rows(year_boxes, form_rows)
+    years, first, last_activity = chain(
+        year_boxes, facts, problem_years(booked.problems, known, tz), tz=tz, through=through
+    )
+    return TaxYears(rows=tuple(form_rows), years=years, first=first, last_activity=last_activity)
+
+
+def chain(
+    year_boxes: YearBoxes, facts: Facts, problems: Sequence[YearProblem], *, tz: ZoneInfo, through: int | None
+) -> tuple[dict[int, ScheduleD], int | None, int | None]:
+    """(Schedule D per year, first year, last year with activity): one pass in which the carryover out
+    of each year is the carryover in of the next, unless a `carryover` event for that year replaces it (R5.4)."""
+    active = facts.years(tz) | set(year_boxes)
     first = min(active) if active else None
     last_activity = max(active) if active else None
     if first is None or last_activity is None:
         if through is None:
-            return TaxYears(rows=tuple(form_rows), years={}, first=None, last_activity=None)
+            return {}, None, None
         start, end = through, through
     else:
         start, end = min(first, through or first), max(last_activity + 1, through or first)
-    seq_to_year = _problem_years(booked, known, tz)
-    global_problems = [p.message for p in booked.problems if seq_to_year[p.seq] is None]
+    global_problems = [message for year, message in problems if year is None]
     year_to_problems: dict[int, list[str]] = {}
-    for p in booked.problems:
-        problem_year = seq_to_year[p.seq]
+    for problem_year, message in problems:
         if problem_year is not None:
-            year_to_problems.setdefault(problem_year, []).append(p.message)
+            year_to_problems.setdefault(problem_year, []).append(message)
     years: dict[int, ScheduleD] = {}
     carry = Carry()
     with localcontext(CONTEXT):
@@ -297,13 +337,13 @@ def tax_years(
                         f"from {year - 1} (short-term {carry.short_term}, long-term {carry.long_term})"
                     )
                 carry = given
-            years[year] = schedule_d(
-                year, year_to_rows.get(year, []), carryover_in=carry, carryover_from_event=from_event,
+            years[year] = _schedule_d(
+                year, year_boxes.get(year, {}), carryover_in=carry, carryover_from_event=from_event,
                 filing_status=facts.year_to_status.get(year, DEFAULT_FILING_STATUS),
                 taxable_income=facts.year_to_income.get(year), warnings=tuple(warnings),
             )
             carry = years[year].carryover_out
-    return TaxYears(rows=tuple(form_rows), years=years, first=first, last_activity=last_activity)
+    return years, first, last_activity
 
 
 def schedule_d(
@@ -311,15 +351,24 @@ def schedule_d(
     taxable_income: Decimal | None, carryover_from_event: int = 0, warnings: tuple[str, ...] = (),
 ) -> ScheduleD:
     """One year's Schedule D from its 8949 rows and the carryover coming in."""
+    year_boxes: YearBoxes = {}
+    add_rows(year_boxes, year_rows)
+    return _schedule_d(
+        year, year_boxes.get(year, {}), carryover_in=carryover_in, filing_status=filing_status,
+        taxable_income=taxable_income, carryover_from_event=carryover_from_event, warnings=warnings,
+    )
+
+
+def _schedule_d(
+    year: int, boxes: dict[str, BoxSum], *, carryover_in: Carry, filing_status: FilingStatus,
+    taxable_income: Decimal | None, carryover_from_event: int, warnings: tuple[str, ...],
+) -> ScheduleD:
     with localcontext(CONTEXT):
-        short = _total(r for r in year_rows if r.term == "short")
-        long = _total(r for r in year_rows if r.term == "long")
-        box_to_rows: dict[str, list[Row]] = {}
-        for r in year_rows:
-            box_to_rows.setdefault(r.box, []).append(r)
-        boxes = tuple(
-            BoxTotal(box=b, rows=len(box_to_rows[b]), amounts=_total(box_to_rows[b]))
-            for b in SHORT_BOXES + LONG_BOXES if b in box_to_rows
+        short = _amounts(boxes[b] for b in SHORT_BOXES if b in boxes)
+        long = _amounts(boxes[b] for b in LONG_BOXES if b in boxes)
+        box_totals = tuple(
+            BoxTotal(box=b, rows=boxes[b].rows, amounts=_amounts((boxes[b],)))
+            for b in SHORT_BOXES + LONG_BOXES if b in boxes
         )
         netting = net(
             short_gain=short.gain, long_gain=long.gain, short_carry_in=carryover_in.short_term,
@@ -331,6 +380,6 @@ def schedule_d(
         )
     return ScheduleD(
         year=year, filing_status=filing_status, taxable_income=taxable_income, short_term=short,
-        long_term=long, boxes=boxes, carryover_in=carryover_in, carryover_from_event=carryover_from_event,
+        long_term=long, boxes=box_totals, carryover_in=carryover_in, carryover_from_event=carryover_from_event,
         netting=netting, worksheet=worksheet, warnings=warnings,
     )
