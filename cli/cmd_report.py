@@ -55,9 +55,10 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
 @report_app.command("schedule-d")
 def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Schedule D: the year's netting, the deduction and the Capital Loss Carryover Worksheet (R5)."""
+    from cli.usecases import schedule_d
     from projections.reports import schedule_d_json
 
-    sd = _load(as_of).tax_years(through=year).years[year]
+    sd = schedule_d(State.db, as_of, year)
     if json_out:
         _emit_json(schedule_d_json(sd))
     else:

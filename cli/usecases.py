@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ledger.events import Recorded
     from ledger.store import Store
     from projections.model import Booked
-    from projections.tax_year import TaxYears
+    from projections.tax_year import ScheduleD, TaxYears
 
 
 @dataclass(frozen=True)
@@ -126,9 +126,9 @@ def project_checkpointed(
         old_horizon = cp.parse_horizon(candidate.horizon)
         if not cp.tail_qualifies(old_horizon, tail):
             continue
-        blob = saved.state(store, candidate)
-        restored = None if blob is None else cp.thaw(blob, tz=tz)
-        del blob
+        parts = {name: saved.part(store, candidate, name) for name in (cp.STATE, cp.LOT_KEYS, cp.OUTPUTS)}
+        restored = cp.thaw(parts, tz=tz)
+        del parts
         if restored is None or not cp.adopt_classes(restored, tail):
             continue
         state = cp.fold(restored, tail)
@@ -137,8 +137,38 @@ def project_checkpointed(
     if state is None:
         state = cp.fold(LotBookState(known, tz=tz), known)
         horizon = cp.last_trade(known)
+    frozen = None
     if save_every is not None and seq - base >= max(save_every, 1) and seq == store.last_seq():
+        frozen, step_problems = cp.freeze(state), list(state.problems)  # before `finish` changes the state
+    booked = after_lots(cp.booked(state), records, known, tz=tz, until_seq=seq)
+    if frozen is not None:
+        from projections.year_checkpoint import YEARS, years_part
+
         digest = saved.hash_at(store, seq)
         if digest is not None:
-            saved.save(store, seq, digest, cp.VERSION, cp.horizon_text(horizon), cp.freeze(state), keep=cp.KEEP)
-    return after_lots(cp.booked(state), records, known, tz=tz, until_seq=seq)
+            frozen[YEARS] = years_part(step_problems, booked, records, tz=tz, until_seq=seq)
+            saved.save(store, seq, digest, cp.VERSION, cp.horizon_text(horizon), frozen, keep=cp.KEEP)
+    return booked
+
+
+def schedule_d(db_path: Path, as_of: str | None, year: int) -> ScheduleD:
+    """One year's Schedule D as of `as_of`: from the newest checkpoint's stored totals and the events
+    after it when they qualify (projections.year_checkpoint: no replay of the log), else by `load`."""
+    from ledger import checkpoints as saved
+    from ledger.store import Store
+    from projections import checkpoint as cp
+    from projections.year_checkpoint import YEARS, schedule_d_after
+
+    with Store.open(db_path) as store:
+        seq = store.resolve(as_of)
+        newest = saved.latest(store, at_or_before=seq, version=cp.VERSION)
+        if newest is not None:
+            engine, totals = saved.part(store, newest, cp.STATE), saved.part(store, newest, YEARS)
+            if engine is not None and totals is not None:
+                tail = store.read(after=newest.seq, until=seq)
+                sd = schedule_d_after(
+                    engine, totals, cp.parse_horizon(newest.horizon), tail, tz=store.timezone, year=year
+                )
+                if sd is not None:
+                    return sd
+    return load(db_path, as_of).tax_years(through=year).years[year]

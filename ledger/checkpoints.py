@@ -1,11 +1,13 @@
 """The store side of checkpoints: saved projection states in the ledger's own SQLite file (issue #7).
 
-`checkpoints(seq, hash, version, horizon, created_at, state)` is a cache, not part of the log: no
-append-only triggers, `verify` never reads it, and dropping it (`DELETE FROM checkpoints`) only makes
-the next report replay in full. The table is created when the first checkpoint is saved. A row
-counts only while `hash` still equals the events' hash at `seq` (a rebuilt file makes it stale) and
-its `version` is the running projection code's; what the state means is the projections' business
-(projections.checkpoint), here it is an opaque blob.
+`checkpoints(seq, hash, version, horizon, created_at, state)` and `checkpoint_parts(version, seq, name,
+blob)` are a cache, not part of the log: no append-only triggers, `verify` never reads them, and
+dropping them only makes the next report replay in full. The tables are created when the first
+checkpoint is saved. A row counts only while `hash` still equals the events' hash at `seq` (a rebuilt
+file makes it stale) and its `version` is the running projection code's. A checkpoint is stored in
+named parts so that a reader loads only what it needs (one year's Schedule D needs a few kilobytes of
+a state whose full form is hundreds of MB); what the parts mean is the projections' business
+(projections.checkpoint), here they are opaque blobs. The part named `STATE_PART` is the `state` column.
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ if TYPE_CHECKING:
     from ledger.store import Store
 
 TABLE = "checkpoints"
+PARTS = "checkpoint_parts"
+STATE_PART = "state"
 _CREATE = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (seq INTEGER NOT NULL, hash TEXT NOT NULL, version TEXT NOT NULL,"
-    " horizon TEXT NOT NULL, created_at TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (version, seq))"
+    " horizon TEXT NOT NULL, created_at TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (version, seq))",
+    f"CREATE TABLE IF NOT EXISTS {PARTS} (version TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL,"
+    " blob BLOB NOT NULL, PRIMARY KEY (version, seq, name))",
 )
 
 
@@ -70,32 +76,51 @@ def latest(store: Store, *, at_or_before: int, version: str) -> Checkpoint | Non
     return found[0] if found else None
 
 
-def state(store: Store, checkpoint: Checkpoint) -> bytes | None:
-    """The saved state of `checkpoint` (None if it vanished meanwhile)."""
-    row = store.conn.execute(
-        f"SELECT state FROM {TABLE} WHERE version = ? AND seq = ? AND hash = ?",
-        (checkpoint.version, checkpoint.seq, checkpoint.hash),
-    ).fetchone()
+def part(store: Store, checkpoint: Checkpoint, name: str) -> bytes | None:
+    """One saved part of `checkpoint` (None if it was not saved, or vanished meanwhile)."""
+    if name == STATE_PART:
+        query = f"SELECT state FROM {TABLE} WHERE version = ? AND seq = ? AND hash = ?"
+        args: tuple[object, ...] = (checkpoint.version, checkpoint.seq, checkpoint.hash)
+    else:
+        query = (f"SELECT p.blob FROM {PARTS} p JOIN {TABLE} c ON c.version = p.version AND c.seq = p.seq"
+                 " WHERE p.version = ? AND p.seq = ? AND c.hash = ? AND p.name = ?")
+        args = (checkpoint.version, checkpoint.seq, checkpoint.hash, name)
+    try:
+        row = store.conn.execute(query, args).fetchone()
+    except sqlite3.OperationalError:  # no parts table: a file checkpointed by an older gainlog
+        return None
     return None if row is None else bytes(row[0])
 
 
-def save(store: Store, seq: int, hash: str, version: str, horizon: str, blob: bytes, *, keep: int = 2) -> bool:
-    """Save a state for `seq` and prune to the `keep` newest; False when the file refused the write
-    (read-only, locked): a cache that cannot be written is simply not used."""
+def save(
+    store: Store, seq: int, hash: str, version: str, horizon: str, parts: dict[str, bytes], *, keep: int = 2
+) -> bool:
+    """Save a state's `parts` (`STATE_PART` required) for `seq` and prune to the `keep` newest; False
+    when the file refused the write (read-only, locked): a cache that cannot be written is simply not used."""
     conn = store.conn
     try:
-        conn.execute(_CREATE)
+        for create in _CREATE:
+            conn.execute(create)
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute(
                 f"INSERT OR REPLACE INTO {TABLE} (seq, hash, version, horizon, created_at, state)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (seq, hash, version, horizon, chain.time_text(datetime.now(UTC)), blob),
+                (seq, hash, version, horizon, chain.time_text(datetime.now(UTC)), parts[STATE_PART]),
+            )
+            conn.execute(f"DELETE FROM {PARTS} WHERE version = ? AND seq = ?", (version, seq))
+            conn.executemany(
+                f"INSERT INTO {PARTS} (version, seq, name, blob) VALUES (?, ?, ?, ?)",
+                [(version, seq, name, blob) for name, blob in sorted(parts.items()) if name != STATE_PART],
             )
             conn.execute(
                 f"DELETE FROM {TABLE} WHERE rowid NOT IN"
                 f" (SELECT rowid FROM {TABLE} WHERE version = ? ORDER BY seq DESC LIMIT ?)",
                 (version, keep),
+            )
+            conn.execute(
+                f"DELETE FROM {PARTS} WHERE NOT EXISTS"
+                f" (SELECT 1 FROM {TABLE} c WHERE c.version = {PARTS}.version AND c.seq = {PARTS}.seq)"
             )
             conn.execute("COMMIT")
         except BaseException:
@@ -118,4 +143,5 @@ def clear(store: Store) -> int:
         return 0
     count = int(store.conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0])
     store.conn.execute(f"DROP TABLE {TABLE}")
+    store.conn.execute(f"DROP TABLE IF EXISTS {PARTS}")
     return count

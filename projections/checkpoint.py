@@ -7,17 +7,19 @@ when the result is provably the one a full replay gives. The rule (`tail_qualifi
 `adopt_classes`): every event in (S, K] is
 
 - a trade sorting after the horizon (event time >= the horizon's; the seq is larger anyway) that
-  gives no `class` to an asset the state already used without one, or
+  gives no `stock` class to an asset the state already used without a class, or
 - an event the engine ignores (`profile`, `carryover`, `wallet`).
 
 Anything else (a `retract` of anything, `method`, `policy`, `allocate`, a backdated trade) changes
 what the state holds or was built from: the checkpoint is unusable and the caller tries an older one
 or replays fully. The wash-sale pass and the tax years stay full passes over the resulting `Booked`.
 
-The stored form (`freeze`/`thaw`): the state without its output lists, pickled (small: pools,
-settings, holdings), then the output lists (slices, acquisitions, income, problems) as msgpack,
-which decodes several times faster than a pickle of a million structs. Unpickling refuses every
-class outside the engine's own vocabulary, so a ledger file from elsewhere cannot run code.
+The stored form (`freeze`/`thaw`): named parts, so that a reader loads only what it needs: the engine
+without its output lists and lot keys, pickled (small: pools, settings, holdings), the lot keys, and
+the output lists (slices, acquisitions, income, problems) as msgpack, which decodes several times
+faster than a pickle of a million structs. Unpickling refuses every class outside the engine's own
+vocabulary, so a ledger file from elsewhere cannot run code. projections.year_checkpoint adds a
+fourth part for one year's Schedule D after an append.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import copy
 import hashlib
 import io
 import pickle
-import struct
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -106,7 +107,7 @@ def tail_qualifies(horizon: Horizon | None, tail: Iterable[Recorded]) -> bool:
 
 def adopt_classes(state: LotBookState, tail: Iterable[Recorded]) -> bool:
     """Add the asset classes the tail names to `state` as the constructor would (first by event time);
-    False (state untouched) when the tail names a class for an asset the state already used without one."""
+    False (state untouched) when the tail names `stock` for an asset the state already used without a class."""
     named = [r for r in tail if isinstance(r.event, Buy | Income) and r.event.class_ is not None]
     named.sort(key=lambda r: (r.event.at, r.seq))  # type: ignore[union-attr]
     used = state.scope_now.keys() | state.holdings.keys()
@@ -116,7 +117,7 @@ def adopt_classes(state: LotBookState, tail: Iterable[Recorded]) -> bool:
         assert isinstance(event, Buy | Income) and event.class_ is not None
         if event.asset in state.asset_class or event.asset in added:
             continue
-        if event.asset in used:
+        if event.asset in used and event.class_ != "crypto":  # crypto is what an unnamed class means
             return False  # a full replay would give the earlier units this class too
         added[event.asset] = event.class_
     state.asset_class.update(added)
@@ -167,17 +168,24 @@ class _Outputs(msgspec.Struct, array_like=True):
 
 _ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
 _DECODER = msgspec.msgpack.Decoder(_Outputs)
-_HEAD = struct.Struct("<Q")
+_KEYS_DECODER = msgspec.msgpack.Decoder(list[str])
+STATE, LOT_KEYS, OUTPUTS = "state", "lot_keys", "outputs"  # the stored parts of a fold state
 
 
-def freeze(state: LotBookState) -> bytes:
-    """The state as bytes (take it before `finish`, which changes the pools)."""
+def freeze(state: LotBookState) -> dict[str, bytes]:
+    """The state as named parts (take it before `finish`, which changes the pools): `state`, the
+    engine without its output lists and lot keys (small: pools, settings, holdings, pickled);
+    `lot_keys`; `outputs` (slices, acquisitions, income, problems as msgpack, which decodes several
+    times faster than a pickle of a million structs)."""
     rest = copy.copy(state)
     rest.slices, rest.acquisitions, rest.income, rest.problems = [], [], [], []
+    rest.lot_keys = set()
     del rest.tz  # a ZoneInfo pickles as a getattr() call, which `thaw` refuses: its key goes alongside
-    small = pickle.dumps((state.tz.key, rest), protocol=pickle.HIGHEST_PROTOCOL)
-    outputs = _ENCODER.encode(_Outputs(state.slices, state.acquisitions, state.income, state.problems))
-    return _HEAD.pack(len(small)) + small + outputs
+    return {
+        STATE: pickle.dumps((state.tz.key, rest), protocol=pickle.HIGHEST_PROTOCOL),
+        LOT_KEYS: _ENCODER.encode(sorted(state.lot_keys)),
+        OUTPUTS: _ENCODER.encode(_Outputs(state.slices, state.acquisitions, state.income, state.problems)),
+    }
 
 
 _STATE_EVENT_TYPES: tuple[type, ...] = (*ALL_EVENTS, Recorded, LotPick, LotAllocation)
@@ -206,19 +214,37 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def thaw(blob: bytes, *, tz: ZoneInfo) -> LotBookState | None:
-    """The state `freeze` stored, or None when the blob is not one (or was made for another time zone)."""
+_DECODE_ERRORS = (pickle.UnpicklingError, msgspec.DecodeError, EOFError, AttributeError, TypeError, ValueError,
+                  ImportError, IndexError, KeyError)
+
+
+def thaw_engine(blob: bytes, *, tz: ZoneInfo) -> LotBookState | None:
+    """The engine `freeze` stored under `state`, with empty output lists and no lot keys (None when
+    the blob is not one, or was made for another time zone)."""
     try:
-        (size,) = _HEAD.unpack_from(blob)
-        start = _HEAD.size
-        key, state = _Unpickler(io.BytesIO(memoryview(blob)[start : start + size])).load()
-        if not isinstance(state, LotBookState) or key != tz.key:
-            return None
-        outputs = _DECODER.decode(memoryview(blob)[start + size :])
-    except (pickle.UnpicklingError, msgspec.DecodeError, struct.error, EOFError, AttributeError, TypeError,
-            ValueError, ImportError, IndexError, KeyError):
+        key, state = _Unpickler(io.BytesIO(blob)).load()
+    except _DECODE_ERRORS:
+        return None
+    if not isinstance(state, LotBookState) or key != tz.key:
         return None
     state.tz = tz
-    state.slices, state.acquisitions = outputs.slices, outputs.acquisitions
-    state.income, state.problems = outputs.income, outputs.problems
+    return state
+
+
+def thaw(parts: dict[str, bytes | None], *, tz: ZoneInfo) -> LotBookState | None:
+    """The whole state `freeze` stored, or None when a part is missing or not what it should be."""
+    blob, keys, outputs = parts.get(STATE), parts.get(LOT_KEYS), parts.get(OUTPUTS)
+    if blob is None or keys is None or outputs is None:
+        return None
+    state = thaw_engine(blob, tz=tz)
+    if state is None:
+        return None
+    try:
+        state.lot_keys = set(_KEYS_DECODER.decode(keys))
+        out = _DECODER.decode(outputs)
+    except msgspec.DecodeError:
+        return None
+    state.slices, state.acquisitions, state.income, state.problems = (
+        out.slices, out.acquisitions, out.income, out.problems
+    )
     return state

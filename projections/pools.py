@@ -136,6 +136,10 @@ class Pool:
         if qty >= piece.qty:
             portion = Portion(piece, piece.qty, piece.basis)
             del self.members[piece.uid]
+            uids = self.by_lot[piece.lot]  # keep `by_lot` to open pieces: a long log closes most lots
+            uids.remove(piece.uid)
+            if not uids:
+                del self.by_lot[piece.lot]
             self.qty -= piece.qty
             piece.qty = ZERO
             piece.basis = ZERO
@@ -160,17 +164,12 @@ class Pool:
 
     def lot_qty(self, lot: str) -> Decimal:
         """Units of `lot` this pool holds."""
-        uids = self.by_lot.get(lot)
-        if not uids:
-            return ZERO
-        live = [uid for uid in uids if uid in self.members]
-        self.by_lot[lot] = live
-        return sum((self.members[uid].qty for uid in live), ZERO)
+        return sum((self.members[uid].qty for uid in self.by_lot.get(lot, ())), ZERO)
 
     def take_lot(self, lot: str, qty: Decimal) -> list[Portion]:
         """Take `qty` units of one lot (specific identification); the caller checked `lot_qty`."""
         portions: list[Portion] = []
-        for uid in self.by_lot.get(lot, ()):
+        for uid in list(self.by_lot.get(lot, ())):  # a copy: taking a whole piece removes its uid
             if qty <= 0:
                 break
             piece = self.members.get(uid)

@@ -1,0 +1,134 @@
+"""One year's Schedule D after an append, from a checkpoint and the tail alone (issue #7).
+
+A checkpoint (projections.checkpoint) keeps the lot engine's state at seq S. Replaying a
+million-event log to answer `report schedule-d` after one more trade would rebuild everything; but
+Schedule D needs only per-box totals of each year's 8949 rows, the year facts (`profile`,
+`carryover`) and the warnings. `years_part` stores those next to the engine state, and
+`schedule_d_after` folds the tail (S, K] into them: the tail's trades go through the same `step`
+and `finish` on the restored engine (whose pools are small: only open lots), their slices through
+the same `form8949.rows`, the totals and facts through the same `tax_year.chain`.
+
+It answers only when that provably equals a full replay, else None and the caller replays. Every tail
+event must be
+- a trade at or after the checkpoint's horizon (`checkpoint.tail_qualifies`) that names no `lots`
+  and whose assets are not stock, in a log where no `policy` ever puts crypto under the wash-sale
+  rule: then the wash-sale pass can neither touch the tail's slices nor use its acquisitions as
+  replacements (R4.5), so the earlier years' washed totals stand; or
+- a `profile` or `carryover` event (year facts, folded in seq order).
+A `wallet`, `method`, `policy` or `allocate` event, a retraction, a backdated or stock trade, a class
+for an asset already used without one, or a pooling change still due (R3.3) means None.
+
+Example: a checkpoint at the head of a 1M-event log, then one crypto buy today: Schedule D for this
+year comes from the stored totals and one `step` (no slices), in milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from ledger.events import TRADES, Carryover, Policy, Profile, Recorded, Sell, Swap
+from projections import checkpoint as cp
+from projections.form8949 import rows
+from projections.knowledge import live
+from projections.lots_engine import LotBookState
+from projections.model import Booked, Problem
+from projections.rules.form_box import WalletReports, wallet_reports
+from projections.rules.late_identification import late_lot_corrections
+from projections.tax_year import Facts, ScheduleD, YearBoxes, YearProblem, add_rows, chain, problem_years
+
+YEARS = "years"  # the part's name in a checkpoint
+
+
+class YearsPart(msgspec.Struct, array_like=True):
+    """What a checkpoint keeps for Schedule D besides the engine state.
+
+    Attributes:
+        year_boxes: per year, per box, the totals of the 8949 rows (after wash sales).
+        facts: the year facts of the live events.
+        step_problems: the engine's problems from its steps (before `finish`), with their years.
+        late_corrections: R3.6 problems from `--replace` corrections, with their years.
+        wallets: the `wallet` settings (which box a row goes in).
+        crypto_wash: whether any `policy` puts crypto under the wash-sale rule.
+    """
+
+    year_boxes: YearBoxes
+    facts: Facts
+    step_problems: list[YearProblem]
+    late_corrections: list[YearProblem]
+    wallets: WalletReports
+    crypto_wash: bool
+
+
+_ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
+_DECODER = msgspec.msgpack.Decoder(YearsPart)
+
+
+def years_part(
+    step_problems: Sequence[Problem], booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo, until_seq: int
+) -> bytes:
+    """The part for a checkpoint at `until_seq`: `booked` is the full projection there (wash sales
+    applied) and `step_problems` the engine's problems before `finish`."""
+    known = live(records, until_seq=until_seq)
+    wallets = wallet_reports(known)
+    year_boxes: YearBoxes = {}
+    add_rows(year_boxes, rows(booked.slices, wallets))
+    facts = Facts()
+    facts.add(known)
+    late = late_lot_corrections(records, until_seq=until_seq)
+    crypto_wash = any(isinstance(r.event, Policy) and r.event.wash_sale_crypto for r in known)
+    return _ENCODER.encode(YearsPart(
+        year_boxes=year_boxes, facts=facts, step_problems=problem_years(step_problems, known, tz),
+        late_corrections=problem_years(late, known, tz), wallets=wallets, crypto_wash=crypto_wash,
+    ))
+
+
+def _qualifies(state: LotBookState, part: YearsPart, horizon: cp.Horizon | None, tail: Sequence[Recorded]) -> bool:
+    """The module docstring's rule, but for the asset classes (`_touches_stock`, after `adopt_classes`)."""
+    if not cp.tail_qualifies(horizon, tail) or state.next_transition < len(state.transitions):
+        return False
+    for record in tail:
+        event = record.event
+        if isinstance(event, Profile | Carryover):
+            continue
+        if not isinstance(event, TRADES) or part.crypto_wash or (isinstance(event, Sell) and event.lots):
+            return False
+    return True
+
+
+def _touches_stock(state: LotBookState, tail: Sequence[Recorded]) -> bool:
+    for record in tail:
+        event = record.event
+        if isinstance(event, TRADES):
+            assets = (event.give_asset, event.get_asset) if isinstance(event, Swap) else (event.asset,)
+            if any(state.asset_class.get(asset, "crypto") == "stock" for asset in assets):
+                return True
+    return False
+
+
+def schedule_d_after(
+    engine: bytes, totals: bytes, horizon: cp.Horizon | None, tail: Sequence[Recorded], *, tz: ZoneInfo, year: int
+) -> ScheduleD | None:
+    """Schedule D for `year` after folding `tail` (the events after the checkpoint, seq order) into a
+    checkpoint's `state` part (`engine`) and `years` part (`totals`); None when the tail does not
+    qualify (module docstring)."""
+    state = cp.thaw_engine(engine, tz=tz)
+    try:
+        part = _DECODER.decode(totals)
+    except msgspec.DecodeError:
+        return None
+    if state is None or not _qualifies(state, part, horizon, tail):
+        return None
+    if not cp.adopt_classes(state, tail) or _touches_stock(state, tail):
+        return None
+    tail_booked = cp.booked(cp.fold(state, tail))
+    if state.next_transition < len(state.transitions):
+        return None
+    named = [*tail, *state.allocation_used.values()]  # what the tail's problems can name
+    problems = [*part.step_problems, *problem_years(tail_booked.problems, named, tz), *part.late_corrections]
+    add_rows(part.year_boxes, rows(tail_booked.slices, part.wallets))
+    part.facts.add(tail)
+    years, _, _ = chain(part.year_boxes, part.facts, problems, tz=tz, through=year)
+    return years[year]
