@@ -264,6 +264,18 @@ def table(results: dict[int, SizeResult], one_asset: tuple[int, Step] | None) ->
             f"| {_s(peak)}{_target(peak, 'peak_mb', size)} |"
         )
         notes += [f"- {size:,} events, {s.name}: failed: `{s.error()}`" for s in steps.values() if not s.ok]
+    lines += [
+        "",
+        "Peak memory per step (MB, the largest over the repeats):",
+        "",
+        "| events | import | report all | checkpoint | report all after +1 | schedule-d after +1 |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, result in results.items():
+        peaks = [_s(result.steps[name].peak()) + _target(result.steps[name].peak(), "peak_mb", size)
+                 for name in ("import", "report_all", "checkpoint", "report_all_after_append",
+                              "schedule_d_after_append")]
+        lines.append(f"| {size:,} | " + " | ".join(peaks) + " |")
     if one_asset:
         size, step = one_asset
         seconds = step.median()

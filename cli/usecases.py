@@ -126,9 +126,10 @@ def project_checkpointed(
         old_horizon = cp.parse_horizon(candidate.horizon)
         if not cp.tail_qualifies(old_horizon, tail):
             continue
-        parts = {name: saved.part(store, candidate, name) for name in (cp.STATE, cp.LOT_KEYS, cp.OUTPUTS)}
-        restored = cp.thaw(parts, tz=tz)
-        del parts
+        engine, lot_keys = saved.part(store, candidate, cp.STATE), saved.part(store, candidate, cp.LOT_KEYS)
+        if engine is None or lot_keys is None:
+            continue
+        restored = cp.thaw(engine, lot_keys, saved.parts(store, candidate, cp.OUTPUTS), tz=tz)
         if restored is None or not cp.adopt_classes(restored, tail):
             continue
         state = cp.fold(restored, tail)
@@ -139,15 +140,18 @@ def project_checkpointed(
         horizon = cp.last_trade(known)
     frozen = None
     if save_every is not None and seq - base >= max(save_every, 1) and seq == store.last_seq():
-        frozen, step_problems = cp.freeze(state), list(state.problems)  # before `finish` changes the state
+        frozen = cp.freeze(state)  # before `finish` changes the state
     booked = after_lots(cp.booked(state), records, known, tz=tz, until_seq=seq)
     if frozen is not None:
+        from itertools import chain
+
         from projections.year_checkpoint import YEARS, years_part
 
         digest = saved.hash_at(store, seq)
         if digest is not None:
-            frozen[YEARS] = years_part(step_problems, booked, records, tz=tz, until_seq=seq)
-            saved.save(store, seq, digest, cp.VERSION, cp.horizon_text(horizon), frozen, keep=cp.KEEP)
+            totals = years_part(frozen.outputs.problems, booked, records, tz=tz, until_seq=seq)
+            saved.save(store, seq, digest, cp.VERSION, cp.horizon_text(horizon), frozen.state,
+                       chain(frozen.parts(), [(YEARS, totals)]), keep=cp.KEEP)
     return booked
 
 

@@ -13,6 +13,7 @@ a state whose full form is hundreds of MB); what the parts mean is the projectio
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -79,24 +80,38 @@ def latest(store: Store, *, at_or_before: int, version: str) -> Checkpoint | Non
 def part(store: Store, checkpoint: Checkpoint, name: str) -> bytes | None:
     """One saved part of `checkpoint` (None if it was not saved, or vanished meanwhile)."""
     if name == STATE_PART:
-        query = f"SELECT state FROM {TABLE} WHERE version = ? AND seq = ? AND hash = ?"
-        args: tuple[object, ...] = (checkpoint.version, checkpoint.seq, checkpoint.hash)
-    else:
-        query = (f"SELECT p.blob FROM {PARTS} p JOIN {TABLE} c ON c.version = p.version AND c.seq = p.seq"
-                 " WHERE p.version = ? AND p.seq = ? AND c.hash = ? AND p.name = ?")
-        args = (checkpoint.version, checkpoint.seq, checkpoint.hash, name)
+        row = store.conn.execute(
+            f"SELECT state FROM {TABLE} WHERE version = ? AND seq = ? AND hash = ?",
+            (checkpoint.version, checkpoint.seq, checkpoint.hash),
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+    found = list(parts(store, checkpoint, name, exact=True))
+    return found[0] if found else None
+
+
+def parts(store: Store, checkpoint: Checkpoint, prefix: str, *, exact: bool = False) -> Iterator[bytes]:
+    """The saved parts of `checkpoint` whose names start with `prefix` (or equal it), in name order,
+    one row at a time."""
+    test, args = ("p.name = ?", (prefix,)) if exact else ("substr(p.name, 1, ?) = ?", (len(prefix), prefix))
     try:
-        row = store.conn.execute(query, args).fetchone()
+        cursor = store.conn.execute(
+            f"SELECT p.blob FROM {PARTS} p JOIN {TABLE} c ON c.version = p.version AND c.seq = p.seq"
+            f" WHERE {test} AND p.version = ? AND p.seq = ? AND c.hash = ? ORDER BY p.name",
+            (*args, checkpoint.version, checkpoint.seq, checkpoint.hash),
+        )
     except sqlite3.OperationalError:  # no parts table: a file checkpointed by an older gainlog
-        return None
-    return None if row is None else bytes(row[0])
+        return
+    for (blob,) in cursor:
+        yield bytes(blob)
 
 
 def save(
-    store: Store, seq: int, hash: str, version: str, horizon: str, parts: dict[str, bytes], *, keep: int = 2
+    store: Store, seq: int, hash: str, version: str, horizon: str, state: bytes,
+    more: Iterable[tuple[str, bytes]] = (), *, keep: int = 2,
 ) -> bool:
-    """Save a state's `parts` (`STATE_PART` required) for `seq` and prune to the `keep` newest; False
-    when the file refused the write (read-only, locked): a cache that cannot be written is simply not used."""
+    """Save a checkpoint for `seq`: its `state` part and the (name, bytes) parts of `more` (written as
+    they are produced), then prune to the `keep` newest; False when the file refused the write
+    (read-only, locked): a cache that cannot be written is simply not used."""
     conn = store.conn
     try:
         for create in _CREATE:
@@ -106,13 +121,12 @@ def save(
             conn.execute(
                 f"INSERT OR REPLACE INTO {TABLE} (seq, hash, version, horizon, created_at, state)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (seq, hash, version, horizon, chain.time_text(datetime.now(UTC)), parts[STATE_PART]),
+                (seq, hash, version, horizon, chain.time_text(datetime.now(UTC)), state),
             )
             conn.execute(f"DELETE FROM {PARTS} WHERE version = ? AND seq = ?", (version, seq))
-            conn.executemany(
-                f"INSERT INTO {PARTS} (version, seq, name, blob) VALUES (?, ?, ?, ?)",
-                [(version, seq, name, blob) for name, blob in sorted(parts.items()) if name != STATE_PART],
-            )
+            for name, blob in more:
+                conn.execute(f"INSERT INTO {PARTS} (version, seq, name, blob) VALUES (?, ?, ?, ?)",
+                             (version, seq, name, blob))
             conn.execute(
                 f"DELETE FROM {TABLE} WHERE rowid NOT IN"
                 f" (SELECT rowid FROM {TABLE} WHERE version = ? ORDER BY seq DESC LIMIT ?)",

@@ -29,7 +29,7 @@ import hashlib
 import io
 import pickle
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import FloatOperation, localcontext
 from pathlib import Path
@@ -170,22 +170,46 @@ _ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
 _DECODER = msgspec.msgpack.Decoder(_Outputs)
 _KEYS_DECODER = msgspec.msgpack.Decoder(list[str])
 STATE, LOT_KEYS, OUTPUTS = "state", "lot_keys", "outputs"  # the stored parts of a fold state
+CHUNK = 50_000  # output items per `outputs` part: encoded and decoded one at a time, never all at once
 
 
-def freeze(state: LotBookState) -> dict[str, bytes]:
-    """The state as named parts (take it before `finish`, which changes the pools): `state`, the
+def output_part(index: int) -> str:
+    """The name of the `index`-th `outputs` part (names sort in index order)."""
+    return f"{OUTPUTS}.{index:06d}"
+
+
+class Frozen:
+    """A fold state as stored parts (`freeze`); `parts()` encodes the outputs a chunk at a time, so
+    a million slices never exist twice in memory as one blob."""
+
+    def __init__(self, state: LotBookState) -> None:
+        rest = copy.copy(state)
+        rest.slices, rest.acquisitions, rest.income, rest.problems = [], [], [], []
+        rest.lot_keys = set()
+        del rest.tz  # a ZoneInfo pickles as a getattr() call, which `thaw` refuses: its key goes alongside
+        self.state = pickle.dumps((state.tz.key, rest), protocol=pickle.HIGHEST_PROTOCOL)
+        self.lot_keys = _ENCODER.encode(sorted(state.lot_keys))
+        # the lists as they are now (`finish` may still add problems; it never changes the others)
+        self.outputs = _Outputs(state.slices, state.acquisitions, state.income, list(state.problems))
+
+    def parts(self) -> Iterator[tuple[str, bytes]]:
+        """Every part but `state`, as (name, bytes)."""
+        yield LOT_KEYS, self.lot_keys
+        out = self.outputs
+        longest = max(len(out.slices), len(out.acquisitions), len(out.income), len(out.problems))
+        for index, start in enumerate(range(0, max(longest, 1), CHUNK)):
+            end = start + CHUNK
+            chunk = _Outputs(out.slices[start:end], out.acquisitions[start:end], out.income[start:end],
+                             out.problems[start:end])
+            yield output_part(index), _ENCODER.encode(chunk)
+
+
+def freeze(state: LotBookState) -> Frozen:
+    """The state as stored parts (take it before `finish`, which changes the pools): `state`, the
     engine without its output lists and lot keys (small: pools, settings, holdings, pickled);
-    `lot_keys`; `outputs` (slices, acquisitions, income, problems as msgpack, which decodes several
-    times faster than a pickle of a million structs)."""
-    rest = copy.copy(state)
-    rest.slices, rest.acquisitions, rest.income, rest.problems = [], [], [], []
-    rest.lot_keys = set()
-    del rest.tz  # a ZoneInfo pickles as a getattr() call, which `thaw` refuses: its key goes alongside
-    return {
-        STATE: pickle.dumps((state.tz.key, rest), protocol=pickle.HIGHEST_PROTOCOL),
-        LOT_KEYS: _ENCODER.encode(sorted(state.lot_keys)),
-        OUTPUTS: _ENCODER.encode(_Outputs(state.slices, state.acquisitions, state.income, state.problems)),
-    }
+    `lot_keys`; the output lists (slices, acquisitions, income, problems) as msgpack chunks, which
+    decode several times faster than a pickle of a million structs."""
+    return Frozen(state)
 
 
 _STATE_EVENT_TYPES: tuple[type, ...] = (*ALL_EVENTS, Recorded, LotPick, LotAllocation)
@@ -231,20 +255,20 @@ def thaw_engine(blob: bytes, *, tz: ZoneInfo) -> LotBookState | None:
     return state
 
 
-def thaw(parts: dict[str, bytes | None], *, tz: ZoneInfo) -> LotBookState | None:
-    """The whole state `freeze` stored, or None when a part is missing or not what it should be."""
-    blob, keys, outputs = parts.get(STATE), parts.get(LOT_KEYS), parts.get(OUTPUTS)
-    if blob is None or keys is None or outputs is None:
-        return None
-    state = thaw_engine(blob, tz=tz)
+def thaw(engine: bytes, lot_keys: bytes, outputs: Iterable[bytes], *, tz: ZoneInfo) -> LotBookState | None:
+    """The whole state `freeze` stored, from its parts (the `outputs` chunks in order), or None when
+    one is not what it should be."""
+    state = thaw_engine(engine, tz=tz)
     if state is None:
         return None
     try:
-        state.lot_keys = set(_KEYS_DECODER.decode(keys))
-        out = _DECODER.decode(outputs)
+        state.lot_keys = set(_KEYS_DECODER.decode(lot_keys))
+        for blob in outputs:
+            chunk = _DECODER.decode(blob)
+            state.slices += chunk.slices
+            state.acquisitions += chunk.acquisitions
+            state.income += chunk.income
+            state.problems += chunk.problems
     except msgspec.DecodeError:
         return None
-    state.slices, state.acquisitions, state.income, state.problems = (
-        out.slices, out.acquisitions, out.income, out.problems
-    )
     return state

@@ -138,8 +138,8 @@ def _count_thaws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     used: list[int] = []
     original = cp.thaw
 
-    def spy(blob: bytes, **kwargs: Any) -> Any:
-        state = original(blob, **kwargs)
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        state = original(*args, **kwargs)
         used.append(state is not None)
         return state
 
@@ -260,14 +260,29 @@ def test_stale_version_or_wrong_hash_is_ignored(tmp_path: Path, monkeypatch: pyt
 def test_a_foreign_pickle_is_refused(tmp_path: Path) -> None:
     store = _ledger_with_checkpoint(tmp_path)
     newest = saved.usable(store, at_or_before=store.last_seq(), version=cp.VERSION)[0]
-    good = {name: saved.part(store, newest, name) for name in (cp.STATE, cp.LOT_KEYS, cp.OUTPUTS)}
-    assert cp.thaw(good, tz=store.timezone) is not None
-    assert cp.thaw({**good, cp.STATE: pickle.dumps(("UTC", print))}, tz=store.timezone) is None
+    engine, keys = saved.part(store, newest, cp.STATE), saved.part(store, newest, cp.LOT_KEYS)
+    assert engine is not None and keys is not None
+    outputs = list(saved.parts(store, newest, cp.OUTPUTS))
+    assert outputs and cp.thaw(engine, keys, outputs, tz=store.timezone) is not None
+    assert cp.thaw(pickle.dumps(("UTC", print)), keys, outputs, tz=store.timezone) is None
     assert cp.thaw_engine(pickle.dumps(("UTC", print)), tz=store.timezone) is None
-    assert cp.thaw({**good, cp.OUTPUTS: None}, tz=store.timezone) is None  # a part missing
+    assert cp.thaw(engine, keys, [b"\x01"], tz=store.timezone) is None  # a broken chunk
     from zoneinfo import ZoneInfo
 
-    assert cp.thaw(good, tz=ZoneInfo("America/New_York")) is None  # made for another time zone
+    assert cp.thaw(engine, keys, outputs, tz=ZoneInfo("America/New_York")) is None  # made for another time zone
+
+
+def test_outputs_are_stored_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large state is written and read a chunk at a time, and reads back whole, in order."""
+    monkeypatch.setattr(cp, "CHUNK", 3)
+    store = _ledger_with_checkpoint(tmp_path)
+    newest = saved.usable(store, at_or_before=store.last_seq(), version=cp.VERSION)[0]
+    names = [n for (n,) in store.conn.execute(f"SELECT name FROM {saved.PARTS} WHERE seq = ? ORDER BY name",
+                                               (newest.seq,))]
+    chunks = [n for n in names if n.startswith(cp.OUTPUTS)]
+    assert len(chunks) > 3 and chunks == [cp.output_part(i) for i in range(len(chunks))]
+    with every(10**9):
+        assert _checkpointed(store, store.last_seq()) == _full(store, store.last_seq())
 
 
 def test_checkpoint_table_is_not_part_of_verify(tmp_path: Path) -> None:
@@ -352,7 +367,7 @@ def test_cli_as_a_process_with_a_read_only_cache(tmp_path: Path) -> None:
         conn.execute(create)
     head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     conn.execute("INSERT INTO checkpoints VALUES (?, ?, ?, '', '', x'0102')", (*head, cp.VERSION))
-    for name in (cp.LOT_KEYS, cp.OUTPUTS, "years"):
+    for name in (cp.LOT_KEYS, cp.output_part(0), "years"):
         conn.execute(f"INSERT INTO {saved.PARTS} VALUES (?, ?, ?, x'0304')", (cp.VERSION, head[0], name))
     conn.commit()
     conn.close()
