@@ -1,8 +1,8 @@
 """The ledger commands (CONTRACT §1): init, import, add, log, tag, retract, verify, demo (issue #2).
 
 Each command parses its options, calls one `ledger.store.Store` method and renders the result
-(STYLE.md 17). Heavy modules (rich, sqlite-utils, the store) are imported inside the functions so
-`gainlog --help` stays fast.
+(STYLE.md 17). Heavy modules (rich, the store) are imported inside the functions so `gainlog --help`
+stays fast, and one-line messages go through `cli.app.say`, which needs rich only for a terminal.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.app import AsOfOpt, JsonOpt, State, add_app, app, console, emit_json, err_console
+from cli.app import AsOfOpt, JsonOpt, State, add_app, app, console, emit_json, err_console, say
 
 if TYPE_CHECKING:
     from ledger.events import Event, Recorded
@@ -42,13 +42,13 @@ def init_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Create an empty ledger."""
-    from ledger.store import Store
+    from ledger import schema
 
-    Store.create(State.db, timezone=timezone).close()
+    schema.create_file(State.db, timezone=timezone).close()  # = Store.create without importing the store
     if json_out:
         emit_json({"db": str(State.db), "timezone": timezone})
     else:
-        console().print(f"Created ledger {State.db} (time zone {timezone}).")
+        say(f"Created ledger {State.db} (time zone {timezone}).")
 
 
 @app.command("import")
@@ -150,7 +150,7 @@ def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
         )
     else:
         span = f" (seq {result.first_seq}-{result.last_seq}, batch {result.batch})" if result.batch else ""
-        console().print(
+        say(
             f"{origin}: {len(result.added)} added, {len(result.duplicates)} duplicate(s), "
             f"{len(result.retracted)} retracted, source {result.source!r}{span}."
         )
@@ -267,7 +267,7 @@ def tag_command(
     if json_out:
         emit_json({"tag": name, "seq": seq})
     else:
-        console().print(f"Tagged seq {seq} as {name!r}.")
+        say(f"Tagged seq {seq} as {name!r}.")
 
 
 @app.command("retract")
@@ -282,7 +282,7 @@ def retract_command(
     if json_out:
         emit_json({"seq": result.last_seq, "key": result.added[0], "target": key})
     else:
-        console().print(f"Retracted {key} (seq {result.last_seq}).")
+        say(f"Retracted {key} (seq {result.last_seq}).")
 
 
 @app.command("verify")
@@ -308,7 +308,7 @@ def verify_command(json_out: JsonOpt = False) -> None:
     if missing:
         raise IntegrityViolation(f"append-only trigger(s) missing: {', '.join(missing)}")
     if not json_out:
-        console().print(f"OK: {count} event(s), hash chain intact, append-only triggers in place.")
+        say(f"OK: {count} event(s), hash chain intact, append-only triggers in place.")
 
 
 # -- add ------------------------------------------------------------------------------------
@@ -386,9 +386,9 @@ def _show_added(result: ImportResult, event: Event, *, json_out: bool) -> None:
     if json_out:
         emit_json({"seq": seq, "key": key, "duplicate": not result.added})
     elif result.added:
-        console().print(f"Added seq {seq}: {key}")
+        say(f"Added seq {seq}: {key}")
     else:
-        console().print(f"Already in the log (duplicate), nothing added: {key}")
+        say(f"Already in the log (duplicate), nothing added: {key}")
 
 
 @add_app.command("buy")

@@ -70,7 +70,13 @@ def _decimal_fields(cls: type) -> frozenset[str]:
     return frozenset(names[n] for n, t in hints.items() if n in names and "Decimal" in str(t))
 
 
-_DECIMALS = {cls.__struct_config__.tag: _decimal_fields(cls) for cls in ALL_EVENTS}
+@functools.cache
+def _decimals() -> dict[str, frozenset[str]]:
+    """Each event type's decimal fields (JSON names), worked out on first use: ~6 ms that an import
+    whose lines all take the fast path, and every other command, never spends."""
+    return {str(cls.__struct_config__.tag): _decimal_fields(cls) for cls in ALL_EVENTS}
+
+
 _NESTED_DECIMALS = frozenset({"qty"})  # in `lots` entries of sell and allocate
 _SIGNED_ALLOWED = {("profile", "taxable_income")}
 
@@ -128,7 +134,7 @@ def parse_at(value: Any, *, tz: ZoneInfo, where: str, field: str = "at") -> date
 
 
 def _check_numbers(raw: dict[str, Any], tag: str, where: str) -> None:
-    for name in _DECIMALS[tag]:
+    for name in _decimals()[tag]:
         if name in raw and raw[name] is not None:
             raw[name] = _plain_number(raw[name], name, where, signed=(tag, name) in _SIGNED_ALLOWED)
     lots = raw.get("lots")
@@ -263,6 +269,28 @@ def canonical_body(event: Event) -> bytes:
 def decode_body(body: bytes | str) -> Event:
     """A stored canonical body back into its event (the replay's fast path: no re-validation)."""
     event: Event = _BODY.decode(body)
+    return event
+
+
+# The fields of each trade that hold a wallet or asset name: the few distinct names of a log.
+_NAME_FIELDS: dict[type, tuple[str, ...]] = {
+    Buy: ("wallet", "asset"), Sell: ("wallet", "asset"), Fee: ("wallet", "asset"), Income: ("wallet", "asset"),
+    Swap: ("wallet", "give_asset", "get_asset"), Transfer: ("from_", "to", "asset"),
+}
+
+
+def share_names(event: Event, names: dict[str, str]) -> Event:
+    """`event` with its wallet and asset names replaced by the equal ones in `names` (added when new).
+
+    A decoded body has its own copy of every name; a million-event replay would hold millions of
+    copies of a few dozen strings (issue #7). The event is fresh from `decode_body` and not yet
+    shared, so its fields are set in place.
+    """
+    for field in _NAME_FIELDS.get(type(event), ()):
+        name = getattr(event, field)
+        shared = names.setdefault(name, name)
+        if shared is not name:
+            msgspec.structs.force_setattr(event, field, shared)
     return event
 
 
@@ -423,9 +451,15 @@ def _fast_decoder(pattern: str, prefix: str) -> tuple[msgspec.json.Decoder[Any],
 
 
 @functools.cache
-def _fast_decoders() -> tuple[tuple[msgspec.json.Decoder[Any], dict[type, _Mirror]], ...]:
-    """The strict and the lenient fast decoder, built on first use (~10 ms: only imports need them)."""
-    return _fast_decoder(_NORMAL, "_Normal"), _fast_decoder(_LENIENT, "_Lenient")
+def _normal_decoder() -> tuple[msgspec.json.Decoder[Any], dict[type, _Mirror]]:
+    """The strict fast decoder, built on first use (~4 ms: only imports need it)."""
+    return _fast_decoder(_NORMAL, "_Normal")
+
+
+@functools.cache
+def _lenient_decoder() -> tuple[msgspec.json.Decoder[Any], dict[type, _Mirror]]:
+    """The lenient fast decoder, built when a line first needs it (most files never do)."""
+    return _fast_decoder(_LENIENT, "_Lenient")
 
 
 def _normalized(raw: Any, mirror: _Mirror) -> Any:
@@ -443,11 +477,12 @@ def _normalized(raw: Any, mirror: _Mirror) -> Any:
 
 def decode_fast(line: bytes) -> Decoded | None:
     """One `.jsonl` line as `decode_line` would decode it, or None when it takes the precise path."""
-    (normal, normal_mirrors), (lenient, lenient_mirrors) = _fast_decoders()
+    normal, normal_mirrors = _normal_decoder()
     try:
         raw = normal.decode(line)
         mirror = normal_mirrors[type(raw)]
     except msgspec.DecodeError:  # ValidationError included
+        lenient, lenient_mirrors = _lenient_decoder()
         try:
             raw = lenient.decode(line)
         except msgspec.DecodeError:

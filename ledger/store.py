@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -44,7 +44,9 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 # Called inside the import's transaction with the batch's new records (read back); it may read the
-# whole would-be log with `store.read()`, and raising aborts the import.
+# whole would-be log with `store.read()`, and raising aborts the import. A check that only cares about
+# some events may have a method `needs(facts: Iterable[codec.Decoded]) -> bool`: when it says False for
+# the new events, the batch is not read back and the check is not called (`cli.checks.LotReferences`).
 Check = Callable[[list[Recorded]], None]
 MAX_SEQ = 2**62
 LOCK_RETRIES = 50
@@ -127,21 +129,7 @@ class Store:
     def create(cls, path: Path, *, timezone: str = "UTC") -> Store:
         """A new, empty ledger at `path` whose dates are taken in `timezone` (an IANA name)."""
         path = Path(path)
-        _check_zone(timezone)
-        if path.is_dir():
-            raise UsageError(f"{path} is a directory; give --db a file name")
-        if path.exists() and path.stat().st_size > 0:
-            if _is_ledger(path):
-                raise UsageError(f"{path} already holds a ledger")
-            raise UsageError(f"{path} exists and is not a gainlog ledger; choose another --db")
-        try:
-            conn = schema.connect(str(path))
-            import sqlite_utils
-
-            schema.create(sqlite_utils.Database(conn), timezone=timezone)
-        except sqlite3.Error as exc:
-            raise UsageError(f"cannot create a ledger at {path}: {exc}") from None
-        return cls(path, conn, timezone)
+        return cls(path, schema.create_file(path, timezone=timezone), timezone)
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -186,25 +174,36 @@ class Store:
 
     def read(self, *, after: int = 0, until: int | None = None) -> list[Recorded]:
         """Every stored event (retractions included) with after < seq <= until, in seq order."""
+        with _no_gc():
+            return list(self.iter_read(after=after, until=until))
+
+    def iter_read(self, *, after: int = 0, until: int | None = None) -> Iterator[Recorded]:
+        """`read` one record at a time, straight from the cursor: a caller that keeps only some of
+        them (`projections.pipeline.replay`) never holds the whole log at once."""
         rows = self.conn.execute(
             "SELECT seq, key, source, batch, recorded_at, CAST(body AS BLOB) FROM events"
             " WHERE seq > ? AND seq <= ? ORDER BY seq",
             (after, MAX_SEQ if until is None else until),
         )
-        decode = codec.decode_body
+        decode, share = codec.decode_body, codec.share_names
         text_to_time: dict[str, datetime] = {}
         sources: dict[str, str] = {}  # one str per source and one datetime per batch, not per event
-        out = []
-        with _no_gc():
-            for seq, key, source, batch, recorded, body in rows:
-                at = text_to_time.get(recorded)
-                if at is None:
-                    at = text_to_time[recorded] = chain.parse_time_text(recorded)
-                source = sources.setdefault(source, source)
-                out.append(
-                    Recorded(seq=seq, key=key, source=source, batch=batch, recorded_at=at, event=decode(body))
-                )
-        return out
+        names: dict[str, str] = {}  # and one str per wallet or asset name
+        for seq, key, source, batch, recorded, body in rows:
+            at = text_to_time.get(recorded)
+            if at is None:
+                at = text_to_time[recorded] = chain.parse_time_text(recorded)
+            source = sources.setdefault(source, source)
+            event = share(decode(body), names)
+            yield Recorded(seq=seq, key=key, source=source, batch=batch, recorded_at=at, event=event)
+
+    def retract_targets(self, *, until: int | None = None) -> set[str]:
+        """The keys the `retract` events with seq <= until target (from the index on `target`)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT target FROM events WHERE target IS NOT NULL AND seq <= ?",
+            (MAX_SEQ if until is None else until,),
+        )
+        return {row[0] for row in rows}
 
     def last_seq(self) -> int:
         """The head of the log (0 when empty)."""
@@ -310,23 +309,27 @@ class Store:
         Every entry is decoded (its errors first) before the source and then the ids are refused.
         """
         items: list[_Item] = []
+        append = items.append
         ranks: Counter[bytes] = Counter()
         id_to_item: dict[str, _Item] = {}
-        problem: str | None = None
+        repeated = False
         for where, line, facts in entries:
-            item = _Item(where, facts, None, line)
             event_id = facts.id
             if event_id is None:
-                ranks[facts.body] += 1
-                item.key = identity.hash_key(source, codec.body_digest(facts.body), ranks[facts.body])
+                body = facts.body
+                ranks[body] += 1
+                append(_Item(where, facts, identity.hash_key(source, codec.body_digest(body), ranks[body]), line))
             else:
-                if problem is None:
-                    problem = _id_problem(event_id, item, id_to_item.setdefault(event_id, item))
-                item.key = identity.id_key(source, event_id)
-            items.append(item)
+                item = _Item(where, facts, identity.id_key(source, event_id), line)
+                if id_to_item.setdefault(event_id, item) is not item:
+                    repeated = True
+                append(item)
         identity.check_source(source)
-        if problem is not None:
-            raise InvalidEvent(problem)
+        # One test over every id at once; the message (the first bad id in file order) only on failure.
+        if repeated or "" in id_to_item or _CONTROL.search("".join(id_to_item)):
+            problem = _first_id_problem(items)
+            if problem is not None:
+                raise InvalidEvent(problem)
         return items
 
     def append_all(
@@ -439,8 +442,8 @@ class Store:
         key_to_stored, missing = self._stored(source, items)
         duplicates: list[str] = []
         to_retract: dict[str, int] = {}
-        fresh: list[_Item] = []
-        for item in items:
+        fresh: list[_Item] = [] if key_to_stored else items[:]  # nothing stored to compare: all fresh
+        for item in items if key_to_stored else ():
             stored = key_to_stored.get(item.key) if item.key is not None else None
             if stored is not None:
                 seq, body = stored
@@ -500,6 +503,8 @@ class Store:
         whose keys `items` lack. The stored bodies stream past and are compared on the way: one
         equal to the item's body is kept as the item's own bytes, so a re-import holds no second copy.
         """
+        if self.conn.execute("SELECT 1 FROM events WHERE source = ? LIMIT 1", (source,)).fetchone() is None:
+            return {}, {}  # a new source: nothing to compare
         item_body: dict[str, bytes] = {}
         for item in items:
             if item.key is not None:
@@ -607,6 +612,8 @@ class Store:
         batch = int(self.conn.execute("SELECT coalesce(max(batch), 0) FROM batches").fetchone()[0]) + 1
         recorded = max(chain.time_text(datetime.now(UTC)), last_time)
         count = len(rows)
+        if check is not None and not _needed(check, rows):
+            check = None
         keys = [r.key for r in rows[retracted:]] if check is None else []
         self.conn.executemany(
             _INSERT, _chained(rows, head=head, prev=prev, source=source, batch=batch, recorded=recorded)
@@ -664,18 +671,23 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _needed(check: Check, rows: list[_Item]) -> bool:
+    """Whether `check` wants to see these rows (it does unless its `needs` says no)."""
+    needs: Callable[[Iterable[codec.Decoded]], bool] | None = getattr(check, "needs", None)
+    return needs is None or needs(item.facts for item in rows)
+
+
 def _chained(
     rows: list[_Item], *, head: int, prev: str, source: str, batch: int, recorded: str
 ) -> Iterator[tuple[Any, ...]]:
     """The `events` rows of `rows`, numbered from head + 1 and hash-chained from `prev`."""
-    link = chain.link
+    link = chain.linker(source, batch, recorded)
     seq = head
     for item in rows:
         seq += 1
         facts = item.facts
-        body = facts.body.decode()
-        digest = link(prev, seq, item.key, source, batch, recorded, body)  # type: ignore[arg-type]
-        yield (seq, item.key, source, batch, recorded, facts.tag, facts.target, body, prev, digest)
+        digest = link(prev, seq, item.key, facts.body)  # type: ignore[arg-type]
+        yield (seq, item.key, source, batch, recorded, facts.tag, facts.target, facts.body.decode(), prev, digest)
         prev = digest
 
 
@@ -686,6 +698,18 @@ def _columns_match(body: str, kind: str, target: str | None) -> bool:
     except msgspec.DecodeError:
         return False
     return tag_of(event) == kind and (event.target if isinstance(event, Retract) else None) == target
+
+
+def _first_id_problem(items: list[_Item]) -> str | None:
+    """Why the first refused id in `items` is refused (see `_id_problem`), or None."""
+    id_to_item: dict[str, _Item] = {}
+    for item in items:
+        event_id = item.facts.id
+        if event_id is not None:
+            problem = _id_problem(event_id, item, id_to_item.setdefault(event_id, item))
+            if problem is not None:
+                return problem
+    return None
 
 
 def _check_id(event_id: str, where: str) -> None:
@@ -703,26 +727,6 @@ def _id_problem(event_id: str, item: _Item, first: _Item) -> str | None:
             "(ids are unique within a source)"
         )
     return None
-
-
-def _check_zone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"unknown time zone {name!r}: use an IANA name such as UTC or America/New_York"
-        ) from None
-
-
-def _is_ledger(path: Path) -> bool:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is not None
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return False
 
 
 __all__ = ["Check", "GainlogError", "ImportResult", "Store", "Tag"]
