@@ -26,12 +26,20 @@ if TYPE_CHECKING:
 TABLE = "checkpoints"
 PARTS = "checkpoint_parts"
 STATE_PART = "state"
-_CREATE = (
-    f"CREATE TABLE IF NOT EXISTS {TABLE} (seq INTEGER NOT NULL, hash TEXT NOT NULL, version TEXT NOT NULL,"
-    " horizon TEXT NOT NULL, created_at TEXT NOT NULL, state BLOB NOT NULL, PRIMARY KEY (version, seq))",
-    f"CREATE TABLE IF NOT EXISTS {PARTS} (version TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL,"
-    " blob BLOB NOT NULL, PRIMARY KEY (version, seq, name))",
-)
+
+
+def _create(store: Store) -> None:
+    """The two cache tables, when missing (sqlite-utils: off the hot path, only `gainlog checkpoint` writes)."""
+    db = store.db
+    db.table(TABLE).create(
+        {"seq": int, "hash": str, "version": str, "horizon": str, "created_at": str, "state": bytes},
+        pk=("version", "seq"), not_null={"seq", "hash", "version", "horizon", "created_at", "state"},
+        if_not_exists=True,
+    )
+    db.table(PARTS).create(
+        {"version": str, "seq": int, "name": str, "blob": bytes},
+        pk=("version", "seq", "name"), not_null={"version", "seq", "name", "blob"}, if_not_exists=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ class Checkpoint:
 
 def _exists(store: Store) -> bool:
     row = store.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)).fetchone()
-    return row is not None
+    return row is not None  # plain SQL: a report asks this on every run, sqlite-utils' import costs more
 
 
 def usable(store: Store, *, at_or_before: int, version: str) -> list[Checkpoint]:
@@ -114,8 +122,7 @@ def save(
     (read-only, locked): a cache that cannot be written is simply not used."""
     conn = store.conn
     try:
-        for create in _CREATE:
-            conn.execute(create)
+        _create(store)
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute(
@@ -156,6 +163,6 @@ def clear(store: Store) -> int:
     if not _exists(store):
         return 0
     count = int(store.conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0])
-    store.conn.execute(f"DROP TABLE {TABLE}")
-    store.conn.execute(f"DROP TABLE IF EXISTS {PARTS}")
+    store.db.table(TABLE).drop()
+    store.db.table(PARTS).drop(ignore=True)
     return count

@@ -362,9 +362,10 @@ def test_cli_as_a_process_with_a_read_only_cache(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
     assert run_process("--db", str(db), "init").code == 0
     assert run_process("--db", str(db), "import", str(REPO / "fixtures" / "sample" / "events.jsonl")).code == 0
+    store = Store.open(db)
+    saved._create(store)
+    store.close()
     conn = sqlite3.connect(db)
-    for create in saved._CREATE:
-        conn.execute(create)
     head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     conn.execute("INSERT INTO checkpoints VALUES (?, ?, ?, '', '', x'0102')", (*head, cp.VERSION))
     for name in (cp.LOT_KEYS, cp.output_part(0), "years"):

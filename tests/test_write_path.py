@@ -41,7 +41,7 @@ def _master(path: Path) -> list[tuple[Any, ...]]:
 
 
 def test_schema_is_the_one_sqlite_utils_wrote(tmp_path: Path) -> None:
-    sqlite_utils = pytest.importorskip("sqlite_utils")
+    import sqlite_utils
     old = tmp_path / "old.db"
     conn = schema.connect(str(old))
     db = sqlite_utils.Database(conn)
