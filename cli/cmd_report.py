@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
@@ -18,6 +18,7 @@ from cli.app import AsOfOpt, CsvOpt, JsonOpt, State, YearOpt, console, report_ap
 if TYPE_CHECKING:
     from cli.usecases import Loaded
     from projections.form8949 import Row
+    from projections.model import IncomeRow
     from projections.tax_year import Amounts, ScheduleD
 
 WholeDollarsOpt = Annotated[
@@ -35,21 +36,34 @@ BOX_TO_LINE = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",
 def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False, csv_out: CsvOpt = False,
                 whole_dollars: WholeDollarsOpt = False) -> None:
     """Form 8949: one row per disposed lot slice, with its box (R6)."""
-    from projections import form8949, reports
-    from projections.knowledge import live
+    import sys
+    from itertools import takewhile
+
+    from cli.usecases import gc_paused, stream
+    from projections import form8949
     from projections.rules.form_box import wallet_reports
 
-    loaded = _load(as_of)
-    rows = loaded.tax_years(through=year).rows_of(year)
-    if whole_dollars:
-        slices = [s for s in loaded.booked.slices if s.date_sold.year == year]
-        rows = form8949.rows(slices, wallet_reports(live(loaded.records)), quantum=form8949.DOLLAR)
-    if csv_out:
-        typer.echo(form8949.to_csv(rows, whole_dollars=whole_dollars), nl=False)
-    elif json_out:
-        _emit_json_bytes(reports.form8949_json_bytes(rows))
-    else:
-        _print_8949(year, rows, whole_dollars=whole_dollars)
+    with gc_paused():
+        replay = stream(State.db, as_of).replay
+        # the slices come in 8949 order: the year's are all in once a later year's begins
+        slices = (s for s in takewhile(lambda s: s.date_sold.year <= year, replay.slices) if s.date_sold.year == year)
+        quantum = form8949.DOLLAR if whole_dollars else form8949.CENT
+        chunks = form8949.row_chunks(slices, wallet_reports(replay.log), quantum=quantum)
+        if csv_out:  # written a chunk of rows at a time, as `report all` does (issue #7)
+            text = form8949.CsvText(whole_dollars=whole_dollars)
+            for rows in chunks:
+                text.add(rows)
+            for piece in text.pieces():
+                typer.echo(piece, nl=False)
+        elif json_out:
+            sys.stdout.flush()
+            json_rows = _JsonRows(sys.stdout.buffer)
+            for rows in chunks:
+                json_rows.add(rows)
+            json_rows.close()
+            sys.stdout.buffer.flush()
+        else:
+            _print_8949(year, [r for rows in chunks for r in rows], whole_dollars=whole_dollars)
 
 
 @report_app.command("schedule-d")
@@ -80,26 +94,98 @@ def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = Fals
 @report_app.command("all")
 def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Every year's 8949 (CSV, JSON), Schedule D and income (JSON) into DIR/YEAR/, from one replay."""
-    from cli.usecases import gc_paused
+    from cli.usecases import gc_paused, stream
     from projections import form8949, reports
+    from projections.rules.form_box import wallet_reports
+    from projections.tax_year import YearBoxes, add_rows, totalled
 
     with gc_paused():
-        loaded = _load(as_of)
-        ty = loaded.tax_years()
+        streamed = stream(State.db, as_of)
+        replay = streamed.replay
+        # Each year's 8949 files are written a few thousand rows at a time as the slices come
+        # (issue #7); Schedule D needs only the totals of every year's rows.
+        year_boxes: YearBoxes = {}
+        year_to_count: dict[int, int] = {}
+        files: _Form8949Files | None = None
+        for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
+            if files is None or files.year != rows[0].year:
+                if files is not None:
+                    year_to_count[files.year] = files.close()
+                files = _Form8949Files(out, rows[0].year)
+            add_rows(year_boxes, rows)
+            files.add(rows)
+        if files is not None:
+            year_to_count[files.year] = files.close()
+        ty = totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone)
+        year_to_income: dict[int, list[IncomeRow]] = {}
+        for income in replay.income:
+            year_to_income.setdefault(income.date.year, []).append(income)
         summary = []
         for year in ty.report_years():
-            rows, sd = ty.rows_of(year), ty.years[year]
+            if year not in year_to_count:
+                _Form8949Files(out, year).close()
             folder = out / str(year)
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "form8949.csv").write_text(form8949.to_csv(rows), encoding="utf-8")
-            (folder / "form8949.json").write_bytes(_indented(reports.form8949_json_bytes(rows)))
+            sd = ty.years[year]
             _write_json(folder / "schedule_d.json", reports.schedule_d_json(sd))
-            _write_json(folder / "income.json", reports.income_json(loaded.booked, year))
-            summary.append((year, len(rows), sd))
+            _write_json(folder / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
+            summary.append((year, year_to_count.get(year, 0), sd))
     if json_out:
         _emit_json(_summary_json(out, summary))
     else:
         _print_summary(out, summary)
+
+
+class _Form8949Files:
+    """DIR/YEAR/form8949.csv and form8949.json, written from rows given a chunk at a time: the same
+    bytes as `form8949.to_csv` and `_indented(reports.form8949_json_bytes(...))` of all of them."""
+
+    def __init__(self, out: Path, year: int) -> None:
+        from projections.form8949 import CsvText
+
+        self.year = year
+        self.folder = out / str(year)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.csv = CsvText()
+        self.json = _JsonRows((self.folder / "form8949.json").open("wb"))
+
+    def add(self, rows: Sequence[Row]) -> None:
+        from projections.form8949 import plain
+
+        qtys = [plain(r.qty) for r in rows]  # once for both files
+        self.csv.add(rows, qtys)
+        self.json.add(rows, qtys)
+
+    def close(self) -> int:
+        """Finish both files; how many rows they hold."""
+        self.json.close()
+        self.json.file.close()
+        with (self.folder / "form8949.csv").open("w", encoding="utf-8") as csv_file:
+            csv_file.writelines(self.csv.pieces())
+        return self.json.count
+
+
+class _JsonRows:
+    """`_indented(reports.form8949_json_bytes(rows))` written to `file` from rows given a chunk at a
+    time: the same bytes, without the text of all the rows in memory at once (issue #7)."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.count = 0
+
+    def add(self, rows: Sequence[Row], qtys: Sequence[str] | None = None) -> None:
+        """Add rows; `qtys`: `form8949.plain` of each row's qty, when the caller has them."""
+        from projections.reports import form8949_json_bytes
+
+        if not rows:
+            return
+        self.file.write(b",\n" if self.count else b"[\n")
+        indented = _indented(form8949_json_bytes(rows, qtys))
+        self.file.write(memoryview(indented)[2:-3])  # the rows, indented as in the whole array
+        self.count += len(rows)
+
+    def close(self) -> None:
+        """End the array (`[]` when no rows came)."""
+        self.file.write(b"\n]\n" if self.count else _indented(b"[]"))
 
 
 # -- helpers ---------------------------------------------------------------------------------

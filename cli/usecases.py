@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ledger.events import Recorded
     from ledger.store import Store
     from projections.model import Booked
+    from projections.pipeline import Replay
     from projections.tax_year import ScheduleD, TaxYears
 
 
@@ -96,6 +97,41 @@ def load(
             else project(records, tz=store.timezone, until_seq=seq)
         )
     return Loaded(store=store, seq=seq, records=records, booked=booked)
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A ledger replayed once as of one knowledge point, for reports that write rows as they come.
+
+    Attributes:
+        store: the open store.
+        seq: the knowledge point as a seq.
+        replay: the projection, its slices as a stream (`projections.pipeline.Replay`).
+    """
+
+    store: Store
+    seq: int
+    replay: Replay
+
+
+def stream(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Streamed:
+    """`load` for `report all` and `report 8949` (issue #7): the same projection, but the log is read
+    straight from the store into the fold and never held whole (`projections.pipeline.replay`): a
+    million-event log takes about 0.85 GB instead of 3 GB.
+
+    It never uses a checkpoint (a cache: the result is the same). Restoring one needs the whole log
+    and the saved slices in memory next to each other, and saves `report all` little, since the
+    wash-sale pass and the rows of every year are full passes anyway: on the benchmark's 1M-event
+    log, 28 s and 2.85 GB through the checkpoint against about 30 s and 0.85 GB streamed."""
+    from ledger.store import Store
+    from projections.pipeline import replay
+
+    store = Store.open(db_path)
+    seq = store.resolve(as_of, option=option)
+    with gc_paused(), _working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
+        targets = store.retract_targets(until=seq)
+        projected = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq, targets=targets)
+    return Streamed(store=store, seq=seq, replay=projected)
 
 
 def project_checkpointed(

@@ -24,9 +24,13 @@ TransferFee = Literal["dispose", "carry"]
 Reports = Literal["1099-B", "1099-DA", "none"]
 
 class _Base(
-    msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_defaults=True, forbid_unknown_fields=True
+    msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_defaults=True, forbid_unknown_fields=True,
+    gc=False,
 ):
     """Fields every event may carry; kept for the audit trail, never part of the math.
+
+    Events are values that never form reference cycles, so they stay out of the cyclic garbage
+    collector (`gc=False`): a replay holds a million of them (issue #7).
 
     Attributes:
         id: the event's own id, unique within its source (makes the key `SOURCE:ID`).
@@ -310,7 +314,7 @@ Trade = Buy | Sell | Swap | Transfer | Fee | Income
 TRADES = (Buy, Sell, Swap, Transfer, Fee, Income)
 
 
-class Recorded(msgspec.Struct, frozen=True, kw_only=True):
+class Recorded(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """An event as the log holds it: what projections fold over.
 
     Attributes:

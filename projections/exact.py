@@ -18,6 +18,7 @@ DIGITS = 34
 EXACT = Context(prec=10_000)  # subtraction and addition of parts: exact for any ledger value
 ZERO = Decimal(0)
 ONE = Decimal(1)
+_QUANTA = {e: ONE.scaleb(e) for e in range(-80, 41)}  # 1E<e>: the quanta `pro_rata` rounds to
 
 
 def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
@@ -25,15 +26,21 @@ def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     if part == whole or amount == 0:
         return amount
     share = amount * part / whole
-    return tidy(share.quantize(Decimal(1).scaleb(amount.adjusted() - (DIGITS - 1))))
+    exponent = amount.adjusted() - (DIGITS - 1)
+    quantum = _QUANTA.get(exponent)
+    if quantum is None:
+        quantum = Decimal(1).scaleb(exponent)
+    return tidy(share.quantize(quantum))
 
 
 def tidy(value: Decimal) -> Decimal:
     """The same value without trailing zeros ("300.000" -> "300"), never in exponent notation."""
     value = value.normalize(EXACT)
-    # a positive exponent after normalize means a multiple of 10, so |value| >= 10: test that first
-    if value.adjusted() > 0 and value.as_tuple().exponent > 0:  # type: ignore[operator]
-        return value.quantize(ONE)
+    # A positive exponent after normalize means a multiple of 10, so |value| >= 10: test that first,
+    # then whether it is whole (much cheaper than `as_tuple()` of up to 34 digits); quantizing a whole
+    # value with exponent 0 to ONE leaves it as it is.
+    if value.adjusted() > 0 and value == value.to_integral_value():
+        return value.quantize(ONE, context=EXACT)
     return value
 
 

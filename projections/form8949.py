@@ -19,16 +19,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 import msgspec
 
+from ledger.events import Reports
 from projections.model import DisposalKind, Slice, Term
 from projections.rules.form_box import LONG_BOXES, SHORT_BOXES, Box, Part, WalletReports, box
 
 CENT = Decimal("0.01")
+ZERO_CENTS = Decimal("0.00")
 DOLLAR = Decimal("1")
 CONTEXT = Context(prec=34, rounding=ROUND_HALF_UP)
 CSV_HEADER = (
@@ -38,7 +40,7 @@ CSV_HEADER = (
 BOX_ORDER: dict[str, int] = {b: i for i, b in enumerate(SHORT_BOXES + LONG_BOXES)}
 
 
-class Row(msgspec.Struct, frozen=True, kw_only=True):
+class Row(msgspec.Struct, frozen=True, gc=False):
     """One Form 8949 row, amounts rounded (cents by default).
 
     Attributes:
@@ -110,11 +112,16 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
     Amounts are kept with two decimals even when `quantum` is DOLLAR (101 -> 101.00), so `str()`
     of any Row amount is already the contract's text.
     """
-    ordered = sorted(slices, key=lambda s: (s.date_sold, s.seq))  # stable: selection order kept
+    ordered = slices if isinstance(slices, list | tuple) and _sold_in_order(slices) else \
+        sorted(slices, key=lambda s: (s.date_sold, s.seq))  # stable: selection order kept
     out: list[Row] = []
+    append = out.append
     key_to_box: dict[tuple[str, str, bool, int, str | None], Box] = {}
     has_settings = bool(wallets.wallet_to_settings)
     whole = quantum != CENT
+    wallet: str | None = None
+    day: date | None = None
+    reports: Reports | None = None
     with localcontext(CONTEXT):
         for s in ordered:
             if whole:
@@ -122,28 +129,68 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
                 basis = s.basis.quantize(quantum).quantize(CENT)
                 adjustment = s.adjustment.quantize(quantum).quantize(CENT)
             else:
-                proceeds, basis, adjustment = s.proceeds.quantize(CENT), s.basis.quantize(CENT), \
-                    s.adjustment.quantize(CENT)
+                proceeds, basis = s.proceeds.quantize(CENT), s.basis.quantize(CENT)
+                adjustment = s.adjustment  # most slices have none: one shared 0.00 (a -0 rounds to -0.00)
+                adjustment = ZERO_CENTS if not adjustment and not adjustment.is_signed() else \
+                    adjustment.quantize(CENT)
             term: Term = "short" if s.missing_basis else s.term
             covered = s.covered and not s.missing_basis
-            reports = wallets.reports(s.wallet, s.date_sold) if has_settings else None
+            if has_settings and (s.wallet is not wallet or s.date_sold is not day):  # once per disposal
+                wallet, day = s.wallet, s.date_sold
+                reports = wallets.reports(wallet, day)
             key = (s.asset_class, term, covered, s.date_sold.year, reports)
             the_box = key_to_box.get(key)
             if the_box is None:
                 the_box = key_to_box[key] = box(asset_class=s.asset_class, term=term, covered=covered,
                                                 year=s.date_sold.year, reports=reports)
-            out.append(Row(
-                seq=s.seq, event_key=s.event_key, kind=s.kind, asset=s.asset, qty=s.qty, wallet=s.wallet,
-                lot=s.lot, date_acquired=s.date_sold if s.missing_basis else s.date_acquired,
-                date_sold=s.date_sold, proceeds=proceeds, cost_basis=basis,
-                code="".join(sorted(s.code)) if len(s.code) > 1 else s.code,
-                adjustment=adjustment, gain=proceeds - basis + adjustment, term=term,
-                part="I" if term == "short" else "II", box=the_box, missing_basis=s.missing_basis,
+            # positional, in field order (seq, event_key, kind, asset, qty, wallet, lot, date_acquired,
+            # date_sold, proceeds, cost_basis, code, adjustment, gain, term, part, box, missing_basis):
+            # several times faster than keywords, once per row
+            append(Row(
+                s.seq, s.event_key, s.kind, s.asset, s.qty, s.wallet, s.lot,
+                s.date_sold if s.missing_basis else s.date_acquired, s.date_sold, proceeds, basis,
+                "".join(sorted(s.code)) if len(s.code) > 1 else s.code, adjustment,
+                proceeds - basis + adjustment, term,
+                "I" if term == "short" else "II", the_box, s.missing_basis,
             ))
     return out
 
 
-class _RowJson(msgspec.Struct):
+def _sold_in_order(slices: Sequence[Slice]) -> bool:
+    """Whether the slices are already sorted by (date sold, seq), as `Booked.slices` are."""
+    if not slices:
+        return True
+    day, seq = slices[0].date_sold, slices[0].seq
+    for s in slices:
+        if s.date_sold != day:
+            if s.date_sold < day:
+                return False
+            day = s.date_sold
+        elif s.seq < seq:
+            return False
+        seq = s.seq
+    return True
+
+
+def row_chunks(
+    slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = CENT, size: int = 4096
+) -> Iterator[list[Row]]:
+    """`rows(slices, wallets, quantum=quantum)` a few thousand at a time (at most `size`), each list
+    within one tax year, for slices in 8949 order (`Booked.slices`, `pipeline.Replay.slices`):
+    together the same rows, but only a chunk of them exists at a time (issue #7)."""
+    chunk: list[Slice] = []
+    year = 0
+    for s in slices:
+        if chunk and (s.date_sold.year != year or len(chunk) >= size):
+            yield rows(chunk, wallets, quantum=quantum)
+            chunk = []
+        year = s.date_sold.year
+        chunk.append(s)
+    if chunk:
+        yield rows(chunk, wallets, quantum=quantum)
+
+
+class _RowJson(msgspec.Struct, gc=False):
     """One row exactly as CONTRACT §3 `report 8949 --json` (plus seq, event_key, kind, missing_basis).
 
     msgspec encodes it in field order, a Decimal as its `str()` (row amounts are already
@@ -188,9 +235,18 @@ def rows_json(form_rows: Iterable[Row]) -> list[dict[str, object]]:
     return msgspec.to_builtins([_row_struct(r) for r in form_rows])  # type: ignore[no-any-return]
 
 
-def rows_json_bytes(form_rows: Iterable[Row]) -> bytes:
-    """Compact JSON of `rows_json(form_rows)`, encoded straight from the structs."""
-    return msgspec.json.encode([_row_struct(r) for r in form_rows])
+def rows_json_bytes(form_rows: Sequence[Row], qtys: Sequence[str] | None = None) -> bytes:
+    """Compact JSON of `rows_json(form_rows)`, encoded straight from the structs; `qtys`: `plain`
+    of each row's qty, when the caller has them."""
+    if qtys is None:
+        return msgspec.json.encode([_row_struct(r) for r in form_rows])
+    return msgspec.json.encode([
+        _RowJson(
+            f"{qty} {r.asset}", r.asset, qty, r.wallet, r.lot, r.date_acquired, r.date_sold, r.proceeds,
+            r.cost_basis, r.code, r.adjustment, r.gain, r.term, r.box, r.seq, r.event_key, r.kind, r.missing_basis,
+        )
+        for r, qty in zip(form_rows, qtys, strict=True)
+    ])
 
 
 def grouped(form_rows: Sequence[Row]) -> list[Row]:
@@ -210,19 +266,71 @@ def to_csv(form_rows: Sequence[Row], *, whole_dollars: bool = False) -> str:
     Build the rows with `quantum=DOLLAR` for `whole_dollars` (every amount rounded from the exact
     value, (h) recomputed from the rounded columns: R6.4).
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    if whole_dollars:
-        writer.writerows(
-            (r.part, r.box, f"{plain(r.qty)} {r.asset}", r.date_acquired, r.date_sold,
-             dollars(r.proceeds), dollars(r.cost_basis), r.code, dollars(r.adjustment), dollars(r.gain))
-            for r in grouped(form_rows)
-        )
-    else:  # the writer writes str() of a date (its ISO text) and of a Decimal
-        writer.writerows(
-            (r.part, r.box, f"{plain(r.qty)} {r.asset}", r.date_acquired, r.date_sold,
-             r.proceeds, r.cost_basis, r.code, r.adjustment, r.gain)
-            for r in grouped(form_rows)
-        )
-    return buffer.getvalue()
+    text = CsvText(whole_dollars=whole_dollars)
+    text.add(form_rows)
+    return "".join(text.pieces())
+
+
+class CsvText:
+    """`to_csv` of rows given a chunk at a time (`row_chunks`): each row is written to the text of
+    its box as it comes, and `pieces` hands out the header and the boxes in form order, so a year's
+    CSV needs its text, never all its rows (issue #7)."""
+
+    def __init__(self, *, whole_dollars: bool = False) -> None:
+        self._whole_dollars = whole_dollars
+        self._box_to_text: dict[str, io.StringIO] = {}
+        self._asset_to_plain: dict[str, bool] = {}  # the asset needs no CSV quoting
+
+    def add(self, form_rows: Sequence[Row], qtys: Sequence[str] | None = None) -> None:
+        """Add rows (in row order); `qtys`: `plain` of each row's qty, when the caller has them."""
+        if qtys is None:
+            qtys = [plain(r.qty) for r in form_rows]
+        box_to_rows: dict[str, list[tuple[Row, str]]] = {}
+        for r, qty in zip(form_rows, qtys, strict=True):
+            box_rows = box_to_rows.get(r.box)
+            if box_rows is None:
+                box_rows = box_to_rows[r.box] = []
+            box_rows.append((r, qty))
+        for the_box, box_rows in box_to_rows.items():
+            text = self._box_to_text.get(the_box)
+            if text is None:
+                text = self._box_to_text[the_box] = io.StringIO()
+            if self._whole_dollars:
+                csv.writer(text, lineterminator="\n").writerows(
+                    (r.part, r.box, f"{qty} {r.asset}", r.date_acquired, r.date_sold,
+                     dollars(r.proceeds), dollars(r.cost_basis), r.code, dollars(r.adjustment), dollars(r.gain))
+                    for r, qty in box_rows
+                )
+            else:
+                self._add_cents(text, box_rows)
+
+    def _add_cents(self, text: io.StringIO, box_rows: list[tuple[Row, str]]) -> None:
+        """The lines `csv.writer` writes for these rows (str() of each date and Decimal), formatted
+        directly (twice as fast); a row whose asset needs quoting goes through the writer itself."""
+        lines: list[str] = []
+        asset_to_plain = self._asset_to_plain
+        for r, qty in box_rows:
+            is_plain = asset_to_plain.get(r.asset)
+            if is_plain is None:
+                is_plain = asset_to_plain[r.asset] = not any(c in r.asset for c in ',"\r\n')
+            if is_plain:
+                lines.append(
+                    f"{r.part},{r.box},{qty} {r.asset},{r.date_acquired.isoformat()},{r.date_sold.isoformat()},"
+                    f"{r.proceeds!s},{r.cost_basis!s},{r.code},{r.adjustment!s},{r.gain!s}\n"
+                )
+            else:
+                text.write("".join(lines))
+                lines = []
+                csv.writer(text, lineterminator="\n").writerow(
+                    (r.part, r.box, f"{qty} {r.asset}", r.date_acquired, r.date_sold,
+                     r.proceeds, r.cost_basis, r.code, r.adjustment, r.gain)
+                )
+        text.write("".join(lines))
+
+    def pieces(self) -> Iterator[str]:
+        """The CSV text in pieces: the header, then each box's rows, boxes in form order (`grouped`)."""
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\n").writerow(CSV_HEADER)
+        yield header.getvalue()
+        for the_box in sorted(self._box_to_text, key=BOX_ORDER.__getitem__):
+            yield self._box_to_text[the_box].getvalue()

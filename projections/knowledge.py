@@ -6,15 +6,23 @@ targets its key. A key retracted and imported again is live again: the new event
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 
 from ledger.events import Recorded, Retract
 
 
-def live(records: Iterable[Recorded], *, until_seq: int | None = None) -> list[Recorded]:
-    """The live events among `records` (ordered by seq) with seq <= until_seq, in seq order."""
+def live(
+    records: Iterable[Recorded], *, until_seq: int | None = None, targets: Container[str] | None = None
+) -> list[Recorded]:
+    """The live events among `records` (ordered by seq) with seq <= until_seq, in seq order.
+
+    `targets`, when given, holds every key a `retract` among `records` targets (the store knows
+    them: `Store.retract_targets`); only those keys are then indexed, instead of every key of a
+    log of a million events (issue #7).
+    """
     key_to_index: dict[str, int] = {}
     kept: list[Recorded | None] = []
+    dropped = 0
     for record in records:
         if until_seq is not None and record.seq > until_seq:
             break
@@ -22,7 +30,11 @@ def live(records: Iterable[Recorded], *, until_seq: int | None = None) -> list[R
             index = key_to_index.pop(record.event.target, None)
             if index is not None:
                 kept[index] = None
+                dropped += 1
             continue
-        key_to_index[record.key] = len(kept)
+        if targets is None or record.key in targets:
+            key_to_index[record.key] = len(kept)
         kept.append(record)
+    if not dropped:  # no second list of a million records
+        return kept  # type: ignore[return-value]
     return [r for r in kept if r is not None]

@@ -102,14 +102,15 @@ class LotBookState:
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
     """Each asset's class: fixed by the first event (in event time) that names it with one."""
-    classes: dict[str, AssetClass] = {}
-    named = [r for r in records if isinstance(r.event, Buy | Income) and r.event.class_ is not None]
-    named.sort(key=lambda r: (r.event.at, r.seq))  # type: ignore[union-attr]
-    for record in named:
+    first: dict[str, tuple[datetime, int, AssetClass]] = {}  # asset -> the earliest (at, seq) naming a class
+    for record in records:
         event = record.event
-        assert isinstance(event, Buy | Income) and event.class_ is not None
-        classes.setdefault(event.asset, event.class_)
-    return classes
+        if isinstance(event, Buy | Income) and event.class_ is not None:
+            known = first.get(event.asset)
+            if known is None or event.at < known[0] or (event.at == known[0] and record.seq < known[1]):
+                first[event.asset] = (event.at, record.seq, event.class_)
+    # in the order the assets were first named, as a sorted pass over those events would add them
+    return {asset: named[2] for asset, named in sorted(first.items(), key=lambda item: item[1][:2])}
 
 
 def _covered(asset_class: AssetClass, day: date) -> bool:
@@ -235,9 +236,12 @@ def _new_piece(
 
 def _hold(state: LotBookState, asset: str, wallet: str, delta: Decimal) -> Decimal:
     """Add `delta` to a wallet's units (never below zero); returns the units held before."""
-    wallets = state.holdings.setdefault(asset, {})
+    wallets = state.holdings.get(asset)
+    if wallets is None:
+        wallets = state.holdings[asset] = {}
     before = wallets.get(wallet, ZERO)
-    wallets[wallet] = max(before + delta, ZERO)
+    after = before + delta
+    wallets[wallet] = ZERO if after < ZERO else after  # max(after, ZERO), without the call
     return before
 
 
@@ -274,19 +278,10 @@ def _acquire(
     )
     _hold(state, asset, wallet, qty)
     state.lot_keys.add(record.key)
+    # positional, in field order (lot, seq, kind, asset, asset_class, wallet, acquired_at, date_acquired,
+    # qty, basis): once per acquisition (projections.model)
     state.acquisitions.append(
-        Acquisition(
-            lot=record.key,
-            seq=record.seq,
-            kind=kind,
-            asset=asset,
-            asset_class=asset_class,
-            wallet=wallet,
-            acquired_at=at,
-            date_acquired=day,
-            qty=qty,
-            basis=basis,
-        )
+        Acquisition(record.key, record.seq, kind, asset, asset_class, wallet, at, day, qty, basis)
     )
 
 
@@ -409,26 +404,15 @@ def _slices(
         long_term = long_from.get(acquired)
         if long_term is None:
             long_term = long_from[acquired] = long_term_from(acquired)
+        # positional, in field order (seq, event_key, kind, order, asset, asset_class, wallet, lot, qty,
+        # acquired_at, date_acquired, sold_at, date_sold, proceeds, basis, term, covered, adjustment,
+        # code, transferred): several times faster than keywords, once per slice (projections.model)
         state.slices.append(
             Slice(
-                seq=record.seq,
-                event_key=record.key,
-                kind=kind,
-                order=order,
-                asset=asset,
-                asset_class=asset_class,
-                wallet=wallet,
-                lot=piece.lot,
-                qty=portion.qty,
-                acquired_at=piece.acquired_at,
-                date_acquired=piece.date_acquired,
-                sold_at=at,
-                date_sold=day,
-                proceeds=share,
-                basis=portion.basis,
-                term="long" if day >= long_term else "short",  # R1.2, as rules.holding_period.term
-                covered=piece.covered,
-                transferred=piece.transferred,
+                record.seq, record.key, kind, order, asset, asset_class, wallet, piece.lot, portion.qty,
+                piece.acquired_at, piece.date_acquired, at, day, share, portion.basis,
+                "long" if day >= long_term else "short",  # R1.2, as rules.holding_period.term
+                piece.covered, ZERO, "", piece.transferred,
             )
         )
     if uncovered > 0:
@@ -767,7 +751,7 @@ def finish(state: LotBookState, *, until: datetime | None = None) -> Booked:
     ]
     open_lots.sort(key=lambda o: (o.asset, o.wallet, o.acquired_at, o.lot))
     return Booked(
-        slices=tuple(sorted(state.slices, key=lambda s: (s.date_sold, s.seq, s.order))),
+        slices=tuple(state.slices if _in_8949_order(state.slices) else sorted(state.slices, key=_8949_key)),
         acquisitions=tuple(state.acquisitions),
         open_lots=tuple(open_lots),
         income=tuple(state.income),
@@ -775,10 +759,51 @@ def finish(state: LotBookState, *, until: datetime | None = None) -> Booked:
     )
 
 
+def _8949_key(s: Slice) -> tuple[date, int, int]:
+    return s.date_sold, s.seq, s.order
+
+
+def _in_8949_order(slices: Sequence[Slice]) -> bool:
+    """Whether the slices are already in 8949 order, as they are when trades were recorded in event
+    time order: then `finish` needs no sorted copy of a million slices and their keys (issue #7)."""
+    if not slices:
+        return True
+    day, seq, order = slices[0].date_sold, slices[0].seq, slices[0].order
+    for s in slices:
+        if s.seq != seq:  # the next disposal: a later day, or the same day and a larger seq
+            if s.date_sold < day or (s.seq < seq and s.date_sold == day):
+                return False
+            day, seq = s.date_sold, s.seq
+        elif s.order < order:  # within one disposal: selection order
+            return False
+        order = s.order
+    return True
+
+
 def _trades(records: Sequence[Recorded], until: datetime | None) -> list[Recorded]:
     trades = [r for r in records if isinstance(r.event, TRADES) and (until is None or r.event.at <= until)]
-    trades.sort(key=lambda r: (r.event.at, r.seq))  # type: ignore[union-attr]
+    if not _in_time_order(trades):
+        trades.sort(key=lambda r: (r.event.at, r.seq))  # type: ignore[union-attr]
     return trades
+
+
+def _in_time_order(trades: list[Recorded]) -> bool:
+    """Whether the trades are already in (event time, seq) order, as a log recorded in event time
+    order is: no sort keys for a million trades then."""
+    if not trades:
+        return True
+    at, seq = trades[0].event.at, trades[0].seq  # type: ignore[union-attr]
+    for record in trades:
+        now = record.event.at  # type: ignore[union-attr]
+        if now < at or (now == at and record.seq < seq):
+            return False
+        at, seq = now, record.seq
+    return True
+
+
+def fold_order(records: Sequence[Recorded]) -> list[Recorded]:
+    """The trades of `records` in the order `book` steps them: (event time, seq)."""
+    return _trades(records, None)
 
 
 def book(records: Sequence[Recorded], *, tz: ZoneInfo, until: datetime | None = None) -> Booked:

@@ -10,12 +10,12 @@ the rounded rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from projections.form8949 import CENT, CONTEXT, Row, money, plain, rows_json, rows_json_bytes
-from projections.model import Booked
+from projections.model import Booked, IncomeRow
 from projections.tax_year import Amounts, Carry, ScheduleD
 
 ZERO = Decimal(0)
@@ -54,17 +54,23 @@ def form8949_json(form_rows: Sequence[Row]) -> list[dict[str, Any]]:
     return rows_json(form_rows)
 
 
-def form8949_json_bytes(form_rows: Sequence[Row]) -> bytes:
-    """`form8949_json` as compact JSON (the same text as `msgspec.json.encode` of it), faster."""
-    return rows_json_bytes(form_rows)
+def form8949_json_bytes(form_rows: Sequence[Row], qtys: Sequence[str] | None = None) -> bytes:
+    """`form8949_json` as compact JSON (the same text as `msgspec.json.encode` of it), faster;
+    `qtys`: `form8949.plain` of each row's qty, when the caller has them."""
+    return rows_json_bytes(form_rows, qtys)
 
 
 def income_json(booked: Booked, year: int) -> dict[str, Any]:
     """`report income --json`: {"year", "total", "by_kind", "rows"} for one tax year (R7.1)."""
+    return income_rows_json(booked.income, year)
+
+
+def income_rows_json(income_rows: Iterable[IncomeRow], year: int) -> dict[str, Any]:
+    """`income_json` from the income rows (`Booked.income`, or only those of `year`)."""
     rows: list[dict[str, Any]] = []
     kind_to_total: dict[str, Decimal] = {}
     total = ZERO
-    for income in booked.income:
+    for income in income_rows:
         if income.date.year != year:
             continue
         value = income.value.quantize(CENT, context=CONTEXT)

@@ -293,15 +293,24 @@ def tax_years(
     raw log or the live events both do).
     """
     known = live(records)
-    facts = Facts()
-    facts.add(known)
     form_rows = rows(booked.slices, wallet_reports(known))
     year_boxes: YearBoxes = {}
     add_rows(year_boxes, form_rows)
-    years, first, last_activity = chain(
-        year_boxes, facts, problem_years(booked.problems, known, tz), tz=tz, through=through
-    )
-    return TaxYears(rows=tuple(form_rows), years=years, first=first, last_activity=last_activity)
+    totals = totalled(year_boxes, booked.problems, known, tz=tz, through=through)
+    return msgspec.structs.replace(totals, rows=tuple(form_rows))
+
+
+def totalled(
+    year_boxes: YearBoxes, problems: Iterable[Problem], known: Sequence[Recorded], *, tz: ZoneInfo,
+    through: int | None = None,
+) -> TaxYears:
+    """`tax_years` from 8949 rows already added up by `add_rows` (`report all` adds and writes one
+    year's rows at a time: issue #7), the projection's problems and the live events (`live(records)`,
+    or a `pipeline.Replay.log`): the same years, with no rows (`TaxYears.rows` is empty)."""
+    facts = Facts()
+    facts.add(known)
+    years, first, last_activity = chain(year_boxes, facts, problem_years(problems, known, tz), tz=tz, through=through)
+    return TaxYears(rows=(), years=years, first=first, last_activity=last_activity)
 
 
 def chain(

@@ -11,7 +11,7 @@ naming lot `b` -> "late-identification" for that sell.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ledger.events import Recorded, Sell
 from projections.knowledge import live
@@ -24,14 +24,26 @@ def late_lot_corrections(records: Sequence[Recorded], *, until_seq: int | None =
     for record in records:
         if until_seq is not None and record.seq > until_seq:
             break
-        if isinstance(record.event, Sell):
-            first.setdefault(record.key, record)
+        note_first_sell(first, record)
+    return corrections(first, live(records, until_seq=until_seq))
+
+
+def note_first_sell(first: dict[str, Recorded], record: Recorded) -> None:
+    """Remember `record` in `first` when it is the first recording of a sell's key (seq order)."""
+    if isinstance(record.event, Sell):
+        first.setdefault(record.key, record)
+
+
+def corrections(first: Mapping[str, Recorded], known: Iterable[Recorded]) -> list[Problem]:
+    """The problems of `late_lot_corrections`, from each sell key's first recording (`note_first_sell`
+    over the log; a key missing there was recorded once) and the live events: a log read once can
+    collect both in the same pass."""
     problems = []
-    for record in live(records, until_seq=until_seq):
+    for record in known:
         event = record.event
         if not isinstance(event, Sell) or not event.lots:
             continue
-        original = first[record.key]
+        original = first.get(record.key, record)
         assert isinstance(original.event, Sell)
         if original.seq != record.seq and original.event.lots != event.lots:
             problems.append(Problem(

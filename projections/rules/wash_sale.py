@@ -41,7 +41,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, localcontext
+from decimal import Decimal, getcontext, localcontext
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,7 @@ from projections.rules.holding_period import local_date, term
 WINDOW = timedelta(days=30)
 WASH_CODE = "W"
 PRECISION = 34  # CONTRACT §3: internal arithmetic uses a Decimal context of 34 digits
+BATCH = 1024  # slices `WashPass.slices` works on at once
 
 
 @dataclass(slots=True)
@@ -153,63 +154,112 @@ def apply_wash_sales(booked: Booked, records: Sequence[Recorded], *, tz: ZoneInf
 
     `records` are the live events; only `policy` events are read from them (R4.5).
     """
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        crypto_from = _crypto_wash_dates(records)
-        # Without a policy that ever turns crypto on, crypto lots can neither wash nor replace (R4.5):
-        # they get no bookkeeping at all.
-        crypto_ever = any(on for _, on in crypto_from)
-        lot_to_units = _lot_units(booked, crypto=crypto_ever)
-        if not lot_to_units:  # nothing can wash (no stock, no crypto under the policy)
-            return booked
-        asset_to_acquisitions: dict[str, _Candidates] = {}
+    wash = WashPass(booked, records, tz=tz)
+    if not wash.active:  # nothing can wash (no stock, no crypto under the policy)
+        return booked
+    slices = tuple(wash.slices(booked.slices))
+    return msgspec.structs.replace(booked, slices=slices, open_lots=tuple(wash.open_lots(booked.open_lots)))
+
+
+class WashPass:
+    """One run of the R4 pass over a projection, in two steps: `slices` (every slice, in 8949 order)
+    then `open_lots`. `slices` is a generator, so a caller that writes rows as they come (`report
+    all`) never holds the whole washed list next to the unwashed one.
+
+    Built from the lot engine's `Booked` (`booked.slices` and `open_lots` are read once here, for
+    the units each lot ever shows) and the live events (only `policy` is read, R4.5).
+    """
+
+    def __init__(self, booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> None:
+        self._tz = tz
+        self._context = getcontext().copy()  # the caller's context, at 34 digits (CONTRACT §3)
+        self._context.prec = PRECISION
+        self._crypto_from = _crypto_wash_dates(records)
+        self._lot_to_units = _lot_units(booked, crypto=any(on for _, on in self._crypto_from))
+        self._asset_to_acquisitions: dict[str, _Candidates] = {}
         for acquisition in sorted(
-            (a for a in booked.acquisitions if a.lot in lot_to_units),
+            (a for a in booked.acquisitions if a.lot in self._lot_to_units),
             key=lambda a: (a.acquired_at, a.seq),
         ):
-            asset_to_acquisitions.setdefault(acquisition.asset, _Candidates()).add(acquisition)
+            self._asset_to_acquisitions.setdefault(acquisition.asset, _Candidates()).add(acquisition)
 
-        slices: list[Slice] = []
-        for _, group in groupby(booked.slices, key=lambda s: s.seq):
-            disposal = list(group)
-            pieces: list[Slice] = []
-            for s in disposal:
-                units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
-                if units is None:  # a lot that cannot wash or replace: nothing to track
-                    pieces.append(s)
-                else:
-                    pieces.extend(_take_units(s, units))
-            for index, piece in enumerate(pieces):
-                if _is_washable_loss(piece, crypto_from, tz):
-                    found = asset_to_acquisitions.get(piece.asset)
-                    if found is not None:
-                        pieces[index] = _wash(piece, found.open_within(piece.date_sold, lot_to_units))
-            first = disposal[0].order
-            if len(pieces) == len(disposal):  # no slice was split: the orders stand
-                slices.extend(pieces)
+    @property
+    def active(self) -> bool:
+        """Whether any lot can wash or replace; when not, every slice and open lot stays as it is."""
+        return bool(self._lot_to_units)
+
+    def slices(self, slices: Iterable[Slice]) -> Iterator[Slice]:
+        """The slices (all of them, in 8949 order) with R4 applied, a batch of whole disposals at a
+        time (the 34-digit context is entered around each batch, never held across a `yield`)."""
+        batch: list[Slice] = []
+        for s in slices:
+            if len(batch) >= BATCH and s.seq != batch[-1].seq:
+                yield from self._batch(batch)
+                batch = []
+            batch.append(s)
+        if batch:
+            yield from self._batch(batch)
+
+    def _batch(self, batch: list[Slice]) -> list[Slice]:
+        out: list[Slice] = []
+        with localcontext(self._context):
+            for _, group in groupby(batch, key=_seq_of):
+                out.extend(self._disposal(list(group)))
+        return out
+
+    def _disposal(self, disposal: list[Slice]) -> list[Slice]:
+        lot_to_units = self._lot_to_units
+        pieces: list[Slice] = []
+        for s in disposal:
+            units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
+            if units is None:  # a lot that cannot wash or replace: nothing to track
+                pieces.append(s)
             else:
-                slices.extend(
-                    p if p.order == first + i else msgspec.structs.replace(p, order=first + i)
-                    for i, p in enumerate(pieces)
-                )
-        open_lots = [piece for lot in booked.open_lots for piece in _mark_open_lot(lot, lot_to_units)]
-    return msgspec.structs.replace(booked, slices=tuple(slices), open_lots=tuple(open_lots))
+                pieces.extend(_take_units(s, units))
+        for index, piece in enumerate(pieces):
+            if _is_washable_loss(piece, self._crypto_from, self._tz):
+                found = self._asset_to_acquisitions.get(piece.asset)
+                if found is not None:
+                    pieces[index] = _wash(piece, found.open_within(piece.date_sold, lot_to_units))
+        if len(pieces) == len(disposal):  # no slice was split: the orders stand
+            return pieces
+        first = disposal[0].order
+        replace = msgspec.structs.replace
+        return [p if p.order == first + i else replace(p, order=first + i) for i, p in enumerate(pieces)]
+
+    def open_lots(self, open_lots: Iterable[OpenLot]) -> list[OpenLot]:
+        """The open lots, washed units marked (after `slices` has run to its end)."""
+        with localcontext(self._context):
+            return [piece for lot in open_lots for piece in _mark_open_lot(lot, self._lot_to_units)]
+
+
+def _seq_of(s: Slice) -> int:
+    return s.seq
+
+
+def crypto_ever(records: Iterable[Recorded]) -> bool:
+    """Whether a `policy` ever puts crypto under the rule (R4.5). Without one, crypto lots can
+    neither wash nor replace: the pass keeps no bookkeeping for them at all (`tracked`)."""
+    return any(on for _, on in _crypto_wash_dates(records))
+
+
+def tracked(acquisition: Acquisition, *, crypto: bool) -> bool:
+    """Whether the pass reads this acquisition: a stock lot, or any lot when `crypto_ever`."""
+    return crypto or acquisition.asset_class != "crypto"
 
 
 def _lot_units(booked: Booked, *, crypto: bool) -> dict[str, _LotUnits]:
-    """Unit bookkeeping per lot id (stock lots, and crypto lots when `crypto`); units that left
-    without a slice (a carried transfer fee) are taken off from the start, so they never absorb a
-    loss."""
-    lot_to_acquisition = {
-        a.lot: a for a in booked.acquisitions if crypto or a.asset_class != "crypto"
-    }
+    """Unit bookkeeping per lot id (`tracked` lots); units that left without a slice (a carried
+    transfer fee) are taken off from the start, so they never absorb a loss."""
+    lot_to_acquisition = {a.lot: a for a in booked.acquisitions if tracked(a, crypto=crypto)}
     if not lot_to_acquisition:
         return {}
     lot_to_seen: dict[str, Decimal] = {}
     add = EXACT.add
-    for lot, qty in [*((s.lot, s.qty) for s in booked.slices), *((o.lot, o.qty) for o in booked.open_lots)]:
-        if lot in lot_to_acquisition:
-            lot_to_seen[lot] = add(lot_to_seen.get(lot, ZERO), qty)
+    for held in (booked.slices, booked.open_lots):
+        for s in held:
+            if s.lot in lot_to_acquisition:
+                lot_to_seen[s.lot] = add(lot_to_seen.get(s.lot, ZERO), s.qty)
     return {
         lot: _LotUnits(a, qty=min(a.qty, lot_to_seen.get(lot, ZERO))) for lot, a in lot_to_acquisition.items()
     }
