@@ -47,11 +47,12 @@ def checkpoint_command(
             result: dict[str, object] = {"cleared": checkpoints.clear(store)}
         message = f"Dropped {result['cleared']} checkpoint(s)."
     else:
-        from cli.usecases import load
+        from cli.usecases import save_checkpoint
 
-        loaded = load(State.db, None, save=True)
-        result = {"seq": loaded.seq}
-        message = f"Checkpoint at seq {loaded.seq} (reports after later appends replay only the tail)."
+        seq = save_checkpoint(State.db)
+        result = {"seq": seq}
+        message = (f"Checkpoint at seq {seq} (reports after later appends replay only the tail)." if seq
+                   else "No checkpoint saved (an empty ledger, or a file that cannot be written).")
     if json_out:
         emit_json(result)
     else:

@@ -77,13 +77,9 @@ def _working(what: str, *, large: bool) -> Iterator[None]:
         yield
 
 
-def load(
-    db_path: Path, as_of: str | None, *, option: str = "--as-of", checkpoints: bool = True, save: bool = False
-) -> Loaded:
+def load(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Loaded:
     """Open the ledger at `db_path` and replay it as of `as_of` (seq, tag, @time or None = head);
-    `option` names the command-line option it came from, for messages. A usable checkpoint is
-    used when there is one (`checkpoints=False` replays in full; the result is the same); `save`
-    stores the state at the head as a new one (`gainlog checkpoint`)."""
+    `option` names the command-line option it came from, for messages."""
     from ledger.store import Store
     from projections.pipeline import project
 
@@ -91,11 +87,7 @@ def load(
     seq = store.resolve(as_of, option=option)
     with gc_paused(), _working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
         records = store.read(until=seq)
-        booked = (
-            project_checkpointed(store, records, seq, save_every=1 if save else None)
-            if checkpoints
-            else project(records, tz=store.timezone, until_seq=seq)
-        )
+        booked = project(records, tz=store.timezone, until_seq=seq)
     return Loaded(store=store, seq=seq, records=records, booked=booked)
 
 
@@ -134,66 +126,40 @@ def stream(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Stre
     return Streamed(store=store, seq=seq, replay=projected)
 
 
-def project_checkpointed(
-    store: Store, records: Sequence[Recorded], seq: int, *, save_every: int | None = None
-) -> Booked:
-    """`project(records, until_seq=seq)` through the newest usable checkpoint (docs/concepts.md "Checkpoints").
-
-    Restore the newest checkpoint at or before `seq` whose tail qualifies (an older one if not; a
-    full fold if none), fold the tail's trades through the same `step`, `finish`, then the same
-    wash-sale pass over the live events. With `save_every`, at the head, when the log grew by that
-    many events past the state used, the state is saved first (checkpoints are made on request:
-    saving a million-event state costs more than the replay it saves).
-    """
+def save_checkpoint(db_path: Path) -> int | None:
+    """Replay the log once (streamed) and save a checkpoint at its head: the lot engine's state and
+    every year's Schedule D totals (docs/concepts.md "Checkpoints"); the seq it covers, or None when
+    the file refused the write (read-only, locked)."""
     from ledger import checkpoints as saved
+    from ledger.store import Store
     from projections import checkpoint as cp
-    from projections.knowledge import live
-    from projections.lots_engine import LotBookState
-    from projections.pipeline import after_lots
+    from projections.pipeline import replay
+    from projections.year_checkpoint import YEARS, years_part
 
-    tz = store.timezone
-    known = live(records, until_seq=seq)
-    state: LotBookState | None = None
-    base, horizon = 0, None
-    for candidate in saved.usable(store, at_or_before=seq, version=cp.VERSION):
-        if not 0 < candidate.seq <= len(records) or records[candidate.seq - 1].seq != candidate.seq:
-            continue
-        tail = records[candidate.seq : seq]
-        old_horizon = cp.parse_horizon(candidate.horizon)
-        if not cp.tail_qualifies(old_horizon, tail):
-            continue
-        engine, lot_keys = saved.part(store, candidate, cp.STATE), saved.part(store, candidate, cp.LOT_KEYS)
-        if engine is None or lot_keys is None:
-            continue
-        restored = cp.thaw(engine, lot_keys, saved.parts(store, candidate, cp.OUTPUTS), tz=tz)
-        if restored is None or not cp.adopt_classes(restored, tail):
-            continue
-        state = cp.fold(restored, tail)
-        base, horizon = candidate.seq, cp.horizon_after(old_horizon, tail)
-        break
-    if state is None:
-        state = cp.fold(LotBookState(known, tz=tz), known)
-        horizon = cp.last_trade(known)
-    frozen = None
-    if save_every is not None and seq - base >= max(save_every, 1) and seq == store.last_seq():
-        frozen = cp.freeze(state)  # before `finish` changes the state
-    booked = after_lots(cp.booked(state), records, known, tz=tz, until_seq=seq)
-    if frozen is not None:
-        from itertools import chain
-
-        from projections.year_checkpoint import YEARS, years_part
-
+    store = Store.open(db_path)
+    with store, gc_paused():
+        seq = store.last_seq()
         digest = saved.hash_at(store, seq)
-        if digest is not None:
-            totals = years_part(frozen.outputs.problems, booked, records, tz=tz, until_seq=seq)
-            saved.save(store, seq, digest, cp.VERSION, cp.horizon_text(horizon), frozen.state,
-                       chain(frozen.parts(), [(YEARS, totals)]), keep=cp.KEEP)
-    return booked
+        if digest is None:
+            return None  # an empty log: nothing to keep
+        with _working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
+            run = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq,
+                         targets=store.retract_targets(until=seq), freeze=True)
+            assert run.engine is not None
+            problems = run.problems
+            totals = years_part(
+                run.slices, run.log, step_problems=problems[: run.step_problems],
+                late_corrections=problems[len(problems) - run.late_problems :], tz=store.timezone,
+            )
+        horizon = cp.horizon_text(cp.last_trade(run.log))
+        return seq if saved.save(store, seq, digest, cp.VERSION, horizon, run.engine, [(YEARS, totals)],
+                                 keep=cp.KEEP) else None
 
 
 def schedule_d(db_path: Path, as_of: str | None, year: int) -> ScheduleD:
-    """One year's Schedule D as of `as_of`: from the newest checkpoint's stored totals and the events
-    after it when they qualify (projections.year_checkpoint: no replay of the log), else by `load`."""
+    """One year's Schedule D as of `as_of`: from a checkpoint's stored totals and the events after it,
+    the newest checkpoint whose tail qualifies (projections.year_checkpoint: no replay of the log),
+    else by `load`."""
     from ledger import checkpoints as saved
     from ledger.store import Store
     from projections import checkpoint as cp
@@ -201,14 +167,14 @@ def schedule_d(db_path: Path, as_of: str | None, year: int) -> ScheduleD:
 
     with Store.open(db_path) as store:
         seq = store.resolve(as_of)
-        newest = saved.latest(store, at_or_before=seq, version=cp.VERSION)
-        if newest is not None:
-            engine, totals = saved.part(store, newest, cp.STATE), saved.part(store, newest, YEARS)
-            if engine is not None and totals is not None:
-                tail = store.read(after=newest.seq, until=seq)
-                sd = schedule_d_after(
-                    engine, totals, cp.parse_horizon(newest.horizon), tail, tz=store.timezone, year=year
-                )
-                if sd is not None:
-                    return sd
+        for candidate in saved.usable(store, at_or_before=seq, version=cp.VERSION):  # newest first
+            engine, totals = saved.part(store, candidate, cp.STATE), saved.part(store, candidate, YEARS)
+            if engine is None or totals is None:
+                continue
+            tail = store.read(after=candidate.seq, until=seq)
+            sd = schedule_d_after(
+                engine, totals, cp.parse_horizon(candidate.horizon), tail, tz=store.timezone, year=year
+            )
+            if sd is not None:
+                return sd
     return load(db_path, as_of).tax_years(through=year).years[year]

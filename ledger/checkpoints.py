@@ -5,15 +5,15 @@ blob)` are a cache, not part of the log: no append-only triggers, `verify` never
 dropping them only makes the next report replay in full. The tables are created when the first
 checkpoint is saved. A row counts only while `hash` still equals the events' hash at `seq` (a rebuilt
 file makes it stale) and its `version` is the running projection code's. A checkpoint is stored in
-named parts so that a reader loads only what it needs (one year's Schedule D needs a few kilobytes of
-a state whose full form is hundreds of MB); what the parts mean is the projections' business
-(projections.checkpoint), here they are opaque blobs. The part named `STATE_PART` is the `state` column.
+named parts (the lot engine's state, each year's Schedule D totals); what they mean is the
+projections' business (projections.checkpoint, projections.year_checkpoint), here they are opaque
+blobs. The part named `STATE_PART` is the `state` column.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -88,29 +88,17 @@ def latest(store: Store, *, at_or_before: int, version: str) -> Checkpoint | Non
 def part(store: Store, checkpoint: Checkpoint, name: str) -> bytes | None:
     """One saved part of `checkpoint` (None if it was not saved, or vanished meanwhile)."""
     if name == STATE_PART:
-        row = store.conn.execute(
-            f"SELECT state FROM {TABLE} WHERE version = ? AND seq = ? AND hash = ?",
-            (checkpoint.version, checkpoint.seq, checkpoint.hash),
-        ).fetchone()
-        return None if row is None else bytes(row[0])
-    found = list(parts(store, checkpoint, name, exact=True))
-    return found[0] if found else None
-
-
-def parts(store: Store, checkpoint: Checkpoint, prefix: str, *, exact: bool = False) -> Iterator[bytes]:
-    """The saved parts of `checkpoint` whose names start with `prefix` (or equal it), in name order,
-    one row at a time."""
-    test, args = ("p.name = ?", (prefix,)) if exact else ("substr(p.name, 1, ?) = ?", (len(prefix), prefix))
+        query = f"SELECT state FROM {TABLE} WHERE version = ? AND seq = ? AND hash = ?"
+        args: tuple[object, ...] = (checkpoint.version, checkpoint.seq, checkpoint.hash)
+    else:
+        query = (f"SELECT p.blob FROM {PARTS} p JOIN {TABLE} c ON c.version = p.version AND c.seq = p.seq"
+                 " WHERE p.version = ? AND p.seq = ? AND c.hash = ? AND p.name = ?")
+        args = (checkpoint.version, checkpoint.seq, checkpoint.hash, name)
     try:
-        cursor = store.conn.execute(
-            f"SELECT p.blob FROM {PARTS} p JOIN {TABLE} c ON c.version = p.version AND c.seq = p.seq"
-            f" WHERE {test} AND p.version = ? AND p.seq = ? AND c.hash = ? ORDER BY p.name",
-            (*args, checkpoint.version, checkpoint.seq, checkpoint.hash),
-        )
+        row = store.conn.execute(query, args).fetchone()
     except sqlite3.OperationalError:  # no parts table: a file checkpointed by an older gainlog
-        return
-    for (blob,) in cursor:
-        yield bytes(blob)
+        return None
+    return None if row is None else bytes(row[0])
 
 
 def save(

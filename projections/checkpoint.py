@@ -1,10 +1,12 @@
-"""Checkpoints of the lot engine's fold: a cache that lets a replay after an append fold only the tail.
+"""Checkpoints of the lot engine's fold: the state a report after an append folds its tail into.
 
 A checkpoint is the `LotBookState` after every live trade of the log up to seq S had been stepped
-(before `finish`), with its horizon: the largest (event time, seq) among those trades. It is a
-cache, never the truth (STYLE.md 23): keyed by `VERSION` (the projection code) and S, and used only
-when the result is provably the one a full replay gives. The rule (`tail_qualifies` and
-`adopt_classes`): every event in (S, K] is
+(before `finish`), without its output lists: pools of open lots, settings, holdings (small, whatever
+the log's length), with its horizon: the largest (event time, seq) among those trades.
+projections.year_checkpoint stores each year's Schedule D totals next to it. It is a cache, never the
+truth (STYLE.md 23): keyed by `VERSION` (the projection code) and S, and used only when the result is
+provably the one a full replay gives. The rule here (`tail_qualifies` and `adopt_classes`): every
+event in (S, K] is
 
 - a trade sorting after the horizon (event time >= the horizon's; the seq is larger anyway) that
   gives no `stock` class to an asset the state already used without a class, or
@@ -12,14 +14,10 @@ when the result is provably the one a full replay gives. The rule (`tail_qualifi
 
 Anything else (a `retract` of anything, `method`, `policy`, `allocate`, a backdated trade) changes
 what the state holds or was built from: the checkpoint is unusable and the caller tries an older one
-or replays fully. The wash-sale pass and the tax years stay full passes over the resulting `Booked`.
+or replays fully (year_checkpoint adds its own conditions).
 
-The stored form (`freeze`/`thaw`): named parts, so that a reader loads only what it needs: the engine
-without its output lists and lot keys, pickled (small: pools, settings, holdings), the lot keys, and
-the output lists (slices, acquisitions, income, problems) as msgpack, which decodes several times
-faster than a pickle of a million structs. Unpickling refuses every class outside the engine's own
-vocabulary, so a ledger file from elsewhere cannot run code. projections.year_checkpoint adds a
-fourth part for one year's Schedule D after an append.
+The stored form (`freeze_engine`/`thaw_engine`) is a pickle; unpickling refuses every class outside
+the engine's own vocabulary, so a ledger file from elsewhere cannot run code.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ import hashlib
 import io
 import pickle
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import FloatOperation, localcontext
 from pathlib import Path
@@ -51,10 +49,9 @@ from ledger.events import (
     WalletInfo,
 )
 from projections.lots_engine import PRECISION, LotBookState, finish, resume
-from projections.model import Acquisition, Booked, IncomeRow, Problem, Slice
+from projections.model import Booked
 
 PROJECTION_VERSION = "1"  # bump by hand when the stored form changes without a source change
-CHECKPOINT_EVERY = 5_000  # save a new checkpoint once the log grew this much past the one used
 KEEP = 2  # checkpoints kept per ledger (the newest); older ones are pruned
 IGNORED = (Profile, Carryover, WalletInfo)  # events the lot engine never reads
 
@@ -124,20 +121,16 @@ def adopt_classes(state: LotBookState, tail: Iterable[Recorded]) -> bool:
     return True
 
 
-def horizon_after(horizon: Horizon | None, tail: Iterable[Recorded]) -> Horizon | None:
-    """The horizon once the trades of `tail` are folded too."""
-    for record in tail:
+def last_trade(known: Iterable[Recorded]) -> Horizon | None:
+    """The horizon of a full fold of `known`: the largest (event time, seq) among its trades."""
+    horizon: Horizon | None = None
+    for record in known:
         event = record.event
         if isinstance(event, TRADES):
             point = (event.at, record.seq)
             if horizon is None or point > horizon:
                 horizon = point
     return horizon
-
-
-def last_trade(known: Sequence[Recorded]) -> Horizon | None:
-    """The horizon of a full fold of `known`."""
-    return horizon_after(None, known)
 
 
 # ---------------------------------------------------------------- folding
@@ -159,57 +152,17 @@ def booked(state: LotBookState) -> Booked:
 # ---------------------------------------------------------------- the stored form
 
 
-class _Outputs(msgspec.Struct, array_like=True):
-    slices: list[Slice]
-    acquisitions: list[Acquisition]
-    income: list[IncomeRow]
-    problems: list[Problem]
+STATE = "state"  # the part's name in a checkpoint
 
 
-_ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
-_DECODER = msgspec.msgpack.Decoder(_Outputs)
-_KEYS_DECODER = msgspec.msgpack.Decoder(list[str])
-STATE, LOT_KEYS, OUTPUTS = "state", "lot_keys", "outputs"  # the stored parts of a fold state
-CHUNK = 50_000  # output items per `outputs` part: encoded and decoded one at a time, never all at once
-
-
-def output_part(index: int) -> str:
-    """The name of the `index`-th `outputs` part (names sort in index order)."""
-    return f"{OUTPUTS}.{index:06d}"
-
-
-class Frozen:
-    """A fold state as stored parts (`freeze`); `parts()` encodes the outputs a chunk at a time, so
-    a million slices never exist twice in memory as one blob."""
-
-    def __init__(self, state: LotBookState) -> None:
-        rest = copy.copy(state)
-        rest.slices, rest.acquisitions, rest.income, rest.problems = [], [], [], []
-        rest.lot_keys = set()
-        del rest.tz  # a ZoneInfo pickles as a getattr() call, which `thaw` refuses: its key goes alongside
-        self.state = pickle.dumps((state.tz.key, rest), protocol=pickle.HIGHEST_PROTOCOL)
-        self.lot_keys = _ENCODER.encode(sorted(state.lot_keys))
-        # the lists as they are now (`finish` may still add problems; it never changes the others)
-        self.outputs = _Outputs(state.slices, state.acquisitions, state.income, list(state.problems))
-
-    def parts(self) -> Iterator[tuple[str, bytes]]:
-        """Every part but `state`, as (name, bytes)."""
-        yield LOT_KEYS, self.lot_keys
-        out = self.outputs
-        longest = max(len(out.slices), len(out.acquisitions), len(out.income), len(out.problems))
-        for index, start in enumerate(range(0, max(longest, 1), CHUNK)):
-            end = start + CHUNK
-            chunk = _Outputs(out.slices[start:end], out.acquisitions[start:end], out.income[start:end],
-                             out.problems[start:end])
-            yield output_part(index), _ENCODER.encode(chunk)
-
-
-def freeze(state: LotBookState) -> Frozen:
-    """The state as stored parts (take it before `finish`, which changes the pools): `state`, the
-    engine without its output lists and lot keys (small: pools, settings, holdings, pickled);
-    `lot_keys`; the output lists (slices, acquisitions, income, problems) as msgpack chunks, which
-    decode several times faster than a pickle of a million structs."""
-    return Frozen(state)
+def freeze_engine(state: LotBookState) -> bytes:
+    """The state without its output lists and lot keys, as bytes (take it before `finish`, which
+    changes the pools). A tail that names `lots` is never folded into it (year_checkpoint)."""
+    rest = copy.copy(state)
+    rest.slices, rest.acquisitions, rest.income, rest.problems = [], [], [], []
+    rest.lot_keys = set()
+    del rest.tz  # a ZoneInfo pickles as a getattr() call, which `thaw_engine` refuses: its key goes alongside
+    return pickle.dumps((state.tz.key, rest), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 _STATE_EVENT_TYPES: tuple[type, ...] = (*ALL_EVENTS, Recorded, LotPick, LotAllocation)
@@ -252,23 +205,4 @@ def thaw_engine(blob: bytes, *, tz: ZoneInfo) -> LotBookState | None:
     if not isinstance(state, LotBookState) or key != tz.key:
         return None
     state.tz = tz
-    return state
-
-
-def thaw(engine: bytes, lot_keys: bytes, outputs: Iterable[bytes], *, tz: ZoneInfo) -> LotBookState | None:
-    """The whole state `freeze` stored, from its parts (the `outputs` chunks in order), or None when
-    one is not what it should be."""
-    state = thaw_engine(engine, tz=tz)
-    if state is None:
-        return None
-    try:
-        state.lot_keys = set(_KEYS_DECODER.decode(lot_keys))
-        for blob in outputs:
-            chunk = _DECODER.decode(blob)
-            state.slices += chunk.slices
-            state.acquisitions += chunk.acquisitions
-            state.income += chunk.income
-            state.problems += chunk.problems
-    except msgspec.DecodeError:
-        return None
     return state

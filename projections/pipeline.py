@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from ledger.events import Recorded
+from projections.checkpoint import freeze_engine
 from projections.knowledge import live
 from projections.lots_engine import PRECISION, TRADES, LotBookState, book, finish, fold_order, step
 from projections.model import Booked, IncomeRow, Problem, Slice
@@ -61,23 +62,31 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
         log: the live events `tax_years` and `wallet_reports` read, in seq order: every event that
             is not a trade, the first and the last trade in event time (the span of years) and each
             trade a problem names. `tax_years(booked, log)` equals `tax_years(booked, records)`.
+        engine: with `freeze`, the lot engine's state after the fold (`checkpoint.freeze_engine`).
+        step_problems: how many of `problems`, from the front, the fold's steps reported.
+        late_problems: how many of `problems`, at the end, are R3.6 corrections.
     """
 
     slices: Iterator[Slice]
     income: tuple[IncomeRow, ...]
     problems: tuple[Problem, ...]
     log: list[Recorded]
+    engine: bytes | None = None
+    step_problems: int = 0
+    late_problems: int = 0
 
 
 def replay(
-    records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, targets: Container[str] | None = None
+    records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, targets: Container[str] | None = None,
+    freeze: bool = False,
 ) -> Replay:
     """`project(records, until_seq=...)` for a log given as an iterable in seq order (a store's
     `iter_read`), keeping only what the reports read (issue #7): each trade is dropped once the
     lot engine has stepped it, so the decoded log and the lots it becomes are never all in memory
     together; the acquisitions and open lots go once the wash-sale pass has what it reads of them;
     and each unwashed slice goes as `Replay.slices` hands out its washed rows. `targets`: the keys
-    the log's retractions target, if known (`knowledge.live`)."""
+    the log's retractions target, if known (`knowledge.live`). `freeze`: keep the engine's state for
+    a checkpoint (`Replay.engine`)."""
     first_sells: dict[str, Recorded] = {}
     noted = _noting_first_sells(records, first_sells, until_seq=until_seq, targets=targets)
     known = live(noted, until_seq=until_seq, targets=targets)
@@ -107,6 +116,8 @@ def replay(
                 acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
                 sifted = len(acquisitions)
         acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
+        engine = freeze_engine(state) if freeze else None  # a checkpoint: before `finish` changes the pools
+        steps = len(problems)
         booked = finish(state)
     del state, trades  # the engine's pools and its list of slices
     log = sorted({r.seq: r for r in kept}.values(), key=_seq)
@@ -116,7 +127,8 @@ def replay(
     del booked
     unwashed = _drained(slices)
     return Replay(
-        slices=wash.slices(unwashed) if wash.active else unwashed, income=income, problems=problems_out, log=log
+        slices=wash.slices(unwashed) if wash.active else unwashed, income=income, problems=problems_out, log=log,
+        engine=engine, step_problems=steps, late_problems=len(late),
     )
 
 

@@ -24,19 +24,17 @@ year comes from the stored totals and one `step` (no slices), in milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from ledger.events import TRADES, Carryover, Policy, Profile, Recorded, Sell, Swap
 from projections import checkpoint as cp
-from projections.form8949 import rows
-from projections.knowledge import live
+from projections.form8949 import row_chunks, rows
 from projections.lots_engine import LotBookState
-from projections.model import Booked, Problem
+from projections.model import Problem, Slice
 from projections.rules.form_box import WalletReports, wallet_reports
-from projections.rules.late_identification import late_lot_corrections
 from projections.tax_year import Facts, ScheduleD, YearBoxes, YearProblem, add_rows, chain, problem_years
 
 YEARS = "years"  # the part's name in a checkpoint
@@ -67,21 +65,22 @@ _DECODER = msgspec.msgpack.Decoder(YearsPart)
 
 
 def years_part(
-    step_problems: Sequence[Problem], booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo, until_seq: int
+    slices: Iterable[Slice], log: Sequence[Recorded], *, step_problems: Sequence[Problem],
+    late_corrections: Sequence[Problem], tz: ZoneInfo,
 ) -> bytes:
-    """The part for a checkpoint at `until_seq`: `booked` is the full projection there (wash sales
-    applied) and `step_problems` the engine's problems before `finish`."""
-    known = live(records, until_seq=until_seq)
-    wallets = wallet_reports(known)
+    """The part for a checkpoint, from a full replay's washed `slices` (8949 order, read once), its
+    live events `log` (every non-trade event, and the trades its problems name: `pipeline.Replay.log`),
+    the engine's problems before `finish` and the R3.6 corrections."""
+    wallets = wallet_reports(log)
     year_boxes: YearBoxes = {}
-    add_rows(year_boxes, rows(booked.slices, wallets))
+    for chunk in row_chunks(slices, wallets):
+        add_rows(year_boxes, chunk)
     facts = Facts()
-    facts.add(known)
-    late = late_lot_corrections(records, until_seq=until_seq)
-    crypto_wash = any(isinstance(r.event, Policy) and r.event.wash_sale_crypto for r in known)
+    facts.add(log)
+    crypto_wash = any(isinstance(r.event, Policy) and r.event.wash_sale_crypto for r in log)
     return _ENCODER.encode(YearsPart(
-        year_boxes=year_boxes, facts=facts, step_problems=problem_years(step_problems, known, tz),
-        late_corrections=problem_years(late, known, tz), wallets=wallets, crypto_wash=crypto_wash,
+        year_boxes=year_boxes, facts=facts, step_problems=problem_years(step_problems, log, tz),
+        late_corrections=problem_years(late_corrections, log, tz), wallets=wallets, crypto_wash=crypto_wash,
     ))
 
 

@@ -1,9 +1,11 @@
-"""Checkpoints never change a result (issue #7, STYLE.md 23): the checkpointed replay equals a full one.
+"""Checkpoints never change a result (issue #7, STYLE.md 23): Schedule D through a checkpoint equals a full replay.
 
-Random ledgers in real stores: a prefix is imported and checkpointed, a tail appended (forward trades,
-a backdated trade, a retraction, a method event, a new asset with a class, a class for an asset
-already used without one), then the replay through the checkpoint path is compared with `project`
-at the head and at random --as-of points before and after the checkpoint.
+Random ledgers in real stores: a prefix is imported and checkpointed (`cli.usecases.save_checkpoint`,
+the lot engine's state and every year's Schedule D totals), a tail appended (forward trades, a
+backdated trade, a retraction, a method event, a new asset with a class, a class for an asset already
+used without one, stock trades, `lots`, year facts), then every year's Schedule D through the
+checkpoint path (`cli.usecases.schedule_d`) is compared with a full replay, at the head and at random
+--as-of points, and the tails that qualify are checked to be served from the totals.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ from __future__ import annotations
 import json
 import pickle
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -24,11 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as statistic
 from hypothesis import strategies as st
 
-from cli.usecases import load, project_checkpointed
+from cli.usecases import load, save_checkpoint, schedule_d
 from ledger import checkpoints as saved
 from ledger.store import Store
 from projections import checkpoint as cp
-from projections.pipeline import project
 
 ASSETS = {"BTC": "crypto", "ETH": "crypto", "XYZ": "stock"}
 WALLETS = ("A", "B")
@@ -111,43 +111,37 @@ def _with_ids(events: list[dict[str, Any]], start: int) -> list[dict[str, Any]]:
     return [{**e, "id": f"e{start + i}"} for i, e in enumerate(events)]
 
 
-@contextmanager
-def every(n: int) -> Iterator[None]:
-    """CHECKPOINT_EVERY set to `n` for the block."""
-    old = cp.CHECKPOINT_EVERY
-    cp.CHECKPOINT_EVERY = n
-    try:
-        yield
-    finally:
-        cp.CHECKPOINT_EVERY = old
-
-
 def _encoded(value: Any) -> bytes:
     return msgspec.json.encode(value)
 
 
-def _full(store: Store, seq: int) -> bytes:
-    return _encoded(project(store.read(until=seq), tz=store.timezone, until_seq=seq))
+def _schedule_d_json(path: Path, year: int, *, fast: bool, as_of: str | None = None) -> bytes:
+    from projections.reports import schedule_d_json
+
+    sd = schedule_d(path, as_of, year) if fast else load(path, as_of).tax_years(through=year).years[year]
+    return _encoded(schedule_d_json(sd)) + _encoded(sd)
 
 
-def _checkpointed(store: Store, seq: int) -> bytes:
-    return _encoded(project_checkpointed(store, store.read(until=seq), seq, save_every=cp.CHECKPOINT_EVERY))
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each call of `schedule_d_after` answered (True) or declined (False)."""
+    from projections import year_checkpoint
 
-
-def _count_thaws(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    used: list[int] = []
-    original = cp.thaw
+    served: list[bool] = []
+    original = year_checkpoint.schedule_d_after
 
     def spy(*args: Any, **kwargs: Any) -> Any:
-        state = original(*args, **kwargs)
-        used.append(state is not None)
-        return state
+        sd = original(*args, **kwargs)
+        served.append(sd is not None)
+        return sd
 
-    monkeypatch.setattr(cp, "thaw", spy)
-    return used
+    monkeypatch.setattr(year_checkpoint, "schedule_d_after", spy)
+    return served
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+YEARS = (2023, 2024, 2025, 2026, 2027)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ledger=ledgers(), data=st.data())
 def test_checkpointed_replay_equals_full_replay(
     ledger: tuple[list[dict[str, Any]], list[tuple[str, Any]]], data: st.DataObject, monkeypatch: pytest.MonkeyPatch
@@ -159,9 +153,7 @@ def test_checkpointed_replay_equals_full_replay(
         prefix = _with_ids(prefix, 0)
         store.import_file(write_jsonl(Path(tmp) / "prefix.jsonl", prefix), source="t")  # type: ignore[arg-type]
         split = store.last_seq()
-        with every(1):
-            assert _checkpointed(store, split) == _full(store, split)  # a full fold, saved
-        assert saved.latest(store, at_or_before=split, version=cp.VERSION) is not None
+        assert save_checkpoint(path) == split
         n = len(prefix)
         retracted: set[int] = set()
         for i, (kind, item) in enumerate(tail):
@@ -174,43 +166,33 @@ def test_checkpointed_replay_equals_full_replay(
                 n += len(events)
                 store.import_file(write_jsonl(Path(tmp) / f"tail{i}.jsonl", events), source="t")  # type: ignore[arg-type]
         head = store.last_seq()
-        used = _count_thaws(monkeypatch)
-        with every(10**9):
-            for seq in sorted({head, split, data.draw(st.integers(0, head), label="as_of")}):
-                assert _checkpointed(store, seq) == _full(store, seq), f"as of {seq}"
-        simple = all(k == "events" and all(e["type"] in ("buy", "sell", "swap", "transfer", "fee", "income")
-                                            and e["at"] >= max(p["at"] for p in prefix if "at" in p)
-                                            and "class" not in e for e in item) for k, item in tail)
-        if simple:
-            assert used and all(used)  # the checkpoint served the replay
         store.close()
+        for seq in sorted({head, split, data.draw(st.integers(0, head), label="as_of")}):
+            for year in YEARS:
+                fast = _schedule_d_json(path, year, fast=True, as_of=str(seq))
+                assert fast == _schedule_d_json(path, year, fast=False, as_of=str(seq)), f"as of {seq}, {year}"
 
 
-def test_backdated_trade_rewinds_to_an_older_checkpoint(tmp_path: Path) -> None:
-    store = Store.create(tmp_path / "l.db")
+def test_backdated_trade_rewinds_to_an_older_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "l.db"
+    store = Store.create(path)
     lines = [{"type": "buy", "id": f"b{d}", "at": f"2025-01-{d:02d}T12:00:00Z", "wallet": "A", "asset": "BTC",
               "qty": "1", "price": str(100 * d)} for d in range(1, 20)]
     store.import_file(write_jsonl(tmp_path / "a.jsonl", lines[:5]), source="t")  # type: ignore[arg-type]
-    with every(1):
-        # checkpoint at 5, horizon Jan 5
-        project_checkpointed(store, store.read(), store.last_seq(), save_every=cp.CHECKPOINT_EVERY)
+    assert save_checkpoint(path) == 5  # horizon Jan 5
     store.import_file(write_jsonl(tmp_path / "b.jsonl", lines[10:]), source="t")  # type: ignore[arg-type]
-    with every(1):
-        # checkpoint at 14, horizon Jan 19
-        project_checkpointed(store, store.read(), store.last_seq(), save_every=cp.CHECKPOINT_EVERY)
+    assert save_checkpoint(path) == 14  # horizon Jan 19
     assert [c.seq for c in saved.usable(store, at_or_before=99, version=cp.VERSION)] == [14, 5]
     store.import_file(write_jsonl(tmp_path / "c.jsonl", lines[7:8]), source="t")  # type: ignore[arg-type]
     sell = [{"type": "sell", "id": "s", "at": "2025-02-01T00:00:00Z", "wallet": "A", "asset": "BTC", "qty": "3",
              "price": "1"}]
     store.import_file(write_jsonl(tmp_path / "d.jsonl", sell), source="t")  # type: ignore[arg-type]
-    with every(10**9):
-        assert _checkpointed(store, store.last_seq()) == _full(store, store.last_seq())
-    # the newest (seq 14) cannot serve the Jan 8 buy; the one at seq 5 can
-    tail = store.read(after=5)
-    assert not cp.tail_qualifies(cp.parse_horizon(saved.usable(store, at_or_before=99, version=cp.VERSION)[0]
-                                                  .horizon), store.read(after=14))
-    assert cp.tail_qualifies(cp.parse_horizon(saved.usable(store, at_or_before=99, version=cp.VERSION)[1]
-                                              .horizon), tail)
+    store.close()
+    served = _spy(monkeypatch)
+    assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
+    assert served == [False, True]  # the newest (seq 14) cannot take the Jan 8 buy; the one at seq 5 can
+    loss = json.loads(msgspec.json.encode(schedule_d(path, None, 2025).short_term))
+    assert loss["gain"] == "-597.00"  # FIFO: Jan 1, 2, 3 (100 + 200 + 300) for 3
 
 
 def test_reuse_rule_refuses_settings_and_retractions() -> None:
@@ -238,8 +220,7 @@ def test_reuse_rule_refuses_settings_and_retractions() -> None:
 def _ledger_with_checkpoint(tmp_path: Path) -> Store:
     store = Store.create(tmp_path / "l.db")
     store.import_file(REPO / "fixtures" / "sample" / "events.jsonl", source="sample")
-    with every(1):
-        project_checkpointed(store, store.read(), store.last_seq(), save_every=cp.CHECKPOINT_EVERY)
+    assert save_checkpoint(tmp_path / "l.db") == store.last_seq()
     return store
 
 
@@ -251,38 +232,22 @@ def test_stale_version_or_wrong_hash_is_ignored(tmp_path: Path, monkeypatch: pyt
     assert saved.latest(store, at_or_before=head - 1, version=cp.VERSION) is None  # serves only as-of >= its seq
     store.conn.execute("UPDATE checkpoints SET hash = 'rebuilt'")
     assert saved.latest(store, at_or_before=head, version=cp.VERSION) is None
-    used = _count_thaws(monkeypatch)
-    with every(10**9):
-        assert _checkpointed(store, head) == _full(store, head)
-    assert used == []
+    served = _spy(monkeypatch)
+    path = tmp_path / "l.db"
+    assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
+    assert served == []
 
 
 def test_a_foreign_pickle_is_refused(tmp_path: Path) -> None:
     store = _ledger_with_checkpoint(tmp_path)
     newest = saved.usable(store, at_or_before=store.last_seq(), version=cp.VERSION)[0]
-    engine, keys = saved.part(store, newest, cp.STATE), saved.part(store, newest, cp.LOT_KEYS)
-    assert engine is not None and keys is not None
-    outputs = list(saved.parts(store, newest, cp.OUTPUTS))
-    assert outputs and cp.thaw(engine, keys, outputs, tz=store.timezone) is not None
-    assert cp.thaw(pickle.dumps(("UTC", print)), keys, outputs, tz=store.timezone) is None
+    engine = saved.part(store, newest, cp.STATE)
+    assert engine is not None and cp.thaw_engine(engine, tz=store.timezone) is not None
     assert cp.thaw_engine(pickle.dumps(("UTC", print)), tz=store.timezone) is None
-    assert cp.thaw(engine, keys, [b"\x01"], tz=store.timezone) is None  # a broken chunk
+    assert cp.thaw_engine(b"\x80\x05garbage", tz=store.timezone) is None
     from zoneinfo import ZoneInfo
 
-    assert cp.thaw(engine, keys, outputs, tz=ZoneInfo("America/New_York")) is None  # made for another time zone
-
-
-def test_outputs_are_stored_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A large state is written and read a chunk at a time, and reads back whole, in order."""
-    monkeypatch.setattr(cp, "CHUNK", 3)
-    store = _ledger_with_checkpoint(tmp_path)
-    newest = saved.usable(store, at_or_before=store.last_seq(), version=cp.VERSION)[0]
-    names = [n for (n,) in store.conn.execute(f"SELECT name FROM {saved.PARTS} WHERE seq = ? ORDER BY name",
-                                               (newest.seq,))]
-    chunks = [n for n in names if n.startswith(cp.OUTPUTS)]
-    assert len(chunks) > 3 and chunks == [cp.output_part(i) for i in range(len(chunks))]
-    with every(10**9):
-        assert _checkpointed(store, store.last_seq()) == _full(store, store.last_seq())
+    assert cp.thaw_engine(engine, tz=ZoneInfo("America/New_York")) is None  # made for another time zone
 
 
 def test_checkpoint_table_is_not_part_of_verify(tmp_path: Path) -> None:
@@ -290,8 +255,8 @@ def test_checkpoint_table_is_not_part_of_verify(tmp_path: Path) -> None:
     assert store.verify() is None and store.missing_guards() == []
     store.conn.execute("UPDATE checkpoints SET state = x'00'")  # a cache: no triggers, and verify ignores it
     assert store.verify() is None
-    with every(10**9):
-        assert _checkpointed(store, store.last_seq()) == _full(store, store.last_seq())
+    path = tmp_path / "l.db"
+    assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
     assert saved.clear(store) == 1 and saved.latest(store, at_or_before=10**9, version=cp.VERSION) is None
 
 
@@ -301,8 +266,7 @@ def test_pruned_to_the_newest(tmp_path: Path) -> None:
         line = {"type": "buy", "id": f"b{i}", "at": f"2025-01-0{i + 1}T12:00:00Z", "wallet": "A", "asset": "BTC",
                 "qty": "1", "price": "1"}
         store.import_file(write_jsonl(tmp_path / f"{i}.jsonl", [line]), source="t")  # type: ignore[arg-type]
-        with every(1):
-            project_checkpointed(store, store.read(), store.last_seq(), save_every=cp.CHECKPOINT_EVERY)
+        assert save_checkpoint(tmp_path / "l.db") == i + 1
     assert [c.seq for c in saved.usable(store, at_or_before=99, version=cp.VERSION)] == [4, 3]
     parts = store.conn.execute(f"SELECT DISTINCT seq FROM {saved.PARTS} ORDER BY seq").fetchall()
     assert [seq for (seq,) in parts] == [3, 4]  # the parts of pruned checkpoints go with them
@@ -310,19 +274,6 @@ def test_pruned_to_the_newest(tmp_path: Path) -> None:
 
 APPENDED = {"type": "buy", "id": "appended", "at": "2026-06-30T23:59:59Z", "wallet": "coinbase", "asset": "BTC",
             "qty": "0.01", "price": "60000"}
-
-
-def test_report_all_on_the_sample_is_byte_identical(tmp_path: Path) -> None:
-    store = _ledger_with_checkpoint(tmp_path)
-    store.import_file(write_jsonl(tmp_path / "one.jsonl", [APPENDED]), source="more")  # type: ignore[arg-type]
-    store.close()
-    from projections.reports import form8949_json_bytes  # noqa: F401  (the same modules as the CLI)
-
-    with every(10**9):
-        fast = load(tmp_path / "l.db", None)
-    slow = load(tmp_path / "l.db", None, checkpoints=False)
-    assert _encoded(fast.booked) == _encoded(slow.booked)
-    assert _encoded(fast.tax_years()) == _encoded(slow.tax_years())
 
 
 def test_cli_report_after_an_append_equals_a_fresh_ledger(
@@ -368,7 +319,7 @@ def test_cli_as_a_process_with_a_read_only_cache(tmp_path: Path) -> None:
     conn = sqlite3.connect(db)
     head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
     conn.execute("INSERT INTO checkpoints VALUES (?, ?, ?, '', '', x'0102')", (*head, cp.VERSION))
-    for name in (cp.LOT_KEYS, cp.output_part(0), "years"):
+    for name in ("years",):
         conn.execute(f"INSERT INTO {saved.PARTS} VALUES (?, ?, ?, x'0304')", (cp.VERSION, head[0], name))
     conn.commit()
     conn.close()
@@ -427,15 +378,6 @@ def year_ledgers(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[dict[str, 
     return prefix, tail, kinds
 
 
-def _schedule_d_json(path: Path, year: int, *, fast: bool) -> bytes:
-    from cli.usecases import schedule_d
-    from projections.reports import schedule_d_json
-
-    sd = schedule_d(path, None, year) if fast else load(path, None, checkpoints=False).tax_years(through=year).years[
-        year]
-    return _encoded(schedule_d_json(sd)) + _encoded(sd)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ledger=year_ledgers())
 def test_schedule_d_from_a_checkpoint_equals_a_full_replay(
@@ -444,24 +386,13 @@ def test_schedule_d_from_a_checkpoint_equals_a_full_replay(
     """Every year's Schedule D through the stored totals equals the full replay's, and the totals
     serve every tail of only crypto trades and year facts (in a log with no crypto wash-sale policy and
     no pooling change still due after the checkpoint: its horizon is in 2025 or later)."""
-    from projections import year_checkpoint
-
     prefix, tail, _kinds = ledger
-    served: list[bool] = []
-    original = year_checkpoint.schedule_d_after
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        sd = original(*args, **kwargs)
-        served.append(sd is not None)
-        return sd
-
-    monkeypatch.setattr(year_checkpoint, "schedule_d_after", spy)
+    served = _spy(monkeypatch)
     with TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.db"
         store = Store.create(path)
         store.import_file(write_jsonl(Path(tmp) / "prefix.jsonl", _with_ids(prefix, 0)), source="t")  # type: ignore[arg-type]
-        with every(1):
-            project_checkpointed(store, store.read(), store.last_seq(), save_every=cp.CHECKPOINT_EVERY)
+        assert save_checkpoint(path) == store.last_seq()
         for i, event in enumerate(tail):
             try:
                 store.import_file(write_jsonl(Path(tmp) / f"tail{i}.jsonl", _with_ids([event], 100 + i)),
@@ -469,7 +400,7 @@ def test_schedule_d_from_a_checkpoint_equals_a_full_replay(
             except Exception:  # noqa: BLE001 - e.g. `lots` naming more than the lot holds: not recorded
                 continue
         store.close()
-        for year in (2023, 2024, 2025, 2026, 2027):
+        for year in YEARS:
             assert _schedule_d_json(path, year, fast=True) == _schedule_d_json(path, year, fast=False), year
     horizon = max(p["at"] for p in prefix if "at" in p)
     simple = horizon >= "2025-01-01" and not any(e["type"] == "policy" for e in prefix) and all(

@@ -169,7 +169,7 @@ def test_row_chunks_stay_within_a_year_and_add_up_to_rows() -> None:
         path.write_bytes(b"".join(line + b"\n" for line in lines))
         store = Store.create(Path(folder) / "l.db")
         store.import_file(path)
-        loaded = load(Path(folder) / "l.db", None, checkpoints=False)
+        loaded = load(Path(folder) / "l.db", None)
         wallets = wallet_reports(live(loaded.records))
         chunks = list(form8949.row_chunks(iter(loaded.booked.slices), wallets, size=100))
         assert all(0 < len(c) <= 100 and len({r.year for r in c}) == 1 for c in chunks)
@@ -226,7 +226,7 @@ def test_report_all_writes_the_files_a_full_replay_gives(
     assert gainlog("retract", "g:e40", "--reason", "test").code == 0
     result = gainlog("report", "all", "--out", str(tmp_path / "out"))
     assert result.code == 0, result.err
-    loaded = load(db, None, checkpoints=False)
+    loaded = load(db, None)
     ty = loaded.tax_years()
     years = ty.report_years()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [str(y) for y in years]
