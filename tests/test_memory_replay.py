@@ -132,13 +132,18 @@ def test_replay_equals_project(ledger: tuple[list[dict[str, Any]], list[int], bo
         store.close()
 
 
+def _generated(folder: Path, events: int, seed: int) -> Store:
+    """A store at folder/l.db holding a generated ledger."""
+    path = folder / "g.jsonl"
+    path.write_bytes(b"".join(line + b"\n" for line in generate(events, seed)))
+    store = Store.create(folder / "l.db")
+    store.import_file(path)
+    return store
+
+
 def test_replay_reads_the_log_once_and_keeps_few_events() -> None:
-    lines = list(generate(3000, 7))
     with TemporaryDirectory() as folder:
-        path = Path(folder) / "g.jsonl"
-        path.write_bytes(b"".join(line + b"\n" for line in lines))
-        store = Store.create(Path(folder) / "l.db")
-        store.import_file(path)
+        store = _generated(Path(folder), 3000, 7)
         assert inspect.isgenerator(store.iter_read())
         once = (r for r in store.iter_read())  # a one-shot iterable: no second pass, no len()
         result = replay(once, tz=store.timezone, targets=store.retract_targets())
@@ -163,12 +168,8 @@ def test_time_order_check_agrees_with_the_sort() -> None:
 
 
 def test_row_chunks_stay_within_a_year_and_add_up_to_rows() -> None:
-    lines = list(generate(4000, 11))
     with TemporaryDirectory() as folder:
-        path = Path(folder) / "g.jsonl"
-        path.write_bytes(b"".join(line + b"\n" for line in lines))
-        store = Store.create(Path(folder) / "l.db")
-        store.import_file(path)
+        store = _generated(Path(folder), 4000, 11)
         loaded = load(Path(folder) / "l.db", None)
         wallets = wallet_reports(live(loaded.records))
         chunks = list(form8949.row_chunks(iter(loaded.booked.slices), wallets, size=100))
