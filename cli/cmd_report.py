@@ -16,7 +16,6 @@ import typer
 from cli.app import AsOfOpt, CsvOpt, JsonOpt, State, YearOpt, console, report_app
 
 if TYPE_CHECKING:
-    from cli.usecases import Loaded
     from projections.form8949 import Row
     from projections.model import IncomeRow
     from projections.tax_year import Amounts, ScheduleD
@@ -82,9 +81,11 @@ def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = 
 @report_app.command("income")
 def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Ordinary income from income events (R7), by kind."""
-    from projections.reports import income_json
+    from cli.usecases import gc_paused, stream
+    from projections.reports import income_rows_json
 
-    report = income_json(_load(as_of).booked, year)
+    with gc_paused():
+        report = income_rows_json(stream(State.db, as_of).replay.income, year)  # the slices are never read
     if json_out:
         _emit_json(report)
     else:
@@ -189,12 +190,6 @@ class _JsonRows:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def _load(as_of: str | None) -> Loaded:
-    from cli.usecases import load
-
-    return load(State.db, as_of)
 
 
 def _json_bytes(value: Any) -> bytes:

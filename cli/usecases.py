@@ -159,7 +159,7 @@ def save_checkpoint(db_path: Path) -> int | None:
 def schedule_d(db_path: Path, as_of: str | None, year: int) -> ScheduleD:
     """One year's Schedule D as of `as_of`: from a checkpoint's stored totals and the events after it,
     the newest checkpoint whose tail qualifies (projections.year_checkpoint: no replay of the log),
-    else by `load`."""
+    else by a streamed replay."""
     from ledger import checkpoints as saved
     from ledger.store import Store
     from projections import checkpoint as cp
@@ -177,4 +177,23 @@ def schedule_d(db_path: Path, as_of: str | None, year: int) -> ScheduleD:
             )
             if sd is not None:
                 return sd
-    return load(db_path, as_of).tax_years(through=year).years[year]
+    return _streamed_schedule_d(db_path, as_of, year)
+
+
+def _streamed_schedule_d(db_path: Path, as_of: str | None, year: int) -> ScheduleD:
+    """One year's Schedule D by a streamed replay: the rows of the years up to `year` added up a
+    chunk at a time (the carryover chain never looks at later years)."""
+    from itertools import takewhile
+
+    from projections.form8949 import row_chunks
+    from projections.rules.form_box import wallet_reports
+    from projections.tax_year import YearBoxes, add_rows, totalled
+
+    with gc_paused():
+        streamed = stream(db_path, as_of)
+        replay = streamed.replay
+        year_boxes: YearBoxes = {}
+        upto = takewhile(lambda s: s.date_sold.year <= year, replay.slices)  # slices come in 8949 order
+        for rows in row_chunks(upto, wallet_reports(replay.log)):
+            add_rows(year_boxes, rows)
+        return totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone, through=year).years[year]
