@@ -79,12 +79,6 @@ def usable(store: Store, *, at_or_before: int, version: str) -> list[Checkpoint]
     return [Checkpoint(*row) for row in rows]
 
 
-def latest(store: Store, *, at_or_before: int, version: str) -> Checkpoint | None:
-    """The newest usable checkpoint of `version` at or before `at_or_before`, or None."""
-    found = usable(store, at_or_before=at_or_before, version=version)
-    return found[0] if found else None
-
-
 def part(store: Store, checkpoint: Checkpoint, name: str) -> bytes | None:
     """One saved part of `checkpoint` (None if it was not saved, or vanished meanwhile)."""
     if name == STATE_PART:

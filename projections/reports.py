@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from projections.form8949 import CENT, CONTEXT, Row, money, plain, rows_json, rows_json_bytes
-from projections.model import Booked, IncomeRow
+from projections.model import IncomeRow
 from projections.tax_year import Amounts, Carry, ScheduleD
 
 ZERO = Decimal(0)
@@ -60,13 +60,9 @@ def form8949_json_bytes(form_rows: Sequence[Row], qtys: Sequence[str] | None = N
     return rows_json_bytes(form_rows, qtys)
 
 
-def income_json(booked: Booked, year: int) -> dict[str, Any]:
-    """`report income --json`: {"year", "total", "by_kind", "rows"} for one tax year (R7.1)."""
-    return income_rows_json(booked.income, year)
-
-
 def income_rows_json(income_rows: Iterable[IncomeRow], year: int) -> dict[str, Any]:
-    """`income_json` from the income rows (`Booked.income`, or only those of `year`)."""
+    """`report income --json`: {"year", "total", "by_kind", "rows"} for one tax year (R7.1), from the
+    income rows (`Booked.income`, or only those of `year`)."""
     rows: list[dict[str, Any]] = []
     kind_to_total: dict[str, Decimal] = {}
     total = ZERO

@@ -227,11 +227,11 @@ def _ledger_with_checkpoint(tmp_path: Path) -> Store:
 def test_stale_version_or_wrong_hash_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = _ledger_with_checkpoint(tmp_path)
     head = store.last_seq()
-    assert saved.latest(store, at_or_before=head, version=cp.VERSION) is not None
-    assert saved.latest(store, at_or_before=head, version="0-old") is None
-    assert saved.latest(store, at_or_before=head - 1, version=cp.VERSION) is None  # serves only as-of >= its seq
+    assert saved.usable(store, at_or_before=head, version=cp.VERSION)
+    assert not saved.usable(store, at_or_before=head, version="0-old")
+    assert not saved.usable(store, at_or_before=head - 1, version=cp.VERSION)  # serves only as-of >= its seq
     store.conn.execute("UPDATE checkpoints SET hash = 'rebuilt'")
-    assert saved.latest(store, at_or_before=head, version=cp.VERSION) is None
+    assert not saved.usable(store, at_or_before=head, version=cp.VERSION)
     served = _spy(monkeypatch)
     path = tmp_path / "l.db"
     assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
@@ -257,7 +257,7 @@ def test_checkpoint_table_is_not_part_of_verify(tmp_path: Path) -> None:
     assert store.verify() is None
     path = tmp_path / "l.db"
     assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
-    assert saved.clear(store) == 1 and saved.latest(store, at_or_before=10**9, version=cp.VERSION) is None
+    assert saved.clear(store) == 1 and not saved.usable(store, at_or_before=10**9, version=cp.VERSION)
 
 
 def test_pruned_to_the_newest(tmp_path: Path) -> None:
@@ -287,10 +287,10 @@ def test_cli_report_after_an_append_equals_a_fresh_ledger(
         assert gainlog("import", str(sample), "--source", "sample", ledger=ledger).code == 0
     before = gainlog("report", "all", "--out", str(tmp_path / "before"))
     assert before.code == 0, before.err
-    assert saved.latest(Store.open(db), at_or_before=10**9, version=cp.VERSION) is None  # made on request only
+    assert not saved.usable(Store.open(db), at_or_before=10**9, version=cp.VERSION)  # made on request only
     made = gainlog("checkpoint", "--json")
     assert made.code == 0 and made.json()["seq"] == 51, made.err
-    assert saved.latest(Store.open(db), at_or_before=10**9, version=cp.VERSION) is not None
+    assert saved.usable(Store.open(db), at_or_before=10**9, version=cp.VERSION)
     for ledger in (db, fresh):
         assert gainlog("import", str(one), "--source", "more", ledger=ledger).code == 0
     outputs = []
@@ -305,7 +305,7 @@ def test_cli_report_after_an_append_equals_a_fresh_ledger(
             assert (tmp_path / "out_a" / file.relative_to(tmp_path / "out_b")).read_bytes() == file.read_bytes(), file
     cleared = gainlog("checkpoint", "--clear", "--json")
     assert cleared.code == 0 and cleared.json() == {"cleared": 1}
-    assert saved.latest(Store.open(db), at_or_before=10**9, version=cp.VERSION) is None
+    assert not saved.usable(Store.open(db), at_or_before=10**9, version=cp.VERSION)
 
 
 def test_cli_as_a_process_with_a_read_only_cache(tmp_path: Path) -> None:

@@ -239,7 +239,7 @@ def test_report_all_writes_the_files_a_full_replay_gives(
         assert (folder / "form8949.json").read_bytes() == msgspec.json.format(compact, indent=2) + b"\n"
         sd = msgspec.json.format(msgspec.json.encode(reports.schedule_d_json(ty.years[year])), indent=2) + b"\n"
         assert (folder / "schedule_d.json").read_bytes() == sd
-        income = msgspec.json.encode(reports.income_json(loaded.booked, year))
+        income = msgspec.json.encode(reports.income_rows_json(loaded.booked.income, year))
         assert (folder / "income.json").read_bytes() == msgspec.json.format(income, indent=2) + b"\n"
     for year in (years[0], years[-2]):
         rows = ty.rows_of(year)

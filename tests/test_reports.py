@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from helpers import records
 
 from projections.pipeline import project
-from projections.reports import form8949_json, income_json, schedule_d_json
+from projections.reports import form8949_json, income_rows_json, schedule_d_json
 from projections.tax_year import TaxYears, tax_years
 
 UTC = ZoneInfo("UTC")
@@ -88,7 +88,7 @@ def test_r_e9_income_then_short_term_gain() -> None:
             {"type": "sell", "at": "2024-05-01", "wallet": "w", "asset": "ETH", "qty": "0.1", "total": "400"},
         ]
     )
-    report = income_json(booked, 2024)
+    report = income_rows_json(booked.income, 2024)
     assert (report["total"], report["by_kind"], len(report["rows"])) == ("300.00", {"staking": "300.00"}, 1)
     assert schedule_d_json(ty.years[2024])["short_term"]["gain"] == "100.00"
 
