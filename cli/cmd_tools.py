@@ -52,7 +52,7 @@ def checkpoint_command(
         seq = save_checkpoint(State.db)
         result = {"seq": seq}
         message = (f"Checkpoint at seq {seq} (reports after later appends replay only the tail)." if seq
-                   else "No checkpoint saved (an empty ledger, or a file that cannot be written).")
+                   else "No checkpoint saved: the ledger is empty.")
     if json_out:
         emit_json(result)
     else:

@@ -128,9 +128,10 @@ def stream(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Stre
 
 def save_checkpoint(db_path: Path) -> int | None:
     """Replay the log once (streamed) and save a checkpoint at its head: the lot engine's state and
-    every year's Schedule D totals (docs/concepts.md "Checkpoints"); the seq it covers, or None when
-    the file refused the write (read-only, locked)."""
+    every year's Schedule D totals (docs/concepts.md "Checkpoints"); the seq it covers (None for an
+    empty log). A file that refuses the write (read-only, locked) is a `GainlogError`."""
     from ledger import checkpoints as saved
+    from ledger.errors import GainlogError
     from ledger.store import Store
     from projections import checkpoint as cp
     from projections.pipeline import replay
@@ -152,8 +153,9 @@ def save_checkpoint(db_path: Path) -> int | None:
                 late_corrections=problems[len(problems) - run.late_problems :], tz=store.timezone,
             )
         horizon = cp.horizon_text(cp.last_trade(run.log))
-        return seq if saved.save(store, seq, digest, cp.VERSION, horizon, run.engine, [(YEARS, totals)],
-                                 keep=cp.KEEP) else None
+        if not saved.save(store, seq, digest, cp.VERSION, horizon, run.engine, [(YEARS, totals)], keep=cp.KEEP):
+            raise GainlogError(f"cannot write a checkpoint into {db_path} (read-only, or locked by another writer)")
+        return seq
 
 
 def schedule_d(db_path: Path, as_of: str | None, year: int) -> ScheduleD:

@@ -434,3 +434,18 @@ def test_sample_ledger_schedule_d_after_crypto_appends(tmp_path: Path, monkeypat
     assert served == [True] * len(years)
     sd = schedule_d(path, None, 2026)
     assert sd.filing_status == "mfs" and any("missing" in w or "no lot" in w for w in sd.warnings)
+
+
+def test_cli_checkpoint_of_an_empty_or_locked_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "l.db"
+    assert run_process("--db", str(db), "init").code == 0
+    empty = run_process("--db", str(db), "checkpoint", "--json")
+    assert empty.code == 0 and json.loads(empty.out) == {"seq": None}
+    assert run_process("--db", str(db), "import", str(REPO / "fixtures" / "sample" / "events.jsonl")).code == 0
+    monkeypatch.setattr(saved, "save", lambda *args, **kwargs: False)  # what a locked or read-only file answers
+    from cli.main import main
+
+    assert main(["--db", str(db), "checkpoint"]) == 1
+    assert capsys.readouterr().err.startswith("gainlog: cannot write a checkpoint into ")
