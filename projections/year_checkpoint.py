@@ -15,8 +15,9 @@ event must be
   rule: then the wash-sale pass can neither touch the tail's slices nor use its acquisitions as
   replacements (R4.5), so the earlier years' washed totals stand; or
 - a `profile` or `carryover` event (year facts, folded in seq order).
-A `wallet`, `method`, `policy` or `allocate` event, a retraction, a backdated or stock trade, a class
-for an asset already used without one, or a pooling change still due (R3.3) means None.
+A `wallet`, `method`, `policy` or `allocate` event, a retraction, a backdated or stock trade, the
+`stock` class for an asset already used without a class, or a pooling change still due after the
+checkpoint (R3.3) means None.
 
 Example: a checkpoint at the head of a 1M-event log, then one crypto buy today: Schedule D for this
 year comes from the stored totals and one `step` (no slices), in milliseconds.
@@ -122,9 +123,7 @@ def schedule_d_after(
         return None
     if not cp.adopt_classes(state, tail) or _touches_stock(state, tail):
         return None
-    tail_booked = cp.booked(cp.fold(state, tail))
-    if state.next_transition < len(state.transitions):
-        return None
+    tail_booked = cp.booked(cp.fold(state, tail))  # no pooling change is due (`_qualifies`): only the tail's
     named = [*tail, *state.allocation_used.values()]  # what the tail's problems can name
     problems = [*part.step_problems, *problem_years(tail_booked.problems, named, tz), *part.late_corrections]
     add_rows(part.year_boxes, rows(tail_booked.slices, part.wallets))
