@@ -38,7 +38,7 @@ def checkpoint_command(
     clear: Annotated[bool, typer.Option("--clear", help="Drop every saved checkpoint instead.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Save the lot engine's state at the head, so reports after later appends replay only the tail."""
+    """Save the lot engine's state and every year's Schedule D totals at the head (report schedule-d after appends)."""
     if clear:
         from ledger import checkpoints
         from ledger.store import Store
@@ -51,7 +51,7 @@ def checkpoint_command(
 
         seq = save_checkpoint(State.db)
         result = {"seq": seq}
-        message = (f"Checkpoint at seq {seq} (reports after later appends replay only the tail)." if seq
+        message = (f"Checkpoint at seq {seq}: report schedule-d after later appends folds only them." if seq
                    else "No checkpoint saved: the ledger is empty.")
     if json_out:
         emit_json(result)
