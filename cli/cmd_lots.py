@@ -7,7 +7,7 @@ Mirrors `projections.pipeline.project` with `until` = the end of that local date
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -18,21 +18,12 @@ from cli.app import AsOfOpt, JsonOpt, State, app, console, emit_json, err_consol
 if TYPE_CHECKING:
     from projections.model import Booked, OpenLot
 
-CENT = Decimal("0.01")
 OnOpt = Annotated[
     str | None, typer.Option("--on", help="Open lots at the end of this date (YYYY-MM-DD); default today.")
 ]
 YearEndOpt = Annotated[
     int | None, typer.Option("--year-end", help="Open lots at the end of December 31 of YEAR.")
 ]
-
-
-def _money(amount: Decimal) -> str:
-    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def _qty(qty: Decimal) -> str:
-    return format(qty.normalize(), "f")
 
 
 def end_of_day(day: date, tz: ZoneInfo) -> datetime:
@@ -57,26 +48,28 @@ def _day(on: str | None, year_end: int | None, tz: ZoneInfo) -> date:
 
 def open_lot_row(lot: OpenLot) -> dict[str, Any]:
     """One CONTRACT §3 `lots --json` row, plus acquisition time, covered status and wash-sale facts."""
+    from projections.form8949 import money, plain
+
     return {
         "asset": lot.asset,
         "wallet": lot.wallet,
-        "qty": _qty(lot.qty),
-        "cost_basis": _money(lot.basis),
+        "qty": plain(lot.qty),
+        "cost_basis": money(lot.basis),
         "date_acquired": lot.date_acquired.isoformat(),
         "lot": lot.lot,
         "class": lot.asset_class,
         "acquired_at": lot.acquired_at.isoformat().replace("+00:00", "Z"),
         "covered": lot.covered,
         "transferred": lot.transferred,
-        "wash_adjustment": _money(lot.wash_adjustment),
+        "wash_adjustment": money(lot.wash_adjustment),
         "wash": [
             {
                 "loss_key": w.loss_key,
                 "loss_seq": w.loss_seq,
                 "loss_lot": w.loss_lot,
                 "replacement_lot": w.replacement_lot,
-                "qty": _qty(w.qty),
-                "amount": _money(w.amount),
+                "qty": plain(w.qty),
+                "amount": money(w.amount),
                 "days": w.days,
             }
             for w in lot.wash
@@ -115,6 +108,8 @@ def lots(
 def _print(booked: Booked, day: date) -> None:
     from rich.table import Table
 
+    from projections.form8949 import money, plain
+
     table = Table(title=f"Open lots at the end of {day.isoformat()}")
     for name in ("Asset", "Wallet", "Qty", "Cost basis", "Acquired", "Lot"):
         table.add_column(name, justify="right" if name in ("Qty", "Cost basis") else "left")
@@ -130,12 +125,12 @@ def _print(booked: Booked, day: date) -> None:
         table.add_row(
             f"[bold]{asset} total[/bold]",
             "",
-            _qty(qty_by_asset[asset]),
-            _money(basis_by_asset[asset]),
+            plain(qty_by_asset[asset]),
+            money(basis_by_asset[asset]),
             "",
             "",
         )
-    table.add_row("[bold]Total[/bold]", "", "", _money(sum(basis_by_asset.values(), Decimal(0))), "", "")
+    table.add_row("[bold]Total[/bold]", "", "", money(sum(basis_by_asset.values(), Decimal(0))), "", "")
     console().print(table)
     _warn(booked)
 

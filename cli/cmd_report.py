@@ -81,11 +81,10 @@ def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = 
 @report_app.command("income")
 def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Ordinary income from income events (R7), by kind."""
-    from cli.usecases import gc_paused, stream
+    from cli.usecases import income
     from projections.reports import income_rows_json
 
-    with gc_paused():
-        report = income_rows_json(stream(State.db, as_of).replay.income, year)  # the slices are never read
+    report = income_rows_json(income(State.db, as_of), year)
     if json_out:
         _emit_json(report)
     else:

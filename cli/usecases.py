@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ledger.events import Recorded
     from ledger.store import Store
-    from projections.model import Booked
+    from projections.model import Booked, IncomeRow
     from projections.pipeline import Replay
     from projections.tax_year import ScheduleD, TaxYears
 
@@ -126,6 +126,19 @@ def stream(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Stre
     return Streamed(store=store, seq=seq, replay=projected)
 
 
+def income(db_path: Path, as_of: str | None) -> list[IncomeRow]:
+    """The income rows as of `as_of` (R7.1): read from the log's `income` and `retract` events
+    alone, without the lot engine's fold (`lots_engine.income_rows`)."""
+    from ledger.store import Store
+    from projections.knowledge import live
+    from projections.lots_engine import income_rows
+
+    with Store.open(db_path) as store:
+        seq = store.resolve(as_of)
+        known = live(store.iter_read(until=seq, types=("income", "retract")), until_seq=seq)
+        return income_rows(known, tz=store.timezone)
+
+
 def save_checkpoint(db_path: Path) -> int | None:
     """Replay the log once (streamed) and save a checkpoint at its head: the lot engine's state and
     every year's Schedule D totals (docs/concepts.md "Checkpoints"); the seq it covers (None for an
@@ -187,15 +200,12 @@ def _streamed_schedule_d(db_path: Path, as_of: str | None, year: int) -> Schedul
     chunk at a time (the carryover chain never looks at later years)."""
     from itertools import takewhile
 
-    from projections.form8949 import row_chunks
     from projections.rules.form_box import wallet_reports
-    from projections.tax_year import YearBoxes, add_rows, totalled
+    from projections.tax_year import slice_boxes, totalled
 
     with gc_paused():
         streamed = stream(db_path, as_of)
         replay = streamed.replay
-        year_boxes: YearBoxes = {}
         upto = takewhile(lambda s: s.date_sold.year <= year, replay.slices)  # slices come in 8949 order
-        for rows in row_chunks(upto, wallet_reports(replay.log)):
-            add_rows(year_boxes, rows)
+        year_boxes = slice_boxes(upto, wallet_reports(replay.log))
         return totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone, through=year).years[year]

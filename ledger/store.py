@@ -177,13 +177,17 @@ class Store:
         with _no_gc():
             return list(self.iter_read(after=after, until=until))
 
-    def iter_read(self, *, after: int = 0, until: int | None = None) -> Iterator[Recorded]:
+    def iter_read(
+        self, *, after: int = 0, until: int | None = None, types: Sequence[str] = ()
+    ) -> Iterator[Recorded]:
         """`read` one record at a time, straight from the cursor: a caller that keeps only some of
-        them (`projections.pipeline.replay`) never holds the whole log at once."""
+        them (`projections.pipeline.replay`) never holds the whole log at once. `types`: only events
+        of these types (CONTRACT §2 `type`), the others never decoded."""
+        only = f" AND type IN ({', '.join('?' * len(types))})" if types else ""
         rows = self.conn.execute(
             "SELECT seq, key, source, batch, recorded_at, CAST(body AS BLOB) FROM events"
-            " WHERE seq > ? AND seq <= ? ORDER BY seq",
-            (after, MAX_SEQ if until is None else until),
+            f" WHERE seq > ? AND seq <= ?{only} ORDER BY seq",
+            (after, MAX_SEQ if until is None else until, *types),
         )
         decode, share = codec.decode_body, codec.share_names
         text_to_time: dict[str, datetime] = {}

@@ -217,8 +217,9 @@ class _RowJson(msgspec.Struct, gc=False):
     missing_basis: bool
 
 
-def _row_struct(r: Row) -> _RowJson:
-    qty = plain(r.qty)
+def _row_struct(r: Row, qty: str | None = None) -> _RowJson:
+    """`qty`: `plain(r.qty)`, when the caller has it."""
+    qty = plain(r.qty) if qty is None else qty
     return _RowJson(
         f"{qty} {r.asset}", r.asset, qty, r.wallet, r.lot, r.date_acquired, r.date_sold, r.proceeds,
         r.cost_basis, r.code, r.adjustment, r.gain, r.term, r.box, r.seq, r.event_key, r.kind, r.missing_basis,
@@ -240,13 +241,7 @@ def rows_json_bytes(form_rows: Sequence[Row], qtys: Sequence[str] | None = None)
     of each row's qty, when the caller has them."""
     if qtys is None:
         return msgspec.json.encode([_row_struct(r) for r in form_rows])
-    return msgspec.json.encode([
-        _RowJson(
-            f"{qty} {r.asset}", r.asset, qty, r.wallet, r.lot, r.date_acquired, r.date_sold, r.proceeds,
-            r.cost_basis, r.code, r.adjustment, r.gain, r.term, r.box, r.seq, r.event_key, r.kind, r.missing_basis,
-        )
-        for r, qty in zip(form_rows, qtys, strict=True)
-    ])
+    return msgspec.json.encode([_row_struct(r, qty) for r, qty in zip(form_rows, qtys, strict=True)])
 
 
 def grouped(form_rows: Sequence[Row]) -> list[Row]:

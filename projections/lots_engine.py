@@ -24,7 +24,7 @@ Example (R-E2): buy 0.5 BTC for 30,000 + 150 fee; sell for 40,000 - 200 fee -> o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, FloatOperation, localcontext
 from zoneinfo import ZoneInfo
@@ -699,21 +699,24 @@ def step(state: LotBookState, record: Recorded) -> None:
                 at=at,
                 day=day,
             )
-            state.income.append(
-                IncomeRow(
-                    seq=record.seq,
-                    key=record.key,
-                    at=at,
-                    date=day,
-                    wallet=event.wallet,
-                    asset=event.asset,
-                    qty=event.qty,
-                    value=event.value,
-                    kind=event.kind,
-                )
-            )
+            state.income.append(_income_row(record, event, day))
         case Transfer():
             _transfer(state, record, event, day)
+
+
+def _income_row(record: Recorded, event: Income, day: date) -> IncomeRow:
+    return IncomeRow(
+        seq=record.seq, key=record.key, at=event.at, date=day, wallet=event.wallet, asset=event.asset,
+        qty=event.qty, value=event.value, kind=event.kind,
+    )
+
+
+def income_rows(known: Iterable[Recorded], *, tz: ZoneInfo) -> list[IncomeRow]:
+    """`Booked.income` of the live events `known` without the fold: an income event is ordinary
+    income at its value when received (R7.1), whatever the lots do; rows in (event time, seq) order."""
+    rows = [_income_row(r, r.event, local_date(r.event.at, tz)) for r in known if isinstance(r.event, Income)]
+    rows.sort(key=lambda row: (row.at, row.seq))
+    return rows
 
 
 def finish(state: LotBookState, *, until: datetime | None = None) -> Booked:

@@ -36,11 +36,11 @@ from ledger.events import (
     Recorded,
     WalletInfo,
 )
-from projections.form8949 import CENT, Row, rows
+from projections.form8949 import CENT, Row, row_chunks, rows
 from projections.knowledge import live
-from projections.model import Booked, Problem
+from projections.model import Booked, Problem, Slice
 from projections.rules.carryover_worksheet import Worksheet, carryover_worksheet
-from projections.rules.form_box import LONG_BOXES, SHORT_BOXES, Box, wallet_reports
+from projections.rules.form_box import LONG_BOXES, SHORT_BOXES, Box, WalletReports, wallet_reports
 from projections.rules.holding_period import local_date
 from projections.rules.netting import Netting, net
 
@@ -198,6 +198,15 @@ def add_rows(year_boxes: YearBoxes, form_rows: Iterable[Row]) -> None:
             acc.cost_basis += r.cost_basis
             acc.adjustments += r.adjustment
             acc.gain += r.gain
+
+
+def slice_boxes(slices: Iterable[Slice], wallets: WalletReports) -> YearBoxes:
+    """The per-year, per-box totals of the 8949 rows of `slices` (8949 order, read once), the rows
+    made and added a chunk at a time: a streamed replay never holds them all."""
+    year_boxes: YearBoxes = {}
+    for chunk in row_chunks(slices, wallets):
+        add_rows(year_boxes, chunk)
+    return year_boxes
 
 
 def _amounts(sums: Iterable[BoxSum]) -> Amounts:

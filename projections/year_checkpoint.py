@@ -32,11 +32,20 @@ import msgspec
 
 from ledger.events import TRADES, Carryover, Policy, Profile, Recorded, Sell, Swap
 from projections import checkpoint as cp
-from projections.form8949 import row_chunks, rows
+from projections.form8949 import rows
 from projections.lots_engine import LotBookState
 from projections.model import Problem, Slice
 from projections.rules.form_box import WalletReports, wallet_reports
-from projections.tax_year import Facts, ScheduleD, YearBoxes, YearProblem, add_rows, chain, problem_years
+from projections.tax_year import (
+    Facts,
+    ScheduleD,
+    YearBoxes,
+    YearProblem,
+    add_rows,
+    chain,
+    problem_years,
+    slice_boxes,
+)
 
 YEARS = "years"  # the part's name in a checkpoint
 
@@ -73,9 +82,7 @@ def years_part(
     live events `log` (every non-trade event, and the trades its problems name: `pipeline.Replay.log`),
     the engine's problems before `finish` and the R3.6 corrections."""
     wallets = wallet_reports(log)
-    year_boxes: YearBoxes = {}
-    for chunk in row_chunks(slices, wallets):
-        add_rows(year_boxes, chunk)
+    year_boxes = slice_boxes(slices, wallets)
     facts = Facts()
     facts.add(log)
     crypto_wash = any(isinstance(r.event, Policy) and r.event.wash_sale_crypto for r in log)

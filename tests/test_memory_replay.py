@@ -24,13 +24,13 @@ from conftest import Result, write_jsonl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cli.usecases import load
+from cli.usecases import income, load
 from fixtures.generate import generate
 from ledger.store import Store
 from projections import form8949, reports
 from projections.exact import tidy
 from projections.knowledge import live
-from projections.lots_engine import _in_time_order
+from projections.lots_engine import _in_time_order, income_rows
 from projections.model import Booked
 from projections.pipeline import project, replay
 from projections.rules.form_box import wallet_reports
@@ -119,6 +119,9 @@ def test_replay_equals_project(ledger: tuple[list[dict[str, Any]], list[int], bo
         for seq in {head, data.draw(st.integers(1, head))}:
             records = store.read(until=seq)
             expected = project(records, tz=tz, until_seq=seq)
+            # `report income` reads the income rows straight from the live events, without the fold
+            assert _encoded(income_rows(live(records, until_seq=seq), tz=tz)) == _encoded(expected.income)
+            assert _encoded(income(Path(folder) / "l.db", str(seq))) == _encoded(expected.income)
             for targets in (store.retract_targets(until=seq), None):
                 got = replay(store.iter_read(until=seq), tz=tz, until_seq=seq, targets=targets)
                 slices = tuple(got.slices)
