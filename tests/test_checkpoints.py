@@ -192,7 +192,7 @@ def test_backdated_trade_rewinds_to_an_older_checkpoint(tmp_path: Path, monkeypa
     assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
     assert served == [False, True]  # the newest (seq 14) cannot take the Jan 8 buy; the one at seq 5 can
     loss = json.loads(msgspec.json.encode(schedule_d(path, None, 2025).short_term))
-    assert loss["gain"] == "-597.00"  # FIFO: Jan 1, 2, 3 (100 + 200 + 300) for 3
+    assert loss["gain"] == "-597.00"  # R3.1 FIFO: the Jan 1, 2, 3 lots (basis 100 + 200 + 300) sold for 3
 
 
 def test_reuse_rule_refuses_settings_and_retractions() -> None:
@@ -433,7 +433,7 @@ def test_sample_ledger_schedule_d_after_crypto_appends(tmp_path: Path, monkeypat
         assert _schedule_d_json(path, year, fast=True) == _schedule_d_json(path, year, fast=False), year
     assert served == [True] * len(years)
     sd = schedule_d(path, None, 2026)
-    assert sd.filing_status == "mfs" and any("missing" in w or "no lot" in w for w in sd.warnings)
+    assert sd.filing_status == "mfs" and any("missing" in w or "no lot" in w for w in sd.warnings)  # R5.2, R3.5
 
 
 def test_cli_checkpoint_of_an_empty_or_locked_ledger(
