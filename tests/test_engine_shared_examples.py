@@ -1,4 +1,4 @@
-"""The shared worked-example ledgers (/work/shared/examples) give their expected 8949 rows and term totals."""
+"""The shared worked-example ledgers (fixtures/examples) give their expected 8949 rows and term totals."""
 
 from __future__ import annotations
 
@@ -15,10 +15,8 @@ from helpers import records
 from projections.lots_engine import book
 from projections.model import Slice
 
-EXAMPLES = Path("/work/shared/examples")
-CASES = (
-    sorted(p.name for p in EXAMPLES.iterdir() if (p / "expected.json").exists()) if EXAMPLES.exists() else []
-)
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
+CASES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "expected.json").exists())
 CENT = Decimal("0.01")
 
 

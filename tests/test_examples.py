@@ -1,4 +1,4 @@
-"""The worked examples in /work/shared/examples as CLI tests: init, import, then each check's command.
+"""The worked examples in fixtures/examples as CLI tests: init, import, then each check's command.
 
 Amounts compare as decimals to the cent; a list under `expect` means each listed row must appear
 among the output rows (CONTRACT §3; examples/README.md).
@@ -9,39 +9,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
+from helpers import matches
 
-EXAMPLES = Path("/work/shared/examples")
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
 GAINLOG = [sys.executable, "-c", "from cli.main import run; run()"]
-CASES = (
-    sorted(p.name for p in EXAMPLES.iterdir() if (p / "expected.json").exists()) if EXAMPLES.exists() else []
-)
+CASES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "expected.json").exists())
 
 
 def gainlog(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     done = subprocess.run([*GAINLOG, "--db", str(db), *args], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     return done
-
-
-def matches(expected: Any, actual: Any) -> bool:
-    """`actual` has every value of `expected`; amounts as decimals to the cent."""
-    if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(
-            k in actual and matches(v, actual[k]) for k, v in expected.items()
-        )
-    if isinstance(expected, list):
-        return isinstance(actual, list) and all(any(matches(e, a) for a in actual) for e in expected)
-    if isinstance(expected, str) and isinstance(actual, str):
-        try:
-            return Decimal(expected).quantize(Decimal("0.01")) == Decimal(actual).quantize(Decimal("0.01"))
-        except ArithmeticError:
-            return expected == actual
-    return bool(expected == actual)
 
 
 @pytest.mark.parametrize("case", CASES)

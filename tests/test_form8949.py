@@ -4,42 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal as D
-from typing import Any
+
+from helpers import make_slice
 
 from projections.form8949 import DOLLAR, money, plain, row_json, rows, to_csv
-from projections.model import Slice
 from projections.rules.form_box import WalletReports
 
 NO_WALLETS = WalletReports(wallet_to_settings={})
-
-
-def make_slice(**kw: Any) -> Slice:
-    """A slice with sensible defaults: 1 BTC bought 2024-01-02, sold 2024-02-01, short, crypto."""
-    sold = kw.pop("date_sold", date(2024, 2, 1))
-    acquired = kw.pop("date_acquired", date(2024, 1, 2))
-    fields: dict[str, Any] = {
-        "seq": 2,
-        "event_key": "t:sell",
-        "kind": "sell",
-        "order": 0,
-        "asset": "BTC",
-        "asset_class": "crypto",
-        "wallet": "cb",
-        "lot": "t:buy",
-        "qty": D(1),
-        "acquired_at": datetime(acquired.year, acquired.month, acquired.day, 12, tzinfo=UTC),
-        "date_acquired": acquired,
-        "sold_at": datetime(sold.year, sold.month, sold.day, 12, tzinfo=UTC),
-        "date_sold": sold,
-        "proceeds": D(0),
-        "basis": D(0),
-        "term": "short",
-        "covered": False,
-    }
-    fields.update(kw)
-    return Slice(**fields)
 
 
 def test_trade_fees_row() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from test_sample_ledger import negative_balances
+from helpers import negative_balances
 
 from fixtures.generate import BROKERS, generate, rp2_oracle_events
 from ledger.codec import canonical_body, decode_line

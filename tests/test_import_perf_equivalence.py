@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_roundtrip import STRATEGIES, TZ
+from strategies import STRATEGIES, TZ
 
 from fixtures.generate import generate
 from ledger import codec, importer

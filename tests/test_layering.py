@@ -139,3 +139,15 @@ def test_the_checker_allows_events_and_stdlib() -> None:
     assert projections_may_import("msgspec")
     assert not events_may_import("sqlite_utils")
     assert not ledger_may_import("projections.pipeline")
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared test code lives in helpers.py, strategies.py and conftest.py, never in a test module."""
+    tests = ROOT / "tests"
+    bad = [
+        f"{path.name}:{line} imports {module}"
+        for path in sorted(tests.glob("*.py"))
+        for line, module in imports(path, root=tests)
+        if module.split(".")[0].startswith("test_")
+    ]
+    assert bad == []

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_examples import matches
+from helpers import matches
 
 GAINLOG = [sys.executable, "-c", "from cli.main import run; run()"]
 ROW_KEYS = [

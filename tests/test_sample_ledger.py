@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from helpers import negative_balances
+
 from ledger.codec import decode_line
-from ledger.events import Buy, Event, Fee, Income, Profile, Sell, Swap, Transfer, WalletInfo, tag_of
+from ledger.events import Buy, Event, Income, Profile, Sell, Transfer, WalletInfo, tag_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "sample" / "events.jsonl"
 UTC = ZoneInfo("UTC")
@@ -25,34 +26,6 @@ UTC = ZoneInfo("UTC")
 def sample_events() -> list[Event]:
     lines = SAMPLE.read_text(encoding="utf-8").splitlines()
     return [decode_line(line, tz=UTC, where=f"{SAMPLE.name}:{n}") for n, line in enumerate(lines, 1)]
-
-
-def negative_balances(events: Iterable[Event]) -> list[str]:
-    """Replay trades in event-time order (ties in file order); every moment a (wallet, asset) < 0."""
-    trades = sorted(
-        (e for e in events if isinstance(e, Buy | Sell | Swap | Transfer | Fee | Income)), key=lambda e: e.at
-    )
-    balance: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    bad: list[str] = []
-
-    def move(wallet: str, asset: str, qty: Decimal) -> None:
-        balance[wallet, asset] += qty
-        if balance[wallet, asset] < 0:
-            bad.append(f"{wallet} {asset} {balance[wallet, asset]} at {event.at} ({event.id})")
-
-    for event in trades:
-        match event:
-            case Buy() | Income():
-                move(event.wallet, event.asset, event.qty)
-            case Sell() | Fee():
-                move(event.wallet, event.asset, -event.qty)
-            case Swap():
-                move(event.wallet, event.give_asset, -event.give_qty)
-                move(event.wallet, event.get_asset, event.get_qty)
-            case Transfer():
-                move(event.from_, event.asset, -event.qty)
-                move(event.to, event.asset, event.qty - (event.fee_qty or 0))
-    return bad
 
 
 def test_every_line_validates_and_ids_are_unique() -> None:

@@ -7,8 +7,7 @@ from decimal import Decimal as D
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from helpers import records
-from test_form8949 import make_slice
+from helpers import make_slice, records
 
 from ledger.events import Recorded
 from projections.model import Booked, Problem, Slice

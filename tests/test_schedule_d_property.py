@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
+from helpers import make_slice
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_form8949 import make_slice
 
 from projections.model import Booked, Slice
 from projections.reports import form8949_json, schedule_d_json

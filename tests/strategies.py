@@ -1,0 +1,172 @@
+"""Hypothesis strategies for valid user input of every event type (plain decimals, RFC 3339 times).
+
+Shared by the round-trip and fast-import equivalence tests; not a test module.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import settings
+from hypothesis import strategies as st
+
+TZ = ZoneInfo("America/New_York")
+SETTINGS = settings(max_examples=60, deadline=None)
+
+text = st.text(min_size=1, max_size=12)
+whole = st.integers(min_value=0, max_value=10**15 - 1).map(str)
+fraction = st.text(alphabet="0123456789", max_size=18)
+
+
+@st.composite
+def amounts(draw: st.DrawFn, *, positive: bool = True) -> str:
+    """A plain-notation decimal as text (sometimes with leading or trailing zeros)."""
+    number = draw(whole)
+    frac = draw(fraction)
+    out = f"{number}.{frac}" if frac else number
+    if positive and not any(c in "123456789" for c in out):
+        out = "1"
+    return out
+
+
+offsets = st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))])
+instants = st.datetimes(min_value=datetime(1901, 1, 2), max_value=datetime(2099, 12, 30), timezones=offsets)
+times = st.one_of(
+    instants.map(lambda d: d.isoformat()), st.dates(date(1901, 1, 1), date(2099, 12, 31)).map(str)
+)
+days = st.dates(date(1901, 1, 1), date(2099, 12, 31)).map(str)
+common = st.fixed_dictionaries({}, optional={"id": text, "note": st.text(max_size=30), "txid": text})
+classes = st.sampled_from(["crypto", "stock"])
+
+
+def _event(
+    tag: str, required: dict[str, Any], optional: dict[str, Any] | None = None
+) -> st.SearchStrategy[dict[str, Any]]:
+    body = st.fixed_dictionaries(required, optional=optional or {})
+    return st.tuples(body, common).map(lambda pair: {"type": tag, **pair[1], **pair[0]})
+
+
+@st.composite
+def trades(draw: st.DrawFn, tag: str) -> dict[str, Any]:
+    raw = draw(
+        _event(
+            tag,
+            {"at": times, "wallet": text, "asset": text, "qty": amounts()},
+            {"fee": amounts(positive=False)},
+        )
+    )
+    raw[draw(st.sampled_from(["price", "total"]))] = draw(amounts())
+    if tag == "buy" and draw(st.booleans()):
+        raw["class"] = draw(classes)
+    if tag == "sell" and draw(st.booleans()):
+        raw["lots"] = draw(
+            st.lists(st.fixed_dictionaries({"lot": text, "qty": amounts()}), min_size=1, max_size=3)
+        )
+    return raw
+
+
+@st.composite
+def swaps(draw: st.DrawFn) -> dict[str, Any]:
+    give, get = draw(st.lists(text, min_size=2, max_size=2, unique=True))
+    return draw(
+        _event(
+            "swap",
+            {
+                "at": times,
+                "wallet": text,
+                "give_asset": st.just(give),
+                "give_qty": amounts(),
+                "get_asset": st.just(get),
+                "get_qty": amounts(),
+                "value": amounts(positive=False),
+            },
+            {"fee": amounts(positive=False)},
+        )
+    )
+
+
+@st.composite
+def transfers(draw: st.DrawFn) -> dict[str, Any]:
+    source, dest = draw(st.lists(text, min_size=2, max_size=2, unique=True))
+    raw = draw(_event("transfer", {"at": times, "from": st.just(source), "to": st.just(dest), "asset": text}))
+    qty = draw(st.integers(min_value=2, max_value=10**9))
+    raw["qty"] = str(qty)
+    if draw(st.booleans()):
+        raw["fee_qty"] = str(draw(st.integers(min_value=1, max_value=qty - 1)))
+        raw["fee_value"] = draw(amounts(positive=False))
+    return raw
+
+
+@st.composite
+def methods(draw: st.DrawFn) -> dict[str, Any]:
+    raw = draw(
+        _event(
+            "method",
+            {"method": st.sampled_from(["FIFO", "LIFO", "HIFO", "LOFO"]), "from": days},
+            {"asset": text},
+        )
+    )
+    choice = draw(st.sampled_from(["none", "scope", "wallet"]))
+    if choice == "wallet":
+        raw["wallet"] = draw(text)
+    elif choice == "scope":
+        raw["scope"] = "universal" if raw["from"] < "2025-01-01" else "wallet"
+    return raw
+
+
+years = st.integers(min_value=1900, max_value=2100)
+STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
+    "buy": trades("buy"),
+    "sell": trades("sell"),
+    "swap": swaps(),
+    "transfer": transfers(),
+    "fee": _event(
+        "fee",
+        {"at": times, "wallet": text, "asset": text, "qty": amounts(), "value": amounts(positive=False)},
+    ),
+    "income": _event(
+        "income",
+        {
+            "at": times,
+            "wallet": text,
+            "asset": text,
+            "qty": amounts(),
+            "value": amounts(positive=False),
+            "kind": st.sampled_from(["staking", "mining", "airdrop", "interest", "reward", "fork", "other"]),
+        },
+        {"class": classes},
+    ),
+    "method": methods(),
+    "profile": _event(
+        "profile",
+        {"year": years},
+        {
+            "filing_status": st.sampled_from(["single", "mfj", "mfs", "hoh", "qss"]),
+            "taxable_income": st.tuples(st.sampled_from(["", "-"]), amounts(positive=False)).map("".join),
+        },
+    ),
+    "carryover": _event(
+        "carryover",
+        {"year": years, "short_term": amounts(positive=False), "long_term": amounts(positive=False)},
+    ),
+    "policy": _event(
+        "policy",
+        {"from": days},
+        {"transfer_fee": st.sampled_from(["dispose", "carry"]), "wash_sale_crypto": st.booleans()},
+    ),
+    "wallet": _event(
+        "wallet", {"wallet": text}, {"from": days, "reports": st.sampled_from(["1099-B", "1099-DA", "none"])}
+    ),
+    "allocate": _event(
+        "allocate",
+        {
+            "asset": text,
+            "lots": st.lists(
+                st.fixed_dictionaries({"lot": text, "wallet": text, "qty": amounts()}), min_size=1, max_size=3
+            ),
+        },
+    ),
+    "retract": _event("retract", {"target": text}, {"reason": st.text(max_size=20)}),
+}
