@@ -233,3 +233,13 @@ def test_stock_class_and_covered_status() -> None:
         ("BTC", "crypto", "cb", False),
         ("BTC", "crypto", "cb", True),
     ]
+
+
+def test_every_method_has_exactly_one_sort_key() -> None:
+    # R3.1: the table of sort keys is the list of methods the event format accepts, no more, no less
+    from typing import get_args
+
+    from ledger.events import Method
+    from projections.rules.lot_methods import SORT_KEYS
+
+    assert sorted(SORT_KEYS) == sorted(get_args(Method))

@@ -14,19 +14,24 @@ the 2020 lot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from ledger.events import Method
 
 SortKey = tuple[int | Decimal, ...]
+KeyOf = Callable[[int, int, int, Decimal], SortKey]
+"""(acquired_us, seq, uid, unit_cost) -> the heap key of one lot piece (smallest is taken first)."""
+
+SORT_KEYS: dict[Method, KeyOf] = {
+    "FIFO": lambda acquired_us, seq, uid, unit_cost: (acquired_us, seq, uid),  # earliest acquisition first
+    "LIFO": lambda acquired_us, seq, uid, unit_cost: (-acquired_us, -seq, uid),  # latest acquisition first
+    "HIFO": lambda acquired_us, seq, uid, unit_cost: (-unit_cost, acquired_us, seq, uid),  # highest unit cost
+    "LOFO": lambda acquired_us, seq, uid, unit_cost: (unit_cost, acquired_us, seq, uid),  # lowest unit cost
+}
+"""One entry per `Method` (tests/test_lots_methods.py checks the table against the Literal)."""
 
 
 def sort_key(method: Method, *, acquired_us: int, seq: int, uid: int, unit_cost: Decimal) -> SortKey:
     """The heap key of one lot piece under `method` (smallest is taken first)."""
-    if method == "FIFO":  # earliest acquisition first
-        return (acquired_us, seq, uid)
-    if method == "LIFO":  # latest acquisition first
-        return (-acquired_us, -seq, uid)
-    if method == "HIFO":  # highest unit cost (fees included) first
-        return (-unit_cost, acquired_us, seq, uid)
-    return (unit_cost, acquired_us, seq, uid)  # LOFO: lowest unit cost first
+    return SORT_KEYS[method](acquired_us, seq, uid, unit_cost)
