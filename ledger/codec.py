@@ -29,6 +29,7 @@ from ledger.errors import InvalidEvent
 from ledger.events import (
     ALL_EVENTS,
     TAG_TO_TYPE,
+    WALLET_SCOPE_FROM,
     Allocate,
     Buy,
     Carryover,
@@ -52,7 +53,6 @@ RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
 )
 MIN_YEAR, MAX_YEAR = 1900, 2100
-UNIVERSAL_ENDS = date(2025, 1, 1)
 
 
 class _FloatText(str):
@@ -222,7 +222,7 @@ def _check_semantics(event: Event, where: str) -> None:
         case MethodElection():
             if event.scope is not None and event.wallet is not None:
                 raise InvalidEvent(f"{_where(where, 'scope')}: scope is decided per asset, not per wallet")
-            if event.scope == "universal" and event.from_ >= UNIVERSAL_ENDS:
+            if event.scope == "universal" and event.from_ >= WALLET_SCOPE_FROM:
                 raise InvalidEvent(
                     f"{_where(where, 'scope')}: a universal scope ends on 2025-01-01 (Rev. Proc. 2024-28); "
                     "from then on each wallet is its own pool"

@@ -23,6 +23,9 @@ FilingStatus = Literal["single", "mfj", "mfs", "hoh", "qss"]
 TransferFee = Literal["dispose", "carry"]
 Reports = Literal["1099-B", "1099-DA", "none"]
 
+WALLET_SCOPE_FROM = date(2025, 1, 1)
+"""Rev. Proc. 2024-28: crypto lots are pooled per wallet from this day; a universal scope ends (R3.3)."""
+
 class _Base(
     msgspec.Struct, frozen=True, kw_only=True, tag_field="type", omit_defaults=True, forbid_unknown_fields=True,
     gc=False,

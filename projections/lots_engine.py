@@ -30,6 +30,7 @@ from decimal import Decimal, FloatOperation, localcontext
 from zoneinfo import ZoneInfo
 
 from ledger.events import (
+    WALLET_SCOPE_FROM,
     Allocate,
     AssetClass,
     Buy,
@@ -56,7 +57,7 @@ from projections.model import (
 from projections.pools import Piece, Pool, Portion
 from projections.rules.holding_period import local_date, long_term_from
 from projections.rules.safe_harbor import Requested, allocate
-from projections.settings import WALLET_SCOPE_FROM, Settings
+from projections.settings import Settings
 
 ZERO = Decimal(0)
 PRECISION = 34  # CONTRACT §3: internal arithmetic uses a 34-digit context

@@ -17,9 +17,17 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from ledger.events import AssetClass, Method, MethodElection, Policy, Recorded, Scope, TransferFee
+from ledger.events import (
+    WALLET_SCOPE_FROM,
+    AssetClass,
+    Method,
+    MethodElection,
+    Policy,
+    Recorded,
+    Scope,
+    TransferFee,
+)
 
-WALLET_SCOPE_FROM = date(2025, 1, 1)  # Rev. Proc. 2024-28: per-wallet pools from then on (R3.3)
 DEFAULT_METHOD: Method = "FIFO"
 
 
