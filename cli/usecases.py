@@ -166,7 +166,8 @@ def save_checkpoint(db_path: Path) -> int | None:
                 late_corrections=problems[len(problems) - run.late_problems :], tz=store.timezone,
             )
         horizon = cp.horizon_text(cp.last_trade(run.log))
-        if not saved.save(store, seq, digest, cp.VERSION, horizon, run.engine, [(YEARS, totals)], keep=cp.KEEP):
+        if not saved.save(store, seq, digest, saved.code_version(), horizon, run.engine, [(YEARS, totals)],
+                          keep=cp.KEEP):
             raise GainlogError(f"cannot write a checkpoint into {db_path} (read-only, or locked by another writer)")
         return seq
 
@@ -182,7 +183,7 @@ def schedule_d(db_path: Path, as_of: str | None, year: int) -> ScheduleD:
 
     with Store.open(db_path) as store:
         seq = store.resolve(as_of)
-        for candidate in saved.usable(store, at_or_before=seq, version=cp.VERSION):  # newest first
+        for candidate in saved.usable(store, at_or_before=seq, version=saved.code_version()):  # newest first
             engine, totals = saved.part(store, candidate, cp.STATE), saved.part(store, candidate, YEARS)
             if engine is None or totals is None:
                 continue

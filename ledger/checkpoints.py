@@ -4,7 +4,8 @@
 blob)` are a cache, not part of the log: no append-only triggers, `verify` never reads them, and
 dropping them only makes the next report replay in full. The tables are created when the first
 checkpoint is saved. A row counts only while `hash` still equals the events' hash at `seq` (a rebuilt
-file makes it stale) and its `version` is the running projection code's. A checkpoint is stored in
+file makes it stale) and its `version` is the running projection code's (`code_version`, computed here
+on first use, so that projections/ reads no file and no import pays for it). A checkpoint is stored in
 named parts (the lot engine's state, each year's Schedule D totals); what they mean is the
 projections' business (projections.checkpoint, projections.year_checkpoint), here they are opaque
 blobs. The part named `STATE_PART` is the `state` column.
@@ -12,11 +13,17 @@ blobs. The part named `STATE_PART` is the `state` column.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import sqlite3
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from ledger import chain
 
@@ -26,6 +33,26 @@ if TYPE_CHECKING:
 TABLE = "checkpoints"
 PARTS = "checkpoint_parts"
 STATE_PART = "state"
+CODE_FORM = "2"  # bump by hand to retire every stored checkpoint without a source change
+CODE_FOLDERS = ("projections", "ledger")  # the code a fold (and the events it reads) depends on
+
+
+@functools.cache
+def code_version() -> str:
+    """The version checkpoints are saved and looked up under: `CODE_FORM` plus a digest of every
+    module of the fold's code (`source_digest`), so any change retires old checkpoints. Computed on
+    first use (a checkpoint read or written), then kept for the process."""
+    return f"{CODE_FORM}-{source_digest(Path(__file__).resolve().parent.parent)}"
+
+
+def source_digest(root: Path) -> str:
+    """A digest of the `.py` files under `root`'s `CODE_FOLDERS` (names and contents), the Python
+    minor version and msgspec's version."""
+    digest = hashlib.sha256(f"{sys.version_info[:2]} msgspec {msgspec.__version__}".encode())
+    for path in sorted(p for folder in CODE_FOLDERS for p in (root / folder).rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _create(store: Store) -> None:

@@ -16,60 +16,55 @@ Anything else (a `retract` of anything, `method`, `policy`, `allocate`, a backda
 what the state holds or was built from: the checkpoint is unusable and the caller tries an older one
 or replays fully (year_checkpoint adds its own conditions).
 
-The stored form (`freeze_engine`/`thaw_engine`) is a pickle; unpickling refuses every class outside
-the engine's own vocabulary, so a ledger file from elsewhere cannot run code.
+The stored form is an explicit value, `EngineSnapshot` (`snapshot(state)` and `restore(snapshot, tz)`,
+encoded as msgpack with Decimals as strings by `freeze_engine` and decoded by a typed decoder in
+`thaw_engine`): data, never code, so a ledger file from elsewhere can hold nothing but these fields.
+It keeps exactly what `resume`, `finish` and the reuse rule read: the settings events (`method`,
+`policy`, `allocate`) the state was built from, the asset classes, every pool with its open pieces
+(their lot facts, in pool order), the pool scopes, the holdings per wallet, the piece counter, the
+pooling changes already applied, each asset's first 2025 disposal, the allocations used and the lot
+keys those allocations name. Not kept: the output lists (slices, acquisitions, income, problems:
+the caller keeps what it needs of them, year_checkpoint), the selection heaps (rebuilt on first use)
+and the other lot keys (a tail that names `lots` is never folded into a checkpoint).
+
+Evolution of the stored form (STYLE.md 4; the structs are `array_like`): a new field goes at the end
+with a default, so older snapshots still decode. A breaking change (a field removed, retyped or
+reordered) bumps `SCHEMA`; a snapshot with another `schema`, or one that does not decode, is simply
+ignored (`thaw_engine` gives None): checkpoints are a cache, the caller replays. No upcaster is
+needed for a cache. The checkpoint's key, the code version (a digest of the projection code), is
+computed outside projections/, lazily (`ledger.checkpoints.code_version`): this module reads no file.
 """
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import io
-import pickle
-import sys
 from collections.abc import Iterable
-from datetime import datetime
-from decimal import FloatOperation, localcontext
-from pathlib import Path
+from datetime import date, datetime
+from decimal import Decimal, FloatOperation, localcontext
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from ledger.events import (
-    ALL_EVENTS,
     TRADES,
+    Allocate,
+    AssetClass,
     Buy,
     Carryover,
     Income,
-    LotAllocation,
-    LotPick,
     Profile,
     Recorded,
+    Scope,
     WalletInfo,
 )
-from projections.lots_engine import PRECISION, LotBookState, finish, resume
+from projections.lots_engine import EPOCH, ONE_US, PRECISION, LotBookState, finish, resume
 from projections.model import Booked
+from projections.pools import Piece, Pool
 
-PROJECTION_VERSION = "1"  # bump by hand when the stored form changes without a source change
 KEEP = 2  # checkpoints kept per ledger (the newest); older ones are pruned
 IGNORED = (Profile, Carryover, WalletInfo)  # events the lot engine never reads
 
 Horizon = tuple[datetime, int]  # (event time, seq) of the last trade folded
-
-
-def _version() -> str:
-    """PROJECTION_VERSION plus a digest of the code a fold depends on: any change invalidates old checkpoints."""
-    root = Path(__file__).resolve().parent.parent
-    files = sorted((root / "projections").rglob("*.py")) + [root / "ledger" / "events.py", root / "ledger" / "codec.py"]
-    digest = hashlib.sha256(f"{sys.version_info[:2]} msgspec {msgspec.__version__}".encode())
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
-    return f"{PROJECTION_VERSION}-{digest.hexdigest()[:16]}"
-
-
-VERSION = _version()
 
 
 # ---------------------------------------------------------------- the reuse rule
@@ -153,56 +148,182 @@ def booked(state: LotBookState) -> Booked:
 
 
 STATE = "state"  # the part's name in a checkpoint
+SCHEMA = 1  # the stored form's number: bump it on a breaking change (module docstring)
+
+
+class PieceFacts(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """One open piece of a lot (`projections.pools.Piece`; its asset is its pool's).
+
+    Attributes:
+        uid: the piece's number (the last tie-breaker of every lot method).
+        lot: full key of the acquisition.
+        seq: the acquisition's seq.
+        asset_class: crypto or stock.
+        wallet: the wallet the units were acquired in or moved to (in a universal pool, not `*`).
+        qty: units held.
+        basis: their basis.
+        unit_cost: HIFO/LOFO's rank, fixed when the piece entered its pool (not basis / qty after
+            partial takes).
+        acquired_at: acquisition time (UTC).
+        date_acquired: local date.
+        covered: the broker has to report its basis (R6.2).
+        transferred: arrived by a self-transfer.
+    """
+
+    uid: int
+    lot: str
+    seq: int
+    asset_class: AssetClass
+    wallet: str
+    qty: Decimal
+    basis: Decimal
+    unit_cost: Decimal
+    acquired_at: datetime
+    date_acquired: date
+    covered: bool
+    transferred: bool
+
+
+class PoolFacts(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """One pool (`projections.pools.Pool`) without its selection heaps.
+
+    Attributes:
+        asset: the asset.
+        wallet: the wallet, or `*` for a universal pool.
+        qty: the pool's running total of units, as the fold left it.
+        pieces: its open pieces in the pool's order (specific identification takes a lot's pieces in it).
+    """
+
+    asset: str
+    wallet: str
+    qty: Decimal
+    pieces: list[PieceFacts]
+
+
+class EngineSnapshot(msgspec.Struct, array_like=True, frozen=True, gc=False):
+    """The lot engine's state between trades, as a checkpoint stores it (`LotBookState` minus its outputs).
+
+    Attributes:
+        schema: `SCHEMA` when it was made; any other number makes it unusable.
+        tz: the ledger's time zone (its IANA key) the state's local dates were computed in.
+        settings_events: the `method`, `policy` and `allocate` events the state was built from, in seq order.
+        asset_class: each asset's class, in the order the assets were named.
+        pools: every pool, in the state's order.
+        scope_now: each asset's current pooling scope.
+        holdings: asset -> wallet -> units held.
+        next_uid: the last piece number given out.
+        next_transition: how many of the pooling changes (`Settings.transition_dates`) were applied.
+        first_2025_disposal: asset -> when its first disposal from 2025 on was recorded.
+        allocation_used: the assets whose `allocate` event a pooling change applied.
+        lot_keys: the lot keys the `allocate` events name that existed (the only ones a fold that
+            names no `lots` reads).
+    """
+
+    schema: int
+    tz: str
+    settings_events: list[Recorded]
+    asset_class: dict[str, AssetClass]
+    pools: list[PoolFacts]
+    scope_now: dict[str, Scope]
+    holdings: dict[str, dict[str, Decimal]]
+    next_uid: int
+    next_transition: int
+    first_2025_disposal: dict[str, datetime]
+    allocation_used: list[str]
+    lot_keys: list[str]
+
+
+def _pool_facts(pool: Pool) -> PoolFacts:
+    pieces = [
+        PieceFacts(
+            uid=p.uid, lot=p.lot, seq=p.seq, asset_class=p.asset_class, wallet=p.wallet, qty=p.qty, basis=p.basis,
+            unit_cost=p.unit_cost, acquired_at=p.acquired_at, date_acquired=p.date_acquired, covered=p.covered,
+            transferred=p.transferred,
+        )
+        for p in pool.members.values()
+    ]
+    return PoolFacts(asset=pool.asset, wallet=pool.wallet, qty=pool.qty, pieces=pieces)
+
+
+def _allocation_names(allocations: Iterable[Recorded]) -> set[str]:
+    """Every key an `allocate` event's lot can resolve to (`lots_engine._resolve_lot`)."""
+    names: set[str] = set()
+    for record in allocations:
+        assert isinstance(record.event, Allocate)
+        for entry in record.event.lots:
+            names.update((f"{record.source}:{entry.lot}", entry.lot))
+    return names
+
+
+def snapshot(state: LotBookState) -> EngineSnapshot:
+    """The state without its output lists, heaps and lot keys, as a value (take it before `finish`,
+    which changes the pools)."""
+    return EngineSnapshot(
+        schema=SCHEMA,
+        tz=state.tz.key,
+        settings_events=list(state.settings_events),
+        asset_class=dict(state.asset_class),
+        pools=[_pool_facts(pool) for pool in state.pools.values()],
+        scope_now=dict(state.scope_now),
+        holdings={asset: dict(wallets) for asset, wallets in state.holdings.items()},
+        next_uid=state.next_uid,
+        next_transition=state.next_transition,
+        first_2025_disposal=dict(state.first_2025_disposal),
+        allocation_used=list(state.allocation_used),
+        lot_keys=sorted(_allocation_names(state.allocations.values()) & state.lot_keys),
+    )
+
+
+def restore(snap: EngineSnapshot, tz: ZoneInfo) -> LotBookState:
+    """The state `snap` was taken of, with empty output lists; ValueError when `snap` has another
+    `schema`, was made for another time zone, or does not hold together."""
+    if snap.schema != SCHEMA:
+        raise ValueError(f"checkpoint schema {snap.schema}, this gainlog reads {SCHEMA}")
+    if snap.tz != tz.key:
+        raise ValueError(f"checkpoint made for time zone {snap.tz}, the ledger's is {tz.key}")
+    state = LotBookState(snap.settings_events, tz=tz)  # settings, allocations and the pooling changes
+    if not set(snap.allocation_used) <= state.allocations.keys() or snap.next_transition > len(state.transitions):
+        raise ValueError("checkpoint names allocations or pooling changes its settings do not have")
+    state.asset_class = dict(snap.asset_class)
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        ctx.traps[FloatOperation] = True
+        for facts in snap.pools:
+            pool = Pool(facts.asset, facts.wallet)
+            for p in facts.pieces:
+                piece = Piece(
+                    uid=p.uid, lot=p.lot, seq=p.seq, asset=facts.asset, asset_class=p.asset_class, wallet=p.wallet,
+                    qty=p.qty, basis=p.basis, acquired_at=p.acquired_at,
+                    acquired_us=(p.acquired_at - EPOCH) // ONE_US, date_acquired=p.date_acquired,
+                    covered=p.covered, transferred=p.transferred,
+                )
+                piece.unit_cost = p.unit_cost
+                pool.add(piece)
+            pool.qty = facts.qty
+            state.pools[facts.asset, facts.wallet] = pool
+    state.scope_now = dict(snap.scope_now)
+    state.holdings = {asset: dict(wallets) for asset, wallets in snap.holdings.items()}
+    state.lot_keys = set(snap.lot_keys)
+    state.next_uid = snap.next_uid
+    state.next_transition = snap.next_transition
+    state.first_2025_disposal = dict(snap.first_2025_disposal)
+    state.allocation_used = {asset: state.allocations[asset] for asset in snap.allocation_used}
+    return state
+
+
+_ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
+_DECODER = msgspec.msgpack.Decoder(EngineSnapshot)
 
 
 def freeze_engine(state: LotBookState) -> bytes:
-    """The state without its output lists and lot keys, as bytes (take it before `finish`, which
-    changes the pools). A tail that names `lots` is never folded into it (year_checkpoint)."""
-    rest = copy.copy(state)
-    rest.slices, rest.acquisitions, rest.income, rest.problems = [], [], [], []
-    rest.lot_keys = set()
-    del rest.tz  # a ZoneInfo pickles as a getattr() call, which `thaw_engine` refuses: its key goes alongside
-    return pickle.dumps((state.tz.key, rest), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-_STATE_EVENT_TYPES: tuple[type, ...] = (*ALL_EVENTS, Recorded, LotPick, LotAllocation)
-_SAFE_NAMES = frozenset(
-    {
-        ("projections.lots_engine", "LotBookState"),
-        *(("projections.pools", n) for n in ("Piece", "Pool", "Portion")),
-        *(("projections.settings", n) for n in ("Settings", "MethodChoice", "_Election")),
-        *(("projections.model", n) for n in ("Slice", "Acquisition", "IncomeRow", "Problem", "OpenLot", "WashLink")),
-        *(("ledger.events", t.__name__) for t in _STATE_EVENT_TYPES),
-        *(("datetime", n) for n in ("date", "datetime", "timedelta", "timezone")),
-        ("decimal", "Decimal"),
-        ("msgspec._utils", "rebuild"),  # a Struct's pickle: rebuild(cls, fields), cls itself checked here
-        ("builtins", "set"),
-        ("builtins", "frozenset"),
-    }
-)
-
-
-class _Unpickler(pickle.Unpickler):
-    """Only the classes a fold state is made of: a checkpoint is data, never code."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _SAFE_NAMES:
-            raise pickle.UnpicklingError(f"checkpoint refers to {module}.{name}, which a fold state never holds")
-        return super().find_class(module, name)
-
-
-_DECODE_ERRORS = (pickle.UnpicklingError, msgspec.DecodeError, EOFError, AttributeError, TypeError, ValueError,
-                  ImportError, IndexError, KeyError)
+    """`snapshot(state)` as bytes (msgpack, Decimals as strings)."""
+    return _ENCODER.encode(snapshot(state))
 
 
 def thaw_engine(blob: bytes, *, tz: ZoneInfo) -> LotBookState | None:
-    """The engine `freeze` stored under `state`, with empty output lists and no lot keys (None when
-    the blob is not one, or was made for another time zone)."""
+    """The state `freeze_engine` stored, with empty output lists (None when the blob is not a snapshot
+    of this `SCHEMA`, or was made for another time zone: the caller replays)."""
     try:
-        key, state = _Unpickler(io.BytesIO(blob)).load()
-    except _DECODE_ERRORS:
+        return restore(_DECODER.decode(blob), tz)
+    except (msgspec.DecodeError, ValueError, ArithmeticError):
         return None
-    if not isinstance(state, LotBookState) or key != tz.key:
-        return None
-    state.tz = tz
-    return state

@@ -37,6 +37,8 @@ from ledger.events import (
     Fee,
     Income,
     LotPick,
+    MethodElection,
+    Policy,
     Recorded,
     Scope,
     Sell,
@@ -68,10 +70,12 @@ ONE_DAY = timedelta(days=1)
 STOCK_COVERED_FROM = date(2011, 1, 1)  # R6.2
 CRYPTO_COVERED_FROM = date(2026, 1, 1)  # R6.2
 TRADES = (Buy, Sell, Swap, Transfer, Fee, Income)
+SETTINGS_EVENTS = (MethodElection, Policy, Allocate)  # what `Settings` and `allocations` are built from
 
 
 class LotBookState:
-    """Everything the fold carries between trades: a plain value that can be copied or pickled."""
+    """Everything the fold carries between trades: a plain value that can be copied, or stored as an
+    explicit snapshot (projections.checkpoint `snapshot`/`restore`)."""
 
     def __init__(
         self, records: Sequence[Recorded], *, tz: ZoneInfo, check_from_seq: int | None = None
@@ -80,9 +84,12 @@ class LotBookState:
         self.settings = Settings(records)
         self.asset_class: dict[str, AssetClass] = _asset_classes(records)
         self.allocations: dict[str, Recorded] = {}
+        self.settings_events: list[Recorded] = []  # the events `settings` and `allocations` come from
         for record in records:
-            if isinstance(record.event, Allocate):
-                self.allocations[record.event.asset] = record  # the latest correction wins
+            if isinstance(record.event, SETTINGS_EVENTS):
+                self.settings_events.append(record)
+                if isinstance(record.event, Allocate):
+                    self.allocations[record.event.asset] = record  # the latest correction wins
         self.pools: dict[tuple[str, str], Pool] = {}
         self.scope_now: dict[str, Scope] = {}
         self.holdings: dict[str, dict[str, Decimal]] = {}  # asset -> wallet -> units held

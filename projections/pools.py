@@ -8,7 +8,8 @@ Selection keeps one heap per method actually used (built on first use, then main
 deletion: an entry whose piece left the pool is skipped when it reaches the top. A disposal costs
 O(k log n) for k pieces touched, never a scan of the pool. A partial take gets basis pro rata and the
 piece keeps `basis - taken`, so basis is conserved to the last digit (R2.7, projections/exact.py).
-All state is plain objects (picklable, deep-copyable) so a replay can be checkpointed.
+All state is plain objects (deep-copyable); a checkpoint stores the open pieces as explicit values
+(projections.checkpoint `PieceFacts`).
 """
 
 from __future__ import annotations

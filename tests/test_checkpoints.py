@@ -11,7 +11,6 @@ checkpoint path (`cli.usecases.schedule_d`) is compared with a full replay, at t
 from __future__ import annotations
 
 import json
-import pickle
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -182,7 +181,7 @@ def test_backdated_trade_rewinds_to_an_older_checkpoint(tmp_path: Path, monkeypa
     assert save_checkpoint(path) == 5  # horizon Jan 5
     store.import_file(write_jsonl(tmp_path / "b.jsonl", lines[10:]), source="t")  # type: ignore[arg-type]
     assert save_checkpoint(path) == 14  # horizon Jan 19
-    assert [c.seq for c in saved.usable(store, at_or_before=99, version=cp.VERSION)] == [14, 5]
+    assert [c.seq for c in saved.usable(store, at_or_before=99, version=saved.code_version())] == [14, 5]
     store.import_file(write_jsonl(tmp_path / "c.jsonl", lines[7:8]), source="t")  # type: ignore[arg-type]
     sell = [{"type": "sell", "id": "s", "at": "2025-02-01T00:00:00Z", "wallet": "A", "asset": "BTC", "qty": "3",
              "price": "1"}]
@@ -227,23 +226,23 @@ def _ledger_with_checkpoint(tmp_path: Path) -> Store:
 def test_stale_version_or_wrong_hash_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = _ledger_with_checkpoint(tmp_path)
     head = store.last_seq()
-    assert saved.usable(store, at_or_before=head, version=cp.VERSION)
+    assert saved.usable(store, at_or_before=head, version=saved.code_version())
     assert not saved.usable(store, at_or_before=head, version="0-old")
-    assert not saved.usable(store, at_or_before=head - 1, version=cp.VERSION)  # serves only as-of >= its seq
+    assert not saved.usable(store, at_or_before=head - 1, version=saved.code_version())  # serves only as-of >= its seq
     store.conn.execute("UPDATE checkpoints SET hash = 'rebuilt'")
-    assert not saved.usable(store, at_or_before=head, version=cp.VERSION)
+    assert not saved.usable(store, at_or_before=head, version=saved.code_version())
     served = _spy(monkeypatch)
     path = tmp_path / "l.db"
     assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
     assert served == []
 
 
-def test_a_foreign_pickle_is_refused(tmp_path: Path) -> None:
+def test_a_foreign_blob_is_refused(tmp_path: Path) -> None:
     store = _ledger_with_checkpoint(tmp_path)
-    newest = saved.usable(store, at_or_before=store.last_seq(), version=cp.VERSION)[0]
+    newest = saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())[0]
     engine = saved.part(store, newest, cp.STATE)
     assert engine is not None and cp.thaw_engine(engine, tz=store.timezone) is not None
-    assert cp.thaw_engine(pickle.dumps(("UTC", print)), tz=store.timezone) is None
+    assert cp.thaw_engine(msgspec.msgpack.encode(("UTC", "print")), tz=store.timezone) is None
     assert cp.thaw_engine(b"\x80\x05garbage", tz=store.timezone) is None
     from zoneinfo import ZoneInfo
 
@@ -257,7 +256,7 @@ def test_checkpoint_table_is_not_part_of_verify(tmp_path: Path) -> None:
     assert store.verify() is None
     path = tmp_path / "l.db"
     assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
-    assert saved.clear(store) == 1 and not saved.usable(store, at_or_before=10**9, version=cp.VERSION)
+    assert saved.clear(store) == 1 and not saved.usable(store, at_or_before=10**9, version=saved.code_version())
 
 
 def test_pruned_to_the_newest(tmp_path: Path) -> None:
@@ -267,7 +266,7 @@ def test_pruned_to_the_newest(tmp_path: Path) -> None:
                 "qty": "1", "price": "1"}
         store.import_file(write_jsonl(tmp_path / f"{i}.jsonl", [line]), source="t")  # type: ignore[arg-type]
         assert save_checkpoint(tmp_path / "l.db") == i + 1
-    assert [c.seq for c in saved.usable(store, at_or_before=99, version=cp.VERSION)] == [4, 3]
+    assert [c.seq for c in saved.usable(store, at_or_before=99, version=saved.code_version())] == [4, 3]
     parts = store.conn.execute(f"SELECT DISTINCT seq FROM {saved.PARTS} ORDER BY seq").fetchall()
     assert [seq for (seq,) in parts] == [3, 4]  # the parts of pruned checkpoints go with them
 
@@ -287,10 +286,10 @@ def test_cli_report_after_an_append_equals_a_fresh_ledger(
         assert gainlog("import", str(sample), "--source", "sample", ledger=ledger).code == 0
     before = gainlog("report", "all", "--out", str(tmp_path / "before"))
     assert before.code == 0, before.err
-    assert not saved.usable(Store.open(db), at_or_before=10**9, version=cp.VERSION)  # made on request only
+    assert not saved.usable(Store.open(db), at_or_before=10**9, version=saved.code_version())  # made on request only
     made = gainlog("checkpoint", "--json")
     assert made.code == 0 and made.json()["seq"] == 51, made.err
-    assert saved.usable(Store.open(db), at_or_before=10**9, version=cp.VERSION)
+    assert saved.usable(Store.open(db), at_or_before=10**9, version=saved.code_version())
     for ledger in (db, fresh):
         assert gainlog("import", str(one), "--source", "more", ledger=ledger).code == 0
     outputs = []
@@ -305,7 +304,7 @@ def test_cli_report_after_an_append_equals_a_fresh_ledger(
             assert (tmp_path / "out_a" / file.relative_to(tmp_path / "out_b")).read_bytes() == file.read_bytes(), file
     cleared = gainlog("checkpoint", "--clear", "--json")
     assert cleared.code == 0 and cleared.json() == {"cleared": 1}
-    assert not saved.usable(Store.open(db), at_or_before=10**9, version=cp.VERSION)
+    assert not saved.usable(Store.open(db), at_or_before=10**9, version=saved.code_version())
 
 
 def test_cli_as_a_process_with_a_read_only_cache(tmp_path: Path) -> None:
@@ -318,9 +317,9 @@ def test_cli_as_a_process_with_a_read_only_cache(tmp_path: Path) -> None:
     store.close()
     conn = sqlite3.connect(db)
     head = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
-    conn.execute("INSERT INTO checkpoints VALUES (?, ?, ?, '', '', x'0102')", (*head, cp.VERSION))
+    conn.execute("INSERT INTO checkpoints VALUES (?, ?, ?, '', '', x'0102')", (*head, saved.code_version()))
     for name in ("years",):
-        conn.execute(f"INSERT INTO {saved.PARTS} VALUES (?, ?, ?, x'0304')", (cp.VERSION, head[0], name))
+        conn.execute(f"INSERT INTO {saved.PARTS} VALUES (?, ?, ?, x'0304')", (saved.code_version(), head[0], name))
     conn.commit()
     conn.close()
     result = run_process("--db", str(db), "report", "schedule-d", "--year", "2025", "--json")
