@@ -4,7 +4,7 @@ A checkpoint is the `LotBookState` after every live trade of the log up to seq S
 (before `finish`), without its output lists: pools of open lots, settings, holdings (small, whatever
 the log's length), with its horizon: the largest (event time, seq) among those trades.
 projections.year_checkpoint stores each year's Schedule D totals next to it. It is a cache, never the
-truth (STYLE.md 23): keyed by `VERSION` (the projection code) and S, and used only when the result is
+truth (STYLE.md 23): keyed by the code version (see below) and S, and used only when the result is
 provably the one a full replay gives. The rule here (`tail_qualifies` and `adopt_classes`): every
 event in (S, K] is
 
@@ -24,11 +24,13 @@ It keeps exactly what `resume`, `finish` and the reuse rule read: the settings e
 (their lot facts, in pool order), the pool scopes, the holdings per wallet, the piece counter, the
 pooling changes already applied, each asset's first 2025 disposal, the allocations used and the lot
 keys those allocations name. Not kept: the output lists (slices, acquisitions, income, problems:
-the caller keeps what it needs of them, year_checkpoint), the selection heaps (rebuilt on first use)
-and the other lot keys (a tail that names `lots` is never folded into a checkpoint).
+the caller keeps what it needs of them, year_checkpoint), the caches (selection heaps, methods in
+force, long-term dates: rebuilt on first use) and the other lot keys (a tail that names `lots` is
+never folded into a checkpoint).
 
 Evolution of the stored form (STYLE.md 4; the structs are `array_like`): a new field goes at the end
-with a default, so older snapshots still decode. A breaking change (a field removed, retyped or
+with a default, so older snapshots still decode (and a newer snapshot decodes here, its extra
+fields ignored). A breaking change (a field removed, retyped or
 reordered) bumps `SCHEMA`; a snapshot with another `schema`, or one that does not decode, is simply
 ignored (`thaw_engine` gives None): checkpoints are a cache, the caller replays. No upcaster is
 needed for a cache. The checkpoint's key, the code version (a digest of the projection code), is

@@ -69,7 +69,7 @@ def generated(draw: st.DrawFn) -> tuple[list[Recorded], ZoneInfo]:
     """A generated ledger (fixtures.generate), sometimes with a `policy` carrying transfer fees, a
     wallet-scope election before 2025 and an `allocate` naming an early lot (R2.6, R3.3, R3.4)."""
     lines: list[str | dict[str, Any]] = [
-        line.decode() for line in generate(draw(st.integers(20, 500)), draw(st.integers(0, 10**6)))
+        line.decode() for line in generate(draw(st.integers(20, 1500)), draw(st.integers(0, 10**6)))
     ]
     if draw(st.booleans()):
         lines.append({"type": "policy", "from": draw(st.sampled_from(["2019-01-01", "2023-06-01"])),
@@ -86,7 +86,7 @@ def generated(draw: st.DrawFn) -> tuple[list[Recorded], ZoneInfo]:
     return records(lines, tz=zone), ZoneInfo(zone)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ledger=generated(), data=st.data())
 def test_a_restored_snapshot_resumes_to_the_full_fold(
     ledger: tuple[list[Recorded], ZoneInfo], data: st.DataObject
