@@ -78,7 +78,7 @@ def generated(draw: st.DrawFn) -> tuple[list[Recorded], ZoneInfo]:
         lines.append({"type": "method", "method": "LIFO", "from": "2022-01-01", "scope": "wallet", "asset": "C00"})
     buys = [json.loads(line) for line in lines if isinstance(line, str) and '"type":"buy"' in line]
     early = [b for b in buys if b["at"] < "2024" and b["asset"].startswith("C")]
-    if early and draw(st.booleans()):
+    if draw(st.booleans()) and early:
         lot = draw(st.sampled_from(early))
         lines.append({"type": "allocate", "asset": lot["asset"],
                       "lots": [{"lot": lot["id"], "wallet": lot["wallet"], "qty": lot["qty"]}]})
