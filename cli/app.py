@@ -35,6 +35,7 @@ class State:
 
     db: Path = Path("gainlog.db")
     strict: bool = False
+    drift_checked: bool = False  # the "changed since the last verify" check ran (cli.usecases.open_store)
 
 
 @app.callback()
@@ -55,6 +56,7 @@ def _main(
 ) -> None:
     State.db = db if db is not None else Path(os.environ.get("GAINLOG_DB") or "gainlog.db")
     State.strict = strict
+    State.drift_checked = False
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine output on stdout, nothing else.")]

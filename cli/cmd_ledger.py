@@ -306,20 +306,20 @@ def verify_command(
     from ledger.errors import IntegrityViolation
 
     anchor = integrity.parse_head(head) if head is not None else None
-    files = None
+    filed = None
     if manifest is not None:
         from cli.cmd_report import read_manifest
 
-        seq, manifest_head, files = read_manifest(manifest)
+        filed = read_manifest(manifest)
     usecases.skip_drift_check()  # this command is the full check
     with open_store() as store:
         outcome = integrity.verify(store, head=anchor)
-        if files is not None and outcome.problem is None:
-            integrity.check_anchor(store, outcome, seq, manifest_head, option="--manifest")
+        if filed is not None and outcome.problem is None:
+            integrity.check_anchor(store, outcome, filed.seq, filed.head, option="--manifest")
             if outcome.problem is None:
                 from cli.cmd_report import manifest_problem
 
-                problem = manifest_problem(files, seq)
+                problem = manifest_problem(filed)
                 if problem is not None:
                     outcome.fail(problem)
         if outcome.problem is None:
@@ -341,7 +341,7 @@ def verify_command(
     if not json_out:
         checked = "".join(
             [f", unchanged up to seq {anchor[0]} (--head)" if anchor else "",
-             f", {len(files or {})} file(s) replay byte-identical (--manifest)" if files is not None else ""]
+             f", {len(filed.files)} file(s) replay byte-identical (--manifest)" if filed is not None else ""]
         )
         say(f"OK: {outcome.events} event(s), hash chain intact, append-only triggers in place{checked}.")
         say(f"Head {outcome.head_seq}:{outcome.head_hash}")

@@ -8,6 +8,7 @@ year in one pass (`projections.tax_year.tax_years`) and renders the contract's J
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
@@ -105,24 +106,40 @@ def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) ->
     # previous DIR whole (and at most a `.DIR.gainlog-*` folder next to it)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.gainlog-", dir=target.parent))
     try:
-        seq, head, summary = write_reports(work, as_of)
-        write_manifest(work, seq=seq, head=head)
+        written = write_reports(work, as_of)
+        write_manifest(work, written)
         _swap_into_place(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     if json_out:
-        _emit_json(_summary_json(out, summary))
+        _emit_json(_summary_json(out, written.summary))
     else:
-        _print_summary(out, summary)
+        _print_summary(out, written.summary)
 
 
 MANIFEST = "manifest.json"
 
 
-def write_reports(out: Path, as_of: str | None) -> tuple[int, str, list[tuple[int, int, ScheduleD]]]:
-    """`report all`'s files into the existing folder `out`, as of `as_of`; the seq they are as of, the
-    chain's hash there, and each year's (year, 8949 rows, Schedule D) (`verify --manifest` replays it)."""
+@dataclass(frozen=True)
+class Written:
+    """What `write_reports` wrote.
+
+    Attributes:
+        seq: the knowledge point the files are as of.
+        head: the chain's hash at `seq`.
+        tags: name -> `SEQ:HASH` of every tag at or before `seq` (a moved tag fails `verify --manifest`).
+        summary: each year's (year, 8949 rows, Schedule D).
+    """
+
+    seq: int
+    head: str
+    tags: dict[str, str]
+    summary: list[tuple[int, int, ScheduleD]]
+
+
+def write_reports(out: Path, as_of: str | None) -> Written:
+    """`report all`'s files into the existing folder `out`, as of `as_of` (`verify --manifest` replays it)."""
     from cli.usecases import gc_paused, stream
     from projections import form8949, reports
     from projections.rules.form_box import wallet_reports
@@ -158,8 +175,9 @@ def write_reports(out: Path, as_of: str | None) -> tuple[int, str, list[tuple[in
             _write_json(folder / "schedule_d.json", reports.schedule_d_json(sd))
             _write_json(folder / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
             summary.append((year, year_to_count.get(year, 0), sd))
-        seq, head = streamed.seq, streamed.store.hash_at(streamed.seq)
-    return seq, head, summary
+        store, seq = streamed.store, streamed.seq
+        tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
+        return Written(seq=seq, head=store.hash_at(seq), tags=tags, summary=summary)
 
 
 def file_digests(folder: Path) -> dict[str, str]:
@@ -173,9 +191,11 @@ def file_digests(folder: Path) -> dict[str, str]:
     }
 
 
-def write_manifest(folder: Path, *, seq: int, head: str) -> None:
-    """DIR/manifest.json (CONTRACT §4 Integrity): the seq and chain hash the files are as of, and their SHA-256."""
-    _write_json(folder / MANIFEST, {"seq": seq, "head": head, "files": file_digests(folder)})
+def write_manifest(folder: Path, written: Written) -> None:
+    """DIR/manifest.json (CONTRACT §4 Integrity): the seq and chain hash the files are as of, their
+    SHA-256, and the tags up to that seq (`SEQ:HASH`)."""
+    _write_json(folder / MANIFEST, {"seq": written.seq, "head": written.head, "files": file_digests(folder),
+                                    "tags": written.tags})
 
 
 def _check_out(out: Path) -> None:
@@ -493,8 +513,18 @@ def _print_summary(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]])
     console().print(table)
 
 
-def read_manifest(path: Path) -> tuple[int, str, dict[str, str]]:
-    """A manifest's seq, head and files; UsageError naming the field when it is not one."""
+@dataclass(frozen=True)
+class Manifest:
+    """A manifest `report all` wrote (see `Written`); `files`: `YEAR/name` -> SHA-256."""
+
+    seq: int
+    head: str
+    files: dict[str, str]
+    tags: dict[str, str]
+
+
+def read_manifest(path: Path) -> Manifest:
+    """A manifest `report all` wrote; UsageError naming the field when it is not one."""
     import json
 
     from ledger.errors import UsageError
@@ -506,22 +536,30 @@ def read_manifest(path: Path) -> tuple[int, str, dict[str, str]]:
     if not isinstance(value, dict):
         raise UsageError(f"--manifest {path}: not a gainlog manifest (expected an object)")
     seq, head, files = value.get("seq"), value.get("head"), value.get("files")
+    tags = value.get("tags", {})  # absent: a manifest naming no tag
     for name, ok in (("seq", isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0),
                      ("head", isinstance(head, str)),
-                     ("files", isinstance(files, dict) and all(isinstance(v, str) for v in files.values()))):
+                     ("files", isinstance(files, dict) and all(isinstance(v, str) for v in files.values())),
+                     ("tags", isinstance(tags, dict) and all(isinstance(v, str) for v in tags.values()))):
         if not ok:
             raise UsageError(f"--manifest {path}: field {name!r}: missing or not what `report all` writes")
-    return seq, head, files  # type: ignore[return-value]
+    return Manifest(seq=seq, head=head, files=files, tags=tags)  # type: ignore[arg-type]
 
 
-def manifest_problem(files: dict[str, str], seq: int) -> str | None:
-    """Replay the log as of `seq` the way `report all` does, into a temporary folder, and name the
-    first file (in name order) that would not be written byte-identical to the manifest's digest."""
+def manifest_problem(manifest: Manifest) -> str | None:
+    """The tags the manifest names must name the same seq and hash; then replay the log as of its
+    seq the way `report all` does, into a temporary folder, and name the first file (in name order)
+    that would not be written byte-identical to the manifest's digest."""
     import tempfile
 
+    seq, files = manifest.seq, manifest.files
     with tempfile.TemporaryDirectory(prefix="gainlog-manifest-") as work:
-        write_reports(Path(work), str(seq))
+        now = write_reports(Path(work), str(seq))
         written = file_digests(Path(work))
+    for name, anchor in sorted(manifest.tags.items()):
+        if now.tags.get(name) != anchor:
+            return (f"--manifest: tag {name!r} named {anchor} when the manifest was written; it now names "
+                    f"{now.tags.get(name, 'nothing at or before seq ' + str(seq))}")
     for name in sorted(set(files) | set(written)):
         if name not in written:
             return f"--manifest: {name} is in the manifest, but replaying the log as of seq {seq} writes no such file"

@@ -48,18 +48,16 @@ class Loaded:
             return tax_years(self.booked, self.records, tz=self.store.timezone, through=through)
 
 
-_drift_checked = False
-
-
 def skip_drift_check() -> None:
-    """No "changed since the last verify" check in this process (`verify` itself is the full one)."""
-    global _drift_checked
-    _drift_checked = True
+    """No "changed since the last verify" check in this command (`verify` itself is the full one)."""
+    from cli.app import State
+
+    State.drift_checked = True
 
 
 def open_store(db_path: Path) -> Store:
     """`Store.open`, plus the cheap check that the log has not changed since the last full `verify`
-    (issue #18, `ledger.integrity.since_verify`), once per process: a warning on stderr, or with the
+    (issue #18, `ledger.integrity.since_verify`), once per command: a warning on stderr, or with the
     global `--strict` an IntegrityViolation (exit 4). A ledger never verified (made before issue #18
     and never checked since) gets no warning, but `--strict` refuses it."""
     import sys
@@ -69,11 +67,10 @@ def open_store(db_path: Path) -> Store:
     from ledger.errors import IntegrityViolation
     from ledger.store import Store
 
-    global _drift_checked
     store = Store.open(db_path)
-    if _drift_checked:
+    if State.drift_checked:
         return store
-    _drift_checked = True
+    State.drift_checked = True
     drift = integrity.since_verify(store)
     message = None
     if drift.change is not None:

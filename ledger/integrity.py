@@ -10,7 +10,8 @@
    never decreasing;
 4. the append-only triggers: exactly gainlog's, with gainlog's SQL text (no-op triggers of the same
    names fail), and no other trigger on the ledger's tables;
-5. the tags: each names a seq within the log and (since #18) the hash the chain has at that seq;
+5. the tags: each names a seq within the log that ends a batch and (since #18) the hash the chain
+   has at that seq;
 6. the `verified` record of the last full verify: the chain still has its hash at its seq (a chain
    rewritten and recomputed since then fails here);
 7. `--head SEQ:HASH` when given: the chain's hash at SEQ is HASH (an anchor kept outside the file);
@@ -96,7 +97,7 @@ def verify(store: Store, *, head: tuple[int, str] | None = None) -> Outcome:
     _walk(store, out, genesis=genesis, seq_to_batch=seq_to_batch)
     _check_batches(out, seq_to_batch)
     _check_triggers(conn, out)
-    _check_tags(store, out)
+    _check_tags(store, out, ends={0, *(info[3] for info in seq_to_batch.values())})
     _check_verified(store, meta, out)
     if head is not None:
         _check_head(store, out, head, option="--head")
@@ -251,7 +252,9 @@ def trigger_problem(conn: sqlite3.Connection) -> tuple[str | None, list[str]]:
     return None, []
 
 
-def _check_tags(store: Store, out: Outcome) -> None:
+def _check_tags(store: Store, out: Outcome, *, ends: set[int]) -> None:
+    """Each tag names a seq within the log that ends a batch (a tag names the head when it is made)
+    and, since #18, the chain's hash there."""
     with_hash = store.tags_have_hash()
     columns = "name, seq, hash" if with_hash else "name, seq, NULL"
     legacy = 0
@@ -259,13 +262,14 @@ def _check_tags(store: Store, out: Outcome) -> None:
         if not isinstance(seq, int) or seq < 0 or seq > out.head_seq:
             out.fail(f"tag {name!r}: names seq {seq}, but the log ends at seq {out.head_seq}")
             return
-        if digest is None:
-            legacy += 1
-            continue
         actual = store.hash_at(seq)
-        if actual != digest:
+        if digest is not None and actual != digest:
             out.fail(f"tag {name!r}: names seq {seq} with hash {digest}, but the chain has {actual} there")
             return
+        if seq not in ends:
+            out.fail(f"tag {name!r}: names seq {seq}, inside a batch: a tag can only name the head, the end of a batch")
+            return
+        legacy += digest is None
     if legacy:
         out.notes.append(f"{legacy} tag(s) made before tags kept their head's hash: only their seq is checked")
 
