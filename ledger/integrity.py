@@ -277,6 +277,8 @@ def _check_tags(store: Store, out: Outcome, *, ends: set[int]) -> None:
 def _check_verified(store: Store, meta: dict[str, str], out: Outcome) -> None:
     state = _verified(meta)
     if state is None:
+        if "genesis" in meta:  # a ledger made since #18 has had one from `init` on
+            out.fail("meta: the 'verified' record (what the last verify saw) is missing: deleted behind gainlog's back")
         return
     seq, digest = state["seq"], state["hash"]
     if seq > out.head_seq:
@@ -358,6 +360,8 @@ def since_verify(store: Store) -> Drift:
     meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
     state = _verified(meta)
     if state is None:
+        if "genesis" in meta:  # a ledger made since #18 has had one from `init` on
+            return Drift("the record of the last verify is missing", True)
         return Drift(None, verified=False)
     zone, version = meta.get("timezone"), meta.get("schema_version")
     if (state.get("timezone"), state.get("schema_version")) != (zone, version):

@@ -411,3 +411,48 @@ def test_an_older_ledger_keeps_working_with_a_note(tmp_path: Path, gainlog: Gain
     with behind_the_back(old) as conn:
         conn.execute("UPDATE tags SET seq = 99")
     assert gainlog("verify", ledger=old).err == "gainlog: tag 'filed': names seq 99, but the log ends at seq 51\n"
+
+
+def test_a_deleted_verified_record(sample: Path, gainlog: Gainlog) -> None:
+    conn = sqlite3.connect(sample)
+    conn.execute("DELETE FROM meta WHERE name = 'verified'")
+    conn.commit()
+    conn.close()
+    assert gainlog("report", "income", "--year", "2024").err == (
+        "gainlog: warning: the log changed since the last verify (the record of the last verify is missing): "
+        "run `gainlog verify`\n"
+    )
+    assert broken(gainlog) == (
+        "meta: the 'verified' record (what the last verify saw) is missing: deleted behind gainlog's back"
+    )
+
+
+def test_events_deleted_then_a_later_add_reuses_the_seq(sample: Path, gainlog: Gainlog, tmp_path: Path) -> None:
+    """The issue's case: an earlier tag would now cover the new event; the hash it names does not."""
+    assert gainlog("import", str(write_jsonl(tmp_path / "more.jsonl", [BUY, SELL, {**BUY, "qty": "2"}]))).code == 0
+    assert gainlog("tag", "t54").code == 0
+    with Store.open(sample) as store:
+        tagged = store.hash_at(54)
+    with behind_the_back(sample) as conn:
+        conn.execute("DELETE FROM events WHERE seq > 52")
+        conn.execute("UPDATE batches SET last_seq = 52 WHERE batch = 2")
+    assert gainlog("add", "buy", "--at", "2025-06-01", "--wallet", "w", "--asset", "BTC", "--qty", "1",
+                   "--price", "1").code == 0
+    assert gainlog("add", "buy", "--at", "2025-06-02", "--wallet", "w", "--asset", "BTC", "--qty", "1",
+                   "--price", "1").code == 0  # seq 54 again
+    with Store.open(sample) as store:
+        now = store.hash_at(54)
+    report = gainlog("report", "schedule-d", "--year", "2025", "--as-of", "t54", "--json")
+    assert report.code == 0 and report.err == (
+        "gainlog: warning: the log changed since the last verify (tag 't54' no longer names the hash it was made "
+        "for): run `gainlog verify`\n"
+    )
+    assert broken(gainlog) == f"tag 't54': names seq 54 with hash {tagged}, but the chain has {now} there"
+
+
+def test_tag_prints_the_head(sample: Path, gainlog: Gainlog) -> None:
+    with Store.open(sample) as store:
+        head = store.hash_at(51)
+    result = gainlog("tag", "filed-2024")
+    assert result.code == 0 and result.out.split("\n")[-2] == f"Head 51:{head}"
+    assert "Tagged seq 51 as 'filed-2024'." in result.out
