@@ -456,3 +456,29 @@ def test_tag_prints_the_head(sample: Path, gainlog: Gainlog) -> None:
     result = gainlog("tag", "filed-2024")
     assert result.code == 0 and result.out.split("\n")[-2] == f"Head 51:{head}"
     assert "Tagged seq 51 as 'filed-2024'." in result.out
+
+
+def test_checkpoints_saved_before_digests_are_ignored_then_remade(sample: Path, gainlog: Gainlog) -> None:
+    from ledger import checkpoints as saved
+    from projections import checkpoint as cp
+
+    before = gainlog("report", "schedule-d", "--year", "2024", "--json").out
+    conn = sqlite3.connect(sample)  # the tables as a gainlog before issue #18 made them, holding garbage
+    conn.execute("CREATE TABLE checkpoints (seq INTEGER, hash TEXT, version TEXT, horizon TEXT, created_at TEXT,"
+                 " state BLOB, PRIMARY KEY (version, seq))")
+    conn.execute("CREATE TABLE checkpoint_parts (version TEXT, seq INTEGER, name TEXT, blob BLOB,"
+                 " PRIMARY KEY (version, seq, name))")
+    conn.execute("INSERT INTO checkpoints SELECT seq, hash, 'v', '', '', x'00' FROM events WHERE seq = 51")
+    conn.commit()
+    conn.close()
+    assert gainlog("report", "schedule-d", "--year", "2024", "--json").out == before
+    ok = gainlog("verify")
+    assert ok.code == 0 and ok.err == (
+        "gainlog: note: checkpoints saved by an older gainlog are ignored (no digests); `gainlog checkpoint` "
+        "remakes them\n"
+    )
+    assert gainlog("checkpoint").code == 0
+    with Store.open(sample) as store:
+        assert [c.seq for c in saved.usable(store, at_or_before=51, version=cp.VERSION)] == [51]
+    assert gainlog("verify").err == ""
+    assert gainlog("report", "schedule-d", "--year", "2024", "--json").out == before
