@@ -34,6 +34,8 @@ class State:
     """Global options, set by the callback before any command runs."""
 
     db: Path = Path("gainlog.db")
+    strict: bool = False
+    drift_checked: bool = False  # the "changed since the last verify" check ran (cli.usecases.open_store)
 
 
 @app.callback()
@@ -44,8 +46,17 @@ def _main(
             "--db", help="The ledger file (default: $GAINLOG_DB, else ./gainlog.db).", show_default=False
         ),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse to report (exit 4) when the log changed since the last `verify`, or was never verified.",
+        ),
+    ] = False,
 ) -> None:
     State.db = db if db is not None else Path(os.environ.get("GAINLOG_DB") or "gainlog.db")
+    State.strict = strict
+    State.drift_checked = False
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine output on stdout, nothing else.")]

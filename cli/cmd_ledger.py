@@ -264,10 +264,12 @@ def tag_command(
     """Name the current head of the log (unique; not all digits; not starting with @)."""
     with open_store() as store:
         seq = store.tag(name)
+        head = store.hash_at(seq)
     if json_out:
-        emit_json({"tag": name, "seq": seq})
+        emit_json({"tag": name, "seq": seq, "hash": head, "head": f"{seq}:{head}"})
     else:
         say(f"Tagged seq {seq} as {name!r}.")
+        say(f"Head {seq}:{head}")
 
 
 @app.command("retract")
@@ -286,29 +288,91 @@ def retract_command(
 
 
 @app.command("verify")
-def verify_command(json_out: JsonOpt = False) -> None:
-    """Check the log's integrity: the hash chain and the append-only triggers."""
+def verify_command(
+    json_out: JsonOpt = False,
+    head: Annotated[
+        str | None,
+        typer.Option("--head", help="SEQ:HASH as `tag` printed it: the log up to SEQ must be unchanged."),
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option("--manifest", help="A manifest.json `report all` wrote: its files must replay byte-identical."),
+    ] = None,
+) -> None:
+    """Check the log's integrity: the chain, every stored body, batches, tags, meta, the triggers'
+    SQL and checkpoints (exit 4 naming the first bad place); optionally against anchors kept outside."""
+    from cli import usecases
+    from ledger import integrity
     from ledger.errors import IntegrityViolation
 
+    anchor = integrity.parse_head(head) if head is not None else None
+    filed = None
+    if manifest is not None:
+        from cli.cmd_report import read_manifest
+
+        filed = read_manifest(manifest)
+    usecases.skip_drift_check()  # this command is the full check
     with open_store() as store:
-        broken, missing, count = store.verify(), store.missing_guards(), store.count()
+        outcome = integrity.verify(store, head=anchor)
+        if filed is not None and outcome.problem is None:
+            integrity.check_anchor(store, outcome, filed.seq, filed.head, option="--manifest")
+            if outcome.problem is None:
+                from cli.cmd_report import manifest_problem
+
+                problem = manifest_problem(filed)
+                if problem is not None:
+                    outcome.fail(problem)
+        if outcome.problem is None:
+            integrity.record(store, outcome)
     if json_out:
         emit_json(
             {
-                "ok": broken is None and not missing,
-                "events": count,
-                "first_broken_seq": broken,
-                "missing_triggers": missing,
+                "ok": outcome.problem is None,
+                "events": outcome.events,
+                "first_broken_seq": outcome.broken_seq,
+                "missing_triggers": outcome.missing_triggers,
+                "problem": outcome.problem,
+                "head": {"seq": outcome.head_seq, "hash": outcome.head_hash},
+                "notes": outcome.notes,
             }
         )
-    if broken is not None:
-        raise IntegrityViolation(
-            f"hash chain broken at seq {broken}: the log was edited behind gainlog's back"
-        )
-    if missing:
-        raise IntegrityViolation(f"append-only trigger(s) missing: {', '.join(missing)}")
+    if outcome.problem is not None:
+        raise IntegrityViolation(outcome.problem)
     if not json_out:
-        say(f"OK: {count} event(s), hash chain intact, append-only triggers in place.")
+        checked = "".join(
+            [f", unchanged up to seq {anchor[0]} (--head)" if anchor else "",
+             f", {len(filed.files)} file(s) replay byte-identical (--manifest)" if filed is not None else ""]
+        )
+        say(f"OK: {outcome.events} event(s), hash chain intact, append-only triggers in place{checked}.")
+        say(f"Head {outcome.head_seq}:{outcome.head_hash}")
+        for note in outcome.notes:
+            print(f"gainlog: note: {note}", file=sys.stderr)
+
+
+@app.command("backup")
+def backup_command(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy (a new file).")], json_out: JsonOpt = False
+) -> None:
+    """Write a consistent copy of the ledger (SQLite's backup API: events still in the -wal file
+    included) and verify the copy."""
+    from ledger import integrity
+    from ledger.errors import IntegrityViolation, UsageError
+    from ledger.store import Store
+
+    if file.exists() and (file.is_dir() or file.stat().st_size > 0):
+        raise UsageError(f"{file} already exists; give backup a new file name")
+    with open_store() as store:
+        integrity.backup(store, file)
+    with Store.open(file) as copy:
+        outcome = integrity.verify(copy)
+    if outcome.problem is not None:
+        raise IntegrityViolation(f"the copy at {file} does not verify: {outcome.problem}")
+    if json_out:
+        emit_json({"file": str(file), "events": outcome.events,
+                   "head": {"seq": outcome.head_seq, "hash": outcome.head_hash}, "ok": True})
+    else:
+        say(f"Backed up {outcome.events} event(s) to {file} and verified the copy (head {outcome.head_seq}:"
+            f"{outcome.head_hash}).")
 
 
 # -- add ------------------------------------------------------------------------------------

@@ -81,10 +81,10 @@ def open_lots(
     *, as_of: str | None, day: date | None = None, year_end: int | None = None, on: str | None = None
 ) -> tuple[Booked, date]:
     """Replay the ledger as of `as_of` up to the end of the chosen local date."""
-    from ledger.store import Store
+    from cli.usecases import open_store
     from projections.pipeline import project
 
-    store = Store.open(State.db)
+    store = open_store(State.db)
     seq = store.resolve(as_of)
     tz = store.timezone
     chosen = day or _day(on, year_end, tz)

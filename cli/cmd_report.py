@@ -8,6 +8,7 @@ year in one pass (`projections.tax_year.tax_years`) and renders the contract's J
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
@@ -93,7 +94,52 @@ def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = Fals
 
 @report_app.command("all")
 def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
-    """Every year's 8949 (CSV, JSON), Schedule D and income (JSON) into DIR/YEAR/, from one replay."""
+    """Every year's 8949 (CSV, JSON), Schedule D and income (JSON) into DIR/YEAR/, from one replay,
+    with DIR/manifest.json; DIR is replaced as a whole, atomically."""
+    import shutil
+    import tempfile
+
+    target = out.resolve()
+    _check_out(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # written next to DIR and renamed into place (issue #18): a run killed at any point leaves the
+    # previous DIR whole (and at most a `.DIR.gainlog-*` folder next to it)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.gainlog-", dir=target.parent))
+    try:
+        written = write_reports(work, as_of)
+        write_manifest(work, written)
+        _swap_into_place(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    if json_out:
+        _emit_json(_summary_json(out, written.summary))
+    else:
+        _print_summary(out, written.summary)
+
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What `write_reports` wrote.
+
+    Attributes:
+        seq: the knowledge point the files are as of.
+        head: the chain's hash at `seq`.
+        tags: name -> `SEQ:HASH` of every tag at or before `seq` (a moved tag fails `verify --manifest`).
+        summary: each year's (year, 8949 rows, Schedule D).
+    """
+
+    seq: int
+    head: str
+    tags: dict[str, str]
+    summary: list[tuple[int, int, ScheduleD]]
+
+
+def write_reports(out: Path, as_of: str | None) -> Written:
+    """`report all`'s files into the existing folder `out`, as of `as_of` (`verify --manifest` replays it)."""
     from cli.usecases import gc_paused, stream
     from projections import form8949, reports
     from projections.rules.form_box import wallet_reports
@@ -129,10 +175,81 @@ def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) ->
             _write_json(folder / "schedule_d.json", reports.schedule_d_json(sd))
             _write_json(folder / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
             summary.append((year, year_to_count.get(year, 0), sd))
-    if json_out:
-        _emit_json(_summary_json(out, summary))
-    else:
-        _print_summary(out, summary)
+        store, seq = streamed.store, streamed.seq
+        tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
+        return Written(seq=seq, head=store.hash_at(seq), tags=tags, summary=summary)
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    """`YEAR/name` -> SHA-256 of every report file under `folder` (the manifest itself excluded)."""
+    import hashlib
+
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.name != MANIFEST
+    }
+
+
+def write_manifest(folder: Path, written: Written) -> None:
+    """DIR/manifest.json (CONTRACT §4 Integrity): the seq and chain hash the files are as of, their
+    SHA-256, and the tags up to that seq (`SEQ:HASH`)."""
+    _write_json(folder / MANIFEST, {"seq": written.seq, "head": written.head, "files": file_digests(folder),
+                                    "tags": written.tags})
+
+
+def _check_out(out: Path) -> None:
+    """DIR may hold only what `report all` writes (year folders of report files, the manifest): it is
+    replaced as a whole, and nothing else in it may be lost."""
+    from ledger.errors import UsageError
+
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise UsageError(f"--out {out}: not a folder")
+    for entry in out.iterdir():
+        ours = (entry.name == MANIFEST and entry.is_file()) or (
+            entry.name.isdigit() and len(entry.name) == 4 and entry.is_dir()
+            and all(f.name in REPORT_FILES and f.is_file() for f in entry.iterdir())
+        )
+        if not ours:
+            raise UsageError(
+                f"--out {out}: holds {entry.name!r}, which `report all` did not write; it replaces the folder "
+                "as a whole, so give an empty or new folder (or one it wrote before)"
+            )
+
+
+def _swap_into_place(work: Path, target: Path) -> None:
+    """Put the folder `work` at `target`: one rename when `target` is new, else an atomic exchange
+    (Linux renameat2) and the old tree removed; elsewhere two renames (a moment without `target`)."""
+    import os
+    import shutil
+
+    if not target.exists():
+        os.rename(work, target)
+        return
+    if not _exchange(work, target):
+        old = work.with_name(work.name + "-old")
+        os.rename(target, old)
+        os.rename(work, target)
+        work = old
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where that is not available."""
+    import ctypes
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
 
 
 class _Form8949Files:
@@ -394,3 +511,61 @@ def _print_summary(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]])
         table.add_row(str(year), str(count), money(sd.netting.line16), money(sd.netting.deduction),
                       f"{money(out.short_term)} / {money(out.long_term)}")
     console().print(table)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A manifest `report all` wrote (see `Written`); `files`: `YEAR/name` -> SHA-256."""
+
+    seq: int
+    head: str
+    files: dict[str, str]
+    tags: dict[str, str]
+
+
+def read_manifest(path: Path) -> Manifest:
+    """A manifest `report all` wrote; UsageError naming the field when it is not one."""
+    import json
+
+    from ledger.errors import UsageError
+
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--manifest {path}: cannot read it as JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"--manifest {path}: not a gainlog manifest (expected an object)")
+    seq, head, files = value.get("seq"), value.get("head"), value.get("files")
+    tags = value.get("tags", {})  # absent: a manifest naming no tag
+    for name, ok in (("seq", isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0),
+                     ("head", isinstance(head, str)),
+                     ("files", isinstance(files, dict) and all(isinstance(v, str) for v in files.values())),
+                     ("tags", isinstance(tags, dict) and all(isinstance(v, str) for v in tags.values()))):
+        if not ok:
+            raise UsageError(f"--manifest {path}: field {name!r}: missing or not what `report all` writes")
+    return Manifest(seq=seq, head=head, files=files, tags=tags)  # type: ignore[arg-type]
+
+
+def manifest_problem(manifest: Manifest) -> str | None:
+    """The tags the manifest names must name the same seq and hash; then replay the log as of its
+    seq the way `report all` does, into a temporary folder, and name the first file (in name order)
+    that would not be written byte-identical to the manifest's digest."""
+    import tempfile
+
+    seq, files = manifest.seq, manifest.files
+    with tempfile.TemporaryDirectory(prefix="gainlog-manifest-") as work:
+        now = write_reports(Path(work), str(seq))
+        written = file_digests(Path(work))
+    for name, anchor in sorted(manifest.tags.items()):
+        if now.tags.get(name) != anchor:
+            return (f"--manifest: tag {name!r} named {anchor} when the manifest was written; it now names "
+                    f"{now.tags.get(name, 'nothing at or before seq ' + str(seq))}")
+    for name in sorted(set(files) | set(written)):
+        if name not in written:
+            return f"--manifest: {name} is in the manifest, but replaying the log as of seq {seq} writes no such file"
+        if name not in files:
+            return f"--manifest: replaying the log as of seq {seq} writes {name}, which the manifest does not list"
+        if written[name] != files[name]:
+            return f"--manifest: {name} would not be written byte-identical: replaying the log as of seq {seq} gives " \
+                   f"sha256 {written[name]}, the manifest says {files[name]}"
+    return None

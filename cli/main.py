@@ -18,7 +18,7 @@ COMMAND_MODULES = ("cli.cmd_ledger", "cli.cmd_report", "cli.cmd_audit", "cli.cmd
 # The module that registers each top-level command: only that one is imported (and built by typer)
 # for a command line that names it; help, and anything unrecognised, registers all of them.
 COMMAND_TO_MODULE = {
-    **dict.fromkeys(("init", "import", "log", "tag", "retract", "verify", "add", "demo"), "cli.cmd_ledger"),
+    **dict.fromkeys(("init", "import", "log", "tag", "retract", "verify", "add", "demo", "backup"), "cli.cmd_ledger"),
     "report": "cli.cmd_report",
     "diff": "cli.cmd_audit",
     "explain": "cli.cmd_audit",
@@ -36,7 +36,7 @@ def _words(argv: list[str]) -> list[str]:
     for arg in args:
         if not words and arg == "--db":
             next(args, None)
-        elif not words and arg.startswith("--db="):
+        elif not words and (arg.startswith("--db=") or arg == "--strict"):
             continue
         elif arg.startswith("-"):
             break  # --help or an unknown option: click answers with every command

@@ -48,6 +48,43 @@ class Loaded:
             return tax_years(self.booked, self.records, tz=self.store.timezone, through=through)
 
 
+def skip_drift_check() -> None:
+    """No "changed since the last verify" check in this command (`verify` itself is the full one)."""
+    from cli.app import State
+
+    State.drift_checked = True
+
+
+def open_store(db_path: Path) -> Store:
+    """`Store.open`, plus the cheap check that the log has not changed since the last full `verify`
+    (issue #18, `ledger.integrity.since_verify`), once per command: a warning on stderr, or with the
+    global `--strict` an IntegrityViolation (exit 4). A ledger never verified (made before issue #18
+    and never checked since) gets no warning, but `--strict` refuses it."""
+    import sys
+
+    from cli.app import State
+    from ledger import integrity
+    from ledger.errors import IntegrityViolation
+    from ledger.store import Store
+
+    store = Store.open(db_path)
+    if State.drift_checked:
+        return store
+    State.drift_checked = True
+    drift = integrity.since_verify(store)
+    message = None
+    if drift.change is not None:
+        message = f"the log changed since the last verify ({drift.change}): run `gainlog verify`"
+    elif not drift.verified and State.strict:
+        message = "the log was never verified: run `gainlog verify` once (--strict needs a verified log)"
+    if message is not None:
+        if State.strict:
+            store.close()
+            raise IntegrityViolation(message)
+        print(f"gainlog: warning: {message}", file=sys.stderr)
+    return store
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """The cyclic garbage collector off inside the block (as it was before, after it)."""
@@ -80,10 +117,9 @@ def _working(what: str, *, large: bool) -> Iterator[None]:
 def load(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Loaded:
     """Open the ledger at `db_path` and replay it as of `as_of` (seq, tag, @time or None = head);
     `option` names the command-line option it came from, for messages."""
-    from ledger.store import Store
     from projections.pipeline import project
 
-    store = Store.open(db_path)
+    store = open_store(db_path)
     seq = store.resolve(as_of, option=option)
     with gc_paused(), _working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
         records = store.read(until=seq)
@@ -115,10 +151,9 @@ def stream(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Stre
     and the saved slices in memory next to each other, and saves `report all` little, since the
     wash-sale pass and the rows of every year are full passes anyway: on the benchmark's 1M-event
     log, 28 s and 2.85 GB through the checkpoint against about 30 s and 0.85 GB streamed."""
-    from ledger.store import Store
     from projections.pipeline import replay
 
-    store = Store.open(db_path)
+    store = open_store(db_path)
     seq = store.resolve(as_of, option=option)
     with gc_paused(), _working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
         targets = store.retract_targets(until=seq)
@@ -129,11 +164,10 @@ def stream(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Stre
 def income(db_path: Path, as_of: str | None) -> list[IncomeRow]:
     """The income rows as of `as_of` (R7.1): read from the log's `income` and `retract` events
     alone, without the lot engine's fold (`lots_engine.income_rows`)."""
-    from ledger.store import Store
     from projections.knowledge import live
     from projections.lots_engine import income_rows
 
-    with Store.open(db_path) as store:
+    with open_store(db_path) as store:
         seq = store.resolve(as_of)
         known = live(store.iter_read(until=seq, types=("income", "retract")), until_seq=seq)
         return income_rows(known, tz=store.timezone)
@@ -145,12 +179,11 @@ def save_checkpoint(db_path: Path) -> int | None:
     empty log). A file that refuses the write (read-only, locked) is a `GainlogError`."""
     from ledger import checkpoints as saved
     from ledger.errors import GainlogError
-    from ledger.store import Store
     from projections import checkpoint as cp
     from projections.pipeline import replay
     from projections.year_checkpoint import YEARS, years_part
 
-    store = Store.open(db_path)
+    store = open_store(db_path)
     with store, gc_paused():
         seq = store.last_seq()
         digest = saved.hash_at(store, seq)
@@ -177,11 +210,10 @@ def schedule_d(db_path: Path, as_of: str | None, year: int) -> ScheduleD:
     the newest checkpoint whose tail qualifies (projections.year_checkpoint: no replay of the log),
     else by a streamed replay."""
     from ledger import checkpoints as saved
-    from ledger.store import Store
     from projections import checkpoint as cp
     from projections.year_checkpoint import YEARS, schedule_d_after
 
-    with Store.open(db_path) as store:
+    with open_store(db_path) as store:
         seq = store.resolve(as_of)
         for candidate in saved.usable(store, at_or_before=seq, version=saved.code_version()):  # newest first
             engine, totals = saved.part(store, candidate, cp.STATE), saved.part(store, candidate, YEARS)

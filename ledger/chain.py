@@ -10,11 +10,26 @@ from that seq on, and `verify` names the first broken seq (issue #2).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 GENESIS = "0" * 64
 SEP = "\x1f"
+
+
+def genesis(timezone: str, schema_version: str) -> str:
+    """The prev_hash of the first event of a ledger created since issue #18: it binds the time zone
+    (which decides every trade's calendar date) and the schema version into the chain."""
+    text = SEP.join(("gainlog genesis", timezone, schema_version))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def verified_text(seq: int, head_hash: str, timezone: str, schema_version: str) -> str:
+    """The `verified` meta record: the head a full `verify` found intact, and the meta it saw."""
+    return json.dumps(
+        {"seq": seq, "hash": head_hash, "timezone": timezone, "schema_version": schema_version}, sort_keys=True
+    )
 
 
 def link(prev_hash: str, seq: int, key: str, source: str, batch: int, recorded_at: str, body: str) -> str:

@@ -9,6 +9,11 @@ on first use, so that projections/ reads no file and no import pays for it). A c
 named parts (the lot engine's state, each year's Schedule D totals); what they mean is the
 projections' business (projections.checkpoint, projections.year_checkpoint), here they are opaque
 blobs. The part named `STATE_PART` is the `state` column.
+
+Since issue #18 every part carries the SHA-256 of its bytes (`digest` columns): a part whose bytes no
+longer match is never used, and `verify` names it, as it names a checkpoint whose `hash` is not the
+chain's at its seq (the log was rewritten). Tables saved by an older gainlog (no `digest`) are
+ignored by reports and dropped by the next save: a cache costs only a replay.
 """
 
 from __future__ import annotations
@@ -58,15 +63,30 @@ def source_digest(root: Path) -> str:
 def _create(store: Store) -> None:
     """The two cache tables, when missing (sqlite-utils: off the hot path, only `gainlog checkpoint` writes)."""
     db = store.db
+    if _exists(store) and not _has_digests(store):  # saved by a gainlog before issue #18
+        clear(store)
     db.table(TABLE).create(
-        {"seq": int, "hash": str, "version": str, "horizon": str, "created_at": str, "state": bytes},
-        pk=("version", "seq"), not_null={"seq", "hash", "version", "horizon", "created_at", "state"},
+        {"seq": int, "hash": str, "version": str, "horizon": str, "created_at": str, "state": bytes, "digest": str},
+        pk=("version", "seq"), not_null={"seq", "hash", "version", "horizon", "created_at", "state", "digest"},
         if_not_exists=True,
     )
     db.table(PARTS).create(
-        {"version": str, "seq": int, "name": str, "blob": bytes},
-        pk=("version", "seq", "name"), not_null={"version", "seq", "name", "blob"}, if_not_exists=True,
+        {"version": str, "seq": int, "name": str, "blob": bytes, "digest": str},
+        pk=("version", "seq", "name"), not_null={"version", "seq", "name", "blob", "digest"}, if_not_exists=True,
     )
+
+
+def _has_digests(store: Store) -> bool:
+    """Whether both cache tables have their `digest` column (issue #18)."""
+    for table in (TABLE, PARTS):
+        if not any(row[1] == "digest" for row in store.conn.execute(f'PRAGMA table_info("{table}")')):
+            return False
+    return True
+
+
+def digest(blob: bytes) -> str:
+    """A part's digest."""
+    return hashlib.sha256(blob).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -97,29 +117,34 @@ def usable(store: Store, *, at_or_before: int, version: str) -> list[Checkpoint]
     """The checkpoints of `version` at or before seq `at_or_before` whose hash still matches the log, newest first."""
     if not _exists(store):
         return []
-    rows = store.conn.execute(
-        f"SELECT c.seq, c.hash, c.version, c.horizon, c.created_at FROM {TABLE} c"
-        " JOIN events e ON e.seq = c.seq AND e.hash = c.hash"
-        " WHERE c.version = ? AND c.seq <= ? ORDER BY c.seq DESC",
-        (version, at_or_before),
-    ).fetchall()
+    try:
+        rows = store.conn.execute(
+            f"SELECT c.seq, c.hash, c.version, c.horizon, c.created_at FROM {TABLE} c"
+            " JOIN events e ON e.seq = c.seq AND e.hash = c.hash"
+            " WHERE c.version = ? AND c.seq <= ? AND c.digest IS NOT NULL ORDER BY c.seq DESC",
+            (version, at_or_before),
+        ).fetchall()
+    except sqlite3.OperationalError:  # no digest column: saved by a gainlog before issue #18
+        return []
     return [Checkpoint(*row) for row in rows]
 
 
 def part(store: Store, checkpoint: Checkpoint, name: str) -> bytes | None:
     """One saved part of `checkpoint` (None if it was not saved, or vanished meanwhile)."""
     if name == STATE_PART:
-        query = f"SELECT state FROM {TABLE} WHERE version = ? AND seq = ? AND hash = ?"
+        query = f"SELECT state, digest FROM {TABLE} WHERE version = ? AND seq = ? AND hash = ?"
         args: tuple[object, ...] = (checkpoint.version, checkpoint.seq, checkpoint.hash)
     else:
-        query = (f"SELECT p.blob FROM {PARTS} p JOIN {TABLE} c ON c.version = p.version AND c.seq = p.seq"
+        query = (f"SELECT p.blob, p.digest FROM {PARTS} p JOIN {TABLE} c ON c.version = p.version AND c.seq = p.seq"
                  " WHERE p.version = ? AND p.seq = ? AND c.hash = ? AND p.name = ?")
         args = (checkpoint.version, checkpoint.seq, checkpoint.hash, name)
     try:
         row = store.conn.execute(query, args).fetchone()
     except sqlite3.OperationalError:  # no parts table: a file checkpointed by an older gainlog
         return None
-    return None if row is None else bytes(row[0])
+    if row is None or digest(bytes(row[0])) != row[1]:
+        return None  # gone, or edited behind gainlog's back (`verify` names it)
+    return bytes(row[0])
 
 
 def save(
@@ -135,14 +160,14 @@ def save(
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.execute(
-                f"INSERT OR REPLACE INTO {TABLE} (seq, hash, version, horizon, created_at, state)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (seq, hash, version, horizon, chain.time_text(datetime.now(UTC)), state),
+                f"INSERT OR REPLACE INTO {TABLE} (seq, hash, version, horizon, created_at, state, digest)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (seq, hash, version, horizon, chain.time_text(datetime.now(UTC)), state, digest(state)),
             )
             conn.execute(f"DELETE FROM {PARTS} WHERE version = ? AND seq = ?", (version, seq))
             for name, blob in more:
-                conn.execute(f"INSERT INTO {PARTS} (version, seq, name, blob) VALUES (?, ?, ?, ?)",
-                             (version, seq, name, blob))
+                conn.execute(f"INSERT INTO {PARTS} (version, seq, name, blob, digest) VALUES (?, ?, ?, ?, ?)",
+                             (version, seq, name, blob, digest(blob)))
             conn.execute(
                 f"DELETE FROM {TABLE} WHERE rowid NOT IN"
                 f" (SELECT rowid FROM {TABLE} WHERE version = ? ORDER BY seq DESC LIMIT ?)",
@@ -175,3 +200,27 @@ def clear(store: Store) -> int:
     store.db.table(TABLE).drop()
     store.db.table(PARTS).drop(ignore=True)
     return count
+
+
+def verify(store: Store) -> tuple[str | None, str | None]:
+    """`gainlog verify`'s look at the checkpoints: the first whose bytes do not match their digests or
+    whose claimed head is not the chain's hash at its seq (as a sentence), and a note, or None."""
+    if not _exists(store):
+        return None, None
+    if not _has_digests(store):
+        return None, "checkpoints saved by an older gainlog are ignored (no digests); `gainlog checkpoint` remakes them"
+    conn = store.conn
+    rows = conn.execute(f"SELECT c.seq, c.hash, c.version, c.state, c.digest, e.hash FROM {TABLE} c"
+                        " LEFT JOIN events e ON e.seq = c.seq ORDER BY c.seq, c.version")
+    for seq, claimed, version, state, stored, actual in rows:
+        where = f"checkpoint at seq {seq}"
+        if actual != claimed:
+            return f"{where}: claims the chain's hash {claimed} there, but the chain has {actual}", None
+        if digest(bytes(state)) != stored:
+            return f"{where}: its engine state does not match its digest (edited behind gainlog's back)", None
+        parts = conn.execute(f"SELECT name, blob, digest FROM {PARTS} WHERE version = ? AND seq = ? ORDER BY name",
+                             (version, seq))
+        for name, blob, part_digest in parts:
+            if digest(bytes(blob)) != part_digest:
+                return f"{where}: its part {name!r} does not match its digest (edited behind gainlog's back)", None
+    return None, None

@@ -4,6 +4,11 @@ One file holds everything (CONTRACT §1 `init`): `events` (the log, one row per 
 `batches` (one row per import or `add`, i.e. per transaction), `tags` (named knowledge points) and
 `meta` (time zone, schema version). UPDATE and DELETE on `events`, `batches` and `tags` are refused
 by triggers, so the only way to change history is to append a `retract` (issue #2).
+
+Issue #18 adds, for ledgers created from then on (`INTEGRITY`, applied after the statements above):
+a `hash` column on `tags` (the head hash a tag names), the `genesis` meta row (the first event
+chains from it, so it covers the time zone and schema version) and the `verified` meta row (what
+the last full `verify` saw; `ledger.integrity`). Ledgers made before keep working without them.
 """
 
 from __future__ import annotations
@@ -50,6 +55,10 @@ INDEXES = tuple(
 )
 
 
+# Issue #18: what a new ledger has beyond the tables above (ledger.integrity checks them).
+INTEGRITY = ('ALTER TABLE "tags" ADD COLUMN "hash" TEXT',)
+
+
 def connect(path: str) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout."""
     conn = sqlite3.connect(
@@ -85,20 +94,36 @@ def create(conn: sqlite3.Connection, *, timezone: str) -> None:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for statement in (*TABLES, *INDEXES, *_guards()):
+        for statement in (*TABLES, *INDEXES, *guards()):
             conn.execute(statement)
         conn.executemany(
             'INSERT INTO "meta" ("name", "value") VALUES (?, ?)',
             [("timezone", timezone), ("schema_version", str(SCHEMA_VERSION))],
         )
+        add_integrity(conn, timezone=timezone)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
 
-def _guards() -> list[str]:
-    """The append-only triggers."""
+def add_integrity(conn: sqlite3.Connection, *, timezone: str) -> None:
+    """The issue #18 additions to a ledger that has no events yet (inside the caller's transaction):
+    `INTEGRITY`, the genesis record of `timezone` and this schema version, and a `verified` record
+    at seq 0 (an empty log is intact), so that reports have a baseline from the start."""
+    from ledger import chain
+
+    for statement in INTEGRITY:
+        conn.execute(statement)
+    genesis = chain.genesis(timezone, str(SCHEMA_VERSION))
+    conn.executemany(
+        'INSERT INTO "meta" ("name", "value") VALUES (?, ?)',
+        [("genesis", genesis), ("verified", chain.verified_text(0, genesis, timezone, str(SCHEMA_VERSION)))],
+    )
+
+
+def guards() -> list[str]:
+    """The append-only triggers, as `sqlite_master.sql` holds them (`verify` compares the text)."""
     return [
         f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
         f"BEGIN SELECT RAISE(ABORT, '{table} are append-only: {action} refused'); END"

@@ -115,6 +115,8 @@ class Store:
         self.conn = conn
         self._tz_name = tz_name
         self._tz = ZoneInfo(tz_name)
+        # the first event's prev_hash: the genesis record (issue #18), or 64 zeros in an older ledger
+        self.genesis = chain.GENESIS
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -129,7 +131,9 @@ class Store:
     def create(cls, path: Path, *, timezone: str = "UTC") -> Store:
         """A new, empty ledger at `path` whose dates are taken in `timezone` (an IANA name)."""
         path = Path(path)
-        return cls(path, schema.create_file(path, timezone=timezone), timezone)
+        store = cls(path, schema.create_file(path, timezone=timezone), timezone)
+        store.genesis = chain.genesis(timezone, str(schema.SCHEMA_VERSION))
+        return store
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -150,7 +154,9 @@ class Store:
             raise LedgerNotFound(
                 f"{path} has ledger schema {version}; this gainlog reads {schema.SCHEMA_VERSION}"
             )
-        return cls(path, conn, meta["timezone"])
+        store = cls(path, conn, meta["timezone"])
+        store.genesis = meta.get("genesis") or chain.GENESIS
+        return store
 
     def close(self) -> None:
         self.conn.close()
@@ -384,11 +390,28 @@ class Store:
             if row is not None:
                 raise UsageError(f"tag {name!r} already exists (seq {row[0]}); tags are never moved")
             head = self.last_seq()
-            self.conn.execute(
-                "INSERT INTO tags (name, seq, recorded_at) VALUES (?, ?, ?)",
-                (name, head, chain.time_text(datetime.now(UTC))),
-            )
+            now = chain.time_text(datetime.now(UTC))
+            if self.tags_have_hash():  # issue #18: the tag names the head's hash too
+                self.conn.execute(
+                    "INSERT INTO tags (name, seq, recorded_at, hash) VALUES (?, ?, ?, ?)",
+                    (name, head, now, self.hash_at(head)),
+                )
+            else:
+                self.conn.execute("INSERT INTO tags (name, seq, recorded_at) VALUES (?, ?, ?)", (name, head, now))
         return head
+
+    def tags_have_hash(self) -> bool:
+        """Whether `tags` has the `hash` column (ledgers created since issue #18)."""
+        return any(row[1] == "hash" for row in self.conn.execute('PRAGMA table_info("tags")'))
+
+    def hash_at(self, seq: int) -> str:
+        """The chain's hash at `seq`: the event's hash, or the genesis for seq 0 (KeyError past the head)."""
+        if seq == 0:
+            return self.genesis
+        row = self.conn.execute("SELECT hash FROM events WHERE seq = ?", (seq,)).fetchone()
+        if row is None:
+            raise KeyError(seq)
+        return str(row[0])
 
     @contextmanager
     def _immediate(self) -> Iterator[None]:
@@ -612,7 +635,7 @@ class Store:
         last = self.conn.execute(
             "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1"
         ).fetchone()
-        head, prev, last_time = (last[0], last[1], last[2]) if last else (0, chain.GENESIS, "")
+        head, prev, last_time = (last[0], last[1], last[2]) if last else (0, self.genesis, "")
         batch = int(self.conn.execute("SELECT coalesce(max(batch), 0) FROM batches").fetchone()[0]) + 1
         recorded = max(chain.time_text(datetime.now(UTC)), last_time)
         count = len(rows)
@@ -638,7 +661,7 @@ class Store:
 
     def verify(self) -> int | None:
         """Recompute the hash chain; the first broken seq, or None when the log is intact."""
-        prev, expected = chain.GENESIS, 1
+        prev, expected = self.genesis, 1
         rows = self.conn.execute(
             "SELECT seq, key, source, batch, recorded_at, type, target, body, prev_hash, hash"
             " FROM events ORDER BY seq"

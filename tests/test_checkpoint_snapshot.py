@@ -185,7 +185,8 @@ def test_a_blob_of_another_schema_or_garbage_is_ignored(
     assert msgspec.json.encode(schedule_d(path, None, 2026)) == full and served == [True]  # the intact one serves
     bad = BROKEN[broken](blob)
     assert cp.thaw_engine(bad, tz=store.timezone) is None
-    store.conn.execute("UPDATE checkpoints SET state = ?", (bad,))
+    # with a matching digest, so the blob itself is what gets refused (issue #18 digests guard the bytes)
+    store.conn.execute("UPDATE checkpoints SET state = ?, digest = ?", (bad, saved.digest(bad)))
     store.close()
     assert msgspec.json.encode(schedule_d(path, None, 2026)) == full  # by a full replay
     assert served == [True, False]

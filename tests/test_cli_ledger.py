@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import BUY, SELL, Result, run_process, write_jsonl
 
+from ledger import chain
+
 
 def test_init_timezone_and_errors(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
     ny = tmp_path / "ny.db"
@@ -96,7 +98,10 @@ def test_human_log_is_a_table(tmp_path: Path, gainlog: Callable[..., Result]) ->
 
 def test_tag_rules(gainlog: Callable[..., Result]) -> None:
     # CONTRACT §1 tag: unique, not all digits, not starting with @.
-    assert gainlog("tag", "filed-2024", "--json").json() == {"tag": "filed-2024", "seq": 0}
+    genesis = chain.genesis("UTC", "1")  # issue #18: the head hash of an empty log is the genesis record
+    assert gainlog("tag", "filed-2024", "--json").json() == {
+        "tag": "filed-2024", "seq": 0, "hash": genesis, "head": f"0:{genesis}"
+    }
     for name in ("filed-2024", "2024", "@now"):
         result = gainlog("tag", name)
         assert result.code == 2 and result.err.startswith("gainlog: ")
@@ -129,6 +134,9 @@ def test_verify_ok_and_broken(db: Path, tmp_path: Path, gainlog: Callable[..., R
         "events": 2,
         "first_broken_seq": 1,
         "missing_triggers": ["events_no_update"],
+        "problem": "hash chain broken at seq 1: the log was edited behind gainlog's back (seq 1 was edited)",
+        "head": {"seq": 0, "hash": chain.genesis("UTC", "1")},
+        "notes": [],
     }
 
 

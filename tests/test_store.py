@@ -114,13 +114,14 @@ def test_verify_catches_a_deleted_last_row_and_missing_triggers(db: Path, tmp_pa
 
 
 def test_hash_chain_formula(db: Path, tmp_path: Path) -> None:
-    # issue #2: hash = H(prev_hash, seq, key, source, batch, recorded_at, canonical body); genesis 64 zeros.
+    # issue #2: hash = H(prev_hash, seq, key, source, batch, recorded_at, canonical body); the first
+    # prev_hash is the genesis record over the time zone and schema version (issue #18; 64 zeros before).
     with Store.open(db) as store:
         store.import_file(write_jsonl(tmp_path / "t.jsonl", [BUY, SELL]))
         rows = store.conn.execute(
             "SELECT seq, key, source, batch, recorded_at, body, prev_hash, hash FROM events"
         )
-        prev = "0" * 64
+        prev = chain.genesis("UTC", "1")
         for seq, key, source, batch, recorded, body, prev_hash, digest in rows:
             assert prev_hash == prev
             assert digest == chain.link(prev, seq, key, source, batch, recorded, body)

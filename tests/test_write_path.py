@@ -71,6 +71,7 @@ def test_schema_is_the_one_sqlite_utils_wrote(tmp_path: Path) -> None:
         db["meta"].insert_all(
             [{"name": "timezone", "value": "America/New_York"}, {"name": "schema_version", "value": "1"}]
         )
+        schema.add_integrity(db.conn, timezone="America/New_York")  # issue #18's additions, the same for both
     conn.close()
     new = tmp_path / "new.db"
     Store.create(new, timezone="America/New_York").close()
