@@ -32,6 +32,7 @@ from ledger.errors import (
     ConcurrencyConflict,
     DuplicateEvent,
     GainlogError,
+    IntegrityViolation,
     InvalidEvent,
     LedgerNotFound,
     UnknownKnowledgePoint,
@@ -144,13 +145,17 @@ class Store:
         except sqlite3.DatabaseError:
             conn.close()
             raise LedgerNotFound(f"{path} is not a gainlog ledger: {hint}") from None
-        version = int(meta.get("schema_version", "0"))
+        try:
+            version, tz_name = _meta(meta)
+        except IntegrityViolation as exc:
+            conn.close()
+            raise IntegrityViolation(f"{path} is damaged: {exc}") from None
         if version != schema.SCHEMA_VERSION:
             conn.close()
             raise LedgerNotFound(
                 f"{path} has ledger schema {version}; this gainlog reads {schema.SCHEMA_VERSION}"
             )
-        return cls(path, conn, meta["timezone"])
+        return cls(path, conn, tz_name)
 
     def close(self) -> None:
         self.conn.close()
@@ -195,10 +200,13 @@ class Store:
         names: dict[str, str] = {}  # and one str per wallet or asset name
         for seq, key, source, batch, recorded, body in rows:
             at = text_to_time.get(recorded)
-            if at is None:
-                at = text_to_time[recorded] = chain.parse_time_text(recorded)
+            try:
+                if at is None:
+                    at = text_to_time[recorded] = chain.parse_time_text(recorded)
+                event = share(decode(body), names)
+            except (msgspec.DecodeError, ValueError, TypeError) as exc:
+                raise _undecodable(seq, exc) from None
             source = sources.setdefault(source, source)
-            event = share(decode(body), names)
             yield Recorded(seq=seq, key=key, source=source, batch=batch, recorded_at=at, event=event)
 
     def retract_targets(self, *, until: int | None = None) -> set[str]:
@@ -658,6 +666,30 @@ class Store:
         """Names of the append-only triggers that are missing (an intact ledger has none missing)."""
         present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         return [name for name in schema.guard_names() if name not in present]
+
+
+def _undecodable(seq: int, exc: Exception) -> IntegrityViolation:
+    """A stored row that no longer decodes: the file was changed behind gainlog's back."""
+    what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return IntegrityViolation(f"stored event seq {seq} cannot be decoded: {what[:200]}; run `gainlog verify`")
+
+
+def _meta(meta: dict[str, Any]) -> tuple[int, str]:
+    """The schema version and time zone a ledger's `meta` table records; IntegrityViolation names
+    the entry that is missing or makes no sense (the table was edited or damaged)."""
+    for name in ("schema_version", "timezone"):
+        if name not in meta:
+            raise IntegrityViolation(f"its meta table has no {name!r} entry")
+    raw_version, tz_name = meta["schema_version"], meta["timezone"]
+    if not (isinstance(raw_version, str | int) and str(raw_version).isdigit() and len(str(raw_version)) < 10):
+        raise IntegrityViolation(f"meta 'schema_version' is {str(raw_version)[:40]!r}, not a version number")
+    try:
+        ZoneInfo(tz_name)
+    except (KeyError, ValueError, TypeError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise IntegrityViolation(
+            f"meta 'timezone' is {str(tz_name)[:40]!r}, not an IANA time zone this system knows"
+        ) from None
+    return int(raw_version), tz_name
 
 
 @contextmanager
