@@ -566,10 +566,11 @@ class Store:
         if not any(i.facts.class_ is not None for i in items):
             return
         asset_to_class: dict[str, tuple[str, str]] = {}
-        rows = self.conn.execute(
+        rows = _json_rows(
+            self.conn,
             "SELECT key, seq, json_extract(body, '$.asset'), json_extract(body, '$.class') FROM events e "
             f"WHERE type IN ('buy', 'income') AND json_extract(body, '$.class') IS NOT NULL AND {_LIVE} "
-            "ORDER BY seq"
+            "ORDER BY seq",
         )
         for key, seq, asset, cls in rows:
             if key not in retracted:
@@ -666,6 +667,17 @@ class Store:
         """Names of the append-only triggers that are missing (an intact ledger has none missing)."""
         present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         return [name for name in schema.guard_names() if name not in present]
+
+
+def _json_rows(conn: sqlite3.Connection, sql: str) -> Iterator[Any]:
+    """The rows of a query that reads stored bodies with `json_extract`: a body that is not JSON
+    any more (edited behind gainlog's back) is an IntegrityViolation, not a database error."""
+    try:
+        yield from conn.execute(sql)
+    except sqlite3.OperationalError as exc:
+        if "malformed JSON" not in str(exc):
+            raise
+        raise IntegrityViolation(f"a stored event body is not JSON ({exc}); run `gainlog verify`") from None
 
 
 def _undecodable(seq: int, exc: Exception) -> IntegrityViolation:

@@ -251,3 +251,28 @@ def test_a_csv_cell_no_event_could_hold(
     result = gainlog("import", str(path), "--format", fmt)
     _refused(result, f"{path}:{line}: column {column!r}: {message}")
     assert gainlog("log", "--all", "--json").json() == []
+
+
+@pytest.mark.parametrize(
+    ("sample", "fmt", "line", "old", "new", "message"),
+    [
+        ("schwab.csv", "schwab", 12, '"01/16/2024"', '"01/16/1899"',
+         "column 'Date': '01/16/1899': the year 1899 is outside the years gainlog handles (1900-2100)"),
+        ("coinbase.csv", "coinbase", 5, "2024-02-10 18:30:00 UTC", "2101-02-10 18:30:00 UTC",
+         "column 'Timestamp': '2101-02-10 18:30:00 UTC' is out of range (1900-2100)"),
+        ("kraken_trades.csv", "kraken", 2, "2024-01-10 09:15:22.1234", "2024-01-10 09:15:22.123456789",
+         "column 'time': '2024-01-10 09:15:22.123456789' has digits below the microsecond; gainlog keeps times "
+         "to the microsecond (at most 6 decimals of a second)"),
+    ],
+    ids=["schwab date", "coinbase time", "kraken nanoseconds"],
+)
+def test_a_csv_time_out_of_bounds_names_its_column(
+    sample: str, fmt: str, line: int, old: str, new: str, message: str,
+    tmp_path: Path, gainlog: Callable[..., Result],
+) -> None:
+    path = Path(shutil.copy(REAL / sample, tmp_path / sample))
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert old in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace(old, new, 1)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _refused(gainlog("import", str(path), "--format", fmt), f"{path}:{line}: {message}")

@@ -91,3 +91,13 @@ def test_a_damaged_meta_table(
     for command in (["log"], ["report", "schedule-d", "--year", "2024"], ["verify"], ["import", str(two_events)]):
         result = gainlog(*command)
         assert (result.code, result.out, result.err) == (4, "", f"gainlog: {two_events} is damaged: {what}\n")
+
+
+def test_an_import_meets_a_body_that_is_not_json(tmp_path: Path, db: Path, gainlog: Callable[..., Result]) -> None:
+    # Checking an asset's class reads stored bodies in SQL (json_extract): not a "database error".
+    assert gainlog("import", str(write_jsonl(tmp_path / "a.jsonl", [{**BUY, "class": "crypto"}]))).code == 0
+    _edit(db, "UPDATE events SET body = '{' WHERE seq = 1")
+    result = gainlog("import", str(write_jsonl(tmp_path / "b.jsonl", [{**BUY, "asset": "ETH", "class": "crypto"}])))
+    assert (result.code, result.out, result.err) == (
+        4, "", "gainlog: a stored event body is not JSON (malformed JSON); run `gainlog verify`\n"
+    )

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from ledger import codec, importer
 from ledger.errors import InvalidEvent
 from ledger.importer import Parsed
-from ledger.limits import shown
+from ledger.limits import shown, year_problem
 
 _NUMBER = re.compile(
     r"(?P<sign>[-+]?)(?P<dollar>\$?)(?P<sign2>[-+]?)"
@@ -141,14 +141,20 @@ class Row:
             day = date(int(match[3]), int(match[1]), int(match[2]))
         except ValueError:
             raise self.error(column, f"{shown(raw)} is not a real date") from None
+        problem = year_problem(day.year)
+        if problem is not None:
+            raise self.error(column, f"{shown(raw)}: the year {problem}")
         return day.isoformat()
 
     def timestamp(self, column: str, text: str, *, tz: ZoneInfo) -> str:
         """An RFC 3339 time made from `text` (the cell rewritten by the format), checked here."""
         try:
             codec.parse_at(text, tz=tz, where=self.where)
-        except InvalidEvent:
-            raise self.error(column, f"{shown(self.text(column))} is not a time this format knows") from None
+        except InvalidEvent as exc:
+            _, _, reason = str(exc).partition(f"{text!r} ")  # the codec's reason, when it is not the syntax
+            if not reason.startswith(("is out of range", "has digits below")):
+                reason = "is not a time this format knows"
+            raise self.error(column, f"{shown(self.text(column))} {reason}") from None
         return text
 
     def event(self, raw: dict[str, Any], *, tz: ZoneInfo) -> Parsed:
