@@ -46,7 +46,7 @@ from ledger.events import (
     WalletInfo,
     tag_of,
 )
-from ledger.limits import MAX_YEAR, MIN_YEAR, shown, year_problem
+from ledger.limits import MAX_DEPTH, MAX_YEAR, MIN_YEAR, shown, year_problem
 
 PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,18})?")
 SIGNED = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,18})?")
@@ -324,9 +324,6 @@ def decode_line(line: bytes | str, *, tz: ZoneInfo, where: str) -> Event:
         raise InvalidEvent(f"{where}: JSON nested more than {MAX_DEPTH} levels deep (an event needs 3)")
     _refuse_duplicate_keys(line, raw, where)
     return parse_event(raw, tz=tz, where=where)
-
-
-MAX_DEPTH = 8  # objects and arrays inside each other: an event needs 3 (`lots`: a list of objects)
 
 
 def _nested_deeper(value: Any, depth: int) -> bool:

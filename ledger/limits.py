@@ -8,6 +8,7 @@ and `gainlog init` must not pay for the codec.
 from __future__ import annotations
 
 MIN_YEAR, MAX_YEAR = 1900, 2100  # event dates (written, UTC and ledger-local), `from` dates, `year` fields, --year
+MAX_DEPTH = 8  # JSON objects and arrays inside each other: an event needs 3 (`lots`: a list of objects)
 MAX_LINE_BYTES = 1 << 20  # one `.jsonl` line (1 MiB): a longer one is refused, naming the line
 SHOWN_CHARS = 40  # how much of an offending text an error message repeats
 

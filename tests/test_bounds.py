@@ -135,3 +135,10 @@ def test_add_refuses_a_from_date_out_of_range(gainlog: Callable[..., Result]) ->
     result = gainlog("add", "method", "--method", "FIFO", "--from", "2200-01-01")
     assert (result.code, result.err) == (2, f"gainlog: add: field 'from': 2200-01-01: the year 2200 {RANGE}\n")
     assert json.loads(gainlog("log", "--json").out) == []
+
+
+def test_generate_refuses_more_events_than_its_span_holds(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
+    result = gainlog("generate", "--events", "10" * 12, "--out", str(tmp_path / "g.jsonl"))
+    assert (result.code, result.out) == (2, "")
+    assert result.err.startswith(f"gainlog: --events {'10' * 12}: ") and result.err.count("\n") == 1
+    assert "do not fit one per second between 2018-01-01" in result.err
