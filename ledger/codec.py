@@ -489,12 +489,15 @@ def decoded(event: Event) -> Decoded:
     return Decoded(canonical_body(event), tag_of(event), event.id, target, asset, cls)
 
 
+_SECOND_DAY, _LAST_DAY = f"{MIN_YEAR}-01-02", f"{MAX_YEAR}-12-31"
+
+
 def _real_day(at: str) -> bool:
     """The pattern admits days 29-31 of every month; the calendar decides those. The first and last
     day of the range go to the precise path: the ledger's time zone may move them out of it."""
     if at[8:10] <= "28":
-        return at >= "1900-01-02"  # ISO text sorts by time
-    if at >= "2100-12-31":
+        return at >= _SECOND_DAY  # ISO text sorts by time
+    if at >= _LAST_DAY:
         return False
     try:
         date.fromisoformat(at[:10])

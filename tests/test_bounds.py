@@ -142,3 +142,13 @@ def test_generate_refuses_more_events_than_its_span_holds(tmp_path: Path, gainlo
     assert (result.code, result.out) == (2, "")
     assert result.err.startswith(f"gainlog: --events {'10' * 12}: ") and result.err.count("\n") == 1
     assert "do not fit one per second between 2018-01-01" in result.err
+
+
+def test_the_fast_path_pattern_spells_the_same_years() -> None:
+    # codec._ZULU writes the range out as a pattern; it must agree with ledger.limits.
+    import re
+
+    from ledger import codec
+
+    for year, inside in ((MIN_YEAR - 1, False), (MIN_YEAR, True), (MAX_YEAR, True), (MAX_YEAR + 1, False)):
+        assert bool(re.match(codec._ZULU, f"{year}-06-01T00:00:00Z")) is inside, year
