@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ledger.limits import MAX_YEAR, MIN_YEAR, year_problem
+
 app = typer.Typer(
     name="gainlog",
     help="An event-sourced capital-gains ledger for US taxpayers who hold crypto and stocks.",
@@ -65,7 +67,21 @@ AsOfOpt = Annotated[
     str | None,
     typer.Option("--as-of", help="Knowledge point: a seq, a tag name, or @RFC3339 recording time."),
 ]
-YearOpt = Annotated[int, typer.Option("--year", help="The tax year.")]
+
+
+def check_year(param: typer.CallbackParam, value: int | None) -> int | None:
+    """Option callback: a year outside MIN_YEAR-MAX_YEAR is a one-line usage error (exit 2)."""
+    from ledger.errors import UsageError
+
+    problem = None if value is None else year_problem(value)
+    if problem is not None:
+        raise UsageError(f"{param.opts[0]}: {problem}")
+    return value
+
+
+YearOpt = Annotated[
+    int, typer.Option("--year", help=f"The tax year ({MIN_YEAR}-{MAX_YEAR}).", callback=check_year)
+]
 
 
 def emit_json(value: Any) -> None:

@@ -427,10 +427,14 @@ def _lots(values: list[str], tag: str) -> Any:
     from ledger.errors import InvalidEvent
 
     if len(values) == 1 and values[0].lstrip().startswith("["):
+        from ledger import codec
+
         try:
-            return json.loads(values[0], parse_float=str)
+            return codec.refuse_duplicate_keys(values[0], "add", "lots[]")
         except json.JSONDecodeError as exc:
             raise InvalidEvent(f"add: field 'lots': not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise InvalidEvent("add: field 'lots': JSON nested too deeply (a list of objects is 2 levels)") from None
     out = []
     for text in values:
         parts = text.rsplit(":", 2 if tag == "allocate" else 1)

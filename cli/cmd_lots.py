@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
-from cli.app import AsOfOpt, JsonOpt, State, app, console, emit_json, err_console
+from cli.app import AsOfOpt, JsonOpt, State, app, check_year, console, emit_json, err_console
 
 if TYPE_CHECKING:
     from projections.model import Booked, OpenLot
@@ -22,7 +22,8 @@ OnOpt = Annotated[
     str | None, typer.Option("--on", help="Open lots at the end of this date (YYYY-MM-DD); default today.")
 ]
 YearEndOpt = Annotated[
-    int | None, typer.Option("--year-end", help="Open lots at the end of December 31 of YEAR.")
+    int | None,
+    typer.Option("--year-end", help="Open lots at the end of December 31 of YEAR.", callback=check_year),
 ]
 
 
@@ -33,6 +34,7 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
 
 def _day(on: str | None, year_end: int | None, tz: ZoneInfo) -> date:
     from ledger.errors import UsageError
+    from ledger.limits import year_problem
 
     if on is not None and year_end is not None:
         raise UsageError("lots: give either --on DATE or --year-end YEAR, not both")
@@ -41,9 +43,13 @@ def _day(on: str | None, year_end: int | None, tz: ZoneInfo) -> date:
     if on is None:
         return datetime.now(tz).date()
     try:
-        return date.fromisoformat(on)
+        day = date.fromisoformat(on)
     except ValueError:
         raise UsageError(f"lots: --on {on!r} is not a date YYYY-MM-DD") from None
+    problem = year_problem(day.year)
+    if problem is not None:
+        raise UsageError(f"lots: --on {on}: year {problem}")
+    return day
 
 
 def open_lot_row(lot: OpenLot) -> dict[str, Any]:

@@ -28,8 +28,12 @@ def generate_command(
     import sys
 
     from fixtures.generate import generate, write
+    from ledger.errors import UsageError
 
-    count = write(out, generate(events, seed, one_asset=one_asset))
+    try:
+        count = write(out, generate(events, seed, one_asset=one_asset))
+    except ValueError as exc:  # more events than the generator's time span holds
+        raise UsageError(f"--events {events}: {exc}") from None
     print(f"wrote {count} events to {out}", file=sys.stderr)
 
 

@@ -12,6 +12,7 @@ is what the key hashes and the hash chain cover, and what the store keeps.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import operator
@@ -43,8 +44,10 @@ from ledger.events import (
     Sell,
     Swap,
     Transfer,
+    WalletInfo,
     tag_of,
 )
+from ledger.limits import MAX_DEPTH, MAX_YEAR, MIN_YEAR, shown, year_problem
 
 PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,18})?")
 SIGNED = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,18})?")
@@ -52,7 +55,6 @@ BARE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
 )
-MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 class _FloatText(str):
@@ -78,6 +80,7 @@ def _decimals() -> dict[str, frozenset[str]]:
 
 
 _NESTED_DECIMALS = frozenset({"qty"})  # in `lots` entries of sell and allocate
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never in a wallet or asset name
 _SIGNED_ALLOWED = {("profile", "taxable_income")}
 
 
@@ -119,7 +122,13 @@ def parse_at(value: Any, *, tz: ZoneInfo, where: str, field: str = "at") -> date
         if BARE_DATE.fullmatch(value):
             day = date.fromisoformat(value)
             parsed = datetime.combine(day, time(12), tzinfo=tz)
-        elif RFC3339.fullmatch(value):
+        elif match := RFC3339.fullmatch(value):
+            fraction = match.group(1) or ""
+            if fraction[7:].strip("0"):
+                raise InvalidEvent(
+                    f"{_where(where, field)}: {value!r} has digits below the microsecond; "
+                    "gainlog keeps times to the microsecond (at most 6 decimals of a second)"
+                )
             parsed = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
         else:
             raise ValueError("needs an offset")
@@ -130,7 +139,14 @@ def parse_at(value: Any, *, tz: ZoneInfo, where: str, field: str = "at") -> date
         ) from None
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
         raise InvalidEvent(f"{_where(where, field)}: {value!r} is out of range ({MIN_YEAR}-{MAX_YEAR})")
-    return parsed.astimezone(UTC)
+    utc = parsed.astimezone(UTC)
+    for shifted, zone in ((utc, "UTC"), (utc.astimezone(tz), f"the ledger's time zone {tz.key}")):
+        if not MIN_YEAR <= shifted.year <= MAX_YEAR:
+            raise InvalidEvent(
+                f"{_where(where, field)}: {value!r} is out of range ({MIN_YEAR}-{MAX_YEAR}): "
+                f"it falls on {shifted.date().isoformat()} in {zone}"
+            )
+    return utc
 
 
 def _check_numbers(raw: dict[str, Any], tag: str, where: str) -> None:
@@ -155,6 +171,7 @@ def parse_event(raw: Any, *, tz: ZoneInfo, where: str) -> Event:
         known = ", ".join(TAG_TO_TYPE)
         raise InvalidEvent(f"{_where(where, 'type')}: unknown event type {tag!r} (one of: {known})")
     _check_numbers(raw, tag, where)
+    _check_text(raw, where)
     if "at" in raw:
         # as text: msgspec builds the datetime itself (a clock-faking test's datetime subclass is refused)
         raw["at"] = parse_at(raw["at"], tz=tz, where=where).isoformat()
@@ -165,8 +182,60 @@ def parse_event(raw: Any, *, tz: ZoneInfo, where: str) -> Event:
         event: Event = msgspec.convert(raw, TAG_TO_TYPE[tag])  # type: ignore[assignment]
     except msgspec.ValidationError as exc:
         raise InvalidEvent(f"{where}: {_describe(exc)}") from None
+    _check_names(event, where)
     _check_semantics(event, where)
     return event
+
+
+# The fields of each event type that name a wallet or an asset (JSON names; `lots[].wallet` aside).
+_NAMES: dict[type, tuple[tuple[str, str], ...]] = {
+    Buy: (("wallet", "wallet"), ("asset", "asset")),
+    Sell: (("wallet", "wallet"), ("asset", "asset")),
+    Fee: (("wallet", "wallet"), ("asset", "asset")),
+    Income: (("wallet", "wallet"), ("asset", "asset")),
+    Swap: (("wallet", "wallet"), ("give_asset", "give_asset"), ("get_asset", "get_asset")),
+    Transfer: (("from_", "from"), ("to", "to"), ("asset", "asset")),
+    MethodElection: (("wallet", "wallet"), ("asset", "asset")),
+    WalletInfo: (("wallet", "wallet"),),
+    Allocate: (("asset", "asset"),),
+}
+
+
+def _check_name(value: str | None, field: str, where: str) -> None:
+    if value is None:
+        return
+    if not value:
+        raise InvalidEvent(f"{_where(where, field)}: must not be empty")
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        raise InvalidEvent(
+            f"{_where(where, field)}: {shown(value)} holds the control character {bad.group()!r}; "
+            "wallet and asset names are printable text"
+        )
+
+
+def _check_names(event: Event, where: str) -> None:
+    """Wallet and asset names are non-empty and free of control characters (C0, DEL, C1)."""
+    for attr, field in _NAMES.get(type(event), ()):
+        _check_name(getattr(event, attr), field, where)
+    if isinstance(event, Allocate):
+        for i, share in enumerate(event.lots):
+            _check_name(share.wallet, f"lots[{i}].wallet", where)
+
+
+def _check_text(raw: dict[str, Any], where: str) -> None:
+    """Every string is text UTF-8 can hold: a lone surrogate (a JSON `\\ud800`, or a command-line
+    argument that was not UTF-8) is refused here rather than failing when the body is encoded."""
+    values = [(k, v) for k, v in raw.items() if isinstance(v, str)]
+    for i, entry in enumerate(raw.get("lots") or ()):
+        if isinstance(entry, dict):
+            values += [(f"lots[{i}].{k}", v) for k, v in entry.items() if isinstance(v, str)]
+    for field, value in values:
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise InvalidEvent(f"{_where(where, field)}: not valid Unicode text (a lone surrogate)") from None
 
 
 def _describe(exc: msgspec.ValidationError) -> str:
@@ -188,6 +257,11 @@ def _positive(value: Decimal | None, field: str, where: str) -> None:
 
 
 def _check_semantics(event: Event, where: str) -> None:
+    start = getattr(event, "from_", None)
+    if isinstance(start, date):  # the first day of a setting (a transfer's `from` is a wallet)
+        problem = year_problem(start.year)
+        if problem is not None:
+            raise InvalidEvent(f"{_where(where, 'from')}: {start.isoformat()}: the year {problem}")
     match event:
         case Buy() | Sell():
             _positive(event.qty, "qty", where)
@@ -228,8 +302,9 @@ def _check_semantics(event: Event, where: str) -> None:
                     "from then on each wallet is its own pool"
                 )
         case Profile() | Carryover():
-            if not MIN_YEAR <= event.year <= MAX_YEAR:
-                raise InvalidEvent(f"{_where(where, 'year')}: {event.year} is out of range")
+            problem = year_problem(event.year)
+            if problem is not None:
+                raise InvalidEvent(f"{_where(where, 'year')}: {problem}")
         case Allocate():
             if not event.lots:
                 raise InvalidEvent(f"{_where(where, 'lots')}: an allocation needs at least one lot")
@@ -243,7 +318,75 @@ def decode_line(line: bytes | str, *, tz: ZoneInfo, where: str) -> Event:
         raw = _RAW.decode(line)
     except msgspec.DecodeError as exc:
         raise InvalidEvent(f"{where}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidEvent(f"{where}: JSON nested more than {MAX_DEPTH} levels deep (an event needs 3)") from None
+    if _nested_deeper(raw, MAX_DEPTH):
+        raise InvalidEvent(f"{where}: JSON nested more than {MAX_DEPTH} levels deep (an event needs 3)")
+    _refuse_duplicate_keys(line, raw, where)
     return parse_event(raw, tz=tz, where=where)
+
+
+def _nested_deeper(value: Any, depth: int) -> bool:
+    """Whether `value` holds objects or arrays more than `depth` levels deep (no recursion)."""
+    level: list[Any] = [value]
+    for _ in range(depth + 1):
+        level = [
+            item
+            for v in level
+            if isinstance(v, dict | list)
+            for item in (v.values() if isinstance(v, dict) else v)
+            if isinstance(item, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _quotes(value: Any) -> int:
+    """How many `"` the JSON text of `value` has when no string needs an escape."""
+    if isinstance(value, dict):
+        return sum(2 + _quotes(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_quotes(v) for v in value)
+    return 2 if isinstance(value, str) and not isinstance(value, _FloatText) else 0
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def refuse_duplicate_keys(text: str | bytes, where: str, field: str | None = None) -> Any:
+    """`text` parsed as JSON (floats as text) with every object's keys checked to be distinct:
+    a key given twice is an InvalidEvent naming it (`field` prefixes nested names)."""
+    import json
+
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs, parse_float=str)
+    except _DuplicateKey as exc:
+        name = f"{field}.{exc.args[0]}" if field else exc.args[0]
+        raise InvalidEvent(f"{_where(where, name)}: given twice in one JSON object") from None
+
+
+def _refuse_duplicate_keys(line: bytes | str, raw: Any, where: str) -> None:
+    """msgspec keeps the last of two equal keys; refuse them instead (`"qty"` twice is a typo).
+
+    Without a backslash every `"` of the line delimits a key or a string value, so when the line
+    has exactly as many as the decoded object accounts for, no key was dropped: the usual case costs
+    two scans of the line. Otherwise `json` parses it again and names the repeated key."""
+    data = line.encode() if isinstance(line, str) else line
+    if 92 not in data and data.count(b'"') == _quotes(raw):  # 92: a backslash
+        return
+    with contextlib.suppress(ValueError, RecursionError):  # msgspec read it; only duplicates matter here
+        refuse_duplicate_keys(data, where)
 
 
 def _plain(value: Any) -> Any:
@@ -346,10 +489,16 @@ def decoded(event: Event) -> Decoded:
     return Decoded(canonical_body(event), tag_of(event), event.id, target, asset, cls)
 
 
+_SECOND_DAY, _LAST_DAY = f"{MIN_YEAR}-01-02", f"{MAX_YEAR}-12-31"
+
+
 def _real_day(at: str) -> bool:
-    """The pattern admits days 29-31 of every month; the calendar decides those."""
+    """The pattern admits days 29-31 of every month; the calendar decides those. The first and last
+    day of the range go to the precise path: the ledger's time zone may move them out of it."""
     if at[8:10] <= "28":
-        return True
+        return at >= _SECOND_DAY  # ISO text sorts by time
+    if at >= _LAST_DAY:
+        return False
     try:
         date.fromisoformat(at[:10])
     except ValueError:
@@ -358,9 +507,12 @@ def _real_day(at: str) -> bool:
 
 
 # The rules of `_check_semantics` on normalized text ("0" is the only zero): True only when they hold.
+# Names are non-empty (the mirror's `min_length`); a printable one (str.isprintable: no control
+# character) is fine, any other goes to the precise path (which accepts e.g. a non-breaking space).
 def _ok_buy(e: Any) -> bool:
     return (
-        e.qty != "0"
+        e.wallet.isprintable() and e.asset.isprintable()
+        and e.qty != "0"
         and (e.price is None) != (e.total is None)
         and e.price != "0"
         and e.total != "0"
@@ -373,10 +525,14 @@ def _ok_sell(e: Any) -> bool:
 
 
 def _ok_swap(e: Any) -> bool:
+    if not (e.wallet.isprintable() and e.give_asset.isprintable() and e.get_asset.isprintable()):
+        return False
     return e.give_qty != "0" and e.get_qty != "0" and e.give_asset != e.get_asset and _real_day(e.at)
 
 
 def _ok_transfer(e: Any) -> bool:
+    if not (e.from_.isprintable() and e.to.isprintable() and e.asset.isprintable()):
+        return False
     if e.qty == "0" or e.from_ == e.to or not _real_day(e.at):
         return False
     if e.fee_qty is None:
@@ -385,7 +541,9 @@ def _ok_transfer(e: Any) -> bool:
 
 
 def _ok_qty(e: Any) -> bool:  # fee, income
-    return e.qty != "0" and _real_day(e.at)
+    return (
+        e.wallet.isprintable() and e.asset.isprintable() and e.qty != "0" and _real_day(e.at)
+    )
 
 
 _FAST_RULES: dict[type[Event], Callable[[Any], bool]] = {
@@ -410,6 +568,7 @@ def _mirror(cls: type, amount: Any, prefix: str) -> tuple[type, tuple[str, ...]]
     """
     config = cls.__struct_config__  # type: ignore[attr-defined]
     hints = typing.get_type_hints(cls)
+    names = {attr for attr, _ in _NAMES.get(cls, ())}
     fields: list[Any] = []
     amounts = []
     for field in msgspec.structs.fields(cls):
@@ -419,6 +578,8 @@ def _mirror(cls: type, amount: Any, prefix: str) -> tuple[type, tuple[str, ...]]
             amounts.append(field.name)
         elif hint is datetime:
             hint = Annotated[str, msgspec.Meta(pattern=_ZULU)]
+        elif hint is str and field.name in names:
+            hint = Annotated[str, msgspec.Meta(min_length=1)]  # a wallet or asset name is never empty
         elif hint == tuple[LotPick, ...] | None:
             pick, _ = _mirror(LotPick, amount, prefix)
             hint = tuple[pick, ...] | None  # type: ignore[valid-type]
@@ -481,16 +642,21 @@ def decode_fast(line: bytes) -> Decoded | None:
     try:
         raw = normal.decode(line)
         mirror = normal_mirrors[type(raw)]
-    except msgspec.DecodeError:  # ValidationError included
+    except (msgspec.DecodeError, RecursionError):  # ValidationError included
         lenient, lenient_mirrors = _lenient_decoder()
         try:
             raw = lenient.decode(line)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             return None
         mirror = lenient_mirrors[type(raw)]
         raw = _normalized(raw, mirror)
     if not mirror.ok(raw):
         return None
+    body = _ENCODER.encode(raw)
+    # Without a backslash, each `"` delimits a key or a string: as many in the line as in the body
+    # means no key was given twice (msgspec keeps the last) and none was null. Else: precise path.
+    if 92 in line or line.count(b'"') != body.count(b'"'):  # 92: a backslash
+        return None
     if mirror.classed and raw.class_ is not None:
-        return Decoded(_ENCODER.encode(raw), mirror.tag, raw.id, None, raw.asset, raw.class_)
-    return Decoded(_ENCODER.encode(raw), mirror.tag, raw.id)
+        return Decoded(body, mirror.tag, raw.id, None, raw.asset, raw.class_)
+    return Decoded(body, mirror.tag, raw.id)

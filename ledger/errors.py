@@ -28,7 +28,7 @@ class ConcurrencyConflict(GainlogError):
 
 
 class IntegrityViolation(GainlogError):
-    """The hash chain or the append-only guarantee is broken."""
+    """The hash chain, the append-only guarantee or the file's own records (a stored body, `meta`) are broken."""
 
     exit_code = 4
 

@@ -9,6 +9,7 @@ sentence naming it.
 from __future__ import annotations
 
 import io
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ import msgspec
 from ledger import codec
 from ledger.errors import InvalidEvent, UsageError
 from ledger.events import Event
+from ledger.limits import MAX_LINE_BYTES
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 1000
@@ -31,8 +33,17 @@ class Parsed(msgspec.Struct, frozen=True):
 
 
 def read_data(path: Path) -> bytes:
-    """The file's bytes (without a UTF-8 byte-order mark), after checking it is a readable UTF-8 file."""
+    """The file's bytes (without a UTF-8 byte-order mark), after checking it is a readable UTF-8 file.
+
+    Only a regular file is read: a device (`/dev/zero`), a named pipe or a socket never ends or
+    blocks, so it is refused before it is opened. A NUL byte means it is not a text file.
+    """
     try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):
+            raise UsageError(f"{path}: not a regular file (a device, pipe or socket); give a file")
         data = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
@@ -42,6 +53,10 @@ def read_data(path: Path) -> bytes:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    nul = data.find(0)
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise InvalidEvent(f"{path}:{line}: not a text file (a NUL byte at byte {nul + 1})")
     if not data.isascii():
         try:
             data.decode("utf-8")
@@ -49,6 +64,12 @@ def read_data(path: Path) -> bytes:
             line = data.count(b"\n", 0, exc.start) + 1
             raise InvalidEvent(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x})") from None
     return data
+
+
+def _too_long(name: str, number: int, size: int) -> InvalidEvent:
+    return InvalidEvent(
+        f"{name}:{number}: line is {size:,} bytes long; an event line is at most {MAX_LINE_BYTES:,} bytes"
+    )
 
 
 def read_lines(path: Path) -> list[bytes]:
@@ -75,6 +96,8 @@ def parse_jsonl(path: Path, *, tz: ZoneInfo, progress: Progress | None = None) -
     for number, line in enumerate(lines, 1):
         if progress is not None and number % PROGRESS_EVERY == 0:
             progress(number, total)
+        if len(line) > MAX_LINE_BYTES:
+            raise _too_long(name, number, len(line))
         if not line.strip():
             continue
         where = f"{name}:{number}"
@@ -97,6 +120,8 @@ def decode_jsonl(path: Path, *, tz: ZoneInfo, progress: Progress | None = None) 
     for number, line in _numbered(data):
         if progress is not None and number % PROGRESS_EVERY == 0:
             progress(number, total)
+        if len(line) > MAX_LINE_BYTES:
+            raise _too_long(name, number, len(line))
         if not line.strip():
             continue
         facts = fast(line)

@@ -32,6 +32,7 @@ from ledger.errors import (
     ConcurrencyConflict,
     DuplicateEvent,
     GainlogError,
+    IntegrityViolation,
     InvalidEvent,
     LedgerNotFound,
     UnknownKnowledgePoint,
@@ -148,13 +149,17 @@ class Store:
         except sqlite3.DatabaseError:
             conn.close()
             raise LedgerNotFound(f"{path} is not a gainlog ledger: {hint}") from None
-        version = int(meta.get("schema_version", "0"))
+        try:
+            version, tz_name = _meta(meta)
+        except IntegrityViolation as exc:
+            conn.close()
+            raise IntegrityViolation(f"{path} is damaged: {exc}") from None
         if version != schema.SCHEMA_VERSION:
             conn.close()
             raise LedgerNotFound(
                 f"{path} has ledger schema {version}; this gainlog reads {schema.SCHEMA_VERSION}"
             )
-        store = cls(path, conn, meta["timezone"])
+        store = cls(path, conn, tz_name)
         store.genesis = meta.get("genesis") or chain.GENESIS
         return store
 
@@ -201,10 +206,13 @@ class Store:
         names: dict[str, str] = {}  # and one str per wallet or asset name
         for seq, key, source, batch, recorded, body in rows:
             at = text_to_time.get(recorded)
-            if at is None:
-                at = text_to_time[recorded] = chain.parse_time_text(recorded)
+            try:
+                if at is None:
+                    at = text_to_time[recorded] = chain.parse_time_text(recorded)
+                event = share(decode(body), names)
+            except (msgspec.DecodeError, ValueError, TypeError) as exc:
+                raise _undecodable(seq, exc) from None
             source = sources.setdefault(source, source)
-            event = share(decode(body), names)
             yield Recorded(seq=seq, key=key, source=source, batch=batch, recorded_at=at, event=event)
 
     def retract_targets(self, *, until: int | None = None) -> set[str]:
@@ -581,10 +589,11 @@ class Store:
         if not any(i.facts.class_ is not None for i in items):
             return
         asset_to_class: dict[str, tuple[str, str]] = {}
-        rows = self.conn.execute(
+        rows = _json_rows(
+            self.conn,
             "SELECT key, seq, json_extract(body, '$.asset'), json_extract(body, '$.class') FROM events e "
             f"WHERE type IN ('buy', 'income') AND json_extract(body, '$.class') IS NOT NULL AND {_LIVE} "
-            "ORDER BY seq"
+            "ORDER BY seq",
         )
         for key, seq, asset, cls in rows:
             if key not in retracted:
@@ -681,6 +690,41 @@ class Store:
         """Names of the append-only triggers that are missing (an intact ledger has none missing)."""
         present = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         return [name for name in schema.guard_names() if name not in present]
+
+
+def _json_rows(conn: sqlite3.Connection, sql: str) -> Iterator[Any]:
+    """The rows of a query that reads stored bodies with `json_extract`: a body that is not JSON
+    any more (edited behind gainlog's back) is an IntegrityViolation, not a database error."""
+    try:
+        yield from conn.execute(sql)
+    except sqlite3.OperationalError as exc:
+        if "malformed JSON" not in str(exc):
+            raise
+        raise IntegrityViolation(f"a stored event body is not JSON ({exc}); run `gainlog verify`") from None
+
+
+def _undecodable(seq: int, exc: Exception) -> IntegrityViolation:
+    """A stored row that no longer decodes: the file was changed behind gainlog's back."""
+    what = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return IntegrityViolation(f"stored event seq {seq} cannot be decoded: {what[:200]}; run `gainlog verify`")
+
+
+def _meta(meta: dict[str, Any]) -> tuple[int, str]:
+    """The schema version and time zone a ledger's `meta` table records; IntegrityViolation names
+    the entry that is missing or makes no sense (the table was edited or damaged)."""
+    for name in ("schema_version", "timezone"):
+        if name not in meta:
+            raise IntegrityViolation(f"its meta table has no {name!r} entry")
+    raw_version, tz_name = meta["schema_version"], meta["timezone"]
+    if not (isinstance(raw_version, str | int) and str(raw_version).isdigit() and len(str(raw_version)) < 10):
+        raise IntegrityViolation(f"meta 'schema_version' is {str(raw_version)[:40]!r}, not a version number")
+    try:
+        ZoneInfo(tz_name)
+    except (KeyError, ValueError, TypeError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        raise IntegrityViolation(
+            f"meta 'timezone' is {str(tz_name)[:40]!r}, not an IANA time zone this system knows"
+        ) from None
+    return int(raw_version), tz_name
 
 
 @contextmanager

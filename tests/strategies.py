@@ -16,6 +16,8 @@ TZ = ZoneInfo("America/New_York")
 SETTINGS = settings(max_examples=60, deadline=None)
 
 text = st.text(min_size=1, max_size=12)
+# a wallet or asset name: any text but control characters (C0, DEL, C1: Unicode category Cc)
+name = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=12)
 whole = st.integers(min_value=0, max_value=10**15 - 1).map(str)
 fraction = st.text(alphabet="0123456789", max_size=18)
 
@@ -53,7 +55,7 @@ def trades(draw: st.DrawFn, tag: str) -> dict[str, Any]:
     raw = draw(
         _event(
             tag,
-            {"at": times, "wallet": text, "asset": text, "qty": amounts()},
+            {"at": times, "wallet": name, "asset": name, "qty": amounts()},
             {"fee": amounts(positive=False)},
         )
     )
@@ -69,13 +71,13 @@ def trades(draw: st.DrawFn, tag: str) -> dict[str, Any]:
 
 @st.composite
 def swaps(draw: st.DrawFn) -> dict[str, Any]:
-    give, get = draw(st.lists(text, min_size=2, max_size=2, unique=True))
+    give, get = draw(st.lists(name, min_size=2, max_size=2, unique=True))
     return draw(
         _event(
             "swap",
             {
                 "at": times,
-                "wallet": text,
+                "wallet": name,
                 "give_asset": st.just(give),
                 "give_qty": amounts(),
                 "get_asset": st.just(get),
@@ -89,8 +91,8 @@ def swaps(draw: st.DrawFn) -> dict[str, Any]:
 
 @st.composite
 def transfers(draw: st.DrawFn) -> dict[str, Any]:
-    source, dest = draw(st.lists(text, min_size=2, max_size=2, unique=True))
-    raw = draw(_event("transfer", {"at": times, "from": st.just(source), "to": st.just(dest), "asset": text}))
+    source, dest = draw(st.lists(name, min_size=2, max_size=2, unique=True))
+    raw = draw(_event("transfer", {"at": times, "from": st.just(source), "to": st.just(dest), "asset": name}))
     qty = draw(st.integers(min_value=2, max_value=10**9))
     raw["qty"] = str(qty)
     if draw(st.booleans()):
@@ -105,12 +107,12 @@ def methods(draw: st.DrawFn) -> dict[str, Any]:
         _event(
             "method",
             {"method": st.sampled_from(["FIFO", "LIFO", "HIFO", "LOFO"]), "from": days},
-            {"asset": text},
+            {"asset": name},
         )
     )
     choice = draw(st.sampled_from(["none", "scope", "wallet"]))
     if choice == "wallet":
-        raw["wallet"] = draw(text)
+        raw["wallet"] = draw(name)
     elif choice == "scope":
         raw["scope"] = "universal" if raw["from"] < "2025-01-01" else "wallet"
     return raw
@@ -124,14 +126,14 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "transfer": transfers(),
     "fee": _event(
         "fee",
-        {"at": times, "wallet": text, "asset": text, "qty": amounts(), "value": amounts(positive=False)},
+        {"at": times, "wallet": name, "asset": name, "qty": amounts(), "value": amounts(positive=False)},
     ),
     "income": _event(
         "income",
         {
             "at": times,
-            "wallet": text,
-            "asset": text,
+            "wallet": name,
+            "asset": name,
             "qty": amounts(),
             "value": amounts(positive=False),
             "kind": st.sampled_from(["staking", "mining", "airdrop", "interest", "reward", "fork", "other"]),
@@ -157,14 +159,14 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         {"transfer_fee": st.sampled_from(["dispose", "carry"]), "wash_sale_crypto": st.booleans()},
     ),
     "wallet": _event(
-        "wallet", {"wallet": text}, {"from": days, "reports": st.sampled_from(["1099-B", "1099-DA", "none"])}
+        "wallet", {"wallet": name}, {"from": days, "reports": st.sampled_from(["1099-B", "1099-DA", "none"])}
     ),
     "allocate": _event(
         "allocate",
         {
-            "asset": text,
+            "asset": name,
             "lots": st.lists(
-                st.fixed_dictionaries({"lot": text, "wallet": text, "qty": amounts()}), min_size=1, max_size=3
+                st.fixed_dictionaries({"lot": text, "wallet": name, "qty": amounts()}), min_size=1, max_size=3
             ),
         },
     ),

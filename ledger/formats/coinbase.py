@@ -38,6 +38,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows, text_hash
+from ledger.limits import shown
 
 TYPE = "Transaction Type"
 QTY = "Quantity Transacted"
@@ -112,14 +113,14 @@ def _event(row: Row, tz: ZoneInfo, wallet: str, warnings: list[str]) -> dict[str
         return base | {"type": "income", "asset": asset, "qty": plain(row.positive(QTY)),
                        "value": plain(_subtotal(row)), "kind": INCOME[kind]}
     known = ", ".join(sorted(BUYS | SELLS | TRANSFERS | INCOME.keys() | {"Convert"}))
-    raise row.error(TYPE, f"{kind!r} is not a transaction type gainlog maps (known: {known})")
+    raise row.error(TYPE, f"{shown(kind)} is not a transaction type gainlog maps (known: {known})")
 
 
 def _check_usd(row: Row) -> None:
     for column in ("Price Currency", "Spot Price Currency"):
         currency = row.text(column)
         if currency and currency != "USD":
-            raise row.error(column, f"{currency!r}: gainlog's money is USD; export the history in USD")
+            raise row.error(column, f"{shown(currency)}: gainlog's money is USD; export the history in USD")
 
 
 def _at(row: Row, tz: ZoneInfo) -> str:

@@ -41,6 +41,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows
+from ledger.limits import shown
 
 REQUIRED = ("txid", "pair", "time", "type", "cost", "fee", "vol")
 QUOTES = ("ZUSD", "USDT", "USDC", "PYUSD", "XXBT", "XETH", "ZEUR", "ZGBP", "ZCAD", "ZJPY",
@@ -79,20 +80,20 @@ def split_pair(row: Row) -> tuple[str, str]:
         quote = next((q for q in QUOTES if pair.endswith(q) and len(pair) > len(q)), "")
         base = pair[: len(pair) - len(quote)]
     if not base or not quote:
-        raise row.error("pair", f"{pair!r} is not a pair gainlog can split into base and quote")
+        raise row.error("pair", f"{shown(pair)} is not a pair gainlog can split into base and quote")
     return asset_code(base), asset_code(quote)
 
 
 def _event(row: Row, tz: ZoneInfo, wallet: str) -> dict[str, Any]:
     side = row.required("type").lower()
     if side not in ("buy", "sell"):
-        raise row.error("type", f"{row.text('type')!r} is not 'buy' or 'sell'")
+        raise row.error("type", f"{shown(row.text('type'))} is not 'buy' or 'sell'")
     margin = row.decimal("margin") if row.has("margin") else None
     if margin:
         raise row.error("margin", "a margin trade is not a lot; gainlog imports spot trades only")
     base, quote = split_pair(row)
     if quote in FIAT:
-        raise row.error("pair", f"{row.text('pair')!r} is quoted in {quote}; gainlog's money is USD")
+        raise row.error("pair", f"{shown(row.text('pair'))} is quoted in {quote}; gainlog's money is USD")
     head = {"at": _at(row, tz), "wallet": wallet, "id": row.required("txid"), "txid": row.required("txid"),
             "note": _note(row)}
     vol, cost, fee = row.positive("vol"), row.positive("cost"), row.amount("fee")
@@ -125,7 +126,7 @@ def _usd_value(row: Row, quote: str, cost: Decimal) -> Decimal:
         return cost
     raise row.error(
         "pair",
-        f"{row.text('pair')!r} trades {quote} and the export has no USD value: add a 'value_usd' column "
+        f"{shown(row.text('pair'))} trades {quote} and the export has no USD value: add a 'value_usd' column "
         "with the USD value of 'cost', or record the trade with `gainlog add swap`",
     )
 

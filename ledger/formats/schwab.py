@@ -34,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows, text_hash
+from ledger.limits import shown
 
 REQUIRED = ("Date", "Action", "Symbol", "Quantity", "Amount")
 FEES = "Fees & Comm"
@@ -88,7 +89,7 @@ def _row_id(row: Row, ranks: Counter[str]) -> str:
 def _event(row: Row, action: str, wallet: str) -> dict[str, Any]:
     if action not in BUYS | SELLS:
         known = ", ".join(sorted(BUYS | SELLS | CASH))
-        raise row.error("Action", f"{action!r} is not an action gainlog maps (known: {known})")
+        raise row.error("Action", f"{shown(action)} is not an action gainlog maps (known: {known})")
     buying = action in BUYS
     qty = row.positive("Quantity")
     fee = row.amount(FEES, money=True) if row.text(FEES) else Decimal(0)
@@ -111,5 +112,5 @@ def _total(row: Row, qty: Decimal, fee: Decimal, *, buying: bool) -> Decimal:
     else:
         total = abs(amount) - fee if buying else abs(amount) + fee
     if total <= 0:
-        raise row.error("Amount", f"{row.text('Amount')!r} leaves nothing once 'Fees & Comm' is taken out")
+        raise row.error("Amount", f"{shown(row.text('Amount'))} leaves nothing once 'Fees & Comm' is taken out")
     return total

@@ -31,11 +31,13 @@ from zoneinfo import ZoneInfo
 from ledger import codec, importer
 from ledger.errors import InvalidEvent
 from ledger.importer import Parsed
+from ledger.limits import shown, year_problem
 
 _NUMBER = re.compile(
     r"(?P<sign>[-+]?)(?P<dollar>\$?)(?P<sign2>[-+]?)"
     r"(?P<int>\d{1,3}(?:,\d{3})+|\d*)(?P<frac>\.\d+)?(?P<exp>[eE][-+]?\d+)?"
 )
+MAX_WHOLE_DIGITS, MAX_DECIMALS = 15, 18  # codec.PLAIN
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
@@ -96,14 +98,22 @@ class Row:
         match = _NUMBER.fullmatch(raw)
         if match is None or (match["dollar"] and not money) or (match["sign"] and match["sign2"]):
             kind = "a USD amount" if money else "a decimal"
-            raise self.error(column, f"{raw!r} is not {kind}")
+            raise self.error(column, f"{shown(raw)} is not {kind}")
         if not (match["int"] or match["frac"]):
-            raise self.error(column, f"{raw!r} is not {'a USD amount' if money else 'a decimal'}")
+            raise self.error(column, f"{shown(raw)} is not {'a USD amount' if money else 'a decimal'}")
         digits = (match["int"] or "0").replace(",", "") + (match["frac"] or "") + (match["exp"] or "")
         try:
             value = Decimal(digits)
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid digits
-            raise self.error(column, f"{raw!r} is not a decimal") from None
+            raise self.error(column, f"{shown(raw)} is not a decimal") from None
+        # The contract's numbers have at most 15 digits before the point and 18 after it: refuse
+        # here, naming the column, what no event could hold ('1e9999999' would overflow any sum).
+        if not value:
+            value = Decimal(0)  # '0e-999999' is zero, not a million zeros
+        elif value.adjusted() >= MAX_WHOLE_DIGITS:
+            raise self.error(column, f"{shown(raw)} is too large (at most {MAX_WHOLE_DIGITS} digits before the point)")
+        elif value.adjusted() < -MAX_DECIMALS:
+            raise self.error(column, f"{shown(raw)} is too small (at most {MAX_DECIMALS} decimals)")
         return -value if "-" in (match["sign"], match["sign2"]) else value
 
     def amount(self, column: str, *, money: bool = False) -> Decimal:
@@ -126,19 +136,25 @@ class Row:
         match = _US_DATE.match(raw)
         rest = raw[match.end() :].strip() if match else raw
         if match is None or (rest and not rest.lower().startswith("as of ")):
-            raise self.error(column, f"{raw!r} is not a date MM/DD/YYYY")
+            raise self.error(column, f"{shown(raw)} is not a date MM/DD/YYYY")
         try:
             day = date(int(match[3]), int(match[1]), int(match[2]))
         except ValueError:
-            raise self.error(column, f"{raw!r} is not a real date") from None
+            raise self.error(column, f"{shown(raw)} is not a real date") from None
+        problem = year_problem(day.year)
+        if problem is not None:
+            raise self.error(column, f"{shown(raw)}: the year {problem}")
         return day.isoformat()
 
     def timestamp(self, column: str, text: str, *, tz: ZoneInfo) -> str:
         """An RFC 3339 time made from `text` (the cell rewritten by the format), checked here."""
         try:
             codec.parse_at(text, tz=tz, where=self.where)
-        except InvalidEvent:
-            raise self.error(column, f"{self.text(column)!r} is not a time this format knows") from None
+        except InvalidEvent as exc:
+            _, _, reason = str(exc).partition(f"{text!r} ")  # the codec's reason, when it is not the syntax
+            if not reason.startswith(("is out of range", "has digits below")):
+                reason = "is not a time this format knows"
+            raise self.error(column, f"{shown(self.text(column))} {reason}") from None
         return text
 
     def event(self, raw: dict[str, Any], *, tz: ZoneInfo) -> Parsed:
