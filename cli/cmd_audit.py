@@ -124,9 +124,7 @@ def explain_command(year: YearOpt, row: RowOpt = None, as_of: AsOfOpt = None, js
 
 
 def _print_diff(result: dict[str, Any]) -> None:
-    from rich.table import Table
-
-    from cli.render import line, number_column, short_key
+    from cli.render import line, number_column, number_table, short_key
     from projections.diff import changed_amounts
 
     out = console()
@@ -135,7 +133,7 @@ def _print_diff(result: dict[str, Any]) -> None:
     if not changes and not result["rows"]["added"] and not result["rows"]["removed"]:
         out.print("No change.")
     if changes:
-        table = Table(title="Schedule D")
+        table = number_table(title="Schedule D")
         table.add_column("amount", overflow="fold")
         for col in ("from", "to", "delta"):
             number_column(table, col)
@@ -145,7 +143,7 @@ def _print_diff(result: dict[str, Any]) -> None:
     for what in ("removed", "added"):
         rows = result["rows"][what]
         if rows:
-            table = Table(title=f"8949 rows {what}")
+            table = number_table(title=f"8949 rows {what}")
             for col in ("description", "acquired", "sold", "proceeds", "basis", "adj", "gain", "term", "event"):
                 if col in ("proceeds", "basis", "adj", "gain"):
                     number_column(table, col)

@@ -315,7 +315,7 @@ def _log_pages(cells: Iterable[tuple[tuple[str, ...], bool]], tz_name: str) -> i
     def flush(first: bool) -> None:
         table = Table(title=f"Events (times in {tz_name})" if first else None, show_header=first)
         for name in LOG_HEADER:
-            table.add_column(name, no_wrap=name in ("seq", "type"), overflow="fold",
+            table.add_column(name, overflow="fold",
                              justify="right" if name == "seq" else "left")
         for row, retracted in page:
             table.add_row(*row, style="strike dim" if retracted else None)

@@ -106,12 +106,10 @@ def lots(
 
 
 def _print(booked: Booked, day: date) -> None:
-    from rich.table import Table
-
-    from cli.render import number_column, short_key, styled
+    from cli.render import number_column, number_table, short_key, styled
     from projections.form8949 import money, plain
 
-    table = Table(title=f"Open lots at the end of {day.isoformat()}")
+    table = number_table(title=f"Open lots at the end of {day.isoformat()}")
     for name in ("Asset", "Wallet", "Qty", "Cost basis", "Acquired", "Lot"):
         if name in ("Qty", "Cost basis"):
             number_column(table, name)

@@ -276,18 +276,16 @@ def _paren(amount: Any) -> str:
 def _print_8949(year: int, rows: Sequence[Row], *, whole_dollars: bool) -> None:
     """The year's rows grouped by part and box; `#` is the row's number in 8949 order (date sold,
     then seq), the N `explain --row N` takes."""
-    from rich.table import Table
-
-    from cli.render import line, number_column
+    from cli.render import line, number_column, number_table
     from projections.form8949 import BOX_ORDER
 
     out = console()
     numbered = sorted(enumerate(rows, 1), key=lambda pair: BOX_ORDER[pair[1].box])  # stable: row order in a box
     for part, title in (("I", "Part I — short-term"), ("II", "Part II — long-term")):
         part_rows = [(n, r) for n, r in numbered if r.part == part]
-        table = Table(title=f"Form 8949 {year} {title}", show_footer=bool(part_rows))
-        table.add_column("#", justify="right", no_wrap=True)
-        table.add_column("box")
+        table = number_table(title=f"Form 8949 {year} {title}", show_footer=bool(part_rows))
+        table.add_column("#", justify="right", overflow="fold")
+        table.add_column("box", overflow="fold")
         for name in ("(a) description", "(b) acquired", "(c) sold", "(d) proceeds", "(e) cost basis",
                      "(f) code", "(g) adjustment", "(h) gain or (loss)"):
             if name[1] in "deg" or name.startswith("(h)"):
@@ -327,15 +325,13 @@ def _box_lines(table: Any, sd: ScheduleD, boxes: str) -> None:
 
 
 def _print_schedule_d(sd: ScheduleD) -> None:
-    from rich.table import Table
-
-    from cli.render import line, number_column, styled
+    from cli.render import line, number_column, number_table, styled
     from projections.form8949 import money
 
     out = console()
-    table = Table(title=f"Schedule D {sd.year} ({sd.filing_status})")
-    table.add_column("line", no_wrap=True)
-    table.add_column("")
+    table = number_table(title=f"Schedule D {sd.year} ({sd.filing_status})")
+    table.add_column("line", overflow="fold")
+    table.add_column("", overflow="fold")
     for name in ("(d) proceeds", "(e) cost", "(g) adjustments", "(h) gain or (loss)"):
         number_column(table, name)
     blank = ("", "", "")
@@ -365,15 +361,13 @@ def _print_schedule_d(sd: ScheduleD) -> None:
 
 
 def _print_worksheet(sd: ScheduleD) -> None:
-    from rich.table import Table
-
-    from cli.render import line, number_column
+    from cli.render import line, number_column, number_table
     from projections.form8949 import money
 
     w = sd.worksheet
-    table = Table(title=f"Capital Loss Carryover Worksheet: {sd.year} -> {sd.year + 1}")
-    table.add_column("line", no_wrap=True)
-    table.add_column("")
+    table = number_table(title=f"Capital Loss Carryover Worksheet: {sd.year} -> {sd.year + 1}")
+    table.add_column("line", overflow="fold")
+    table.add_column("", overflow="fold")
     number_column(table, "amount")
     l1 = "not given: assumed large enough that line 4 = line 2" if w.l1 is None else money(w.l1)
     lines = (
@@ -397,16 +391,14 @@ def _print_worksheet(sd: ScheduleD) -> None:
 
 
 def _print_income(report: dict[str, Any]) -> None:
-    from rich.table import Table
+    from cli.render import number_column, number_table
 
-    from cli.render import number_column
-
-    table = Table(title=f"Ordinary income {report['year']} (R7)", show_footer=True)
+    table = number_table(title=f"Ordinary income {report['year']} (R7)", show_footer=True)
     for name in ("date", "kind", "asset", "qty", "wallet", "value"):
         if name in ("qty", "value"):
             number_column(table, name)
         else:
-            table.add_column(name, overflow="fold", no_wrap=name == "date")
+            table.add_column(name, overflow="fold")
     for r in report["rows"]:
         table.add_row(r["date"], r["kind"], r["asset"], r["qty"], r["wallet"], r["value"])
     table.columns[0].footer = "Total"
@@ -436,8 +428,7 @@ def _summary_json(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]]) 
 
 
 def _print_summary(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]]) -> None:
-    from rich.table import Table
-
+    from cli.render import number_table
     from projections.form8949 import money
 
     if not summary:
@@ -445,7 +436,7 @@ def _print_summary(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]])
         return
     from cli.render import number_column
 
-    table = Table(title=f"Reports written to {out_dir}")
+    table = number_table(title=f"Reports written to {out_dir}")
     for name in ("year", "8949 rows", "net (line 16)", "deduction", "carryover out (short / long)"):
         number_column(table, name)
     for year, count, sd in summary:

@@ -97,9 +97,37 @@ def styled(text: str, style: str) -> Any:
 
 
 def number_column(table: Any, name: str, **kwargs: Any) -> None:
-    """A right-aligned column of money or quantities: folded onto a second line when a terminal is
-    too narrow, never cut to `1880.…` (text columns wrap first)."""
+    """A right-aligned column of money or quantities, never cut to `1880.…`: in a `number_table()` that is
+    too wide for the terminal it keeps the width of its longest number while the text columns wrap;
+    only when even that cannot fit does a number fold onto a second line."""
     table.add_column(name, justify="right", overflow="fold", **kwargs)
+
+
+def number_table(**kwargs: Any) -> Any:
+    """A rich `Table` whose right-aligned (number) columns keep their numbers' width when it must
+    shrink to fit a terminal (rich would narrow every column alike and cut the numbers)."""
+    return _number_table_class()(**kwargs)
+
+
+@cache
+def _number_table_class() -> Any:
+    from rich.cells import cell_len
+    from rich.table import Table
+
+    def width(cell: Any) -> int:
+        return cell_len(visible(cell)) if isinstance(cell, str) else int(getattr(cell, "cell_len", 0))
+
+    class NumberTable(Table):
+        def __rich_console__(self, console: Any, options: Any) -> Any:
+            if self.__rich_measure__(console, options).maximum > options.max_width:
+                for column in self.columns:
+                    if column.justify == "right" and column.width is None:
+                        words = str(column.header).split() or [""]
+                        cells = [*column._cells, column.footer if self.show_footer else ""]
+                        column.width = max(max(width(c) for c in cells), *(len(w) for w in words))
+            return super().__rich_console__(console, options)
+
+    return NumberTable
 
 
 def line(*parts: str | tuple[str, str]) -> Any:
