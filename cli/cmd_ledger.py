@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.app import AsOfOpt, JsonOpt, State, add_app, app, console, emit_json, err_console, say
+from cli.render import cap, short_key, visible
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -138,8 +139,6 @@ class _ImportProgress:
 
 
 def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
-    from cli.render import visible
-
     if json_out:
         emit_json(
             {
@@ -193,7 +192,7 @@ def log_command(
     if json_out:
         emit_json(list(rows))
     else:
-        print_log(rows, tz=tz, tz_name=tz_name)
+        print_log(rows, tz=tz, tz_name=tz_name, last_seq=records[-1].seq if records else 0)
 
 
 def log_rows(records: list[Recorded], *, show_all: bool) -> list[dict[str, Any]]:
@@ -233,26 +232,35 @@ LOG_PAGE = 200  # rows per table on a terminal
 LOG_CHUNK = 2000  # rows per write to a pipe
 
 
-def print_log(rows: Iterable[dict[str, Any]], *, tz: ZoneInfo, tz_name: str) -> None:
+def print_log(rows: Iterable[dict[str, Any]], *, tz: ZoneInfo, tz_name: str, last_seq: int = 0) -> None:
     """`log` for people, streamed: a terminal gets a rich table per page of rows; a pipe or a file
     gets plain aligned rows, a chunk at a time, never one table of the whole log (issue #17).
-    Times are in the ledger's time zone, named; user text literal and visible; hash keys short."""
+    Times are in the ledger's time zone, named; user text literal and visible; hash keys short.
+    `last_seq`: the highest seq shown, so the seq column is as wide from the first row."""
     from cli.render import isatty
 
-    cells = (_log_cells(row, tz) for row in rows)
-    count = _log_pages(cells, tz_name) if isatty(sys.stdout) else _log_plain(cells)
+    recorded_to_local: dict[str, str] = {}  # a batch's events share one recording time
+
+    def recorded(text: str) -> str:
+        shown = recorded_to_local.get(text)
+        if shown is None:
+            shown = recorded_to_local[text] = local_time(text, tz, whole_seconds=True)
+        return shown
+
+    cells = (_log_cells(row, tz, recorded) for row in rows)
+    plain = not isatty(sys.stdout)
+    count = _log_plain(cells, seq_width=len(str(last_seq))) if plain else _log_pages(cells, tz_name)
     sys.stdout.write(f"{count} event(s); times in {tz_name}\n")
 
 
-def _log_cells(row: dict[str, Any], tz: ZoneInfo) -> tuple[tuple[str, ...], bool]:
+def _log_cells(
+    row: dict[str, Any], tz: ZoneInfo, recorded: Callable[[str], str]
+) -> tuple[tuple[str, ...], bool]:
     """The six cells of a log row for people, and whether it is retracted."""
-    from cli.render import short_key, visible
-
     when = row.get("at") or row.get("from") or row.get("year") or ""
     retracted = bool(row.get("retracted"))
     text = summary(row) + (f"  (retracted by seq {row['retracted_by']})" if retracted else "")
-    recorded = local_time(row["recorded_at"], tz, whole_seconds=True)
-    cells = (str(row["seq"]), recorded, row["type"], local_time(str(when), tz),
+    cells = (str(row["seq"]), recorded(row["recorded_at"]), row["type"], local_time(str(when), tz),
              visible(short_key(row["key"])), text)
     return cells, retracted
 
@@ -273,9 +281,10 @@ def local_time(text: str, tz: ZoneInfo, *, whole_seconds: bool = False) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S %Z" if when.second or when.microsecond else "%Y-%m-%d %H:%M %Z")
 
 
-def _log_plain(cells: Iterable[tuple[tuple[str, ...], bool]]) -> int:
+def _log_plain(cells: Iterable[tuple[tuple[str, ...], bool]], *, seq_width: int = 0) -> int:
     """Plain rows aligned on the widest cell seen so far; the count written."""
     widths = [len(name) for name in LOG_HEADER]
+    widths[0] = max(widths[0], seq_width)
     count = 0
     write = sys.stdout.write
     chunk: list[tuple[str, ...]] = []
@@ -351,19 +360,28 @@ _SUMMARY = {
 
 def summary(row: dict[str, Any]) -> str:
     """One line a person can read for a canonical event dict."""
-    from collections import defaultdict
-
-    from cli.render import cap, short_key, visible
-
-    values: defaultdict[str, Any] = defaultdict(str, {
-        name: visible(cap(str(value))) for name, value in row.items() if not isinstance(value, list | dict)
-    })
+    values = _Shown(row)
     values["unit"] = f"@ {values['price']}" if "price" in row else f"total {values['total']}"
     values["lot_count"] = len(row.get("lots", []))
-    values["target"] = short_key(values["target"])
+    if "target" in row:
+        values["target"] = short_key(values["target"])
     tokens = (token.format_map(values) for token in _SUMMARY.get(row["type"], "").split(" "))
     text = " ".join(token for token in tokens if token)  # an absent field leaves no gap
     return f"{text}  # {values['note']}" if row.get("note") else text
+
+
+class _Shown(dict[str, Any]):
+    """A row's fields as `summary` shows them, each made literal and capped when first asked for."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        super().__init__()
+        self.row = row
+
+    def __missing__(self, name: str) -> str:
+        value = self.row.get(name, "")
+        shown = "" if isinstance(value, list | dict) else visible(cap(str(value)))
+        self[name] = shown
+        return shown
 
 
 @app.command("tag")
