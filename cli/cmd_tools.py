@@ -30,7 +30,9 @@ def generate_command(
     from fixtures.generate import generate, write
 
     count = write(out, generate(events, seed, one_asset=one_asset))
-    print(f"wrote {count} events to {out}", file=sys.stderr)
+    from cli.render import visible
+
+    print(f"wrote {count} events to {visible(str(out))}", file=sys.stderr)
 
 
 @app.command("checkpoint")
