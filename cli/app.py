@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -90,76 +89,32 @@ def emit_json(value: Any) -> None:
 
 
 def console() -> Any:
-    """A rich console for people (imported lazily)."""
-    from rich.console import Console
+    """A rich console for people: user text shown literally, full width off a terminal (cli.render)."""
+    from cli.render import console as safe_console
 
-    return Console()
+    return safe_console()
 
 
 def err_console() -> Any:
-    from rich.console import Console
+    from cli.render import console as safe_console
 
-    return Console(stderr=True)
+    return safe_console(stderr=True)
 
 
 def say(text: str) -> None:
-    """Print a message for people exactly as `console().print(text)` does.
+    """Print a one-line message for people, literally (no markup or emoji codes), control
+    characters made visible (`cli.render.visible`).
 
-    Plain text going to a pipe or a file is written here, word-wrapped at the console width the way
-    rich wraps it; anything rich would colour, interpret or wrap otherwise (a terminal, markup, emoji
-    codes, a word longer than a line, non-ASCII) goes through rich. One-line commands such as
-    `init` and `import` so skip importing rich (~17 ms). tests/test_say.py compares the two.
+    To a pipe or a file it is written as is, never wrapped; a terminal gets it through rich, which
+    wraps it at the terminal's width. One-line commands such as `init` and `import` so skip
+    importing rich (~17 ms) when piped.
     """
-    width = _plain_width(text)
-    if width is None:
+    from cli.render import visible
+
+    if _isatty(sys.stdout):
         console().print(text)
-        return
-    lines: list[str] = []
-    line = ""
-    for word in text.split(" "):
-        if line and len(line) + len(word) > width:
-            lines.append(line[:width])  # rich keeps a line's last space unless it is beyond the width
-            line = ""
-        line += word + " "
-    lines.append(line[:-1])
-    sys.stdout.write("\n".join(lines) + "\n")
-
-
-_EMOJI_CODE = re.compile(r":\S*?:")  # what rich might replace by an emoji
-
-
-def _plain_width(text: str) -> int | None:
-    """The width rich would wrap `text` at, when it would print it as plain text; else None."""
-    if (
-        sys.platform == "win32"
-        or "FORCE_COLOR" in os.environ
-        or "TTY_COMPATIBLE" in os.environ
-        or not (text.isascii() and text.isprintable())
-        or text != text.strip()
-        or "  " in text
-        or "[" in text
-        or _EMOJI_CODE.search(text)
-        or _isatty(sys.stdout)
-    ):
-        return None
-    columns = os.environ.get("COLUMNS")
-    if columns is not None:
-        width = int(columns) if columns.isdigit() else 0
-        if width < 1:
-            return None
-    else:  # rich: the first standard stream that is a terminal, else 80
-        for fd in (0, 1, 2):
-            try:
-                width = os.get_terminal_size(fd).columns
-            except (AttributeError, ValueError, OSError):
-                continue
-            break
-        else:
-            width = 0
-        width = width or 80
-    if max(len(word) for word in text.split(" ")) > width:
-        return None
-    return width
+    else:
+        sys.stdout.write(visible(text) + "\n")
 
 
 def _isatty(stream: Any) -> bool:

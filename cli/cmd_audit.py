@@ -124,44 +124,49 @@ def explain_command(year: YearOpt, row: RowOpt = None, as_of: AsOfOpt = None, js
 
 
 def _print_diff(result: dict[str, Any]) -> None:
-    from rich.table import Table
-
+    from cli.render import line, number_column, number_table, short_key
     from projections.diff import changed_amounts
 
     out = console()
-    out.print(f"[bold]{result['year']}[/]: from {result['from']} to {result['to']}")
+    out.print(line((str(result["year"]), "bold"), f": from {result['from']} to {result['to']}"))
     changes = changed_amounts(result["schedule_d"])
     if not changes and not result["rows"]["added"] and not result["rows"]["removed"]:
         out.print("No change.")
     if changes:
-        table = Table(title="Schedule D")
-        for col in ("amount", "from", "to", "delta"):
-            table.add_column(col, justify="left" if col == "amount" else "right")
+        table = number_table(title="Schedule D")
+        table.add_column("amount", overflow="fold")
+        for col in ("from", "to", "delta"):
+            number_column(table, col)
         for path, c in changes:
             table.add_row(path, c["from"], c["to"], c["delta"])
         out.print(table)
     for what in ("removed", "added"):
         rows = result["rows"][what]
         if rows:
-            table = Table(title=f"8949 rows {what}")
+            table = number_table(title=f"8949 rows {what}")
             for col in ("description", "acquired", "sold", "proceeds", "basis", "adj", "gain", "term", "event"):
-                table.add_column(col)
+                if col in ("proceeds", "basis", "adj", "gain"):
+                    number_column(table, col)
+                else:
+                    table.add_column(col, overflow="fold")
             for r in rows:
                 table.add_row(r["description"], r["date_acquired"], r["date_sold"], r["proceeds"],
-                              r["cost_basis"], r["adjustment"], r["gain"], r["term"], r.get("event_key", ""))
+                              r["cost_basis"], r["adjustment"], r["gain"], r["term"], short_key(r.get("event_key", "")))
             out.print(table)
     if result["events"]:
         out.print("Events recorded in between:")
         for e in result["events"]:
-            what = f"retract {e['target']}" if e["type"] == "retract" else f"{e['type']} {e.get('at', '')}"
-            out.print(f"  seq {e['seq']}  {what}  {e['key']}")
+            what = f"retract {short_key(e['target'])}" if e["type"] == "retract" else f"{e['type']} {e.get('at', '')}"
+            out.print(f"  seq {e['seq']}  {what}  {short_key(e['key'])}")
 
 
 def _print_explain(result: dict[str, Any]) -> None:
+    from cli.render import cap, line, short_key
+
     out = console()
     sd = result.get("schedule_d")
     if sd is not None:
-        out.print(f"[bold]Schedule D {result['year']}[/] (as of seq {result['as_of']})")
+        out.print(line((f"Schedule D {result['year']}", "bold"), f" (as of seq {result['as_of']})"))
         for term in ("short_term", "long_term"):
             src = result["sources"][term]
             out.print(f"  {term}: gain {sd[term]['gain']} = rows {src['rows'] or 'none'}")
@@ -172,14 +177,14 @@ def _print_explain(result: dict[str, Any]) -> None:
                   f"{carry_out['short_term']}, long-term {carry_out['long_term']}")
     for trail in result["rows"]:
         row = trail["8949"]
-        out.print(f"[bold]row {trail['row']}[/]: {row['description']} sold {row['date_sold']} "
-                  f"gain {row['gain']} ({row['term']}, box {row['box']})")
+        out.print(line((f"row {trail['row']}", "bold"), f": {row['description']} sold {row['date_sold']} "
+                       f"gain {row['gain']} ({row['term']}, box {row['box']})"))
         method = trail["method"]
         label = method["method"] + (" (default)" if method.get("default") else "")
         out.print(f"  method: {label}")
         for e in trail["events"]:
-            note = f" — {e['note']}" if e.get("note") else ""
-            out.print(f"  seq {e['seq']} {e['type']} {e.get('at', '')} {e['key']}{note}")
+            note = f" — {cap(e['note'])}" if e.get("note") else ""
+            out.print(f"  seq {e['seq']} {e['type']} {e.get('at', '')} {short_key(e['key'])}{note}")
         for w in trail["wash_sale"]:
-            out.print(f"  wash sale: {w['amount']} from {w['loss_event']} onto {w['replacement_lot']} "
-                      f"({w['days_tacked']} days tacked)")
+            loss, onto = short_key(w["loss_event"]), short_key(w["replacement_lot"])
+            out.print(f"  wash sale: {w['amount']} from {loss} onto {onto} ({w['days_tacked']} days tacked)")

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.app import AsOfOpt, JsonOpt, State, add_app, app, console, emit_json, err_console, say
+from cli.render import cap, short_key, visible
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from ledger.events import Event, Recorded
     from ledger.store import ImportResult, Store
 
@@ -152,10 +157,10 @@ def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
         span = f" (seq {result.first_seq}-{result.last_seq}, batch {result.batch})" if result.batch else ""
         say(
             f"{origin}: {len(result.added)} added, {len(result.duplicates)} duplicate(s), "
-            f"{len(result.retracted)} retracted, source {result.source!r}{span}."
+            f"{len(result.retracted)} retracted, source '{result.source}'{span}."
         )
     for warning in result.warnings:
-        print(f"gainlog: warning: {warning}", file=sys.stderr)
+        print(f"gainlog: warning: {visible(warning)}", file=sys.stderr)
 
 
 # -- log / tag / retract / verify ------------------------------------------------------------
@@ -167,20 +172,36 @@ def log_command(
     show_all: Annotated[
         bool, typer.Option("--all", help="Everything, retract events and retracted events (marked) included.")
     ] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=0, help="Only the first N events.")] = None,
+    tail: Annotated[int | None, typer.Option("--tail", min=0, help="Only the last N events.")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """The live events (not retracted; retract events themselves hidden unless --all)."""
+    from ledger.errors import UsageError
+
+    if limit is not None and tail is not None:
+        raise UsageError("log: give either --limit N or --tail N, not both")
     with open_store() as store:
         records = store.read(until=store.resolve(as_of))
-    rows = log_rows(records, show_all=show_all)
+        tz_name, tz = store.timezone_name, store.timezone
+    rows: Iterable[dict[str, Any]] = iter_log_rows(records, show_all=show_all)
+    if limit is not None:
+        rows = islice(rows, limit)
+    elif tail is not None:
+        rows = deque(rows, maxlen=tail)
     if json_out:
-        emit_json(rows)
+        emit_json(list(rows))
     else:
-        console().print(log_table(rows))
+        print_log(rows, tz=tz, tz_name=tz_name, last_seq=records[-1].seq if records else 0)
 
 
 def log_rows(records: list[Recorded], *, show_all: bool) -> list[dict[str, Any]]:
     """`log --json` rows: canonical events plus key, seq, recorded_at, source, batch (CONTRACT §3)."""
+    return list(iter_log_rows(records, show_all=show_all))
+
+
+def iter_log_rows(records: list[Recorded], *, show_all: bool) -> Iterator[dict[str, Any]]:
+    """`log_rows` one row at a time."""
     from ledger import chain, codec
     from ledger.events import Retract
 
@@ -193,7 +214,6 @@ def log_rows(records: list[Recorded], *, show_all: bool) -> list[dict[str, Any]]
                 seq_to_retractor[target] = r.seq
         else:
             key_to_live_seq[r.key] = r.seq
-    rows = []
     for r in records:
         retracted_by = seq_to_retractor.get(r.seq)
         if not show_all and (retracted_by is not None or isinstance(r.event, Retract)):
@@ -204,29 +224,121 @@ def log_rows(records: list[Recorded], *, show_all: bool) -> list[dict[str, Any]]
         )
         if show_all:
             row.update(retracted=retracted_by is not None, retracted_by=retracted_by)
-        rows.append(row)
-    return rows
+        yield row
 
 
-def log_table(rows: list[dict[str, Any]]) -> Any:
+LOG_HEADER = ("seq", "recorded", "type", "at/from", "key", "summary")
+LOG_PAGE = 200  # rows per table on a terminal
+LOG_CHUNK = 2000  # rows per write to a pipe
+
+
+def print_log(rows: Iterable[dict[str, Any]], *, tz: ZoneInfo, tz_name: str, last_seq: int = 0) -> None:
+    """`log` for people, streamed: a terminal gets a rich table per page of rows; a pipe or a file
+    gets plain aligned rows, a chunk at a time, never one table of the whole log (issue #17).
+    Times are in the ledger's time zone, named; user text literal and visible; hash keys short.
+    `last_seq`: the highest seq shown, so the seq column is as wide from the first row."""
+    from cli.render import isatty
+
+    recorded_to_local: dict[str, str] = {}  # a batch's events share one recording time
+
+    def recorded(text: str) -> str:
+        shown = recorded_to_local.get(text)
+        if shown is None:
+            shown = recorded_to_local[text] = local_time(text, tz, whole_seconds=True)
+        return shown
+
+    cells = (_log_cells(row, tz, recorded) for row in rows)
+    plain = not isatty(sys.stdout)
+    count = _log_plain(cells, seq_width=len(str(last_seq))) if plain else _log_pages(cells, tz_name)
+    sys.stdout.write(f"{count} event(s); times in {tz_name}\n")
+
+
+def _log_cells(
+    row: dict[str, Any], tz: ZoneInfo, recorded: Callable[[str], str]
+) -> tuple[tuple[str, ...], bool]:
+    """The six cells of a log row for people, and whether it is retracted."""
+    when = row.get("at") or row.get("from") or row.get("year") or ""
+    retracted = bool(row.get("retracted"))
+    text = summary(row) + (f"  (retracted by seq {row['retracted_by']})" if retracted else "")
+    cells = (str(row["seq"]), recorded(row["recorded_at"]), row["type"], local_time(str(when), tz),
+             visible(short_key(row["key"])), text)
+    return cells, retracted
+
+
+def local_time(text: str, tz: ZoneInfo, *, whole_seconds: bool = False) -> str:
+    """An RFC 3339 time in the ledger's zone, zone abbreviation named (`2024-01-02 07:00 EST`);
+    a date or a year as it is. Seconds only when not zero, the fraction unless `whole_seconds`."""
+    from datetime import datetime
+
+    if len(text) <= 10:
+        return text
+    try:
+        when = datetime.fromisoformat(text).astimezone(tz)
+    except ValueError:
+        return text
+    if when.microsecond and not whole_seconds:
+        return when.strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+    return when.strftime("%Y-%m-%d %H:%M:%S %Z" if when.second or when.microsecond else "%Y-%m-%d %H:%M %Z")
+
+
+def _log_plain(cells: Iterable[tuple[tuple[str, ...], bool]], *, seq_width: int = 0) -> int:
+    """Plain rows aligned on the widest cell seen so far; the count written."""
+    widths = [len(name) for name in LOG_HEADER]
+    widths[0] = max(widths[0], seq_width)
+    count = 0
+    write = sys.stdout.write
+    chunk: list[tuple[str, ...]] = []
+
+    def flush() -> None:
+        for row in chunk:
+            for i, cell in enumerate(row[:-1]):
+                if len(cell) > widths[i]:
+                    widths[i] = len(cell)
+        header = [] if count > len(chunk) else [_plain_line(LOG_HEADER, widths)]
+        write("".join(header + [_plain_line(row, widths) for row in chunk]))
+        chunk.clear()
+
+    for row, _retracted in cells:
+        chunk.append(row)
+        count += 1
+        if len(chunk) >= LOG_CHUNK:
+            flush()
+    flush()
+    return count
+
+
+def _plain_line(row: tuple[str, ...], widths: list[int]) -> str:
+    seq, *middle, last = row
+    padded = (cell.ljust(width) for cell, width in zip(middle, widths[1:], strict=False))
+    return "  ".join([seq.rjust(widths[0]), *padded, last]) + "\n"
+
+
+def _log_pages(cells: Iterable[tuple[tuple[str, ...], bool]], tz_name: str) -> int:
+    """A rich table per page of rows; the count shown."""
     from rich.table import Table
 
-    table = Table(title=f"{len(rows)} event(s)")
-    for name in ("seq", "recorded", "type", "at/from", "summary", "key"):
-        table.add_column(name, no_wrap=name in ("seq", "type"), overflow="fold")
-    for row in rows:
-        when = str(row.get("at") or row.get("from") or row.get("year") or "")
-        style = "strike dim" if row.get("retracted") else None
-        table.add_row(
-            str(row["seq"]),
-            row["recorded_at"][:19].replace("T", " "),
-            row["type"],
-            when[:19].replace("T", " "),
-            summary(row) + (f"  (retracted by seq {row['retracted_by']})" if row.get("retracted") else ""),
-            row["key"],
-            style=style,
-        )
-    return table
+    out = console()
+    count = 0
+    page: list[tuple[tuple[str, ...], bool]] = []
+
+    def flush(first: bool) -> None:
+        table = Table(title=f"Events (times in {tz_name})" if first else None, show_header=first)
+        for name in LOG_HEADER:
+            table.add_column(name, overflow="fold",
+                             justify="right" if name == "seq" else "left")
+        for row, retracted in page:
+            table.add_row(*row, style="strike dim" if retracted else None)
+        out.print(table)
+        page.clear()
+
+    for item in cells:
+        page.append(item)
+        count += 1
+        if len(page) >= LOG_PAGE:
+            flush(count <= LOG_PAGE)
+    if page or not count:
+        flush(count <= LOG_PAGE)
+    return count
 
 
 _SUMMARY = {
@@ -248,13 +360,28 @@ _SUMMARY = {
 
 def summary(row: dict[str, Any]) -> str:
     """One line a person can read for a canonical event dict."""
-    from collections import defaultdict
-
-    values: defaultdict[str, Any] = defaultdict(str, row)
-    values["unit"] = f"@ {row['price']}" if "price" in row else f"total {row.get('total', '')}"
+    values = _Shown(row)
+    values["unit"] = f"@ {values['price']}" if "price" in row else f"total {values['total']}"
     values["lot_count"] = len(row.get("lots", []))
-    text = " ".join(_SUMMARY.get(row["type"], "").format_map(values).split())
-    return f"{text}  # {row['note']}" if row.get("note") else text
+    if "target" in row:
+        values["target"] = short_key(values["target"])
+    tokens = (token.format_map(values) for token in _SUMMARY.get(row["type"], "").split(" "))
+    text = " ".join(token for token in tokens if token)  # an absent field leaves no gap
+    return f"{text}  # {values['note']}" if row.get("note") else text
+
+
+class _Shown(dict[str, Any]):
+    """A row's fields as `summary` shows them, each made literal and capped when first asked for."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        super().__init__()
+        self.row = row
+
+    def __missing__(self, name: str) -> str:
+        value = self.row.get(name, "")
+        shown = "" if isinstance(value, list | dict) else visible(cap(str(value)))
+        self[name] = shown
+        return shown
 
 
 @app.command("tag")
@@ -268,7 +395,7 @@ def tag_command(
     if json_out:
         emit_json({"tag": name, "seq": seq, "hash": head, "head": f"{seq}:{head}"})
     else:
-        say(f"Tagged seq {seq} as {name!r}.")
+        say(f"Tagged seq {seq} as '{name}'.")
         say(f"Head {seq}:{head}")
 
 

@@ -112,31 +112,33 @@ def lots(
 
 
 def _print(booked: Booked, day: date) -> None:
-    from rich.table import Table
-
+    from cli.render import number_column, number_table, short_key, styled
     from projections.form8949 import money, plain
 
-    table = Table(title=f"Open lots at the end of {day.isoformat()}")
+    table = number_table(title=f"Open lots at the end of {day.isoformat()}")
     for name in ("Asset", "Wallet", "Qty", "Cost basis", "Acquired", "Lot"):
-        table.add_column(name, justify="right" if name in ("Qty", "Cost basis") else "left")
+        if name in ("Qty", "Cost basis"):
+            number_column(table, name)
+        else:
+            table.add_column(name, overflow="fold")
     qty_by_asset: dict[str, Decimal] = {}
     basis_by_asset: dict[str, Decimal] = {}
     for lot in booked.open_lots:
         row = open_lot_row(lot)
-        table.add_row(lot.asset, lot.wallet, row["qty"], row["cost_basis"], row["date_acquired"], lot.lot)
+        table.add_row(lot.asset, lot.wallet, row["qty"], row["cost_basis"], row["date_acquired"], short_key(lot.lot))
         qty_by_asset[lot.asset] = qty_by_asset.get(lot.asset, Decimal(0)) + lot.qty
         basis_by_asset[lot.asset] = basis_by_asset.get(lot.asset, Decimal(0)) + Decimal(row["cost_basis"])
     table.add_section()
     for asset in sorted(qty_by_asset):
         table.add_row(
-            f"[bold]{asset} total[/bold]",
+            styled(f"{asset} total", "bold"),
             "",
             plain(qty_by_asset[asset]),
             money(basis_by_asset[asset]),
             "",
             "",
         )
-    table.add_row("[bold]Total[/bold]", "", "", money(sum(basis_by_asset.values(), Decimal(0))), "", "")
+    table.add_row(styled("Total", "bold"), "", "", money(sum(basis_by_asset.values(), Decimal(0))), "", "")
     console().print(table)
     _warn(booked)
 

@@ -51,10 +51,13 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
         chunks = form8949.row_chunks(slices, wallet_reports(replay.log), quantum=quantum)
         if csv_out:  # written a chunk of rows at a time, as `report all` does (issue #7)
             text = form8949.CsvText(whole_dollars=whole_dollars)
+            missing = _MissingBasis()
             for rows in chunks:
                 text.add(rows)
+                missing.add(rows)
             for piece in text.pieces():
                 typer.echo(piece, nl=False)
+            missing.warn(year)
         elif json_out:
             sys.stdout.flush()
             json_rows = _JsonRows(sys.stdout.buffer)
@@ -112,6 +115,8 @@ def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) ->
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    for year, missing in sorted(written.missing.items()):  # named where the files now are
+        missing.warn(year, where=f" ({out / str(year) / 'form8949.csv'})")
     if json_out:
         _emit_json(_summary_json(out, written.summary))
     else:
@@ -130,12 +135,14 @@ class Written:
         head: the chain's hash at `seq`.
         tags: name -> `SEQ:HASH` of every tag at or before `seq` (a moved tag fails `verify --manifest`).
         summary: each year's (year, 8949 rows, Schedule D).
+        missing: each year's 8949 rows with missing basis (their numbers), for the warning `report all` prints.
     """
 
     seq: int
     head: str
     tags: dict[str, str]
     summary: list[tuple[int, int, ScheduleD]]
+    missing: dict[int, _MissingBasis]
 
 
 def write_reports(out: Path, as_of: str | None) -> Written:
@@ -152,6 +159,7 @@ def write_reports(out: Path, as_of: str | None) -> Written:
         # (issue #7); Schedule D needs only the totals of every year's rows.
         year_boxes: YearBoxes = {}
         year_to_count: dict[int, int] = {}
+        year_to_missing: dict[int, _MissingBasis] = {}
         files: _Form8949Files | None = None
         for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
             if files is None or files.year != rows[0].year:
@@ -159,6 +167,7 @@ def write_reports(out: Path, as_of: str | None) -> Written:
                     year_to_count[files.year] = files.close()
                 files = _Form8949Files(out, rows[0].year)
             add_rows(year_boxes, rows)
+            year_to_missing.setdefault(files.year, _MissingBasis()).add(rows)
             files.add(rows)
         if files is not None:
             year_to_count[files.year] = files.close()
@@ -177,7 +186,7 @@ def write_reports(out: Path, as_of: str | None) -> Written:
             summary.append((year, year_to_count.get(year, 0), sd))
         store, seq = streamed.store, streamed.seq
         tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
-        return Written(seq=seq, head=store.hash_at(seq), tags=tags, summary=summary)
+        return Written(seq=seq, head=store.hash_at(seq), tags=tags, summary=summary, missing=year_to_missing)
 
 
 def file_digests(folder: Path) -> dict[str, str]:
@@ -250,6 +259,36 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     at_fdcwd, rename_exchange = -100, 2
     return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
+
+
+class _MissingBasis:
+    """The numbers (from 1, in 8949 order, as `explain --row` counts) of a year's rows with missing
+    basis, from rows given a chunk at a time, and the warning that names them (R3.5)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.rows: list[int] = []
+
+    def add(self, rows: Sequence[Row]) -> None:
+        self.rows.extend(self.count + i for i, r in enumerate(rows, 1) if r.missing_basis)
+        self.count += len(rows)
+
+    def message(self, year: int) -> str:
+        return missing_basis_message(year, self.rows)
+
+    def warn(self, year: int, *, where: str = "") -> None:
+        """`gainlog: warning: ...` on stderr when there are such rows."""
+        import sys
+
+        if self.rows:
+            print(f"gainlog: warning: {self.message(year)}{where}", file=sys.stderr)
+
+
+def missing_basis_message(year: int, numbers: Sequence[int]) -> str:
+    """What a report says of rows with missing basis (zero basis, R3.5)."""
+    shown = ", ".join(str(n) for n in numbers[:10]) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+    return (f"{year}: Form 8949 row(s) {shown} have missing basis: reported with zero basis, acquired on the "
+            "sale date, short-term (R3.5); import the missing acquisitions or transfers in")
 
 
 class _Form8949Files:
@@ -354,30 +393,40 @@ def _paren(amount: Any) -> str:
 
 
 def _print_8949(year: int, rows: Sequence[Row], *, whole_dollars: bool) -> None:
-    from rich.table import Table
-
-    from projections.form8949 import grouped
+    """The year's rows grouped by part and box; `#` is the row's number in 8949 order (date sold,
+    then seq), the N `explain --row N` takes."""
+    from cli.render import line, number_column, number_table
+    from projections.form8949 import BOX_ORDER
 
     out = console()
+    numbered = sorted(enumerate(rows, 1), key=lambda pair: BOX_ORDER[pair[1].box])  # stable: row order in a box
     for part, title in (("I", "Part I — short-term"), ("II", "Part II — long-term")):
-        part_rows = [r for r in grouped(rows) if r.part == part]
-        table = Table(title=f"Form 8949 {year} {title}", show_footer=bool(part_rows))
-        for name in ("box", "(a) description", "(b) acquired", "(c) sold", "(d) proceeds", "(e) cost basis",
+        part_rows = [(n, r) for n, r in numbered if r.part == part]
+        table = number_table(title=f"Form 8949 {year} {title}", show_footer=bool(part_rows))
+        table.add_column("#", justify="right", overflow="fold")
+        table.add_column("box", overflow="fold")
+        for name in ("(a) description", "(b) acquired", "(c) sold", "(d) proceeds", "(e) cost basis",
                      "(f) code", "(g) adjustment", "(h) gain or (loss)"):
-            table.add_column(name, justify="right" if name[1] in "deghb" and name != "box" else "left")
-        for r in part_rows:
-            table.add_row(r.box, r.description, r.date_acquired.isoformat(), r.date_sold.isoformat(),
+            if name[1] in "deg" or name.startswith("(h)"):
+                number_column(table, name)
+            else:
+                table.add_column(name, justify="right" if name[1] == "b" else "left", overflow="fold")
+        for n, r in part_rows:
+            table.add_row(str(n), r.box, r.description, r.date_acquired.isoformat(), r.date_sold.isoformat(),
                           *(_fmt(a, whole_dollars=whole_dollars) for a in (r.proceeds, r.cost_basis)), r.code,
                           *(_fmt(a, whole_dollars=whole_dollars) for a in (r.adjustment, r.gain)))
         if part_rows:
-            totals = [sum((getattr(r, f) for r in part_rows), start=r.gain * 0)
+            totals = [sum((getattr(r, f) for _, r in part_rows), start=part_rows[0][1].gain * 0)
                       for f in ("proceeds", "cost_basis", "adjustment", "gain")]
-            for column, value in zip((4, 5, 7, 8), totals, strict=True):
+            for column, value in zip((5, 6, 8, 9), totals, strict=True):
                 table.columns[column].footer = _fmt(value, whole_dollars=whole_dollars)
             table.columns[0].footer = "Total"
             out.print(table)
         else:
             out.print(f"Form 8949 {year} {title}: no rows")
+    missing = [n for n, r in enumerate(rows, 1) if r.missing_basis]
+    if missing:
+        out.print(line(("warning:", "yellow"), " " + missing_basis_message(year, missing)))
 
 
 def _amount_cells(a: Amounts) -> tuple[str, str, str, str]:
@@ -395,28 +444,28 @@ def _box_lines(table: Any, sd: ScheduleD, boxes: str) -> None:
 
 
 def _print_schedule_d(sd: ScheduleD) -> None:
-    from rich.table import Table
-
+    from cli.render import line, number_column, number_table, styled
     from projections.form8949 import money
 
     out = console()
-    table = Table(title=f"Schedule D {sd.year} ({sd.filing_status})")
-    for name, justify in (("line", "left"), ("", "left"), ("(d) proceeds", "right"), ("(e) cost", "right"),
-                          ("(g) adjustments", "right"), ("(h) gain or (loss)", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table = number_table(title=f"Schedule D {sd.year} ({sd.filing_status})")
+    table.add_column("line", overflow="fold")
+    table.add_column("", overflow="fold")
+    for name in ("(d) proceeds", "(e) cost", "(g) adjustments", "(h) gain or (loss)"):
+        number_column(table, name)
     blank = ("", "", "")
-    table.add_row("", "[b]Part I — short-term[/b]", *blank, "")
+    table.add_row("", styled("Part I — short-term", "bold"), *blank, "")
     table.add_row("1a", "basis reported, no adjustments: not used, every row is on Form 8949", *blank, "0.00")
     _box_lines(table, sd, "ABCGHI")
     table.add_row("6", "short-term capital loss carryover", *blank, _paren(sd.carryover_in.short_term))
-    table.add_row("7", "[b]net short-term gain or (loss)[/b]", *blank, money(sd.netting.line7))
-    table.add_row("", "[b]Part II — long-term[/b]", *blank, "")
+    table.add_row("7", styled("net short-term gain or (loss)", "bold"), *blank, money(sd.netting.line7))
+    table.add_row("", styled("Part II — long-term", "bold"), *blank, "")
     table.add_row("8a", "basis reported, no adjustments: not used, every row is on Form 8949", *blank, "0.00")
     _box_lines(table, sd, "DEFJKL")
     table.add_row("14", "long-term capital loss carryover", *blank, _paren(sd.carryover_in.long_term))
-    table.add_row("15", "[b]net long-term gain or (loss)[/b]", *blank, money(sd.netting.line15))
-    table.add_row("", "[b]Part III — summary[/b]", *blank, "")
-    table.add_row("16", "[b]combine lines 7 and 15[/b]", *blank, money(sd.netting.line16))
+    table.add_row("15", styled("net long-term gain or (loss)", "bold"), *blank, money(sd.netting.line15))
+    table.add_row("", styled("Part III — summary", "bold"), *blank, "")
+    table.add_row("16", styled("combine lines 7 and 15", "bold"), *blank, money(sd.netting.line16))
     limit = "1,500" if sd.filing_status == "mfs" else "3,000"
     table.add_row("21", f"capital loss deducted (a line 16 loss, at most {limit})", *blank,
                   _paren(sd.netting.deduction))
@@ -427,19 +476,18 @@ def _print_schedule_d(sd: ScheduleD) -> None:
         out.print(f"Carryover into {sd.year} set by the carryover event at seq {sd.carryover_from_event}.")
     _print_worksheet(sd)
     for warning in sd.warnings:
-        out.print(f"[yellow]warning:[/yellow] {warning}")
+        out.print(line(("warning:", "yellow"), f" {warning}"))
 
 
 def _print_worksheet(sd: ScheduleD) -> None:
-    from rich.table import Table
-
+    from cli.render import line, number_column, number_table
     from projections.form8949 import money
 
     w = sd.worksheet
-    table = Table(title=f"Capital Loss Carryover Worksheet: {sd.year} -> {sd.year + 1}")
-    table.add_column("line")
-    table.add_column("")
-    table.add_column("amount", justify="right")
+    table = number_table(title=f"Capital Loss Carryover Worksheet: {sd.year} -> {sd.year + 1}")
+    table.add_column("line", overflow="fold")
+    table.add_column("", overflow="fold")
+    number_column(table, "amount")
     l1 = "not given: assumed large enough that line 4 = line 2" if w.l1 is None else money(w.l1)
     lines = (
         ("1", f"taxable income {sd.year} before its zero floor (profile)", l1),
@@ -449,12 +497,12 @@ def _print_worksheet(sd: ScheduleD) -> None:
         ("5", "loss on line 7, as a positive amount", money(w.l5)),
         ("6", "gain on line 15 (zero if a loss)", money(w.l6)),
         ("7", "line 4 + line 6", money(w.l7)),
-        ("8", f"[b]short-term carryover to {sd.year + 1}[/b]: line 5 − line 7", money(w.l8)),
+        ("8", line((f"short-term carryover to {sd.year + 1}", "bold"), ": line 5 − line 7"), money(w.l8)),
         ("9", "loss on line 15, as a positive amount", money(w.l9)),
         ("10", "gain on line 7 (zero if a loss)", money(w.l10)),
         ("11", "line 4 − line 5 (not below zero)", money(w.l11)),
         ("12", "line 10 + line 11", money(w.l12)),
-        ("13", f"[b]long-term carryover to {sd.year + 1}[/b]: line 9 − line 12", money(w.l13)),
+        ("13", line((f"long-term carryover to {sd.year + 1}", "bold"), ": line 9 − line 12"), money(w.l13)),
     )
     for row in lines:
         table.add_row(*row)
@@ -462,11 +510,14 @@ def _print_worksheet(sd: ScheduleD) -> None:
 
 
 def _print_income(report: dict[str, Any]) -> None:
-    from rich.table import Table
+    from cli.render import number_column, number_table
 
-    table = Table(title=f"Ordinary income {report['year']} (R7)", show_footer=True)
+    table = number_table(title=f"Ordinary income {report['year']} (R7)", show_footer=True)
     for name in ("date", "kind", "asset", "qty", "wallet", "value"):
-        table.add_column(name, justify="right" if name in ("qty", "value") else "left")
+        if name in ("qty", "value"):
+            number_column(table, name)
+        else:
+            table.add_column(name, overflow="fold")
     for r in report["rows"]:
         table.add_row(r["date"], r["kind"], r["asset"], r["qty"], r["wallet"], r["value"])
     table.columns[0].footer = "Total"
@@ -496,16 +547,17 @@ def _summary_json(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]]) 
 
 
 def _print_summary(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]]) -> None:
-    from rich.table import Table
-
+    from cli.render import number_table
     from projections.form8949 import money
 
     if not summary:
         console().print("Nothing to report: the ledger has no events.")
         return
-    table = Table(title=f"Reports written to {out_dir}")
+    from cli.render import number_column
+
+    table = number_table(title=f"Reports written to {out_dir}")
     for name in ("year", "8949 rows", "net (line 16)", "deduction", "carryover out (short / long)"):
-        table.add_column(name, justify="right")
+        number_column(table, name)
     for year, count, sd in summary:
         out = sd.carryover_out
         table.add_row(str(year), str(count), money(sd.netting.line16), money(sd.netting.deduction),

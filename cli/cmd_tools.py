@@ -27,6 +27,7 @@ def generate_command(
     """Write a realistic synthetic ledger (canonical jsonl), never selling more than a wallet holds."""
     import sys
 
+    from cli.render import visible
     from fixtures.generate import generate, write
     from ledger.errors import UsageError
 
@@ -34,7 +35,7 @@ def generate_command(
         count = write(out, generate(events, seed, one_asset=one_asset))
     except ValueError as exc:  # more events than the generator's time span holds
         raise UsageError(f"--events {events}: {exc}") from None
-    print(f"wrote {count} events to {out}", file=sys.stderr)
+    print(f"wrote {count} events to {visible(str(out))}", file=sys.stderr)
 
 
 @app.command("checkpoint")

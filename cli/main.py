@@ -163,8 +163,12 @@ def _click_errors() -> tuple[type[BaseException], ...]:
 
 
 def _fail(message: str, code: int) -> int:
+    """`gainlog: MESSAGE` on stderr, one line: user text in it (a file name, a key) with its
+    control characters made visible (`cli.render.visible`)."""
+    from cli.render import visible
+
     sys.stdout.flush()
-    print(f"gainlog: {message}", file=sys.stderr)
+    print(f"gainlog: {visible(message)}", file=sys.stderr)
     return code
 
 
