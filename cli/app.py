@@ -21,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every subcommand
 )
 report_app = typer.Typer(help="Tax reports: Form 8949, Schedule D, income.", no_args_is_help=True)
 add_app = typer.Typer(
@@ -36,14 +37,36 @@ class State:
     db: Path = Path("gainlog.db")
 
 
+def version_text() -> str:
+    """`gainlog 0.1.0`: the installed package's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"gainlog {version('gainlog')}"
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "gainlog (version unknown: not installed)"
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(version_text() + "\n")
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     db: Annotated[
         Path | None,
         typer.Option(
-            "--db", help="The ledger file (default: $GAINLOG_DB, else ./gainlog.db).", show_default=False
+            "--db",
+            help="The ledger file (default: $GAINLOG_DB, else ./gainlog.db); also accepted after the command.",
+            show_default=False,
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print gainlog's version and exit.", is_eager=True, callback=_version),
+    ] = False,
 ) -> None:
     State.db = db if db is not None else Path(os.environ.get("GAINLOG_DB") or "gainlog.db")
 

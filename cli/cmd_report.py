@@ -34,7 +34,7 @@ BOX_TO_LINE = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",
 @report_app.command("8949")
 def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False, csv_out: CsvOpt = False,
                 whole_dollars: WholeDollarsOpt = False) -> None:
-    """Form 8949: one row per disposed lot slice, with its box (R6)."""
+    """Form 8949: one row per disposed lot slice, with its box."""
     import sys
     from itertools import takewhile
 
@@ -67,7 +67,7 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
 
 @report_app.command("schedule-d")
 def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
-    """Schedule D: the year's netting, the deduction and the Capital Loss Carryover Worksheet (R5)."""
+    """Schedule D: the year's netting, the deduction and the Capital Loss Carryover Worksheet."""
     from cli.usecases import schedule_d
     from projections.reports import schedule_d_json
 
@@ -80,7 +80,7 @@ def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = 
 
 @report_app.command("income")
 def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
-    """Ordinary income from income events (R7), by kind."""
+    """Ordinary income from income events, by kind."""
     from cli.usecases import income
     from projections.reports import income_rows_json
 

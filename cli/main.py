@@ -47,6 +47,32 @@ def _words(argv: list[str]) -> list[str]:
     return words
 
 
+def hoist_db(argv: list[str]) -> list[str]:
+    """`argv` with every `--db PATH` / `--db=PATH` that follows the command moved to the front.
+
+    `--db` is the root command's option, so click only takes it before the command; people also
+    write it last (`gainlog report schedule-d --year 2024 --db x.db`). Anything after `--` is left
+    alone. A `--db` given as another option's value (`--note --db`) is taken as `--db` too.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            rest.append(arg)
+            rest.extend(args)
+        elif arg == "--db":
+            front.append(arg)
+            value = next(args, None)
+            if value is not None:
+                front.append(value)
+        elif arg.startswith("--db="):
+            front.append(arg)
+        else:
+            rest.append(arg)
+    return [*front, *rest]
+
+
 def _modules_for(argv: list[str]) -> tuple[str, ...]:
     """The command modules a command line needs: the one defining its command, else all."""
     words = _words(argv)
@@ -112,10 +138,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from ledger.errors import GainlogError
 
-    args = sys.argv[1:] if argv is None else argv
+    args = hoist_db(sys.argv[1:] if argv is None else argv)
     _register(args)
     try:
-        rv = _narrowed(_words(args))(args=argv, prog_name="gainlog", standalone_mode=False)
+        rv = _narrowed(_words(args))(args=args, prog_name="gainlog", standalone_mode=False)
     except GainlogError as exc:
         return _fail(str(exc), exc.exit_code)
     except _exits() as exc:

@@ -264,6 +264,44 @@ class Store:
             args = (source,)
         return dict(self.conn.execute(sql, args).fetchall())
 
+    def resolve_key(self, text: str) -> str:
+        """The key of the live event `text` names: its full key, its seq, or an unambiguous start of
+        its key (`gainlog retract`). InvalidEvent (exit 2) when it names none, or several."""
+        if self.conn.execute(
+            f"SELECT 1 FROM events e WHERE key = ? AND type != 'retract' AND {_LIVE}", (text,)
+        ).fetchone():
+            return text
+        if text.isdigit():  # a key always holds `:`, so digits are a seq
+            return self._live_key_at(int(text))
+        rows = self.conn.execute(
+            f"SELECT key FROM events e WHERE key >= ? AND key < ? AND type != 'retract' AND {_LIVE} ORDER BY seq",
+            (text, text + "\U0010ffff"),
+        ).fetchall()
+        keys = [row[0] for row in rows if row[0].startswith(text)] if text else []
+        if not keys:
+            raise InvalidEvent(f"retract: no live event has key {text!r} or a key starting with it (see `gainlog log`)")
+        if len(keys) > 1:
+            shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+            raise InvalidEvent(
+                f"retract: {text!r} starts the keys of {len(keys)} live events ({shown}); give more of it"
+            )
+        return str(keys[0])
+
+    def _live_key_at(self, seq: int) -> str:
+        """The key of the live event at `seq` (InvalidEvent naming why there is none)."""
+        row = self.conn.execute("SELECT key, type FROM events WHERE seq = ?", (seq,)).fetchone()
+        if row is None:
+            raise InvalidEvent(f"retract: no event has seq {seq} (the log ends at seq {self.last_seq()})")
+        key, kind = row
+        if kind == "retract":
+            raise InvalidEvent(f"retract: seq {seq} is a retraction ({key}), not an event that can be retracted")
+        by = self.conn.execute(
+            "SELECT min(seq) FROM events WHERE target = ? AND seq > ? AND type = 'retract'", (key, seq)
+        ).fetchone()[0]
+        if by is not None:
+            raise InvalidEvent(f"retract: seq {seq} ({key}) is already retracted (by seq {by})")
+        return str(key)
+
     # -- writing ---------------------------------------------------------------------------
 
     def import_file(
@@ -274,15 +312,20 @@ class Store:
         replace: bool = False,
         progress: Progress | None = None,
         check: Check | None = None,
+        allow_empty: bool = False,
     ) -> ImportResult:
-        """Append a canonical `.jsonl` file atomically (CONTRACT §1 `import`, §2 Identity)."""
+        """Append a canonical `.jsonl` file atomically (CONTRACT §1 `import`, §2 Identity).
+
+        With `replace`, a file holding no event is refused (it would retract the whole source) unless
+        `allow_empty`."""
         path = Path(path)
         name = source if source is not None else identity.default_source(path)
         origin = str(path)
         lines = importer.decode_jsonl(path, tz=self._tz, progress=progress)
         items = self._keyed(((origin, number, facts) for number, facts in lines), source=name)
         return self._write(
-            items, source=name, replace=replace, origin=origin, whole_source=True, check=check
+            items, source=name, replace=replace, origin=origin, whole_source=True, check=check,
+            allow_empty=allow_empty,
         )
 
     def import_events(
@@ -293,17 +336,20 @@ class Store:
         replace: bool = False,
         origin: str,
         check: Check | None = None,
+        allow_empty: bool = False,
     ) -> ImportResult:
         """Append a whole file's validated events as one batch; keys per CONTRACT §2 Identity.
 
         Keys live under `source` with the same body are duplicates; with a different body they are
         an error unless `replace`. With `replace`, live events of `source` the file no longer holds
-        are retracted; without it, their existence is a warning.
+        are retracted; without it, their existence is a warning. With `replace`, an empty `parsed` is
+        refused (UsageError) unless `allow_empty`.
         """
         identity.check_source(source)
         items = self._keyed(((p.where, 0, codec.decoded(p.event)) for p in parsed), source=source)
         return self._write(
-            items, source=source, replace=replace, origin=origin, whole_source=True, check=check
+            items, source=source, replace=replace, origin=origin, whole_source=True, check=check,
+            allow_empty=allow_empty,
         )
 
     @staticmethod
@@ -422,7 +468,14 @@ class Store:
         whole_source: bool,
         check: Check | None,
         expect_last_seq: int | None = None,
+        allow_empty: bool = True,
     ) -> ImportResult:
+        if replace and whole_source and not items and not allow_empty:
+            count = len(self.live_keys(source=source))
+            raise UsageError(
+                f"{origin}: holds no event; with --replace that would retract all {count} live event(s) of "
+                f"source {source!r}: pass --allow-empty as well if that is what you want"
+            )
         with self._immediate():
             if expect_last_seq is not None and (head := self.last_seq()) != expect_last_seq:
                 raise ConcurrencyConflict(
@@ -455,9 +508,14 @@ class Store:
                     duplicates.append(item.key)  # type: ignore[arg-type]
                     continue
                 if not replace or item.facts.tag == "retract":
+                    advice = (
+                        "pass --replace to retract it and append this one"
+                        if whole_source
+                        else f"retract {item.key} first, or use another --id"
+                    )
                     raise DuplicateEvent(
                         f"{item.place()}: field 'id': key {item.key!r} is already live (seq {seq}) with a "
-                        "different body; pass --replace to retract it and append this one"
+                        f"different body; {advice}"
                     )
                 to_retract[item.key] = seq  # type: ignore[index]
             fresh.append(item)
