@@ -35,6 +35,10 @@ class State:
     """Global options, set by the callback before any command runs."""
 
     db: Path = Path("gainlog.db")
+    wait: float = 30.0  # = ledger.store.DEFAULT_WAIT (not imported here: start-up time)
+
+
+MAX_WAIT = 86_400.0  # --wait: one day at most
 
 
 def version_text() -> str:
@@ -63,12 +67,41 @@ def _main(
             show_default=False,
         ),
     ] = None,
+    wait: Annotated[
+        str | None,
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            help="How long a write waits for another gainlog writing to the same ledger, then exit 3 "
+            "(default: $GAINLOG_WAIT, else 30).",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", help="Print gainlog's version and exit.", is_eager=True, callback=_version),
     ] = False,
 ) -> None:
     State.db = db if db is not None else Path(os.environ.get("GAINLOG_DB") or "gainlog.db")
+    State.wait = _wait_seconds(wait)
+
+
+def _wait_seconds(option: str | None) -> float:
+    """`--wait`, else $GAINLOG_WAIT, else 30: seconds from 0 to a day (UsageError otherwise)."""
+    import math
+
+    from ledger.errors import UsageError
+
+    name, text = ("--wait", option) if option is not None else ("$GAINLOG_WAIT", os.environ.get("GAINLOG_WAIT"))
+    if text is None or (option is None and not text.strip()):
+        return 30.0
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_WAIT:  # NaN fails too
+        raise UsageError(f"{name} {text!r}: give a number of seconds from 0 to {MAX_WAIT:.0f}")
+    return seconds
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine output on stdout, nothing else.")]

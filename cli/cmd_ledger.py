@@ -25,10 +25,20 @@ PROGRESS_MIN_LINES = 5000
 
 
 def open_store() -> Store:
-    """The ledger named by --db / $GAINLOG_DB (LedgerNotFound with a hint when missing)."""
+    """The ledger named by --db / $GAINLOG_DB (LedgerNotFound with a hint when missing); its writes
+    wait --wait seconds for another writer, saying so on stderr."""
     from ledger.store import Store
 
-    return Store.open(State.db)
+    return Store.open(State.db).set_wait(State.wait, on_wait=say_waiting)
+
+
+def say_waiting(path: Path, seconds: float) -> None:
+    """The one line a write prints when another process holds the ledger's write lock."""
+    print(
+        f"gainlog: waiting for another gainlog writing to {path} (up to {seconds:g} s; --wait SECONDS)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 # -- init / import ---------------------------------------------------------------------------

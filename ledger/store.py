@@ -3,9 +3,10 @@
 Every event gets a global gap-free `seq`, a stable `key` (`ledger.identity`), the `source` it came
 from, the `batch` (= one transaction: an import or an `add`), `recorded_at` (the batch's commit
 time, never decreasing along seq) and a chained `hash` (`ledger.chain`). Each write runs inside
-`BEGIN IMMEDIATE ... COMMIT`: concurrent writers queue on SQLite's write lock (busy timeout plus
-retries), read the head under that lock, and so never lose, duplicate or reorder an event; a process
-killed mid-import leaves nothing of its batch (WAL rollback).
+`BEGIN IMMEDIATE ... COMMIT`: concurrent writers queue on SQLite's write lock (each waits up to
+`Store.wait` seconds, default 30, then ConcurrencyConflict), read the head under that lock, and
+so never lose, duplicate or reorder an event; a process killed mid-import leaves nothing of its
+batch (WAL rollback).
 
 Nothing is updated or deleted: triggers refuse it, and a correction is a `retract` event. The
 projections replay `read()`; `resolve()` turns an `--as-of` knowledge point into a seq.
@@ -49,7 +50,13 @@ if TYPE_CHECKING:
 # the new events, the batch is not read back and the check is not called (`cli.checks.LotReferences`).
 Check = Callable[[list[Recorded]], None]
 MAX_SEQ = 2**62
-LOCK_RETRIES = 50
+# How long a writer waits for another process's write lock before giving up with ConcurrencyConflict
+# (`gainlog --wait SECONDS`, $GAINLOG_WAIT); after WAIT_NOTICE seconds it calls the store's `on_wait`
+# once (the CLI says on stderr that it is waiting).
+DEFAULT_WAIT = 30.0
+WAIT_NOTICE = 0.5
+# Called once when a write has waited WAIT_NOTICE seconds for the lock: (ledger path, total wait).
+OnWait = Callable[[Path, float], None]
 _INSERT = (
     "INSERT INTO events (seq, key, source, batch, recorded_at, type, target, body, prev_hash, hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -115,6 +122,8 @@ class Store:
         self.conn = conn
         self._tz_name = tz_name
         self._tz = ZoneInfo(tz_name)
+        self.wait = DEFAULT_WAIT  # seconds a write waits for another writer's lock (`set_wait`)
+        self.on_wait: OnWait | None = None
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -129,7 +138,15 @@ class Store:
     def create(cls, path: Path, *, timezone: str = "UTC") -> Store:
         """A new, empty ledger at `path` whose dates are taken in `timezone` (an IANA name)."""
         path = Path(path)
-        return cls(path, schema.create_file(path, timezone=timezone), timezone)
+        return cls(path, schema.create_file(path, timezone=timezone), timezone).set_wait(DEFAULT_WAIT)
+
+    def set_wait(self, seconds: float, *, on_wait: OnWait | None = None) -> Store:
+        """Wait at most `seconds` for another writer's lock (then ConcurrencyConflict), calling
+        `on_wait(path, seconds)` once if the wait lasts more than WAIT_NOTICE seconds; returns self."""
+        self.wait = seconds
+        self.on_wait = on_wait
+        self.conn.execute(f"PRAGMA busy_timeout = {round(seconds * 1000)}")
+        return self
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -150,7 +167,7 @@ class Store:
             raise LedgerNotFound(
                 f"{path} has ledger schema {version}; this gainlog reads {schema.SCHEMA_VERSION}"
             )
-        return cls(path, conn, meta["timezone"])
+        return cls(path, conn, meta["timezone"]).set_wait(DEFAULT_WAIT)
 
     def close(self) -> None:
         self.conn.close()
@@ -438,25 +455,43 @@ class Store:
 
     @contextmanager
     def _immediate(self) -> Iterator[None]:
-        """A write transaction: take SQLite's write lock now, retrying while another writer holds it."""
-        for attempt in range(LOCK_RETRIES):
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if attempt == LOCK_RETRIES - 1:
-                    raise ConcurrencyConflict(
-                        f"{self.path} stayed locked by another writer; try again"
-                    ) from None
-                time.sleep(min(0.01 * 2**attempt, 1.0))
+        """A write transaction: take SQLite's write lock now, waiting up to `self.wait` seconds while
+        another writer holds it (saying so once through `on_wait`), then ConcurrencyConflict."""
+        self._begin_immediate()
         try:
             yield
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+
+    def _begin_immediate(self) -> None:
+        conn, wait = self.conn, self.wait
+        started = time.monotonic()
+        timeout = min(WAIT_NOTICE, wait)  # first a short wait, so that a longer one can be announced
+        notified = False
+        while True:
+            conn.execute(f"PRAGMA busy_timeout = {round(timeout * 1000)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            finally:
+                if timeout != wait:
+                    conn.execute(f"PRAGMA busy_timeout = {round(wait * 1000)}")
+            remaining = wait - (time.monotonic() - started)
+            if remaining <= 0:
+                raise ConcurrencyConflict(
+                    f"{self.path} is locked by another gainlog writing to it; gave up after {wait:g} s "
+                    "(--wait SECONDS to wait longer)"
+                )
+            if not notified and self.on_wait is not None:
+                self.on_wait(self.path, wait)
+                notified = True
+            time.sleep(min(0.01, remaining))  # should SQLite answer busy at once, do not spin
+            timeout = max(wait - (time.monotonic() - started), 0.0)
 
     def _write(
         self,
