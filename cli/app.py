@@ -36,6 +36,7 @@ class State:
 
     db: Path = Path("gainlog.db")
     wait: float = 30.0  # = ledger.store.DEFAULT_WAIT (not imported here: start-up time)
+    writers: list[Any] = []  # the stores `cli.cmd_ledger.open_store` opened: what a Ctrl-C interrupted
 
 
 MAX_WAIT = 86_400.0  # --wait: one day at most

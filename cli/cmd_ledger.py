@@ -29,7 +29,9 @@ def open_store() -> Store:
     wait --wait seconds for another writer, saying so on stderr."""
     from ledger.store import Store
 
-    return Store.open(State.db).set_wait(State.wait, on_wait=say_waiting)
+    store = Store.open(State.db).set_wait(State.wait, on_wait=say_waiting)
+    State.writers.append(store)
+    return store
 
 
 def say_waiting(path: Path, seconds: float) -> None:

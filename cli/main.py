@@ -132,13 +132,50 @@ def _narrowed_group(info: Any, words: list[str]) -> Any:
     return info
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT) while a command runs.
+
+    Not a KeyboardInterrupt: typer turns that into a silent exit 130 before `main` could say whether
+    anything was written. As a BaseException it still rolls back an open write transaction.
+    """
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise Interrupted
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command line; the exit status (0 on success)."""
+    import signal
+    import threading
+
+    args = hoist_db(sys.argv[1:] if argv is None else argv)
+    _app_module.State.writers = []
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _interrupt) if in_main_thread else None
+    try:
+        return _run(args)
+    except (Interrupted, KeyboardInterrupt):  # a Ctrl-C outside any command (start-up, shut-down)
+        return _interrupted(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted(args: list[str]) -> int:
+    """Exit 130, saying whether the interrupted command had committed a write (`Store.written`)."""
+    written = sum(store.written for store in _app_module.State.writers)
+    if not written:
+        return _fail("interrupted: nothing was written", 130)
+    what = "the import was" if _words(args)[:1] == ["import"] else "the write was"
+    return _fail(f"interrupted: {what} committed ({written} event{'' if written == 1 else 's'})", 130)
+
+
+def _run(args: list[str]) -> int:
     import sqlite3
 
     from ledger.errors import GainlogError
 
-    args = hoist_db(sys.argv[1:] if argv is None else argv)
     _register(args)
     try:
         rv = _narrowed(_words(args))(args=args, prog_name="gainlog", standalone_mode=False)
@@ -151,8 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     except _click_errors() as exc:  # usage errors: click's own message
         exc.show()  # type: ignore[attr-defined]
         return int(exc.exit_code)  # type: ignore[attr-defined]
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+    except (Interrupted, KeyboardInterrupt):
+        return _interrupted(args)
     except BrokenPipeError:
         return 0
     except sqlite3.Error as exc:

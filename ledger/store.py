@@ -124,6 +124,8 @@ class Store:
         self._tz = ZoneInfo(tz_name)
         self.wait = DEFAULT_WAIT  # seconds a write waits for another writer's lock (`set_wait`)
         self.on_wait: OnWait | None = None
+        self.written = 0  # events this store committed (see `close` for an interrupted COMMIT)
+        self._pending = 0  # events inserted by the open write transaction
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -170,6 +172,11 @@ class Store:
         return cls(path, conn, meta["timezone"]).set_wait(DEFAULT_WAIT)
 
     def close(self) -> None:
+        """Close the file. A write interrupted (Ctrl-C) just as it committed is counted in `written`
+        when the COMMIT went through; a transaction still open is rolled back by the close."""
+        if self._pending and not self.conn.in_transaction:
+            self.written += self._pending
+        self._pending = 0
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -461,9 +468,11 @@ class Store:
         try:
             yield
         except BaseException:
+            self._pending = 0  # first: nothing of it counts, whether or not the ROLLBACK completes
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+        self.written, self._pending = self.written + self._pending, 0
 
     def _begin_immediate(self) -> None:
         conn, wait = self.conn, self.wait
@@ -712,6 +721,7 @@ class Store:
         if check is not None and not _needed(check, rows):
             check = None
         keys = [r.key for r in rows[retracted:]] if check is None else []
+        self._pending += count
         self.conn.executemany(
             _INSERT, _chained(rows, head=head, prev=prev, source=source, batch=batch, recorded=recorded)
         )
