@@ -193,7 +193,9 @@ def _run(args: list[str]) -> int:
     except BrokenPipeError:
         return 0
     except sqlite3.Error as exc:
-        return _fail(f"database error: {exc}", 1)
+        from ledger.store import describe_sqlite_error
+
+        return _fail(describe_sqlite_error(_app_module.State.db, exc) or f"database error: {exc}", 1)
     except OSError as exc:
         name = f"{exc.filename}: " if exc.filename else ""
         return _fail(f"{name}{exc.strerror or exc}", 1)

@@ -15,6 +15,7 @@ projections replay `read()`; `resolve()` turns an `--as-of` knowledge point into
 from __future__ import annotations
 
 import gc
+import os
 import re
 import sqlite3
 import time
@@ -36,6 +37,7 @@ from ledger.errors import (
     InvalidEvent,
     LedgerNotFound,
     UnknownKnowledgePoint,
+    UnusableLedger,
     UsageError,
 )
 from ledger.events import Event, Recorded, Retract, tag_of
@@ -160,8 +162,12 @@ class Store:
         conn = schema.connect(str(path))
         try:
             meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
             conn.close()
+            problem = describe_sqlite_error(path, exc)
+            if problem is not None:
+                not_sqlite = "file is not a database" in str(exc)  # most likely the wrong --db: exit 2
+                raise (LedgerNotFound if not_sqlite else UnusableLedger)(problem) from None
             raise LedgerNotFound(f"{path} is not a gainlog ledger: {hint}") from None
         version = int(meta.get("schema_version", "0"))
         if version != schema.SCHEMA_VERSION:
@@ -763,6 +769,33 @@ class Store:
         return [name for name in schema.guard_names() if name not in present]
 
 
+def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str | None:
+    """What is wrong with the ledger file at `path`, in words, when SQLite's `exc` says it is the
+    file (not a database, damaged, not writable where it must be); None for any other error."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name == "SQLITE_NOTADB" or "file is not a database" in text:
+        return f"{path} is not a SQLite database (the file is damaged or truncated, or is another kind of file)"
+    if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
+        return (
+            f"{path} is damaged (SQLite: {text}): the file was truncated or corrupted; "
+            "restore it from a backup"
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    if name == "SQLITE_READONLY_DIRECTORY" or (
+        ("readonly" in text or "unable to open" in text) and not os.access(folder, os.W_OK)
+    ):
+        return (
+            f"cannot write {path}: directory {folder} is read-only (SQLite needs to create "
+            f"{path.name}-wal and {path.name}-shm there); make it writable or move the ledger"
+        )
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return f"cannot write {path}: the file is read-only (SQLite: {text})"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        return f"cannot open {path} (SQLite: {text})"
+    return None
+
+
 @contextmanager
 def _no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while building a million acyclic objects.
@@ -836,4 +869,4 @@ def _id_problem(event_id: str, item: _Item, first: _Item) -> str | None:
     return None
 
 
-__all__ = ["Check", "GainlogError", "ImportResult", "Store", "Tag"]
+__all__ = ["Check", "GainlogError", "ImportResult", "Store", "Tag", "describe_sqlite_error"]
