@@ -103,7 +103,11 @@ def explain_year(year: int, as_of: str | None, row: int | None) -> dict[str, Any
                 if facts["carryover_events"]
                 else {"from_year": year - 1, "rule": "Capital Loss Carryover Worksheet of the year before (R5.3)"}
             ),
-            "filing_status": {"events": facts["profile_events"], "default": not facts["profile_events"]},
+            "filing_status": {
+                "events": facts["profile_events"],
+                "default": facts["filing_status_year"] is None,
+                "from_year": facts["filing_status_year"],
+            },
             "deduction": {"rule": "min(|line 16|, 3,000; 1,500 if mfs) when line 16 is a loss (R5.2)"},
         },
         "rows": row_trails,

@@ -7,7 +7,8 @@ Worksheet for the next year (R5.3, `projections.rules.carryover_worksheet`). The
 the ledger's first year (first trade, `profile` or `carryover` year) through the last one asked
 for, years with no trades included (R5.4); a `carryover` event for year Y replaces the carryover
 the ledger computed into Y. `profile` events for a year merge field by field, later seq winning;
-the default filing status is single.
+a year with no filing status of its own takes the latest earlier year's (a profile carries
+forward; its taxable income does not), and before any, the default: single.
 
 Example (large_loss_carryforward): a 2024 long-term loss of 50,000 -> deduction 3,000, carryover
 47,000 long-term into 2025 -> 2025 line 15 = −47,000, deduction 3,000, carryover out 44,000.
@@ -274,6 +275,14 @@ class Facts(msgspec.Struct, kw_only=True):
                 )
         self.first_at, self.last_at = first_at, last_at
 
+    def filing_status(self, year: int) -> FilingStatus:
+        """The year's own `profile` filing status, else the latest earlier year's, else single."""
+        status = self.year_to_status.get(year)
+        if status is None:
+            earlier = [y for y in self.year_to_status if y < year]
+            status = self.year_to_status[max(earlier)] if earlier else DEFAULT_FILING_STATUS
+        return status
+
     def years(self, tz: ZoneInfo) -> set[int]:
         """The years the events name or happen in."""
         return self.named_years | {local_date(at, tz).year for at in (self.first_at, self.last_at) if at is not None}
@@ -357,7 +366,7 @@ def chain(
                 carry = given
             years[year] = _schedule_d(
                 year, year_boxes.get(year, {}), carryover_in=carry, carryover_from_event=from_event,
-                filing_status=facts.year_to_status.get(year, DEFAULT_FILING_STATUS),
+                filing_status=facts.filing_status(year),
                 taxable_income=facts.year_to_income.get(year), warnings=tuple(warnings),
             )
             carry = years[year].carryover_out
