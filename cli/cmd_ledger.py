@@ -423,6 +423,8 @@ def _show_added(result: ImportResult, event: Event, *, json_out: bool) -> None:
         say(f"Added seq {seq}: {key}")
     else:
         say(f"Already in the log (duplicate), nothing added: {key}")
+    for warning in result.warnings:
+        print(f"gainlog: warning: {warning}", file=sys.stderr)
 
 
 @add_app.command("buy")

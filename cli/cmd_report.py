@@ -41,9 +41,11 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
     from cli.usecases import gc_paused, stream
     from projections import form8949
     from projections.rules.form_box import wallet_reports
+    from projections.tax_year import Facts
 
     with gc_paused():
-        replay = stream(State.db, as_of).replay
+        streamed = stream(State.db, as_of)
+        replay, tz = streamed.replay, streamed.store.timezone
         # the slices come in 8949 order: the year's are all in once a later year's begins
         slices = (s for s in takewhile(lambda s: s.date_sold.year <= year, replay.slices) if s.date_sold.year == year)
         quantum = form8949.DOLLAR if whole_dollars else form8949.CENT
@@ -63,6 +65,9 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
             sys.stdout.buffer.flush()
         else:
             _print_8949(year, [r for rows in chunks for r in rows], whole_dollars=whole_dollars)
+        facts = Facts()
+        facts.add(replay.log)  # the non-trade events and the first and last trade: enough for the span
+        warn_empty_year(facts.empty_year(year, tz))
 
 
 @report_app.command("schedule-d")
@@ -73,9 +78,13 @@ def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = 
 
     sd = schedule_d(State.db, as_of, year)
     if json_out:
-        _emit_json(schedule_d_json(sd))
+        report = schedule_d_json(sd)
+        if sd.empty:
+            report["warnings"] = [*report["warnings"], sd.empty]
+        _emit_json(report)
     else:
         _print_schedule_d(sd)
+        warn_empty_year(sd.empty)
 
 
 @report_app.command("income")
@@ -203,6 +212,15 @@ def _indented(compact: bytes) -> bytes:
     import msgspec
 
     return msgspec.json.format(compact, indent=2) + b"\n"
+
+
+def warn_empty_year(empty: str) -> None:
+    """On stderr, why the year asked for holds nothing (`ScheduleD.empty`), if it is so."""
+    if empty:
+        import sys
+
+        sys.stdout.flush()
+        print(f"gainlog: warning: {empty}", file=sys.stderr)
 
 
 def _emit_json(value: Any) -> None:

@@ -64,6 +64,8 @@ _INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CONTROL = re.compile(r"[\x00-\x1f]")
+_ASSET_NAME = re.compile(rb'asset":("(?:[^"\\]|\\.)*")')  # `asset`, `give_asset`, `get_asset` in a body
+CASE_CHUNK = 10_000  # bodies searched for asset names at a time
 _LIVE = "NOT EXISTS (SELECT 1 FROM events r WHERE r.target = e.key AND r.seq > e.seq AND r.type = 'retract')"
 
 
@@ -582,6 +584,7 @@ class Store:
                 )
         self._check_retract_targets(fresh, retracted=set(to_retract))
         self._check_classes(fresh, retracted=set(to_retract))
+        warnings += self._case_twins(fresh, origin=origin)
         reason = f"replaced by import of {origin}"
         rows = [
             _Item(origin, codec.decoded(Retract(target=k, reason=reason)), None)
@@ -687,6 +690,47 @@ class Store:
                     f"{item.place()}: field 'class': {facts.asset} is already {cls} (fixed by {by}); "
                     "an asset's class never changes"
                 )
+
+    def _case_twins(self, items: list[_Item], *, origin: str) -> list[str]:
+        """Warnings for asset names of `items` that differ only by case from each other or from a name
+        already in the log (`btc` and `BTC` are two assets to gainlog, seldom what was meant).
+
+        Only a name the log does not hold yet is compared with the log: one holding both spellings
+        was warned about when the second arrived."""
+        raw_names: set[bytes] = set()
+        for start in range(0, len(items), CASE_CHUNK):
+            raw_names.update(_ASSET_NAME.findall(b"\n".join(i.facts.body for i in items[start : start + CASE_CHUNK])))
+        if not raw_names:
+            return []
+        raw_to_name = {raw: msgspec.json.decode(raw, type=str) for raw in raw_names}
+        warnings: list[str] = []
+        folded: dict[str, list[str]] = {}
+        for name in raw_to_name.values():
+            folded.setdefault(name.casefold(), []).append(name)
+        for names in sorted(folded.values()):
+            if len(names) > 1:
+                warnings.append(
+                    f"assets {', '.join(repr(n) for n in sorted(names))} in {origin} differ only by case: "
+                    "gainlog keeps them as different assets, with separate lots"
+                )
+        for raw, name in sorted(raw_to_name.items()):
+            pattern = 'asset":' + raw.decode()
+            if self.conn.execute("SELECT 1 FROM events WHERE instr(body, ?) > 0 LIMIT 1", (pattern,)).fetchone():
+                continue  # the log already has this very spelling
+            like = "%" + re.sub(r"([\\%_])", r"\\\1", pattern) + "%"
+            row = self.conn.execute("SELECT body FROM events WHERE body LIKE ? ESCAPE '\\' LIMIT 1", (like,)).fetchone()
+            if row is None:
+                continue
+            twins = [
+                other for found in _ASSET_NAME.findall(row[0].encode())
+                if (other := msgspec.json.decode(found, type=str)) != name and other.casefold() == name.casefold()
+            ]
+            if twins:
+                warnings.append(
+                    f"asset {name!r} in {origin} differs only by case from {twins[0]!r}, already in the ledger: "
+                    "gainlog keeps them as different assets, with separate lots"
+                )
+        return warnings
 
     def _assign_keys(self, items: list[_Item], *, source: str) -> None:
         """Final keys: rank hash keys of `add` after those already stored; name store retractions."""

@@ -107,6 +107,8 @@ class ScheduleD(msgspec.Struct, frozen=True, kw_only=True):
         netting: lines 7, 15, 16, 21.
         worksheet: the worksheet computed from this year for the next.
         warnings: problems relevant to this year.
+        empty: why no event can fall in this year (`Facts.empty_year`), "" when one may; the CLI
+            warns with it when the year was asked for (`--year 2204`), `report all` does not.
     """
 
     year: int
@@ -120,6 +122,7 @@ class ScheduleD(msgspec.Struct, frozen=True, kw_only=True):
     netting: Netting
     worksheet: Worksheet
     warnings: tuple[str, ...]
+    empty: str = ""
 
     @property
     def carryover_out(self) -> Carry:
@@ -283,6 +286,18 @@ class Facts(msgspec.Struct, kw_only=True):
             status = self.year_to_status[max(earlier)] if earlier else DEFAULT_FILING_STATUS
         return status
 
+    def empty_year(self, year: int, tz: ZoneInfo) -> str:
+        """Why no event can fall in `year`: it is outside the span from the earliest to the latest
+        year of a trade, `profile` or `carryover` ("" inside it: a year there may hold events)."""
+        span = self.years(tz)
+        if not span:
+            return f"no event falls in {year}: the ledger holds no trade, profile or carryover event"
+        low, high = min(span), max(span)
+        if low <= year <= high:
+            return ""
+        where = f"all in {low}" if low == high else f"from {low} to {high}"
+        return f"no event falls in {year}: the ledger's events are {where}"
+
     def years(self, tz: ZoneInfo) -> set[int]:
         """The years the events name or happen in."""
         return self.named_years | {local_date(at, tz).year for at in (self.first_at, self.last_at) if at is not None}
@@ -369,6 +384,9 @@ def chain(
                 filing_status=facts.filing_status(year),
                 taxable_income=facts.year_to_income.get(year), warnings=tuple(warnings),
             )
+            empty = facts.empty_year(year, tz)
+            if empty:
+                years[year] = msgspec.structs.replace(years[year], empty=empty)
             carry = years[year].carryover_out
     return years, first, last_activity
 
