@@ -29,14 +29,18 @@ COMMAND_TO_MODULE = {
 _registered: set[str] = set()
 
 
+GLOBAL_OPTIONS = ("--db", "--wait")  # the root command's options that take a value
+
+
 def _words(argv: list[str]) -> list[str]:
-    """The command and subcommand words a command line starts with (after `--db`), up to any option."""
+    """The command and subcommand words a command line starts with (after `--db`, `--wait`), up to any
+    option."""
     words: list[str] = []
     args = iter(argv)
     for arg in args:
-        if not words and arg == "--db":
+        if not words and arg in GLOBAL_OPTIONS:
             next(args, None)
-        elif not words and arg.startswith("--db="):
+        elif not words and arg.startswith(tuple(f"{name}=" for name in GLOBAL_OPTIONS)):
             continue
         elif arg.startswith("-"):
             break  # --help or an unknown option: click answers with every command
@@ -48,7 +52,8 @@ def _words(argv: list[str]) -> list[str]:
 
 
 def hoist_db(argv: list[str]) -> list[str]:
-    """`argv` with every `--db PATH` / `--db=PATH` that follows the command moved to the front.
+    """`argv` with every `--db PATH` / `--db=PATH` (and `--wait SECONDS`) that follows the command
+    moved to the front.
 
     `--db` is the root command's option, so click only takes it before the command; people also
     write it last (`gainlog report schedule-d --year 2024 --db x.db`). Anything after `--` is left
@@ -61,12 +66,12 @@ def hoist_db(argv: list[str]) -> list[str]:
         if arg == "--":
             rest.append(arg)
             rest.extend(args)
-        elif arg == "--db":
+        elif arg in GLOBAL_OPTIONS:
             front.append(arg)
             value = next(args, None)
             if value is not None:
                 front.append(value)
-        elif arg.startswith("--db="):
+        elif arg.startswith(tuple(f"{name}=" for name in GLOBAL_OPTIONS)):
             front.append(arg)
         else:
             rest.append(arg)

@@ -124,6 +124,8 @@ def test_hoist_db_leaves_everything_else_in_order() -> None:
         "--db=x.db", "add", "buy", "--at", "2024-01-01"]
     assert hoist_db(["import", "--", "--db"]) == ["import", "--", "--db"]
     assert _words(hoist_db(["report", "income", "--db", "x.db", "--year", "1"])) == ["report", "income"]
+    assert hoist_db(["tag", "x", "--wait", "5"]) == ["--wait", "5", "tag", "x"]
+    assert _words(["--wait", "5", "--db=x", "report", "all", "--out", "d"]) == ["report", "all"]
 
 
 # -- add --help marks what is required ---------------------------------------------------------

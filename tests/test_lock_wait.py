@@ -73,6 +73,8 @@ def test_a_locked_ledger_is_announced_then_given_up_on(db: Path, held: subproces
 def test_wait_after_the_command_and_from_the_environment(db: Path, held: subprocess.Popen[bytes]) -> None:
     result = run_process("tag", "x", "--db", str(db), env={"GAINLOG_WAIT": "0.7"})
     assert result.code == 3 and result.err == _waiting(db, "0.7") + _gave_up(db, "0.7")
+    after = run_process("tag", "x", "--db", str(db), "--wait", "0.6")
+    assert after.code == 3 and after.err == _waiting(db, "0.6") + _gave_up(db, "0.6")
     now = run_process("--db", str(db), "--wait", "0", *ADD, env={"GAINLOG_WAIT": "99"})
     assert now.code == 3 and now.err == _gave_up(db, "0")  # --wait beats $GAINLOG_WAIT; 0: no notice
 
