@@ -67,10 +67,10 @@ def hoist_db(argv: list[str]) -> list[str]:
             rest.append(arg)
             rest.extend(args)
         elif arg in GLOBAL_OPTIONS:
-            front.append(arg)
             value = next(args, None)
-            if value is not None:
-                front.append(value)
+            if value is None:  # the line ends without its value: click says so for the root alone
+                return [*front, arg]
+            front += (arg, value)
         elif arg.startswith(tuple(f"{name}=" for name in GLOBAL_OPTIONS)):
             front.append(arg)
         else:

@@ -106,6 +106,11 @@ def test_db_after_the_subcommand(tmp_path: Path, gainlog: Callable[..., Result])
     assert gainlog("log", "--json", "--db", str(other)).json() == rows
 
 
+def test_db_without_its_value_after_the_command() -> None:
+    result = run_process("log", "--db")
+    assert result.code == 2 and "Option '--db' requires an argument." in result.err
+
+
 def test_db_after_the_command_in_a_real_process(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     assert run_process("init", "--db", str(db)).code == 0
@@ -125,6 +130,7 @@ def test_hoist_db_leaves_everything_else_in_order() -> None:
     assert hoist_db(["import", "--", "--db"]) == ["import", "--", "--db"]
     assert _words(hoist_db(["report", "income", "--db", "x.db", "--year", "1"])) == ["report", "income"]
     assert hoist_db(["tag", "x", "--wait", "5"]) == ["--wait", "5", "tag", "x"]
+    assert hoist_db(["log", "--json", "--db"]) == ["--db"]  # click: "Option '--db' requires an argument."
     assert _words(["--wait", "5", "--db=x", "report", "all", "--out", "d"]) == ["report", "all"]
 
 
