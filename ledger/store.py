@@ -525,8 +525,8 @@ class Store:
         if replace and whole_source and not items and not allow_empty:
             count = len(self.live_keys(source=source))
             raise UsageError(
-                f"{origin}: holds no event; with --replace that would retract all {count} live event(s) of "
-                f"source {source!r}: pass --allow-empty as well if that is what you want"
+                f"{origin}: holds no event; with --replace that would retract every live event of source "
+                f"{source!r} ({count} now): pass --allow-empty as well if that is what you want"
             )
         with self._immediate():
             if expect_last_seq is not None and (head := self.last_seq()) != expect_last_seq:

@@ -51,8 +51,8 @@ def test_replace_refuses_an_empty_file(tmp_path: Path, gainlog: Callable[..., Re
     result = gainlog("import", str(path), "--replace")
     assert result.code == 2 and result.out == ""
     assert result.err == (
-        f"gainlog: {path}: holds no event; with --replace that would retract all 2 live event(s) of "
-        "source 'b.jsonl': pass --allow-empty as well if that is what you want\n"
+        f"gainlog: {path}: holds no event; with --replace that would retract every live event of source "
+        "'b.jsonl' (2 now): pass --allow-empty as well if that is what you want\n"
     )
     assert len(gainlog("log", "--json").json()) == 2  # nothing retracted
     allowed = gainlog("import", str(path), "--replace", "--allow-empty", "--json")

@@ -81,7 +81,7 @@ def test_wait_after_the_command_and_from_the_environment(db: Path, held: subproc
 
 @pytest.mark.slow
 def test_a_writer_waits_for_the_lock_and_then_writes(db: Path, tmp_path: Path) -> None:
-    holder = _hold(db, tmp_path, 2)
+    holder = _hold(db, tmp_path, 4)  # long enough for the writer to start and find it locked
     try:
         proc = subprocess.run(
             [*GAINLOG, "--db", str(db), *ADD, "--json"], cwd=REPO, capture_output=True, text=True, timeout=120,
