@@ -106,3 +106,32 @@ def test_ctrl_c_during_a_large_import_in_a_real_process(tmp_path: Path, db: Path
     assert out == ""
     with Store.open(db) as store:
         assert store.last_seq() == 0 and store.verify() is None
+
+
+@pytest.mark.slow
+def test_ctrl_c_after_the_commit_in_a_real_process(tmp_path: Path, db: Path) -> None:
+    """A `--replace` import whose JSON answer (every retracted key) fills the pipe nobody reads yet: the
+    process is stuck printing after its commit when the SIGINT comes."""
+    lines = 20_000
+    big = _big(tmp_path / "big.jsonl", lines)
+    assert subprocess.run([*GAINLOG, "--db", str(db), "import", str(big), "--source", "s"], cwd=REPO,
+                          capture_output=True, timeout=120).returncode == 0
+    small = write_jsonl(tmp_path / "small.jsonl", [{**BUY, "qty": "7"}])  # not one of the big file's lines
+    proc = subprocess.Popen([*GAINLOG, "--db", str(db), "import", str(small), "--source", "s", "--replace", "--json"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    written = lines + lines + 1  # the first import, its retractions, the new line
+    deadline = time.monotonic() + 120
+    while True:  # until the batch is committed (the answer is then being written)
+        with Store.open(db) as store:
+            if store.last_seq() == written:
+                break
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert proc.poll() is None  # still blocked on its full stdout
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.decode() == f"gainlog: interrupted: the import was committed ({lines + 1} events)\n"
+    with Store.open(db) as store:
+        assert store.last_seq() == written and store.verify() is None
