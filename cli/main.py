@@ -2,7 +2,8 @@
 
 Every `GainlogError` becomes `gainlog: <one sentence>` on stderr and its `exit_code`; click's usage
 errors keep click's own message (exit 2); a missing or unreadable file, a database that is not a
-ledger, or Ctrl-C never shows a traceback (CONTRACT §1).
+ledger, or Ctrl-C never shows a traceback (CONTRACT §1). Ctrl-C says whether the command had
+committed a write (exit 130); `--db` and `--wait` are accepted after the command too (`hoist_db`).
 """
 
 from __future__ import annotations
@@ -146,6 +147,11 @@ class Interrupted(BaseException):
 
 
 def _interrupt(signum: int, frame: Any) -> None:
+    """The SIGINT handler while a command runs: later Ctrl-Cs are ignored until `main` returns, so
+    the rollback (or the closing of a committed write) and the message are not cut short."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     raise Interrupted
 
 

@@ -75,10 +75,34 @@ def test_ctrl_c_in_a_read_only_command(
     assert result.code == 130 and result.err == "gainlog: interrupted: nothing was written\n"
 
 
-def test_a_previous_sigint_handler_is_restored(gainlog: Callable[..., Result]) -> None:
+def test_a_previous_sigint_handler_is_restored(
+    db: Path, gainlog: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = signal.getsignal(signal.SIGINT)
     gainlog("log")
     assert signal.getsignal(signal.SIGINT) is before
+    _sigint_after(monkeypatch, Store, "read")
+    assert gainlog("log").code == 130
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_second_ctrl_c_does_not_cut_the_message_short(
+    tmp_path: Path, db: Path, gainlog: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cli.main
+
+    _sigint_after(monkeypatch, Store, "_insert")
+    fail = cli.main._fail
+
+    def again(message: str, code: int) -> int:
+        os.kill(os.getpid(), signal.SIGINT)  # impatient: Ctrl-C again while gainlog says what happened
+        return fail(message, code)
+
+    monkeypatch.setattr(cli.main, "_fail", again)
+    result = gainlog("import", str(_three(tmp_path)))
+    assert result.code == 130 and result.err == "gainlog: interrupted: nothing was written\n"
+    with Store.open(db) as store:
+        assert store.last_seq() == 0
 
 
 def _big(path: Path, lines: int) -> Path:
