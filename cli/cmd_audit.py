@@ -24,7 +24,11 @@ def _year_reports(loaded: Loaded, year: int) -> tuple[dict[str, Any], list[dict[
     from projections.reports import form8949_json, schedule_d_json
 
     ty = loaded.tax_years(through=year)
-    return schedule_d_json(ty.years[year]), form8949_json(ty.rows_of(year))
+    sd = ty.years[year]
+    report = schedule_d_json(sd)
+    if sd.empty:  # a year in which no event can fall (`--year 2030`): say so
+        report["warnings"] = [*report["warnings"], sd.empty]
+    return report, form8949_json(ty.rows_of(year))
 
 
 def _event_line(record: Any) -> dict[str, Any]:

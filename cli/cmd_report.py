@@ -90,7 +90,7 @@ def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = 
 @report_app.command("income")
 def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Ordinary income from income events, by kind."""
-    from cli.usecases import income
+    from cli.usecases import empty_year, income
     from projections.reports import income_rows_json
 
     report = income_rows_json(income(State.db, as_of), year)
@@ -98,6 +98,8 @@ def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = Fals
         _emit_json(report)
     else:
         _print_income(report)
+    if not report["rows"]:  # only then can the year be empty: the span needs a pass over the log
+        warn_empty_year(empty_year(State.db, as_of, year))
 
 
 @report_app.command("all")

@@ -122,3 +122,15 @@ def test_report_all_writes_no_such_warning(tmp_path: Path, gainlog: Callable[...
     assert gainlog("report", "all", "--out", str(out)).code == 0
     for path in out.glob("*/schedule_d.json"):
         assert "no event falls" not in path.read_text()
+
+
+def test_income_and_explain_for_a_year_without_events(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
+    _ledger(tmp_path, gainlog)
+    message = "no event falls in 2030: the ledger's events are from 2022 to 2025"
+    for args in ((), ("--json",)):
+        income = gainlog("report", "income", "--year", "2030", *args)
+        assert income.code == 0 and income.err == f"gainlog: warning: {message}\n"
+    assert gainlog("report", "income", "--year", "2024").err == ""  # inside the span, even without income
+    explained = gainlog("explain", "--year", "2030", "--json")
+    assert explained.code == 0 and explained.json()["schedule_d"]["warnings"] == [message]
+    assert gainlog("explain", "--year", "2024", "--json").json()["schedule_d"]["warnings"] == []
