@@ -22,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every subcommand
 )
 report_app = typer.Typer(help="Tax reports: Form 8949, Schedule D, income.", no_args_is_help=True)
 add_app = typer.Typer(
@@ -37,6 +38,27 @@ class State:
     db: Path = Path("gainlog.db")
     strict: bool = False
     drift_checked: bool = False  # the "changed since the last verify" check ran (cli.usecases.open_store)
+    wait: float = 30.0  # = ledger.store.DEFAULT_WAIT (not imported here: start-up time)
+    writers: list[Any] = []  # the stores `cli.cmd_ledger.open_store` opened: what a Ctrl-C interrupted
+
+
+MAX_WAIT = 86_400.0  # --wait: one day at most
+
+
+def version_text() -> str:
+    """`gainlog 0.1.0`: the installed package's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"gainlog {version('gainlog')}"
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "gainlog (version unknown: not installed)"
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(version_text() + "\n")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -44,7 +66,9 @@ def _main(
     db: Annotated[
         Path | None,
         typer.Option(
-            "--db", help="The ledger file (default: $GAINLOG_DB, else ./gainlog.db).", show_default=False
+            "--db",
+            help="The ledger file (default: $GAINLOG_DB, else ./gainlog.db); also accepted after the command.",
+            show_default=False,
         ),
     ] = None,
     strict: Annotated[
@@ -54,10 +78,43 @@ def _main(
             help="Refuse to report (exit 4) when the log changed since the last `verify`, or was never verified.",
         ),
     ] = False,
+    wait: Annotated[
+        str | None,
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            help="How long a write waits for another gainlog writing to the same ledger, then exit 3 "
+            "(default: $GAINLOG_WAIT, else 30).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print gainlog's version and exit.", is_eager=True, callback=_version),
+    ] = False,
 ) -> None:
     State.db = db if db is not None else Path(os.environ.get("GAINLOG_DB") or "gainlog.db")
     State.strict = strict
     State.drift_checked = False
+    State.wait = _wait_seconds(wait)
+
+
+def _wait_seconds(option: str | None) -> float:
+    """`--wait`, else $GAINLOG_WAIT, else 30: seconds from 0 to a day (UsageError otherwise)."""
+    import math
+
+    from ledger.errors import UsageError
+
+    name, text = ("--wait", option) if option is not None else ("$GAINLOG_WAIT", os.environ.get("GAINLOG_WAIT"))
+    if text is None or (option is None and not text.strip()):
+        return 30.0
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_WAIT:  # NaN fails too
+        raise UsageError(f"{name} {text!r}: give a number of seconds from 0 to {MAX_WAIT:.0f}")
+    return seconds
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine output on stdout, nothing else.")]

@@ -24,7 +24,11 @@ def _year_reports(loaded: Loaded, year: int) -> tuple[dict[str, Any], list[dict[
     from projections.reports import form8949_json, schedule_d_json
 
     ty = loaded.tax_years(through=year)
-    return schedule_d_json(ty.years[year]), form8949_json(ty.rows_of(year))
+    sd = ty.years[year]
+    report = schedule_d_json(sd)
+    if sd.empty:  # a year in which no event can fall (`--year 2030`): say so
+        report["warnings"] = [*report["warnings"], sd.empty]
+    return report, form8949_json(ty.rows_of(year))
 
 
 def _event_line(record: Any) -> dict[str, Any]:
@@ -103,7 +107,11 @@ def explain_year(year: int, as_of: str | None, row: int | None) -> dict[str, Any
                 if facts["carryover_events"]
                 else {"from_year": year - 1, "rule": "Capital Loss Carryover Worksheet of the year before (R5.3)"}
             ),
-            "filing_status": {"events": facts["profile_events"], "default": not facts["profile_events"]},
+            "filing_status": {
+                "events": facts["profile_events"],
+                "default": facts["filing_status_year"] is None,
+                "from_year": facts["filing_status_year"],
+            },
             "deduction": {"rule": "min(|line 16|, 3,000; 1,500 if mfs) when line 16 is a loss (R5.2)"},
         },
         "rows": row_trails,

@@ -30,10 +30,22 @@ PROGRESS_MIN_LINES = 5000
 
 
 def open_store() -> Store:
-    """The ledger named by --db / $GAINLOG_DB (LedgerNotFound with a hint when missing)."""
+    """The ledger named by --db / $GAINLOG_DB (LedgerNotFound with a hint when missing); its writes
+    wait --wait seconds for another writer, saying so on stderr."""
     from ledger.store import Store
 
-    return Store.open(State.db)
+    store = Store.open(State.db).set_wait(State.wait, on_wait=say_waiting)
+    State.writers.append(store)
+    return store
+
+
+def say_waiting(path: Path, seconds: float) -> None:
+    """The one line a write prints when another process holds the ledger's write lock."""
+    print(
+        f"gainlog: waiting for another gainlog writing to {path} (up to {seconds:g} s; --wait SECONDS)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 # -- init / import ---------------------------------------------------------------------------
@@ -72,6 +84,10 @@ def import_command(
         str | None,
         typer.Option("--wallet", help="Wallet of a converted export's events (default: the format name)."),
     ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option("--allow-empty", help="With --replace: accept a file with no event (retracts the whole source)."),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Append a whole file atomically: every line or nothing."""
@@ -81,16 +97,21 @@ def import_command(
     if fmt == "jsonl" and wallet is not None:
         raise UsageError("--wallet applies to a converted export (--format coinbase, kraken or schwab), not jsonl")
     if fmt != "jsonl":
-        _import_export(file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out)
+        _import_export(
+            file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out, allow_empty=allow_empty
+        )
         return
     with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
         check = lot_references(store, origin=file)
-        result = store.import_file(file, source=source, replace=replace, progress=progress, check=check)
+        result = store.import_file(
+            file, source=source, replace=replace, progress=progress, check=check, allow_empty=allow_empty
+        )
     _show_import(result, origin=str(file), json_out=json_out)
 
 
 def _import_export(
-    file: Path, *, fmt: str, source: str | None, replace: bool, wallet: str | None, json_out: bool
+    file: Path, *, fmt: str, source: str | None, replace: bool, wallet: str | None, json_out: bool,
+    allow_empty: bool = False,
 ) -> None:
     """Convert an exchange/broker CSV (ledger.formats) and import its events like a .jsonl file."""
     import msgspec
@@ -106,6 +127,7 @@ def _import_export(
             replace=replace,
             origin=str(file),
             check=lot_references(store, origin=file),
+            allow_empty=allow_empty,
         )
     warnings = (*conversion.warnings, *result.warnings)
     _show_import(msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out)
@@ -401,12 +423,16 @@ def tag_command(
 
 @app.command("retract")
 def retract_command(
-    key: Annotated[str, typer.Argument(help="The key of a live event (see `gainlog log`).")],
+    key: Annotated[
+        str,
+        typer.Argument(help="A live event's key, its seq, or an unambiguous start of its key (see `gainlog log`)."),
+    ],
     reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the log).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Append a retraction of one event (nothing is ever deleted)."""
     with open_store() as store:
+        key = store.resolve_key(key)
         result = store.retract(key, reason=reason)
     if json_out:
         emit_json({"seq": result.last_seq, "key": result.added[0], "target": key})
@@ -509,22 +535,26 @@ def _opt(name: str, text: str) -> Any:
     return typer.Option(name, help=text, show_default=False)
 
 
-At = Annotated[str | None, _opt("--at", "Event time: RFC 3339 with offset, or YYYY-MM-DD (midday local).")]
-Wallet = Annotated[str | None, _opt("--wallet", "Wallet or account.")]
-Asset = Annotated[str | None, _opt("--asset", "Asset symbol.")]
-Qty = Annotated[str | None, _opt("--qty", "Quantity (plain decimal).")]
-Price = Annotated[str | None, _opt("--price", "USD per unit.")]
-Total = Annotated[str | None, _opt("--total", "USD for the whole quantity.")]
+REQUIRED = " (required)"  # marks, in `add ... --help`, the options the event cannot do without
+
+At = Annotated[
+    str | None, _opt("--at", "Event time: RFC 3339 with offset, or YYYY-MM-DD (midday local)." + REQUIRED)
+]
+Wallet = Annotated[str | None, _opt("--wallet", "Wallet or account." + REQUIRED)]
+Asset = Annotated[str | None, _opt("--asset", "Asset symbol." + REQUIRED)]
+Qty = Annotated[str | None, _opt("--qty", "Quantity (plain decimal)." + REQUIRED)]
+Price = Annotated[str | None, _opt("--price", "USD per unit. (required: --price or --total, not both)")]
+Total = Annotated[str | None, _opt("--total", "USD for the whole quantity. (required: --price or --total, not both)")]
 FeeUsd = Annotated[str | None, _opt("--fee", "USD fee.")]
-Value = Annotated[str | None, _opt("--value", "USD value.")]
+Value = Annotated[str | None, _opt("--value", "USD value." + REQUIRED)]
 Class = Annotated[str | None, _opt("--class", "crypto or stock.")]
-From = Annotated[str | None, _opt("--from", "Sending wallet (transfer) or first day YYYY-MM-DD (settings).")]
+FromDay = Annotated[str | None, _opt("--from", "First day it covers, YYYY-MM-DD." + REQUIRED)]
 Id = Annotated[str | None, _opt("--id", "The event's own id (key cli:ID).")]
 Note = Annotated[str | None, _opt("--note", "Free text for the audit trail.")]
 Txid = Annotated[str | None, _opt("--txid", "Exchange or on-chain transaction id.")]
 Lots = Annotated[
     list[str] | None,
-    _opt("--lots", "JSON list, or repeated LOT:QTY (allocate: LOT:WALLET:QTY)."),
+    _opt("--lots", "Specific identification: a JSON list, or repeated LOT:QTY."),
 ]
 
 
@@ -543,6 +573,10 @@ def _add(tag: str, params: dict[str, Any]) -> None:
             value = _lots(value, tag)
         elif field == "wash_sale_crypto":
             value = {"true": True, "false": False}.get(str(value).lower(), value)
+            if not isinstance(value, bool):
+                from ledger.errors import InvalidEvent
+
+                raise InvalidEvent(f"add: field 'wash_sale_crypto': {params[name]!r} must be one of true, false")
         raw[field] = value
     with open_store() as store:
         event = codec.parse_event(raw, tz=store.timezone, where="add")
@@ -584,6 +618,8 @@ def _show_added(result: ImportResult, event: Event, *, json_out: bool) -> None:
         say(f"Added seq {seq}: {key}")
     else:
         say(f"Already in the log (duplicate), nothing added: {key}")
+    for warning in result.warnings:
+        print(f"gainlog: warning: {warning}", file=sys.stderr)
 
 
 @add_app.command("buy")
@@ -628,10 +664,10 @@ def add_sell(
 def add_swap(
     at: At = None,
     wallet: Wallet = None,
-    give_asset: Annotated[str | None, _opt("--give-asset", "Asset given up.")] = None,
-    give_qty: Annotated[str | None, _opt("--give-qty", "Quantity given up.")] = None,
-    get_asset: Annotated[str | None, _opt("--get-asset", "Asset received.")] = None,
-    get_qty: Annotated[str | None, _opt("--get-qty", "Quantity received.")] = None,
+    give_asset: Annotated[str | None, _opt("--give-asset", "Asset given up." + REQUIRED)] = None,
+    give_qty: Annotated[str | None, _opt("--give-qty", "Quantity given up." + REQUIRED)] = None,
+    get_asset: Annotated[str | None, _opt("--get-asset", "Asset received." + REQUIRED)] = None,
+    get_qty: Annotated[str | None, _opt("--get-qty", "Quantity received." + REQUIRED)] = None,
     value: Value = None,
     fee: FeeUsd = None,
     id_: Id = None,
@@ -646,12 +682,14 @@ def add_swap(
 @add_app.command("transfer")
 def add_transfer(
     at: At = None,
-    from_: From = None,
-    to: Annotated[str | None, _opt("--to", "Receiving wallet.")] = None,
+    from_: Annotated[str | None, _opt("--from", "Sending wallet." + REQUIRED)] = None,
+    to: Annotated[str | None, _opt("--to", "Receiving wallet." + REQUIRED)] = None,
     asset: Asset = None,
     qty: Qty = None,
     fee_qty: Annotated[str | None, _opt("--fee-qty", "Network fee units.")] = None,
-    fee_value: Annotated[str | None, _opt("--fee-value", "USD value of the fee units.")] = None,
+    fee_value: Annotated[
+        str | None, _opt("--fee-value", "USD value of the fee units. (required with --fee-qty)")
+    ] = None,
     id_: Id = None,
     note: Note = None,
     txid: Txid = None,
@@ -685,7 +723,7 @@ def add_income(
     qty: Qty = None,
     value: Value = None,
     kind: Annotated[
-        str | None, _opt("--kind", "staking, mining, airdrop, interest, reward, fork, other.")
+        str | None, _opt("--kind", "staking, mining, airdrop, interest, reward, fork or other." + REQUIRED)
     ] = None,
     class_: Class = None,
     id_: Id = None,
@@ -699,11 +737,11 @@ def add_income(
 
 @add_app.command("method")
 def add_method(
-    method: Annotated[str | None, _opt("--method", "FIFO, LIFO, HIFO or LOFO.")] = None,
-    from_: From = None,
+    method: Annotated[str | None, _opt("--method", "FIFO, LIFO, HIFO or LOFO." + REQUIRED)] = None,
+    from_: FromDay = None,
     scope: Annotated[str | None, _opt("--scope", "universal or wallet.")] = None,
-    wallet: Wallet = None,
-    asset: Asset = None,
+    wallet: Annotated[str | None, _opt("--wallet", "Only this wallet.")] = None,
+    asset: Annotated[str | None, _opt("--asset", "Only this asset.")] = None,
     id_: Id = None,
     note: Note = None,
     txid: Txid = None,
@@ -715,7 +753,7 @@ def add_method(
 
 @add_app.command("profile")
 def add_profile(
-    year: Annotated[int | None, _opt("--year", "The tax year.")] = None,
+    year: Annotated[int | None, _opt("--year", "The tax year." + REQUIRED)] = None,
     filing_status: Annotated[str | None, _opt("--filing-status", "single, mfj, mfs, hoh or qss.")] = None,
     taxable_income: Annotated[
         str | None, _opt("--taxable-income", "Form 1040 line 11 minus line 14.")
@@ -731,9 +769,9 @@ def add_profile(
 
 @add_app.command("carryover")
 def add_carryover(
-    year: Annotated[int | None, _opt("--year", "The year the carryover comes into.")] = None,
-    short_term: Annotated[str | None, _opt("--short-term", "Short-term carryover (positive).")] = None,
-    long_term: Annotated[str | None, _opt("--long-term", "Long-term carryover (positive).")] = None,
+    year: Annotated[int | None, _opt("--year", "The year the carryover comes into." + REQUIRED)] = None,
+    short_term: Annotated[str | None, _opt("--short-term", "Short-term carryover (positive)." + REQUIRED)] = None,
+    long_term: Annotated[str | None, _opt("--long-term", "Long-term carryover (positive)." + REQUIRED)] = None,
     id_: Id = None,
     note: Note = None,
     txid: Txid = None,
@@ -745,7 +783,7 @@ def add_carryover(
 
 @add_app.command("policy")
 def add_policy(
-    from_: From = None,
+    from_: FromDay = None,
     transfer_fee: Annotated[str | None, _opt("--transfer-fee", "dispose or carry.")] = None,
     wash_sale_crypto: Annotated[str | None, _opt("--wash-sale-crypto", "true or false.")] = None,
     id_: Id = None,
@@ -753,14 +791,14 @@ def add_policy(
     txid: Txid = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Rule choices from a date on (R2.6, R4.5)."""
+    """Rule choices from a date on: transfer fees, wash sales on crypto (docs/tax-rules.md)."""
     _add("policy", dict(locals()))
 
 
 @add_app.command("wallet")
 def add_wallet(
     wallet: Wallet = None,
-    from_: From = None,
+    from_: Annotated[str | None, _opt("--from", "First day it covers, YYYY-MM-DD (default: always).")] = None,
     reports: Annotated[str | None, _opt("--reports", "1099-B, 1099-DA or none.")] = None,
     id_: Id = None,
     note: Note = None,
@@ -774,13 +812,15 @@ def add_wallet(
 @add_app.command("allocate")
 def add_allocate(
     asset: Asset = None,
-    lots: Lots = None,
+    lots: Annotated[
+        list[str] | None, _opt("--lots", "JSON list, or repeated LOT:WALLET:QTY." + REQUIRED)
+    ] = None,
     id_: Id = None,
     note: Note = None,
     txid: Txid = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """The 2025-01-01 safe-harbor allocation of open universal lots to wallets (R3.4)."""
+    """The 2025-01-01 safe-harbor allocation of open universal lots to wallets (docs/tax-rules.md)."""
     _add("allocate", dict(locals()))
 
 

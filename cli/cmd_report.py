@@ -35,16 +35,18 @@ BOX_TO_LINE = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",
 @report_app.command("8949")
 def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False, csv_out: CsvOpt = False,
                 whole_dollars: WholeDollarsOpt = False) -> None:
-    """Form 8949: one row per disposed lot slice, with its box (R6)."""
+    """Form 8949: one row per disposed lot slice, with its box."""
     import sys
     from itertools import takewhile
 
     from cli.usecases import gc_paused, stream
     from projections import form8949
     from projections.rules.form_box import wallet_reports
+    from projections.tax_year import Facts
 
     with gc_paused():
-        replay = stream(State.db, as_of).replay
+        streamed = stream(State.db, as_of)
+        replay, tz = streamed.replay, streamed.store.timezone
         # the slices come in 8949 order: the year's are all in once a later year's begins
         slices = (s for s in takewhile(lambda s: s.date_sold.year <= year, replay.slices) if s.date_sold.year == year)
         quantum = form8949.DOLLAR if whole_dollars else form8949.CENT
@@ -67,25 +69,32 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
             sys.stdout.buffer.flush()
         else:
             _print_8949(year, [r for rows in chunks for r in rows], whole_dollars=whole_dollars)
+        facts = Facts()
+        facts.add(replay.log)  # the non-trade events and the first and last trade: enough for the span
+        warn_empty_year(facts.empty_year(year, tz))
 
 
 @report_app.command("schedule-d")
 def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
-    """Schedule D: the year's netting, the deduction and the Capital Loss Carryover Worksheet (R5)."""
+    """Schedule D: the year's netting, the deduction and the Capital Loss Carryover Worksheet."""
     from cli.usecases import schedule_d
     from projections.reports import schedule_d_json
 
     sd = schedule_d(State.db, as_of, year)
     if json_out:
-        _emit_json(schedule_d_json(sd))
+        report = schedule_d_json(sd)
+        if sd.empty:
+            report["warnings"] = [*report["warnings"], sd.empty]
+        _emit_json(report)
     else:
         _print_schedule_d(sd)
+        warn_empty_year(sd.empty)
 
 
 @report_app.command("income")
 def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
-    """Ordinary income from income events (R7), by kind."""
-    from cli.usecases import income
+    """Ordinary income from income events, by kind."""
+    from cli.usecases import empty_year, income
     from projections.reports import income_rows_json
 
     report = income_rows_json(income(State.db, as_of), year)
@@ -93,6 +102,8 @@ def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = Fals
         _emit_json(report)
     else:
         _print_income(report)
+    if not report["rows"]:  # only then can the year be empty: the span needs a pass over the log
+        warn_empty_year(empty_year(State.db, as_of, year))
 
 
 @report_app.command("all")
@@ -359,6 +370,15 @@ def _indented(compact: bytes) -> bytes:
     import msgspec
 
     return msgspec.json.format(compact, indent=2) + b"\n"
+
+
+def warn_empty_year(empty: str) -> None:
+    """On stderr, why the year asked for holds nothing (`ScheduleD.empty`), if it is so."""
+    if empty:
+        import sys
+
+        sys.stdout.flush()
+        print(f"gainlog: warning: {empty}", file=sys.stderr)
 
 
 def _emit_json(value: Any) -> None:

@@ -2,7 +2,8 @@
 
 Every `GainlogError` becomes `gainlog: <one sentence>` on stderr and its `exit_code`; click's usage
 errors keep click's own message (exit 2); a missing or unreadable file, a database that is not a
-ledger, or Ctrl-C never shows a traceback (CONTRACT §1).
+ledger, or Ctrl-C never shows a traceback (CONTRACT §1). Ctrl-C says whether the command had
+committed a write (exit 130); `--db` and `--wait` are accepted after the command too (`hoist_db`).
 """
 
 from __future__ import annotations
@@ -29,14 +30,19 @@ COMMAND_TO_MODULE = {
 _registered: set[str] = set()
 
 
+GLOBAL_OPTIONS = ("--db", "--wait")  # the root command's options that take a value
+GLOBAL_FLAGS = ("--strict",)  # and the one that takes none
+
+
 def _words(argv: list[str]) -> list[str]:
-    """The command and subcommand words a command line starts with (after `--db`), up to any option."""
+    """The command and subcommand words a command line starts with (after `--db`, `--wait`), up to any
+    option."""
     words: list[str] = []
     args = iter(argv)
     for arg in args:
-        if not words and arg == "--db":
+        if not words and arg in GLOBAL_OPTIONS:
             next(args, None)
-        elif not words and (arg.startswith("--db=") or arg == "--strict"):
+        elif not words and (arg.startswith(tuple(f"{name}=" for name in GLOBAL_OPTIONS)) or arg in GLOBAL_FLAGS):
             continue
         elif arg.startswith("-"):
             break  # --help or an unknown option: click answers with every command
@@ -45,6 +51,33 @@ def _words(argv: list[str]) -> list[str]:
             if len(words) == 2:
                 break
     return words
+
+
+def hoist_db(argv: list[str]) -> list[str]:
+    """`argv` with every `--db PATH` / `--db=PATH` (and `--wait SECONDS`, `--strict`) that follows the
+    command moved to the front.
+
+    `--db` is the root command's option, so click only takes it before the command; people also
+    write it last (`gainlog report schedule-d --year 2024 --db x.db`). Anything after `--` is left
+    alone. A `--db` given as another option's value (`--note --db`) is taken as `--db` too.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg == "--":
+            rest.append(arg)
+            rest.extend(args)
+        elif arg in GLOBAL_OPTIONS:
+            value = next(args, None)
+            if value is None:  # the line ends without its value: click says so for the root alone
+                return [*front, arg]
+            front += (arg, value)
+        elif arg.startswith(tuple(f"{name}=" for name in GLOBAL_OPTIONS)) or arg in GLOBAL_FLAGS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+    return [*front, *rest]
 
 
 def _modules_for(argv: list[str]) -> tuple[str, ...]:
@@ -106,16 +139,58 @@ def _narrowed_group(info: Any, words: list[str]) -> Any:
     return info
 
 
+class Interrupted(BaseException):
+    """Ctrl-C (SIGINT) while a command runs.
+
+    Not a KeyboardInterrupt: typer turns that into a silent exit 130 before `main` could say whether
+    anything was written. As a BaseException it still rolls back an open write transaction.
+    """
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    """The SIGINT handler while a command runs: later Ctrl-Cs are ignored until `main` returns, so
+    the rollback (or the closing of a committed write) and the message are not cut short."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise Interrupted
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command line; the exit status (0 on success)."""
+    import signal
+    import threading
+
+    args = hoist_db(sys.argv[1:] if argv is None else argv)
+    _app_module.State.writers = []
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _interrupt) if in_main_thread else None
+    try:
+        return _run(args)
+    except (Interrupted, KeyboardInterrupt):  # a Ctrl-C outside any command (start-up, shut-down)
+        return _interrupted(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted(args: list[str]) -> int:
+    """Exit 130, saying whether the interrupted command had committed a write (`Store.written`)."""
+    written = sum(store.written for store in _app_module.State.writers)
+    if not written:
+        return _fail("interrupted: nothing was written", 130)
+    what = "the import was" if _words(args)[:1] == ["import"] else "the write was"
+    return _fail(f"interrupted: {what} committed ({written} event{'' if written == 1 else 's'})", 130)
+
+
+def _run(args: list[str]) -> int:
     import sqlite3
 
     from ledger.errors import GainlogError
 
-    args = sys.argv[1:] if argv is None else argv
     _register(args)
     try:
-        rv = _narrowed(_words(args))(args=argv, prog_name="gainlog", standalone_mode=False)
+        rv = _narrowed(_words(args))(args=args, prog_name="gainlog", standalone_mode=False)
     except GainlogError as exc:
         return _fail(str(exc), exc.exit_code)
     except _exits() as exc:
@@ -125,12 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     except _click_errors() as exc:  # usage errors: click's own message
         exc.show()  # type: ignore[attr-defined]
         return int(exc.exit_code)  # type: ignore[attr-defined]
-    except KeyboardInterrupt:
-        return _fail("interrupted", 130)
+    except (Interrupted, KeyboardInterrupt):
+        return _interrupted(args)
     except BrokenPipeError:
         return 0
     except sqlite3.Error as exc:
-        return _fail(f"database error: {exc}", 1)
+        from ledger.store import describe_sqlite_error
+
+        return _fail(describe_sqlite_error(_app_module.State.db, exc) or f"database error: {exc}", 1)
     except OSError as exc:
         name = f"{exc.filename}: " if exc.filename else ""
         return _fail(f"{name}{exc.strerror or exc}", 1)

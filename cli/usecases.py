@@ -173,6 +173,18 @@ def income(db_path: Path, as_of: str | None) -> list[IncomeRow]:
         return income_rows(known, tz=store.timezone)
 
 
+def empty_year(db_path: Path, as_of: str | None, year: int) -> str:
+    """Why no event can fall in `year` as of `as_of` (`Facts.empty_year`), "" when one may: the log
+    streams through the year facts (retracted events count too: they still span the years)."""
+    from ledger.store import Store
+    from projections.tax_year import Facts
+
+    with Store.open(db_path) as store:
+        facts = Facts()
+        facts.add(store.iter_read(until=store.resolve(as_of)))
+        return facts.empty_year(year, store.timezone)
+
+
 def save_checkpoint(db_path: Path) -> int | None:
     """Replay the log once (streamed) and save a checkpoint at its head: the lot engine's state and
     every year's Schedule D totals (docs/concepts.md "Checkpoints"); the seq it covers (None for an

@@ -32,18 +32,25 @@ from ledger.events import (
     TAG_TO_TYPE,
     WALLET_SCOPE_FROM,
     Allocate,
+    AssetClass,
     Buy,
     Carryover,
     Event,
     Fee,
+    FilingStatus,
     Income,
+    IncomeKind,
     LotPick,
+    Method,
     MethodElection,
     Profile,
+    Reports,
     Retract,
+    Scope,
     Sell,
     Swap,
     Transfer,
+    TransferFee,
     WalletInfo,
     tag_of,
 )
@@ -238,12 +245,28 @@ def _check_text(raw: dict[str, Any], where: str) -> None:
                 raise InvalidEvent(f"{_where(where, field)}: not valid Unicode text (a lone surrogate)") from None
 
 
+# The valid values of each enumerated field, listed when a value is refused.
+_FIELD_TO_VALUES: dict[str, tuple[str, ...]] = {
+    "kind": typing.get_args(IncomeKind),
+    "method": typing.get_args(Method),
+    "filing_status": typing.get_args(FilingStatus),
+    "class": typing.get_args(AssetClass),
+    "scope": typing.get_args(Scope),
+    "transfer_fee": typing.get_args(TransferFee),
+    "reports": typing.get_args(Reports),
+}
+
+
 def _describe(exc: msgspec.ValidationError) -> str:
-    """msgspec says "... - at `$.qty`"; say "field 'qty': ..." instead."""
+    """msgspec says "... - at `$.qty`"; say "field 'qty': ..." instead (listing an enum's values)."""
     text = str(exc)
     match = re.search(r" - at `\$\.?(.*)`$", text)
     if match:
-        return f"field '{match.group(1)}': {text[: match.start()]}"
+        field, message = match.group(1), text[: match.start()]
+        values = _FIELD_TO_VALUES.get(field)
+        if values and message.startswith("Invalid enum value"):
+            message += f": must be one of {', '.join(values)}"
+        return f"field '{field}': {message}"
     match = re.match(r"Object (contains unknown|missing required) field `(.*)`", text)
     if match:
         what = "unknown field" if match.group(1) == "contains unknown" else "missing required field"

@@ -49,3 +49,9 @@ class UsageError(GainlogError):
     """Arguments that do not fit together."""
 
     exit_code = 2
+
+
+class UnusableLedger(GainlogError):
+    """The ledger file cannot be used as it is: not SQLite, damaged, or in a place SQLite cannot write."""
+
+    exit_code = 1

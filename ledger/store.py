@@ -3,9 +3,10 @@
 Every event gets a global gap-free `seq`, a stable `key` (`ledger.identity`), the `source` it came
 from, the `batch` (= one transaction: an import or an `add`), `recorded_at` (the batch's commit
 time, never decreasing along seq) and a chained `hash` (`ledger.chain`). Each write runs inside
-`BEGIN IMMEDIATE ... COMMIT`: concurrent writers queue on SQLite's write lock (busy timeout plus
-retries), read the head under that lock, and so never lose, duplicate or reorder an event; a process
-killed mid-import leaves nothing of its batch (WAL rollback).
+`BEGIN IMMEDIATE ... COMMIT`: concurrent writers queue on SQLite's write lock (each waits up to
+`Store.wait` seconds, default 30, then ConcurrencyConflict), read the head under that lock, and
+so never lose, duplicate or reorder an event; a process killed mid-import leaves nothing of its
+batch (WAL rollback).
 
 Nothing is updated or deleted: triggers refuse it, and a correction is a `retract` event. The
 projections replay `read()`; `resolve()` turns an `--as-of` knowledge point into a seq.
@@ -14,6 +15,7 @@ projections replay `read()`; `resolve()` turns an `--as-of` knowledge point into
 from __future__ import annotations
 
 import gc
+import os
 import re
 import sqlite3
 import time
@@ -36,6 +38,7 @@ from ledger.errors import (
     InvalidEvent,
     LedgerNotFound,
     UnknownKnowledgePoint,
+    UnusableLedger,
     UsageError,
 )
 from ledger.events import Event, Recorded, Retract, tag_of
@@ -50,12 +53,20 @@ if TYPE_CHECKING:
 # the new events, the batch is not read back and the check is not called (`cli.checks.LotReferences`).
 Check = Callable[[list[Recorded]], None]
 MAX_SEQ = 2**62
-LOCK_RETRIES = 50
+# How long a writer waits for another process's write lock before giving up with ConcurrencyConflict
+# (`gainlog --wait SECONDS`, $GAINLOG_WAIT); after WAIT_NOTICE seconds it calls the store's `on_wait`
+# once (the CLI says on stderr that it is waiting).
+DEFAULT_WAIT = 30.0
+WAIT_NOTICE = 0.5
+# Called once when a write has waited WAIT_NOTICE seconds for the lock: (ledger path, total wait).
+OnWait = Callable[[Path, float], None]
 _INSERT = (
     "INSERT INTO events (seq, key, source, batch, recorded_at, type, target, body, prev_hash, hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CONTROL = re.compile(r"[\x00-\x1f]")
+_ASSET_NAME = re.compile(rb'asset":("(?:[^"\\]|\\.)*")')  # `asset`, `give_asset`, `get_asset` in a body
+CASE_CHUNK = 10_000  # bodies searched for asset names at a time
 _LIVE = "NOT EXISTS (SELECT 1 FROM events r WHERE r.target = e.key AND r.seq > e.seq AND r.type = 'retract')"
 
 
@@ -118,6 +129,10 @@ class Store:
         self._tz = ZoneInfo(tz_name)
         # the first event's prev_hash: the genesis record (issue #18), or 64 zeros in an older ledger
         self.genesis = chain.GENESIS
+        self.wait = DEFAULT_WAIT  # seconds a write waits for another writer's lock (`set_wait`)
+        self.on_wait: OnWait | None = None
+        self.written = 0  # events this store committed (see `close` for an interrupted COMMIT)
+        self._pending = 0  # events inserted by the open write transaction
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -132,9 +147,17 @@ class Store:
     def create(cls, path: Path, *, timezone: str = "UTC") -> Store:
         """A new, empty ledger at `path` whose dates are taken in `timezone` (an IANA name)."""
         path = Path(path)
-        store = cls(path, schema.create_file(path, timezone=timezone), timezone)
+        store = cls(path, schema.create_file(path, timezone=timezone), timezone).set_wait(DEFAULT_WAIT)
         store.genesis = chain.genesis(timezone, str(schema.SCHEMA_VERSION))
         return store
+
+    def set_wait(self, seconds: float, *, on_wait: OnWait | None = None) -> Store:
+        """Wait at most `seconds` for another writer's lock (then ConcurrencyConflict), calling
+        `on_wait(path, seconds)` once if the wait lasts more than WAIT_NOTICE seconds; returns self."""
+        self.wait = seconds
+        self.on_wait = on_wait
+        self.conn.execute(f"PRAGMA busy_timeout = {round(seconds * 1000)}")
+        return self
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -146,8 +169,12 @@ class Store:
         conn = schema.connect(str(path))
         try:
             meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
-        except sqlite3.DatabaseError:
+        except sqlite3.DatabaseError as exc:
             conn.close()
+            problem = describe_sqlite_error(path, exc)
+            if problem is not None:
+                not_sqlite = "file is not a database" in str(exc)  # most likely the wrong --db: exit 2
+                raise (LedgerNotFound if not_sqlite else UnusableLedger)(problem) from None
             raise LedgerNotFound(f"{path} is not a gainlog ledger: {hint}") from None
         try:
             version, tz_name = _meta(meta)
@@ -159,11 +186,16 @@ class Store:
             raise LedgerNotFound(
                 f"{path} has ledger schema {version}; this gainlog reads {schema.SCHEMA_VERSION}"
             )
-        store = cls(path, conn, tz_name)
+        store = cls(path, conn, tz_name).set_wait(DEFAULT_WAIT)
         store.genesis = meta.get("genesis") or chain.GENESIS
         return store
 
     def close(self) -> None:
+        """Close the file. A write interrupted (Ctrl-C) just as it committed is counted in `written`
+        when the COMMIT went through; a transaction still open is rolled back by the close."""
+        if self._pending and not self.conn.in_transaction:
+            self.written += self._pending
+        self._pending = 0
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -278,6 +310,44 @@ class Store:
             args = (source,)
         return dict(self.conn.execute(sql, args).fetchall())
 
+    def resolve_key(self, text: str) -> str:
+        """The key of the live event `text` names: its full key, its seq, or an unambiguous start of
+        its key (`gainlog retract`). InvalidEvent (exit 2) when it names none, or several."""
+        if self.conn.execute(
+            f"SELECT 1 FROM events e WHERE key = ? AND type != 'retract' AND {_LIVE}", (text,)
+        ).fetchone():
+            return text
+        if text.isdigit():  # a key always holds `:`, so digits are a seq
+            return self._live_key_at(int(text))
+        rows = self.conn.execute(
+            f"SELECT key FROM events e WHERE key >= ? AND key < ? AND type != 'retract' AND {_LIVE} ORDER BY seq",
+            (text, text + "\U0010ffff"),
+        ).fetchall()
+        keys = [row[0] for row in rows if row[0].startswith(text)] if text else []
+        if not keys:
+            raise InvalidEvent(f"retract: no live event has key {text!r} or a key starting with it (see `gainlog log`)")
+        if len(keys) > 1:
+            shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+            raise InvalidEvent(
+                f"retract: {text!r} starts the keys of {len(keys)} live events ({shown}); give more of it"
+            )
+        return str(keys[0])
+
+    def _live_key_at(self, seq: int) -> str:
+        """The key of the live event at `seq` (InvalidEvent naming why there is none)."""
+        row = self.conn.execute("SELECT key, type FROM events WHERE seq = ?", (seq,)).fetchone()
+        if row is None:
+            raise InvalidEvent(f"retract: no event has seq {seq} (the log ends at seq {self.last_seq()})")
+        key, kind = row
+        if kind == "retract":
+            raise InvalidEvent(f"retract: seq {seq} is a retraction ({key}), not an event that can be retracted")
+        by = self.conn.execute(
+            "SELECT min(seq) FROM events WHERE target = ? AND seq > ? AND type = 'retract'", (key, seq)
+        ).fetchone()[0]
+        if by is not None:
+            raise InvalidEvent(f"retract: seq {seq} ({key}) is already retracted (by seq {by})")
+        return str(key)
+
     # -- writing ---------------------------------------------------------------------------
 
     def import_file(
@@ -288,15 +358,20 @@ class Store:
         replace: bool = False,
         progress: Progress | None = None,
         check: Check | None = None,
+        allow_empty: bool = False,
     ) -> ImportResult:
-        """Append a canonical `.jsonl` file atomically (CONTRACT §1 `import`, §2 Identity)."""
+        """Append a canonical `.jsonl` file atomically (CONTRACT §1 `import`, §2 Identity).
+
+        With `replace`, a file holding no event is refused (it would retract the whole source) unless
+        `allow_empty`."""
         path = Path(path)
         name = source if source is not None else identity.default_source(path)
         origin = str(path)
         lines = importer.decode_jsonl(path, tz=self._tz, progress=progress)
         items = self._keyed(((origin, number, facts) for number, facts in lines), source=name)
         return self._write(
-            items, source=name, replace=replace, origin=origin, whole_source=True, check=check
+            items, source=name, replace=replace, origin=origin, whole_source=True, check=check,
+            allow_empty=allow_empty,
         )
 
     def import_events(
@@ -307,17 +382,20 @@ class Store:
         replace: bool = False,
         origin: str,
         check: Check | None = None,
+        allow_empty: bool = False,
     ) -> ImportResult:
         """Append a whole file's validated events as one batch; keys per CONTRACT §2 Identity.
 
         Keys live under `source` with the same body are duplicates; with a different body they are
         an error unless `replace`. With `replace`, live events of `source` the file no longer holds
-        are retracted; without it, their existence is a warning.
+        are retracted; without it, their existence is a warning. With `replace`, an empty `parsed` is
+        refused (UsageError) unless `allow_empty`.
         """
         identity.check_source(source)
         items = self._keyed(((p.where, 0, codec.decoded(p.event)) for p in parsed), source=source)
         return self._write(
-            items, source=source, replace=replace, origin=origin, whole_source=True, check=check
+            items, source=source, replace=replace, origin=origin, whole_source=True, check=check,
+            allow_empty=allow_empty,
         )
 
     @staticmethod
@@ -423,25 +501,45 @@ class Store:
 
     @contextmanager
     def _immediate(self) -> Iterator[None]:
-        """A write transaction: take SQLite's write lock now, retrying while another writer holds it."""
-        for attempt in range(LOCK_RETRIES):
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                break
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if attempt == LOCK_RETRIES - 1:
-                    raise ConcurrencyConflict(
-                        f"{self.path} stayed locked by another writer; try again"
-                    ) from None
-                time.sleep(min(0.01 * 2**attempt, 1.0))
+        """A write transaction: take SQLite's write lock now, waiting up to `self.wait` seconds while
+        another writer holds it (saying so once through `on_wait`), then ConcurrencyConflict."""
+        self._begin_immediate()
         try:
             yield
         except BaseException:
+            self._pending = 0  # first: nothing of it counts, whether or not the ROLLBACK completes
             self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
+        self.written, self._pending = self.written + self._pending, 0
+
+    def _begin_immediate(self) -> None:
+        conn, wait = self.conn, self.wait
+        started = time.monotonic()
+        timeout = min(WAIT_NOTICE, wait)  # first a short wait, so that a longer one can be announced
+        notified = False
+        while True:
+            conn.execute(f"PRAGMA busy_timeout = {round(timeout * 1000)}")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            finally:
+                if timeout != wait:
+                    conn.execute(f"PRAGMA busy_timeout = {round(wait * 1000)}")
+            remaining = wait - (time.monotonic() - started)
+            if remaining <= 0:
+                raise ConcurrencyConflict(
+                    f"{self.path} is locked by another gainlog writing to it; gave up after {wait:g} s "
+                    "(--wait SECONDS to wait longer)"
+                )
+            if not notified and self.on_wait is not None:
+                self.on_wait(self.path, wait)
+                notified = True
+            time.sleep(min(0.01, remaining))  # should SQLite answer busy at once, do not spin
+            timeout = max(wait - (time.monotonic() - started), 0.0)
 
     def _write(
         self,
@@ -453,7 +551,14 @@ class Store:
         whole_source: bool,
         check: Check | None,
         expect_last_seq: int | None = None,
+        allow_empty: bool = True,
     ) -> ImportResult:
+        if replace and whole_source and not items and not allow_empty:
+            count = len(self.live_keys(source=source))
+            raise UsageError(
+                f"{origin}: holds no event; with --replace that would retract every live event of source "
+                f"{source!r} ({count} now): pass --allow-empty as well if that is what you want"
+            )
         with self._immediate():
             if expect_last_seq is not None and (head := self.last_seq()) != expect_last_seq:
                 raise ConcurrencyConflict(
@@ -486,9 +591,14 @@ class Store:
                     duplicates.append(item.key)  # type: ignore[arg-type]
                     continue
                 if not replace or item.facts.tag == "retract":
+                    advice = (
+                        "pass --replace to retract it and append this one"
+                        if whole_source
+                        else f"retract {item.key} first, or use another --id"
+                    )
                     raise DuplicateEvent(
                         f"{item.place()}: field 'id': key {item.key!r} is already live (seq {seq}) with a "
-                        "different body; pass --replace to retract it and append this one"
+                        f"different body; {advice}"
                     )
                 to_retract[item.key] = seq  # type: ignore[index]
             fresh.append(item)
@@ -505,6 +615,7 @@ class Store:
                 )
         self._check_retract_targets(fresh, retracted=set(to_retract))
         self._check_classes(fresh, retracted=set(to_retract))
+        warnings += self._case_twins(fresh, origin=origin)
         reason = f"replaced by import of {origin}"
         rows = [
             _Item(origin, codec.decoded(Retract(target=k, reason=reason)), None)
@@ -612,6 +723,47 @@ class Store:
                     "an asset's class never changes"
                 )
 
+    def _case_twins(self, items: list[_Item], *, origin: str) -> list[str]:
+        """Warnings for asset names of `items` that differ only by case from each other or from a name
+        already in the log (`btc` and `BTC` are two assets to gainlog, seldom what was meant).
+
+        Only a name the log does not hold yet is compared with the log: one holding both spellings
+        was warned about when the second arrived."""
+        raw_names: set[bytes] = set()
+        for start in range(0, len(items), CASE_CHUNK):
+            raw_names.update(_ASSET_NAME.findall(b"\n".join(i.facts.body for i in items[start : start + CASE_CHUNK])))
+        if not raw_names:
+            return []
+        raw_to_name = {raw: msgspec.json.decode(raw, type=str) for raw in raw_names}
+        warnings: list[str] = []
+        folded: dict[str, list[str]] = {}
+        for name in raw_to_name.values():
+            folded.setdefault(name.casefold(), []).append(name)
+        for names in sorted(folded.values()):
+            if len(names) > 1:
+                warnings.append(
+                    f"assets {', '.join(repr(n) for n in sorted(names))} in {origin} differ only by case: "
+                    "gainlog keeps them as different assets, with separate lots"
+                )
+        for raw, name in sorted(raw_to_name.items()):
+            pattern = 'asset":' + raw.decode()
+            if self.conn.execute("SELECT 1 FROM events WHERE instr(body, ?) > 0 LIMIT 1", (pattern,)).fetchone():
+                continue  # the log already has this very spelling
+            like = "%" + re.sub(r"([\\%_])", r"\\\1", pattern) + "%"
+            row = self.conn.execute("SELECT body FROM events WHERE body LIKE ? ESCAPE '\\' LIMIT 1", (like,)).fetchone()
+            if row is None:
+                continue
+            twins = [
+                other for found in _ASSET_NAME.findall(row[0].encode())
+                if (other := msgspec.json.decode(found, type=str)) != name and other.casefold() == name.casefold()
+            ]
+            if twins:
+                warnings.append(
+                    f"asset {name!r} in {origin} differs only by case from {twins[0]!r}, already in the ledger: "
+                    "gainlog keeps them as different assets, with separate lots"
+                )
+        return warnings
+
     def _assign_keys(self, items: list[_Item], *, source: str) -> None:
         """Final keys: rank hash keys of `add` after those already stored; name store retractions."""
         head = self.last_seq()
@@ -651,6 +803,7 @@ class Store:
         if check is not None and not _needed(check, rows):
             check = None
         keys = [r.key for r in rows[retracted:]] if check is None else []
+        self._pending += count
         self.conn.executemany(
             _INSERT, _chained(rows, head=head, prev=prev, source=source, batch=batch, recorded=recorded)
         )
@@ -727,6 +880,33 @@ def _meta(meta: dict[str, Any]) -> tuple[int, str]:
     return int(raw_version), tz_name
 
 
+def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str | None:
+    """What is wrong with the ledger file at `path`, in words, when SQLite's `exc` says it is the
+    file (not a database, damaged, not writable where it must be); None for any other error."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc)
+    if name == "SQLITE_NOTADB" or "file is not a database" in text:
+        return f"{path} is not a SQLite database (the file is damaged or truncated, or is another kind of file)"
+    if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
+        return (
+            f"{path} is damaged (SQLite: {text}): the file was truncated or corrupted; "
+            "restore it from a backup"
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    if name == "SQLITE_READONLY_DIRECTORY" or (
+        ("readonly" in text or "unable to open" in text) and not os.access(folder, os.W_OK)
+    ):
+        return (
+            f"cannot write {path}: directory {folder} is read-only (SQLite needs to create "
+            f"{path.name}-wal and {path.name}-shm there); make it writable or move the ledger"
+        )
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return f"cannot write {path}: the file is read-only (SQLite: {text})"
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        return f"cannot open {path} (SQLite: {text})"
+    return None
+
+
 @contextmanager
 def _no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while building a million acyclic objects.
@@ -800,4 +980,4 @@ def _id_problem(event_id: str, item: _Item, first: _Item) -> str | None:
     return None
 
 
-__all__ = ["Check", "GainlogError", "ImportResult", "Store", "Tag"]
+__all__ = ["Check", "GainlogError", "ImportResult", "Store", "Tag", "describe_sqlite_error"]

@@ -82,7 +82,11 @@ def trails(booked: Booked, known: Sequence[Recorded], year: int) -> list[dict[st
 
 def year_facts(known: Sequence[Recorded], year: int) -> dict[str, Any]:
     """The settings events that feed the year's netting: profiles and carryover events."""
+    status_years = [r.event.year for r in known if isinstance(r.event, Profile) and r.event.filing_status is not None]
+    earlier = [y for y in status_years if y <= year]
     return {
         "profile_events": [r.key for r in known if isinstance(r.event, Profile) and r.event.year == year],
         "carryover_events": [r.key for r in known if isinstance(r.event, Carryover) and r.event.year == year],
+        # the year whose profile gives `year` its filing status (a profile carries forward), None: single
+        "filing_status_year": max(earlier) if earlier else None,
     }

@@ -727,10 +727,29 @@ def income_rows(known: Iterable[Recorded], *, tz: ZoneInfo) -> list[IncomeRow]:
     return rows
 
 
+def case_twins(assets: Iterable[str]) -> list[Problem]:
+    """An `asset-case` problem for each group of asset names that differ only by case (`btc`, `BTC`):
+    gainlog keeps them as different assets, which is seldom what was meant."""
+    folded: dict[str, list[str]] = {}
+    for asset in assets:
+        folded.setdefault(asset.casefold(), []).append(asset)
+    return [
+        Problem(
+            code="asset-case",
+            message=f"assets {', '.join(repr(n) for n in sorted(names))} differ only by case: "
+            "gainlog keeps them as different assets, with separate lots",
+            hint="if they are one asset, retract the events with one spelling and add them again with the other",
+        )
+        for names in sorted(folded.values())
+        if len(names) > 1
+    ]
+
+
 def finish(state: LotBookState, *, until: datetime | None = None) -> Booked:
     """Apply the pooling changes due by `until` (None: all) and build the result."""
     _apply_transitions(state, None if until is None else local_date(until, state.tz))
     problems = list(state.problems)
+    problems += case_twins(state.holdings)
     for asset, record in sorted(state.allocation_used.items()):
         first = state.first_2025_disposal.get(asset)
         if first is not None and record.recorded_at > first:

@@ -7,7 +7,8 @@ Worksheet for the next year (R5.3, `projections.rules.carryover_worksheet`). The
 the ledger's first year (first trade, `profile` or `carryover` year) through the last one asked
 for, years with no trades included (R5.4); a `carryover` event for year Y replaces the carryover
 the ledger computed into Y. `profile` events for a year merge field by field, later seq winning;
-the default filing status is single.
+a year with no filing status of its own takes the latest earlier year's (a profile carries
+forward; its taxable income does not), and before any, the default: single.
 
 Example (large_loss_carryforward): a 2024 long-term loss of 50,000 -> deduction 3,000, carryover
 47,000 long-term into 2025 -> 2025 line 15 = −47,000, deduction 3,000, carryover out 44,000.
@@ -106,6 +107,8 @@ class ScheduleD(msgspec.Struct, frozen=True, kw_only=True):
         netting: lines 7, 15, 16, 21.
         worksheet: the worksheet computed from this year for the next.
         warnings: problems relevant to this year.
+        empty: why no event can fall in this year (`Facts.empty_year`), "" when one may; the CLI
+            warns with it when the year was asked for (`--year 2204`), `report all` does not.
     """
 
     year: int
@@ -119,6 +122,7 @@ class ScheduleD(msgspec.Struct, frozen=True, kw_only=True):
     netting: Netting
     worksheet: Worksheet
     warnings: tuple[str, ...]
+    empty: str = ""
 
     @property
     def carryover_out(self) -> Carry:
@@ -274,6 +278,26 @@ class Facts(msgspec.Struct, kw_only=True):
                 )
         self.first_at, self.last_at = first_at, last_at
 
+    def filing_status(self, year: int) -> FilingStatus:
+        """The year's own `profile` filing status, else the latest earlier year's, else single."""
+        status = self.year_to_status.get(year)
+        if status is None:
+            earlier = [y for y in self.year_to_status if y < year]
+            status = self.year_to_status[max(earlier)] if earlier else DEFAULT_FILING_STATUS
+        return status
+
+    def empty_year(self, year: int, tz: ZoneInfo) -> str:
+        """Why no event can fall in `year`: it is outside the span from the earliest to the latest
+        year of a trade, `profile` or `carryover` ("" inside it: a year there may hold events)."""
+        span = self.years(tz)
+        if not span:
+            return f"no event falls in {year}: the ledger holds no trade, profile or carryover event"
+        low, high = min(span), max(span)
+        if low <= year <= high:
+            return ""
+        where = f"all in {low}" if low == high else f"from {low} to {high}"
+        return f"no event falls in {year}: the ledger's events are {where}"
+
     def years(self, tz: ZoneInfo) -> set[int]:
         """The years the events name or happen in."""
         return self.named_years | {local_date(at, tz).year for at in (self.first_at, self.last_at) if at is not None}
@@ -357,9 +381,12 @@ def chain(
                 carry = given
             years[year] = _schedule_d(
                 year, year_boxes.get(year, {}), carryover_in=carry, carryover_from_event=from_event,
-                filing_status=facts.year_to_status.get(year, DEFAULT_FILING_STATUS),
+                filing_status=facts.filing_status(year),
                 taxable_income=facts.year_to_income.get(year), warnings=tuple(warnings),
             )
+            empty = facts.empty_year(year, tz)
+            if empty:
+                years[year] = msgspec.structs.replace(years[year], empty=empty)
             carry = years[year].carryover_out
     return years, first, last_activity
 

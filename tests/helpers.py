@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from decimal import Decimal as D
@@ -132,3 +132,23 @@ def matches(expected: Any, actual: Any) -> bool:
         except ArithmeticError:
             return expected == actual
     return bool(expected == actual)
+
+
+def root_command() -> Any:
+    """The click command behind `gainlog`, every command module registered."""
+    import typer
+
+    from cli.main import _register
+
+    _register()
+    from cli.app import app
+
+    return typer.main.get_command(app)
+
+
+def walk_commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
+    """(`report schedule-d`, click command) for every command and subcommand, groups included."""
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        sub_path = (*path, name)
+        yield " ".join(sub_path), sub
+        yield from walk_commands(sub, sub_path)

@@ -9,12 +9,10 @@ command that `.ci/run` runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import typer
+from helpers import root_command, walk_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI_MD = ROOT / "docs" / "cli.md"
@@ -23,25 +21,8 @@ CI_RUN = ROOT / ".ci" / "run"
 DEMO_COMMAND = "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/gainlog demo"
 
 
-def _root_command() -> Any:
-    from cli.main import _register
-
-    _register()
-    from cli.app import app
-
-    return typer.main.get_command(app)
-
-
-def _walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
-    """(`report schedule-d`, click command) for every command and subcommand, groups included."""
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
-        sub_path = (*path, name)
-        yield " ".join(sub_path), sub
-        yield from _walk(sub, sub_path)
-
-
-ROOT_COMMAND = _root_command()
-COMMANDS = list(_walk(ROOT_COMMAND))
+ROOT_COMMAND = root_command()
+COMMANDS = list(walk_commands(ROOT_COMMAND))
 OPTIONS = sorted(
     {
         (path, opt)

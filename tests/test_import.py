@@ -95,7 +95,9 @@ def test_replace_retracts_only_what_changed(tmp_path: Path, gainlog: Callable[..
 def test_replace_does_not_touch_other_sources(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
     gainlog("import", str(write_jsonl(tmp_path / "a.jsonl", [BUY])))
     gainlog("import", str(write_jsonl(tmp_path / "b.jsonl", [SELL])))
-    result = gainlog("import", str(write_jsonl(tmp_path / "b.jsonl", [])), "--replace", "--json").json()
+    result = gainlog(
+        "import", str(write_jsonl(tmp_path / "b.jsonl", [])), "--replace", "--allow-empty", "--json"
+    ).json()
     assert result["retracted"] == 1
     assert [r["source"] for r in gainlog("log", "--json").json()] == ["a.jsonl"]
 

@@ -95,9 +95,11 @@ def test_r_e9_income_then_short_term_gain() -> None:
 
 def test_mfs_loss_year_chain_through_a_year_without_trades() -> None:
     # R5.2 mfs 1,500; R5.4: 2023 has no trades but takes the carryover and passes the rest on
+    # (2023 files single: a profile carries forward, test_profile_carry_forward.py)
     ty, _ = replay(
         [
             {"type": "profile", "year": 2022, "filing_status": "mfs"},
+            {"type": "profile", "year": 2023, "filing_status": "single"},
             {"type": "buy", "at": "2022-01-03", "wallet": "cb", "asset": "BTC", "qty": "1", "total": "10000"},
             {"type": "sell", "at": "2022-06-01", "wallet": "cb", "asset": "BTC", "qty": "1", "total": "4000"},
             {"type": "buy", "at": "2024-01-03", "wallet": "cb", "asset": "BTC", "qty": "1", "total": "5000"},

@@ -36,7 +36,7 @@ def test_create_and_open(tmp_path: Path) -> None:
     with pytest.raises(LedgerNotFound, match="gainlog init"):
         Store.open(tmp_path / "none.db")
     (tmp_path / "text.db").write_text("hello")
-    with pytest.raises(LedgerNotFound, match="not a gainlog ledger"):
+    with pytest.raises(LedgerNotFound, match="text.db is not a SQLite database"):
         Store.open(tmp_path / "text.db")
 
 
