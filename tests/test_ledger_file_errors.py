@@ -5,13 +5,15 @@ a read-only directory (SQLite must create its -wal and -shm files next to it).""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import stat
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import BUY, Result, run_process, write_jsonl
+from conftest import BUY, GAINLOG, REPO, Result, write_jsonl
 
 from ledger.store import Store, describe_sqlite_error
 
@@ -91,13 +93,19 @@ def read_only_dir(tmp_path: Path) -> Iterator[Path]:
     folder.chmod(stat.S_IRWXU)
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="root writes to a read-only directory anyway; test_read_only_directory_message "
-                    "covers the message in-process")
+# Root writes to a read-only directory anyway (CAP_DAC_OVERRIDE); util-linux's setpriv runs gainlog
+# without that capability, so CI (root) sees the directory as a user would.
+_AS_A_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] if os.geteuid() == 0 else []
+
+
+@pytest.mark.skipif(os.name != "posix" or (bool(_AS_A_USER) and shutil.which("setpriv") is None),
+                    reason="running as root without setpriv (util-linux): the directory would not be read-only; "
+                    "test_read_only_directory_message covers the message in-process")
 def test_a_ledger_in_a_read_only_directory(read_only_dir: Path) -> None:
-    result = run_process("--db", str(read_only_dir), "log")
-    assert result.code == 1
-    assert result.err == (
+    proc = subprocess.run([*_AS_A_USER, *GAINLOG, "--db", str(read_only_dir), "log"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr == (
         f"gainlog: cannot write {read_only_dir}: directory {read_only_dir.parent} is read-only (SQLite needs to "
         "create ledger.db-wal and ledger.db-shm there); make it writable or move the ledger\n"
     )
