@@ -66,7 +66,7 @@ def diff_command(year: YearOpt, from_point: FromOpt, to_point: ToOpt = None, jso
     if json_out:
         emit_json(result)
     else:
-        _print_diff(result)
+        _print_diff(result, _ledger_zone())
 
 
 def explain_year(year: int, as_of: str | None, row: int | None) -> dict[str, Any]:
@@ -125,14 +125,22 @@ def explain_command(year: YearOpt, row: RowOpt = None, as_of: AsOfOpt = None, js
     if json_out:
         emit_json(result)
     else:
-        _print_explain(result)
+        _print_explain(result, _ledger_zone())
+
+
+def _ledger_zone() -> Any:
+    """The ledger's time zone, in which people read event times (JSON keeps RFC 3339 UTC)."""
+    from ledger.store import Store
+
+    with Store.open(State.db) as store:
+        return store.timezone
 
 
 # -- rendering for people --------------------------------------------------------------------
 
 
-def _print_diff(result: dict[str, Any]) -> None:
-    from cli.render import line, number_column, number_table, short_key
+def _print_diff(result: dict[str, Any], tz: Any) -> None:
+    from cli.render import line, local_time, number_column, number_table, short_key
     from projections.diff import changed_amounts
 
     out = console()
@@ -164,12 +172,13 @@ def _print_diff(result: dict[str, Any]) -> None:
     if result["events"]:
         out.print("Events recorded in between:")
         for e in result["events"]:
-            what = f"retract {short_key(e['target'])}" if e["type"] == "retract" else f"{e['type']} {e.get('at', '')}"
+            when = local_time(e.get("at", ""), tz)
+            what = f"retract {short_key(e['target'])}" if e["type"] == "retract" else f"{e['type']} {when}"
             out.print(f"  seq {e['seq']}  {what}  {short_key(e['key'])}")
 
 
-def _print_explain(result: dict[str, Any]) -> None:
-    from cli.render import cap, line, short_key
+def _print_explain(result: dict[str, Any], tz: Any) -> None:
+    from cli.render import cap, line, local_time, short_key
 
     out = console()
     sd = result.get("schedule_d")
@@ -192,7 +201,7 @@ def _print_explain(result: dict[str, Any]) -> None:
         out.print(f"  method: {label}")
         for e in trail["events"]:
             note = f" — {cap(e['note'])}" if e.get("note") else ""
-            out.print(f"  seq {e['seq']} {e['type']} {e.get('at', '')} {short_key(e['key'])}{note}")
+            out.print(f"  seq {e['seq']} {e['type']} {local_time(e.get('at', ''), tz)} {short_key(e['key'])}{note}")
         for w in trail["wash_sale"]:
             loss, onto = short_key(w["loss_event"]), short_key(w["replacement_lot"])
             out.print(f"  wash sale: {w['amount']} from {loss} onto {onto} ({w['days_tacked']} days tacked)")

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cli.app import AsOfOpt, JsonOpt, State, add_app, app, console, emit_json, err_console, say
-from cli.render import cap, short_key, visible
+from cli.render import cap, local_time, short_key, visible
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -285,22 +285,6 @@ def _log_cells(
     cells = (str(row["seq"]), recorded(row["recorded_at"]), row["type"], local_time(str(when), tz),
              visible(short_key(row["key"])), text)
     return cells, retracted
-
-
-def local_time(text: str, tz: ZoneInfo, *, whole_seconds: bool = False) -> str:
-    """An RFC 3339 time in the ledger's zone, zone abbreviation named (`2024-01-02 07:00 EST`);
-    a date or a year as it is. Seconds only when not zero, the fraction unless `whole_seconds`."""
-    from datetime import datetime
-
-    if len(text) <= 10:
-        return text
-    try:
-        when = datetime.fromisoformat(text).astimezone(tz)
-    except ValueError:
-        return text
-    if when.microsecond and not whole_seconds:
-        return when.strftime("%Y-%m-%d %H:%M:%S.%f %Z")
-    return when.strftime("%Y-%m-%d %H:%M:%S %Z" if when.second or when.microsecond else "%Y-%m-%d %H:%M %Z")
 
 
 def _log_plain(cells: Iterable[tuple[tuple[str, ...], bool]], *, seq_width: int = 0) -> int:

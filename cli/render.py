@@ -135,3 +135,19 @@ def line(*parts: str | tuple[str, str]) -> Any:
     from rich.text import Text
 
     return Text.assemble(*((visible(p[0]), p[1]) if isinstance(p, tuple) else visible(p) for p in parts))
+
+
+def local_time(text: str, tz: Any, *, whole_seconds: bool = False) -> str:
+    """An RFC 3339 time in the ledger's zone, zone abbreviation named (`2024-01-02 07:00 EST`);
+    a date or a year as it is. Seconds only when not zero, the fraction unless `whole_seconds`."""
+    from datetime import datetime
+
+    if len(text) <= 10:
+        return text
+    try:
+        when = datetime.fromisoformat(text).astimezone(tz)
+    except ValueError:
+        return text
+    if when.microsecond and not whole_seconds:
+        return when.strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+    return when.strftime("%Y-%m-%d %H:%M:%S %Z" if when.second or when.microsecond else "%Y-%m-%d %H:%M %Z")
