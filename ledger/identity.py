@@ -45,7 +45,10 @@ def retract_key(source: str, seq: int) -> str:
 
 def check_tag_name(name: str) -> str:
     """Tag names are unique, not all digits, not starting with '@' (CONTRACT §1 `tag`)."""
-    if not name or name.isdigit() or name.startswith("@") or _TAG_BAD.search(name):
+    # no blank or invisible character anywhere: knowledge points are read stripped, and a tag must be
+    # typed back exactly (a no-break space or a zero-width space would make it unusable)
+    blank = any(c.isspace() or not c.isprintable() for c in name)
+    if not name or name.isdigit() or name.startswith("@") or blank or _TAG_BAD.search(name):
         raise UsageError(
             f"invalid tag name {name!r}: a tag is a non-empty name without spaces, not all digits, "
             "not starting with '@'"

@@ -301,3 +301,10 @@ def test_retract_unknown_key(gainlog: Callable[..., Result]) -> None:
     assert result.err == (
         "gainlog: retract: no live event has key 'nope:x' or a key starting with it (see `gainlog log`)\n"
     )
+
+
+@pytest.mark.parametrize("name", ["\xa0", "filed\u200b2024", "\u3000t", "a\u2028b"])
+def test_tag_refuses_blank_and_invisible_characters(gainlog: Callable[..., Result], name: str) -> None:
+    # --as-of/--from read a knowledge point stripped: a tag with such characters could never be named
+    result = gainlog("tag", name)
+    assert result.code == 2 and result.err.startswith("gainlog: invalid tag name ")
