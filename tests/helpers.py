@@ -15,6 +15,8 @@ from decimal import Decimal as D
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from ledger import codec
 from ledger.events import Buy, Event, Fee, Income, Recorded, Sell, Swap, Transfer
 from projections.model import Slice
@@ -152,3 +154,19 @@ def walk_commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[st
         sub_path = (*path, name)
         yield " ".join(sub_path), sub
         yield from walk_commands(sub, sub_path)
+
+
+def served_by_checkpoint(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each call of `schedule_d_after` answered (True) or declined (False)."""
+    from projections import year_checkpoint
+
+    served: list[bool] = []
+    original = year_checkpoint.schedule_d_after
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        sd = original(*args, **kwargs)
+        served.append(sd is not None)
+        return sd
+
+    monkeypatch.setattr(year_checkpoint, "schedule_d_after", spy)
+    return served

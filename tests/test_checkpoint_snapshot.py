@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 import pytest
 from conftest import REPO, write_jsonl
-from helpers import R_E5, records
+from helpers import R_E5, records, served_by_checkpoint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -139,22 +139,6 @@ def _ledger_with_checkpoint(tmp_path: Path) -> tuple[Path, Store]:
     return path, store
 
 
-def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each call of `schedule_d_after` answered (True) or declined (False)."""
-    from projections import year_checkpoint
-
-    served: list[bool] = []
-    original = year_checkpoint.schedule_d_after
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        sd = original(*args, **kwargs)
-        served.append(sd is not None)
-        return sd
-
-    monkeypatch.setattr(year_checkpoint, "schedule_d_after", spy)
-    return served
-
-
 def _other_schema(blob: bytes) -> bytes:
     taken = msgspec.msgpack.decode(blob, type=cp.EngineSnapshot)
     return msgspec.msgpack.encode(msgspec.structs.replace(taken, schema=cp.SCHEMA + 1))
@@ -180,7 +164,7 @@ def test_a_blob_of_another_schema_or_garbage_is_ignored(
     newest = saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())[0]
     blob = saved.part(store, newest, cp.STATE)
     assert blob is not None and cp.thaw_engine(blob, tz=store.timezone) is not None
-    served = _spy(monkeypatch)
+    served = served_by_checkpoint(monkeypatch)
     full = msgspec.json.encode(load(path, None).tax_years(through=2026).years[2026])
     assert msgspec.json.encode(schedule_d(path, None, 2026)) == full and served == [True]  # the intact one serves
     bad = BROKEN[broken](blob)

@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 import pytest
 from conftest import REPO, Result, run_process, write_jsonl
+from helpers import served_by_checkpoint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as statistic
 from hypothesis import strategies as st
@@ -121,22 +122,6 @@ def _schedule_d_json(path: Path, year: int, *, fast: bool, as_of: str | None = N
     return _encoded(schedule_d_json(sd)) + _encoded(sd)
 
 
-def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each call of `schedule_d_after` answered (True) or declined (False)."""
-    from projections import year_checkpoint
-
-    served: list[bool] = []
-    original = year_checkpoint.schedule_d_after
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        sd = original(*args, **kwargs)
-        served.append(sd is not None)
-        return sd
-
-    monkeypatch.setattr(year_checkpoint, "schedule_d_after", spy)
-    return served
-
-
 YEARS = (2023, 2024, 2025, 2026, 2027)
 
 
@@ -187,7 +172,7 @@ def test_backdated_trade_rewinds_to_an_older_checkpoint(tmp_path: Path, monkeypa
              "price": "1"}]
     store.import_file(write_jsonl(tmp_path / "d.jsonl", sell), source="t")  # type: ignore[arg-type]
     store.close()
-    served = _spy(monkeypatch)
+    served = served_by_checkpoint(monkeypatch)
     assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
     assert served == [False, True]  # the newest (seq 14) cannot take the Jan 8 buy; the one at seq 5 can
     loss = json.loads(msgspec.json.encode(schedule_d(path, None, 2025).short_term))
@@ -231,7 +216,7 @@ def test_stale_version_or_wrong_hash_is_ignored(tmp_path: Path, monkeypatch: pyt
     assert not saved.usable(store, at_or_before=head - 1, version=saved.code_version())  # serves only as-of >= its seq
     store.conn.execute("UPDATE checkpoints SET hash = 'rebuilt'")
     assert not saved.usable(store, at_or_before=head, version=saved.code_version())
-    served = _spy(monkeypatch)
+    served = served_by_checkpoint(monkeypatch)
     path = tmp_path / "l.db"
     assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
     assert served == []
@@ -391,7 +376,7 @@ def test_schedule_d_from_a_checkpoint_equals_a_full_replay(
     serve every tail of only crypto trades and year facts (in a log with no crypto wash-sale policy and
     no pooling change still due after the checkpoint: its horizon is in 2025 or later)."""
     prefix, tail, _kinds = ledger
-    served = _spy(monkeypatch)
+    served = served_by_checkpoint(monkeypatch)
     with TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.db"
         store = Store.create(path)
@@ -431,7 +416,7 @@ def test_sample_ledger_schedule_d_after_crypto_appends(tmp_path: Path, monkeypat
     ]
     store.import_file(write_jsonl(tmp_path / "more.jsonl", more), source="more")  # type: ignore[arg-type]
     store.close()
-    served = _spy(monkeypatch)
+    served = served_by_checkpoint(monkeypatch)
     years = range(2020, 2028)
     for year in years:
         assert _schedule_d_json(path, year, fast=True) == _schedule_d_json(path, year, fast=False), year
