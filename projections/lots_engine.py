@@ -24,9 +24,10 @@ Example (R-E2): buy 0.5 BTC for 30,000 + 150 fee; sell for 40,000 - 200 fee -> o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, FloatOperation, localcontext
+from decimal import Context, Decimal, FloatOperation, localcontext
 from zoneinfo import ZoneInfo
 
 from ledger.events import (
@@ -812,40 +813,47 @@ def _in_time_order(trades: list[Recorded]) -> bool:
     return True
 
 
-def fold_order(records: Sequence[Recorded]) -> list[Recorded]:
-    """The trades of `records` in the order `book` steps them: (event time, seq)."""
-    return _trades(records, None)
+def fold_order(records: Sequence[Recorded], *, until: datetime | None = None) -> list[Recorded]:
+    """The trades of `records` (up to event time `until`) in the order `fold` steps them: (event time, seq)."""
+    return _trades(records, until)
+
+
+@contextmanager
+def exact() -> Iterator[Context]:
+    """The engine's arithmetic: a local 34-digit context (CONTRACT §3) with FloatOperation trapped.
+    Every fold, `finish` and snapshot runs inside it; the caller's context is left as it was."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        ctx.traps[FloatOperation] = True
+        yield ctx
+
+
+def fold(state: LotBookState, trades: Iterable[Recorded]) -> LotBookState:
+    """The one driver of `step`: apply `trades` (already in (event time, seq) order, `fold_order`)
+    to `state` inside `exact()` and return it. Every projection folds through here: `book`,
+    `resume`, `check_lot_references` and the streamed pipeline (projections.pipeline)."""
+    with exact():
+        for record in trades:
+            step(state, record)
+    return state
 
 
 def book(records: Sequence[Recorded], *, tz: ZoneInfo, until: datetime | None = None) -> Booked:
     """Lots, 8949 slices, acquisitions, income and problems of the live events (trades up to `until`)."""
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        ctx.traps[FloatOperation] = True
-        state = LotBookState(records, tz=tz)
-        for record in _trades(records, until):
-            step(state, record)
+    with exact():
+        state = fold(LotBookState(records, tz=tz), _trades(records, until))
         return finish(state, until=until)
 
 
 def resume(state: LotBookState, records: Sequence[Recorded]) -> LotBookState:
     """Step the trades of `records` into `state` in (event time, seq) order and return it: `book`
     without building the state and without `finish`, for a state restored from a checkpoint."""
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        ctx.traps[FloatOperation] = True
-        for record in _trades(records, None):
-            step(state, record)
-        return state
+    return fold(state, _trades(records, None))
 
 
 def check_lot_references(records: Sequence[Recorded], *, tz: ZoneInfo, from_seq: int = 1) -> list[str]:
     """Import-time check of specific identification: one message per sell (seq >= from_seq) whose `lots`
     names an unknown lot, or more than the lot holds at the time of the sale (CONTRACT §2)."""
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        ctx.traps[FloatOperation] = True
+    with exact():
         state = LotBookState(records, tz=tz, check_from_seq=from_seq)
-        for record in _trades(records, None):
-            step(state, record)
-        return state.errors
+    return fold(state, _trades(records, None)).errors

@@ -1,0 +1,73 @@
+"""One pipeline, one fold driver (issue 11): `project` is the streamed `replay` materialised, every
+projection folds through `lots_engine.fold`, and problems carry their origin as named fields."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from helpers import records
+
+from projections.pipeline import materialise, project, replay
+
+UTC = ZoneInfo("UTC")
+ROOT = Path(__file__).resolve().parent.parent
+
+BUY = {"type": "buy", "id": "a", "at": "2025-01-10", "wallet": "w", "asset": "SOL", "qty": "2", "price": "1"}
+
+
+def _sell(lots: list[dict[str, str]], **extra: Any) -> dict[str, Any]:
+    return {"type": "sell", "id": "s", "at": "2025-06-01", "wallet": "w", "asset": "SOL", "qty": "3",
+            "price": "10", "lots": lots, **extra}
+
+
+def _corrected_log() -> list[Any]:
+    """A sell (3 units, 1 more than the wallet ever held: missing basis) recorded again with other
+    `lots` after a retraction: an R3.6 correction."""
+    first = records([BUY, _sell([{"lot": "a", "qty": "1"}])])
+    retract = records([{"type": "retract", "target": "test:s"}], start_seq=3)
+    again = records([_sell([{"lot": "a", "qty": "2"}], note="corrected")], start_seq=4)
+    return first + retract + again
+
+
+def test_problems_carry_their_origin() -> None:
+    run = replay(_corrected_log(), tz=UTC)
+    assert [p.code for p in run.fold_problems] == ["missing-basis"]
+    assert [p.code for p in run.late_corrections] == ["late-identification"]
+    assert run.problems == run.fold_problems + run.late_corrections
+    assert [p.seq for p in run.problems] == [4, 4]
+
+
+def test_project_is_the_streamed_replay_materialised() -> None:
+    log = _corrected_log()
+    booked = project(log, tz=UTC)
+    assert msgspec.json.encode(booked) == msgspec.json.encode(materialise(replay(log, tz=UTC, keep_lots=True)))
+    assert [(s.lot, str(s.qty)) for s in booked.slices] == [("test:a", "2"), ("", "1")]
+    streamed = replay(log, tz=UTC)  # reports: no lots kept
+    assert streamed.acquisitions == () and list(streamed.open_lots) == []
+    assert list(streamed.slices) == list(booked.slices)
+
+
+def _calls(path: Path, name: str) -> list[str]:
+    """The functions of `path` that call `name(...)`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for func in ast.walk(tree):
+        if isinstance(func, ast.FunctionDef):
+            for node in ast.walk(func):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name | ast.Attribute):
+                    called = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+                    if called == name:
+                        found.append(f"{path.relative_to(ROOT).as_posix()}:{func.name}")
+    return found
+
+
+def test_one_driver_of_step() -> None:
+    drivers = [
+        where for folder in ("projections", "cli", "ledger") for path in sorted((ROOT / folder).rglob("*.py"))
+        for where in _calls(path, "step")
+    ]
+    assert drivers == ["projections/lots_engine.py:fold"]
