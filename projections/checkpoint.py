@@ -59,7 +59,7 @@ from ledger.events import (
     Scope,
     WalletInfo,
 )
-from projections.lots_engine import EPOCH, ONE_US, LotBookState, exact, finish, resume
+from projections.engine import EPOCH, ONE_US, LotBookState, exact, finish, resume
 from projections.model import Booked
 from projections.pools import Piece, Pool
 

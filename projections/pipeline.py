@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger.events import Recorded
+from ledger.events import TRADES, Recorded
 from projections.checkpoint import freeze_engine
+from projections.engine import LotBookState, exact, finish, fold, fold_order
 from projections.knowledge import live
-from projections.lots_engine import TRADES, LotBookState, exact, finish, fold, fold_order
 from projections.model import Acquisition, Booked, IncomeRow, OpenLot, Problem, Slice
 from projections.rules.late_identification import corrections, note_first_sell
 from projections.rules.wash_sale import WashPass, crypto_ever, tracked

@@ -70,4 +70,4 @@ def test_one_driver_of_step() -> None:
         where for folder in ("projections", "cli", "ledger") for path in sorted((ROOT / folder).rglob("*.py"))
         for where in _calls(path, "step")
     ]
-    assert drivers == ["projections/lots_engine.py:fold"]
+    assert drivers == ["projections/engine/fold.py:fold"]

@@ -31,6 +31,23 @@ def term(acquired: date, sold: date) -> Term:
     return "long" if sold >= long_term_from(acquired) else "short"
 
 
+class Terms:
+    """`term` for one replay, each acquisition date's `long_term_from` computed once (a lot engine
+    asks for it once per disposed slice)."""
+
+    __slots__ = ("_long_from",)
+
+    def __init__(self) -> None:
+        self._long_from: dict[date, date] = {}
+
+    def term(self, acquired: date, sold: date) -> Term:
+        """`term(acquired, sold)`."""
+        long_from = self._long_from.get(acquired)
+        if long_from is None:
+            long_from = self._long_from[acquired] = long_term_from(acquired)
+        return "long" if sold >= long_from else "short"
+
+
 def local_date(at: datetime, tz: ZoneInfo) -> date:
     """The calendar date of an aware timestamp in the ledger's time zone (R1.3)."""
     return at.astimezone(tz).date()
