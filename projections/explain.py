@@ -2,8 +2,9 @@
 
 For every Form 8949 row: the disposal, the acquisition of the lot, the self-transfers of that asset
 the units could have travelled through (between acquisition and sale, touching the acquiring or
-the selling wallet), the wash-sale links the row carries or sends, and the lot-selection method in
-force with the election that set it (or the sell's own `lots`). For Schedule D: which rows make
+the selling wallet), the wash-sale links the row carries or sends, and the lot-selection method the
+engine used for the row's units (`Slice.method`: the method in force, with the election that set
+it, or the sell's own `lots`). For Schedule D: which rows make
 each total, where the carryover in came from, and the profile facts used.
 
 Returns seqs and keys only; the CLI attaches the events' bodies.
@@ -15,8 +16,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from ledger.events import Carryover, Profile, Recorded, Sell, Transfer
-from projections.model import Booked, Slice, WashLink
+from ledger.events import Carryover, Profile, Recorded, Transfer
+from projections.model import SPECIFIC, Booked, Slice, WashLink
 from projections.settings import Settings
 
 
@@ -39,7 +40,6 @@ def row_trail(
     scope_day: date,
 ) -> dict[str, Any]:
     """The events behind one 8949 row."""
-    disposal = key_to_record.get(s.event_key)
     acquisition = key_to_record.get(s.lot) if s.lot else None
     start = acquisition.event.at if acquisition is not None else s.sold_at  # type: ignore[union-attr]
     acquiring_wallet = getattr(acquisition.event, "wallet", None) if acquisition is not None else None
@@ -49,11 +49,11 @@ def row_trail(
         and r.event.asset == s.asset and start <= r.event.at <= s.sold_at
         and (r.event.to == s.wallet or r.event.from_ in (s.wallet, acquiring_wallet))
     ]
-    if disposal is not None and isinstance(disposal.event, Sell) and disposal.event.lots:
+    if s.method == SPECIFIC:  # the units the sell's `lots` named
         method: dict[str, Any] = {"method": "specific identification", "event": s.event_key}
-    else:
+    else:  # the method the engine used (`Slice.method`), and the election in force that set it
         choice = settings.method(s.wallet, s.asset, scope_day)
-        method = {"method": choice.method, "event_seq": choice.seq or None,
+        method = {"method": s.method or choice.method, "event_seq": choice.seq or None,
                   "default": choice.seq == 0}
     return {
         "disposal": s.event_key,

@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from ledger.events import WALLET_SCOPE_FROM, Recorded
+from ledger.events import WALLET_SCOPE_FROM, Method, Recorded
 from projections.engine.legs import Acquire, Dispose, Earn, Leg, TransferIn, TransferOut
 from projections.engine.selection import select, split
 from projections.engine.state import UNIVERSAL, ZERO, LotBookState, fmt, hold, new_piece, pool_for
 from projections.exact import minus, plus, pro_rata, total
-from projections.model import Acquisition, DisposalKind, IncomeRow, Problem, Slice
+from projections.model import SPECIFIC, Acquisition, DisposalKind, IncomeRow, Problem, Slice
 from projections.pools import Portion
 from projections.rules.basis import carries_fee, transfer_fee_proceeds
 from projections.rules.form_box import covered
@@ -111,10 +111,10 @@ def dispose(state: LotBookState, record: Recorded, leg: Dispose, at: datetime, d
                 hint="check for a missing transfer into this wallet",
             )
         )
-    portions, uncovered = select(state, record, pool, wallet=wallet, asset=asset, qty=qty, day=day, picks=leg.picks)
+    taken = select(state, record, pool, wallet=wallet, asset=asset, qty=qty, day=day, picks=leg.picks)
     _slices(
-        state, record, portions, kind=leg.kind, asset=asset, wallet=wallet, uncovered=uncovered,
-        proceeds=leg.proceeds, at=at, day=day,
+        state, record, taken.portions, kind=leg.kind, asset=asset, wallet=wallet, uncovered=taken.uncovered,
+        proceeds=leg.proceeds, at=at, day=day, method=taken.method, specific=taken.specific,
     )
 
 
@@ -129,20 +129,19 @@ def send(state: LotBookState, record: Recorded, leg: TransferOut, at: datetime, 
         state.problems.append(_transfer_short(record, leg, f", which holds {fmt(held)}"))
     if pool.wallet == UNIVERSAL:  # one pool: only the fee units leave it
         if fee_qty > 0:
-            portions, uncovered = select(
-                state, record, pool, wallet=source, asset=asset, qty=fee_qty, day=day, picks=None
-            )
-            method = state.settings.method(source, asset, day).method
-            heir = pool.peek(method) if carry and uncovered == 0 else None
+            fee = select(state, record, pool, wallet=source, asset=asset, qty=fee_qty, day=day, picks=None)
+            heir = pool.peek(fee.method) if carry and fee.uncovered == 0 else None
             if heir is not None:
-                heir.basis = plus(heir.basis, total(p.basis for p in portions))
+                heir.basis = plus(heir.basis, total(p.basis for p in fee.portions))
             else:
                 _slices(
-                    state, record, portions, kind="transfer_fee", asset=asset, wallet=source, uncovered=uncovered,
-                    proceeds=transfer_fee_proceeds(leg.fee_value), at=at, day=day,
+                    state, record, fee.portions, kind="transfer_fee", asset=asset, wallet=source,
+                    uncovered=fee.uncovered, proceeds=transfer_fee_proceeds(leg.fee_value), at=at, day=day,
+                    method=fee.method, specific=0,
                 )
         return Transit(None, max(moved - fee_qty, ZERO))
-    portions, uncovered = select(state, record, pool, wallet=source, asset=asset, qty=qty, day=day, picks=None)
+    taken = select(state, record, pool, wallet=source, asset=asset, qty=qty, day=day, picks=None)
+    portions, uncovered = taken.portions, taken.uncovered
     if uncovered > 0 and held >= qty:
         state.problems.append(_transfer_short(record, leg, f" finds lots for {fmt(qty - uncovered)}"))
     fee_part, arriving = split(portions, fee_qty)
@@ -154,7 +153,7 @@ def send(state: LotBookState, record: Recorded, leg: TransferOut, at: datetime, 
         else:
             _slices(
                 state, record, fee_part, kind="transfer_fee", asset=asset, wallet=source, uncovered=fee_missing,
-                proceeds=transfer_fee_proceeds(leg.fee_value), at=at, day=day,
+                proceeds=transfer_fee_proceeds(leg.fee_value), at=at, day=day, method=taken.method, specific=0,
             )
     return Transit(arriving, ZERO)
 
@@ -209,6 +208,8 @@ def _slices(
     proceeds: Decimal,
     at: datetime,
     day: date,
+    method: Method,
+    specific: int,
 ) -> None:
     """One slice per portion (plus the missing-basis rest), proceeds pro rata, the last gets the remainder."""
     asset_class = state.asset_class.get(asset, "crypto")
@@ -226,12 +227,14 @@ def _slices(
             left = minus(left, share)
         # positional, in field order (seq, event_key, kind, order, asset, asset_class, wallet, lot, qty,
         # acquired_at, date_acquired, sold_at, date_sold, proceeds, basis, term, covered, adjustment,
-        # code, transferred): several times faster than keywords, once per slice (projections.model)
+        # code, transferred, missing_basis, wash, method): several times faster than keywords, once per
+        # slice (projections.model)
         state.slices.append(
             Slice(
                 record.seq, record.key, kind, order, asset, asset_class, wallet, piece.lot, portion.qty,
                 piece.acquired_at, piece.date_acquired, at, day, share, portion.basis,
-                term(piece.date_acquired, day), piece.covered, ZERO, "", piece.transferred,
+                term(piece.date_acquired, day), piece.covered, ZERO, "", piece.transferred, False, (),
+                method if order >= specific else SPECIFIC,
             )
         )
     if uncovered > 0:
@@ -255,6 +258,7 @@ def _slices(
                 term="short",
                 covered=False,
                 missing_basis=True,
+                method=method,
             )
         )
         state.problems.append(

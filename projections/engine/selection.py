@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from ledger.events import LotPick, Recorded
+from ledger.events import LotPick, Method, Recorded
 from projections.engine.state import UNIVERSAL, ZERO, LotBookState, fmt
 from projections.exact import minus, pro_rata, total
 from projections.model import Problem
@@ -53,6 +53,19 @@ def _picks_problem(
     return resolved, ""
 
 
+class Selection:
+    """What a disposal or transfer took: `portions` in selection order, the first `specific` of them
+    named by the sell's `lots`, the rest by `method` (the method in force); `uncovered` units found no lot."""
+
+    __slots__ = ("portions", "specific", "method", "uncovered")
+
+    def __init__(self, portions: list[Portion], specific: int, method: Method, uncovered: Decimal) -> None:
+        self.portions = portions
+        self.specific = specific
+        self.method = method
+        self.uncovered = uncovered
+
+
 def select(
     state: LotBookState,
     record: Recorded,
@@ -63,10 +76,11 @@ def select(
     qty: Decimal,
     day: date,
     picks: Sequence[LotPick] | None,
-) -> tuple[list[Portion], Decimal]:
+) -> Selection:
     """Portions for a disposal or transfer: the sell's `lots` first, then the method in force (R3.1,
     R3.6); and the units no lot covers."""
     portions: list[Portion] = []
+    method: Method = "FIFO"  # replaced below whenever the method takes anything
     if picks:
         resolved, why = _picks_problem(state, record, pool, picks, qty)
         if why:
@@ -84,6 +98,7 @@ def select(
         for lot, need in resolved:
             portions.extend(pool.take_lot(lot, need))
             qty -= need
+    specific = len(portions)
     if qty > 0:
         choice = state.settings.method(wallet, asset, day)
         late = choice.recorded_at is not None and choice.recorded_at > record.recorded_at
@@ -100,9 +115,10 @@ def select(
                         hint="identification must exist before the sale; keep the election only if it did",
                     )
                 )
-        more, qty = pool.take(qty, choice.method)
+        method = choice.method
+        more, qty = pool.take(qty, method)
         portions.extend(more)
-    return portions, qty
+    return Selection(portions, specific, method, qty)
 
 
 def split(portions: Sequence[Portion], qty: Decimal) -> tuple[list[Portion], list[Portion]]:
