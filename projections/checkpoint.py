@@ -134,7 +134,7 @@ def last_trade(known: Iterable[Recorded]) -> Horizon | None:
 
 
 def fold(state: LotBookState, records: Iterable[Recorded]) -> LotBookState:
-    """Fold the trades of `records` into `state` in (event time, seq) order (`lots_engine.resume`)."""
+    """Fold the trades of `records` into `state` in (event time, seq) order (`projections.engine.resume`)."""
     return resume(state, list(records))
 
 
@@ -246,7 +246,7 @@ def _pool_facts(pool: Pool) -> PoolFacts:
 
 
 def _allocation_names(allocations: Iterable[Recorded]) -> set[str]:
-    """Every key an `allocate` event's lot can resolve to (`lots_engine._resolve_lot`)."""
+    """Every key an `allocate` event's lot can resolve to (`projections.engine.selection.resolve_lot`)."""
     names: set[str] = set()
     for record in allocations:
         assert isinstance(record.event, Allocate)

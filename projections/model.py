@@ -1,6 +1,6 @@
 """The values the projection stages hand to each other (STYLE.md 9, 13).
 
-classify and book lots (`projections.lots_engine`) -> wash sales (`projections.rules.wash_sale`)
+classify and book lots (`projections.engine`) -> wash sales (`projections.rules.wash_sale`)
 -> tax years (`projections.tax_year`). Each stage returns new values; none is mutated downstream.
 They are plain values that never form reference cycles, so they stay out of the cyclic garbage
 collector (`gc=False`); the ones a large replay makes by the million (`Slice`, `Acquisition`,

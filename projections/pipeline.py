@@ -2,7 +2,7 @@
 
 One pipeline, streamed: `replay` reads a log (any iterable of records in seq order, such as the
 store's `iter_read`) once, folds its trades through the lot engine's one driver
-(`lots_engine.fold`, inside its exact context), releasing each record once folded, and hands the
+(`projections.engine.fold`, inside its exact context), releasing each record once folded, and hands the
 washed slices out one at a time. `project` is the same pipeline materialised: `materialise(replay(
 ..., keep_lots=True))`, the whole `Booked` value that `lots`, `explain` and the tests read.
 """
