@@ -216,7 +216,7 @@ def _slices(
     parts = len(portions) + (1 if uncovered > 0 else 0)
     # the whole disposed quantity: for the shares of several parts, and the missing-basis message
     whole = plus(total(p.qty for p in portions), uncovered) if parts > 1 or uncovered > 0 else ZERO
-    term = state.terms.term
+    term = state.terms.term  # R1.2
     left = proceeds
     for order, portion in enumerate(portions):
         piece = portion.piece

@@ -27,14 +27,15 @@ from projections.rules.holding_period import local_date
 def step(state: LotBookState, record: Recorded) -> None:
     """Apply one trade (callers feed trades in (at, seq) order; settings events are ignored here)."""
     event = record.event
-    if not isinstance(event, TRADES):
+    legs = classify(event)
+    if not legs:  # not a trade
         return
-    at = event.at
+    at = event.at  # type: ignore[union-attr]
     day = local_date(at, state.tz)
     transitions = state.transitions
     if state.next_transition < len(transitions) and transitions[state.next_transition] <= day:
         apply_transitions(state, day)
-    book_legs(state, record, classify(event), at, day)
+    book_legs(state, record, legs, at, day)
 
 
 def _income_row(record: Recorded, event: Income, day: date) -> IncomeRow:

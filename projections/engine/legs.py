@@ -15,8 +15,9 @@ go and the problems on the way are the booking's (`projections/engine/booking.py
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 
@@ -124,30 +125,48 @@ Leg = Acquire | Dispose | TransferOut | TransferIn | Earn
 ZERO = Decimal(0)
 
 
+def _buy(event: Buy) -> tuple[Leg, ...]:
+    return (Acquire("buy", event.asset, event.wallet, event.qty,
+                    purchase_basis(event.qty, event.price, event.total, event.fee)),)
+
+
+def _sell(event: Sell) -> tuple[Leg, ...]:
+    return (Dispose("sell", event.asset, event.wallet, event.qty,
+                    sale_proceeds(event.qty, event.price, event.total, event.fee), event.lots),)
+
+
+def _swap(event: Swap) -> tuple[Leg, ...]:
+    return (
+        Dispose("swap", event.give_asset, event.wallet, event.give_qty, swap_proceeds(event.value, event.fee)),
+        Acquire("swap", event.get_asset, event.wallet, event.get_qty, swap_basis(event.value)),
+    )
+
+
+def _fee(event: Fee) -> tuple[Leg, ...]:
+    return (Dispose("fee", event.asset, event.wallet, event.qty, fee_proceeds(event.value)),)
+
+
+def _income(event: Income) -> tuple[Leg, ...]:
+    return (
+        Acquire("income", event.asset, event.wallet, event.qty, income_basis(event.value)),
+        Earn(event.wallet, event.asset, event.qty, event.value, event.kind),
+    )
+
+
+def _transfer(event: Transfer) -> tuple[Leg, ...]:
+    return (
+        TransferOut(event.asset, event.from_, event.qty, event.fee_qty or ZERO, event.fee_value),
+        TransferIn(event.asset, event.to),
+    )
+
+
+# one lookup per event instead of a chain of isinstance checks (the fold's hot loop)
+_CLASSIFIERS: dict[type, Callable[[Any], tuple[Leg, ...]]] = {
+    Buy: _buy, Sell: _sell, Swap: _swap, Fee: _fee, Income: _income, Transfer: _transfer,
+}
+
+
 def classify(event: Event) -> tuple[Leg, ...]:
     """The legs of a trade, in booking order (the module's table); () for any other event."""
-    match event:
-        case Buy():
-            return (Acquire("buy", event.asset, event.wallet, event.qty,
-                            purchase_basis(event.qty, event.price, event.total, event.fee)),)
-        case Sell():
-            return (Dispose("sell", event.asset, event.wallet, event.qty,
-                            sale_proceeds(event.qty, event.price, event.total, event.fee), event.lots),)
-        case Swap():
-            return (
-                Dispose("swap", event.give_asset, event.wallet, event.give_qty, swap_proceeds(event.value, event.fee)),
-                Acquire("swap", event.get_asset, event.wallet, event.get_qty, swap_basis(event.value)),
-            )
-        case Fee():
-            return (Dispose("fee", event.asset, event.wallet, event.qty, fee_proceeds(event.value)),)
-        case Income():
-            return (
-                Acquire("income", event.asset, event.wallet, event.qty, income_basis(event.value)),
-                Earn(event.wallet, event.asset, event.qty, event.value, event.kind),
-            )
-        case Transfer():
-            return (
-                TransferOut(event.asset, event.from_, event.qty, event.fee_qty or ZERO, event.fee_value),
-                TransferIn(event.asset, event.to),
-            )
-    return ()
+    classifier = _CLASSIFIERS.get(type(event))
+    return () if classifier is None else classifier(event)

@@ -31,21 +31,17 @@ def term(acquired: date, sold: date) -> Term:
     return "long" if sold >= long_term_from(acquired) else "short"
 
 
-class Terms:
-    """`term` for one replay, each acquisition date's `long_term_from` computed once (a lot engine
-    asks for it once per disposed slice)."""
+class Terms(dict[date, date]):
+    """`term` for one replay: maps each acquisition date to its `long_term_from`, computed once (a
+    lot engine asks once per disposed slice); `terms.term(acquired, sold) == term(acquired, sold)`."""
 
-    __slots__ = ("_long_from",)
-
-    def __init__(self) -> None:
-        self._long_from: dict[date, date] = {}
+    def __missing__(self, acquired: date) -> date:
+        long_from = self[acquired] = long_term_from(acquired)
+        return long_from
 
     def term(self, acquired: date, sold: date) -> Term:
         """`term(acquired, sold)`."""
-        long_from = self._long_from.get(acquired)
-        if long_from is None:
-            long_from = self._long_from[acquired] = long_term_from(acquired)
-        return "long" if sold >= long_from else "short"
+        return "long" if sold >= self[acquired] else "short"
 
 
 def local_date(at: datetime, tz: ZoneInfo) -> date:
