@@ -21,9 +21,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from ledger.events import WALLET_SCOPE_FROM, Method, Recorded
+import msgspec
+
+from ledger.events import WALLET_SCOPE_FROM, Recorded
 from projections.engine.legs import Acquire, Dispose, Earn, Leg, TransferIn, TransferOut
-from projections.engine.selection import select, split
+from projections.engine.selection import Selection, select, split
 from projections.engine.state import UNIVERSAL, ZERO, LotBookState, fmt, hold, new_piece, pool_for
 from projections.exact import minus, plus, pro_rata, total
 from projections.model import SPECIFIC, Acquisition, DisposalKind, IncomeRow, Problem, Slice
@@ -32,15 +34,17 @@ from projections.rules.basis import carries_fee, transfer_fee_proceeds
 from projections.rules.form_box import covered
 
 
-class Transit:
-    """What a `TransferOut` sent and its `TransferIn` receives: the pieces' portions (wallet pools),
-    or only a number of units (a universal pool, where nothing leaves but the fee units)."""
+class Transit(msgspec.Struct, frozen=True, gc=False):
+    """What a `TransferOut` sent and its `TransferIn` receives.
 
-    __slots__ = ("portions", "qty")
+    Attributes:
+        portions: the sent pieces' portions (wallet pools), or None (a universal pool, where nothing
+            leaves but the fee units).
+        qty: with no portions, the units the receiving wallet now holds more of.
+    """
 
-    def __init__(self, portions: list[Portion] | None, qty: Decimal) -> None:
-        self.portions = portions
-        self.qty = qty
+    portions: list[Portion] | None
+    qty: Decimal
 
 
 def book_legs(state: LotBookState, record: Recorded, legs: Sequence[Leg], at: datetime, day: date) -> None:
@@ -64,20 +68,9 @@ def book_legs(state: LotBookState, record: Recorded, legs: Sequence[Leg], at: da
 def acquire(state: LotBookState, record: Recorded, leg: Acquire, at: datetime, day: date) -> None:
     asset, wallet, qty, basis = leg.asset, leg.wallet, leg.qty, leg.basis
     asset_class = state.asset_class.get(asset, "crypto")
+    # new_piece(state, lot, seq, asset, wallet, qty, basis, acquired_at, date_acquired, covered, transferred)
     pool_for(state, asset, wallet, day).add(
-        new_piece(
-            state,
-            lot=record.key,
-            seq=record.seq,
-            asset=asset,
-            wallet=wallet,
-            qty=qty,
-            basis=basis,
-            acquired_at=at,
-            date_acquired=day,
-            covered=covered(asset_class, day),
-            transferred=False,
-        )
+        new_piece(state, record.key, record.seq, asset, wallet, qty, basis, at, day, covered(asset_class, day), False)
     )
     hold(state, asset, wallet, qty)
     state.lot_keys.add(record.key)
@@ -111,11 +104,10 @@ def dispose(state: LotBookState, record: Recorded, leg: Dispose, at: datetime, d
                 hint="check for a missing transfer into this wallet",
             )
         )
-    taken = select(state, record, pool, wallet=wallet, asset=asset, qty=qty, day=day, picks=leg.picks)
-    _slices(
-        state, record, taken.portions, kind=leg.kind, asset=asset, wallet=wallet, uncovered=taken.uncovered,
-        proceeds=leg.proceeds, at=at, day=day, method=taken.method, specific=taken.specific,
-    )
+    # positional (once per disposal): select(state, record, pool, wallet, asset, qty, day, picks) and
+    # _slices(state, record, taken, kind, asset, wallet, proceeds, at, day)
+    taken = select(state, record, pool, wallet, asset, qty, day, leg.picks)
+    _slices(state, record, taken, leg.kind, asset, wallet, leg.proceeds, at, day)
 
 
 def send(state: LotBookState, record: Recorded, leg: TransferOut, at: datetime, day: date) -> Transit:
@@ -135,9 +127,8 @@ def send(state: LotBookState, record: Recorded, leg: TransferOut, at: datetime, 
                 heir.basis = plus(heir.basis, total(p.basis for p in fee.portions))
             else:
                 _slices(
-                    state, record, fee.portions, kind="transfer_fee", asset=asset, wallet=source,
-                    uncovered=fee.uncovered, proceeds=transfer_fee_proceeds(leg.fee_value), at=at, day=day,
-                    method=fee.method, specific=0,
+                    state, record, fee, kind="transfer_fee", asset=asset, wallet=source,
+                    proceeds=transfer_fee_proceeds(leg.fee_value), at=at, day=day,
                 )
         return Transit(None, max(moved - fee_qty, ZERO))
     taken = select(state, record, pool, wallet=source, asset=asset, qty=qty, day=day, picks=None)
@@ -152,8 +143,8 @@ def send(state: LotBookState, record: Recorded, leg: TransferOut, at: datetime, 
             arriving[0] = Portion(first.piece, first.qty, plus(first.basis, total(p.basis for p in fee_part)))
         else:
             _slices(
-                state, record, fee_part, kind="transfer_fee", asset=asset, wallet=source, uncovered=fee_missing,
-                proceeds=transfer_fee_proceeds(leg.fee_value), at=at, day=day, method=taken.method, specific=0,
+                state, record, Selection(fee_part, 0, taken.method, fee_missing), kind="transfer_fee", asset=asset,
+                wallet=source, proceeds=transfer_fee_proceeds(leg.fee_value), at=at, day=day,
             )
     return Transit(arriving, ZERO)
 
@@ -178,19 +169,11 @@ def receive(state: LotBookState, leg: TransferIn, transit: Transit, day: date) -
     target_pool = pool_for(state, asset, target, day)
     for portion in arriving:
         old = portion.piece
+        # the piece's lot facts, in the new wallet; noncovered and transferred (R2.5, R6.2)
         target_pool.add(
             new_piece(
-                state,
-                lot=old.lot,
-                seq=old.seq,
-                asset=asset,
-                wallet=target,
-                qty=portion.qty,
-                basis=portion.basis,
-                acquired_at=old.acquired_at,
-                date_acquired=old.date_acquired,
-                covered=False,
-                transferred=True,
+                state, old.lot, old.seq, asset, target, portion.qty, portion.basis, old.acquired_at,
+                old.date_acquired, False, True,
             )
         )
     hold(state, asset, target, total(p.qty for p in arriving))
@@ -199,19 +182,17 @@ def receive(state: LotBookState, leg: TransferIn, transit: Transit, day: date) -
 def _slices(
     state: LotBookState,
     record: Recorded,
-    portions: Sequence[Portion],
-    *,
+    taken: Selection,
     kind: DisposalKind,
     asset: str,
     wallet: str,
-    uncovered: Decimal,
     proceeds: Decimal,
     at: datetime,
     day: date,
-    method: Method,
-    specific: int,
 ) -> None:
-    """One slice per portion (plus the missing-basis rest), proceeds pro rata, the last gets the remainder."""
+    """One slice per portion taken (plus the missing-basis rest), proceeds pro rata, the last gets
+    the remainder; each slice records how its units were selected."""
+    portions, uncovered, method, specific = taken.portions, taken.uncovered, taken.method, taken.specific
     asset_class = state.asset_class.get(asset, "crypto")
     parts = len(portions) + (1 if uncovered > 0 else 0)
     # the whole disposed quantity: for the shares of several parts, and the missing-basis message

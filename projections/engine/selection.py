@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+import msgspec
+
 from ledger.events import LotPick, Method, Recorded
 from projections.engine.state import UNIVERSAL, ZERO, LotBookState, fmt
 from projections.exact import minus, pro_rata, total
@@ -53,24 +55,26 @@ def _picks_problem(
     return resolved, ""
 
 
-class Selection:
-    """What a disposal or transfer took: `portions` in selection order, the first `specific` of them
-    named by the sell's `lots`, the rest by `method` (the method in force); `uncovered` units found no lot."""
+class Selection(msgspec.Struct, frozen=True, gc=False):
+    """What a disposal or transfer took (built positionally, once per disposal).
 
-    __slots__ = ("portions", "specific", "method", "uncovered")
+    Attributes:
+        portions: the portions taken, in selection order.
+        specific: how many of them, from the front, the sell's `lots` named.
+        method: the method in force that took the rest.
+        uncovered: the units no lot covered (R3.5).
+    """
 
-    def __init__(self, portions: list[Portion], specific: int, method: Method, uncovered: Decimal) -> None:
-        self.portions = portions
-        self.specific = specific
-        self.method = method
-        self.uncovered = uncovered
+    portions: list[Portion]
+    specific: int
+    method: Method
+    uncovered: Decimal
 
 
 def select(
     state: LotBookState,
     record: Recorded,
     pool: Pool,
-    *,
     wallet: str,
     asset: str,
     qty: Decimal,

@@ -92,7 +92,6 @@ def pool_for(state: LotBookState, asset: str, wallet: str, day: date) -> Pool:
 
 def new_piece(
     state: LotBookState,
-    *,
     lot: str,
     seq: int,
     asset: str,
@@ -104,22 +103,13 @@ def new_piece(
     covered: bool,
     transferred: bool,
 ) -> Piece:
-    """A piece of a lot with the next number (the last tie-breaker of every lot method)."""
+    """A piece of a lot with the next number (the last tie-breaker of every lot method). Once per
+    acquisition and per piece moved: callers in the fold pass the arguments positionally, and it
+    builds the `Piece` positionally, in field order (several times cheaper than keywords)."""
     state.next_uid += 1
     return Piece(
-        uid=state.next_uid,
-        lot=lot,
-        seq=seq,
-        asset=asset,
-        asset_class=state.asset_class.get(asset, "crypto"),
-        wallet=wallet,
-        qty=qty,
-        basis=basis,
-        acquired_at=acquired_at,
-        acquired_us=(acquired_at - EPOCH) // ONE_US,
-        date_acquired=date_acquired,
-        covered=covered,
-        transferred=transferred,
+        state.next_uid, lot, seq, asset, state.asset_class.get(asset, "crypto"), wallet, qty, basis, acquired_at,
+        (acquired_at - EPOCH) // ONE_US, date_acquired, covered, transferred,
     )
 
 

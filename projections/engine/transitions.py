@@ -64,16 +64,7 @@ def _split_universal(state: LotBookState, asset: str, day: date) -> None:
         old = share.piece
         pool_for(state, asset, share.wallet, day).add(
             new_piece(
-                state,
-                lot=old.lot,
-                seq=old.seq,
-                asset=asset,
-                wallet=share.wallet,
-                qty=share.qty,
-                basis=share.basis,
-                acquired_at=old.acquired_at,
-                date_acquired=old.date_acquired,
-                covered=old.covered,
-                transferred=old.transferred,
+                state, old.lot, old.seq, asset, share.wallet, share.qty, share.basis, old.acquired_at,
+                old.date_acquired, old.covered, old.transferred,
             )
         )
