@@ -59,7 +59,8 @@ from ledger.events import (
     Scope,
     WalletInfo,
 )
-from projections.engine import EPOCH, ONE_US, LotBookState, exact, finish, resume
+from projections.engine import EPOCH, ONE_US, LotBookState, finish, resume
+from projections.exact import exact_context
 from projections.model import Booked
 from projections.pools import Piece, Pool
 
@@ -140,7 +141,7 @@ def fold(state: LotBookState, records: Iterable[Recorded]) -> LotBookState:
 
 def booked(state: LotBookState) -> Booked:
     """`finish` in the engine's arithmetic context (it applies the pooling changes still due)."""
-    with exact():
+    with exact_context():
         return finish(state)
 
 
@@ -285,7 +286,7 @@ def restore(snap: EngineSnapshot, tz: ZoneInfo) -> LotBookState:
     if not set(snap.allocation_used) <= state.allocations.keys() or snap.next_transition > len(state.transitions):
         raise ValueError("checkpoint names allocations or pooling changes its settings do not have")
     state.asset_class = dict(snap.asset_class)
-    with exact():
+    with exact_context():
         for facts in snap.pools:
             pool = Pool(facts.asset, facts.wallet)
             for p in facts.pieces:

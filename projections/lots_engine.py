@@ -6,7 +6,6 @@ from projections.engine.fold import (
     _in_time_order,
     book,
     check_lot_references,
-    exact,
     finish,
     fold,
     fold_order,
@@ -14,7 +13,8 @@ from projections.engine.fold import (
     resume,
     step,
 )
-from projections.engine.state import EPOCH, ONE_US, PRECISION, UNIVERSAL, LotBookState
+from projections.engine.state import EPOCH, ONE_US, UNIVERSAL, LotBookState
+from projections.exact import PRECISION, exact_context
 
 __all__ = [
     "EPOCH",
@@ -26,7 +26,7 @@ __all__ = [
     "_in_time_order",
     "book",
     "check_lot_references",
-    "exact",
+    "exact_context",
     "finish",
     "fold",
     "fold_order",

@@ -17,7 +17,8 @@ import msgspec
 
 from ledger.events import TRADES, Recorded
 from projections.checkpoint import freeze_engine
-from projections.engine import LotBookState, exact, finish, fold, fold_order
+from projections.engine import LotBookState, finish, fold, fold_order
+from projections.exact import exact_context
 from projections.knowledge import live
 from projections.model import Acquisition, Booked, IncomeRow, OpenLot, Problem, Slice
 from projections.rules.late_identification import corrections, note_first_sell
@@ -95,7 +96,7 @@ def replay(
     late = corrections(first_sells, known)
     first_sells.clear()
     named = {p.seq for p in late}
-    with exact():
+    with exact_context():
         state = LotBookState(known, tz=tz)
         crypto = crypto_ever(known)
         kept = [r for r in known if not isinstance(r.event, TRADES)]

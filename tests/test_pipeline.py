@@ -4,13 +4,16 @@ projection folds through `lots_engine.fold`, and problems carry their origin as 
 from __future__ import annotations
 
 import ast
+from decimal import Decimal, FloatOperation, getcontext
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+import pytest
 from helpers import records
 
+from projections.exact import PRECISION, exact_context
 from projections.pipeline import materialise, project, replay
 
 UTC = ZoneInfo("UTC")
@@ -71,3 +74,12 @@ def test_one_driver_of_step() -> None:
         for where in _calls(path, "step")
     ]
     assert drivers == ["projections/engine/fold.py:fold"]
+
+
+def test_one_exact_context() -> None:
+    before = getcontext().prec
+    with exact_context() as ctx:
+        assert ctx.prec == PRECISION == 34 and ctx.traps[FloatOperation]
+        with pytest.raises(FloatOperation):
+            Decimal(0.5)
+    assert getcontext().prec == before  # the caller's context is left as it was

@@ -1,4 +1,5 @@
-"""The fold: the one driver of `step` (`fold`), inside the one exact context (`exact`).
+"""The fold: the one driver of `step` (`fold`), inside the one exact context
+(`projections.exact.exact_context`).
 
 `step(state, record)` classifies a trade into legs (`legs.classify`, pure) and books them
 (`booking.book_legs`), after the pooling changes due that day (`transitions`); `finish(state)`
@@ -9,17 +10,16 @@ applies the pooling changes still due and builds the `Booked` value. `book`, `re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from decimal import Context, FloatOperation, localcontext
 from zoneinfo import ZoneInfo
 
 from ledger.events import TRADES, Income, Recorded
 from projections.engine.booking import book_legs
 from projections.engine.legs import classify
-from projections.engine.state import PRECISION, LotBookState
+from projections.engine.state import LotBookState
 from projections.engine.transitions import apply_transitions
+from projections.exact import exact_context
 from projections.model import Booked, IncomeRow, OpenLot, Problem, Slice
 from projections.rules.holding_period import local_date
 
@@ -143,21 +143,11 @@ def fold_order(records: Sequence[Recorded], *, until: datetime | None = None) ->
     return _trades(records, until)
 
 
-@contextmanager
-def exact() -> Iterator[Context]:
-    """The engine's arithmetic: a local 34-digit context (CONTRACT §3) with FloatOperation trapped.
-    Every fold, `finish` and snapshot runs inside it; the caller's context is left as it was."""
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        ctx.traps[FloatOperation] = True
-        yield ctx
-
-
 def fold(state: LotBookState, trades: Iterable[Recorded]) -> LotBookState:
     """The one driver of `step`: apply `trades` (already in (event time, seq) order, `fold_order`)
-    to `state` inside `exact()` and return it. Every projection folds through here: `book`,
+    to `state` inside `exact_context()` and return it. Every projection folds through here: `book`,
     `resume`, `check_lot_references` and the streamed pipeline (projections.pipeline)."""
-    with exact():
+    with exact_context():
         for record in trades:
             step(state, record)
     return state
@@ -165,7 +155,7 @@ def fold(state: LotBookState, trades: Iterable[Recorded]) -> LotBookState:
 
 def book(records: Sequence[Recorded], *, tz: ZoneInfo, until: datetime | None = None) -> Booked:
     """Lots, 8949 slices, acquisitions, income and problems of the live events (trades up to `until`)."""
-    with exact():
+    with exact_context():
         state = fold(LotBookState(records, tz=tz), _trades(records, until))
         return finish(state, until=until)
 
@@ -179,6 +169,6 @@ def resume(state: LotBookState, records: Sequence[Recorded]) -> LotBookState:
 def check_lot_references(records: Sequence[Recorded], *, tz: ZoneInfo, from_seq: int = 1) -> list[str]:
     """Import-time check of specific identification: one message per sell (seq >= from_seq) whose `lots`
     names an unknown lot, or more than the lot holds at the time of the sale (CONTRACT §2)."""
-    with exact():
+    with exact_context():
         state = LotBookState(records, tz=tz, check_from_seq=from_seq)
     return fold(state, _trades(records, None)).errors

@@ -15,7 +15,6 @@ from projections.rules.holding_period import Terms
 from projections.settings import Settings
 
 ZERO = Decimal(0)
-PRECISION = 34  # CONTRACT §3: internal arithmetic uses a 34-digit context
 UNIVERSAL = "*"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)

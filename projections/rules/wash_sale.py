@@ -41,21 +41,20 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, getcontext, localcontext
+from decimal import Decimal
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from ledger.events import Policy, Recorded
-from projections.exact import EXACT, minus, plus, pro_rata, tidy
+from projections.exact import EXACT, exact_context, minus, plus, pro_rata, tidy
 from projections.model import ZERO, Acquisition, Booked, OpenLot, Slice, WashLink
 from projections.rules.holding_period import local_date, term
 from projections.rules.precedence import Setting, in_force, ranked
 
 WINDOW = timedelta(days=30)
 WASH_CODE = "W"
-PRECISION = 34  # CONTRACT §3: internal arithmetic uses a Decimal context of 34 digits
 BATCH = 1024  # slices `WashPass.slices` works on at once
 
 
@@ -173,8 +172,6 @@ class WashPass:
 
     def __init__(self, booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> None:
         self._tz = tz
-        self._context = getcontext().copy()  # the caller's context, at 34 digits (CONTRACT §3)
-        self._context.prec = PRECISION
         self._crypto_from = _crypto_wash_dates(records)
         self._lot_to_units = _lot_units(booked, crypto=any(s.value for s in self._crypto_from))
         self._asset_to_acquisitions: dict[str, _Candidates] = {}
@@ -203,7 +200,7 @@ class WashPass:
 
     def _batch(self, batch: list[Slice]) -> list[Slice]:
         out: list[Slice] = []
-        with localcontext(self._context):
+        with exact_context():
             for _, group in groupby(batch, key=_seq_of):
                 out.extend(self._disposal(list(group)))
         return out
@@ -230,7 +227,7 @@ class WashPass:
 
     def open_lots(self, open_lots: Iterable[OpenLot]) -> list[OpenLot]:
         """The open lots, washed units marked (after `slices` has run to its end)."""
-        with localcontext(self._context):
+        with exact_context():
             return [piece for lot in open_lots for piece in _mark_open_lot(lot, self._lot_to_units)]
 
 
