@@ -26,12 +26,13 @@ from projections.rules.wash_sale import WashPass, crypto_ever, tracked
 
 
 def project(
-    records: Sequence[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, until: datetime | None = None
+    records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, until: datetime | None = None
 ) -> Booked:
     """Lots, disposals (with wash-sale adjustments), income and problems for the log up to `until_seq`.
 
-    `records` is the log in seq order, retractions included; `until` (event time) cuts trades off
-    for a point-in-time view such as `lots --on DATE`. The streamed `replay`, materialised.
+    `records` is the log in seq order, retractions included (read once: a store's `iter_read`
+    will do); `until` (event time) cuts trades off for a point-in-time view such as `lots --on
+    DATE`. The streamed `replay`, materialised.
     """
     return materialise(replay(records, tz=tz, until_seq=until_seq, until=until, keep_lots=True))
 
