@@ -66,6 +66,7 @@ def book_legs(state: LotBookState, record: Recorded, legs: Sequence[Leg], at: da
 
 
 def acquire(state: LotBookState, record: Recorded, leg: Acquire, at: datetime, day: date) -> None:
+    """A new lot (the event's key) in the pool, covered per R6.2; the wallet holds more; an `Acquisition`."""
     asset, wallet, qty, basis = leg.asset, leg.wallet, leg.qty, leg.basis
     asset_class = state.asset_class.get(asset, "crypto")
     # new_piece(state, lot, seq, asset, wallet, qty, basis, acquired_at, date_acquired, covered, transferred)
@@ -82,6 +83,7 @@ def acquire(state: LotBookState, record: Recorded, leg: Acquire, at: datetime, d
 
 
 def earn(state: LotBookState, record: Recorded, leg: Earn, at: datetime, day: date) -> None:
+    """The income row of R7.1 (the lot is the `Acquire` leg before it)."""
     state.income.append(
         IncomeRow(
             seq=record.seq, key=record.key, at=at, date=day, wallet=leg.wallet, asset=leg.asset, qty=leg.qty,
@@ -91,6 +93,7 @@ def earn(state: LotBookState, record: Recorded, leg: Earn, at: datetime, day: da
 
 
 def dispose(state: LotBookState, record: Recorded, leg: Dispose, at: datetime, day: date) -> None:
+    """Units leave the wallet: pieces selected, one slice each (and missing basis for the rest)."""
     asset, wallet, qty = leg.asset, leg.wallet, leg.qty
     pool = pool_for(state, asset, wallet, day)
     held = hold(state, asset, wallet, -qty)
