@@ -12,8 +12,9 @@ Returns seqs and keys only; the CLI attaches the events' bodies.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ledger.events import Carryover, Profile, Recorded, Transfer
@@ -35,8 +36,33 @@ def year_slices(booked: Booked, year: int) -> list[Slice]:
     return [s for s in ordered if s.date_sold.year == year]
 
 
+class Transfers:
+    """The self-transfers of the live events per asset, in event-time order: a row asks for those
+    in its holding window (`between`) without scanning every transfer of the ledger (`explain` on a
+    large log reads a window per row, not the whole list)."""
+
+    def __init__(self, known: Sequence[Recorded]) -> None:
+        asset_to_moves: dict[str, list[tuple[datetime, int, Recorded]]] = {}
+        for index, record in enumerate(known):
+            if isinstance(record.event, Transfer):
+                asset_to_moves.setdefault(record.event.asset, []).append((record.event.at, index, record))
+        for moves in asset_to_moves.values():
+            moves.sort(key=lambda move: move[:2])
+        self._asset_to_moves = asset_to_moves
+        self._asset_to_times = {asset: [move[0] for move in moves] for asset, moves in asset_to_moves.items()}
+
+    def between(self, asset: str, start: datetime, end: datetime) -> list[Recorded]:
+        """The transfers of `asset` with start <= event time <= end, in the order of the live events."""
+        times = self._asset_to_times.get(asset)
+        if not times:
+            return []
+        window = self._asset_to_moves[asset][bisect_left(times, start):bisect_right(times, end)]
+        window.sort(key=lambda move: move[1])
+        return [move[2] for move in window]
+
+
 def row_trail(
-    s: Slice, *, key_to_record: dict[str, Recorded], transfers: Sequence[Recorded], settings: Settings,
+    s: Slice, *, key_to_record: dict[str, Recorded], transfers: Transfers, settings: Settings,
     scope_day: date,
 ) -> dict[str, Any]:
     """The events behind one 8949 row."""
@@ -44,9 +70,8 @@ def row_trail(
     start = acquisition.event.at if acquisition is not None else s.sold_at  # type: ignore[union-attr]
     acquiring_wallet = getattr(acquisition.event, "wallet", None) if acquisition is not None else None
     moved = [
-        r.key for r in transfers
+        r.key for r in transfers.between(s.asset, start, s.sold_at)
         if isinstance(r.event, Transfer) and r.key != s.event_key
-        and r.event.asset == s.asset and start <= r.event.at <= s.sold_at
         and (r.event.to == s.wallet or r.event.from_ in (s.wallet, acquiring_wallet))
     ]
     if s.method == SPECIFIC:  # the units the sell's `lots` named
@@ -71,7 +96,7 @@ def row_trail(
 def trails(booked: Booked, known: Sequence[Recorded], year: int) -> list[dict[str, Any]]:
     """One trail per 8949 row of `year`, numbered from 1 in row order."""
     key_to_record = {r.key: r for r in known}
-    transfers = [r for r in known if isinstance(r.event, Transfer)]
+    transfers = Transfers(known)
     settings = Settings(known)
     return [
         {"row": i, **row_trail(s, key_to_record=key_to_record, transfers=transfers, settings=settings,
