@@ -205,10 +205,9 @@ def save_checkpoint(db_path: Path) -> int | None:
             run = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq,
                          targets=store.retract_targets(until=seq), freeze=True)
             assert run.engine is not None
-            problems = run.problems
             totals = years_part(
-                run.slices, run.log, step_problems=problems[: run.step_problems],
-                late_corrections=problems[len(problems) - run.late_problems :], tz=store.timezone,
+                run.slices, run.log, step_problems=run.fold_problems, late_corrections=run.late_corrections,
+                tz=store.timezone,
             )
         horizon = cp.horizon_text(cp.last_trade(run.log))
         if not saved.save(store, seq, digest, saved.code_version(), horizon, run.engine, [(YEARS, totals)],

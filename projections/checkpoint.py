@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from decimal import Decimal, FloatOperation, localcontext
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,7 +59,8 @@ from ledger.events import (
     Scope,
     WalletInfo,
 )
-from projections.lots_engine import EPOCH, ONE_US, PRECISION, LotBookState, finish, resume
+from projections.engine import EPOCH, ONE_US, LotBookState, finish, resume
+from projections.exact import exact_context
 from projections.model import Booked
 from projections.pools import Piece, Pool
 
@@ -134,15 +135,13 @@ def last_trade(known: Iterable[Recorded]) -> Horizon | None:
 
 
 def fold(state: LotBookState, records: Iterable[Recorded]) -> LotBookState:
-    """Step the trades of `records` into `state` in (event time, seq) order, as `book` does."""
+    """Fold the trades of `records` into `state` in (event time, seq) order (`projections.engine.resume`)."""
     return resume(state, list(records))
 
 
 def booked(state: LotBookState) -> Booked:
     """`finish` in the engine's arithmetic context (it applies the pooling changes still due)."""
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        ctx.traps[FloatOperation] = True
+    with exact_context():
         return finish(state)
 
 
@@ -248,7 +247,7 @@ def _pool_facts(pool: Pool) -> PoolFacts:
 
 
 def _allocation_names(allocations: Iterable[Recorded]) -> set[str]:
-    """Every key an `allocate` event's lot can resolve to (`lots_engine._resolve_lot`)."""
+    """Every key an `allocate` event's lot can resolve to (`projections.engine.selection.resolve_lot`)."""
     names: set[str] = set()
     for record in allocations:
         assert isinstance(record.event, Allocate)
@@ -287,9 +286,7 @@ def restore(snap: EngineSnapshot, tz: ZoneInfo) -> LotBookState:
     if not set(snap.allocation_used) <= state.allocations.keys() or snap.next_transition > len(state.transitions):
         raise ValueError("checkpoint names allocations or pooling changes its settings do not have")
     state.asset_class = dict(snap.asset_class)
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        ctx.traps[FloatOperation] = True
+    with exact_context():
         for facts in snap.pools:
             pool = Pool(facts.asset, facts.wallet)
             for p in facts.pieces:

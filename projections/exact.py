@@ -11,14 +11,28 @@ Example: 10 split 1 : 2 -> 3.33333333333333333333333333333333 (32 decimals) and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from decimal import Context, Decimal
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from decimal import Context, Decimal, FloatOperation, localcontext
 
 DIGITS = 34
+PRECISION = DIGITS  # CONTRACT §3: internal arithmetic uses a 34-digit context
 EXACT = Context(prec=10_000)  # subtraction and addition of parts: exact for any ledger value
 ZERO = Decimal(0)
 ONE = Decimal(1)
 _QUANTA = {e: ONE.scaleb(e) for e in range(-80, 41)}  # 1E<e>: the quanta `pro_rata` rounds to
+
+
+@contextmanager
+def exact_context() -> Iterator[Context]:
+    """The one arithmetic context of the projections' folds: a local 34-digit context (CONTRACT §3)
+    with FloatOperation trapped (a float mixed into a Decimal raises). The lot engine's fold, its
+    `finish` and snapshots, and each batch of the wash-sale pass run inside it; the caller's context
+    is left as it was."""
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        ctx.traps[FloatOperation] = True
+        yield ctx
 
 
 def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:

@@ -2,8 +2,9 @@
 
 For every Form 8949 row: the disposal, the acquisition of the lot, the self-transfers of that asset
 the units could have travelled through (between acquisition and sale, touching the acquiring or
-the selling wallet), the wash-sale links the row carries or sends, and the lot-selection method in
-force with the election that set it (or the sell's own `lots`). For Schedule D: which rows make
+the selling wallet), the wash-sale links the row carries or sends, and the lot-selection method the
+engine used for the row's units (`Slice.method`: the method in force, with the election that set
+it, or the sell's own `lots`). For Schedule D: which rows make
 each total, where the carryover in came from, and the profile facts used.
 
 Returns seqs and keys only; the CLI attaches the events' bodies.
@@ -11,12 +12,13 @@ Returns seqs and keys only; the CLI attaches the events' bodies.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from ledger.events import Carryover, Profile, Recorded, Sell, Transfer
-from projections.model import Booked, Slice, WashLink
+from ledger.events import Carryover, Profile, Recorded, Transfer
+from projections.model import SPECIFIC, Booked, Slice, WashLink
 from projections.settings import Settings
 
 
@@ -34,26 +36,49 @@ def year_slices(booked: Booked, year: int) -> list[Slice]:
     return [s for s in ordered if s.date_sold.year == year]
 
 
+class Transfers:
+    """The self-transfers of the live events per asset, in event-time order: a row asks for those
+    in its holding window (`between`) without scanning every transfer of the ledger (`explain` on a
+    large log reads a window per row, not the whole list)."""
+
+    def __init__(self, known: Sequence[Recorded]) -> None:
+        asset_to_moves: dict[str, list[tuple[datetime, int, Recorded]]] = {}
+        for index, record in enumerate(known):
+            if isinstance(record.event, Transfer):
+                asset_to_moves.setdefault(record.event.asset, []).append((record.event.at, index, record))
+        for moves in asset_to_moves.values():
+            moves.sort(key=lambda move: move[:2])
+        self._asset_to_moves = asset_to_moves
+        self._asset_to_times = {asset: [move[0] for move in moves] for asset, moves in asset_to_moves.items()}
+
+    def between(self, asset: str, start: datetime, end: datetime) -> list[Recorded]:
+        """The transfers of `asset` with start <= event time <= end, in the order of the live events."""
+        times = self._asset_to_times.get(asset)
+        if not times:
+            return []
+        window = self._asset_to_moves[asset][bisect_left(times, start):bisect_right(times, end)]
+        window.sort(key=lambda move: move[1])
+        return [move[2] for move in window]
+
+
 def row_trail(
-    s: Slice, *, key_to_record: dict[str, Recorded], transfers: Sequence[Recorded], settings: Settings,
+    s: Slice, *, key_to_record: dict[str, Recorded], transfers: Transfers, settings: Settings,
     scope_day: date,
 ) -> dict[str, Any]:
     """The events behind one 8949 row."""
-    disposal = key_to_record.get(s.event_key)
     acquisition = key_to_record.get(s.lot) if s.lot else None
     start = acquisition.event.at if acquisition is not None else s.sold_at  # type: ignore[union-attr]
     acquiring_wallet = getattr(acquisition.event, "wallet", None) if acquisition is not None else None
     moved = [
-        r.key for r in transfers
+        r.key for r in transfers.between(s.asset, start, s.sold_at)
         if isinstance(r.event, Transfer) and r.key != s.event_key
-        and r.event.asset == s.asset and start <= r.event.at <= s.sold_at
         and (r.event.to == s.wallet or r.event.from_ in (s.wallet, acquiring_wallet))
     ]
-    if disposal is not None and isinstance(disposal.event, Sell) and disposal.event.lots:
+    if s.method == SPECIFIC:  # the units the sell's `lots` named
         method: dict[str, Any] = {"method": "specific identification", "event": s.event_key}
-    else:
+    else:  # the method the engine used (`Slice.method`), and the election in force that set it
         choice = settings.method(s.wallet, s.asset, scope_day)
-        method = {"method": choice.method, "event_seq": choice.seq or None,
+        method = {"method": s.method or choice.method, "event_seq": choice.seq or None,
                   "default": choice.seq == 0}
     return {
         "disposal": s.event_key,
@@ -71,7 +96,7 @@ def row_trail(
 def trails(booked: Booked, known: Sequence[Recorded], year: int) -> list[dict[str, Any]]:
     """One trail per 8949 row of `year`, numbered from 1 in row order."""
     key_to_record = {r.key: r for r in known}
-    transfers = [r for r in known if isinstance(r.event, Transfer)]
+    transfers = Transfers(known)
     settings = Settings(known)
     return [
         {"row": i, **row_trail(s, key_to_record=key_to_record, transfers=transfers, settings=settings,

@@ -1,6 +1,6 @@
 """The values the projection stages hand to each other (STYLE.md 9, 13).
 
-classify and book lots (`projections.lots_engine`) -> wash sales (`projections.rules.wash_sale`)
+classify and book lots (`projections.engine`) -> wash sales (`projections.rules.wash_sale`)
 -> tax years (`projections.tax_year`). Each stage returns new values; none is mutated downstream.
 They are plain values that never form reference cycles, so they stay out of the cyclic garbage
 collector (`gc=False`); the ones a large replay makes by the million (`Slice`, `Acquisition`,
@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 import msgspec
 
-from ledger.events import AssetClass, IncomeKind
+from ledger.events import AssetClass, IncomeKind, Method
 
 Term = Literal["short", "long"]
 DisposalKind = Literal["sell", "swap", "fee", "transfer_fee"]
 AcquisitionKind = Literal["buy", "swap", "income"]
+SPECIFIC: Final = "SPECID"  # `Slice.method` of units a sell's `lots` named (specific identification, R3.1)
+LotMethod = Method | Literal["SPECID"]  # how a slice's units were selected: a `Method`, or SPECIFIC
 ZERO = Decimal(0)
 
 
@@ -89,6 +91,9 @@ class Slice(msgspec.Struct, frozen=True, gc=False):
         transferred: the units arrived in `wallet` by a self-transfer.
         missing_basis: units sold beyond what the pool held (R3.5).
         wash: disallowed losses these units carry in (as a replacement) or send out (as a loss).
+        method: how the units were selected: the lot method in force (FIFO, LIFO, HIFO, LOFO; for
+            missing-basis units, the method that found no more lots), or `SPECID` for units a
+            sell's `lots` named; "" when not recorded (a slice made outside the lot engine).
     """
 
     seq: int
@@ -113,6 +118,7 @@ class Slice(msgspec.Struct, frozen=True, gc=False):
     transferred: bool = False
     missing_basis: bool = False
     wash: tuple[WashLink, ...] = ()
+    method: LotMethod | Literal[""] = ""
 
     @property
     def gain(self) -> Decimal:

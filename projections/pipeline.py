@@ -1,70 +1,72 @@
 """The projection stages in order (STYLE.md 9): knowledge -> lots -> wash sales -> late corrections.
 
-`project` is the one function reports call: a pure function of (log prefix, time zone). `replay` is
-the same projection for a log read once, front to back, that keeps only what the reports read.
+One pipeline, streamed: `replay` reads a log (any iterable of records in seq order, such as the
+store's `iter_read`) once, folds its trades through the lot engine's one driver
+(`projections.engine.fold`, inside its exact context), releasing each record once folded, and hands the
+washed slices out one at a time. `project` is the same pipeline materialised: `materialise(replay(
+..., keep_lots=True))`, the whole `Booked` value that `lots`, `explain` and the tests read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator, Sequence
 from datetime import datetime
-from decimal import FloatOperation, localcontext
 from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger.events import Recorded
+from ledger.events import TRADES, Recorded
 from projections.checkpoint import freeze_engine
+from projections.engine import LotBookState, finish, fold, fold_order
+from projections.exact import exact_context
 from projections.knowledge import live
-from projections.lots_engine import PRECISION, TRADES, LotBookState, book, finish, fold_order, step
-from projections.model import Booked, IncomeRow, Problem, Slice
-from projections.rules.late_identification import corrections, late_lot_corrections, note_first_sell
-from projections.rules.wash_sale import WashPass, apply_wash_sales, crypto_ever, tracked
+from projections.model import Acquisition, Booked, IncomeRow, OpenLot, Problem, Slice
+from projections.rules.late_identification import corrections, note_first_sell
+from projections.rules.wash_sale import WashPass, crypto_ever, tracked
 
 
 def project(
-    records: Sequence[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, until: datetime | None = None
+    records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, until: datetime | None = None
 ) -> Booked:
     """Lots, disposals (with wash-sale adjustments), income and problems for the log up to `until_seq`.
 
-    `records` is the log in seq order, retractions included; `until` (event time) cuts trades off
-    for a point-in-time view such as `lots --on DATE`.
+    `records` is the log in seq order, retractions included (read once: a store's `iter_read`
+    will do); `until` (event time) cuts trades off for a point-in-time view such as `lots --on
+    DATE`. The streamed `replay`, materialised.
     """
-    known = live(records, until_seq=until_seq)
-    return after_lots(book(known, tz=tz, until=until), records, known, tz=tz, until_seq=until_seq)
+    return materialise(replay(records, tz=tz, until_seq=until_seq, until=until, keep_lots=True))
 
 
-def after_lots(
-    booked: Booked, records: Sequence[Recorded], known: Sequence[Recorded], *, tz: ZoneInfo, until_seq: int | None
-) -> Booked:
-    """The stages after the lot engine (a checkpointed replay joins here): wash sales over the live
-    events `known`, then the sells whose `lots` a later correction named (R3.6, from the whole log)."""
-    washed = apply_wash_sales(booked, known, tz=tz)
-    return _with_late(washed, late_lot_corrections(records, until_seq=until_seq))
-
-
-def _with_late(washed: Booked, late: list[Problem]) -> Booked:
-    return msgspec.structs.replace(washed, problems=washed.problems + tuple(late)) if late else washed
+def materialise(run: Replay) -> Booked:
+    """The whole result of a `replay(..., keep_lots=True)` as one value (reads its slices)."""
+    slices = tuple(run.slices)
+    return Booked(
+        slices=slices, acquisitions=run.acquisitions, open_lots=tuple(run.open_lots), income=run.income,
+        problems=run.problems,
+    )
 
 
 SIFT_EVERY = 4096  # acquisitions: `replay` drops those the wash-sale pass never reads in batches of this many
 
 
 class Replay(msgspec.Struct, frozen=True, kw_only=True):
-    """A projection of a log read once (`replay`): what the reports read of `project`'s result,
-    with the slices as a stream.
+    """A projection of a log read once (`replay`), with the slices as a stream.
 
     Attributes:
-        slices: `project(...).slices` one at a time, in the same order (8949 order, wash sales
-            applied); an iterator that can be read once.
-        income: `project(...).income`.
-        problems: `project(...).problems`.
+        slices: the disposed slices one at a time, in 8949 order, wash sales applied; an iterator
+            that can be read once.
+        income: the income rows (R7.1).
+        problems: every problem, in report order: `fold_problems`, then those `finish` adds
+            (`late-allocation`), then `late_corrections`.
         log: the live events `tax_years` and `wallet_reports` read, in seq order: every event that
             is not a trade, the first and the last trade in event time (the span of years) and each
             trade a problem names. `tax_years(booked, log)` equals `tax_years(booked, records)`.
         engine: with `freeze`, the lot engine's state after the fold (`checkpoint.freeze_engine`).
-        step_problems: how many of `problems`, from the front, the fold's steps reported.
-        late_problems: how many of `problems`, at the end, are R3.6 corrections.
+        fold_problems: the problems the fold's steps reported (a checkpoint keeps these).
+        late_corrections: the R3.6 problems of `--replace` corrections (from the whole log).
+        acquisitions: with `keep_lots`, every acquisition (else only those the wash-sale pass read).
+        open_lots: with `keep_lots`, the open lots, washed units marked, once `slices` has been read
+            to its end (else empty).
     """
 
     slices: Iterator[Slice]
@@ -72,64 +74,84 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
     problems: tuple[Problem, ...]
     log: list[Recorded]
     engine: bytes | None = None
-    step_problems: int = 0
-    late_problems: int = 0
+    fold_problems: tuple[Problem, ...] = ()
+    late_corrections: tuple[Problem, ...] = ()
+    acquisitions: tuple[Acquisition, ...] = ()
+    open_lots: Iterable[OpenLot] = ()
 
 
 def replay(
-    records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, targets: Container[str] | None = None,
-    freeze: bool = False,
+    records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, until: datetime | None = None,
+    targets: Container[str] | None = None, freeze: bool = False, keep_lots: bool = False,
 ) -> Replay:
-    """`project(records, until_seq=...)` for a log given as an iterable in seq order (a store's
-    `iter_read`), keeping only what the reports read (issue #7): each trade is dropped once the
-    lot engine has stepped it, so the decoded log and the lots it becomes are never all in memory
-    together; the acquisitions and open lots go once the wash-sale pass has what it reads of them;
-    and each unwashed slice goes as `Replay.slices` hands out its washed rows. `targets`: the keys
-    the log's retractions target, if known (`knowledge.live`). `freeze`: keep the engine's state for
-    a checkpoint (`Replay.engine`)."""
+    """The pipeline for a log given as an iterable in seq order (a store's `iter_read`), keeping
+    only what the reports read (issue #7): each trade is dropped once the lot engine has folded it,
+    so the decoded log and the lots it becomes are never all in memory together; the acquisitions
+    and open lots go once the wash-sale pass has what it reads of them (unless `keep_lots`); and
+    each unwashed slice goes as `Replay.slices` hands out its washed rows. `until` (event time) cuts
+    trades off (`lots --on DATE`). `targets`: the keys the log's retractions target, if known
+    (`knowledge.live`). `freeze`: keep the engine's state for a checkpoint (`Replay.engine`)."""
     first_sells: dict[str, Recorded] = {}
     noted = _noting_first_sells(records, first_sells, until_seq=until_seq, targets=targets)
     known = live(noted, until_seq=until_seq, targets=targets)
     late = corrections(first_sells, known)
     first_sells.clear()
     named = {p.seq for p in late}
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        ctx.traps[FloatOperation] = True
+    with exact_context():
         state = LotBookState(known, tz=tz)
         crypto = crypto_ever(known)
         kept = [r for r in known if not isinstance(r.event, TRADES)]
-        trades = fold_order(known)
+        trades = fold_order(known, until=until)
         known.clear()  # ours (`live` built it): from here on `trades` holds the only reference to each trade
         if trades:
             kept += (trades[0], trades[-1])
-        trades.reverse()  # pop() from the end: each record is released as soon as it is stepped
-        problems, acquisitions = state.problems, state.acquisitions
-        sifted = 0  # acquisitions[:sifted] are those the wash-sale pass reads: the rest go as they come
-        while trades:
-            record = trades.pop()
-            count = len(problems)
-            step(state, record)
-            if len(problems) != count or record.seq in named:
-                kept.append(record)
-            if len(acquisitions) - sifted >= SIFT_EVERY:
-                acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
-                sifted = len(acquisitions)
-        acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
+        fold(state, _released(trades, state, kept, named, crypto=None if keep_lots else crypto))
         engine = freeze_engine(state) if freeze else None  # a checkpoint: before `finish` changes the pools
-        steps = len(problems)
-        booked = finish(state)
+        fold_problems = tuple(state.problems)
+        booked = finish(state, until=until)
     del state, trades  # the engine's pools and its list of slices
     log = sorted({r.seq: r for r in kept}.values(), key=_seq)
     wash = WashPass(booked, log, tz=tz)
     slices = list(booked.slices)
+    open_lots: Iterable[OpenLot] = ()
+    if keep_lots:
+        open_lots = _washed_open_lots(wash, booked.open_lots) if wash.active else booked.open_lots
+    acquisitions = booked.acquisitions if keep_lots else ()
     income, problems_out = booked.income, booked.problems + tuple(late)
     del booked
     unwashed = _drained(slices)
     return Replay(
         slices=wash.slices(unwashed) if wash.active else unwashed, income=income, problems=problems_out, log=log,
-        engine=engine, step_problems=steps, late_problems=len(late),
+        engine=engine, fold_problems=fold_problems, late_corrections=tuple(late), acquisitions=acquisitions,
+        open_lots=open_lots,
     )
+
+
+def _released(
+    trades: list[Recorded], state: LotBookState, kept: list[Recorded], named: Container[int], *, crypto: bool | None
+) -> Iterator[Recorded]:
+    """The trades in order, each let go of once folded; on the way, keep in `kept` each trade the
+    fold reported a problem for (or that `named` names), and (unless `crypto` is None) drop the
+    acquisitions the wash-sale pass never reads, `SIFT_EVERY` at a time."""
+    problems, acquisitions = state.problems, state.acquisitions
+    sifted = 0  # acquisitions[:sifted] are those the wash-sale pass reads: the rest go as they come
+    trades.reverse()  # pop() from the end: each record is released as soon as it is folded
+    while trades:
+        record = trades.pop()
+        count = len(problems)
+        yield record  # the fold steps it here
+        if len(problems) != count or record.seq in named:
+            kept.append(record)
+        if crypto is not None and len(acquisitions) - sifted >= SIFT_EVERY:
+            acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
+            sifted = len(acquisitions)
+    if crypto is not None:
+        acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
+
+
+def _washed_open_lots(wash: WashPass, open_lots: Sequence[OpenLot]) -> Iterator[OpenLot]:
+    """The open lots with the washed units marked: read after the washed slices (`WashPass.open_lots`)."""
+    yield from wash.open_lots(open_lots)
 
 
 def _seq(record: Recorded) -> int:

@@ -45,9 +45,8 @@ class Piece:
         "unit_cost",
     )
 
-    def __init__(
+    def __init__(  # positional in the lot engine's hot path (`engine.state.new_piece`), by keyword elsewhere
         self,
-        *,
         uid: int,
         lot: str,
         seq: int,

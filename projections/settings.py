@@ -3,7 +3,8 @@
 A settings event takes effect at 00:00 ledger-local on its `from` date, before any trade that day.
 Where several cover one trade the most specific wins (wallet and asset > asset > wallet > none),
 then the latest `from`, then the highest `seq`; a field an event leaves out is inherited from the
-next event in that ranking. `scope` is per asset (the codec refuses a wallet-level scope). Defaults:
+next event in that ranking. That resolution is one function, `rules.precedence.in_force`, used for
+the method, the scope and the policy. `scope` is per asset (the codec refuses a wallet-level scope). Defaults:
 FIFO (R3.1); crypto scope universal before 2025-01-01, wallet from then on (R3.3); stocks always
 per wallet (R3.2); transfer fee `dispose` (R2.6).
 
@@ -27,32 +28,9 @@ from ledger.events import (
     Scope,
     TransferFee,
 )
+from projections.rules.precedence import Setting, T, in_force, ranked
 
 DEFAULT_METHOD: Method = "FIFO"
-
-
-class _Election:
-    """One `method` event with what the ranking needs."""
-
-    __slots__ = ("method", "from_", "scope", "wallet", "asset", "seq", "recorded_at", "rank")
-
-    def __init__(self, record: Recorded, event: MethodElection) -> None:
-        self.method: Method = event.method
-        self.from_ = event.from_
-        self.scope: Scope | None = event.scope
-        self.wallet = event.wallet
-        self.asset = event.asset
-        self.seq = record.seq
-        self.recorded_at = record.recorded_at
-        specificity = 2 * (event.asset is not None) + (event.wallet is not None)
-        self.rank = (specificity, event.from_, record.seq)
-
-    def covers(self, wallet: str | None, asset: str, day: date) -> bool:
-        return (
-            self.from_ <= day
-            and (self.asset is None or self.asset == asset)
-            and (self.wallet is None or self.wallet == wallet)
-        )
 
 
 class MethodChoice:
@@ -66,23 +44,34 @@ class MethodChoice:
         self.recorded_at = recorded_at
 
 
+def _setting(value: T, record: Recorded, event: MethodElection) -> Setting[T]:
+    return Setting(value, from_=event.from_, seq=record.seq, recorded_at=record.recorded_at, wallet=event.wallet,
+                   asset=event.asset)
+
+
 class Settings:
-    """All settings events of a replay, indexed for lookups by (wallet, asset, local date)."""
+    """All settings events of a replay, indexed for lookups by (wallet, asset, local date); every
+    lookup is `rules.precedence.in_force` over the events that set the field asked about."""
 
     def __init__(self, records: Iterable[Recorded]) -> None:
-        elections: list[_Election] = []
-        policies: list[tuple[date, int, TransferFee]] = []
+        elections: list[Setting[Method]] = []
+        scopes: list[Setting[Scope]] = []
+        policies: list[Setting[TransferFee]] = []
         for record in records:
             event = record.event
             if isinstance(event, MethodElection):
-                elections.append(_Election(record, event))
+                elections.append(_setting(event.method, record, event))
+                if event.scope is not None:
+                    scopes.append(_setting(event.scope, record, event))
             elif isinstance(event, Policy) and event.transfer_fee is not None:
-                policies.append((event.from_, record.seq, event.transfer_fee))
+                policies.append(
+                    Setting(event.transfer_fee, from_=event.from_, seq=record.seq, recorded_at=record.recorded_at)
+                )
         # best first: the ranking of CONTRACT §2 "Time"
-        self._elections = sorted(elections, key=lambda e: e.rank, reverse=True)
-        self._scoped = [e for e in self._elections if e.scope is not None]
-        self._policies = sorted(policies, reverse=True)
-        self._dates = sorted({e.from_ for e in elections} | {p[0] for p in policies})
+        self._elections = ranked(elections)
+        self._scoped = ranked(scopes)
+        self._policies = ranked(policies)
+        self._dates = sorted({e.from_ for e in elections} | {p.from_ for p in policies})
         self._method_cache: dict[tuple[int, str | None, str], MethodChoice] = {}
 
     def transition_dates(self) -> list[date]:
@@ -105,23 +94,19 @@ class Settings:
     def _resolve(
         self, wallet: str | None, asset: str, day: date, *, known_at: datetime | None
     ) -> MethodChoice:
-        for election in self._elections:
-            if election.covers(wallet, asset, day) and (known_at is None or election.recorded_at <= known_at):
-                return MethodChoice(election.method, election.seq, election.recorded_at)
-        return MethodChoice(DEFAULT_METHOD)
+        election = in_force(self._elections, wallet=wallet, asset=asset, day=day, known_at=known_at)
+        if election is None:
+            return MethodChoice(DEFAULT_METHOD)
+        return MethodChoice(election.value, election.seq, election.recorded_at)
 
     def scope(self, asset: str, asset_class: AssetClass, day: date) -> Scope:
         """Universal or wallet pooling of `asset` on `day` (R3.2, R3.3)."""
         if asset_class == "stock" or day >= WALLET_SCOPE_FROM:
             return "wallet"
-        for election in self._scoped:
-            if election.covers(None, asset, day):
-                return election.scope or "universal"
-        return "universal"
+        election = in_force(self._scoped, wallet=None, asset=asset, day=day)
+        return "universal" if election is None else election.value
 
     def transfer_fee(self, day: date) -> TransferFee:
         """How a self-transfer's network fee is treated on `day` (R2.6): dispose (default) or carry."""
-        for from_, _seq, choice in self._policies:
-            if from_ <= day:
-                return choice
-        return "dispose"
+        policy = in_force(self._policies, wallet=None, asset=None, day=day)
+        return "dispose" if policy is None else policy.value

@@ -32,8 +32,8 @@ import msgspec
 
 from ledger.events import TRADES, Carryover, Policy, Profile, Recorded, Sell, Swap
 from projections import checkpoint as cp
+from projections.engine import LotBookState
 from projections.form8949 import rows
-from projections.lots_engine import LotBookState
 from projections.model import Problem, Slice
 from projections.rules.form_box import WalletReports, wallet_reports
 from projections.tax_year import (

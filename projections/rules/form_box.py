@@ -15,6 +15,11 @@ Example: a covered stock lot sold short-term at a 1099-B broker -> A; BTC sold i
 BTC sold in 2025 from a wallet without a `wallet` event -> I; with `reports: 1099-DA` -> H
 (2025 1099-DA forms report gross proceeds only, so the lot is not covered).
 
+Covered (R6.2, `covered`; "covered security", Treas. Reg. §1.6045-1(a)(15)): a stock acquired in
+that account on or after 2011-01-01, crypto acquired in that account on or after 2026-01-01 (the
+2025 Forms 1099-DA report gross proceeds only); the lot engine marks units transferred in from
+another wallet, and missing-basis units, noncovered.
+
 Reports no problems.
 """
 
@@ -32,6 +37,8 @@ from projections.model import Term
 Box = Literal["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"]
 Part = Literal["I", "II"]
 CRYPTO_BOXES_FROM = 2025
+STOCK_COVERED_FROM = date(2011, 1, 1)  # R6.2
+CRYPTO_COVERED_FROM = date(2026, 1, 1)  # R6.2
 DEFAULT_REPORTS: dict[AssetClass, Reports] = {"stock": "1099-B", "crypto": "none"}
 # (short box, long box) by (what the account reports, covered)
 _STOCK: dict[tuple[Reports, bool], tuple[Box, Box]] = {
@@ -66,6 +73,11 @@ class WalletReports(msgspec.Struct, frozen=True, kw_only=True):
                 break
             found = reports
         return found
+
+
+def covered(asset_class: AssetClass, acquired: date) -> bool:
+    """R6.2: whether the broker must report the basis of a lot acquired in that account on `acquired`."""
+    return acquired >= (STOCK_COVERED_FROM if asset_class == "stock" else CRYPTO_COVERED_FROM)
 
 
 def wallet_reports(records: Iterable[Recorded]) -> WalletReports:

@@ -31,6 +31,19 @@ def term(acquired: date, sold: date) -> Term:
     return "long" if sold >= long_term_from(acquired) else "short"
 
 
+class Terms(dict[date, date]):
+    """`term` for one replay: maps each acquisition date to its `long_term_from`, computed once (a
+    lot engine asks once per disposed slice); `terms.term(acquired, sold) == term(acquired, sold)`."""
+
+    def __missing__(self, acquired: date) -> date:
+        long_from = self[acquired] = long_term_from(acquired)
+        return long_from
+
+    def term(self, acquired: date, sold: date) -> Term:
+        """`term(acquired, sold)`."""
+        return "long" if sold >= self[acquired] else "short"
+
+
 def local_date(at: datetime, tz: ZoneInfo) -> date:
     """The calendar date of an aware timestamp in the ledger's time zone (R1.3)."""
     return at.astimezone(tz).date()

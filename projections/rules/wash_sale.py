@@ -41,20 +41,20 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal, getcontext, localcontext
+from decimal import Decimal
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from ledger.events import Policy, Recorded
-from projections.exact import EXACT, minus, plus, pro_rata, tidy
+from projections.exact import EXACT, exact_context, minus, plus, pro_rata, tidy
 from projections.model import ZERO, Acquisition, Booked, OpenLot, Slice, WashLink
 from projections.rules.holding_period import local_date, term
+from projections.rules.precedence import Setting, in_force, ranked
 
 WINDOW = timedelta(days=30)
 WASH_CODE = "W"
-PRECISION = 34  # CONTRACT §3: internal arithmetic uses a Decimal context of 34 digits
 BATCH = 1024  # slices `WashPass.slices` works on at once
 
 
@@ -172,10 +172,8 @@ class WashPass:
 
     def __init__(self, booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> None:
         self._tz = tz
-        self._context = getcontext().copy()  # the caller's context, at 34 digits (CONTRACT §3)
-        self._context.prec = PRECISION
         self._crypto_from = _crypto_wash_dates(records)
-        self._lot_to_units = _lot_units(booked, crypto=any(on for _, on in self._crypto_from))
+        self._lot_to_units = _lot_units(booked, crypto=any(s.value for s in self._crypto_from))
         self._asset_to_acquisitions: dict[str, _Candidates] = {}
         for acquisition in sorted(
             (a for a in booked.acquisitions if a.lot in self._lot_to_units),
@@ -202,7 +200,7 @@ class WashPass:
 
     def _batch(self, batch: list[Slice]) -> list[Slice]:
         out: list[Slice] = []
-        with localcontext(self._context):
+        with exact_context():
             for _, group in groupby(batch, key=_seq_of):
                 out.extend(self._disposal(list(group)))
         return out
@@ -229,7 +227,7 @@ class WashPass:
 
     def open_lots(self, open_lots: Iterable[OpenLot]) -> list[OpenLot]:
         """The open lots, washed units marked (after `slices` has run to its end)."""
-        with localcontext(self._context):
+        with exact_context():
             return [piece for lot in open_lots for piece in _mark_open_lot(lot, self._lot_to_units)]
 
 
@@ -240,7 +238,7 @@ def _seq_of(s: Slice) -> int:
 def crypto_ever(records: Iterable[Recorded]) -> bool:
     """Whether a `policy` ever puts crypto under the rule (R4.5). Without one, crypto lots can
     neither wash nor replace: the pass keeps no bookkeeping for them at all (`tracked`)."""
-    return any(on for _, on in _crypto_wash_dates(records))
+    return any(s.value for s in _crypto_wash_dates(records))
 
 
 def tracked(acquisition: Acquisition, *, crypto: bool) -> bool:
@@ -270,29 +268,22 @@ def wash_sale_crypto_on(records: Iterable[Recorded], day: date) -> bool:
     return _crypto_on(_crypto_wash_dates(records), day)
 
 
-def _crypto_wash_dates(records: Iterable[Recorded]) -> list[tuple[date, bool]]:
-    """(from, on) of each policy that sets `wash_sale_crypto`, in the order they take effect.
-
-    Later `from` wins, then higher seq; a policy that leaves the field out inherits it.
-    """
-    settings = [
-        (r.event.from_, r.seq, r.event.wash_sale_crypto)
+def _crypto_wash_dates(records: Iterable[Recorded]) -> list[Setting[bool]]:
+    """Each policy that sets `wash_sale_crypto`, best first (`rules.precedence`: the later `from`
+    wins, then the higher seq; a policy that leaves the field out inherits it)."""
+    return ranked(
+        Setting(r.event.wash_sale_crypto, from_=r.event.from_, seq=r.seq, recorded_at=r.recorded_at)
         for r in records
         if isinstance(r.event, Policy) and r.event.wash_sale_crypto is not None
-    ]
-    return [(start, on) for start, _, on in sorted(settings)]
+    )
 
 
-def _crypto_on(crypto_from: list[tuple[date, bool]], day: date) -> bool:
-    on = False
-    for start, value in crypto_from:
-        if start > day:
-            break
-        on = value
-    return on
+def _crypto_on(crypto_from: list[Setting[bool]], day: date) -> bool:
+    policy = in_force(crypto_from, wallet=None, asset=None, day=day)
+    return policy is not None and policy.value
 
 
-def _is_washable_loss(piece: Slice, crypto_from: list[tuple[date, bool]], tz: ZoneInfo) -> bool:
+def _is_washable_loss(piece: Slice, crypto_from: list[Setting[bool]], tz: ZoneInfo) -> bool:
     """A loss slice of a real lot whose class the rule covers on the sale date (R4.1, R4.5)."""
     if piece.missing_basis or not piece.lot or piece.proceeds >= piece.basis:
         return False

@@ -1,0 +1,193 @@
+"""The fold: the one driver of `step` (`fold`), inside the one exact context
+(`projections.exact.exact_context`).
+
+`step(state, record)` classifies a trade into legs (`legs.classify`, pure) and books them
+(`booking.book_legs`), after the pooling changes due that day (`transitions`); `finish(state)`
+applies the pooling changes still due and builds the `Booked` value. `book`, `resume` and
+`check_lot_references` are `fold` over the trades of a log in (event time, seq) order
+(`fold_order`); so is the streamed pipeline (projections/pipeline.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from ledger.events import TRADES, Income, Recorded
+from projections.engine.booking import book_legs
+from projections.engine.legs import classify
+from projections.engine.state import LotBookState
+from projections.engine.transitions import apply_transitions
+from projections.exact import exact_context
+from projections.model import Booked, IncomeRow, OpenLot, Problem, Slice
+from projections.rules.holding_period import local_date
+
+
+def step(state: LotBookState, record: Recorded) -> None:
+    """Apply one trade (callers feed trades in (at, seq) order; settings events are ignored here)."""
+    event = record.event
+    legs = classify(event)
+    if not legs:  # not a trade
+        return
+    at = event.at  # type: ignore[union-attr]
+    day = local_date(at, state.tz)
+    transitions = state.transitions
+    if state.next_transition < len(transitions) and transitions[state.next_transition] <= day:
+        apply_transitions(state, day)
+    book_legs(state, record, legs, at, day)
+
+
+def _income_row(record: Recorded, event: Income, day: date) -> IncomeRow:
+    return IncomeRow(
+        seq=record.seq, key=record.key, at=event.at, date=day, wallet=event.wallet, asset=event.asset,
+        qty=event.qty, value=event.value, kind=event.kind,
+    )
+
+
+def income_rows(known: Iterable[Recorded], *, tz: ZoneInfo) -> list[IncomeRow]:
+    """`Booked.income` of the live events `known` without the fold: an income event is ordinary
+    income at its value when received (R7.1), whatever the lots do; rows in (event time, seq) order."""
+    rows = [_income_row(r, r.event, local_date(r.event.at, tz)) for r in known if isinstance(r.event, Income)]
+    rows.sort(key=lambda row: (row.at, row.seq))
+    return rows
+
+
+def case_twins(assets: Iterable[str]) -> list[Problem]:
+    """An `asset-case` problem for each group of asset names that differ only by case (`btc`, `BTC`):
+    gainlog keeps them as different assets, which is seldom what was meant."""
+    folded: dict[str, list[str]] = {}
+    for asset in assets:
+        folded.setdefault(asset.casefold(), []).append(asset)
+    return [
+        Problem(
+            code="asset-case",
+            message=f"assets {', '.join(repr(n) for n in sorted(names))} differ only by case: "
+            "gainlog keeps them as different assets, with separate lots",
+            hint="if they are one asset, retract the events with one spelling and add them again with the other",
+        )
+        for names in sorted(folded.values())
+        if len(names) > 1
+    ]
+
+
+def finish(state: LotBookState, *, until: datetime | None = None) -> Booked:
+    """Apply the pooling changes due by `until` (None: all) and build the result."""
+    apply_transitions(state, None if until is None else local_date(until, state.tz))
+    problems = list(state.problems)
+    problems += case_twins(state.holdings)
+    for asset, record in sorted(state.allocation_used.items()):
+        first = state.first_2025_disposal.get(asset)
+        if first is not None and record.recorded_at > first:
+            problems.append(
+                Problem(
+                    code="late-allocation",
+                    seq=record.seq,
+                    message=f"the allocate event for {asset} was recorded after the first 2025 disposal "
+                    f"of {asset}; "
+                    "it still applies (R3.4)",
+                    hint="Rev. Proc. 2024-28 wants the specific allocation made before that disposal",
+                )
+            )
+    open_lots = [
+        OpenLot(
+            lot=p.lot,
+            asset=p.asset,
+            asset_class=p.asset_class,
+            wallet=pool.wallet,
+            qty=p.qty,
+            basis=p.basis,
+            acquired_at=p.acquired_at,
+            date_acquired=p.date_acquired,
+            covered=p.covered,
+            transferred=p.transferred,
+        )
+        for pool in state.pools.values()
+        for p in sorted(pool.members.values(), key=lambda p: p.uid)
+    ]
+    open_lots.sort(key=lambda o: (o.asset, o.wallet, o.acquired_at, o.lot))
+    return Booked(
+        slices=tuple(state.slices if _in_8949_order(state.slices) else sorted(state.slices, key=_8949_key)),
+        acquisitions=tuple(state.acquisitions),
+        open_lots=tuple(open_lots),
+        income=tuple(state.income),
+        problems=tuple(problems),
+    )
+
+
+def _8949_key(s: Slice) -> tuple[date, int, int]:
+    return s.date_sold, s.seq, s.order
+
+
+def _in_8949_order(slices: Sequence[Slice]) -> bool:
+    """Whether the slices are already in 8949 order, as they are when trades were recorded in event
+    time order: then `finish` needs no sorted copy of a million slices and their keys (issue #7)."""
+    if not slices:
+        return True
+    day, seq, order = slices[0].date_sold, slices[0].seq, slices[0].order
+    for s in slices:
+        if s.seq != seq:  # the next disposal: a later day, or the same day and a larger seq
+            if s.date_sold < day or (s.seq < seq and s.date_sold == day):
+                return False
+            day, seq = s.date_sold, s.seq
+        elif s.order < order:  # within one disposal: selection order
+            return False
+        order = s.order
+    return True
+
+
+def _trades(records: Sequence[Recorded], until: datetime | None) -> list[Recorded]:
+    trades = [r for r in records if isinstance(r.event, TRADES) and (until is None or r.event.at <= until)]
+    if not _in_time_order(trades):
+        trades.sort(key=lambda r: (r.event.at, r.seq))  # type: ignore[union-attr]
+    return trades
+
+
+def _in_time_order(trades: list[Recorded]) -> bool:
+    """Whether the trades are already in (event time, seq) order, as a log recorded in event time
+    order is: no sort keys for a million trades then."""
+    if not trades:
+        return True
+    at, seq = trades[0].event.at, trades[0].seq  # type: ignore[union-attr]
+    for record in trades:
+        now = record.event.at  # type: ignore[union-attr]
+        if now < at or (now == at and record.seq < seq):
+            return False
+        at, seq = now, record.seq
+    return True
+
+
+def fold_order(records: Sequence[Recorded], *, until: datetime | None = None) -> list[Recorded]:
+    """The trades of `records` (up to event time `until`) in the order `fold` steps them: (event time, seq)."""
+    return _trades(records, until)
+
+
+def fold(state: LotBookState, trades: Iterable[Recorded]) -> LotBookState:
+    """The one driver of `step`: apply `trades` (already in (event time, seq) order, `fold_order`)
+    to `state` inside `exact_context()` and return it. Every projection folds through here: `book`,
+    `resume`, `check_lot_references` and the streamed pipeline (projections.pipeline)."""
+    with exact_context():
+        for record in trades:
+            step(state, record)
+    return state
+
+
+def book(records: Sequence[Recorded], *, tz: ZoneInfo, until: datetime | None = None) -> Booked:
+    """Lots, 8949 slices, acquisitions, income and problems of the live events (trades up to `until`)."""
+    with exact_context():
+        state = fold(LotBookState(records, tz=tz), _trades(records, until))
+        return finish(state, until=until)
+
+
+def resume(state: LotBookState, records: Sequence[Recorded]) -> LotBookState:
+    """Step the trades of `records` into `state` in (event time, seq) order and return it: `book`
+    without building the state and without `finish`, for a state restored from a checkpoint."""
+    return fold(state, _trades(records, None))
+
+
+def check_lot_references(records: Sequence[Recorded], *, tz: ZoneInfo, from_seq: int = 1) -> list[str]:
+    """Import-time check of specific identification: one message per sell (seq >= from_seq) whose `lots`
+    names an unknown lot, or more than the lot holds at the time of the sale (CONTRACT §2)."""
+    with exact_context():
+        state = LotBookState(records, tz=tz, check_from_seq=from_seq)
+    return fold(state, _trades(records, None)).errors

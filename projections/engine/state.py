@@ -1,0 +1,123 @@
+"""What the lot engine's fold carries between trades (`LotBookState`), and the few operations on it
+that every booking shares: the pool a trade draws on, a new piece of a lot, a wallet's holdings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from ledger.events import Allocate, AssetClass, Buy, Income, MethodElection, Policy, Recorded, Scope
+from projections.model import Acquisition, IncomeRow, Problem, Slice
+from projections.pools import Piece, Pool
+from projections.rules.holding_period import Terms
+from projections.settings import Settings
+
+ZERO = Decimal(0)
+UNIVERSAL = "*"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ONE_US = timedelta(microseconds=1)
+ONE_DAY = timedelta(days=1)
+SETTINGS_EVENTS = (MethodElection, Policy, Allocate)  # what `Settings` and `allocations` are built from
+
+
+class LotBookState:
+    """Everything the fold carries between trades: a plain value that can be copied, or stored as an
+    explicit snapshot (projections.checkpoint `snapshot`/`restore`)."""
+
+    def __init__(
+        self, records: Sequence[Recorded], *, tz: ZoneInfo, check_from_seq: int | None = None
+    ) -> None:
+        self.tz = tz
+        self.settings = Settings(records)
+        self.asset_class: dict[str, AssetClass] = _asset_classes(records)
+        self.allocations: dict[str, Recorded] = {}
+        self.settings_events: list[Recorded] = []  # the events `settings` and `allocations` come from
+        for record in records:
+            if isinstance(record.event, SETTINGS_EVENTS):
+                self.settings_events.append(record)
+                if isinstance(record.event, Allocate):
+                    self.allocations[record.event.asset] = record  # the latest correction wins
+        self.pools: dict[tuple[str, str], Pool] = {}
+        self.scope_now: dict[str, Scope] = {}
+        self.holdings: dict[str, dict[str, Decimal]] = {}  # asset -> wallet -> units held
+        self.lot_keys: set[str] = set()
+        self.next_uid = 0
+        self.transitions = self.settings.transition_dates()
+        self.next_transition = 0
+        self.first_2025_disposal: dict[str, datetime] = {}  # asset -> its recorded_at
+        self.allocation_used: dict[str, Recorded] = {}
+        self.slices: list[Slice] = []
+        self.acquisitions: list[Acquisition] = []
+        self.income: list[IncomeRow] = []
+        self.problems: list[Problem] = []
+        self.check_from_seq = check_from_seq
+        self.errors: list[str] = []
+        self.terms = Terms()  # cache: R1.2 per date acquired
+
+
+def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
+    """Each asset's class: fixed by the first event (in event time) that names it with one."""
+    first: dict[str, tuple[datetime, int, AssetClass]] = {}  # asset -> the earliest (at, seq) naming a class
+    for record in records:
+        event = record.event
+        if isinstance(event, Buy | Income) and event.class_ is not None:
+            known = first.get(event.asset)
+            if known is None or event.at < known[0] or (event.at == known[0] and record.seq < known[1]):
+                first[event.asset] = (event.at, record.seq, event.class_)
+    # in the order the assets were first named, as a sorted pass over those events would add them
+    return {asset: named[2] for asset, named in sorted(first.items(), key=lambda item: item[1][:2])}
+
+
+def fmt(q: Decimal) -> str:
+    """A quantity as plain text in a message."""
+    return format(q.normalize(), "f")
+
+
+def pool_for(state: LotBookState, asset: str, wallet: str, day: date) -> Pool:
+    """The pool a trade of `asset` in `wallet` on local date `day` draws on or adds to: the wallet's,
+    or the universal one (`*`) while the asset's scope is universal."""
+    scope = state.scope_now.get(asset)
+    if scope is None:
+        scope = state.settings.scope(asset, state.asset_class.get(asset, "crypto"), day)
+        state.scope_now[asset] = scope
+    key = (asset, UNIVERSAL if scope == "universal" else wallet)
+    pool = state.pools.get(key)
+    if pool is None:
+        pool = state.pools[key] = Pool(*key)
+    return pool
+
+
+def new_piece(
+    state: LotBookState,
+    lot: str,
+    seq: int,
+    asset: str,
+    wallet: str,
+    qty: Decimal,
+    basis: Decimal,
+    acquired_at: datetime,
+    date_acquired: date,
+    covered: bool,
+    transferred: bool,
+) -> Piece:
+    """A piece of a lot with the next number (the last tie-breaker of every lot method). Once per
+    acquisition and per piece moved: callers in the fold pass the arguments positionally, and it
+    builds the `Piece` positionally, in field order (several times cheaper than keywords)."""
+    state.next_uid += 1
+    return Piece(
+        state.next_uid, lot, seq, asset, state.asset_class.get(asset, "crypto"), wallet, qty, basis, acquired_at,
+        (acquired_at - EPOCH) // ONE_US, date_acquired, covered, transferred,
+    )
+
+
+def hold(state: LotBookState, asset: str, wallet: str, delta: Decimal) -> Decimal:
+    """Add `delta` to a wallet's units (never below zero); returns the units held before."""
+    wallets = state.holdings.get(asset)
+    if wallets is None:
+        wallets = state.holdings[asset] = {}
+    before = wallets.get(wallet, ZERO)
+    after = before + delta
+    wallets[wallet] = ZERO if after < ZERO else after  # max(after, ZERO), without the call
+    return before
