@@ -178,9 +178,9 @@ def _print_diff(result: dict[str, Any], tz: Any) -> None:
 
 
 def _print_explain(result: dict[str, Any], tz: Any) -> None:
-    from cli.render import cap, line, local_time, short_key
+    from cli.render import cap, line, local_time, printer, short_key
 
-    out = console()
+    out = printer()
     sd = result.get("schedule_d")
     if sd is not None:
         out.print(line((f"Schedule D {result['year']}", "bold"), f" (as of seq {result['as_of']})"))

@@ -20,6 +20,7 @@ Human output that does not go through rich (`say`, plain `log` rows, warnings) u
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from functools import cache
@@ -74,6 +75,22 @@ def console(*, stderr: bool = False) -> Any:
     stream = sys.stderr if stderr else sys.stdout
     width = None if isatty(stream) else PIPE_WIDTH
     return _safe_console_class()(stderr=stderr, width=width, markup=False, emoji=False, highlight=False)
+
+
+def printer() -> Any:
+    """Where long line-by-line output goes (`explain`): `console()` on a terminal; off one, `PlainLines`,
+    which writes what that console would (no style, no wrapping) without rich's cost per line."""
+    if isatty(sys.stdout) or "FORCE_COLOR" in os.environ:
+        return console()
+    return PlainLines()
+
+
+class PlainLines:
+    """`print(str | rich Text)` as plain text lines, control characters visible."""
+
+    def print(self, item: Any) -> None:
+        text = item.plain if hasattr(item, "plain") else visible(str(item))
+        sys.stdout.write(text + "\n")
 
 
 @cache
