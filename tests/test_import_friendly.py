@@ -217,3 +217,17 @@ def test_read_text_is_the_one_decoder(tmp_path: Path) -> None:
     assert text.warning == f"{path}:2: " + _CP1252.format("0xa0")
     path.write_bytes(b"\xef\xbb\xbfa,b\n1,\xc2\xa02\n")
     assert importer.read_text(path) == importer.Text("a,b\n1,\u00a02\n")
+
+
+def test_a_missing_csv_without_format_is_named(tmp_path: Path, gainlog: Gainlog) -> None:
+    path = tmp_path / "missing.csv"
+    result = gainlog("import", str(path))
+    assert (result.code, result.err) == (2, f"gainlog: {path}: no such file\n")
+
+
+def test_the_library_takes_any_case(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    conversion = formats.convert("Kraken", REAL / "kraken_trades.csv", tz=ZoneInfo("UTC"))
+    assert len(conversion.events) == 9
+    assert {p.event.wallet for p in conversion.events} == {"kraken"}  # type: ignore[union-attr]
