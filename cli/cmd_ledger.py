@@ -72,8 +72,13 @@ def init_command(
 def import_command(
     file: Annotated[Path, typer.Argument(help="A canonical .jsonl file, or an export in a --format below.")],
     fmt: Annotated[
-        str, typer.Option("--format", help="Input format: jsonl, coinbase, kraken or schwab (docs/formats.md).")
-    ] = "jsonl",
+        str | None,
+        typer.Option(
+            "--format",
+            help="Input format, any case: jsonl, coinbase, kraken or schwab (docs/formats.md); "
+            "default: detected from the header of a .csv file, else jsonl.",
+        ),
+    ] = None,
     source: Annotated[
         str | None, typer.Option("--source", help="Source name (default: the file's base name).")
     ] = None,
@@ -88,36 +93,61 @@ def import_command(
         bool,
         typer.Option("--allow-empty", help="With --replace: accept a file with no event (retracts the whole source)."),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Import a file even though another source already imported the same file."),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Append a whole file atomically: every line or nothing."""
     from cli.checks import lot_references
     from ledger.errors import UsageError
 
+    fmt = _import_format(file, fmt)
     if fmt == "jsonl" and wallet is not None:
         raise UsageError("--wallet applies to a converted export (--format coinbase, kraken or schwab), not jsonl")
     if fmt != "jsonl":
         _import_export(
-            file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out, allow_empty=allow_empty
+            file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out, allow_empty=allow_empty,
+            force=force,
         )
         return
     with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
         check = lot_references(store, origin=file)
         result = store.import_file(
-            file, source=source, replace=replace, progress=progress, check=check, allow_empty=allow_empty
+            file, source=source, replace=replace, progress=progress, check=check, allow_empty=allow_empty,
+            force=force,
         )
-    _show_import(result, origin=str(file), json_out=json_out)
+    _show_import(result, origin=str(file), json_out=json_out, fmt=fmt)
+
+
+def _import_format(file: Path, fmt: str | None) -> str:
+    """`--format` in lower case; left out, a `.csv` file's format detected from its header (said on
+    stderr) and anything else `jsonl`."""
+    if fmt is not None:
+        return fmt.strip().lower()
+    if file.suffix.lower() != ".csv":
+        return "jsonl"
+    from ledger import formats
+    from ledger.formats import detect
+
+    found = detect.detect(file, names=formats.NAMES)
+    print(
+        f"gainlog: {visible(str(file))}: read as --format {found.name} (detected from its header, line {found.line})",
+        file=sys.stderr,
+    )
+    return found.name
 
 
 def _import_export(
     file: Path, *, fmt: str, source: str | None, replace: bool, wallet: str | None, json_out: bool,
-    allow_empty: bool = False,
+    allow_empty: bool = False, force: bool = False,
 ) -> None:
     """Convert an exchange/broker CSV (ledger.formats) and import its events like a .jsonl file."""
     import msgspec
 
     from cli.checks import lot_references
-    from ledger import formats, identity
+    from ledger import formats, identity, importer
 
     with open_store() as store:
         conversion = formats.convert(fmt, file, tz=store.timezone, wallet=wallet)
@@ -128,9 +158,11 @@ def _import_export(
             origin=str(file),
             check=lot_references(store, origin=file),
             allow_empty=allow_empty,
+            digest=importer.file_digest(file),
+            force=force,
         )
     warnings = (*conversion.warnings, *result.warnings)
-    _show_import(msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out)
+    _show_import(msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out, fmt=fmt)
 
 
 class _ImportProgress:
@@ -160,7 +192,7 @@ class _ImportProgress:
             self.bar.stop()
 
 
-def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
+def _show_import(result: ImportResult, *, origin: str, json_out: bool, fmt: str = "jsonl") -> None:
     if json_out:
         emit_json(
             {
@@ -173,6 +205,12 @@ def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
                 "first_seq": result.first_seq,
                 "last_seq": result.last_seq,
                 "warnings": list(result.warnings),
+                "format": fmt,
+                "digest": result.digest,
+                "likely_duplicates": [
+                    {"key": d.key, "txid": d.txid, "other_source": d.other_source, "other_key": d.other_key}
+                    for d in result.likely_duplicates
+                ],
             }
         )
     else:

@@ -4,10 +4,16 @@ Nothing is written here: `Store.import_events` takes the result and appends it i
 so a bad line anywhere means the log is left as it was (issue #2). Blank lines are skipped; a UTF-8
 byte-order mark is tolerated; a file that is missing, a directory, or not UTF-8 is refused with one
 sentence naming it.
+
+A CSV export is read as text here too (`read_text`, the one place that decides its encoding): UTF-8
+(with or without a byte-order mark), or, when that fails, Windows-1252, the encoding Excel saves CSV
+files in, with a warning (issue #12). `file_digest` is the SHA-256 of a file's bytes, which the
+store keeps per batch to recognise a file imported twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import stat
 from collections.abc import Callable, Iterator
@@ -38,6 +44,59 @@ def read_data(path: Path) -> bytes:
     Only a regular file is read: a device (`/dev/zero`), a named pipe or a socket never ends or
     blocks, so it is refused before it is opened. A NUL byte means it is not a text file.
     """
+    data = _read_bytes(path)
+    problem = _utf8_problem(path, data)
+    if problem is not None:
+        raise problem
+    return data
+
+
+class Text(msgspec.Struct, frozen=True):
+    """A text file's content and, when it was not UTF-8, the warning saying how it was read.
+
+    Attributes:
+        text: the decoded text (without a byte-order mark).
+        encoding: `utf-8` or `cp1252`.
+        warning: a sentence for the user when the file was read as Windows-1252, else None.
+    """
+
+    text: str
+    encoding: str = "utf-8"
+    warning: str | None = None
+
+
+def read_text(path: Path) -> Text:
+    """A CSV export's text: UTF-8 (a byte-order mark dropped), else Windows-1252 with a warning.
+
+    The same refusals as `read_data` (missing, a directory, a device, a NUL byte); a file that is
+    neither UTF-8 nor Windows-1252 (a byte Windows-1252 leaves undefined) is refused as not UTF-8.
+    """
+    data = _read_bytes(path)
+    problem = _utf8_problem(path, data)
+    if problem is None:
+        return Text(data.decode("utf-8"))
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise problem from None
+    start = _first_non_utf8(data)
+    line = data.count(b"\n", 0, start) + 1
+    return Text(
+        text,
+        "cp1252",
+        f"{path}:{line}: not UTF-8 (byte {data[start]:#04x}): read as Windows-1252, the encoding Excel "
+        "saves CSV files in",
+    )
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of the file's bytes, in hex (the file was read once already: errors are OSError)."""
+    with Path(path).open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of the regular file `path` (a UTF-8 byte-order mark dropped), without NUL bytes."""
     try:
         mode = path.stat().st_mode
         if stat.S_ISDIR(mode):
@@ -57,13 +116,27 @@ def read_data(path: Path) -> bytes:
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
         raise InvalidEvent(f"{path}:{line}: not a text file (a NUL byte at byte {nul + 1})")
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise InvalidEvent(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x})") from None
     return data
+
+
+def _first_non_utf8(data: bytes) -> int:
+    """The offset of the first byte that makes `data` invalid UTF-8 (-1 when it is valid)."""
+    if data.isascii():
+        return -1
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return -1
+
+
+def _utf8_problem(path: Path, data: bytes) -> InvalidEvent | None:
+    """The refusal of a file that is not UTF-8, naming its line and the first bad byte; None if it is."""
+    start = _first_non_utf8(data)
+    if start < 0:
+        return None
+    line = data.count(b"\n", 0, start) + 1
+    return InvalidEvent(f"{path}:{line}: not UTF-8 text (byte {data[start]:#04x})")
 
 
 def _too_long(name: str, number: int, size: int) -> InvalidEvent:

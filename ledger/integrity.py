@@ -7,7 +7,7 @@
    columns agree with the body, and the event's batch exists with the same source, recording time
    and a seq range holding it;
 3. the batches: numbered 1, 2, ..., seq ranges contiguous from seq 1 to the head, recording times
-   never decreasing;
+   never decreasing, and each file digest (since #12) NULL or a SHA-256 in lower-case hex;
 4. the append-only triggers: exactly gainlog's, with gainlog's SQL text (no-op triggers of the same
    names fail), and no other trigger on the ledger's tables;
 5. the tags: each names a seq within the log that ends a batch and (since #18) the hash the chain
@@ -96,6 +96,7 @@ def verify(store: Store, *, head: tuple[int, str] | None = None) -> Outcome:
     }
     _walk(store, out, genesis=genesis, seq_to_batch=seq_to_batch)
     _check_batches(out, seq_to_batch)
+    _check_digests(store, out)
     _check_triggers(conn, out)
     _check_tags(store, out, ends={0, *(info[3] for info in seq_to_batch.values())})
     _check_verified(store, meta, out)
@@ -221,6 +222,19 @@ def _check_batches(out: Outcome, seq_to_batch: dict[int, tuple[str, str, int, in
             f"batch {len(seq_to_batch)}: the batches end at seq {last_seq} but the log at seq {out.head_seq}",
             seq=min(last_seq, out.head_seq) + 1,
         )
+
+
+def _check_digests(store: Store, out: Outcome) -> None:
+    """Each batch's file digest (issue #12) is NULL or 64 lower-case hex digits: the duplicate-file
+    check compares them, so an edited one could let a file in twice, or refuse a new one."""
+    if not store.batches_have_digest():
+        return
+    row = store.conn.execute(
+        "SELECT batch, digest FROM batches WHERE digest IS NOT NULL AND (typeof(digest) != 'text'"
+        " OR length(digest) != 64 OR digest GLOB '*[^0-9a-f]*') ORDER BY batch LIMIT 1"
+    ).fetchone()
+    if row is not None:
+        out.fail(f"batch {row[0]}: its file digest {str(row[1])[:80]!r} is not a SHA-256 (64 hex digits)")
 
 
 def _check_triggers(conn: sqlite3.Connection, out: Outcome) -> None:

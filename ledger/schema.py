@@ -9,6 +9,10 @@ Issue #18 adds, for ledgers created from then on (`INTEGRITY`, applied after the
 a `hash` column on `tags` (the head hash a tag names), the `genesis` meta row (the first event
 chains from it, so it covers the time zone and schema version) and the `verified` meta row (what
 the last full `verify` saw; `ledger.integrity`). Ledgers made before keep working without them.
+
+Issue #12 adds, the same way, a `digest` column on `batches`: the SHA-256 of the file an import
+read, so that the same file imported again under another source is recognised. A ledger without
+the column records no digests and refuses no file for it.
 """
 
 from __future__ import annotations
@@ -55,8 +59,9 @@ INDEXES = tuple(
 )
 
 
-# Issue #18: what a new ledger has beyond the tables above (ledger.integrity checks them).
-INTEGRITY = ('ALTER TABLE "tags" ADD COLUMN "hash" TEXT',)
+# Issue #18: what a new ledger has beyond the tables above (ledger.integrity checks them); issue #12:
+# the file digest of each batch (NULL for `add`, `retract` and older ledgers' batches).
+INTEGRITY = ('ALTER TABLE "tags" ADD COLUMN "hash" TEXT', 'ALTER TABLE "batches" ADD COLUMN "digest" TEXT')
 
 
 def connect(path: str) -> sqlite3.Connection:

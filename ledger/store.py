@@ -10,6 +10,12 @@ batch (WAL rollback).
 
 Nothing is updated or deleted: triggers refuse it, and a correction is a `retract` event. The
 projections replay `read()`; `resolve()` turns an `--as-of` knowledge point into a seq.
+
+Duplicates across sources (issue #12): an import keeps the SHA-256 of its file in its batch row. A
+file whose digest a batch of another source already has, with events still live, is refused
+(DuplicateEvent, naming that source and batch) unless `force`; the same file under the same source
+adds nothing, as before (its events are duplicates by key). New events whose `txid` is already on a
+live event of another source are imported, and listed as `likely_duplicates` with a warning.
 """
 
 from __future__ import annotations
@@ -66,8 +72,25 @@ _INSERT = (
 )
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _ASSET_NAME = re.compile(rb'asset":("(?:[^"\\]|\\.)*")')  # `asset`, `give_asset`, `get_asset` in a body
+_TXID = re.compile(rb'"txid":("(?:[^"\\]|\\.)*")')  # an event's `txid` in a canonical body
 CASE_CHUNK = 10_000  # bodies searched for asset names at a time
 _LIVE = "NOT EXISTS (SELECT 1 FROM events r WHERE r.target = e.key AND r.seq > e.seq AND r.type = 'retract')"
+
+
+class LikelyDuplicate(msgspec.Struct, frozen=True, kw_only=True):
+    """A new event whose exchange id (`txid`) is already on a live event of another source.
+
+    Attributes:
+        key: the new event's key.
+        txid: the exchange id they share.
+        other_source: the source of the live event.
+        other_key: the live event's key.
+    """
+
+    key: str
+    txid: str
+    other_source: str
+    other_key: str
 
 
 class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -82,6 +105,8 @@ class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
         warnings: sentences for the user (e.g. a corrected export imported without `--replace`).
         first_seq: seq of the first appended event.
         last_seq: seq of the last appended event.
+        digest: the SHA-256 of the imported file (None for `add` and `import_events` without one).
+        likely_duplicates: new events whose `txid` another source already has live.
     """
 
     source: str
@@ -92,6 +117,8 @@ class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
     warnings: tuple[str, ...] = ()
     first_seq: int | None = None
     last_seq: int | None = None
+    digest: str | None = None
+    likely_duplicates: tuple[LikelyDuplicate, ...] = ()
 
 
 class Tag(msgspec.Struct, frozen=True):
@@ -359,11 +386,12 @@ class Store:
         progress: Progress | None = None,
         check: Check | None = None,
         allow_empty: bool = False,
+        force: bool = False,
     ) -> ImportResult:
         """Append a canonical `.jsonl` file atomically (CONTRACT §1 `import`, §2 Identity).
 
         With `replace`, a file holding no event is refused (it would retract the whole source) unless
-        `allow_empty`."""
+        `allow_empty`. A file another source already imported is refused unless `force`."""
         path = Path(path)
         name = source if source is not None else identity.default_source(path)
         origin = str(path)
@@ -371,7 +399,7 @@ class Store:
         items = self._keyed(((origin, number, facts) for number, facts in lines), source=name)
         return self._write(
             items, source=name, replace=replace, origin=origin, whole_source=True, check=check,
-            allow_empty=allow_empty,
+            allow_empty=allow_empty, digest=_digest_of(path), force=force,
         )
 
     def import_events(
@@ -383,19 +411,23 @@ class Store:
         origin: str,
         check: Check | None = None,
         allow_empty: bool = False,
+        digest: str | None = None,
+        force: bool = False,
     ) -> ImportResult:
         """Append a whole file's validated events as one batch; keys per CONTRACT §2 Identity.
 
         Keys live under `source` with the same body are duplicates; with a different body they are
         an error unless `replace`. With `replace`, live events of `source` the file no longer holds
         are retracted; without it, their existence is a warning. With `replace`, an empty `parsed` is
-        refused (UsageError) unless `allow_empty`.
+        refused (UsageError) unless `allow_empty`. `digest`: the SHA-256 of the file read
+        (`importer.file_digest`): kept in the batch, and a file another source already imported is
+        refused (DuplicateEvent) unless `force`.
         """
         identity.check_source(source)
         items = self._keyed(((p.where, 0, codec.decoded(p.event)) for p in parsed), source=source)
         return self._write(
             items, source=source, replace=replace, origin=origin, whole_source=True, check=check,
-            allow_empty=allow_empty,
+            allow_empty=allow_empty, digest=digest, force=force,
         )
 
     @staticmethod
@@ -552,6 +584,8 @@ class Store:
         check: Check | None,
         expect_last_seq: int | None = None,
         allow_empty: bool = True,
+        digest: str | None = None,
+        force: bool = False,
     ) -> ImportResult:
         if replace and whole_source and not items and not allow_empty:
             count = len(self.live_keys(source=source))
@@ -564,8 +598,11 @@ class Store:
                 raise ConcurrencyConflict(
                     f"the log ends at seq {head}, not {expect_last_seq}: another writer appended first"
                 )
+            if digest is not None and not force:
+                self._refuse_imported_file(digest, source=source, origin=origin)
             return self._write_locked(
-                items, source=source, replace=replace, origin=origin, whole_source=whole_source, check=check
+                items, source=source, replace=replace, origin=origin, whole_source=whole_source, check=check,
+                digest=digest,
             )
 
     def _write_locked(
@@ -577,6 +614,7 @@ class Store:
         origin: str,
         whole_source: bool,
         check: Check | None,
+        digest: str | None = None,
     ) -> ImportResult:
         """Decide duplicates, conflicts and retractions, check, and append. Empties `items`."""
         key_to_stored, missing = self._stored(source, items)
@@ -626,10 +664,14 @@ class Store:
         del fresh
         items.clear()  # `rows` holds what is left; the duplicates' bodies can go
         if not rows:
-            return ImportResult(source=source, duplicates=tuple(duplicates), warnings=tuple(warnings))
+            return ImportResult(
+                source=source, duplicates=tuple(duplicates), warnings=tuple(warnings), digest=digest
+            )
         self._assign_keys(rows, source=source)
+        likely = self._likely_duplicates(rows[retracted:], source=source) if whole_source else ()
+        warnings += _likely_warnings(likely, origin=origin)
         batch, first, last, added = self._insert(
-            rows, source=source, origin=origin, check=check, retracted=retracted
+            rows, source=source, origin=origin, check=check, retracted=retracted, digest=digest
         )
         return ImportResult(
             source=source,
@@ -640,7 +682,65 @@ class Store:
             warnings=tuple(warnings),
             first_seq=first,
             last_seq=last,
+            digest=digest,
+            likely_duplicates=likely,
         )
+
+    def batches_have_digest(self) -> bool:
+        """Whether `batches` has the `digest` column (ledgers created since issue #12)."""
+        return any(row[1] == "digest" for row in self.conn.execute('PRAGMA table_info("batches")'))
+
+    def _refuse_imported_file(self, digest: str, *, source: str, origin: str) -> None:
+        """DuplicateEvent when a batch of another source read a file with this digest and still has a
+        live event, unless a batch of `source` read it too (the same file under the same source is
+        left to the keys: it adds nothing, also after a `force`d import under a second source)."""
+        if not self.batches_have_digest():
+            return
+        if self.conn.execute(
+            "SELECT 1 FROM batches WHERE digest = ? AND source = ? LIMIT 1", (digest, source)
+        ).fetchone() is not None:
+            return
+        row = self.conn.execute(
+            "SELECT b.batch, b.source, b.origin FROM batches b WHERE b.digest = ? AND b.source != ? AND EXISTS "
+            "(SELECT 1 FROM events e WHERE e.seq BETWEEN b.first_seq AND b.last_seq AND e.type != 'retract'"
+            f" AND {_LIVE}) ORDER BY b.batch LIMIT 1",
+            (digest, source),
+        ).fetchone()
+        if row is None:
+            return
+        batch, earlier, earlier_origin = row
+        raise DuplicateEvent(
+            f"{origin}: this file (the same bytes) was already imported as source {earlier!r} (batch {batch}, "
+            f"from {earlier_origin}); importing it as source {source!r} would count its events twice: "
+            f"import it with --source {earlier} (it adds nothing new), or pass --force to import it anyway"
+        )
+
+    def _likely_duplicates(self, items: list[_Item], *, source: str) -> tuple[LikelyDuplicate, ...]:
+        """The new `items` whose `txid` a live event of another source has (in `items`' order)."""
+        txid_to_keys: dict[str, list[str]] = {}
+        for item in items:
+            found = _TXID.search(item.facts.body) if b'"txid":' in item.facts.body else None
+            if found is not None and item.key is not None:
+                txid_to_keys.setdefault(msgspec.json.decode(found[1], type=str), []).append(item.key)
+        if not txid_to_keys:
+            return ()
+        txid_to_other: dict[str, tuple[str, str]] = {}
+        rows = _json_rows(
+            self.conn,
+            "SELECT key, source, json_extract(body, '$.txid') FROM events e WHERE type != 'retract'"
+            f" AND instr(body, '\"txid\":') > 0 AND source != ? AND {_LIVE} ORDER BY seq",
+            (source,),
+        )
+        for key, other, txid in rows:
+            if txid in txid_to_keys:
+                txid_to_other.setdefault(txid, (other, key))
+        out = [
+            LikelyDuplicate(key=key, txid=txid, other_source=other[0], other_key=other[1])
+            for txid, keys in txid_to_keys.items()
+            if (other := txid_to_other.get(txid)) is not None
+            for key in keys
+        ]
+        return tuple(out)
 
     def _stored(self, source: str, items: list[_Item]) -> tuple[dict[str, tuple[int, bytes]], dict[str, int]]:
         """What `source` holds (its live events and every retract it recorded), against `items`.
@@ -786,7 +886,8 @@ class Store:
             item.key = identity.hash_key(source, digest, rank)
 
     def _insert(
-        self, rows: list[_Item], *, source: str, origin: str, check: Check | None, retracted: int
+        self, rows: list[_Item], *, source: str, origin: str, check: Check | None, retracted: int,
+        digest: str | None = None,
     ) -> tuple[int, int, int, tuple[str, ...]]:
         """Number, time-stamp, chain and insert `rows` (inside the open transaction); empties `rows`.
 
@@ -808,11 +909,18 @@ class Store:
             _INSERT, _chained(rows, head=head, prev=prev, source=source, batch=batch, recorded=recorded)
         )
         rows.clear()  # the bodies are in the table now: `check` gets the memory
-        self.conn.execute(
-            "INSERT INTO batches (batch, source, origin, recorded_at, first_seq, last_seq)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (batch, source, origin, recorded, head + 1, head + count),
-        )
+        if digest is not None and self.batches_have_digest():
+            self.conn.execute(
+                "INSERT INTO batches (batch, source, origin, recorded_at, first_seq, last_seq, digest)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (batch, source, origin, recorded, head + 1, head + count, digest),
+            )
+        else:
+            self.conn.execute(
+                "INSERT INTO batches (batch, source, origin, recorded_at, first_seq, last_seq)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (batch, source, origin, recorded, head + 1, head + count),
+            )
         if check is not None:
             records = self.read(after=head)
             keys = [r.key for r in records[retracted:]]
@@ -845,15 +953,36 @@ class Store:
         return [name for name in schema.guard_names() if name not in present]
 
 
-def _json_rows(conn: sqlite3.Connection, sql: str) -> Iterator[Any]:
+def _json_rows(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...] = ()) -> Iterator[Any]:
     """The rows of a query that reads stored bodies with `json_extract`: a body that is not JSON
     any more (edited behind gainlog's back) is an IntegrityViolation, not a database error."""
     try:
-        yield from conn.execute(sql)
+        yield from conn.execute(sql, args)
     except sqlite3.OperationalError as exc:
         if "malformed JSON" not in str(exc):
             raise
         raise IntegrityViolation(f"a stored event body is not JSON ({exc}); run `gainlog verify`") from None
+
+
+def _digest_of(path: Path) -> str | None:
+    """The SHA-256 of the file just read, or None when it cannot be read again (it changed)."""
+    try:
+        return importer.file_digest(path)
+    except OSError:
+        return None
+
+
+def _likely_warnings(likely: tuple[LikelyDuplicate, ...], *, origin: str) -> list[str]:
+    """One warning per other source the new events share exchange ids with."""
+    source_to_found: dict[str, list[LikelyDuplicate]] = {}
+    for found in likely:
+        source_to_found.setdefault(found.other_source, []).append(found)
+    return [
+        f"{len(found)} event(s) of {origin} have an exchange id (txid) already live in source {other!r} "
+        f"(txid {found[0].txid!r}: {found[0].key} here, {found[0].other_key} there): likely the same "
+        "transactions imported twice; if so, retract one copy (gainlog retract KEY)"
+        for other, found in source_to_found.items()
+    ]
 
 
 def _undecodable(seq: int, exc: Exception) -> IntegrityViolation:
@@ -980,4 +1109,4 @@ def _id_problem(event_id: str, item: _Item, first: _Item) -> str | None:
     return None
 
 
-__all__ = ["Check", "GainlogError", "ImportResult", "Store", "Tag", "describe_sqlite_error"]
+__all__ = ["Check", "GainlogError", "ImportResult", "LikelyDuplicate", "Store", "Tag", "describe_sqlite_error"]

@@ -323,7 +323,7 @@ def test_wallet_and_source_options(gainlog: Callable[..., Result]) -> None:
     rows = gainlog("log", "--json").json()
     assert {r["wallet"] for r in rows} == {"kraken-pro"}
     assert {r["key"] for r in rows} >= {"kraken-2024:TQ4ZJ3-QKN2T-7XWLAB"}
-    refused = gainlog("import", str(REAL / "kraken_trades.csv"), "--wallet", "x")
+    refused = gainlog("import", str(REAL / "kraken_trades.csv"), "--format", "jsonl", "--wallet", "x")
     assert refused.code == 2 and "--wallet applies to a converted export" in refused.err
     unknown = gainlog("import", str(REAL / "kraken_trades.csv"), "--format", "binance")
     assert unknown.code == 2 and "unknown format" in unknown.err

@@ -53,7 +53,7 @@ def test_source_default_and_explicit(tmp_path: Path, gainlog: Callable[..., Resu
     # CONTRACT §2: default source is the file's base name with its extension.
     path = write_jsonl(tmp_path / "coinbase.jsonl", [{**BUY, "id": "b1"}])
     gainlog("import", str(path))
-    gainlog("import", str(path), "--source", "cb")
+    gainlog("import", str(path), "--source", "cb", "--force")  # the same file again: issue #12 wants --force
     rows = gainlog("log", "--json").json()
     assert [(r["source"], r["key"]) for r in rows] == [
         ("coinbase.jsonl", "coinbase.jsonl:b1"),

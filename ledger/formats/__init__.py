@@ -7,6 +7,10 @@ exactly like a `.jsonl` file: one transaction, all or nothing, duplicates recogn
 reproduces, so each format derives it from the export's own transaction id, or, where the export
 has none (Schwab, old Coinbase layouts), from a hash of the row's cells.
 
+A format's name is case-insensitive (`Coinbase` is `coinbase`); `detect.detect` names the format of
+a CSV from its header row. A file that is not UTF-8 is read as Windows-1252 (`importer.read_text`),
+and the conversion's warnings say so first.
+
 Formats may import ledger.codec / ledger.events / ledger.errors / ledger.importer only: they are
 part of the write side and know nothing of projections or the CLI.
 """
@@ -17,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ledger import importer
 from ledger.errors import UsageError
 from ledger.formats import coinbase, kraken, schwab
 from ledger.formats.table import Conversion
@@ -29,8 +34,13 @@ NAMES = tuple(CONVERTERS)
 
 
 def convert(name: str, path: Path, *, tz: ZoneInfo, wallet: str | None = None) -> Conversion:
-    """Read the export `path` in format `name`; the wallet defaults to the format's name."""
-    if name not in CONVERTERS:
+    """Read the export `path` in format `name` (any case); the wallet defaults to the format's name."""
+    key = name.strip().lower()
+    if key not in CONVERTERS:
         known = ", ".join(("jsonl", *NAMES))
         raise UsageError(f"--format {name!r}: unknown format (one of: {known})")
-    return CONVERTERS[name](Path(path), tz, wallet or name)
+    conversion = CONVERTERS[key](Path(path), tz, wallet or key)
+    encoding = importer.read_text(Path(path)).warning
+    if encoding is not None:
+        conversion.warnings.insert(0, encoding)
+    return conversion

@@ -172,7 +172,7 @@ def read_rows(path: Path, *, required: tuple[str, ...], label: str) -> list[Row]
     Blank rows are skipped. A file that is missing, not UTF-8 or has no such header is refused
     with one sentence naming it.
     """
-    text = importer.read_data(path).decode("utf-8")
+    text = importer.read_text(path).text  # UTF-8, or Windows-1252 (`formats.convert` warns)
     reader = csv.reader(io.StringIO(text, newline=""))
     name = str(path)
     header: tuple[str, ...] | None = None

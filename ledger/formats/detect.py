@@ -1,0 +1,81 @@
+"""Which export a CSV file is, from its header row (`gainlog import FILE.csv` without `--format`).
+
+Only column names are read: the first of the file's first `SCAN_ROWS` non-blank rows that holds
+every column of a format's signature is the header, so preamble rows above it (Coinbase's
+"Transactions" and "User,NAME,UUID" lines, Schwab's "Transactions for account ..." title) are
+skipped. Names are compared without surrounding spaces and case; a row wrapped whole in quotes
+(one cell holding the commas) is split again. A header that fits no format is refused with the list
+of formats, so the user can name one.
+
+| format | its header holds |
+|---|---|
+| coinbase | Timestamp, Transaction Type, Asset, Quantity Transacted (every layout since 2018) |
+| kraken | txid, pair, time, type, vol (`trades.csv`), or txid, refid, time, type, asset, amount (`ledgers.csv`) |
+| schwab | Date, Action, Symbol, Quantity, Amount |
+
+Detection names the format only; reading the file is the converter's job, with its own errors.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+import msgspec
+
+from ledger import importer
+from ledger.errors import UsageError
+
+SCAN_ROWS = 50
+# format -> the column sets, any one of which marks its header (names casefolded)
+SIGNATURES: dict[str, tuple[frozenset[str], ...]] = {
+    "coinbase": (frozenset({"timestamp", "transaction type", "asset", "quantity transacted"}),),
+    "kraken": (
+        frozenset({"txid", "pair", "time", "type", "vol"}),
+        frozenset({"txid", "refid", "time", "type", "asset", "amount"}),
+    ),
+    "schwab": (frozenset({"date", "action", "symbol", "quantity", "amount"}),),
+    "prices": (frozenset({"date_or_time", "asset", "usd"}),),  # counts only once a `prices` format exists
+}
+
+
+class Detected(msgspec.Struct, frozen=True):
+    """The format a CSV file's header names, and the line that header is on."""
+
+    name: str
+    line: int
+
+
+def detect(path: Path, *, names: Iterable[str]) -> Detected:
+    """The format among `names` whose signature the file's header row holds; UsageError (exit 2)
+    naming every format when no row of the first `SCAN_ROWS` is such a header."""
+    known = [name for name in SIGNATURES if name in set(names)]
+    text = importer.read_text(Path(path)).text
+    reader = csv.reader(io.StringIO(text, newline=""))
+    seen = 0
+    while seen < SCAN_ROWS:
+        try:
+            cells = next(reader)
+        except (StopIteration, csv.Error):
+            break
+        if not any(cell.strip() for cell in cells):
+            continue
+        seen += 1
+        columns = _columns(cells)
+        for name in known:
+            if any(signature <= columns for signature in SIGNATURES[name]):
+                return Detected(name, reader.line_num)
+    listed = ", ".join(("jsonl", *names))
+    raise UsageError(
+        f"{path}: not an export gainlog recognises (no known header row in its first {SCAN_ROWS} rows); "
+        f"give --format: one of {listed} (docs/formats.md)"
+    )
+
+
+def _columns(cells: list[str]) -> frozenset[str]:
+    """A row's cells as casefolded column names; a row wrapped whole in quotes is split again."""
+    if len(cells) == 1 and "," in cells[0]:
+        cells = next(csv.reader([cells[0]]), cells)
+    return frozenset(cell.strip().strip('"').strip().casefold() for cell in cells)
