@@ -97,6 +97,10 @@ def _main(
     State.strict = strict
     State.drift_checked = False
     State.wait = _wait_seconds(wait)
+    from api.reading import status_display
+    from cli.usecases import spinner
+
+    status_display.set(spinner)  # a long replay shows a spinner on a terminal
 
 
 def _wait_seconds(option: str | None) -> float:

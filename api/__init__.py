@@ -1,0 +1,12 @@
+"""gainlog's library API: one function per read command, the database path given explicitly (docs/api.md).
+
+    api.reading   open a ledger for reading (the drift check), load / stream it as of a knowledge point
+    api.reports   `report 8949 | schedule-d | income | all`, the manifest `verify --manifest` checks
+    api.audit     `diff`, `explain`
+    api.lots      `lots`
+    api.checkpoints  `checkpoint`
+
+The CLI (cli/) parses options, calls one of these and renders the result. Imports go
+cli -> api -> projections -> ledger.events, and api -> ledger; never back (tests/test_layering.py).
+Heavy modules are imported inside the functions, so importing `api` stays cheap.
+"""
