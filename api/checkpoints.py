@@ -12,7 +12,8 @@ from pathlib import Path
 def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
     """`checkpoint`: replay the log once (streamed) and save a checkpoint at its head; the seq it
     covers (None for an empty log). A file that refuses the write (read-only, locked) is a `GainlogError`."""
-    from api.reading import LARGE_LOG, gc_paused, open_ledger, working
+    from api.progress import LARGE_LOG, working
+    from api.reading import gc_paused, open_ledger
     from ledger import checkpoints as saved
     from ledger.errors import GainlogError
     from projections import checkpoint as cp

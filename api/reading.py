@@ -11,12 +11,13 @@ full passes over them cost about a tenth of the time.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
-from contextvars import ContextVar
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from api.progress import LARGE_LOG, working
 
 if TYPE_CHECKING:
     from ledger.events import Recorded
@@ -24,14 +25,6 @@ if TYPE_CHECKING:
     from projections.model import Booked
     from projections.pipeline import Replay
     from projections.tax_year import TaxYears
-
-LARGE_LOG = 50_000  # events: from here on a replay takes seconds, and a caller may show that it is working
-
-# What shows a long replay at work (the CLI: a spinner on a terminal's stderr); None: nothing.
-status_display: ContextVar[Callable[[str], AbstractContextManager[None]] | None] = ContextVar(
-    "status_display", default=None
-)
-
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
@@ -43,12 +36,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def working(what: str, *, large: bool) -> AbstractContextManager[None]:
-    """`status_display(what)` around a large replay, when one is set; else nothing."""
-    display = status_display.get()
-    return display(what) if large and display is not None else nullcontext()
 
 
 def drift_problem(store: Store, *, strict: bool) -> str | None:

@@ -7,12 +7,11 @@ open a ledger for reading outside them (`demo`, `verify`) and code written again
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.reading import LARGE_LOG, Loaded, Streamed, gc_paused  # noqa: F401 (re-exported)
+from api.progress import LARGE_LOG  # noqa: F401 (re-exported)
+from api.reading import Loaded, Streamed, gc_paused  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from ledger.store import Store
@@ -42,21 +41,6 @@ def open_store(db_path: Path) -> Store:
     from cli.app import State
 
     return open_ledger(db_path, strict=State.strict, check=_check())
-
-
-@contextmanager
-def spinner(what: str) -> Iterator[None]:
-    """A spinner on stderr while a long replay runs, only when stderr is a terminal
-    (`api.reading.status_display`, set by the CLI's callback)."""
-    import sys
-
-    if not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(what):
-        yield
 
 
 def load(db_path: Path, as_of: str | None, *, option: str = "--as-of") -> Loaded:

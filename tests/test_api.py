@@ -186,3 +186,27 @@ def test_every_box_has_a_schedule_d_line() -> None:
     assert sorted(BOX_TO_LINE) == sorted(get_args(Box))
     assert {BOX_TO_LINE[b] for b in "ABCGHI"} == {"1b", "2", "3"}
     assert {BOX_TO_LINE[b] for b in "DEFJKL"} == {"8b", "9", "10"}
+
+
+def test_a_large_replay_shows_the_display_the_caller_set(gainlog: Callable[..., Result]) -> None:
+    """`api.progress.working` uses `status_display` only for a large replay; the CLI sets its spinner."""
+    from api.progress import status_display, working
+
+    shown: list[str] = []
+
+    @contextlib.contextmanager
+    def display(what: str) -> Iterator[None]:
+        shown.append(what)
+        yield
+
+    token = status_display.set(display)
+    try:
+        with working("small", large=False), working("Replaying 60,000 events", large=True):
+            pass
+    finally:
+        status_display.reset(token)
+    assert shown == ["Replaying 60,000 events"]
+    assert gainlog("log").code == 0
+    from cli.app import _spinner
+
+    assert status_display.get() is _spinner
