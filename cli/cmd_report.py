@@ -18,7 +18,7 @@ from cli.app import AsOfOpt, CsvOpt, JsonOpt, State, YearOpt, console, report_ap
 
 if TYPE_CHECKING:
     from api.manifest import Manifest
-    from api.reports import Written
+    from api.reports import Form8949, Written
     from projections.form8949 import Row
     from projections.tax_year import Amounts, ScheduleD
 
@@ -33,31 +33,15 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Directory to write DIR/YEAR
 def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False, csv_out: CsvOpt = False,
                 whole_dollars: WholeDollarsOpt = False) -> None:
     """Form 8949: one row per disposed lot slice, with its box."""
-    import sys
-
     from api import reports
     from api.reading import gc_paused
-    from api.report_files import JsonRows, MissingBasis
-    from projections import form8949
 
     with gc_paused():
         form = reports.form8949(State.db, year, as_of=as_of, strict=State.strict, whole_dollars=whole_dollars)
-        if csv_out:  # written a chunk of rows at a time, as `report all` does (issue #7)
-            text = form8949.CsvText(whole_dollars=whole_dollars)
-            missing = MissingBasis()
-            for rows in form.chunks:
-                text.add(rows)
-                missing.add(rows)
-            for piece in text.pieces():
-                typer.echo(piece, nl=False)
-            warn(missing.message(year))
+        if csv_out:
+            _echo_8949_csv(form)
         elif json_out:
-            sys.stdout.flush()
-            json_rows = JsonRows(sys.stdout.buffer)
-            for rows in form.chunks:
-                json_rows.add(rows)
-            json_rows.close()
-            sys.stdout.buffer.flush()
+            _echo_8949_json(form)
         else:
             _print_8949(year, [r for rows in form.chunks for r in rows], whole_dollars=whole_dollars)
         warn_empty_year(form.empty_year())
@@ -119,6 +103,36 @@ def manifest_problem(manifest: Manifest) -> str | None:
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def _echo_8949_csv(form: Form8949) -> None:
+    """`report 8949 --csv`, written a chunk of rows at a time as `report all` does (issue #7), then
+    the warning about rows with missing basis."""
+    from api.report_files import MissingBasis
+    from projections.form8949 import CsvText
+
+    text = CsvText(whole_dollars=form.whole_dollars)
+    missing = MissingBasis()
+    for rows in form.chunks:
+        text.add(rows)
+        missing.add(rows)
+    for piece in text.pieces():
+        typer.echo(piece, nl=False)
+    warn(missing.message(form.year))
+
+
+def _echo_8949_json(form: Form8949) -> None:
+    """`report 8949 --json`, written a chunk of rows at a time."""
+    import sys
+
+    from api.report_files import JsonRows
+
+    sys.stdout.flush()
+    json_rows = JsonRows(sys.stdout.buffer)
+    for rows in form.chunks:
+        json_rows.add(rows)
+    json_rows.close()
+    sys.stdout.buffer.flush()
 
 
 def warn_empty_year(empty: str) -> None:
