@@ -210,3 +210,20 @@ def test_a_large_replay_shows_the_display_the_caller_set(gainlog: Callable[..., 
     from cli.app import _spinner
 
     assert status_display.get() is _spinner
+
+
+def test_the_api_runs_without_the_cli(sample: Path) -> None:
+    """In a fresh process, the API reports without importing cli, typer, click or rich."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from api import audit, lots, reports; "
+        f"db = Path({str(sample)!r}); "
+        "print(reports.schedule_d_json(reports.schedule_d(db, 2022))['net'], "
+        "len(lots.open_lots(db, year_end=2024).lots), len(audit.explain(db, 2024).to_json()['rows'])); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'cli', 'typer', 'click', 'rich'}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == "-9585.84 14 7\n[]\n"
