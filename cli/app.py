@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -97,6 +99,21 @@ def _main(
     State.strict = strict
     State.drift_checked = False
     State.wait = _wait_seconds(wait)
+    from api.progress import status_display
+
+    status_display.set(_spinner)  # a long replay shows a spinner on a terminal
+
+
+@contextmanager
+def _spinner(what: str) -> Iterator[None]:
+    """A spinner on stderr while a long replay runs, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(what):
+        yield
 
 
 def _wait_seconds(option: str | None) -> float:

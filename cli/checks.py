@@ -39,8 +39,8 @@ class LotReferences:
     def __call__(self, new: list[Recorded]) -> None:
         from ledger.errors import InvalidEvent
         from ledger.events import Sell
+        from projections.engine import check_lot_references
         from projections.knowledge import live
-        from projections.lots_engine import check_lot_references
 
         if not any(isinstance(r.event, Sell) and r.event.lots for r in new):
             return

@@ -1,139 +1,45 @@
 """`gainlog diff` and `gainlog explain`: audit a past year (CONTRACT §1).
 
 `diff` replays the year at two knowledge points and compares the contract's own outputs;
-`explain` lists the events behind each number. Both are read-only.
+`explain` lists the events behind each number. Both are read-only: each command calls
+`api.audit.year_diff` / `api.audit.explain` (docs/api.md) and renders the result.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from cli.app import AsOfOpt, JsonOpt, State, YearOpt, app, console, emit_json
-
-if TYPE_CHECKING:
-    from cli.usecases import Loaded
 
 FromOpt = Annotated[str, typer.Option("--from", help="Knowledge point before: seq, tag or @time.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Knowledge point after (default: the head).")]
 RowOpt = Annotated[int | None, typer.Option("--row", help="One 8949 row, counted from 1 in form order.")]
 
 
-def _year_reports(loaded: Loaded, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from projections.reports import form8949_json, schedule_d_json
-
-    ty = loaded.tax_years(through=year)
-    sd = ty.years[year]
-    report = schedule_d_json(sd)
-    if sd.empty:  # a year in which no event can fall (`--year 2030`): say so
-        report["warnings"] = [*report["warnings"], sd.empty]
-    return report, form8949_json(ty.rows_of(year))
-
-
-def _event_line(record: Any) -> dict[str, Any]:
-    from ledger.codec import canonical
-
-    return {"seq": record.seq, "key": record.key, "source": record.source,
-            "recorded_at": record.recorded_at.isoformat().replace("+00:00", "Z"), **canonical(record.event)}
-
-
-def year_diff(year: int, from_point: str, to_point: str | None) -> dict[str, Any]:
-    """The contract's `diff --json` value, plus the events recorded in between (`events`)."""
-    from cli.usecases import load
-    from projections.diff import year_diff as diff
-
-    before = load(State.db, from_point, option="--from")
-    after = load(State.db, to_point, option="--to")
-    result = diff(year, _point(from_point, before), _point(to_point, after),
-                  _year_reports(before, year), _year_reports(after, year))
-    lo, hi = sorted((before.seq, after.seq))
-    result["events"] = [_event_line(r) for r in after.store.read(after=lo, until=hi)]
-    return result
-
-
-def _point(point: str | None, loaded: Loaded) -> Any:
-    """The knowledge point as the user named it (an int for a seq; the head's seq for none)."""
-    if point is None:
-        return loaded.seq
-    return int(point) if point.isdigit() else point
-
-
 @app.command("diff")
 def diff_command(year: YearOpt, from_point: FromOpt, to_point: ToOpt = None, json_out: JsonOpt = False) -> None:
     """What changed in a year's results between two knowledge points, and which events caused it."""
-    result = year_diff(year, from_point, to_point)
+    from api.audit import year_diff
+
+    result = year_diff(State.db, year, from_point, to_point, strict=State.strict)
     if json_out:
-        emit_json(result)
+        emit_json(result.to_json())
     else:
-        _print_diff(result, _ledger_zone())
-
-
-def explain_year(year: int, as_of: str | None, row: int | None) -> dict[str, Any]:
-    """The events behind each 8949 row of a year (or one row) and behind its Schedule D."""
-    from cli.usecases import load
-    from ledger.errors import UsageError
-    from projections.explain import trails, year_facts
-    from projections.knowledge import live
-
-    loaded = load(State.db, as_of)
-    known = live(loaded.records)
-    schedule_d, rows = _year_reports(loaded, year)
-    row_trails = trails(loaded.booked, known, year)
-    key_to_record = {r.key: r for r in known}
-    for trail, form_row in zip(row_trails, rows, strict=True):
-        trail["8949"] = form_row
-        trail["events"] = [
-            _event_line(key_to_record[k])
-            for k in [trail["disposal"], trail["acquisition"], *trail["transfers"]]
-            if k is not None and k in key_to_record
-        ]
-    if row is not None:
-        if not 1 <= row <= len(row_trails):
-            raise UsageError(f"--row {row}: {year} has {len(row_trails)} Form 8949 rows (count from 1)")
-        return {"year": year, "as_of": loaded.seq, "rows": [row_trails[row - 1]]}
-    facts = year_facts(known, year)
-    short = [t["row"] for t in row_trails if t["8949"]["term"] == "short"]
-    long = [t["row"] for t in row_trails if t["8949"]["term"] == "long"]
-    return {
-        "year": year,
-        "as_of": loaded.seq,
-        "schedule_d": schedule_d,
-        "sources": {
-            "short_term": {"rows": short, "rule": "sum of the cent-rounded short-term 8949 rows (R5.1)"},
-            "long_term": {"rows": long, "rule": "sum of the cent-rounded long-term 8949 rows (R5.1)"},
-            "carryover_in": (
-                {"events": facts["carryover_events"], "rule": "a carryover event replaces the computed amount (R5.4)"}
-                if facts["carryover_events"]
-                else {"from_year": year - 1, "rule": "Capital Loss Carryover Worksheet of the year before (R5.3)"}
-            ),
-            "filing_status": {
-                "events": facts["profile_events"],
-                "default": facts["filing_status_year"] is None,
-                "from_year": facts["filing_status_year"],
-            },
-            "deduction": {"rule": "min(|line 16|, 3,000; 1,500 if mfs) when line 16 is a loss (R5.2)"},
-        },
-        "rows": row_trails,
-    }
+        _print_diff(result.to_json(), result.timezone)
 
 
 @app.command("explain")
 def explain_command(year: YearOpt, row: RowOpt = None, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """The events behind each number: acquisitions, transfers, wash-sale adjustments, the method."""
-    result = explain_year(year, as_of, row)
+    from api.audit import explain
+
+    result = explain(State.db, year, as_of=as_of, row=row, strict=State.strict)
     if json_out:
-        emit_json(result)
+        emit_json(result.to_json())
     else:
-        _print_explain(result, _ledger_zone())
-
-
-def _ledger_zone() -> Any:
-    """The ledger's time zone, in which people read event times (JSON keeps RFC 3339 UTC)."""
-    from ledger.store import Store
-
-    with Store.open(State.db) as store:
-        return store.timezone
+        _print_explain(result.to_json(), result.timezone)
 
 
 # -- rendering for people --------------------------------------------------------------------

@@ -1,91 +1,60 @@
 """`gainlog report 8949 | schedule-d | income | all`: the tax reports (CONTRACT §1, §3).
 
-Each command loads the ledger as of a knowledge point (`cli.usecases.load`), computes every tax
-year in one pass (`projections.tax_year.tax_years`) and renders the contract's JSON
-(`projections.reports`), CSV (`projections.form8949.to_csv`) or a rich table for people.
+Each command parses its options, calls one function of `api.reports` (the library API, docs/api.md)
+and renders what it returns: the contract's JSON (`to_json()`, `projections.reports`), CSV
+(`projections.form8949.CsvText`) or a rich table for people. Schedule D's line numbers and the loss
+limit come from `projections.rules` (`schedule_d_lines`, `netting`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.app import AsOfOpt, CsvOpt, JsonOpt, State, YearOpt, console, report_app
 
 if TYPE_CHECKING:
+    from api.manifest import Manifest
+    from api.reports import Form8949, Written
     from projections.form8949 import Row
-    from projections.model import IncomeRow
     from projections.tax_year import Amounts, ScheduleD
 
 WholeDollarsOpt = Annotated[
     bool,
     typer.Option("--whole-dollars", help="Round every amount to whole dollars (half up); (h) recomputed."),
 ]
-REPORT_FILES = ("form8949.csv", "form8949.json", "schedule_d.json", "income.json")
 OutOpt = Annotated[Path, typer.Option("--out", help="Directory to write DIR/YEAR/... into.")]
-# Schedule D (2025 layout) line for the totals of each Form 8949 box.
-BOX_TO_LINE = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",
-               "D": "8b", "J": "8b", "E": "9", "K": "9", "F": "10", "L": "10"}
 
 
 @report_app.command("8949")
 def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False, csv_out: CsvOpt = False,
                 whole_dollars: WholeDollarsOpt = False) -> None:
     """Form 8949: one row per disposed lot slice, with its box."""
-    import sys
-    from itertools import takewhile
-
-    from cli.usecases import gc_paused, stream
-    from projections import form8949
-    from projections.rules.form_box import wallet_reports
-    from projections.tax_year import Facts
+    from api import reports
+    from api.reading import gc_paused
 
     with gc_paused():
-        streamed = stream(State.db, as_of)
-        replay, tz = streamed.replay, streamed.store.timezone
-        # the slices come in 8949 order: the year's are all in once a later year's begins
-        slices = (s for s in takewhile(lambda s: s.date_sold.year <= year, replay.slices) if s.date_sold.year == year)
-        quantum = form8949.DOLLAR if whole_dollars else form8949.CENT
-        chunks = form8949.row_chunks(slices, wallet_reports(replay.log), quantum=quantum)
-        if csv_out:  # written a chunk of rows at a time, as `report all` does (issue #7)
-            text = form8949.CsvText(whole_dollars=whole_dollars)
-            missing = _MissingBasis()
-            for rows in chunks:
-                text.add(rows)
-                missing.add(rows)
-            for piece in text.pieces():
-                typer.echo(piece, nl=False)
-            missing.warn(year)
+        form = reports.form8949(State.db, year, as_of=as_of, strict=State.strict, whole_dollars=whole_dollars)
+        if csv_out:
+            _echo_8949_csv(form)
         elif json_out:
-            sys.stdout.flush()
-            json_rows = _JsonRows(sys.stdout.buffer)
-            for rows in chunks:
-                json_rows.add(rows)
-            json_rows.close()
-            sys.stdout.buffer.flush()
+            _echo_8949_json(form)
         else:
-            _print_8949(year, [r for rows in chunks for r in rows], whole_dollars=whole_dollars)
-        facts = Facts()
-        facts.add(replay.log)  # the non-trade events and the first and last trade: enough for the span
-        warn_empty_year(facts.empty_year(year, tz))
+            _print_8949(year, [r for rows in form.chunks for r in rows], whole_dollars=whole_dollars)
+        warn_empty_year(form.empty_year())
 
 
 @report_app.command("schedule-d")
 def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Schedule D: the year's netting, the deduction and the Capital Loss Carryover Worksheet."""
-    from cli.usecases import schedule_d
-    from projections.reports import schedule_d_json
+    from api import reports
 
-    sd = schedule_d(State.db, as_of, year)
+    sd = reports.schedule_d(State.db, year, as_of=as_of, strict=State.strict)
     if json_out:
-        report = schedule_d_json(sd)
-        if sd.empty:
-            report["warnings"] = [*report["warnings"], sd.empty]
-        _emit_json(report)
+        _emit_json(reports.schedule_d_json(sd))
     else:
         _print_schedule_d(sd)
         warn_empty_year(sd.empty)
@@ -94,282 +63,76 @@ def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = 
 @report_app.command("income")
 def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Ordinary income from income events, by kind."""
-    from cli.usecases import empty_year, income
-    from projections.reports import income_rows_json
+    from api import reports
 
-    report = income_rows_json(income(State.db, as_of), year)
+    result = reports.income(State.db, year, as_of=as_of, strict=State.strict)
     if json_out:
-        _emit_json(report)
+        _emit_json(result.to_json())
     else:
-        _print_income(report)
-    if not report["rows"]:  # only then can the year be empty: the span needs a pass over the log
-        warn_empty_year(empty_year(State.db, as_of, year))
+        _print_income(result.to_json())
+    warn_empty_year(result.empty)
 
 
 @report_app.command("all")
 def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Every year's 8949 (CSV, JSON), Schedule D and income (JSON) into DIR/YEAR/, from one replay,
     with DIR/manifest.json; DIR is replaced as a whole, atomically."""
-    import shutil
-    import tempfile
+    from api import reports
 
-    target = out.resolve()
-    _check_out(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # written next to DIR and renamed into place (issue #18): a run killed at any point leaves the
-    # previous DIR whole (and at most a `.DIR.gainlog-*` folder next to it)
-    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.gainlog-", dir=target.parent))
-    try:
-        written = write_reports(work, as_of)
-        write_manifest(work, written)
-        _swap_into_place(work, target)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+    written = reports.write_reports(State.db, out, as_of=as_of, strict=State.strict)
     for year, missing in sorted(written.missing.items()):  # named where the files now are
-        missing.warn(year, where=f" ({out / str(year) / 'form8949.csv'})")
+        warn(missing.message(year), where=f" ({out / str(year) / 'form8949.csv'})")
     if json_out:
-        _emit_json(_summary_json(out, written.summary))
+        _emit_json(written.to_json())
     else:
-        _print_summary(out, written.summary)
+        _print_summary(written)
 
 
-MANIFEST = "manifest.json"
+def read_manifest(path: Path) -> Manifest:
+    """`api.manifest.read_manifest` (for `verify --manifest`)."""
+    from api.manifest import read_manifest as read
+
+    return read(path)
 
 
-@dataclass(frozen=True)
-class Written:
-    """What `write_reports` wrote.
+def manifest_problem(manifest: Manifest) -> str | None:
+    """`api.manifest.manifest_problem` on the ledger `--db` names (for `verify --manifest`)."""
+    from api.manifest import manifest_problem as problem
 
-    Attributes:
-        seq: the knowledge point the files are as of.
-        head: the chain's hash at `seq`.
-        tags: name -> `SEQ:HASH` of every tag at or before `seq` (a moved tag fails `verify --manifest`).
-        summary: each year's (year, 8949 rows, Schedule D).
-        missing: each year's 8949 rows with missing basis (their numbers), for the warning `report all` prints.
-    """
-
-    seq: int
-    head: str
-    tags: dict[str, str]
-    summary: list[tuple[int, int, ScheduleD]]
-    missing: dict[int, _MissingBasis]
-
-
-def write_reports(out: Path, as_of: str | None) -> Written:
-    """`report all`'s files into the existing folder `out`, as of `as_of` (`verify --manifest` replays it)."""
-    from cli.usecases import gc_paused, stream
-    from projections import form8949, reports
-    from projections.rules.form_box import wallet_reports
-    from projections.tax_year import YearBoxes, add_rows, totalled
-
-    with gc_paused():
-        streamed = stream(State.db, as_of)
-        replay = streamed.replay
-        # Each year's 8949 files are written a few thousand rows at a time as the slices come
-        # (issue #7); Schedule D needs only the totals of every year's rows.
-        year_boxes: YearBoxes = {}
-        year_to_count: dict[int, int] = {}
-        year_to_missing: dict[int, _MissingBasis] = {}
-        files: _Form8949Files | None = None
-        for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
-            if files is None or files.year != rows[0].year:
-                if files is not None:
-                    year_to_count[files.year] = files.close()
-                files = _Form8949Files(out, rows[0].year)
-            add_rows(year_boxes, rows)
-            year_to_missing.setdefault(files.year, _MissingBasis()).add(rows)
-            files.add(rows)
-        if files is not None:
-            year_to_count[files.year] = files.close()
-        ty = totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone)
-        year_to_income: dict[int, list[IncomeRow]] = {}
-        for income in replay.income:
-            year_to_income.setdefault(income.date.year, []).append(income)
-        summary = []
-        for year in ty.report_years():
-            if year not in year_to_count:
-                _Form8949Files(out, year).close()
-            folder = out / str(year)
-            sd = ty.years[year]
-            _write_json(folder / "schedule_d.json", reports.schedule_d_json(sd))
-            _write_json(folder / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
-            summary.append((year, year_to_count.get(year, 0), sd))
-        store, seq = streamed.store, streamed.seq
-        tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
-        return Written(seq=seq, head=store.hash_at(seq), tags=tags, summary=summary, missing=year_to_missing)
-
-
-def file_digests(folder: Path) -> dict[str, str]:
-    """`YEAR/name` -> SHA-256 of every report file under `folder` (the manifest itself excluded)."""
-    import hashlib
-
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file() and path.name != MANIFEST
-    }
-
-
-def write_manifest(folder: Path, written: Written) -> None:
-    """DIR/manifest.json (CONTRACT §4 Integrity): the seq and chain hash the files are as of, their
-    SHA-256, and the tags up to that seq (`SEQ:HASH`)."""
-    _write_json(folder / MANIFEST, {"seq": written.seq, "head": written.head, "files": file_digests(folder),
-                                    "tags": written.tags})
-
-
-def _check_out(out: Path) -> None:
-    """DIR may hold only what `report all` writes (year folders of report files, the manifest): it is
-    replaced as a whole, and nothing else in it may be lost."""
-    from ledger.errors import UsageError
-
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise UsageError(f"--out {out}: not a folder")
-    for entry in out.iterdir():
-        ours = (entry.name == MANIFEST and entry.is_file()) or (
-            entry.name.isdigit() and len(entry.name) == 4 and entry.is_dir()
-            and all(f.name in REPORT_FILES and f.is_file() for f in entry.iterdir())
-        )
-        if not ours:
-            raise UsageError(
-                f"--out {out}: holds {entry.name!r}, which `report all` did not write; it replaces the folder "
-                "as a whole, so give an empty or new folder (or one it wrote before)"
-            )
-
-
-def _swap_into_place(work: Path, target: Path) -> None:
-    """Put the folder `work` at `target`: one rename when `target` is new, else an atomic exchange
-    (Linux renameat2) and the old tree removed; elsewhere two renames (a moment without `target`)."""
-    import os
-    import shutil
-
-    if not target.exists():
-        os.rename(work, target)
-        return
-    if not _exchange(work, target):
-        old = work.with_name(work.name + "-old")
-        os.rename(target, old)
-        os.rename(work, target)
-        work = old
-    shutil.rmtree(work, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where that is not available."""
-    import ctypes
-    import os
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (AttributeError, OSError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
-
-
-class _MissingBasis:
-    """The numbers (from 1, in 8949 order, as `explain --row` counts) of a year's rows with missing
-    basis, from rows given a chunk at a time, and the warning that names them (R3.5)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.rows: list[int] = []
-
-    def add(self, rows: Sequence[Row]) -> None:
-        self.rows.extend(self.count + i for i, r in enumerate(rows, 1) if r.missing_basis)
-        self.count += len(rows)
-
-    def message(self, year: int) -> str:
-        return missing_basis_message(year, self.rows)
-
-    def warn(self, year: int, *, where: str = "") -> None:
-        """`gainlog: warning: ...` on stderr when there are such rows."""
-        import sys
-
-        if self.rows:
-            print(f"gainlog: warning: {self.message(year)}{where}", file=sys.stderr)
-
-
-def missing_basis_message(year: int, numbers: Sequence[int]) -> str:
-    """What a report says of rows with missing basis (zero basis, R3.5)."""
-    shown = ", ".join(str(n) for n in numbers[:10]) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
-    return (f"{year}: Form 8949 row(s) {shown} have missing basis: reported with zero basis, acquired on the "
-            "sale date, short-term (R3.5); import the missing acquisitions or transfers in")
-
-
-class _Form8949Files:
-    """DIR/YEAR/form8949.csv and form8949.json, written from rows given a chunk at a time: the same
-    bytes as `form8949.to_csv` and `_indented(reports.form8949_json_bytes(...))` of all of them."""
-
-    def __init__(self, out: Path, year: int) -> None:
-        from projections.form8949 import CsvText
-
-        self.year = year
-        self.folder = out / str(year)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.csv = CsvText()
-        self.json = _JsonRows((self.folder / "form8949.json").open("wb"))
-
-    def add(self, rows: Sequence[Row]) -> None:
-        from projections.form8949 import plain
-
-        qtys = [plain(r.qty) for r in rows]  # once for both files
-        self.csv.add(rows, qtys)
-        self.json.add(rows, qtys)
-
-    def close(self) -> int:
-        """Finish both files; how many rows they hold."""
-        self.json.close()
-        self.json.file.close()
-        with (self.folder / "form8949.csv").open("w", encoding="utf-8") as csv_file:
-            csv_file.writelines(self.csv.pieces())
-        return self.json.count
-
-
-class _JsonRows:
-    """`_indented(reports.form8949_json_bytes(rows))` written to `file` from rows given a chunk at a
-    time: the same bytes, without the text of all the rows in memory at once (issue #7)."""
-
-    def __init__(self, file: BinaryIO) -> None:
-        self.file = file
-        self.count = 0
-
-    def add(self, rows: Sequence[Row], qtys: Sequence[str] | None = None) -> None:
-        """Add rows; `qtys`: `form8949.plain` of each row's qty, when the caller has them."""
-        from projections.reports import form8949_json_bytes
-
-        if not rows:
-            return
-        self.file.write(b",\n" if self.count else b"[\n")
-        indented = _indented(form8949_json_bytes(rows, qtys))
-        self.file.write(memoryview(indented)[2:-3])  # the rows, indented as in the whole array
-        self.count += len(rows)
-
-    def close(self) -> None:
-        """End the array (`[]` when no rows came)."""
-        self.file.write(b"\n]\n" if self.count else _indented(b"[]"))
+    return problem(State.db, manifest)
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _json_bytes(value: Any) -> bytes:
-    """Indented JSON, keys in the order given: the same text as `cli.app.emit_json`, many times faster."""
-    import msgspec
+def _echo_8949_csv(form: Form8949) -> None:
+    """`report 8949 --csv`, written a chunk of rows at a time as `report all` does (issue #7), then
+    the warning about rows with missing basis."""
+    from api.report_files import MissingBasis
+    from projections.form8949 import CsvText
 
-    return _indented(msgspec.json.encode(value))
+    text = CsvText(whole_dollars=form.whole_dollars)
+    missing = MissingBasis()
+    for rows in form.chunks:
+        text.add(rows)
+        missing.add(rows)
+    for piece in text.pieces():
+        typer.echo(piece, nl=False)
+    warn(missing.message(form.year))
 
 
-def _indented(compact: bytes) -> bytes:
-    """Compact JSON indented as `cli.app.emit_json` writes it."""
-    import msgspec
+def _echo_8949_json(form: Form8949) -> None:
+    """`report 8949 --json`, written a chunk of rows at a time."""
+    import sys
 
-    return msgspec.json.format(compact, indent=2) + b"\n"
+    from api.report_files import JsonRows
+
+    sys.stdout.flush()
+    json_rows = JsonRows(sys.stdout.buffer)
+    for rows in form.chunks:
+        json_rows.add(rows)
+    json_rows.close()
+    sys.stdout.buffer.flush()
 
 
 def warn_empty_year(empty: str) -> None:
@@ -390,13 +153,19 @@ def _emit_json(value: Any) -> None:
 def _emit_json_bytes(compact: bytes) -> None:
     import sys
 
+    from api.report_files import indented
+
     sys.stdout.flush()
-    sys.stdout.buffer.write(_indented(compact))
+    sys.stdout.buffer.write(indented(compact))
     sys.stdout.buffer.flush()
 
 
-def _write_json(path: Path, value: Any) -> None:
-    path.write_bytes(_json_bytes(value))
+def warn(message: str, *, where: str = "") -> None:
+    """`gainlog: warning: MESSAGE WHERE` on stderr, when there is a message."""
+    import sys
+
+    if message:
+        print(f"gainlog: warning: {message}{where}", file=sys.stderr)
 
 
 def _fmt(amount: Any, *, whole_dollars: bool = False) -> str:
@@ -415,6 +184,7 @@ def _paren(amount: Any) -> str:
 def _print_8949(year: int, rows: Sequence[Row], *, whole_dollars: bool) -> None:
     """The year's rows grouped by part and box; `#` is the row's number in 8949 order (date sold,
     then seq), the N `explain --row N` takes."""
+    from api.report_files import missing_basis_message
     from cli.render import line, number_column, number_table
     from projections.form8949 import BOX_ORDER
 
@@ -457,6 +227,8 @@ def _amount_cells(a: Amounts) -> tuple[str, str, str, str]:
 
 def _box_lines(table: Any, sd: ScheduleD, boxes: str) -> None:
     """Lines 1b–3 (short) or 8b–10 (long): one line per Form 8949 box with rows."""
+    from projections.rules.schedule_d_lines import BOX_TO_LINE
+
     for b in sd.boxes:
         if b.box in boxes:
             label = f"Form 8949 box {b.box} ({b.rows} row{'s' if b.rows != 1 else ''})"
@@ -466,6 +238,8 @@ def _box_lines(table: Any, sd: ScheduleD, boxes: str) -> None:
 def _print_schedule_d(sd: ScheduleD) -> None:
     from cli.render import line, number_column, number_table, styled
     from projections.form8949 import money
+    from projections.rules import schedule_d_lines as lines
+    from projections.rules.netting import loss_limit
 
     out = console()
     table = number_table(title=f"Schedule D {sd.year} ({sd.filing_status})")
@@ -474,20 +248,23 @@ def _print_schedule_d(sd: ScheduleD) -> None:
     for name in ("(d) proceeds", "(e) cost", "(g) adjustments", "(h) gain or (loss)"):
         number_column(table, name)
     blank = ("", "", "")
+    unused = "basis reported, no adjustments: not used, every row is on Form 8949"
     table.add_row("", styled("Part I — short-term", "bold"), *blank, "")
-    table.add_row("1a", "basis reported, no adjustments: not used, every row is on Form 8949", *blank, "0.00")
+    table.add_row(lines.SHORT_UNUSED, unused, *blank, "0.00")
     _box_lines(table, sd, "ABCGHI")
-    table.add_row("6", "short-term capital loss carryover", *blank, _paren(sd.carryover_in.short_term))
-    table.add_row("7", styled("net short-term gain or (loss)", "bold"), *blank, money(sd.netting.line7))
+    carry_in = sd.carryover_in
+    table.add_row(lines.SHORT_CARRYOVER, "short-term capital loss carryover", *blank, _paren(carry_in.short_term))
+    table.add_row(lines.NET_SHORT, styled("net short-term gain or (loss)", "bold"), *blank, money(sd.netting.line7))
     table.add_row("", styled("Part II — long-term", "bold"), *blank, "")
-    table.add_row("8a", "basis reported, no adjustments: not used, every row is on Form 8949", *blank, "0.00")
+    table.add_row(lines.LONG_UNUSED, unused, *blank, "0.00")
     _box_lines(table, sd, "DEFJKL")
-    table.add_row("14", "long-term capital loss carryover", *blank, _paren(sd.carryover_in.long_term))
-    table.add_row("15", styled("net long-term gain or (loss)", "bold"), *blank, money(sd.netting.line15))
+    table.add_row(lines.LONG_CARRYOVER, "long-term capital loss carryover", *blank, _paren(sd.carryover_in.long_term))
+    table.add_row(lines.NET_LONG, styled("net long-term gain or (loss)", "bold"), *blank, money(sd.netting.line15))
     table.add_row("", styled("Part III — summary", "bold"), *blank, "")
-    table.add_row("16", styled("combine lines 7 and 15", "bold"), *blank, money(sd.netting.line16))
-    limit = "1,500" if sd.filing_status == "mfs" else "3,000"
-    table.add_row("21", f"capital loss deducted (a line 16 loss, at most {limit})", *blank,
+    combine = f"combine lines {lines.NET_SHORT} and {lines.NET_LONG}"
+    table.add_row(lines.NET, styled(combine, "bold"), *blank, money(sd.netting.line16))
+    limit = f"{loss_limit(sd.filing_status):,}"
+    table.add_row(lines.DEDUCTION, f"capital loss deducted (a line {lines.NET} loss, at most {limit})", *blank,
                   _paren(sd.netting.deduction))
     out.print(table)
     out.print(f"Totals — short-term: {' / '.join(_amount_cells(sd.short_term))}; "
@@ -502,6 +279,7 @@ def _print_schedule_d(sd: ScheduleD) -> None:
 def _print_worksheet(sd: ScheduleD) -> None:
     from cli.render import line, number_column, number_table
     from projections.form8949 import money
+    from projections.rules.schedule_d_lines import DEDUCTION, NET_LONG, NET_SHORT
 
     w = sd.worksheet
     table = number_table(title=f"Capital Loss Carryover Worksheet: {sd.year} -> {sd.year + 1}")
@@ -511,15 +289,15 @@ def _print_worksheet(sd: ScheduleD) -> None:
     l1 = "not given: assumed large enough that line 4 = line 2" if w.l1 is None else money(w.l1)
     lines = (
         ("1", f"taxable income {sd.year} before its zero floor (profile)", l1),
-        ("2", "loss deducted: Schedule D line 21", money(w.l2)),
+        ("2", f"loss deducted: Schedule D line {DEDUCTION}", money(w.l2)),
         ("3", "line 1 + line 2 (not below zero)", money(w.l3)),
         ("4", "smaller of line 2 or line 3", money(w.l4)),
-        ("5", "loss on line 7, as a positive amount", money(w.l5)),
-        ("6", "gain on line 15 (zero if a loss)", money(w.l6)),
+        ("5", f"loss on line {NET_SHORT}, as a positive amount", money(w.l5)),
+        ("6", f"gain on line {NET_LONG} (zero if a loss)", money(w.l6)),
         ("7", "line 4 + line 6", money(w.l7)),
         ("8", line((f"short-term carryover to {sd.year + 1}", "bold"), ": line 5 − line 7"), money(w.l8)),
-        ("9", "loss on line 15, as a positive amount", money(w.l9)),
-        ("10", "gain on line 7 (zero if a loss)", money(w.l10)),
+        ("9", f"loss on line {NET_LONG}, as a positive amount", money(w.l9)),
+        ("10", f"gain on line {NET_SHORT} (zero if a loss)", money(w.l10)),
         ("11", "line 4 − line 5 (not below zero)", money(w.l11)),
         ("12", "line 10 + line 11", money(w.l12)),
         ("13", line((f"long-term carryover to {sd.year + 1}", "bold"), ": line 9 − line 12"), money(w.l13)),
@@ -548,28 +326,11 @@ def _print_income(report: dict[str, Any]) -> None:
         out.print(f"  {kind}: {amount}")
 
 
-def _summary_json(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]]) -> dict[str, Any]:
-    """`report all --json`: where each year's files went, with its headline numbers."""
-    from projections.form8949 import money
-
-    return {
-        "out": str(out_dir),
-        "years": [
-            {
-                "year": year, "rows": count, "net": money(sd.netting.line16), "deduction": money(sd.netting.deduction),
-                "carryover_out": {"short_term": money(sd.carryover_out.short_term),
-                                  "long_term": money(sd.carryover_out.long_term)},
-                "files": [str(out_dir / str(year) / name) for name in REPORT_FILES],
-            }
-            for year, count, sd in summary
-        ],
-    }
-
-
-def _print_summary(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]]) -> None:
+def _print_summary(written: Written) -> None:
     from cli.render import number_table
     from projections.form8949 import money
 
+    out_dir, summary = written.out, written.summary
     if not summary:
         console().print("Nothing to report: the ledger has no events.")
         return
@@ -578,66 +339,9 @@ def _print_summary(out_dir: Path, summary: Sequence[tuple[int, int, ScheduleD]])
     table = number_table(title=f"Reports written to {out_dir}")
     for name in ("year", "8949 rows", "net (line 16)", "deduction", "carryover out (short / long)"):
         number_column(table, name)
-    for year, count, sd in summary:
-        out = sd.carryover_out
-        table.add_row(str(year), str(count), money(sd.netting.line16), money(sd.netting.deduction),
+    for y in summary:
+        sd, out = y.schedule_d, y.schedule_d.carryover_out
+        table.add_row(str(y.year), str(y.rows), money(sd.netting.line16), money(sd.netting.deduction),
                       f"{money(out.short_term)} / {money(out.long_term)}")
     console().print(table)
 
-
-@dataclass(frozen=True)
-class Manifest:
-    """A manifest `report all` wrote (see `Written`); `files`: `YEAR/name` -> SHA-256."""
-
-    seq: int
-    head: str
-    files: dict[str, str]
-    tags: dict[str, str]
-
-
-def read_manifest(path: Path) -> Manifest:
-    """A manifest `report all` wrote; UsageError naming the field when it is not one."""
-    import json
-
-    from ledger.errors import UsageError
-
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"--manifest {path}: cannot read it as JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise UsageError(f"--manifest {path}: not a gainlog manifest (expected an object)")
-    seq, head, files = value.get("seq"), value.get("head"), value.get("files")
-    tags = value.get("tags", {})  # absent: a manifest naming no tag
-    for name, ok in (("seq", isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0),
-                     ("head", isinstance(head, str)),
-                     ("files", isinstance(files, dict) and all(isinstance(v, str) for v in files.values())),
-                     ("tags", isinstance(tags, dict) and all(isinstance(v, str) for v in tags.values()))):
-        if not ok:
-            raise UsageError(f"--manifest {path}: field {name!r}: missing or not what `report all` writes")
-    return Manifest(seq=seq, head=head, files=files, tags=tags)  # type: ignore[arg-type]
-
-
-def manifest_problem(manifest: Manifest) -> str | None:
-    """The tags the manifest names must name the same seq and hash; then replay the log as of its
-    seq the way `report all` does, into a temporary folder, and name the first file (in name order)
-    that would not be written byte-identical to the manifest's digest."""
-    import tempfile
-
-    seq, files = manifest.seq, manifest.files
-    with tempfile.TemporaryDirectory(prefix="gainlog-manifest-") as work:
-        now = write_reports(Path(work), str(seq))
-        written = file_digests(Path(work))
-    for name, anchor in sorted(manifest.tags.items()):
-        if now.tags.get(name) != anchor:
-            return (f"--manifest: tag {name!r} named {anchor} when the manifest was written; it now names "
-                    f"{now.tags.get(name, 'nothing at or before seq ' + str(seq))}")
-    for name in sorted(set(files) | set(written)):
-        if name not in written:
-            return f"--manifest: {name} is in the manifest, but replaying the log as of seq {seq} writes no such file"
-        if name not in files:
-            return f"--manifest: replaying the log as of seq {seq} writes {name}, which the manifest does not list"
-        if written[name] != files[name]:
-            return f"--manifest: {name} would not be written byte-identical: replaying the log as of seq {seq} gives " \
-                   f"sha256 {written[name]}, the manifest says {files[name]}"
-    return None

@@ -52,9 +52,9 @@ def checkpoint_command(
             result: dict[str, object] = {"cleared": checkpoints.clear(store)}
         message = f"Dropped {result['cleared']} checkpoint(s)."
     else:
-        from cli.usecases import save_checkpoint
+        from api.checkpoints import save_checkpoint
 
-        seq = save_checkpoint(State.db)
+        seq = save_checkpoint(State.db, strict=State.strict)
         result = {"seq": seq}
         message = (f"Checkpoint at seq {seq}: report schedule-d after later appends folds only them." if seq
                    else "No checkpoint saved: the ledger is empty.")

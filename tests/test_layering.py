@@ -2,8 +2,10 @@
 
     ledger/events.py  -> stdlib + msgspec only (the vocabulary everyone shares)
     ledger/           -> never projections or cli (the write side knows no reports)
-    projections/      -> ledger.events only from ledger, never cli; no database or UI library
+    projections/      -> ledger.events only from ledger, never api or cli; no database or UI library
                          (projections are pure folds, STYLE.md 8)
+    api/              -> ledger, projections, stdlib, msgspec, sqlite-utils; never cli or a UI library
+                         (the library API the CLI mirrors, docs/api.md)
     cli/              -> anything
 
 Every `import` and `from ... import` is read with `ast`, including the ones inside functions, so
@@ -22,6 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 IMPURE = frozenset({"sqlite3", "sqlite_utils", "typer", "click", "rich"})  # I/O and UI, never in a fold
+UI = frozenset({"typer", "click", "rich"})  # the CLI's libraries, never in the library API
 
 
 def package_of(path: Path, root: Path) -> str:
@@ -76,19 +79,24 @@ def events_may_import(module: str) -> bool:
 
 
 def ledger_may_import(module: str) -> bool:
-    return not (within(module, "projections") or within(module, "cli"))
+    return not (within(module, "projections") or within(module, "api") or within(module, "cli"))
 
 
 def projections_may_import(module: str) -> bool:
     top = module.split(".")[0]
     if top == "ledger":
         return module == "ledger" or within(module, "ledger.events")
-    return top != "cli" and top not in IMPURE
+    return top not in ("api", "cli") and top not in IMPURE
+
+
+def api_may_import(module: str) -> bool:
+    top = module.split(".")[0]
+    return top in STDLIB or top in ("api", "ledger", "projections", "msgspec", "sqlite_utils")
 
 
 def test_the_layers_exist() -> None:
     assert (ROOT / "ledger" / "events.py").is_file()
-    assert modules("ledger") and modules("projections") and modules("cli")
+    assert modules("ledger") and modules("projections") and modules("api") and modules("cli")
 
 
 def test_events_depend_only_on_stdlib_and_msgspec() -> None:
@@ -101,6 +109,35 @@ def test_ledger_never_imports_projections_or_cli() -> None:
 
 def test_projections_import_only_events_from_ledger_and_never_cli() -> None:
     assert violations(modules("projections"), projections_may_import) == []
+
+
+def test_api_imports_ledger_and_projections_never_cli_or_a_ui_library() -> None:
+    assert violations(modules("api"), api_may_import) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "offender"),
+    [
+        ("from cli.app import State\n", "cli.app"),
+        ("def f() -> None:\n    import typer\n", "typer"),
+        ("from rich.console import Console\n", "rich.console"),
+        ("import click\n", "click"),
+    ],
+)
+def test_the_checker_catches_a_bad_import_in_api(tmp_path: Path, source: str, offender: str) -> None:
+    """An api module importing the CLI or a UI library is refused."""
+    (tmp_path / "api").mkdir()
+    bad = tmp_path / "api" / "bad.py"
+    bad.write_text(source, encoding="utf-8")
+    assert offender in [m for _, m in imports(bad, root=tmp_path) if not api_may_import(m)]
+
+
+def test_the_checker_allows_what_api_needs() -> None:
+    for ok in ("ledger.store", "ledger.checkpoints.save", "projections.pipeline", "api.reading", "msgspec.json",
+               "sqlite_utils", "tempfile"):
+        assert api_may_import(ok), ok
+    assert not ledger_may_import("api.reports")
+    assert not projections_may_import("api.reading")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,143 @@
+"""Auditing a past year as a library: `diff` and `explain` (CONTRACT §1).
+
+`year_diff` replays the year at two knowledge points and compares the contract's own outputs;
+`explain` lists the events behind each number. Both are read-only. Their results hold the JSON the
+contract shapes (`to_json()`) and the ledger's time zone, in which people read event times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from api.reading import Loaded
+
+
+@dataclass(frozen=True)
+class YearDiff:
+    """`diff`: what changed in a year's results between two knowledge points.
+
+    Attributes:
+        value: the contract's `diff --json` value, plus the events recorded in between (`events`).
+        timezone: the ledger's time zone.
+    """
+
+    value: dict[str, Any]
+    timezone: ZoneInfo
+
+    def to_json(self) -> dict[str, Any]:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """`explain`: the events behind each 8949 row of a year (or one row) and behind its Schedule D.
+
+    Attributes:
+        value: the `explain --json` value.
+        timezone: the ledger's time zone.
+    """
+
+    value: dict[str, Any]
+    timezone: ZoneInfo
+
+    def to_json(self) -> dict[str, Any]:
+        return self.value
+
+
+def _year_reports(loaded: Loaded, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    from api.reports import schedule_d_json
+    from projections.reports import form8949_json
+
+    ty = loaded.tax_years(through=year)
+    return schedule_d_json(ty.years[year]), form8949_json(ty.rows_of(year))
+
+
+def _event_line(record: Any) -> dict[str, Any]:
+    from ledger.codec import canonical
+
+    return {"seq": record.seq, "key": record.key, "source": record.source,
+            "recorded_at": record.recorded_at.isoformat().replace("+00:00", "Z"), **canonical(record.event)}
+
+
+def _point(point: str | None, loaded: Loaded) -> Any:
+    """The knowledge point as the user named it (an int for a seq; the head's seq for none)."""
+    if point is None:
+        return loaded.seq
+    return int(point) if point.isdigit() else point
+
+
+def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None, *, strict: bool = False) -> YearDiff:
+    """`diff`: the year's Schedule D and 8949 rows as of `from_point` and as of `to_point` (None: the
+    head) compared, with the events recorded in between."""
+    from api.reading import load
+    from projections.diff import year_diff as diff
+
+    before = load(db, from_point, strict=strict, option="--from")
+    after = load(db, to_point, check=False, option="--to")  # one drift check per command
+    result = diff(year, _point(from_point, before), _point(to_point, after),
+                  _year_reports(before, year), _year_reports(after, year))
+    lo, hi = sorted((before.seq, after.seq))
+    result["events"] = [_event_line(r) for r in after.store.read(after=lo, until=hi)]
+    return YearDiff(value=result, timezone=after.store.timezone)
+
+
+def explain(
+    db: Path, year: int, *, as_of: str | None = None, row: int | None = None, strict: bool = False
+) -> Explanation:
+    """`explain`: the events behind each 8949 row of `year` (or only row number `row`, counted from 1
+    in form order: a `UsageError` when there is no such row) and behind its Schedule D."""
+    from api.reading import load
+    from ledger.errors import UsageError
+    from projections.explain import trails, year_facts
+    from projections.knowledge import live
+    from projections.rules.netting import LOSS_LIMIT, LOSS_LIMIT_MFS
+
+    loaded = load(db, as_of, strict=strict)
+    tz = loaded.store.timezone
+    known = live(loaded.records)
+    schedule_d, rows = _year_reports(loaded, year)
+    row_trails = trails(loaded.booked, known, year)
+    key_to_record = {r.key: r for r in known}
+    for trail, form_row in zip(row_trails, rows, strict=True):
+        trail["8949"] = form_row
+        trail["events"] = [
+            _event_line(key_to_record[k])
+            for k in [trail["disposal"], trail["acquisition"], *trail["transfers"]]
+            if k is not None and k in key_to_record
+        ]
+    if row is not None:
+        if not 1 <= row <= len(row_trails):
+            raise UsageError(f"--row {row}: {year} has {len(row_trails)} Form 8949 rows (count from 1)")
+        return Explanation(value={"year": year, "as_of": loaded.seq, "rows": [row_trails[row - 1]]}, timezone=tz)
+    facts = year_facts(known, year)
+    short = [t["row"] for t in row_trails if t["8949"]["term"] == "short"]
+    long = [t["row"] for t in row_trails if t["8949"]["term"] == "long"]
+    value = {
+        "year": year,
+        "as_of": loaded.seq,
+        "schedule_d": schedule_d,
+        "sources": {
+            "short_term": {"rows": short, "rule": "sum of the cent-rounded short-term 8949 rows (R5.1)"},
+            "long_term": {"rows": long, "rule": "sum of the cent-rounded long-term 8949 rows (R5.1)"},
+            "carryover_in": (
+                {"events": facts["carryover_events"], "rule": "a carryover event replaces the computed amount (R5.4)"}
+                if facts["carryover_events"]
+                else {"from_year": year - 1, "rule": "Capital Loss Carryover Worksheet of the year before (R5.3)"}
+            ),
+            "filing_status": {
+                "events": facts["profile_events"],
+                "default": facts["filing_status_year"] is None,
+                "from_year": facts["filing_status_year"],
+            },
+            "deduction": {
+                "rule": f"min(|line 16|, {LOSS_LIMIT:,}; {LOSS_LIMIT_MFS:,} if mfs) when line 16 is a loss (R5.2)"
+            },
+        },
+        "rows": row_trails,
+    }
+    return Explanation(value=value, timezone=tz)

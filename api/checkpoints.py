@@ -1,0 +1,41 @@
+"""Checkpoints as a library: `checkpoint` (docs/concepts.md "Checkpoints").
+
+A checkpoint is a cache, never the truth: the lot engine's state and every year's Schedule D
+totals at one seq, which `api.reports.schedule_d` starts from to fold only the events after it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
+    """`checkpoint`: replay the log once (streamed) and save a checkpoint at its head; the seq it
+    covers (None for an empty log). A file that refuses the write (read-only, locked) is a `GainlogError`."""
+    from api.progress import LARGE_LOG, working
+    from api.reading import gc_paused, open_ledger
+    from ledger import checkpoints as saved
+    from ledger.errors import GainlogError
+    from projections import checkpoint as cp
+    from projections.pipeline import replay
+    from projections.year_checkpoint import YEARS, years_part
+
+    store = open_ledger(db, strict=strict)
+    with store, gc_paused():
+        seq = store.last_seq()
+        digest = saved.hash_at(store, seq)
+        if digest is None:
+            return None  # an empty log: nothing to keep
+        with working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
+            run = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq,
+                         targets=store.retract_targets(until=seq), freeze=True)
+            assert run.engine is not None
+            totals = years_part(
+                run.slices, run.log, step_problems=run.fold_problems, late_corrections=run.late_corrections,
+                tz=store.timezone,
+            )
+        horizon = cp.horizon_text(cp.last_trade(run.log))
+        if not saved.save(store, seq, digest, saved.code_version(), horizon, run.engine, [(YEARS, totals)],
+                          keep=cp.KEEP):
+            raise GainlogError(f"cannot write a checkpoint into {db} (read-only, or locked by another writer)")
+        return seq

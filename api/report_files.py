@@ -1,0 +1,167 @@
+"""The files `report all` writes, and the JSON text every report shares (CONTRACT §3, §4).
+
+Form 8949 files are written from rows given a chunk at a time (issue #7): the same bytes as the
+whole report at once, without the text of all the rows in memory. `swap_into_place` replaces the
+output folder as a whole (issue #18).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from projections.form8949 import Row
+
+REPORT_FILES = ("form8949.csv", "form8949.json", "schedule_d.json", "income.json")  # in each DIR/YEAR/
+MANIFEST = "manifest.json"  # in DIR
+
+
+def indented(compact: bytes) -> bytes:
+    """Compact JSON indented as `json.dumps(value, indent=2)` writes it, with a final newline."""
+    import msgspec
+
+    return msgspec.json.format(compact, indent=2) + b"\n"
+
+
+def json_bytes(value: Any) -> bytes:
+    """Indented JSON, keys in the order given: the same text as `json.dumps(..., indent=2)`, many times faster."""
+    import msgspec
+
+    return indented(msgspec.json.encode(value))
+
+
+def write_json(path: Path, value: Any) -> None:
+    path.write_bytes(json_bytes(value))
+
+
+def missing_basis_message(year: int, numbers: Sequence[int]) -> str:
+    """What a report says of rows with missing basis (zero basis, R3.5)."""
+    shown = ", ".join(str(n) for n in numbers[:10]) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+    return (f"{year}: Form 8949 row(s) {shown} have missing basis: reported with zero basis, acquired on the "
+            "sale date, short-term (R3.5); import the missing acquisitions or transfers in")
+
+
+class MissingBasis:
+    """The numbers (from 1, in 8949 order, as `explain --row` counts) of a year's rows with missing
+    basis, from rows given a chunk at a time, and what a report says of them (R3.5)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.rows: list[int] = []
+
+    def add(self, rows: Sequence[Row]) -> None:
+        self.rows.extend(self.count + i for i, r in enumerate(rows, 1) if r.missing_basis)
+        self.count += len(rows)
+
+    def message(self, year: int) -> str:
+        """The warning, "" when there are no such rows."""
+        return missing_basis_message(year, self.rows) if self.rows else ""
+
+
+class JsonRows:
+    """`indented(reports.form8949_json_bytes(rows))` written to `file` from rows given a chunk at a
+    time: the same bytes, without the text of all the rows in memory at once (issue #7)."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.count = 0
+
+    def add(self, rows: Sequence[Row], qtys: Sequence[str] | None = None) -> None:
+        """Add rows; `qtys`: `form8949.plain` of each row's qty, when the caller has them."""
+        from projections.reports import form8949_json_bytes
+
+        if not rows:
+            return
+        self.file.write(b",\n" if self.count else b"[\n")
+        text = indented(form8949_json_bytes(rows, qtys))
+        self.file.write(memoryview(text)[2:-3])  # the rows, indented as in the whole array
+        self.count += len(rows)
+
+    def close(self) -> None:
+        """End the array (`[]` when no rows came)."""
+        self.file.write(b"\n]\n" if self.count else indented(b"[]"))
+
+
+class Form8949Files:
+    """DIR/YEAR/form8949.csv and form8949.json, written from rows given a chunk at a time: the same
+    bytes as `form8949.to_csv` and `indented(reports.form8949_json_bytes(...))` of all of them."""
+
+    def __init__(self, out: Path, year: int) -> None:
+        from projections.form8949 import CsvText
+
+        self.year = year
+        self.folder = out / str(year)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.csv = CsvText()
+        self.json = JsonRows((self.folder / "form8949.json").open("wb"))
+
+    def add(self, rows: Sequence[Row]) -> None:
+        from projections.form8949 import plain
+
+        qtys = [plain(r.qty) for r in rows]  # once for both files
+        self.csv.add(rows, qtys)
+        self.json.add(rows, qtys)
+
+    def close(self) -> int:
+        """Finish both files; how many rows they hold."""
+        self.json.close()
+        self.json.file.close()
+        with (self.folder / "form8949.csv").open("w", encoding="utf-8") as csv_file:
+            csv_file.writelines(self.csv.pieces())
+        return self.json.count
+
+
+def check_out(out: Path) -> None:
+    """DIR may hold only what `report all` writes (year folders of report files, the manifest): it is
+    replaced as a whole, and nothing else in it may be lost. A `UsageError` otherwise."""
+    from ledger.errors import UsageError
+
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise UsageError(f"--out {out}: not a folder")
+    for entry in out.iterdir():
+        ours = (entry.name == MANIFEST and entry.is_file()) or (
+            entry.name.isdigit() and len(entry.name) == 4 and entry.is_dir()
+            and all(f.name in REPORT_FILES and f.is_file() for f in entry.iterdir())
+        )
+        if not ours:
+            raise UsageError(
+                f"--out {out}: holds {entry.name!r}, which `report all` did not write; it replaces the folder "
+                "as a whole, so give an empty or new folder (or one it wrote before)"
+            )
+
+
+def swap_into_place(work: Path, target: Path) -> None:
+    """Put the folder `work` at `target`: one rename when `target` is new, else an atomic exchange
+    (Linux renameat2) and the old tree removed; elsewhere two renames (a moment without `target`)."""
+    import os
+    import shutil
+
+    if not target.exists():
+        os.rename(work, target)
+        return
+    if not _exchange(work, target):
+        old = work.with_name(work.name + "-old")
+        os.rename(target, old)
+        os.rename(work, target)
+        work = old
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where that is not available."""
+    import ctypes
+    import os
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)

@@ -1,0 +1,302 @@
+"""The tax reports as a library: `report 8949 | schedule-d | income | all` (CONTRACT §1, §3).
+
+Each function opens the ledger at `db` for reading (`api.reading.open_ledger`: the drift check, a
+warning or with `strict` an IntegrityViolation), replays it as of `as_of` and returns the
+projection's values; `to_json()` gives the contract's JSON. The files of `report all` are
+written by `write_reports`, with the manifest `verify --manifest` checks (`api.manifest`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from api.report_files import REPORT_FILES, MissingBasis
+
+if TYPE_CHECKING:
+    from api.reading import Streamed
+    from projections.form8949 import Row
+    from projections.model import IncomeRow
+    from projections.tax_year import ScheduleD
+
+
+def schedule_d_json(sd: ScheduleD) -> dict[str, Any]:
+    """`report schedule-d --json` (`projections.reports.schedule_d_json`), with why the year is
+    empty (`ScheduleD.empty`) among the warnings when it is."""
+    from projections.reports import schedule_d_json as contract_json
+
+    report = contract_json(sd)
+    if sd.empty:  # a year in which no event can fall (`--year 2030`): say so
+        report["warnings"] = [*report["warnings"], sd.empty]
+    return report
+
+
+# -- report 8949 ------------------------------------------------------------------------------
+
+
+@dataclass
+class Form8949:
+    """One year's Form 8949 rows as they come from a streamed replay (issue #7).
+
+    Attributes:
+        year: the tax year.
+        whole_dollars: amounts rounded to whole dollars (half up), (h) recomputed.
+        chunks: the rows in 8949 order, a list at a time; iterate it once (inside
+            `api.reading.gc_paused()` for speed).
+    """
+
+    year: int
+    whole_dollars: bool
+    chunks: Iterator[list[Row]]
+    streamed: Streamed = field(repr=False)
+
+    def empty_year(self) -> str:
+        """Why no event can fall in the year (`Facts.empty_year`), "" when one may; call it once
+        `chunks` is used up (the replay's log is complete then)."""
+        from projections.tax_year import Facts
+
+        facts = Facts()
+        facts.add(self.streamed.replay.log)  # the non-trade events and the first and last trade: the span
+        return facts.empty_year(self.year, self.streamed.store.timezone)
+
+
+def form8949(
+    db: Path, year: int, *, as_of: str | None = None, strict: bool = False, whole_dollars: bool = False
+) -> Form8949:
+    """`report 8949`: the year's rows, streamed (the log is never held whole)."""
+    from itertools import takewhile
+
+    from api.reading import stream
+    from projections import form8949 as f8949
+    from projections.rules.form_box import wallet_reports
+
+    streamed = stream(db, as_of, strict=strict)
+    replay = streamed.replay
+    # the slices come in 8949 order: the year's are all in once a later year's begins
+    slices = (s for s in takewhile(lambda s: s.date_sold.year <= year, replay.slices) if s.date_sold.year == year)
+    quantum = f8949.DOLLAR if whole_dollars else f8949.CENT
+    chunks = f8949.row_chunks(slices, wallet_reports(replay.log), quantum=quantum)
+    return Form8949(year=year, whole_dollars=whole_dollars, chunks=iter(chunks), streamed=streamed)
+
+
+# -- report schedule-d ------------------------------------------------------------------------
+
+
+def schedule_d(db: Path, year: int, *, as_of: str | None = None, strict: bool = False) -> ScheduleD:
+    """`report schedule-d`: one year's Schedule D as of `as_of`, from a checkpoint's stored totals
+    and the events after it, the newest checkpoint whose tail qualifies (projections.year_checkpoint:
+    no replay of the log), else by a streamed replay. `to_json`: `schedule_d_json`."""
+    from api.reading import open_ledger
+    from ledger import checkpoints as saved
+    from projections import checkpoint as cp
+    from projections.year_checkpoint import YEARS, schedule_d_after
+
+    with open_ledger(db, strict=strict) as store:
+        seq = store.resolve(as_of)
+        for candidate in saved.usable(store, at_or_before=seq, version=saved.code_version()):  # newest first
+            engine, totals = saved.part(store, candidate, cp.STATE), saved.part(store, candidate, YEARS)
+            if engine is None or totals is None:
+                continue
+            tail = store.read(after=candidate.seq, until=seq)
+            sd = schedule_d_after(
+                engine, totals, cp.parse_horizon(candidate.horizon), tail, tz=store.timezone, year=year
+            )
+            if sd is not None:
+                return sd
+    return _streamed_schedule_d(db, year, as_of=as_of)
+
+
+def _streamed_schedule_d(db: Path, year: int, *, as_of: str | None) -> ScheduleD:
+    """One year's Schedule D by a streamed replay: the rows of the years up to `year` added up a
+    chunk at a time (the carryover chain never looks at later years)."""
+    from itertools import takewhile
+
+    from api.reading import gc_paused, stream
+    from projections.rules.form_box import wallet_reports
+    from projections.tax_year import slice_boxes, totalled
+
+    with gc_paused():
+        streamed = stream(db, as_of, check=False)  # the drift check ran when the ledger was opened above
+        replay = streamed.replay
+        upto = takewhile(lambda s: s.date_sold.year <= year, replay.slices)  # slices come in 8949 order
+        year_boxes = slice_boxes(upto, wallet_reports(replay.log))
+        return totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone, through=year).years[year]
+
+
+# -- report income ----------------------------------------------------------------------------
+
+
+def income_rows(db: Path, *, as_of: str | None = None, strict: bool = False) -> list[IncomeRow]:
+    """Every year's income rows as of `as_of` (R7.1): read from the log's `income` and `retract`
+    events alone, without the lot engine's fold (`projections.engine.income_rows`)."""
+    from api.reading import open_ledger
+    from projections.engine import income_rows as rows_of
+    from projections.knowledge import live
+
+    with open_ledger(db, strict=strict) as store:
+        seq = store.resolve(as_of)
+        known = live(store.iter_read(until=seq, types=("income", "retract")), until_seq=seq)
+        return rows_of(known, tz=store.timezone)
+
+
+@dataclass(frozen=True)
+class Income:
+    """One tax year's ordinary income (R7).
+
+    Attributes:
+        year: the tax year.
+        rows: the year's income rows, in log order.
+        empty: why no event can fall in the year ("" when one may, or when there are rows).
+    """
+
+    year: int
+    rows: list[IncomeRow]
+    empty: str
+
+    def to_json(self) -> dict[str, Any]:
+        """`report income --json`: {"year", "total", "by_kind", "rows"}."""
+        from projections.reports import income_rows_json
+
+        return income_rows_json(self.rows, self.year)
+
+
+def income(db: Path, year: int, *, as_of: str | None = None, strict: bool = False) -> Income:
+    """`report income`: the year's income rows; only when there are none is the log scanned for
+    whether the year can hold an event at all (`api.reading.empty_year`)."""
+    from api.reading import empty_year
+
+    rows = [r for r in income_rows(db, as_of=as_of, strict=strict) if r.date.year == year]
+    return Income(year=year, rows=rows, empty="" if rows else empty_year(db, year, as_of=as_of))
+
+
+# -- report all -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearSummary:
+    """One year `report all` wrote: its number of 8949 rows and its Schedule D."""
+
+    year: int
+    rows: int
+    schedule_d: ScheduleD
+
+
+@dataclass(frozen=True)
+class Written:
+    """What `write_reports` wrote.
+
+    Attributes:
+        out: the folder, as given.
+        seq: the knowledge point the files are as of.
+        head: the chain's hash at `seq`.
+        tags: name -> `SEQ:HASH` of every tag at or before `seq` (a moved tag fails `verify --manifest`).
+        summary: each year's rows and Schedule D, in year order.
+        missing: each year's 8949 rows with missing basis (their numbers), for the warning.
+    """
+
+    out: Path
+    seq: int
+    head: str
+    tags: dict[str, str]
+    summary: list[YearSummary]
+    missing: dict[int, MissingBasis]
+
+    def files(self, year: int) -> list[Path]:
+        """The files of one year: `out/YEAR/form8949.csv`, ... (`REPORT_FILES`)."""
+        return [self.out / str(year) / name for name in REPORT_FILES]
+
+    def to_json(self) -> dict[str, Any]:
+        """`report all --json`: where each year's files went, with its headline numbers."""
+        from projections.form8949 import money
+
+        return {
+            "out": str(self.out),
+            "years": [
+                {
+                    "year": y.year, "rows": y.rows, "net": money(y.schedule_d.netting.line16),
+                    "deduction": money(y.schedule_d.netting.deduction),
+                    "carryover_out": {"short_term": money(y.schedule_d.carryover_out.short_term),
+                                      "long_term": money(y.schedule_d.carryover_out.long_term)},
+                    "files": [str(path) for path in self.files(y.year)],
+                }
+                for y in self.summary
+            ],
+        }
+
+
+def write_reports(db: Path, out: Path, *, as_of: str | None = None, strict: bool = False) -> Written:
+    """`report all`: every year's 8949 (CSV, JSON), Schedule D and income (JSON) into `out/YEAR/`,
+    from one replay, with `out/manifest.json`; `out` is replaced as a whole, atomically. A
+    `UsageError` when `out` holds anything `report all` did not write."""
+    import shutil
+    import tempfile
+
+    from api.manifest import write_manifest
+    from api.report_files import check_out, swap_into_place
+
+    target = out.resolve()
+    check_out(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # written next to DIR and renamed into place (issue #18): a run killed at any point leaves the
+    # previous DIR whole (and at most a `.DIR.gainlog-*` folder next to it)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.gainlog-", dir=target.parent))
+    try:
+        written = write_report_files(db, work, as_of=as_of, strict=strict)
+        write_manifest(work, written)
+        swap_into_place(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return Written(out=out, seq=written.seq, head=written.head, tags=written.tags, summary=written.summary,
+                   missing=written.missing)
+
+
+def write_report_files(
+    db: Path, folder: Path, *, as_of: str | None = None, strict: bool = False, check: bool = True
+) -> Written:
+    """`report all`'s files into the existing `folder`, as of `as_of`, without the manifest or the
+    atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`)."""
+    from api.reading import gc_paused, stream
+    from api.report_files import Form8949Files, write_json
+    from projections import form8949, reports
+    from projections.rules.form_box import wallet_reports
+    from projections.tax_year import YearBoxes, add_rows, totalled
+
+    with gc_paused():
+        streamed = stream(db, as_of, strict=strict, check=check)
+        replay = streamed.replay
+        # Each year's 8949 files are written a few thousand rows at a time as the slices come
+        # (issue #7); Schedule D needs only the totals of every year's rows.
+        year_boxes: YearBoxes = {}
+        year_to_count: dict[int, int] = {}
+        year_to_missing: dict[int, MissingBasis] = {}
+        files: Form8949Files | None = None
+        for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
+            if files is None or files.year != rows[0].year:
+                if files is not None:
+                    year_to_count[files.year] = files.close()
+                files = Form8949Files(folder, rows[0].year)
+            add_rows(year_boxes, rows)
+            year_to_missing.setdefault(files.year, MissingBasis()).add(rows)
+            files.add(rows)
+        if files is not None:
+            year_to_count[files.year] = files.close()
+        ty = totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone)
+        year_to_income: dict[int, list[IncomeRow]] = {}
+        for row in replay.income:
+            year_to_income.setdefault(row.date.year, []).append(row)
+        summary = []
+        for year in ty.report_years():
+            if year not in year_to_count:
+                Form8949Files(folder, year).close()
+            sd = ty.years[year]
+            write_json(folder / str(year) / "schedule_d.json", reports.schedule_d_json(sd))
+            write_json(folder / str(year) / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
+            summary.append(YearSummary(year=year, rows=year_to_count.get(year, 0), schedule_d=sd))
+        store, seq = streamed.store, streamed.seq
+        tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
+        return Written(out=folder, seq=seq, head=store.hash_at(seq), tags=tags, summary=summary,
+                       missing=year_to_missing)
+
