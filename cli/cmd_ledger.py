@@ -88,17 +88,23 @@ def import_command(
         bool,
         typer.Option("--allow-empty", help="With --replace: accept a file with no event (retracts the whole source)."),
     ] = False,
+    skip_unknown: Annotated[
+        bool,
+        typer.Option("--skip-unknown", help="Import a converted export's known rows; list the rows of unknown types."),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Append a whole file atomically: every line or nothing."""
     from cli.checks import lot_references
     from ledger.errors import UsageError
 
-    if fmt == "jsonl" and wallet is not None:
-        raise UsageError("--wallet applies to a converted export (--format coinbase, kraken or schwab), not jsonl")
+    if fmt == "jsonl" and (wallet is not None or skip_unknown):
+        option = "--wallet" if wallet is not None else "--skip-unknown"
+        raise UsageError(f"{option} applies to a converted export (--format coinbase, kraken or schwab), not jsonl")
     if fmt != "jsonl":
         _import_export(
-            file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out, allow_empty=allow_empty
+            file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out, allow_empty=allow_empty,
+            skip_unknown=skip_unknown,
         )
         return
     with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
@@ -111,7 +117,7 @@ def import_command(
 
 def _import_export(
     file: Path, *, fmt: str, source: str | None, replace: bool, wallet: str | None, json_out: bool,
-    allow_empty: bool = False,
+    allow_empty: bool = False, skip_unknown: bool = False,
 ) -> None:
     """Convert an exchange/broker CSV (ledger.formats) and import its events like a .jsonl file."""
     import msgspec
@@ -120,7 +126,7 @@ def _import_export(
     from ledger import formats, identity
 
     with open_store() as store:
-        conversion = formats.convert(fmt, file, tz=store.timezone, wallet=wallet)
+        conversion = formats.convert(fmt, file, tz=store.timezone, wallet=wallet, skip_unknown=skip_unknown)
         result = store.import_events(
             conversion.events,
             source=source if source is not None else identity.default_source(file),
@@ -130,7 +136,11 @@ def _import_export(
             allow_empty=allow_empty,
         )
     warnings = (*conversion.warnings, *result.warnings)
-    _show_import(msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out)
+    skipped = [{"line": s.where, "type": s.label, "reason": s.reason} for s in conversion.skipped]
+    _show_import(
+        msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out,
+        extra={"notes": conversion.notes, "skipped": skipped},
+    )
 
 
 class _ImportProgress:
@@ -160,7 +170,9 @@ class _ImportProgress:
             self.bar.stop()
 
 
-def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
+def _show_import(result: ImportResult, *, origin: str, json_out: bool, extra: dict[str, Any] | None = None) -> None:
+    """The import summary; `extra` (a converted export's `notes` and `skipped` rows) joins the JSON,
+    and its notes follow the summary line."""
     if json_out:
         emit_json(
             {
@@ -173,6 +185,7 @@ def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
                 "first_seq": result.first_seq,
                 "last_seq": result.last_seq,
                 "warnings": list(result.warnings),
+                **(extra or {}),
             }
         )
     else:
@@ -181,6 +194,8 @@ def _show_import(result: ImportResult, *, origin: str, json_out: bool) -> None:
             f"{origin}: {len(result.added)} added, {len(result.duplicates)} duplicate(s), "
             f"{len(result.retracted)} retracted, source '{result.source}'{span}."
         )
+        for note in (extra or {}).get("notes", ()):
+            say(note)
     for warning in result.warnings:
         print(f"gainlog: warning: {visible(warning)}", file=sys.stderr)
 

@@ -120,8 +120,9 @@ def test_coinbase_send_and_receive_are_skipped_with_a_warning() -> None:
     warnings = formats.convert("coinbase", REAL / "coinbase.csv", tz=UTC).warnings
     assert len(warnings) == 2
     assert warnings[0].endswith(
-        "coinbase.csv:11: skipped 'Send' of 0.1 BTC: a transfer needs both sides "
-        "(record it with `gainlog add transfer`, or `add income` if it was income)"
+        "coinbase.csv:11: skipped 'Send' of 0.1 BTC: a transfer in or out keeps its basis only when recorded "
+        "with both sides (`gainlog add transfer`); if it came from someone else, record it with `add income` "
+        "(until then these coins have no basis in the ledger)"
     )
     assert "coinbase.csv:12: skipped 'Receive' of 0.5 ETH" in warnings[1]
 

@@ -28,9 +28,15 @@ CONVERTERS: dict[str, Converter] = {"coinbase": coinbase.convert, "kraken": krak
 NAMES = tuple(CONVERTERS)
 
 
-def convert(name: str, path: Path, *, tz: ZoneInfo, wallet: str | None = None) -> Conversion:
-    """Read the export `path` in format `name`; the wallet defaults to the format's name."""
+def convert(
+    name: str, path: Path, *, tz: ZoneInfo, wallet: str | None = None, skip_unknown: bool = False
+) -> Conversion:
+    """Read the export `path` in format `name`; the wallet defaults to the format's name.
+
+    Rows of a type the format does not map are refused together in one InvalidEvent naming each
+    type, its count and first lines; `skip_unknown` imports the rest and lists them as skipped.
+    """
     if name not in CONVERTERS:
         known = ", ".join(("jsonl", *NAMES))
         raise UsageError(f"--format {name!r}: unknown format (one of: {known})")
-    return CONVERTERS[name](Path(path), tz, wallet or name)
+    return CONVERTERS[name](Path(path), tz, wallet or name).finish(Path(path), skip_unknown=skip_unknown)

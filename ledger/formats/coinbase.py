@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows, text_hash
+from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows, text_hash, transfer_warning
 from ledger.limits import shown
 
 TYPE = "Transaction Type"
@@ -64,6 +64,16 @@ TRANSFERS = frozenset(
         "Exchange Deposit", "Exchange Withdrawal",
     }
 )
+# Moves between parts of the same Coinbase account (staking, the vault, savings, portfolios):
+# the coins stay the user's and in this wallet, so no lot changes (skipped, counted in the summary).
+INTERNAL = frozenset(
+    {
+        "Retail Staking Transfer", "Retail Unstaking Transfer", "Retail Eth2 Deprecation",
+        "Vault Deposit", "Vault Withdrawal", "Cash to Savings", "Savings to Cash", "Portfolio Transfer",
+    }
+)
+INTERNAL_GROUP = "internal move(s) inside the Coinbase account (no lot changes, not taxable)"
+CASH_GROUP = "USD deposit(s) and withdrawal(s) (cash is not a lot)"
 _CONVERTED = re.compile(r"Converted [\d,.]+ \S+ to (?P<qty>[\d,]*\.?\d+) (?P<asset>[A-Za-z0-9]+)")
 _TRADED = re.compile(
     r"(?:Bought|Sold) [\d,.]+ \S+ for \$?(?P<qty>[\d,]*\.?\d+) (?P<quote>[A-Za-z0-9]+) on \S+-(?P<pair_quote>\S+)"
@@ -76,7 +86,7 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     out = Conversion()
     ranks: Counter[str] = Counter()
     for row in read_rows(path, required=REQUIRED, label="Coinbase transaction history"):
-        raw = _event(row, tz, wallet, out.warnings)
+        raw = _event(row, tz, wallet, out)
         if raw is not None:
             raw["id"] = _row_id(row, ranks)
             out.events.append(row.event(raw, tz=tz))
@@ -93,15 +103,21 @@ def _row_id(row: Row, ranks: Counter[str]) -> str:
     return f"row-{digest}" if ranks[digest] == 1 else f"row-{digest}-{ranks[digest]}"
 
 
-def _event(row: Row, tz: ZoneInfo, wallet: str, warnings: list[str]) -> dict[str, Any] | None:
+def _event(row: Row, tz: ZoneInfo, wallet: str, out: Conversion) -> dict[str, Any] | None:
     kind = row.required(TYPE)
     asset = row.required("Asset")
+    if kind in INTERNAL:
+        out.skip(row, kind, "internal", INTERNAL_GROUP)
+        return None
     if kind in TRANSFERS:
-        if asset != "USD":
-            warnings.append(
-                f"{row.where}: skipped {kind!r} of {row.text(QTY).lstrip('-')} {asset}: a transfer needs both sides "
-                "(record it with `gainlog add transfer`, or `add income` if it was income)"
-            )
+        if asset == "USD":
+            out.skip(row, kind, "cash", CASH_GROUP)
+            return None
+        out.skip(row, kind, "transfer")
+        out.warnings.append(transfer_warning(row.where, kind, f"{row.text(QTY).lstrip('-')} {asset}"))
+        return None
+    if kind not in BUYS | SELLS | INCOME.keys() | {"Convert"}:
+        out.not_mapped(row, TYPE, kind, "a transaction type")
         return None
     _check_usd(row)
     base = {"at": _at(row, tz), "wallet": wallet, "txid": row.text("ID") or None, "note": row.text("Notes") or None}
@@ -109,11 +125,8 @@ def _event(row: Row, tz: ZoneInfo, wallet: str, warnings: list[str]) -> dict[str
         return base | _trade(row, asset, buying=kind in BUYS)
     if kind == "Convert":
         return base | _convert(row, asset)
-    if kind in INCOME:
-        return base | {"type": "income", "asset": asset, "qty": plain(row.positive(QTY)),
-                       "value": plain(_subtotal(row)), "kind": INCOME[kind]}
-    known = ", ".join(sorted(BUYS | SELLS | TRANSFERS | INCOME.keys() | {"Convert"}))
-    raise row.error(TYPE, f"{shown(kind)} is not a transaction type gainlog maps (known: {known})")
+    return base | {"type": "income", "asset": asset, "qty": plain(row.positive(QTY)),
+                   "value": plain(_subtotal(row)), "kind": INCOME[kind]}
 
 
 def _check_usd(row: Row) -> None:

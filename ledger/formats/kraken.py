@@ -61,7 +61,9 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     """Every trade of a Kraken `trades.csv` as an event (see the module docstring)."""
     out = Conversion()
     for row in read_rows(path, required=REQUIRED, label="Kraken trades"):
-        out.events.append(row.event(_event(row, tz, wallet), tz=tz))
+        raw = _event(row, tz, wallet, out)
+        if raw is not None:
+            out.events.append(row.event(raw, tz=tz))
     return out
 
 
@@ -84,13 +86,16 @@ def split_pair(row: Row) -> tuple[str, str]:
     return asset_code(base), asset_code(quote)
 
 
-def _event(row: Row, tz: ZoneInfo, wallet: str) -> dict[str, Any]:
+def _event(row: Row, tz: ZoneInfo, wallet: str, out: Conversion) -> dict[str, Any] | None:
     side = row.required("type").lower()
     if side not in ("buy", "sell"):
-        raise row.error("type", f"{shown(row.text('type'))} is not 'buy' or 'sell'")
+        out.not_mapped(row, "type", row.text("type"), "a trade type ('buy' or 'sell')")
+        return None
     margin = row.decimal("margin") if row.has("margin") else None
     if margin:
-        raise row.error("margin", "a margin trade is not a lot; gainlog imports spot trades only")
+        reason = "a margin trade is not a lot; gainlog imports spot trades only"
+        out.not_mapped(row, "margin", "margin trade", "", reason)
+        return None
     base, quote = split_pair(row)
     if quote in FIAT:
         raise row.error("pair", f"{shown(row.text('pair'))} is quoted in {quote}; gainlog's money is USD")

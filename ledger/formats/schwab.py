@@ -64,6 +64,10 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
         action = row.required("Action")
         if action in CASH:
             skipped[action] += 1
+            out.skip(row, action, "cash")
+            continue
+        if action not in BUYS | SELLS:
+            out.not_mapped(row, "Action", action, "an action")
             continue
         raw = _event(row, action, wallet)
         raw["id"] = _row_id(row, ranks)
@@ -87,9 +91,6 @@ def _row_id(row: Row, ranks: Counter[str]) -> str:
 
 
 def _event(row: Row, action: str, wallet: str) -> dict[str, Any]:
-    if action not in BUYS | SELLS:
-        known = ", ".join(sorted(BUYS | SELLS | CASH))
-        raise row.error("Action", f"{shown(action)} is not an action gainlog maps (known: {known})")
     buying = action in BUYS
     qty = row.positive("Quantity")
     fee = row.amount(FEES, money=True) if row.text(FEES) else Decimal(0)
