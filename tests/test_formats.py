@@ -107,13 +107,15 @@ def test_coinbase_rows() -> None:
         "type": "income", "asset": "ETH", "qty": "0.01", "value": "25", "kind": "staking"}
     rewards = (events[9]["kind"], events[9]["value"], events[10]["kind"], events[10]["value"])
     assert rewards == ("reward", "1.25", "reward", "2")
-    swap = {k: events[14][k] for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")}
-    assert swap == {"type": "swap", "give_asset": "ETH", "give_qty": "1", "get_asset": "BTC", "get_qty": "0.045",
-                    "value": "2970", "fee": "30"}
+    # R2.3: a Convert's Subtotal is net of the spread: value = what was received, and no `fee` on top
+    swap = {k: events[14].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")}
+    assert swap == {"type": "swap", "give_asset": "ETH", "give_qty": "1", "get_asset": "USDC", "get_qty": "2970",
+                    "value": "2970", "fee": None}
     # an Advanced Trade quoted in USD is a buy; quoted in USDC it is a swap valued at the USD subtotal
     assert (events[8]["type"], events[8]["total"], events[8]["fee"]) == ("buy", "1000", "6")
-    assert {k: events[15][k] for k in ("give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")} == {
-        "give_asset": "SOL", "give_qty": "4", "get_asset": "USDC", "get_qty": "596.4", "value": "600", "fee": "3.6"}
+    # the fee is inside the quantities (596.40 USDC arrive): value = Total, what was received, no `fee`
+    assert {k: events[15].get(k) for k in ("give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")} == {
+        "give_asset": "SOL", "give_qty": "4", "get_asset": "USDC", "get_qty": "596.4", "value": "596.4", "fee": None}
 
 
 def test_coinbase_send_and_receive_are_skipped_with_a_warning() -> None:
@@ -148,7 +150,7 @@ def test_coinbase_older_layout_without_id(tmp_path: Path) -> None:
         (5, ",Buy,", ",Stake,", "coinbase.csv:5: column 'Transaction Type': 'Stake' is not a transaction type"),
         (5, ",USD,", ",EUR,", "coinbase.csv:5: column 'Price Currency': 'EUR': gainlog's money is USD"),
         (5, "2024-02-10 18:30:00 UTC", "10/02/2024", "coinbase.csv:5: column 'Timestamp': '10/02/2024' is not a time"),
-        (14, "Converted 1 ETH to 0.045 BTC", "Converted", "coinbase.csv:14: column 'Notes': does not say"),
+        (14, "Converted 1 ETH to 2,970 USDC", "Converted", "coinbase.csv:14: column 'Notes': does not say"),
     ],
 )
 def test_coinbase_bad_cell(

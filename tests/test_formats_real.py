@@ -111,3 +111,114 @@ def test_skip_unknown_is_for_converted_exports_only(gainlog: Callable[..., Resul
     result = gainlog("import", str(REAL.parent / "sample" / "events.jsonl"), "--skip-unknown")
     assert result.code == 2
     assert "--skip-unknown applies to a converted export" in result.err
+
+
+# -- Coinbase layouts -----------------------------------------------------------------------------
+
+
+def eight949(gainlog: Callable[..., Result], year: int) -> list[tuple[str, ...]]:
+    rows = gainlog("report", "8949", "--year", str(year), "--json").json()
+    return [(r["description"], r["date_acquired"], r["date_sold"], r["proceeds"], r["cost_basis"], r["gain"],
+             r["term"]) for r in rows]
+
+
+def test_coinbase_2018_layout_with_usd_columns(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "coinbase_2019.csv"
+    conversion = formats.convert("coinbase", path, tz=UTC)
+    events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
+    assert sorted(events) == [5, 7, 8]
+    buy, earn, sell = events[5], events[7], events[8]
+    assert buy["id"].startswith("row-") and sell["id"].startswith("row-")
+    assert {k: v for k, v in buy.items() if k != "id"} == {
+        "type": "buy", "at": "2018-01-12T16:03:27Z", "wallet": "coinbase", "asset": "BTC", "qty": "0.1",
+        "total": "1350", "fee": "50", "note": "Bought 0.1000 BTC for $1400.00 USD"}  # basis = USD Total 1400
+    assert {k: earn[k] for k in ("type", "at", "asset", "qty", "value", "kind")} == {
+        "type": "income", "at": "2020-02-03T14:00:00Z", "asset": "XLM", "qty": "10", "value": "0.8", "kind": "reward"}
+    assert {k: sell[k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "at": "2020-12-21T18:30:00Z", "asset": "BTC", "qty": "0.05", "total": "1150", "fee": "17.15"}
+    assert len(conversion.warnings) == 1 and f"{path}:6: skipped 'Receive' of 2 ETH" in conversion.warnings[0]
+    assert gainlog("import", str(path), "--format", "coinbase").code == 0
+    # proceeds = USD Total 1132.85; basis = half of the USD Total 1400
+    assert eight949(gainlog, 2020) == [("0.05 BTC", "2018-01-12", "2020-12-21", "1132.85", "700.00", "432.85", "long")]
+
+
+def test_coinbase_2021_layout_with_total_inclusive_of_fees(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "coinbase_2021.csv"
+    events = events_of("coinbase", path)
+    assert sorted(events) == [4, 5, 6, 7, 8]
+    assert {k: events[4][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "buy", "at": "2021-03-02T14:43:11Z", "asset": "BTC", "qty": "0.02", "total": "1000", "fee": "14.9"}
+    assert {k: events[7][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "at": "2021-11-08T20:05:00Z", "asset": "BTC", "qty": "0.01", "total": "660", "fee": "9.84"}
+    assert {k: events[6][k] for k in ("type", "asset", "qty", "value", "kind")} == {
+        "type": "income", "asset": "ALGO", "qty": "3.5", "value": "2.8", "kind": "reward"}
+    convert = events[8]
+    assert {k: convert.get(k) for k in ("type", "at", "give_asset", "give_qty", "get_asset", "get_qty", "value",
+                                        "fee")} == {
+        "type": "swap", "at": "2022-01-15T12:00:00Z", "give_asset": "ETH", "give_qty": "0.5", "get_asset": "USDC",
+        "get_qty": "1630.2", "value": "1630.2", "fee": None}
+    assert gainlog("import", str(path), "--format", "coinbase").code == 0
+    assert eight949(gainlog, 2021) == [("0.01 BTC", "2021-03-02", "2021-11-08", "650.16", "507.45", "142.71", "short")]
+    # the Convert: proceeds = Subtotal 1630.20 (net of the 19.80 spread, counted once); the USDC keeps that basis
+    assert eight949(gainlog, 2022) == [
+        ("0.5 ETH", "2021-05-10", "2022-01-15", "1630.20", "2029.85", "-399.65", "short")]
+    usdc = [lot for lot in gainlog("lots", "--json").json() if lot["asset"] == "USDC"]
+    assert [(lot["qty"], lot["cost_basis"], lot["date_acquired"]) for lot in usdc] == [
+        ("1630.2", "1630.20", "2022-01-15")]
+
+
+def test_bundled_convert_counts_the_spread_once(gainlog: Callable[..., Result]) -> None:
+    # fixtures/real/coinbase.csv line 14: Total 3,000, Subtotal 2,970, Fees 30 (R2.3)
+    assert gainlog("import", str(REAL / "coinbase.csv"), "--format", "coinbase").code == 0
+    rows = [r for r in gainlog("report", "8949", "--year", "2024", "--json").json() if r["asset"] == "ETH"]
+    assert [(r["qty"], r["date_sold"], r["proceeds"], r["cost_basis"]) for r in rows] == [
+        ("1", "2024-06-21", "2970.00", "2261.25")]  # 1 of the 2 ETH bought for 4,522.50
+    usdc = [lot for lot in gainlog("lots", "--json").json() if lot["asset"] == "USDC"]
+    assert sorted((lot["qty"], lot["cost_basis"]) for lot in usdc) == [
+        ("1.25", "1.25"), ("2970", "2970.00"), ("596.4", "596.40")]
+
+
+def test_coinbase_2025_layout(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "coinbase_2025.csv"
+    conversion = formats.convert("coinbase", path, tz=UTC)
+    events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
+    assert sorted(events) == [5, 6, 7, 8, 10]
+    # a timestamp without seconds
+    assert (events[5]["at"], events[6]["at"]) == ("2025-01-06T15:30:00Z", "2025-01-06T15:31:00Z")
+    assert (events[6]["total"], events[6]["fee"]) == ("1000", "15")
+    # a row wrapped whole in quotes; an Advanced Trade quoted in USDC: the 6 USDC fee is inside the 1006 given
+    assert events[7] == {
+        "type": "swap", "at": "2025-02-10T08:15:42Z", "wallet": "coinbase", "give_asset": "USDC", "give_qty": "1006",
+        "get_asset": "SOL", "get_qty": "5", "value": "1000", "id": "67a9b2c3d4e5f6a7b8c9d003",
+        "txid": "67a9b2c3d4e5f6a7b8c9d003", "note": "Bought 5 SOL for 1006 USDC on SOL-USDC at 200 USDC/SOL"}
+    # a Convert written as two rows (lines 8 and 9): one swap, valued at what was received
+    assert events[8] == {
+        "type": "swap", "at": "2025-03-18T11:49:00Z", "wallet": "coinbase", "give_asset": "ADA", "give_qty": "500",
+        "get_asset": "USDC", "get_qty": "354.6", "value": "354.6", "id": "67d95e8f9a0b1c2d3e4f5a04",
+        "txid": "67d95e8f9a0b1c2d3e4f5a04", "note": "Converted 500 ADA to 354.6 USDC"}
+    assert {k: events[10][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "at": "2025-04-01T19:02:11Z", "asset": "SOL", "qty": "2", "total": "300", "fee": "2.4"}
+    assert [(s.where.rsplit(":", 1)[1], s.label, s.reason) for s in conversion.skipped] == [
+        ("11", "Retail Staking Transfer", "internal")]
+    assert gainlog("import", str(path), "--format", "coinbase").code == 0
+    assert eight949(gainlog, 2025) == [
+        ("1006 USDC", "2025-01-06", "2025-02-10", "1000.00", "1006.00", "-6.00", "short"),
+        ("500 ADA", "2025-01-06", "2025-03-18", "354.60", "507.50", "-152.90", "short"),
+        ("2 SOL", "2025-02-10", "2025-04-01", "297.60", "400.00", "-102.40", "short"),
+    ]
+
+
+def test_two_row_convert_direction_from_notes(tmp_path: Path) -> None:
+    path = tmp_path / "cb.csv"
+    header = (REAL / "coinbase_2025.csv").read_text(encoding="utf-8").splitlines()[3]
+    path.write_text(
+        f"{header}\n"
+        "c1,2025-05-01 09:00:00 UTC,Convert,BTC,0.01,USD,\"$95,000.00\",$950.00,$950.00,$0.00,"
+        "Converted 0.01 BTC to 0.5 ETH2\n"
+        "c1,2025-05-01 09:00:00 UTC,Convert,ETH,0.5,USD,\"$1,880.00\",$940.00,$950.00,$10.00,"
+        "Converted 0.01 BTC to 0.5 ETH2\n",
+        encoding="utf-8",
+    )
+    (event,) = events_of("coinbase", path).values()
+    assert {k: event.get(k) for k in ("give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")} == {
+        "give_asset": "BTC", "give_qty": "0.01", "get_asset": "ETH", "get_qty": "0.5", "value": "940", "fee": None}
