@@ -229,18 +229,27 @@ def test_schwab_rows() -> None:
         "type": "buy", "at": "2024-01-16T12:00:00Z", "wallet": "schwab", "asset": "AAPL", "qty": "10",
         "total": "1850", "class": "stock", "id": "2024-01-16-Buy-AAPL-3130ea8058ff", "note": "APPLE INC",
     }
-    # "06/12/2024 as of 06/11/2024": the first date; total = Amount + fees, so proceeds = Amount
+    # "06/12/2024 as of 06/11/2024": the trade date, 06/11 (the id keeps the posting date);
+    # total = Amount + fees, so proceeds = Amount
     assert {k: events[6][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
-        "type": "sell", "at": "2024-06-12T12:00:00Z", "asset": "AAPL", "qty": "4", "total": "840", "fee": "0.02"}
+        "type": "sell", "at": "2024-06-11T12:00:00Z", "asset": "AAPL", "qty": "4", "total": "840", "fee": "0.02"}
+    assert events[6]["id"].startswith("2024-06-12-Sell-AAPL-")
     assert {k: events[8][k] for k in ("type", "asset", "qty", "total", "class")} == {
         "type": "buy", "asset": "VTI", "qty": "0.0419", "total": "10.48", "class": "stock"}  # Reinvest Shares
     assert (events[13]["qty"], events[13]["total"]) == ("1000", "370600")  # "1,000" shares
 
 
 def test_schwab_cash_rows_are_skipped_and_counted() -> None:
-    warnings = formats.convert("schwab", REAL / "schwab.csv", tz=UTC).warnings
-    assert len(warnings) == 1 and "skipped 5 cash-only row(s)" in warnings[0]
-    assert "1 Qualified Dividend" in warnings[0] and "cash income is not a lot" in warnings[0]
+    path = REAL / "schwab.csv"
+    conversion = formats.convert("schwab", path, tz=UTC)
+    assert conversion.warnings == []
+    assert conversion.notes == [
+        f"{path}: skipped 4 dividend, interest and capital-gain distribution row(s) (cash income: report it from "
+        "the 1099-DIV / 1099-INT; not a lot): 'Cash Dividend' ×1 (line 3), 'Credit Interest' ×1 (line 7), "
+        "'Reinvest Dividend' ×1 (line 9), 'Qualified Dividend' ×1 (line 11)",
+        f"{path}: skipped 1 cash transfer row(s) (money moved into, out of or between accounts: not a taxable "
+        "event): 'MoneyLink Transfer' ×1 (line 5)",
+    ]
 
 
 def test_schwab_title_and_total_rows(tmp_path: Path) -> None:

@@ -222,3 +222,49 @@ def test_two_row_convert_direction_from_notes(tmp_path: Path) -> None:
     (event,) = events_of("coinbase", path).values()
     assert {k: event.get(k) for k in ("give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")} == {
         "give_asset": "BTC", "give_qty": "0.01", "get_asset": "ETH", "get_qty": "0.5", "value": "940", "fee": None}
+
+
+# -- Schwab ---------------------------------------------------------------------------------------
+
+
+def test_schwab_as_of_dates_cash_in_lieu_and_cash_only_actions(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "schwab_2025.csv"
+    conversion = formats.convert("schwab", path, tz=UTC)
+    events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
+    assert sorted(events) == [6, 7, 10, 14, 15]
+    # "01/02/2025 as of 12/31/2024": a trade dated 12/31/2024, the 1099-B's year; the id keeps the posting date
+    sale = events[7]
+    assert sale["id"].startswith("2025-01-02-Sell-MSFT-")
+    assert {k: v for k, v in sale.items() if k != "id"} == {
+        "type": "sell", "at": "2024-12-31T12:00:00Z", "wallet": "schwab", "asset": "MSFT", "qty": "10",
+        "total": "4215", "fee": "0.07", "note": "MICROSOFT CORP"}
+    # Cash In Lieu: the sale of the fractional share, not income
+    assert {k: events[6][k] for k in ("type", "at", "asset", "qty", "total")} == {
+        "type": "sell", "at": "2025-01-08T12:00:00Z", "asset": "NVDA", "qty": "0.375", "total": "52.13"}
+    assert "fee" not in events[6]
+    assert {k: events[10][k] for k in ("type", "asset", "qty", "total", "class")} == {
+        "type": "buy", "asset": "VTI", "qty": "0.1374", "total": "41.2", "class": "stock"}
+    assert conversion.warnings == [
+        f"{path}:5: skipped 'Cash In Lieu' of XYZ for $7.10: the sale of a fractional share, but the row has no "
+        "Quantity; record it with `gainlog add sell`"
+    ]
+    assert conversion.notes == [
+        f"{path}: skipped 1 fee and tax row(s) (cash charged to the account: not part of any lot's basis): "
+        "'Advisor Fee' ×1 (line 2)",
+        f"{path}: skipped 1 other cash credit row(s) (cash, not a lot: the 1099 says how any of it is taxed): "
+        "'Misc Credits' ×1 (line 3)",
+        f"{path}: skipped 3 cash transfer row(s) (money moved into, out of or between accounts: not a taxable "
+        "event): 'Internal Transfer' ×1 (line 4), 'Funds Received' ×1 (line 8), 'MoneyLink Transfer' ×1 (line 13)",
+        f"{path}: skipped 3 dividend, interest and capital-gain distribution row(s) (cash income: report it from "
+        "the 1099-DIV / 1099-INT; not a lot): 'Long Term Cap Gain Reinvest' ×1 (line 9), "
+        "'Special Non Qual Div' ×1 (line 11), 'Div Adjustment' ×1 (line 12)",
+    ]
+    result = gainlog("import", str(path), "--format", "schwab", "--json")
+    assert result.code == 0 and result.json()["added"] == 5
+    assert len(result.json()["skipped"]) == 9
+    rows = gainlog("report", "8949", "--year", "2024", "--json").json()
+    assert [(r["description"], r["date_acquired"], r["date_sold"], r["proceeds"], r["cost_basis"], r["gain"])
+            for r in rows] == [("10 MSFT", "2024-03-01", "2024-12-31", "4214.93", "4100.00", "114.93")]
+    rows = gainlog("report", "8949", "--year", "2025", "--json").json()
+    assert [(r["description"], r["proceeds"], r["cost_basis"], r["gain"], r["term"]) for r in rows] == [
+        ("0.375 NVDA", "52.13", "45.00", "7.13", "short")]

@@ -258,15 +258,18 @@ class Row:
             raise self.error(column, "must not be zero")
         return value
 
-    def us_date(self, column: str) -> str:
-        """'MM/DD/YYYY' (or 'MM/DD/YYYY as of MM/DD/YYYY': the first date) as a bare ISO date."""
+    def us_date(self, column: str, *, as_of: bool = False) -> str:
+        """'MM/DD/YYYY' as a bare ISO date. 'MM/DD/YYYY as of MM/DD/YYYY' is a row posted on the
+        first date for a trade made on the second: the first date, or with `as_of` the second."""
         raw = self.required(column)
         match = _US_DATE.match(raw)
         rest = raw[match.end() :].strip() if match else raw
-        if match is None or (rest and not rest.lower().startswith("as of ")):
+        later = _US_DATE.fullmatch(rest[len("as of ") :].strip()) if rest.lower().startswith("as of ") else None
+        if match is None or (rest and later is None):
             raise self.error(column, f"{shown(raw)} is not a date MM/DD/YYYY")
+        chosen = later if as_of and later is not None else match
         try:
-            day = date(int(match[3]), int(match[1]), int(match[2]))
+            day = date(int(chosen[3]), int(chosen[1]), int(chosen[2]))
         except ValueError:
             raise self.error(column, f"{shown(raw)} is not a real date") from None
         problem = year_problem(day.year)
