@@ -83,7 +83,7 @@ def test_unknown_format_and_missing_header(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="unknown format"):
         formats.convert("mint", REAL / "coinbase.csv", tz=UTC)
-    with pytest.raises(InvalidEvent, match="is this a Kraken trades export"):
+    with pytest.raises(InvalidEvent, match="is this a Kraken trades or ledgers export"):
         formats.convert("kraken", REAL / "coinbase.csv", tz=UTC)
 
 

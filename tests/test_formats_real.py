@@ -268,3 +268,107 @@ def test_schwab_as_of_dates_cash_in_lieu_and_cash_only_actions(gainlog: Callable
     rows = gainlog("report", "8949", "--year", "2025", "--json").json()
     assert [(r["description"], r["proceeds"], r["cost_basis"], r["gain"], r["term"]) for r in rows] == [
         ("0.375 NVDA", "52.13", "45.00", "7.13", "short")]
+
+
+# -- Kraken ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "asset"),
+    [("XXBT", "BTC"), ("XBT.M", "BTC"), ("XETH", "ETH"), ("ETH2.S", "ETH"), ("ETH2", "ETH"), ("SOL.S", "SOL"),
+     ("DOT.S", "DOT"), ("DOT28.S", "DOT"), ("DOT.P", "DOT"), ("USDC.M", "USDC"), ("USD.HOLD", "USD"),
+     ("ZUSD", "USD"), ("ADA.S", "ADA"), ("FLOW.F", "FLOW"), ("SOL", "SOL")],
+)
+def test_kraken_asset_codes(code: str, asset: str) -> None:
+    from ledger.formats import kraken
+
+    assert kraken.asset_code(code) == asset
+
+
+def test_kraken_ledgers(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "kraken_ledgers.csv"
+    conversion = formats.convert("kraken", path, tz=UTC)
+    events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
+    assert sorted(events) == [4, 6, 8, 13, 14, 16, 20]
+    # a trade's rows share its refid: one buy, the USD fee as the fee
+    assert events[4] == {
+        "type": "buy", "at": "2024-01-10T09:15:22Z", "wallet": "kraken", "asset": "BTC", "qty": "0.1",
+        "total": "4200", "fee": "10.92", "id": "TKB4RC-6YHDZ-QX2M7P", "txid": "TKB4RC-6YHDZ-QX2M7P"}
+    # a fee deducted in SOL: 9.98 SOL arrive for 1,000 + 2.60
+    assert {k: events[8].get(k) for k in ("type", "asset", "qty", "total", "fee")} == {
+        "type": "buy", "asset": "SOL", "qty": "9.98", "total": "1000", "fee": "2.6"}
+    # an opt-in reward on USDC.M: staking income of USDC, valued at par
+    assert events[13] == {
+        "type": "income", "at": "2024-04-01T00:30:00Z", "wallet": "kraken", "asset": "USDC", "qty": "1.25",
+        "value": "1.25", "kind": "staking", "id": "LST5EF-G6HIJ-7KLM8N", "txid": "STK8RT-5YUIO-P2AS4D"}
+    # spend/receive (Buy Crypto button)
+    assert {k: events[14].get(k) for k in ("type", "at", "asset", "qty", "total", "fee", "id")} == {
+        "type": "buy", "at": "2024-05-20T18:02:44Z", "asset": "DOT", "qty": "15", "total": "98.51", "fee": "1.49",
+        "id": "RSV5GH-1JKLZ-X4CV8B"}
+    # ETH for USDC: the USDC fee is inside what arrives; value = what arrived, no `fee` (R2.3)
+    assert {k: events[16].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value",
+                                           "fee")} == {
+        "type": "swap", "give_asset": "ETH", "give_qty": "0.5", "get_asset": "USDC", "get_qty": "1547.02",
+        "value": "1547.02", "fee": None}
+    assert {k: events[20].get(k) for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "at": "2025-02-14T11:20:05Z", "asset": "BTC", "qty": "0.05", "total": "3250", "fee": "8.45"}
+    assert conversion.warnings == [
+        f"{path}:22: skipped 'withdrawal' of 0.02 BTC (fee 0.0001 BTC): a transfer in or out keeps its basis only "
+        "when recorded with both sides (`gainlog add transfer`); if it came from someone else, record it with "
+        "`add income` (until then these coins have no basis in the ledger)",
+        f"{path}: skipped 1 row(s) without a USD value (record each with `gainlog add income` / `add swap`, or add "
+        "a 'value_usd' column with the USD value received): 'earn (reward)' ×1 (line 12)",
+    ]
+    assert conversion.notes == [
+        f"{path}: skipped 1 row(s) without a txid (pending entries Kraken lists again once completed): "
+        "'deposit' ×1 (line 2)",
+        f"{path}: skipped 2 cash deposit(s) and withdrawal(s) (cash is not a lot): 'deposit' ×1 (line 3), "
+        "'withdrawal' ×1 (line 23)",
+        f"{path}: skipped 4 move(s) between Kraken's spot, staking and earn wallets (no lot changes, not taxable): "
+        "'earn (allocation)' ×2 (lines 10, 11), 'transfer (spottostaking)' ×1 (line 18), "
+        "'transfer (stakingfromspot)' ×1 (line 19)",
+    ]
+    assert gainlog("import", str(path), "--format", "kraken").code == 0
+    assert eight949(gainlog, 2024) == [
+        ("0.5 ETH", "2024-02-14", "2024-08-05", "1547.02", "1152.99", "394.03", "short")]
+    assert eight949(gainlog, 2025) == [
+        ("0.05 BTC", "2024-01-10", "2025-02-14", "3241.55", "2105.46", "1136.09", "long")]
+    lots = {(lot["asset"], lot["qty"], lot["cost_basis"]) for lot in gainlog("lots", "--json").json()}
+    assert ("SOL", "9.98", "1002.60") in lots and ("DOT", "15", "100.00") in lots
+
+
+def test_kraken_staking_reward_with_a_usd_value(tmp_path: Path) -> None:
+    path = tmp_path / "ledgers.csv"
+    text = (REAL / "kraken_ledgers.csv").read_text(encoding="utf-8").splitlines()
+    path.write_text(f'{text[0]},"value_usd"\n{text[11]},"$2.13"\n', encoding="utf-8")
+    (event,) = events_of("kraken", path).values()
+    assert event == {
+        "type": "income", "at": "2024-03-11T01:14:30Z", "wallet": "kraken", "asset": "SOL", "qty": "0.0208",
+        "value": "2.13", "kind": "staking", "id": "LER2CD-E4FGH-5IJK6L", "txid": "ERW3QZ-7TYUI-O1PA9S"}
+
+
+def test_kraken_ledger_types_not_mapped(tmp_path: Path) -> None:
+    path = edited(tmp_path, "kraken_ledgers.csv", 23, '"withdrawal","","currency"', '"margin","","currency"')
+    with pytest.raises(InvalidEvent) as err:
+        formats.convert("kraken", path, tz=UTC)
+    assert str(err.value).startswith(
+        f"{path}:23: column 'type': 'margin' is not a ledger type gainlog maps; nothing imported: pass --skip-unknown")
+
+
+def test_kraken_trades_costusd_values_crypto_to_crypto() -> None:
+    path = REAL / "kraken_trades_2024.csv"
+    events = events_of("kraken", path)
+    assert sorted(events) == [2, 3, 4]
+    assert {k: events[2].get(k) for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "buy", "at": "2024-02-14T16:42:07.551200Z", "asset": "ETH", "qty": "2", "total": "4600",
+        "fee": "11.96"}
+    # ETH/BTC sell: costusd is the USD value of cost (0.025 BTC); 0.02496 BTC arrive, worth 1,547.52
+    assert {k: events[3].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value",
+                                          "fee")} == {
+        "type": "swap", "give_asset": "ETH", "give_qty": "0.5", "get_asset": "BTC", "get_qty": "0.02496",
+        "value": "1547.52", "fee": None}
+    # SOL/ETH buy: the ETH fee is given up with the cost; value = costusd, the USD value of the SOL received
+    assert {k: events[4].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value",
+                                          "fee")} == {
+        "type": "swap", "give_asset": "ETH", "give_qty": "0.40104", "get_asset": "SOL", "get_qty": "10",
+        "value": "1240", "fee": None}

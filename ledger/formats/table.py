@@ -322,6 +322,11 @@ def read_rows(path: Path, *, required: Required, label: str) -> list[Row]:
     the row it wraps. A file that is missing, not UTF-8 or has no such header is refused with one
     sentence naming it.
     """
+    return read_table(path, required=required, label=label)[1]
+
+
+def read_table(path: Path, *, required: Required, label: str) -> tuple[tuple[str, ...], list[Row]]:
+    """`read_rows`, and the header found: a format with several layouts tells them apart by it."""
     text = importer.read_data(path).decode("utf-8")
     reader = csv.reader(io.StringIO(text, newline=""))
     name = str(path)
@@ -347,7 +352,7 @@ def read_rows(path: Path, *, required: Required, label: str) -> list[Row]:
     if header is None:
         wanted = ", ".join(" or ".join(repr(a) for a in c) if isinstance(c, tuple) else repr(c) for c in required)
         raise InvalidEvent(f"{name}: no header row with the columns {wanted}: is this a {label} export?")
-    return rows
+    return header, rows
 
 
 def _row(where: str, header: tuple[str, ...], cells: list[str]) -> Row:
