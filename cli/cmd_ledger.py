@@ -127,9 +127,14 @@ def _import_export(
 
     with open_store() as store:
         conversion = formats.convert(fmt, file, tz=store.timezone, wallet=wallet, skip_unknown=skip_unknown)
+        source = source if source is not None else identity.default_source(file)
+        formats.add_default_reports(
+            conversion, path=file, source=source, wallet_events=store.iter_read(types=("wallet",)),
+            retracted=store.retract_targets(), tz=store.timezone,
+        )
         result = store.import_events(
             conversion.events,
-            source=source if source is not None else identity.default_source(file),
+            source=source,
             replace=replace,
             origin=str(file),
             check=lot_references(store, origin=file),

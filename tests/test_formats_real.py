@@ -372,3 +372,43 @@ def test_kraken_trades_costusd_values_crypto_to_crypto() -> None:
                                           "fee")} == {
         "type": "swap", "give_asset": "ETH", "give_qty": "0.40104", "get_asset": "SOL", "get_qty": "10",
         "value": "1240", "fee": None}
+
+
+# -- 1099-DA from 2025 ----------------------------------------------------------------------------
+
+
+def test_coinbase_and_kraken_sales_default_to_1099_da_from_2025(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "coinbase_2025.csv"
+    first = gainlog("import", str(path), "--format", "coinbase", "--json")
+    assert first.code == 0
+    out = first.json()
+    assert out["added"] == 6  # the five trades and the `wallet` event
+    assert out["notes"][-1] == (
+        f"{path}: coinbase sales from 2025-01-01 on are taken as reported on Form 1099-DA (Form 8949 boxes G to L): "
+        "added a `wallet` event (reports 1099-DA from 2025-01-01); if the account files no 1099-DA, "
+        "`gainlog add wallet --wallet coinbase --from 2025-01-01 --reports none`"
+    )
+    settings = [r for r in gainlog("log", "--json").json() if r["type"] == "wallet"]
+    assert [(r["key"], r["wallet"], r["from"], r["reports"]) for r in settings] == [
+        ("coinbase_2025.csv:wallet-reports-1099-DA-2025", "coinbase", "2025-01-01", "1099-DA")]
+    # 2025 1099-DA forms report gross proceeds only: noncovered, short-term -> box H (R6.1, R6.2)
+    assert [r["box"] for r in gainlog("report", "8949", "--year", "2025", "--json").json()] == ["H", "H", "H"]
+    again = gainlog("import", str(path), "--format", "coinbase", "--json").json()
+    assert (again["added"], again["duplicates"]) == (0, 6)
+    assert not any("1099-DA" in note for note in again["notes"])
+    # Kraken: its own wallet, its own default; the long-term 2025 BTC sale -> box K
+    kraken = gainlog("import", str(REAL / "kraken_ledgers.csv"), "--format", "kraken", "--json").json()
+    assert kraken["added"] == 8 and "kraken sales from 2025-01-01 on" in kraken["notes"][-1]
+    assert [r["box"] for r in gainlog("report", "8949", "--year", "2025", "--json").json() if r["wallet"] == "kraken"
+            ] == ["K"]
+
+
+def test_no_1099_da_default_when_the_user_said_otherwise_or_before_2025(gainlog: Callable[..., Result]) -> None:
+    assert gainlog("add", "wallet", "--wallet", "coinbase", "--reports", "none").code == 0
+    out = gainlog("import", str(REAL / "coinbase_2025.csv"), "--format", "coinbase", "--json").json()
+    assert out["added"] == 5 and not any("1099-DA" in note for note in out["notes"])
+    assert [r["box"] for r in gainlog("report", "8949", "--year", "2025", "--json").json()] == ["I", "I", "I"]
+    # a 2024 export sells nothing in 2025: no `wallet` event
+    out = gainlog("import", str(REAL / "coinbase.csv"), "--format", "coinbase", "--wallet", "cb2", "--json").json()
+    assert out["added"] == 9
+    assert [r for r in gainlog("log", "--json").json() if r["type"] == "wallet" and r["wallet"] == "cb2"] == []

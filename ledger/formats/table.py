@@ -86,6 +86,7 @@ class Conversion:
     notes: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     unknown: list[Unknown] = field(default_factory=list)
+    reports_wallet: str | None = None  # a Coinbase/Kraken wallet that sells from 2025 (formats.add_default_reports)
 
     def skip(self, row: Row, label: str, reason: str, group: str | None = None, *, warn: bool = False) -> None:
         """Record `row` as skipped; rows sharing `group` are summarised in one line by `finish`."""
