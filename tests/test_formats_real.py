@@ -412,3 +412,15 @@ def test_no_1099_da_default_when_the_user_said_otherwise_or_before_2025(gainlog:
     out = gainlog("import", str(REAL / "coinbase.csv"), "--format", "coinbase", "--wallet", "cb2", "--json").json()
     assert out["added"] == 9
     assert [r for r in gainlog("log", "--json").json() if r["type"] == "wallet" and r["wallet"] == "cb2"] == []
+
+
+def test_kraken_staking_row_that_takes_from_the_balance_is_not_income(tmp_path: Path) -> None:
+    path = edited(tmp_path, "kraken_ledgers.csv", 13, "1.25000000,0", "-1.25000000,0")
+    with pytest.raises(InvalidEvent) as err:
+        formats.convert("kraken", path, tz=UTC)
+    assert str(err.value).startswith(
+        f"{path}:13: column 'amount': a staking row that does not add to the balance (amount − fee is -1.25) is not "
+        "income; nothing imported")
+    conversion = formats.convert("kraken", path, tz=UTC, skip_unknown=True)
+    assert [(s.where, s.label, s.reason) for s in conversion.skipped if s.reason == "unknown"] == [
+        (f"{path}:13", "staking", "unknown")]

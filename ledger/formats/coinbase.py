@@ -106,11 +106,12 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     ranks: Counter[str] = Counter()
     rows = read_rows(path, required=REQUIRED, label="Coinbase transaction history")
     partner = _convert_pairs(rows)
+    where_to_row = {row.where: row for row in rows}
     for row in rows:
         if partner.get(row.where) == "":
             continue  # the second row of a two-row Convert: done with its first
         other = partner.get(row.where)
-        pair = next(r for r in rows if r.where == other) if other else None
+        pair = where_to_row[other] if other else None
         raw = _pair(row, pair, tz, wallet, out) if pair is not None else _event(row, tz, wallet, out)
         if raw is not None:
             raw["id"] = _row_id(row, ranks) if pair is None else _pair_id(row, pair, ranks)

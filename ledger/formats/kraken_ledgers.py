@@ -117,7 +117,10 @@ def _income(row: Row, label: str, kind: str, out: Conversion) -> dict[str, Any] 
     asset = asset_code(row.required("asset"))
     qty = _net(row)
     if qty <= 0:
-        raise row.error("amount", f"a {label} row must add to the balance (amount − fee is {plain(qty)})")
+        net = plain(qty.normalize())
+        reason = f"a {label} row that does not add to the balance (amount − fee is {net}) is not income"
+        out.not_mapped(row, "amount", label, "", reason)
+        return None
     value = _usd(row, asset, qty)
     if value is None:
         out.skip(row, label, "unvalued", UNVALUED_GROUP, warn=True)
