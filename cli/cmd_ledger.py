@@ -97,6 +97,10 @@ def import_command(
         bool,
         typer.Option("--force", help="Import a file even though another source already imported the same file."),
     ] = False,
+    skip_unknown: Annotated[
+        bool,
+        typer.Option("--skip-unknown", help="Import a converted export's known rows; list the rows of unknown types."),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Append a whole file atomically: every line or nothing."""
@@ -104,12 +108,13 @@ def import_command(
     from ledger.errors import UsageError
 
     fmt = _import_format(file, fmt)
-    if fmt == "jsonl" and wallet is not None:
-        raise UsageError("--wallet applies to a converted export (--format coinbase, kraken or schwab), not jsonl")
+    if fmt == "jsonl" and (wallet is not None or skip_unknown):
+        option = "--wallet" if wallet is not None else "--skip-unknown"
+        raise UsageError(f"{option} applies to a converted export (--format coinbase, kraken or schwab), not jsonl")
     if fmt != "jsonl":
         _import_export(
             file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out, allow_empty=allow_empty,
-            force=force,
+            force=force, skip_unknown=skip_unknown,
         )
         return
     with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
@@ -141,7 +146,7 @@ def _import_format(file: Path, fmt: str | None) -> str:
 
 def _import_export(
     file: Path, *, fmt: str, source: str | None, replace: bool, wallet: str | None, json_out: bool,
-    allow_empty: bool = False, force: bool = False,
+    allow_empty: bool = False, force: bool = False, skip_unknown: bool = False,
 ) -> None:
     """Convert an exchange/broker CSV (ledger.formats) and import its events like a .jsonl file."""
     import msgspec
@@ -150,10 +155,15 @@ def _import_export(
     from ledger import formats, identity, importer
 
     with open_store() as store:
-        conversion = formats.convert(fmt, file, tz=store.timezone, wallet=wallet)
+        conversion = formats.convert(fmt, file, tz=store.timezone, wallet=wallet, skip_unknown=skip_unknown)
+        source = source if source is not None else identity.default_source(file)
+        formats.add_default_reports(
+            conversion, path=file, source=source, wallet_events=store.iter_read(types=("wallet",)),
+            retracted=store.retract_targets(), tz=store.timezone,
+        )
         result = store.import_events(
             conversion.events,
-            source=source if source is not None else identity.default_source(file),
+            source=source,
             replace=replace,
             origin=str(file),
             check=lot_references(store, origin=file),
@@ -162,7 +172,11 @@ def _import_export(
             force=force,
         )
     warnings = (*conversion.warnings, *result.warnings)
-    _show_import(msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out, fmt=fmt)
+    skipped = [{"line": s.where, "type": s.label, "reason": s.reason} for s in conversion.skipped]
+    _show_import(
+        msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out, fmt=fmt,
+        extra={"notes": conversion.notes, "skipped": skipped},
+    )
 
 
 class _ImportProgress:
@@ -192,7 +206,11 @@ class _ImportProgress:
             self.bar.stop()
 
 
-def _show_import(result: ImportResult, *, origin: str, json_out: bool, fmt: str = "jsonl") -> None:
+def _show_import(
+    result: ImportResult, *, origin: str, json_out: bool, fmt: str = "jsonl", extra: dict[str, Any] | None = None
+) -> None:
+    """The import summary; `extra` (a converted export's `notes` and `skipped` rows) joins the JSON,
+    and its notes follow the summary line."""
     if json_out:
         emit_json(
             {
@@ -211,6 +229,7 @@ def _show_import(result: ImportResult, *, origin: str, json_out: bool, fmt: str 
                     {"key": d.key, "txid": d.txid, "other_source": d.other_source, "other_key": d.other_key}
                     for d in result.likely_duplicates
                 ],
+                **(extra or {}),
             }
         )
     else:
@@ -219,6 +238,8 @@ def _show_import(result: ImportResult, *, origin: str, json_out: bool, fmt: str 
             f"{origin}: {len(result.added)} added, {len(result.duplicates)} duplicate(s), "
             f"{len(result.retracted)} retracted, source '{result.source}'{span}."
         )
+        for note in (extra or {}).get("notes", ()):
+            say(note)
     for warning in result.warnings:
         print(f"gainlog: warning: {visible(warning)}", file=sys.stderr)
 

@@ -83,7 +83,7 @@ def test_unknown_format_and_missing_header(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="unknown format"):
         formats.convert("mint", REAL / "coinbase.csv", tz=UTC)
-    with pytest.raises(InvalidEvent, match="is this a Kraken trades export"):
+    with pytest.raises(InvalidEvent, match="is this a Kraken trades or ledgers export"):
         formats.convert("kraken", REAL / "coinbase.csv", tz=UTC)
 
 
@@ -107,21 +107,24 @@ def test_coinbase_rows() -> None:
         "type": "income", "asset": "ETH", "qty": "0.01", "value": "25", "kind": "staking"}
     rewards = (events[9]["kind"], events[9]["value"], events[10]["kind"], events[10]["value"])
     assert rewards == ("reward", "1.25", "reward", "2")
-    swap = {k: events[14][k] for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")}
-    assert swap == {"type": "swap", "give_asset": "ETH", "give_qty": "1", "get_asset": "BTC", "get_qty": "0.045",
-                    "value": "2970", "fee": "30"}
+    # R2.3: a Convert's Subtotal is net of the spread: value = what was received, and no `fee` on top
+    swap = {k: events[14].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")}
+    assert swap == {"type": "swap", "give_asset": "ETH", "give_qty": "1", "get_asset": "USDC", "get_qty": "2970",
+                    "value": "2970", "fee": None}
     # an Advanced Trade quoted in USD is a buy; quoted in USDC it is a swap valued at the USD subtotal
     assert (events[8]["type"], events[8]["total"], events[8]["fee"]) == ("buy", "1000", "6")
-    assert {k: events[15][k] for k in ("give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")} == {
-        "give_asset": "SOL", "give_qty": "4", "get_asset": "USDC", "get_qty": "596.4", "value": "600", "fee": "3.6"}
+    # the fee is inside the quantities (596.40 USDC arrive): value = Total, what was received, no `fee`
+    assert {k: events[15].get(k) for k in ("give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")} == {
+        "give_asset": "SOL", "give_qty": "4", "get_asset": "USDC", "get_qty": "596.4", "value": "596.4", "fee": None}
 
 
 def test_coinbase_send_and_receive_are_skipped_with_a_warning() -> None:
     warnings = formats.convert("coinbase", REAL / "coinbase.csv", tz=UTC).warnings
     assert len(warnings) == 2
     assert warnings[0].endswith(
-        "coinbase.csv:11: skipped 'Send' of 0.1 BTC: a transfer needs both sides "
-        "(record it with `gainlog add transfer`, or `add income` if it was income)"
+        "coinbase.csv:11: skipped 'Send' of 0.1 BTC: a transfer in or out keeps its basis only when recorded "
+        "with both sides (`gainlog add transfer`); if it came from someone else, record it with `add income` "
+        "(until then these coins have no basis in the ledger)"
     )
     assert "coinbase.csv:12: skipped 'Receive' of 0.5 ETH" in warnings[1]
 
@@ -147,7 +150,7 @@ def test_coinbase_older_layout_without_id(tmp_path: Path) -> None:
         (5, ",Buy,", ",Stake,", "coinbase.csv:5: column 'Transaction Type': 'Stake' is not a transaction type"),
         (5, ",USD,", ",EUR,", "coinbase.csv:5: column 'Price Currency': 'EUR': gainlog's money is USD"),
         (5, "2024-02-10 18:30:00 UTC", "10/02/2024", "coinbase.csv:5: column 'Timestamp': '10/02/2024' is not a time"),
-        (14, "Converted 1 ETH to 0.045 BTC", "Converted", "coinbase.csv:14: column 'Notes': does not say"),
+        (14, "Converted 1 ETH to 2,970 USDC", "Converted", "coinbase.csv:14: column 'Notes': does not say"),
     ],
 )
 def test_coinbase_bad_cell(
@@ -226,18 +229,27 @@ def test_schwab_rows() -> None:
         "type": "buy", "at": "2024-01-16T12:00:00Z", "wallet": "schwab", "asset": "AAPL", "qty": "10",
         "total": "1850", "class": "stock", "id": "2024-01-16-Buy-AAPL-3130ea8058ff", "note": "APPLE INC",
     }
-    # "06/12/2024 as of 06/11/2024": the first date; total = Amount + fees, so proceeds = Amount
+    # "06/12/2024 as of 06/11/2024": the trade date, 06/11 (the id keeps the posting date);
+    # total = Amount + fees, so proceeds = Amount
     assert {k: events[6][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
-        "type": "sell", "at": "2024-06-12T12:00:00Z", "asset": "AAPL", "qty": "4", "total": "840", "fee": "0.02"}
+        "type": "sell", "at": "2024-06-11T12:00:00Z", "asset": "AAPL", "qty": "4", "total": "840", "fee": "0.02"}
+    assert events[6]["id"].startswith("2024-06-12-Sell-AAPL-")
     assert {k: events[8][k] for k in ("type", "asset", "qty", "total", "class")} == {
         "type": "buy", "asset": "VTI", "qty": "0.0419", "total": "10.48", "class": "stock"}  # Reinvest Shares
     assert (events[13]["qty"], events[13]["total"]) == ("1000", "370600")  # "1,000" shares
 
 
 def test_schwab_cash_rows_are_skipped_and_counted() -> None:
-    warnings = formats.convert("schwab", REAL / "schwab.csv", tz=UTC).warnings
-    assert len(warnings) == 1 and "skipped 5 cash-only row(s)" in warnings[0]
-    assert "1 Qualified Dividend" in warnings[0] and "cash income is not a lot" in warnings[0]
+    path = REAL / "schwab.csv"
+    conversion = formats.convert("schwab", path, tz=UTC)
+    assert conversion.warnings == []
+    assert conversion.notes == [
+        f"{path}: skipped 4 dividend, interest and capital-gain distribution row(s) (cash income: report it from "
+        "the 1099-DIV / 1099-INT; not a lot): 'Cash Dividend' ×1 (line 3), 'Credit Interest' ×1 (line 7), "
+        "'Reinvest Dividend' ×1 (line 9), 'Qualified Dividend' ×1 (line 11)",
+        f"{path}: skipped 1 cash transfer row(s) (money moved into, out of or between accounts: not a taxable "
+        "event): 'MoneyLink Transfer' ×1 (line 5)",
+    ]
 
 
 def test_schwab_title_and_total_rows(tmp_path: Path) -> None:

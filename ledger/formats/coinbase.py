@@ -1,31 +1,42 @@
 """Coinbase "transaction history" CSV (coinbase.com > Statements > Transaction history, CSV).
 
-The export opens with preamble rows ("Transactions", "User,NAME,UUID") and then the header
+Four layouts are read (docs/formats.md says where each was confirmed). The current one opens with
+preamble rows ("Transactions", "User,NAME,UUID") and then the header
 
     ID,Timestamp,Transaction Type,Asset,Quantity Transacted,Price Currency,Price at Transaction,
     Subtotal,Total (inclusive of fees and/or spread),Fees and/or Spread,Notes
 
-Amounts carry a currency sign ("$1,234.56"); a sell's quantity is negative ("-0.5"); times are
-"YYYY-MM-DD HH:MM:SS UTC". Older exports have no `ID` column and say `Spot Price Currency` /
-`Spot Price at Transaction`; both are read (without `ID` a row's id is a hash of its cells).
-Money is USD: a `Price Currency` other than USD is refused (gainlog has no exchange rates).
+2021-23 exports have no `ID` and say `Spot Price Currency` / `Spot Price at Transaction`; 2021-22
+ones also say `Total (inclusive of fees)` and `Fees`; 2018-21 ones have no currency column and say
+`USD Spot Price at Transaction`, `USD Subtotal`, `USD Total (inclusive of fees)`, `USD Fees`.
+Without `ID` a row's id is a hash of its cells. Amounts carry a currency sign ("$1,234.56") or
+none; a sell's quantity is negative; times are "YYYY-MM-DD HH:MM:SS UTC", "YYYY-MM-DD HH:MM UTC"
+or RFC 3339. A row wrapped whole in quotes is read as the row it wraps (table.py). Money is USD:
+a `Price Currency` other than USD is refused (gainlog has no exchange rates). ETH2 (Coinbase's
+staked ETH, redeemed 1:1) is ETH.
 
 | Transaction Type | event |
 |---|---|
-| Buy, Advanced Trade Buy | `buy` qty, total = Subtotal, fee = Fees and/or Spread |
-| Sell, Advanced Trade Sell | `sell` qty, total = Subtotal, fee = Fees and/or Spread |
-| Advanced Trade Buy/Sell quoted in a crypto (Notes "... on EOS-USDC") | `swap`, value = Subtotal |
-| Convert | `swap` give Asset, get what Notes names ("Converted 1 ETH to 0.05 BTC"), value = Subtotal |
+| Buy, Advanced Trade Buy | `buy` qty, total = Subtotal, fee = Total − Subtotal (basis = Total) |
+| Sell, Advanced Trade Sell | `sell` qty, total = Subtotal, fee = Subtotal − Total (proceeds = Total) |
+| Advanced Trade Buy/Sell quoted in a crypto (Notes "on SOL-USDC") | `swap`, value = Subtotal (buy) / Total (sell) |
+| Convert (one row, Notes "Converted 1 ETH to 2,970 USDC") | `swap`, value = Subtotal (net of the spread), no fee |
+| Convert (two rows, one per asset, same Timestamp and Notes) | one `swap`, value = received row's Subtotal |
 | Staking Income, Inflation Reward | `income` kind staking, value = Subtotal |
-| Rewards Income, Reward Income, Learning Reward, Coinbase Earn | `income` kind reward |
+| Rewards Income, Reward Income, Learning Reward, Coinbase Earn, Incentives Rewards Payout | `income` kind reward |
 | Interest Payout | `income` kind interest |
 | Send, Receive, (Pro/Exchange) Deposit/Withdrawal of a crypto | skipped with a warning |
-| Deposit, Withdrawal of USD | skipped silently (cash moves are not tax events) |
+| Deposit, Withdrawal of USD | skipped, counted (cash is not a lot) |
+| Retail Staking/Unstaking Transfer, Retail Eth2 Deprecation, Vault, Savings, Portfolio moves | skipped, counted |
+
+When Total and Subtotal disagree in the wrong direction (a buy's Total below its Subtotal), the
+`Fees` column is taken as the fee instead. A fee or spread taken out of the swapped quantities is
+never recorded again as `fee` (TAX_RULES R2.3): `value` is what was actually received.
 
 A send or receive is skipped because a self-transfer needs both sides (the `from` and `to`
 wallets), and an incoming coin from outside is income or a purchase only the user can tell apart:
-record it with `gainlog add transfer` / `add income`. Any other type is refused so nothing that
-moves a lot can be lost silently.
+record it with `gainlog add transfer` / `add income`. Any other type is listed as not mapped, so
+nothing that moves a lot can be lost silently.
 """
 
 from __future__ import annotations
@@ -37,13 +48,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows, text_hash
+from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows, text_hash, transfer_warning
 from ledger.limits import shown
 
 TYPE = "Transaction Type"
 QTY = "Quantity Transacted"
-SUBTOTAL = "Subtotal"
-FEES = "Fees and/or Spread"
+# each column's names across the layouts, newest first
+SUBTOTAL = ("Subtotal", "USD Subtotal")
+TOTAL = ("Total (inclusive of fees and/or spread)", "Total (inclusive of fees)", "USD Total (inclusive of fees)")
+FEES = ("Fees and/or Spread", "Fees", "USD Fees")
+PRICE = ("Price at Transaction", "Spot Price at Transaction", "USD Spot Price at Transaction")
+CURRENCY = ("Price Currency", "Spot Price Currency")
 REQUIRED = ("Timestamp", TYPE, "Asset", QTY, SUBTOTAL, "Notes")
 
 BUYS = frozenset({"Buy", "Advanced Trade Buy", "Advance Trade Buy"})
@@ -55,6 +70,7 @@ INCOME = {
     "Reward Income": "reward",
     "Learning Reward": "reward",
     "Coinbase Earn": "reward",
+    "Incentives Rewards Payout": "reward",
     "Interest Payout": "interest",
     "Interest payout": "interest",
 }
@@ -64,23 +80,68 @@ TRANSFERS = frozenset(
         "Exchange Deposit", "Exchange Withdrawal",
     }
 )
-_CONVERTED = re.compile(r"Converted [\d,.]+ \S+ to (?P<qty>[\d,]*\.?\d+) (?P<asset>[A-Za-z0-9]+)")
+# Moves between parts of the same Coinbase account (staking, the vault, savings, portfolios):
+# the coins stay the user's and in this wallet, so no lot changes (skipped, counted in the summary).
+INTERNAL = frozenset(
+    {
+        "Retail Staking Transfer", "Retail Unstaking Transfer", "Retail Eth2 Deprecation",
+        "Vault Deposit", "Vault Withdrawal", "Cash to Savings", "Savings to Cash", "Portfolio Transfer",
+    }
+)
+INTERNAL_GROUP = "internal move(s) inside the Coinbase account (no lot changes, not taxable)"
+CASH_GROUP = "USD deposit(s) and withdrawal(s) (cash is not a lot)"
+ASSETS = {"ETH2": "ETH"}  # staked ETH, redeemed 1:1 for ETH (the "Retail Eth2 Deprecation")
+_CONVERTED = re.compile(
+    r"Converted (?P<give_qty>[\d,]*\.?\d+) (?P<give>[A-Za-z0-9]+) to (?P<qty>[\d,]*\.?\d+) (?P<asset>[A-Za-z0-9]+)"
+)
 _TRADED = re.compile(
     r"(?:Bought|Sold) [\d,.]+ \S+ for \$?(?P<qty>[\d,]*\.?\d+) (?P<quote>[A-Za-z0-9]+) on \S+-(?P<pair_quote>\S+)"
 )
-_UTC = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) UTC")
+_UTC = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)? ?(?:UTC|Z)")
 
 
 def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     """Every row of a Coinbase export as events (see the module docstring for the mapping)."""
     out = Conversion()
     ranks: Counter[str] = Counter()
-    for row in read_rows(path, required=REQUIRED, label="Coinbase transaction history"):
-        raw = _event(row, tz, wallet, out.warnings)
+    rows = read_rows(path, required=REQUIRED, label="Coinbase transaction history")
+    partner = _convert_pairs(rows)
+    where_to_row = {row.where: row for row in rows}
+    for row in rows:
+        if partner.get(row.where) == "":
+            continue  # the second row of a two-row Convert: done with its first
+        other = partner.get(row.where)
+        pair = where_to_row[other] if other else None
+        raw = _pair(row, pair, tz, wallet, out) if pair is not None else _event(row, tz, wallet, out)
         if raw is not None:
-            raw["id"] = _row_id(row, ranks)
+            raw["id"] = _row_id(row, ranks) if pair is None else _pair_id(row, pair, ranks)
             out.events.append(row.event(raw, tz=tz))
     return out
+
+
+def asset_code(code: str) -> str:
+    return ASSETS.get(code, code)
+
+
+def _convert_pairs(rows: list[Row]) -> dict[str, str]:
+    """Two-row Converts: first row's place -> second row's place, and the second's -> ''.
+
+    Newer exports write a Convert as one row per asset sharing the Timestamp and Notes (and the ID
+    when there is one); two such rows of different assets are one swap.
+    """
+    key_to_rows: dict[tuple[str, str, str], list[Row]] = {}
+    for row in rows:
+        if row.text(TYPE) == "Convert":
+            key_to_rows.setdefault((row.text("Timestamp"), row.text("Notes"), row.text("ID")), []).append(row)
+    for key in [k for k in key_to_rows if k[2]]:  # rows with different IDs may still pair on time and notes
+        key_to_rows.setdefault((key[0], key[1], ""), []).extend(key_to_rows[key])
+    partner: dict[str, str] = {}
+    for group in key_to_rows.values():
+        if len(group) == 2 and asset_code(group[0].text("Asset")) != asset_code(group[1].text("Asset")):
+            first, second = group
+            if first.where not in partner and second.where not in partner:
+                partner[first.where], partner[second.where] = second.where, ""
+    return partner
 
 
 def _row_id(row: Row, ranks: Counter[str]) -> str:
@@ -93,93 +154,154 @@ def _row_id(row: Row, ranks: Counter[str]) -> str:
     return f"row-{digest}" if ranks[digest] == 1 else f"row-{digest}-{ranks[digest]}"
 
 
-def _event(row: Row, tz: ZoneInfo, wallet: str, warnings: list[str]) -> dict[str, Any] | None:
+def _pair_id(first: Row, second: Row, ranks: Counter[str]) -> str:
+    one, two = _row_id(first, ranks), _row_id(second, ranks)
+    return one if one == two else f"{one}+{two}"
+
+
+def _event(row: Row, tz: ZoneInfo, wallet: str, out: Conversion) -> dict[str, Any] | None:
     kind = row.required(TYPE)
-    asset = row.required("Asset")
+    asset = asset_code(row.required("Asset"))
+    if kind in INTERNAL:
+        out.skip(row, kind, "internal", INTERNAL_GROUP)
+        return None
     if kind in TRANSFERS:
-        if asset != "USD":
-            warnings.append(
-                f"{row.where}: skipped {kind!r} of {row.text(QTY).lstrip('-')} {asset}: a transfer needs both sides "
-                "(record it with `gainlog add transfer`, or `add income` if it was income)"
-            )
+        if asset == "USD":
+            out.skip(row, kind, "cash", CASH_GROUP)
+            return None
+        out.skip(row, kind, "transfer")
+        out.warnings.append(transfer_warning(row.where, kind, f"{row.text(QTY).lstrip('-')} {asset}"))
+        return None
+    if kind not in BUYS | SELLS | INCOME.keys() | {"Convert"}:
+        out.not_mapped(row, TYPE, kind, "a transaction type")
         return None
     _check_usd(row)
-    base = {"at": _at(row, tz), "wallet": wallet, "txid": row.text("ID") or None, "note": row.text("Notes") or None}
+    base = _base(row, tz, wallet)
     if kind in BUYS or kind in SELLS:
         return base | _trade(row, asset, buying=kind in BUYS)
     if kind == "Convert":
-        return base | _convert(row, asset)
-    if kind in INCOME:
-        return base | {"type": "income", "asset": asset, "qty": plain(row.positive(QTY)),
-                       "value": plain(_subtotal(row)), "kind": INCOME[kind]}
-    known = ", ".join(sorted(BUYS | SELLS | TRANSFERS | INCOME.keys() | {"Convert"}))
-    raise row.error(TYPE, f"{shown(kind)} is not a transaction type gainlog maps (known: {known})")
+        swap = _convert(row, asset)
+        if swap is None:
+            out.skip(row, kind, "internal", INTERNAL_GROUP)
+            return None
+        return base | swap
+    return base | {"type": "income", "asset": asset, "qty": plain(row.positive(QTY)),
+                   "value": plain(_subtotal(row)), "kind": INCOME[kind]}
+
+
+def _base(row: Row, tz: ZoneInfo, wallet: str) -> dict[str, Any]:
+    return {"at": _at(row, tz), "wallet": wallet, "txid": row.text("ID") or None, "note": row.text("Notes") or None}
 
 
 def _check_usd(row: Row) -> None:
-    for column in ("Price Currency", "Spot Price Currency"):
+    for column in CURRENCY:
         currency = row.text(column)
         if currency and currency != "USD":
             raise row.error(column, f"{shown(currency)}: gainlog's money is USD; export the history in USD")
 
 
 def _at(row: Row, tz: ZoneInfo) -> str:
-    """'2024-03-01 14:22:41 UTC' (current layout) or an RFC 3339 time (older ones)."""
+    """'2024-03-01 14:22:41 UTC', '2024-03-18 11:49 UTC' (no seconds) or an RFC 3339 time."""
     raw = row.required("Timestamp")
     match = _UTC.fullmatch(raw)
-    return row.timestamp("Timestamp", f"{match[1]}T{match[2]}Z" if match else raw, tz=tz)
+    text = f"{match[1]}T{match[2]}{match[3] or ':00'}Z" if match else raw
+    return row.timestamp("Timestamp", text, tz=tz)
 
 
-def _price(row: Row) -> Decimal | None:
-    for column in ("Price at Transaction", "Spot Price at Transaction"):
-        if row.text(column):
-            return row.amount(column, money=True)
-    return None
+def _money(row: Row, names: tuple[str, ...]) -> Decimal | None:
+    """The size of a USD cell of one of the column `names` (None when the column is absent or empty)."""
+    column = row.column(names)
+    value = row.decimal(column, money=True) if row.has(column) else None
+    return abs(value) if value is not None else None
 
 
 def _subtotal(row: Row) -> Decimal:
     """The USD value of the row before fees; quantity × price when the cell is empty."""
-    value = row.decimal(SUBTOTAL, money=True)
+    value = _money(row, SUBTOTAL)
     if value is not None:
-        return abs(value)
-    price = _price(row)
+        return value
+    price = _money(row, PRICE)
     if price is None:
-        raise row.error(SUBTOTAL, "is empty and there is no price to value the row with")
+        raise row.error(row.column(SUBTOTAL), "is empty and there is no price to value the row with")
     return row.amount(QTY) * price
 
 
-def _fee(row: Row) -> Decimal:
-    value = row.decimal(FEES, money=True) if row.has(FEES) else None
-    return abs(value) if value is not None else Decimal(0)
+def _fee(row: Row, subtotal: Decimal, *, buying: bool) -> Decimal:
+    """Total − Subtotal on a buy, Subtotal − Total on a sell; the `Fees` column when Total says nothing."""
+    total = _money(row, TOTAL)
+    if total is not None and (total >= subtotal if buying else total <= subtotal):
+        return abs(total - subtotal)
+    fees = _money(row, FEES)
+    return fees if fees is not None else Decimal(0)
 
 
 def _positive_subtotal(row: Row) -> Decimal:
     total = _subtotal(row)
     if total == 0:
-        raise row.error(SUBTOTAL, "must not be zero for a trade")
+        raise row.error(row.column(SUBTOTAL), "must not be zero for a trade")
     return total
 
 
 def _trade(row: Row, asset: str, *, buying: bool) -> dict[str, Any]:
     """A USD buy or sell; an Advanced Trade quoted in a crypto is a swap of the two assets."""
     qty = row.positive(QTY)
-    total = _positive_subtotal(row)
-    fee = _fee(row)
+    subtotal = _positive_subtotal(row)
+    fee = _fee(row, subtotal, buying=buying)
     traded = _TRADED.search(row.text("Notes"))
     if traded is None or traded["pair_quote"] == "USD":
         tag = "buy" if buying else "sell"
-        return {"type": tag, "asset": asset, "qty": plain(qty), "total": plain(total), "fee": nonzero(fee)}
-    quote, quote_qty = traded["pair_quote"], _notes_qty(row, traded["qty"])
-    give, get = ((quote, quote_qty), (asset, qty)) if buying else ((asset, qty), (quote, quote_qty))
-    return _swap(give, get, total, fee)
+        return {"type": tag, "asset": asset, "qty": plain(qty), "total": plain(subtotal), "fee": nonzero(fee)}
+    # Notes name the quote units that moved, fee included: paid (buy) or received net (sell). The fee
+    # is inside those quantities, so the swap has none, and `value` is the USD value received (R2.3).
+    quote, quote_qty = asset_code(traded["pair_quote"]), _notes_qty(row, traded["qty"])
+    if buying:
+        return _swap((quote, quote_qty), (asset, qty), subtotal)
+    if fee >= subtotal:
+        raise row.error(row.column(TOTAL), "leaves nothing once the fee is taken out")
+    return _swap((asset, qty), (quote, quote_qty), subtotal - fee)
 
 
-def _convert(row: Row, asset: str) -> dict[str, Any]:
+def _convert(row: Row, asset: str) -> dict[str, Any] | None:
+    """A one-row Convert: give Asset × Quantity, get what Notes names; value = Subtotal (net of the spread).
+
+    None for a Convert of an asset into itself (ETH to ETH2: staking, not a disposal).
+    """
     converted = _CONVERTED.search(row.text("Notes"))
     if converted is None:
         raise row.error("Notes", "does not say what was received ('Converted X A to Y B')")
-    get = (converted["asset"], _notes_qty(row, converted["qty"]))
-    return _swap((asset, row.positive(QTY)), get, _subtotal(row), _fee(row))
+    get = (asset_code(converted["asset"]), _notes_qty(row, converted["qty"]))
+    if get[0] == asset:
+        return None
+    return _swap((asset, row.positive(QTY)), get, _subtotal(row))
+
+
+def _pair(first: Row, second: Row, tz: ZoneInfo, wallet: str, out: Conversion) -> dict[str, Any] | None:
+    """A Convert written as two rows: the negative quantity is given, the positive one received.
+
+    When both carry the same sign, Notes ("Converted X A to Y B") say which asset was given. The
+    value is the received row's Subtotal, the fair market value received; the spread is inside
+    the quantities, so no `fee` (R2.3).
+    """
+    for row in (first, second):
+        _check_usd(row)
+    first_qty, second_qty = first.decimal(QTY), second.decimal(QTY)
+    if first_qty is None or second_qty is None or first_qty == 0 or second_qty == 0:
+        raise (first if not first_qty else second).error(QTY, "must not be empty or zero in a Convert")
+    if (first_qty < 0) != (second_qty < 0):
+        give, get = (first, second) if first_qty < 0 else (second, first)
+    else:
+        converted = _CONVERTED.search(first.text("Notes"))
+        named = asset_code(converted["give"]) if converted else None
+        if named not in (asset_code(first.text("Asset")), asset_code(second.text("Asset"))):
+            raise first.error(QTY, f"and line {second.where.rsplit(':', 1)[1]} do not say which asset was given "
+                                   "(one negative quantity, or Notes 'Converted X A to Y B')")
+        give, get = (first, second) if asset_code(first.text("Asset")) == named else (second, first)
+    raw = _swap(
+        (asset_code(give.required("Asset")), give.amount(QTY)),
+        (asset_code(get.required("Asset")), get.amount(QTY)),
+        _subtotal(get),
+    )
+    return _base(first, tz, wallet) | raw
 
 
 def _notes_qty(row: Row, text: str) -> Decimal:
@@ -189,8 +311,8 @@ def _notes_qty(row: Row, text: str) -> Decimal:
     return qty
 
 
-def _swap(give: tuple[str, Decimal], get: tuple[str, Decimal], value: Decimal, fee: Decimal) -> dict[str, Any]:
+def _swap(give: tuple[str, Decimal], get: tuple[str, Decimal], value: Decimal) -> dict[str, Any]:
     return {
         "type": "swap", "give_asset": give[0], "give_qty": plain(give[1]), "get_asset": get[0],
-        "get_qty": plain(get[1]), "value": plain(value), "fee": nonzero(fee),
+        "get_qty": plain(get[1]), "value": plain(value),
     }

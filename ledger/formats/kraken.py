@@ -40,10 +40,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows
+from ledger.errors import InvalidEvent
+from ledger.formats.table import Conversion, Row, nonzero, plain, read_table
 from ledger.limits import shown
 
 REQUIRED = ("txid", "pair", "time", "type", "cost", "fee", "vol")
+LEDGER_REQUIRED = ("txid", "refid", "time", "type", "asset", "amount", "fee")
 QUOTES = ("ZUSD", "USDT", "USDC", "PYUSD", "XXBT", "XETH", "ZEUR", "ZGBP", "ZCAD", "ZJPY",
           "USD", "XBT", "ETH", "DAI", "EUR", "GBP", "CAD", "JPY", "CHF", "AUD")
 STABLECOINS = frozenset({"USDT", "USDC", "DAI", "PYUSD"})
@@ -51,24 +53,50 @@ FIAT = frozenset({"EUR", "GBP", "CAD", "JPY", "CHF", "AUD"})
 LEGACY = {  # Kraken's X/Z-prefixed codes for its oldest assets, and its own names for two more
     "XXBT": "BTC", "XBT": "BTC", "XXDG": "DOGE", "XDG": "DOGE", "XETH": "ETH", "XETC": "ETC", "XLTC": "LTC",
     "XXRP": "XRP", "XXLM": "XLM", "XXMR": "XMR", "XZEC": "ZEC", "XREP": "REP", "XMLN": "MLN",
-    "ZUSD": "USD", "ZEUR": "EUR", "ZGBP": "GBP", "ZCAD": "CAD", "ZJPY": "JPY",
+    "ZUSD": "USD", "ZEUR": "EUR", "ZGBP": "GBP", "ZCAD": "CAD", "ZJPY": "JPY", "ZAUD": "AUD", "ZCHF": "CHF",
 }
+# Balances Kraken holds apart (staked, opt-in rewards, flexible, bonded, parachain, on hold) carry a
+# suffix; some staked codes also differ (ETH2 is staked ETH, DOT28 DOT bonded 28 days): all are the asset.
+SUFFIXES = (".S", ".M", ".F", ".B", ".P", ".HOLD")
+STAKED = {"ETH2": "ETH", "DOT28": "DOT"}
 _TIME = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)Z?")
 CENT = Decimal("0.01")
 
 
 def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
-    """Every trade of a Kraken `trades.csv` as an event (see the module docstring)."""
+    """Every row of a Kraken `trades.csv` or `ledgers.csv` (told apart by the header) as events."""
     out = Conversion()
-    for row in read_rows(path, required=REQUIRED, label="Kraken trades"):
-        out.events.append(row.event(_event(row, tz, wallet), tz=tz))
+    header, rows = read_table(path, required=("txid", "time", "type"), label="Kraken trades or ledgers")
+    if "refid" in header:
+        from ledger.formats import kraken_ledgers  # it uses this module's asset codes and times
+
+        _check_header(path, header, LEDGER_REQUIRED, "ledgers")
+        kraken_ledgers.convert(rows, out, tz=tz, wallet=wallet)
+        return out
+    _check_header(path, header, REQUIRED, "trades")
+    for row in rows:
+        raw = _event(row, tz, wallet, out)
+        if raw is not None:
+            out.events.append(row.event(raw, tz=tz))
     return out
 
 
+def _check_header(path: Path, header: tuple[str, ...], required: tuple[str, ...], layout: str) -> None:
+    missing = [column for column in required if column not in header]
+    if missing:
+        names = ", ".join(repr(c) for c in missing)
+        raise InvalidEvent(f"{path}: the header of this Kraken {layout} export has no column {names}")
+
+
 def asset_code(code: str) -> str:
-    """Kraken's code for an asset as everyone else writes it: XXBT -> BTC, ZUSD -> USD, XETH -> ETH."""
+    """Kraken's code for an asset as everyone else writes it: XXBT -> BTC, ZUSD -> USD, SOL.S -> SOL."""
     code = code.upper()
-    return LEGACY.get(code, code)
+    for suffix in SUFFIXES:
+        if code.endswith(suffix) and len(code) > len(suffix):
+            code = code[: -len(suffix)]
+            break
+    code = LEGACY.get(code, code)
+    return STAKED.get(code, code)
 
 
 def split_pair(row: Row) -> tuple[str, str]:
@@ -84,17 +112,20 @@ def split_pair(row: Row) -> tuple[str, str]:
     return asset_code(base), asset_code(quote)
 
 
-def _event(row: Row, tz: ZoneInfo, wallet: str) -> dict[str, Any]:
+def _event(row: Row, tz: ZoneInfo, wallet: str, out: Conversion) -> dict[str, Any] | None:
     side = row.required("type").lower()
     if side not in ("buy", "sell"):
-        raise row.error("type", f"{shown(row.text('type'))} is not 'buy' or 'sell'")
+        out.not_mapped(row, "type", row.text("type"), "a trade type ('buy' or 'sell')")
+        return None
     margin = row.decimal("margin") if row.has("margin") else None
     if margin:
-        raise row.error("margin", "a margin trade is not a lot; gainlog imports spot trades only")
+        reason = "a margin trade is not a lot; gainlog imports spot trades only"
+        out.not_mapped(row, "margin", "margin trade", "", reason)
+        return None
     base, quote = split_pair(row)
     if quote in FIAT:
         raise row.error("pair", f"{shown(row.text('pair'))} is quoted in {quote}; gainlog's money is USD")
-    head = {"at": _at(row, tz), "wallet": wallet, "id": row.required("txid"), "txid": row.required("txid"),
+    head = {"at": at(row, tz), "wallet": wallet, "id": row.required("txid"), "txid": row.required("txid"),
             "note": _note(row)}
     vol, cost, fee = row.positive("vol"), row.positive("cost"), row.amount("fee")
     if quote == "USD":
@@ -120,6 +151,8 @@ def _swap(row: Row, side: str, base: tuple[str, Decimal], quote: tuple[str, Deci
 
 
 def _usd_value(row: Row, quote: str, cost: Decimal) -> Decimal:
+    if row.text("costusd"):  # newer exports: the USD value of `cost`
+        return row.positive("costusd", money=True)
     if row.text("value_usd"):
         return row.positive("value_usd", money=True)
     if quote in STABLECOINS:
@@ -131,7 +164,7 @@ def _usd_value(row: Row, quote: str, cost: Decimal) -> Decimal:
     )
 
 
-def _at(row: Row, tz: ZoneInfo) -> str:
+def at(row: Row, tz: ZoneInfo) -> str:
     """Kraken's UTC time without a zone, as RFC 3339 with `Z`."""
     raw = row.required("time")
     match = _TIME.fullmatch(raw)

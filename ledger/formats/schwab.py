@@ -5,23 +5,28 @@ Header (older exports put a title row "Transactions for account ... as of ..." a
 
     "Date","Action","Symbol","Description","Quantity","Price","Fees & Comm","Amount"
 
-Dates are MM/DD/YYYY, or "MM/DD/YYYY as of MM/DD/YYYY" for a late-posted trade: the first date is
-taken (the one the brief asks for; it is when the row posted, see docs/formats.md). Amounts look
-like "$1,234.56" and "-$5.00"; quantities may have thousands separators ("1,000"). The export has
-no time of day, so `at` is a bare date (midday in the ledger's time zone) and no transaction id,
-so a row's id is its date, action, symbol and a hash of all its cells (with a rank when identical
-rows repeat): a re-export reproduces it; an edited row gets a new id (`--replace` retracts the old).
+Dates are MM/DD/YYYY, or "MM/DD/YYYY as of MM/DD/YYYY" for a row posted on the first date for a
+trade made on the second: the trade date ("as of") is the event's date, the one the 1099-B uses
+(a sale posted 01/02/2025 as of 12/31/2024 belongs to 2024). Amounts look like "$1,234.56" and
+"-$5.00"; quantities may have thousands separators ("1,000"). The export has no time of day, so
+`at` is a bare date (midday in the ledger's time zone) and no transaction id, so a row's id is
+its posting date, action, symbol and a hash of all its cells (with a rank when identical rows
+repeat): a re-export reproduces it; an edited row gets a new id (`--replace` retracts the old).
 
 | Action | event |
 |---|---|
 | Buy, Reinvest Shares | `buy` class stock, qty = Quantity, total = −Amount − Fees & Comm, fee = Fees & Comm |
 | Sell | `sell`, qty = Quantity, total = Amount + Fees & Comm, fee = Fees & Comm |
-| dividends, interest, capital-gain distributions, cash moves, fees | skipped (one warning per file) |
+| Cash In Lieu | `sell` of the fractional share (Quantity), total = Amount; without a Quantity skipped with a warning |
+| dividends, interest, capital-gain distributions (also reinvested), Div Adjustment | skipped, counted |
+| MoneyLink, wires, Funds Received, Journal, Internal Transfer | skipped, counted |
+| Advisor Fee, Service Fee, ADR Mgmt Fee, Foreign Tax Paid, Margin Interest | skipped, counted |
+| Misc Credits | skipped, counted |
 
 The totals come from `Amount`, the cash that moved, so the basis is what was paid and the
 proceeds are what the 1099-B shows; `Price` is used only when `Amount` is empty. Cash income is
 not a lot: dividends belong on Schedule B from the 1099-DIV. Any other action (options, short
-sales, splits, share transfers) changes lots in ways the ledger cannot infer and is refused.
+sales, splits, share transfers) changes lots in ways the ledger cannot infer and is not mapped.
 """
 
 from __future__ import annotations
@@ -39,16 +44,35 @@ from ledger.limits import shown
 REQUIRED = ("Date", "Action", "Symbol", "Quantity", "Amount")
 FEES = "Fees & Comm"
 BUYS = frozenset({"Buy", "Reinvest Shares"})
-SELLS = frozenset({"Sell"})
-CASH = frozenset(
+SELLS = frozenset({"Sell", "Cash In Lieu"})  # cash in lieu: the sale of a fractional share
+# Cash-only actions, by what the cash is: each kind is summarised in its own words.
+INCOME_CASH = frozenset(
     {
-        "Qualified Dividend", "Cash Dividend", "Non-Qualified Div", "Special Qual Div", "Special Dividend",
-        "Reinvest Dividend", "Pr Yr Div Reinvest", "Pr Yr Cash Div", "Qual Div Reinvest", "Long Term Cap Gain",
-        "Short Term Cap Gain", "Cap Gain Reinvest", "Credit Interest", "Bank Interest", "Bond Interest",
-        "Margin Interest", "MoneyLink Transfer", "MoneyLink Deposit", "Wire Received", "Wire Sent",
-        "Wire Funds", "Wire Funds Received", "Funds Received", "Journal", "Bank Transfer", "Service Fee",
-        "ADR Mgmt Fee", "Foreign Tax Paid", "NRA Tax Adj", "Cash In Lieu", "Misc Cash Entry",
+        "Qualified Dividend", "Cash Dividend", "Non-Qualified Div", "Special Qual Div", "Special Non Qual Div",
+        "Special Dividend", "Reinvest Dividend", "Pr Yr Div Reinvest", "Pr Yr Cash Div", "Qual Div Reinvest",
+        "Div Adjustment", "Long Term Cap Gain", "Short Term Cap Gain", "Cap Gain Reinvest",
+        "Long Term Cap Gain Reinvest", "Short Term Cap Gain Reinvest", "Credit Interest", "Bank Interest",
+        "Bond Interest",
     }
+)
+MOVES = frozenset(
+    {
+        "MoneyLink Transfer", "MoneyLink Deposit", "MoneyLink Adj", "Wire Received", "Wire Sent", "Wire Funds",
+        "Wire Funds Received", "Funds Received", "Journal", "Bank Transfer", "Internal Transfer",
+        "Misc Cash Entry",
+    }
+)
+CHARGES = frozenset(
+    {"Advisor Fee", "Service Fee", "ADR Mgmt Fee", "Foreign Tax Paid", "NRA Tax Adj", "Margin Interest"}
+)
+CREDITS = frozenset({"Misc Credits"})
+CASH = INCOME_CASH | MOVES | CHARGES | CREDITS
+GROUPS = (
+    (INCOME_CASH, "dividend, interest and capital-gain distribution row(s) (cash income: report it from "
+                  "the 1099-DIV / 1099-INT; not a lot)"),
+    (MOVES, "cash transfer row(s) (money moved into, out of or between accounts: not a taxable event)"),
+    (CHARGES, "fee and tax row(s) (cash charged to the account: not part of any lot's basis)"),
+    (CREDITS, "other cash credit row(s) (cash, not a lot: the 1099 says how any of it is taxed)"),
 )
 _ID_SAFE = re.compile(r"[^A-Za-z0-9.]+")
 
@@ -57,23 +81,26 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     """Every trade of a Schwab transactions export as an event (see the module docstring)."""
     out = Conversion()
     ranks: Counter[str] = Counter()
-    skipped: Counter[str] = Counter()
     for row in read_rows(path, required=REQUIRED, label="Schwab transactions"):
         if row.text("Date").startswith("Transactions Total"):
             continue
         action = row.required("Action")
         if action in CASH:
-            skipped[action] += 1
+            out.skip(row, action, "cash", next(group for actions, group in GROUPS if action in actions))
+            continue
+        if action not in BUYS | SELLS:
+            out.not_mapped(row, "Action", action, "an action")
+            continue
+        if action == "Cash In Lieu" and not row.text("Quantity"):
+            out.skip(row, action, "unvalued")
+            out.warnings.append(
+                f"{row.where}: skipped 'Cash In Lieu' of {row.text('Symbol') or '?'} for {row.text('Amount')}: "
+                "the sale of a fractional share, but the row has no Quantity; record it with `gainlog add sell`"
+            )
             continue
         raw = _event(row, action, wallet)
         raw["id"] = _row_id(row, ranks)
         out.events.append(row.event(raw, tz=tz))
-    if skipped:
-        kinds = ", ".join(f"{n} {a}" for a, n in sorted(skipped.items()))
-        out.warnings.append(
-            f"{path}: skipped {sum(skipped.values())} cash-only row(s) ({kinds}): cash income is not a lot; "
-            "report dividends and interest from the 1099-DIV / 1099-INT"
-        )
     return out
 
 
@@ -87,15 +114,12 @@ def _row_id(row: Row, ranks: Counter[str]) -> str:
 
 
 def _event(row: Row, action: str, wallet: str) -> dict[str, Any]:
-    if action not in BUYS | SELLS:
-        known = ", ".join(sorted(BUYS | SELLS | CASH))
-        raise row.error("Action", f"{shown(action)} is not an action gainlog maps (known: {known})")
     buying = action in BUYS
     qty = row.positive("Quantity")
     fee = row.amount(FEES, money=True) if row.text(FEES) else Decimal(0)
     total = _total(row, qty, fee, buying=buying)
     raw: dict[str, Any] = {
-        "type": "buy" if buying else "sell", "at": row.us_date("Date"), "wallet": wallet,
+        "type": "buy" if buying else "sell", "at": row.us_date("Date", as_of=True), "wallet": wallet,
         "asset": row.required("Symbol"), "qty": plain(qty), "total": plain(total), "fee": nonzero(fee),
         "note": row.text("Description") or None,
     }

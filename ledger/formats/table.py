@@ -41,12 +41,137 @@ MAX_WHOLE_DIGITS, MAX_DECIMALS = 15, 18  # codec.PLAIN
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """One export row that became no event, and why (every skipped row is reported, never dropped).
+
+    Attributes:
+        where: `FILE:LINE` of the row.
+        label: the row's type as the export writes it ('Retail Staking Transfer').
+        reason: `internal` (a move inside the account), `cash` (money, not a lot), `transfer`
+            (coins in or out: loses its basis until transfers are matched), `unvalued` (no USD
+            value to record it with), `unknown` (a type gainlog does not map; only with --skip-unknown).
+        group: the summary sentence's noun phrase for rows like it (None: the converter wrote its
+            own warning for the row).
+        warn: whether the summary line is a warning (the user must act) rather than a note.
+    """
+
+    where: str
+    label: str
+    reason: str
+    group: str | None = None
+    warn: bool = False
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A row of a type gainlog does not map: refused, all listed at once, unless --skip-unknown."""
+
+    where: str
+    column: str
+    label: str
+    message: str
+
+
 @dataclass
 class Conversion:
-    """What a converter made of an export: the events, and sentences about rows it skipped."""
+    """What a converter made of an export: the events, and what it said about the rows it skipped.
+
+    `warnings` need the user's attention (stderr); `notes` are the summary of rows skipped because
+    they change no lot (stdout). `skipped` lists every row that became no event.
+    """
 
     events: list[Parsed] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    unknown: list[Unknown] = field(default_factory=list)
+    reports_wallet: str | None = None  # a Coinbase/Kraken wallet that sells from 2025 (formats.add_default_reports)
+
+    def skip(self, row: Row, label: str, reason: str, group: str | None = None, *, warn: bool = False) -> None:
+        """Record `row` as skipped; rows sharing `group` are summarised in one line by `finish`."""
+        self.skipped.append(Skipped(row.where, label, reason, group, warn))
+
+    def not_mapped(self, row: Row, column: str, label: str, noun: str, reason: str | None = None) -> None:
+        """Record a row of a type gainlog does not map (`finish` refuses them all in one error)."""
+        message = reason if reason is not None else f"{shown(label)} is not {noun} gainlog maps"
+        self.unknown.append(Unknown(row.where, column, label, message))
+
+    def finish(self, path: Path, *, skip_unknown: bool = False) -> Conversion:
+        """Refuse the unknown rows in one error (exit 2) unless `skip_unknown`; summarise the skipped.
+
+        The error lists every unknown type with its count and first lines, so one run shows all
+        that needs deciding. With `skip_unknown` they become skipped rows and a warning.
+        """
+        if self.unknown and not skip_unknown:
+            raise InvalidEvent(_unknown_message(path, self.unknown))
+        if self.unknown:
+            labels = _by_label((u.label, u.where) for u in self.unknown)
+            self.warnings.append(
+                f"{path}: --skip-unknown: skipped {_rows(len(self.unknown))} gainlog does not map ({labels}): "
+                "they are not in the ledger; enter them with `gainlog add` if they change what you hold"
+            )
+            self.skipped.extend(Skipped(u.where, u.label, "unknown") for u in self.unknown)
+            self.unknown = []
+        group_to_rows: dict[tuple[str, bool], list[Skipped]] = {}
+        for item in self.skipped:
+            if item.group is not None and item.reason != "unknown":
+                group_to_rows.setdefault((item.group, item.warn), []).append(item)
+        for (group, warn), items in group_to_rows.items():
+            line = f"{path}: skipped {len(items)} {group}: {_by_label((i.label, i.where) for i in items)}"
+            (self.warnings if warn else self.notes).append(line)
+        return self
+
+
+FIRST_LINES = 5  # line numbers shown per type; the JSON output's `skipped` has them all
+
+
+def _line(where: str) -> str:
+    return where.rsplit(":", 1)[1]
+
+
+def _lines(wheres: list[str]) -> str:
+    shown_lines = ", ".join(_line(w) for w in wheres[:FIRST_LINES])
+    more = f" and {len(wheres) - FIRST_LINES} more" if len(wheres) > FIRST_LINES else ""
+    return f"line{'s' if len(wheres) > 1 else ''} {shown_lines}{more}"
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'s' if count != 1 else ''}"
+
+
+def _by_label(pairs: Iterable[tuple[str, str]]) -> str:
+    """`'Vault Withdrawal' ×2 (lines 8, 9), 'Cash to Savings' ×1 (line 12)`, in order of first appearance."""
+    label_to_wheres: dict[str, list[str]] = {}
+    for label, where in pairs:
+        label_to_wheres.setdefault(label, []).append(where)
+    return ", ".join(f"{shown(label)} ×{len(w)} ({_lines(w)})" for label, w in label_to_wheres.items())
+
+
+def _unknown_message(path: Path, unknown: list[Unknown]) -> str:
+    after = "nothing imported: pass --skip-unknown to import the other rows (the skipped ones are listed)"
+    if len(unknown) == 1:
+        only = unknown[0]
+        return f"{only.where}: column {only.column!r}: {only.message}; {after}, or enter it with `gainlog add`"
+    key_to_wheres: dict[tuple[str, str], list[str]] = {}
+    for item in unknown:
+        key_to_wheres.setdefault((item.column, item.label), []).append(item.where)
+    kinds = "; ".join(
+        f"column {column!r} {shown(label)} ×{len(w)} ({_lines(w)})" for (column, label), w in key_to_wheres.items()
+    )
+    return (
+        f"{path}: {_rows(len(unknown))} of {len(key_to_wheres)} kind(s) gainlog does not map: {kinds}; "
+        f"{after}, or enter them with `gainlog add`"
+    )
+
+
+def transfer_warning(where: str, kind: str, what: str) -> str:
+    """The warning for a skipped transfer in or out: until both sides are recorded its coins have no basis here."""
+    return (
+        f"{where}: skipped {kind!r} of {what}: a transfer in or out keeps its basis only when recorded with "
+        "both sides (`gainlog add transfer`); if it came from someone else, record it with `add income` "
+        "(until then these coins have no basis in the ledger)"
+    )
 
 
 def plain(value: Decimal) -> str:
@@ -75,6 +200,10 @@ class Row:
 
     def has(self, column: str) -> bool:
         return column in self.cells
+
+    def column(self, names: tuple[str, ...]) -> str:
+        """The first of `names` this export's header has (the first name when none is there)."""
+        return next((name for name in names if name in self.cells), names[0])
 
     def text(self, column: str) -> str:
         """The stripped cell ('' when the column is absent or empty)."""
@@ -130,15 +259,18 @@ class Row:
             raise self.error(column, "must not be zero")
         return value
 
-    def us_date(self, column: str) -> str:
-        """'MM/DD/YYYY' (or 'MM/DD/YYYY as of MM/DD/YYYY': the first date) as a bare ISO date."""
+    def us_date(self, column: str, *, as_of: bool = False) -> str:
+        """'MM/DD/YYYY' as a bare ISO date. 'MM/DD/YYYY as of MM/DD/YYYY' is a row posted on the
+        first date for a trade made on the second: the first date, or with `as_of` the second."""
         raw = self.required(column)
         match = _US_DATE.match(raw)
         rest = raw[match.end() :].strip() if match else raw
-        if match is None or (rest and not rest.lower().startswith("as of ")):
+        later = _US_DATE.fullmatch(rest[len("as of ") :].strip()) if rest.lower().startswith("as of ") else None
+        if match is None or (rest and later is None):
             raise self.error(column, f"{shown(raw)} is not a date MM/DD/YYYY")
+        chosen = later if as_of and later is not None else match
         try:
-            day = date(int(match[3]), int(match[1]), int(match[2]))
+            day = date(int(chosen[3]), int(chosen[1]), int(chosen[2]))
         except ValueError:
             raise self.error(column, f"{shown(raw)} is not a real date") from None
         problem = year_problem(day.year)
@@ -166,12 +298,36 @@ class Row:
         return Parsed(self.where, codec.parse_event(present, tz=tz, where=self.where))
 
 
-def read_rows(path: Path, *, required: tuple[str, ...], label: str) -> list[Row]:
+Required = tuple[str | tuple[str, ...], ...]  # a column, or alternatives of which one must be there
+
+
+def has_columns(cells: Iterable[str], required: Required) -> bool:
+    """Whether a header holds every required column (one of each tuple of alternatives)."""
+    names = set(cells)
+    return all(
+        (bool(names & set(column)) if isinstance(column, tuple) else column in names) for column in required
+    )
+
+
+def _unwrapped(cells: list[str]) -> list[str]:
+    """A row written wrapped whole in quotes (one cell 'a,b,"c d"') as the cells it wraps."""
+    if len(cells) == 1 and "," in cells[0]:
+        return next(csv.reader([cells[0]]))
+    return cells
+
+
+def read_rows(path: Path, *, required: Required, label: str) -> list[Row]:
     """The data rows after the header (the first row holding every `required` column).
 
-    Blank rows are skipped. A file that is missing, not UTF-8 or has no such header is refused
-    with one sentence naming it.
+    Blank rows are skipped. A row wrapped whole in quotes (one cell holding the commas) is read as
+    the row it wraps. A file that is missing, not UTF-8 or has no such header is refused with one
+    sentence naming it.
     """
+    return read_table(path, required=required, label=label)[1]
+
+
+def read_table(path: Path, *, required: Required, label: str) -> tuple[tuple[str, ...], list[Row]]:
+    """`read_rows`, and the header found: a format with several layouts tells them apart by it."""
     text = importer.read_text(path).text  # UTF-8, or Windows-1252 (`formats.convert` warns)
     reader = csv.reader(io.StringIO(text, newline=""))
     name = str(path)
@@ -187,16 +343,17 @@ def read_rows(path: Path, *, required: tuple[str, ...], label: str) -> list[Row]
             raise InvalidEvent(f"{name}:{start}: not valid CSV ({exc})") from None
         if not any(cell.strip() for cell in cells):
             continue
+        cells = _unwrapped(cells)
         if header is None:
             stripped = tuple(cell.strip() for cell in cells)
-            if set(required) <= set(stripped):
+            if has_columns(stripped, required):
                 header = stripped
             continue
         rows.append(_row(f"{name}:{start}", header, cells))
     if header is None:
-        wanted = ", ".join(repr(c) for c in required)
+        wanted = ", ".join(" or ".join(repr(a) for a in c) if isinstance(c, tuple) else repr(c) for c in required)
         raise InvalidEvent(f"{name}: no header row with the columns {wanted}: is this a {label} export?")
-    return rows
+    return header, rows
 
 
 def _row(where: str, header: tuple[str, ...], cells: list[str]) -> Row:
