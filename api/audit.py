@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from api.reading import Loaded
+    from .reading import Loaded
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,15 @@ class Explanation:
 
 
 def _year_reports(loaded: Loaded, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from api.reports import schedule_d_json
-    from projections.reports import form8949_json
+    from ..projections.reports import form8949_json
+    from .reports import schedule_d_json
 
     ty = loaded.tax_years(through=year)
     return schedule_d_json(ty.years[year]), form8949_json(ty.rows_of(year))
 
 
 def _event_line(record: Any) -> dict[str, Any]:
-    from ledger.codec import canonical
+    from ..ledger.codec import canonical
 
     return {"seq": record.seq, "key": record.key, "source": record.source,
             "recorded_at": record.recorded_at.isoformat().replace("+00:00", "Z"), **canonical(record.event)}
@@ -74,8 +74,8 @@ def _point(point: str | None, loaded: Loaded) -> Any:
 def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None, *, strict: bool = False) -> YearDiff:
     """`diff`: the year's Schedule D and 8949 rows as of `from_point` and as of `to_point` (None: the
     head) compared, with the events recorded in between."""
-    from api.reading import load
-    from projections.diff import year_diff as diff
+    from ..projections.diff import year_diff as diff
+    from .reading import load
 
     before = load(db, from_point, strict=strict, option="--from")
     after = load(db, to_point, check=False, option="--to")  # one drift check per command
@@ -91,11 +91,11 @@ def explain(
 ) -> Explanation:
     """`explain`: the events behind each 8949 row of `year` (or only row number `row`, counted from 1
     in form order: a `UsageError` when there is no such row) and behind its Schedule D."""
-    from api.reading import load
-    from ledger.errors import UsageError
-    from projections.explain import trails, year_facts
-    from projections.knowledge import live
-    from projections.rules.netting import LOSS_LIMIT, LOSS_LIMIT_MFS
+    from ..ledger.errors import UsageError
+    from ..projections.explain import trails, year_facts
+    from ..projections.knowledge import live
+    from ..projections.rules.netting import LOSS_LIMIT, LOSS_LIMIT_MFS
+    from .reading import load
 
     loaded = load(db, as_of, strict=strict)
     tz = loaded.store.timezone

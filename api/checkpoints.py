@@ -12,13 +12,13 @@ from pathlib import Path
 def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
     """`checkpoint`: replay the log once (streamed) and save a checkpoint at its head; the seq it
     covers (None for an empty log). A file that refuses the write (read-only, locked) is a `GainlogError`."""
-    from api.progress import LARGE_LOG, working
-    from api.reading import gc_paused, open_ledger
-    from ledger import checkpoints as saved
-    from ledger.errors import GainlogError
-    from projections import checkpoint as cp
-    from projections.pipeline import replay
-    from projections.year_checkpoint import YEARS, years_part
+    from ..ledger import checkpoints as saved
+    from ..ledger.errors import GainlogError
+    from ..projections import checkpoint as cp
+    from ..projections.pipeline import replay
+    from ..projections.year_checkpoint import YEARS, years_part
+    from .progress import LARGE_LOG, working
+    from .reading import gc_paused, open_ledger
 
     store = open_ledger(db, strict=strict)
     with store, gc_paused():

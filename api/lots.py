@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from projections.model import Booked, OpenLot, Problem
+    from ..projections.model import Booked, OpenLot, Problem
 
 
 def end_of_day(day: date, tz: ZoneInfo) -> datetime:
@@ -26,8 +26,8 @@ def end_of_day(day: date, tz: ZoneInfo) -> datetime:
 def lots_day(on: str | None, year_end: int | None, tz: ZoneInfo) -> date:
     """The date `lots` reports on: `on` (YYYY-MM-DD), December 31 of `year_end`, else today in `tz`;
     a `UsageError` for both, a bad date or a year out of range."""
-    from ledger.errors import UsageError
-    from ledger.limits import year_problem
+    from ..ledger.errors import UsageError
+    from ..ledger.limits import year_problem
 
     if on is not None and year_end is not None:
         raise UsageError("lots: give either --on DATE or --year-end YEAR, not both")
@@ -47,7 +47,7 @@ def lots_day(on: str | None, year_end: int | None, tz: ZoneInfo) -> date:
 
 def open_lot_row(lot: OpenLot) -> dict[str, Any]:
     """One CONTRACT §3 `lots --json` row, plus acquisition time, covered status and wash-sale facts."""
-    from projections.form8949 import money, plain
+    from ..projections.form8949 import money, plain
 
     return {
         "asset": lot.asset,
@@ -107,8 +107,8 @@ def open_lots(
 ) -> OpenLots:
     """`lots`: replay the ledger as of `as_of` up to the end of the chosen local date: `day`, else
     `on` (YYYY-MM-DD) or `year_end` (`lots_day`), else today in the ledger's time zone."""
-    from api.reading import open_ledger
-    from projections.pipeline import project
+    from ..projections.pipeline import project
+    from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store:
         seq = store.resolve(as_of)

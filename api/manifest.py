@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.report_files import MANIFEST
+from .report_files import MANIFEST
 
 if TYPE_CHECKING:
-    from api.reports import Written
+    from .reports import Written
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def file_digests(folder: Path) -> dict[str, str]:
 def write_manifest(folder: Path, written: Written) -> None:
     """`folder/manifest.json`: the seq and chain hash the files are as of, their SHA-256, and the
     tags up to that seq (`SEQ:HASH`)."""
-    from api.report_files import write_json
+    from .report_files import write_json
 
     write_json(folder / MANIFEST, {"seq": written.seq, "head": written.head, "files": file_digests(folder),
                                    "tags": written.tags})
@@ -51,7 +51,7 @@ def read_manifest(path: Path) -> Manifest:
     """A manifest `report all` wrote; `UsageError` naming the field when it is not one."""
     import json
 
-    from ledger.errors import UsageError
+    from ..ledger.errors import UsageError
 
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
@@ -77,7 +77,7 @@ def manifest_problem(db: Path, manifest: Manifest) -> str | None:
     None when all is the same. No drift check: `verify` is the full check."""
     import tempfile
 
-    from api.reports import write_report_files
+    from .reports import write_report_files
 
     seq, files = manifest.seq, manifest.files
     with tempfile.TemporaryDirectory(prefix="gainlog-manifest-") as work:

@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from api.progress import LARGE_LOG, working
+from .progress import LARGE_LOG, working
 
 if TYPE_CHECKING:
-    from ledger.events import Recorded
-    from ledger.store import Store
-    from projections.model import Booked
-    from projections.pipeline import Replay
-    from projections.tax_year import TaxYears
+    from ..ledger.events import Recorded
+    from ..ledger.store import Store
+    from ..projections.model import Booked
+    from ..projections.pipeline import Replay
+    from ..projections.tax_year import TaxYears
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
@@ -42,7 +42,7 @@ def drift_problem(store: Store, *, strict: bool) -> str | None:
     """What the cheap "changed since the last full verify" check (issue #18,
     `ledger.integrity.since_verify`) finds: None when nothing. A ledger never verified (made before
     issue #18 and never checked since) is a problem only when `strict`."""
-    from ledger import integrity
+    from ..ledger import integrity
 
     drift = integrity.since_verify(store)
     if drift.change is not None:
@@ -57,8 +57,8 @@ def open_ledger(db: Path, *, strict: bool = False, check: bool = True) -> Store:
     (`gainlog: warning: ...`), or with `strict` an `IntegrityViolation` (the CLI's exit 4)."""
     import sys
 
-    from ledger.errors import IntegrityViolation
-    from ledger.store import Store
+    from ..ledger.errors import IntegrityViolation
+    from ..ledger.store import Store
 
     store = Store.open(db)
     if not check:
@@ -90,7 +90,7 @@ class Loaded:
 
     def tax_years(self, *, through: int | None = None) -> TaxYears:
         """Every year's 8949 rows and Schedule D from this one replay."""
-        from projections.tax_year import tax_years
+        from ..projections.tax_year import tax_years
 
         with gc_paused():
             return tax_years(self.booked, self.records, tz=self.store.timezone, through=through)
@@ -101,7 +101,7 @@ def load(
 ) -> Loaded:
     """Open the ledger at `db` (`open_ledger`) and replay it as of `as_of` (seq, tag, @time or None =
     the head); `option` names where `as_of` came from, for messages."""
-    from projections.pipeline import project
+    from ..projections.pipeline import project
 
     store = open_ledger(db, strict=strict, check=check)
     seq = store.resolve(as_of, option=option)
@@ -137,7 +137,7 @@ def stream(
     and the saved slices in memory next to each other, and saves `report all` little, since the
     wash-sale pass and the rows of every year are full passes anyway: on the benchmark's 1M-event
     log, 28 s and 2.85 GB through the checkpoint against about 30 s and 0.85 GB streamed."""
-    from projections.pipeline import replay
+    from ..projections.pipeline import replay
 
     store = open_ledger(db, strict=strict, check=check)
     seq = store.resolve(as_of, option=option)
@@ -151,8 +151,8 @@ def empty_year(db: Path, year: int, *, as_of: str | None = None) -> str:
     """Why no event can fall in `year` as of `as_of` (`Facts.empty_year`), "" when one may: the log
     streams through the year facts (retracted events count too: they still span the years). No
     drift check: it follows a command that made it."""
-    from ledger.store import Store
-    from projections.tax_year import Facts
+    from ..ledger.store import Store
+    from ..projections.tax_year import Facts
 
     with Store.open(db) as store:
         facts = Facts()

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
-    from projections.form8949 import Row
+    from ..projections.form8949 import Row
 
 REPORT_FILES = ("form8949.csv", "form8949.json", "schedule_d.json", "income.json")  # in each DIR/YEAR/
 MANIFEST = "manifest.json"  # in DIR
@@ -70,7 +70,7 @@ class JsonRows:
 
     def add(self, rows: Sequence[Row], qtys: Sequence[str] | None = None) -> None:
         """Add rows; `qtys`: `form8949.plain` of each row's qty, when the caller has them."""
-        from projections.reports import form8949_json_bytes
+        from ..projections.reports import form8949_json_bytes
 
         if not rows:
             return
@@ -89,7 +89,7 @@ class Form8949Files:
     bytes as `form8949.to_csv` and `indented(reports.form8949_json_bytes(...))` of all of them."""
 
     def __init__(self, out: Path, year: int) -> None:
-        from projections.form8949 import CsvText
+        from ..projections.form8949 import CsvText
 
         self.year = year
         self.folder = out / str(year)
@@ -98,7 +98,7 @@ class Form8949Files:
         self.json = JsonRows((self.folder / "form8949.json").open("wb"))
 
     def add(self, rows: Sequence[Row]) -> None:
-        from projections.form8949 import plain
+        from ..projections.form8949 import plain
 
         qtys = [plain(r.qty) for r in rows]  # once for both files
         self.csv.add(rows, qtys)
@@ -116,7 +116,7 @@ class Form8949Files:
 def check_out(out: Path) -> None:
     """DIR may hold only what `report all` writes (year folders of report files, the manifest): it is
     replaced as a whole, and nothing else in it may be lost. A `UsageError` otherwise."""
-    from ledger.errors import UsageError
+    from ..ledger.errors import UsageError
 
     if not out.exists():
         return

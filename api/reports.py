@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from api.report_files import REPORT_FILES, MissingBasis
+from .report_files import REPORT_FILES, MissingBasis
 
 if TYPE_CHECKING:
-    from api.reading import Streamed
-    from projections.form8949 import Row
-    from projections.model import IncomeRow
-    from projections.tax_year import ScheduleD
+    from ..projections.form8949 import Row
+    from ..projections.model import IncomeRow
+    from ..projections.tax_year import ScheduleD
+    from .reading import Streamed
 
 
 def schedule_d_json(sd: ScheduleD) -> dict[str, Any]:
     """`report schedule-d --json` (`projections.reports.schedule_d_json`), with why the year is
     empty (`ScheduleD.empty`) among the warnings when it is."""
-    from projections.reports import schedule_d_json as contract_json
+    from ..projections.reports import schedule_d_json as contract_json
 
     report = contract_json(sd)
     if sd.empty:  # a year in which no event can fall (`--year 2030`): say so
@@ -55,7 +55,7 @@ class Form8949:
     def empty_year(self) -> str:
         """Why no event can fall in the year (`Facts.empty_year`), "" when one may; call it once
         `chunks` is used up (the replay's log is complete then)."""
-        from projections.tax_year import Facts
+        from ..projections.tax_year import Facts
 
         facts = Facts()
         facts.add(self.streamed.replay.log)  # the non-trade events and the first and last trade: the span
@@ -68,9 +68,9 @@ def form8949(
     """`report 8949`: the year's rows, streamed (the log is never held whole)."""
     from itertools import takewhile
 
-    from api.reading import stream
-    from projections import form8949 as f8949
-    from projections.rules.form_box import wallet_reports
+    from ..projections import form8949 as f8949
+    from ..projections.rules.form_box import wallet_reports
+    from .reading import stream
 
     streamed = stream(db, as_of, strict=strict)
     replay = streamed.replay
@@ -88,10 +88,10 @@ def schedule_d(db: Path, year: int, *, as_of: str | None = None, strict: bool = 
     """`report schedule-d`: one year's Schedule D as of `as_of`, from a checkpoint's stored totals
     and the events after it, the newest checkpoint whose tail qualifies (projections.year_checkpoint:
     no replay of the log), else by a streamed replay. `to_json`: `schedule_d_json`."""
-    from api.reading import open_ledger
-    from ledger import checkpoints as saved
-    from projections import checkpoint as cp
-    from projections.year_checkpoint import YEARS, schedule_d_after
+    from ..ledger import checkpoints as saved
+    from ..projections import checkpoint as cp
+    from ..projections.year_checkpoint import YEARS, schedule_d_after
+    from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store:
         seq = store.resolve(as_of)
@@ -113,9 +113,9 @@ def _streamed_schedule_d(db: Path, year: int, *, as_of: str | None) -> ScheduleD
     chunk at a time (the carryover chain never looks at later years)."""
     from itertools import takewhile
 
-    from api.reading import gc_paused, stream
-    from projections.rules.form_box import wallet_reports
-    from projections.tax_year import slice_boxes, totalled
+    from ..projections.rules.form_box import wallet_reports
+    from ..projections.tax_year import slice_boxes, totalled
+    from .reading import gc_paused, stream
 
     with gc_paused():
         streamed = stream(db, as_of, check=False)  # the drift check ran when the ledger was opened above
@@ -131,9 +131,9 @@ def _streamed_schedule_d(db: Path, year: int, *, as_of: str | None) -> ScheduleD
 def income_rows(db: Path, *, as_of: str | None = None, strict: bool = False) -> list[IncomeRow]:
     """Every year's income rows as of `as_of` (R7.1): read from the log's `income` and `retract`
     events alone, without the lot engine's fold (`projections.engine.income_rows`)."""
-    from api.reading import open_ledger
-    from projections.engine import income_rows as rows_of
-    from projections.knowledge import live
+    from ..projections.engine import income_rows as rows_of
+    from ..projections.knowledge import live
+    from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store:
         seq = store.resolve(as_of)
@@ -157,7 +157,7 @@ class Income:
 
     def to_json(self) -> dict[str, Any]:
         """`report income --json`: {"year", "total", "by_kind", "rows"}."""
-        from projections.reports import income_rows_json
+        from ..projections.reports import income_rows_json
 
         return income_rows_json(self.rows, self.year)
 
@@ -165,7 +165,7 @@ class Income:
 def income(db: Path, year: int, *, as_of: str | None = None, strict: bool = False) -> Income:
     """`report income`: the year's income rows; only when there are none is the log scanned for
     whether the year can hold an event at all (`api.reading.empty_year`)."""
-    from api.reading import empty_year
+    from .reading import empty_year
 
     rows = [r for r in income_rows(db, as_of=as_of, strict=strict) if r.date.year == year]
     return Income(year=year, rows=rows, empty="" if rows else empty_year(db, year, as_of=as_of))
@@ -209,7 +209,7 @@ class Written:
 
     def to_json(self) -> dict[str, Any]:
         """`report all --json`: where each year's files went, with its headline numbers."""
-        from projections.form8949 import money
+        from ..projections.form8949 import money
 
         return {
             "out": str(self.out),
@@ -233,8 +233,8 @@ def write_reports(db: Path, out: Path, *, as_of: str | None = None, strict: bool
     import shutil
     import tempfile
 
-    from api.manifest import write_manifest
-    from api.report_files import check_out, swap_into_place
+    from .manifest import write_manifest
+    from .report_files import check_out, swap_into_place
 
     target = out.resolve()
     check_out(target)
@@ -258,11 +258,11 @@ def write_report_files(
 ) -> Written:
     """`report all`'s files into the existing `folder`, as of `as_of`, without the manifest or the
     atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`)."""
-    from api.reading import gc_paused, stream
-    from api.report_files import Form8949Files, write_json
-    from projections import form8949, reports
-    from projections.rules.form_box import wallet_reports
-    from projections.tax_year import YearBoxes, add_rows, totalled
+    from ..projections import form8949, reports
+    from ..projections.rules.form_box import wallet_reports
+    from ..projections.tax_year import YearBoxes, add_rows, totalled
+    from .reading import gc_paused, stream
+    from .report_files import Form8949Files, write_json
 
     with gc_paused():
         streamed = stream(db, as_of, strict=strict, check=check)

@@ -44,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from fixtures.generate import generate, write  # noqa: E402
+from gainlog.fixtures.generate import generate, write  # noqa: E402
 
 RP2_SECONDS = 43.8  # RP2 1.7.2 on the 20k one-asset FIFO case (issue #7)
 RP2_TRADES = 20_000
@@ -96,7 +96,7 @@ def gainlog_command() -> list[str]:
     found = shutil.which("gainlog")
     if found:
         return [found]
-    return [sys.executable, "-c", "from cli.main import run; run()"]
+    return [sys.executable, "-c", "from gainlog.cli.main import run; run()"]
 
 
 def run_child(argv: Sequence[str], *, workdir: Path) -> Run:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ledger.limits import MAX_YEAR, MIN_YEAR, year_problem
+from ..ledger.limits import MAX_YEAR, MIN_YEAR, year_problem
 
 app = typer.Typer(
     name="gainlog",
@@ -99,7 +99,7 @@ def _main(
     State.strict = strict
     State.drift_checked = False
     State.wait = _wait_seconds(wait)
-    from api.progress import status_display
+    from ..api.progress import status_display
 
     status_display.set(_spinner)  # a long replay shows a spinner on a terminal
 
@@ -120,7 +120,7 @@ def _wait_seconds(option: str | None) -> float:
     """`--wait`, else $GAINLOG_WAIT, else 30: seconds from 0 to a day (UsageError otherwise)."""
     import math
 
-    from ledger.errors import UsageError
+    from ..ledger.errors import UsageError
 
     name, text = ("--wait", option) if option is not None else ("$GAINLOG_WAIT", os.environ.get("GAINLOG_WAIT"))
     if text is None or (option is None and not text.strip()):
@@ -144,7 +144,7 @@ AsOfOpt = Annotated[
 
 def check_year(param: typer.CallbackParam, value: int | None) -> int | None:
     """Option callback: a year outside MIN_YEAR-MAX_YEAR is a one-line usage error (exit 2)."""
-    from ledger.errors import UsageError
+    from ..ledger.errors import UsageError
 
     problem = None if value is None else year_problem(value)
     if problem is not None:
@@ -164,13 +164,13 @@ def emit_json(value: Any) -> None:
 
 def console() -> Any:
     """A rich console for people: user text shown literally, full width off a terminal (cli.render)."""
-    from cli.render import console as safe_console
+    from .render import console as safe_console
 
     return safe_console()
 
 
 def err_console() -> Any:
-    from cli.render import console as safe_console
+    from .render import console as safe_console
 
     return safe_console(stderr=True)
 
@@ -183,7 +183,7 @@ def say(text: str) -> None:
     wraps it at the terminal's width. One-line commands such as `init` and `import` so skip
     importing rich (~17 ms) when piped.
     """
-    from cli.render import visible
+    from .render import visible
 
     if _isatty(sys.stdout):
         console().print(text)

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from ledger.codec import Decoded
-    from ledger.events import Event, Recorded
-    from ledger.store import Store
+    from ..ledger.codec import Decoded
+    from ..ledger.events import Event, Recorded
+    from ..ledger.store import Store
 
 
 class LotReferences:
@@ -37,10 +37,10 @@ class LotReferences:
         return any(facts.tag == "sell" and b'"lots":' in facts.body for facts in new)
 
     def __call__(self, new: list[Recorded]) -> None:
-        from ledger.errors import InvalidEvent
-        from ledger.events import Sell
-        from projections.engine import check_lot_references
-        from projections.knowledge import live
+        from ..ledger.errors import InvalidEvent
+        from ..ledger.events import Sell
+        from ..projections.engine import check_lot_references
+        from ..projections.knowledge import live
 
         if not any(isinstance(r.event, Sell) and r.event.lots for r in new):
             return
@@ -64,8 +64,8 @@ def lot_references(store: Store, *, origin: Path | None = None) -> LotReferences
 
 def _line_of(origin: Path, event: Event, tz: ZoneInfo) -> str:
     """`FILE:LINE` of the first line that decodes to `event` (only run when reporting an error)."""
-    from ledger import codec
-    from ledger.errors import InvalidEvent
+    from ..ledger import codec
+    from ..ledger.errors import InvalidEvent
 
     with origin.open("rb") as handle:
         for number, line in enumerate(handle, 1):

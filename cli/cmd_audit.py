@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.app import AsOfOpt, JsonOpt, State, YearOpt, app, console, emit_json
+from .app import AsOfOpt, JsonOpt, State, YearOpt, app, console, emit_json
 
 FromOpt = Annotated[str, typer.Option("--from", help="Knowledge point before: seq, tag or @time.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Knowledge point after (default: the head).")]
@@ -21,7 +21,7 @@ RowOpt = Annotated[int | None, typer.Option("--row", help="One 8949 row, counted
 @app.command("diff")
 def diff_command(year: YearOpt, from_point: FromOpt, to_point: ToOpt = None, json_out: JsonOpt = False) -> None:
     """What changed in a year's results between two knowledge points, and which events caused it."""
-    from api.audit import year_diff
+    from ..api.audit import year_diff
 
     result = year_diff(State.db, year, from_point, to_point, strict=State.strict)
     if json_out:
@@ -33,7 +33,7 @@ def diff_command(year: YearOpt, from_point: FromOpt, to_point: ToOpt = None, jso
 @app.command("explain")
 def explain_command(year: YearOpt, row: RowOpt = None, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """The events behind each number: acquisitions, transfers, wash-sale adjustments, the method."""
-    from api.audit import explain
+    from ..api.audit import explain
 
     result = explain(State.db, year, as_of=as_of, row=row, strict=State.strict)
     if json_out:
@@ -46,8 +46,8 @@ def explain_command(year: YearOpt, row: RowOpt = None, as_of: AsOfOpt = None, js
 
 
 def _print_diff(result: dict[str, Any], tz: Any) -> None:
-    from cli.render import line, local_time, number_column, number_table, short_key
-    from projections.diff import changed_amounts
+    from ..projections.diff import changed_amounts
+    from .render import line, local_time, number_column, number_table, short_key
 
     out = console()
     out.print(line((str(result["year"]), "bold"), f": from {result['from']} to {result['to']}"))
@@ -84,7 +84,7 @@ def _print_diff(result: dict[str, Any], tz: Any) -> None:
 
 
 def _print_explain(result: dict[str, Any], tz: Any) -> None:
-    from cli.render import cap, line, local_time, printer, short_key
+    from .render import cap, line, local_time, printer, short_key
 
     out = printer()
     sd = result.get("schedule_d")

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.app import AsOfOpt, JsonOpt, State, add_app, app, console, emit_json, err_console, say
-from cli.render import cap, local_time, short_key, visible
+from .app import AsOfOpt, JsonOpt, State, add_app, app, console, emit_json, err_console, say
+from .render import cap, local_time, short_key, visible
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from ledger.events import Event, Recorded
-    from ledger.store import ImportResult, Store
+    from ..ledger.events import Event, Recorded
+    from ..ledger.store import ImportResult, Store
 
 PROGRESS_MIN_LINES = 5000
 
@@ -32,7 +32,7 @@ PROGRESS_MIN_LINES = 5000
 def open_store() -> Store:
     """The ledger named by --db / $GAINLOG_DB (LedgerNotFound with a hint when missing); its writes
     wait --wait seconds for another writer, saying so on stderr."""
-    from ledger.store import Store
+    from ..ledger.store import Store
 
     store = Store.open(State.db).set_wait(State.wait, on_wait=say_waiting)
     State.writers.append(store)
@@ -59,7 +59,7 @@ def init_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Create an empty ledger."""
-    from ledger import schema
+    from ..ledger import schema
 
     schema.create_file(State.db, timezone=timezone).close()  # = Store.create without importing the store
     if json_out:
@@ -104,8 +104,8 @@ def import_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Append a whole file atomically: every line or nothing."""
-    from cli.checks import lot_references
-    from ledger.errors import UsageError
+    from ..ledger.errors import UsageError
+    from .checks import lot_references
 
     fmt = _import_format(file, fmt)
     if fmt == "jsonl" and (wallet is not None or skip_unknown):
@@ -133,8 +133,8 @@ def _import_format(file: Path, fmt: str | None) -> str:
         return fmt.strip().lower()
     if file.suffix.lower() != ".csv":
         return "jsonl"
-    from ledger import formats
-    from ledger.formats import detect
+    from ..ledger import formats
+    from ..ledger.formats import detect
 
     found = detect.detect(file, names=formats.NAMES)
     print(
@@ -151,8 +151,8 @@ def _import_export(
     """Convert an exchange/broker CSV (ledger.formats) and import its events like a .jsonl file."""
     import msgspec
 
-    from cli.checks import lot_references
-    from ledger import formats, identity, importer
+    from ..ledger import formats, identity, importer
+    from .checks import lot_references
 
     with open_store() as store:
         conversion = formats.convert(fmt, file, tz=store.timezone, wallet=wallet, skip_unknown=skip_unknown)
@@ -258,7 +258,7 @@ def log_command(
     json_out: JsonOpt = False,
 ) -> None:
     """The live events (not retracted; retract events themselves hidden unless --all)."""
-    from ledger.errors import UsageError
+    from ..ledger.errors import UsageError
 
     if limit is not None and tail is not None:
         raise UsageError("log: give either --limit N or --tail N, not both")
@@ -283,8 +283,8 @@ def log_rows(records: list[Recorded], *, show_all: bool) -> list[dict[str, Any]]
 
 def iter_log_rows(records: list[Recorded], *, show_all: bool) -> Iterator[dict[str, Any]]:
     """`log_rows` one row at a time."""
-    from ledger import chain, codec
-    from ledger.events import Retract
+    from ..ledger import chain, codec
+    from ..ledger.events import Retract
 
     key_to_live_seq: dict[str, int] = {}
     seq_to_retractor: dict[int, int] = {}
@@ -318,7 +318,7 @@ def print_log(rows: Iterable[dict[str, Any]], *, tz: ZoneInfo, tz_name: str, las
     gets plain aligned rows, a chunk at a time, never one table of the whole log (issue #17).
     Times are in the ledger's time zone, named; user text literal and visible; hash keys short.
     `last_seq`: the highest seq shown, so the seq column is as wide from the first row."""
-    from cli.render import isatty
+    from .render import isatty
 
     recorded_to_local: dict[str, str] = {}  # a batch's events share one recording time
 
@@ -497,14 +497,14 @@ def verify_command(
 ) -> None:
     """Check the log's integrity: the chain, every stored body, batches, tags, meta, the triggers'
     SQL and checkpoints (exit 4 naming the first bad place); optionally against anchors kept outside."""
-    from cli import usecases
-    from ledger import integrity
-    from ledger.errors import IntegrityViolation
+    from ..ledger import integrity
+    from ..ledger.errors import IntegrityViolation
+    from . import usecases
 
     anchor = integrity.parse_head(head) if head is not None else None
     filed = None
     if manifest is not None:
-        from cli.cmd_report import read_manifest
+        from .cmd_report import read_manifest
 
         filed = read_manifest(manifest)
     usecases.skip_drift_check()  # this command is the full check
@@ -513,7 +513,7 @@ def verify_command(
         if filed is not None and outcome.problem is None:
             integrity.check_anchor(store, outcome, filed.seq, filed.head, option="--manifest")
             if outcome.problem is None:
-                from cli.cmd_report import manifest_problem
+                from .cmd_report import manifest_problem
 
                 problem = manifest_problem(filed)
                 if problem is not None:
@@ -551,9 +551,9 @@ def backup_command(
 ) -> None:
     """Write a consistent copy of the ledger (SQLite's backup API: events still in the -wal file
     included) and verify the copy."""
-    from ledger import integrity
-    from ledger.errors import IntegrityViolation, UsageError
-    from ledger.store import Store
+    from ..ledger import integrity
+    from ..ledger.errors import IntegrityViolation, UsageError
+    from ..ledger.store import Store
 
     if file.exists() and (file.is_dir() or file.stat().st_size > 0):
         raise UsageError(f"{file} already exists; give backup a new file name")
@@ -603,8 +603,8 @@ Lots = Annotated[
 
 def _add(tag: str, params: dict[str, Any]) -> None:
     """Build the event dict from options, validate it like an imported line, append it (source cli)."""
-    from cli.checks import lot_references
-    from ledger import codec
+    from ..ledger import codec
+    from .checks import lot_references
 
     json_out = params.pop("json_out", False)
     raw: dict[str, Any] = {"type": tag}
@@ -617,7 +617,7 @@ def _add(tag: str, params: dict[str, Any]) -> None:
         elif field == "wash_sale_crypto":
             value = {"true": True, "false": False}.get(str(value).lower(), value)
             if not isinstance(value, bool):
-                from ledger.errors import InvalidEvent
+                from ..ledger.errors import InvalidEvent
 
                 raise InvalidEvent(f"add: field 'wash_sale_crypto': {params[name]!r} must be one of true, false")
         raw[field] = value
@@ -628,10 +628,10 @@ def _add(tag: str, params: dict[str, Any]) -> None:
 
 
 def _lots(values: list[str], tag: str) -> Any:
-    from ledger.errors import InvalidEvent
+    from ..ledger.errors import InvalidEvent
 
     if len(values) == 1 and values[0].lstrip().startswith("["):
-        from ledger import codec
+        from ..ledger import codec
 
         try:
             return codec.refuse_duplicate_keys(values[0], "add", "lots[]")
@@ -872,7 +872,7 @@ def add_allocate(
 
 def sample_ledger() -> Path:
     """The bundled sample ledger (fixtures/sample/events.jsonl)."""
-    import fixtures
+    from .. import fixtures
 
     return Path(fixtures.__file__).parent / "sample" / "events.jsonl"
 
@@ -882,7 +882,7 @@ def demo_command() -> None:
     """Import the bundled sample ledger into a temporary database and show what it holds."""
     import tempfile
 
-    from ledger.store import Store
+    from ..ledger.store import Store
 
     with (
         tempfile.TemporaryDirectory(prefix="gainlog-demo-") as tmp,
@@ -900,8 +900,8 @@ def holdings_table(records: list[Recorded]) -> Any:
     """What a log holds: events per type, assets, the event-time range."""
     from rich.table import Table
 
-    from ledger.events import assets_of, tag_of
-    from projections.knowledge import live
+    from ..ledger.events import assets_of, tag_of
+    from ..projections.knowledge import live
 
     known = live(records)
     by_type = Counter(tag_of(r.event) for r in known)
@@ -917,9 +917,9 @@ def holdings_table(records: list[Recorded]) -> Any:
 
 def _demo_reports(store: Store) -> None:
     """The main job on the sample: open lots, the latest year's Form 8949, every year's Schedule D."""
-    from cli.cmd_lots import _print as print_lots
-    from cli.cmd_report import _print_8949, _print_schedule_d
-    from cli.usecases import load
+    from .cmd_lots import _print as print_lots
+    from .cmd_report import _print_8949, _print_schedule_d
+    from .usecases import load
 
     loaded = load(store.path, None)
     trades = [t for r in loaded.records if (t := getattr(r.event, "at", None)) is not None]

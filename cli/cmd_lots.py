@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.app import AsOfOpt, JsonOpt, State, app, check_year, console, emit_json, err_console
+from .app import AsOfOpt, JsonOpt, State, app, check_year, console, emit_json, err_console
 
 if TYPE_CHECKING:
-    from projections.model import Booked
+    from ..projections.model import Booked
 
 OnOpt = Annotated[
     str | None, typer.Option("--on", help="Open lots at the end of this date (YYYY-MM-DD); default today.")
@@ -31,7 +31,7 @@ def lots(
     as_of: AsOfOpt = None, on: OnOpt = None, year_end: YearEndOpt = None, json_out: JsonOpt = False
 ) -> None:
     """Open lots at the end of a date (default: today in the ledger's time zone), with totals."""
-    from api.lots import open_lots
+    from ..api.lots import open_lots
 
     result = open_lots(State.db, as_of=as_of, on=on, year_end=year_end, strict=State.strict)
     if json_out:
@@ -42,9 +42,9 @@ def lots(
 
 
 def _print(booked: Booked, day: date) -> None:
-    from api.lots import open_lot_row
-    from cli.render import number_column, number_table, short_key, styled
-    from projections.form8949 import money, plain
+    from ..api.lots import open_lot_row
+    from ..projections.form8949 import money, plain
+    from .render import number_column, number_table, short_key, styled
 
     table = number_table(title=f"Open lots at the end of {day.isoformat()}")
     for name in ("Asset", "Wallet", "Qty", "Cost basis", "Acquired", "Lot"):

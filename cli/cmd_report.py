@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.app import AsOfOpt, CsvOpt, JsonOpt, State, YearOpt, console, report_app
+from .app import AsOfOpt, CsvOpt, JsonOpt, State, YearOpt, console, report_app
 
 if TYPE_CHECKING:
-    from api.manifest import Manifest
-    from api.reports import Form8949, Written
-    from projections.form8949 import Row
-    from projections.tax_year import Amounts, ScheduleD
+    from ..api.manifest import Manifest
+    from ..api.reports import Form8949, Written
+    from ..projections.form8949 import Row
+    from ..projections.tax_year import Amounts, ScheduleD
 
 WholeDollarsOpt = Annotated[
     bool,
@@ -33,8 +33,8 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Directory to write DIR/YEAR
 def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False, csv_out: CsvOpt = False,
                 whole_dollars: WholeDollarsOpt = False) -> None:
     """Form 8949: one row per disposed lot slice, with its box."""
-    from api import reports
-    from api.reading import gc_paused
+    from ..api import reports
+    from ..api.reading import gc_paused
 
     with gc_paused():
         form = reports.form8949(State.db, year, as_of=as_of, strict=State.strict, whole_dollars=whole_dollars)
@@ -50,7 +50,7 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
 @report_app.command("schedule-d")
 def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Schedule D: the year's netting, the deduction and the Capital Loss Carryover Worksheet."""
-    from api import reports
+    from ..api import reports
 
     sd = reports.schedule_d(State.db, year, as_of=as_of, strict=State.strict)
     if json_out:
@@ -63,7 +63,7 @@ def report_schedule_d(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = 
 @report_app.command("income")
 def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Ordinary income from income events, by kind."""
-    from api import reports
+    from ..api import reports
 
     result = reports.income(State.db, year, as_of=as_of, strict=State.strict)
     if json_out:
@@ -77,7 +77,7 @@ def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = Fals
 def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
     """Every year's 8949 (CSV, JSON), Schedule D and income (JSON) into DIR/YEAR/, from one replay,
     with DIR/manifest.json; DIR is replaced as a whole, atomically."""
-    from api import reports
+    from ..api import reports
 
     written = reports.write_reports(State.db, out, as_of=as_of, strict=State.strict)
     for year, missing in sorted(written.missing.items()):  # named where the files now are
@@ -90,14 +90,14 @@ def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) ->
 
 def read_manifest(path: Path) -> Manifest:
     """`api.manifest.read_manifest` (for `verify --manifest`)."""
-    from api.manifest import read_manifest as read
+    from ..api.manifest import read_manifest as read
 
     return read(path)
 
 
 def manifest_problem(manifest: Manifest) -> str | None:
     """`api.manifest.manifest_problem` on the ledger `--db` names (for `verify --manifest`)."""
-    from api.manifest import manifest_problem as problem
+    from ..api.manifest import manifest_problem as problem
 
     return problem(State.db, manifest)
 
@@ -108,8 +108,8 @@ def manifest_problem(manifest: Manifest) -> str | None:
 def _echo_8949_csv(form: Form8949) -> None:
     """`report 8949 --csv`, written a chunk of rows at a time as `report all` does (issue #7), then
     the warning about rows with missing basis."""
-    from api.report_files import MissingBasis
-    from projections.form8949 import CsvText
+    from ..api.report_files import MissingBasis
+    from ..projections.form8949 import CsvText
 
     text = CsvText(whole_dollars=form.whole_dollars)
     missing = MissingBasis()
@@ -125,7 +125,7 @@ def _echo_8949_json(form: Form8949) -> None:
     """`report 8949 --json`, written a chunk of rows at a time."""
     import sys
 
-    from api.report_files import JsonRows
+    from ..api.report_files import JsonRows
 
     sys.stdout.flush()
     json_rows = JsonRows(sys.stdout.buffer)
@@ -153,7 +153,7 @@ def _emit_json(value: Any) -> None:
 def _emit_json_bytes(compact: bytes) -> None:
     import sys
 
-    from api.report_files import indented
+    from ..api.report_files import indented
 
     sys.stdout.flush()
     sys.stdout.buffer.write(indented(compact))
@@ -169,14 +169,14 @@ def warn(message: str, *, where: str = "") -> None:
 
 
 def _fmt(amount: Any, *, whole_dollars: bool = False) -> str:
-    from projections.form8949 import dollars, money
+    from ..projections.form8949 import dollars, money
 
     return dollars(amount) if whole_dollars else money(amount)
 
 
 def _paren(amount: Any) -> str:
     """A carryover as the form shows a subtraction: (1,000.00)."""
-    from projections.form8949 import money
+    from ..projections.form8949 import money
 
     return f"({money(amount)})" if amount else "0.00"
 
@@ -184,9 +184,9 @@ def _paren(amount: Any) -> str:
 def _print_8949(year: int, rows: Sequence[Row], *, whole_dollars: bool) -> None:
     """The year's rows grouped by part and box; `#` is the row's number in 8949 order (date sold,
     then seq), the N `explain --row N` takes."""
-    from api.report_files import missing_basis_message
-    from cli.render import line, number_column, number_table
-    from projections.form8949 import BOX_ORDER
+    from ..api.report_files import missing_basis_message
+    from ..projections.form8949 import BOX_ORDER
+    from .render import line, number_column, number_table
 
     out = console()
     numbered = sorted(enumerate(rows, 1), key=lambda pair: BOX_ORDER[pair[1].box])  # stable: row order in a box
@@ -220,14 +220,14 @@ def _print_8949(year: int, rows: Sequence[Row], *, whole_dollars: bool) -> None:
 
 
 def _amount_cells(a: Amounts) -> tuple[str, str, str, str]:
-    from projections.form8949 import money
+    from ..projections.form8949 import money
 
     return money(a.proceeds), money(a.cost_basis), money(a.adjustments), money(a.gain)
 
 
 def _box_lines(table: Any, sd: ScheduleD, boxes: str) -> None:
     """Lines 1b–3 (short) or 8b–10 (long): one line per Form 8949 box with rows."""
-    from projections.rules.schedule_d_lines import BOX_TO_LINE
+    from ..projections.rules.schedule_d_lines import BOX_TO_LINE
 
     for b in sd.boxes:
         if b.box in boxes:
@@ -236,10 +236,10 @@ def _box_lines(table: Any, sd: ScheduleD, boxes: str) -> None:
 
 
 def _print_schedule_d(sd: ScheduleD) -> None:
-    from cli.render import line, number_column, number_table, styled
-    from projections.form8949 import money
-    from projections.rules import schedule_d_lines as lines
-    from projections.rules.netting import loss_limit
+    from ..projections.form8949 import money
+    from ..projections.rules import schedule_d_lines as lines
+    from ..projections.rules.netting import loss_limit
+    from .render import line, number_column, number_table, styled
 
     out = console()
     table = number_table(title=f"Schedule D {sd.year} ({sd.filing_status})")
@@ -277,9 +277,9 @@ def _print_schedule_d(sd: ScheduleD) -> None:
 
 
 def _print_worksheet(sd: ScheduleD) -> None:
-    from cli.render import line, number_column, number_table
-    from projections.form8949 import money
-    from projections.rules.schedule_d_lines import DEDUCTION, NET_LONG, NET_SHORT
+    from ..projections.form8949 import money
+    from ..projections.rules.schedule_d_lines import DEDUCTION, NET_LONG, NET_SHORT
+    from .render import line, number_column, number_table
 
     w = sd.worksheet
     table = number_table(title=f"Capital Loss Carryover Worksheet: {sd.year} -> {sd.year + 1}")
@@ -308,7 +308,7 @@ def _print_worksheet(sd: ScheduleD) -> None:
 
 
 def _print_income(report: dict[str, Any]) -> None:
-    from cli.render import number_column, number_table
+    from .render import number_column, number_table
 
     table = number_table(title=f"Ordinary income {report['year']} (R7)", show_footer=True)
     for name in ("date", "kind", "asset", "qty", "wallet", "value"):
@@ -327,14 +327,14 @@ def _print_income(report: dict[str, Any]) -> None:
 
 
 def _print_summary(written: Written) -> None:
-    from cli.render import number_table
-    from projections.form8949 import money
+    from ..projections.form8949 import money
+    from .render import number_table
 
     out_dir, summary = written.out, written.summary
     if not summary:
         console().print("Nothing to report: the ledger has no events.")
         return
-    from cli.render import number_column
+    from .render import number_column
 
     table = number_table(title=f"Reports written to {out_dir}")
     for name in ("year", "8949 rows", "net (line 16)", "deduction", "carryover out (short / long)"):

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from cli.app import JsonOpt, State, app, console, emit_json
+from .app import JsonOpt, State, app, console, emit_json
 
 
 @app.command("generate")
@@ -27,9 +27,9 @@ def generate_command(
     """Write a realistic synthetic ledger (canonical jsonl), never selling more than a wallet holds."""
     import sys
 
-    from cli.render import visible
-    from fixtures.generate import generate, write
-    from ledger.errors import UsageError
+    from ..fixtures.generate import generate, write
+    from ..ledger.errors import UsageError
+    from .render import visible
 
     try:
         count = write(out, generate(events, seed, one_asset=one_asset))
@@ -45,14 +45,14 @@ def checkpoint_command(
 ) -> None:
     """Save the lot engine's state and every year's Schedule D totals at the head (report schedule-d after appends)."""
     if clear:
-        from ledger import checkpoints
-        from ledger.store import Store
+        from ..ledger import checkpoints
+        from ..ledger.store import Store
 
         with Store.open(State.db) as store:
             result: dict[str, object] = {"cleared": checkpoints.clear(store)}
         message = f"Dropped {result['cleared']} checkpoint(s)."
     else:
-        from api.checkpoints import save_checkpoint
+        from ..api.checkpoints import save_checkpoint
 
         seq = save_checkpoint(State.db, strict=State.strict)
         result = {"seq": seq}

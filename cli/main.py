@@ -12,20 +12,23 @@ import copy
 import sys
 from typing import Any
 
-from cli import app as _app_module
-from cli.app import app
+from . import app as _app_module
+from .app import app
 
-COMMAND_MODULES = ("cli.cmd_ledger", "cli.cmd_report", "cli.cmd_audit", "cli.cmd_tools", "cli.cmd_lots")
+PACKAGE = __name__.rpartition(".")[0]  # gainlog.cli
+COMMAND_MODULES = tuple(f"{PACKAGE}.{name}" for name in ("cmd_ledger", "cmd_report", "cmd_audit", "cmd_tools",
+                                                          "cmd_lots"))
 # The module that registers each top-level command: only that one is imported (and built by typer)
 # for a command line that names it; help, and anything unrecognised, registers all of them.
 COMMAND_TO_MODULE = {
-    **dict.fromkeys(("init", "import", "log", "tag", "retract", "verify", "add", "demo", "backup"), "cli.cmd_ledger"),
-    "report": "cli.cmd_report",
-    "diff": "cli.cmd_audit",
-    "explain": "cli.cmd_audit",
-    "generate": "cli.cmd_tools",
-    "checkpoint": "cli.cmd_tools",
-    "lots": "cli.cmd_lots",
+    **dict.fromkeys(("init", "import", "log", "tag", "retract", "verify", "add", "demo", "backup"),
+                    f"{PACKAGE}.cmd_ledger"),
+    "report": f"{PACKAGE}.cmd_report",
+    "diff": f"{PACKAGE}.cmd_audit",
+    "explain": f"{PACKAGE}.cmd_audit",
+    "generate": f"{PACKAGE}.cmd_tools",
+    "checkpoint": f"{PACKAGE}.cmd_tools",
+    "lots": f"{PACKAGE}.cmd_lots",
 }
 _registered: set[str] = set()
 
@@ -186,7 +189,7 @@ def _interrupted(args: list[str]) -> int:
 def _run(args: list[str]) -> int:
     import sqlite3
 
-    from ledger.errors import GainlogError
+    from ..ledger.errors import GainlogError
 
     _register(args)
     try:
@@ -205,7 +208,7 @@ def _run(args: list[str]) -> int:
     except BrokenPipeError:
         return 0
     except sqlite3.Error as exc:
-        from ledger.store import describe_sqlite_error
+        from ..ledger.store import describe_sqlite_error
 
         return _fail(describe_sqlite_error(_app_module.State.db, exc) or f"database error: {exc}", 1)
     except OSError as exc:
@@ -242,7 +245,7 @@ def _click_errors() -> tuple[type[BaseException], ...]:
 def _fail(message: str, code: int) -> int:
     """`gainlog: MESSAGE` on stderr, one line: user text in it (a file name, a key) with its
     control characters made visible (`cli.render.visible`)."""
-    from cli.render import visible
+    from .render import visible
 
     sys.stdout.flush()
     print(f"gainlog: {visible(message)}", file=sys.stderr)

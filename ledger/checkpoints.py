@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from ledger import chain
+from . import chain
 
 if TYPE_CHECKING:
-    from ledger.store import Store
+    from .store import Store
 
 TABLE = "checkpoints"
 PARTS = "checkpoint_parts"

@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger.errors import InvalidEvent
-from ledger.events import (
+from .errors import InvalidEvent
+from .events import (
     ALL_EVENTS,
     TAG_TO_TYPE,
     WALLET_SCOPE_FROM,
@@ -54,7 +54,7 @@ from ledger.events import (
     WalletInfo,
     tag_of,
 )
-from ledger.limits import MAX_DEPTH, MAX_YEAR, MIN_YEAR, shown, year_problem
+from .limits import MAX_DEPTH, MAX_YEAR, MIN_YEAR, shown, year_problem
 
 PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,18})?")
 SIGNED = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,18})?")

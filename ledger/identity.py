@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ledger.errors import UsageError
+from .errors import UsageError
 
 CLI_SOURCE = "cli"
 _SOURCE = re.compile(r"[^\x00-\x1f:]+")

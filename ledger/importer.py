@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger import codec
-from ledger.errors import InvalidEvent, UsageError
-from ledger.events import Event
-from ledger.limits import MAX_LINE_BYTES
+from . import codec
+from .errors import InvalidEvent, UsageError
+from .events import Event
+from .limits import MAX_LINE_BYTES
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 1000

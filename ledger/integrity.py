@@ -31,10 +31,10 @@ from typing import Any
 
 import msgspec
 
-from ledger import chain, checkpoints, codec, schema
-from ledger.errors import InvalidEvent
-from ledger.events import Retract, tag_of
-from ledger.store import Store
+from . import chain, checkpoints, codec, schema
+from .errors import InvalidEvent
+from .events import Retract, tag_of
+from .store import Store
 
 LEDGER_TABLES = ("events", "batches", "tags", "meta")
 
@@ -74,7 +74,7 @@ def expected_triggers() -> dict[str, str]:
 
 def parse_head(text: str) -> tuple[int, str]:
     """`SEQ:HASH` (as `tag` prints it) into its parts; InvalidEvent-free: UsageError on a bad shape."""
-    from ledger.errors import UsageError
+    from .errors import UsageError
 
     seq, _, digest = text.partition(":")
     digest = digest.strip().lower()

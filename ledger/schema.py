@@ -21,7 +21,7 @@ import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ledger.errors import UsageError
+from .errors import UsageError
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000
@@ -116,7 +116,7 @@ def add_integrity(conn: sqlite3.Connection, *, timezone: str) -> None:
     """The issue #18 additions to a ledger that has no events yet (inside the caller's transaction):
     `INTEGRITY`, the genesis record of `timezone` and this schema version, and a `verified` record
     at seq 0 (an empty log is intact), so that reports have a baseline from the start."""
-    from ledger import chain
+    from . import chain
 
     for statement in INTEGRITY:
         conn.execute(statement)

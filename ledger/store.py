@@ -35,8 +35,8 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger import chain, codec, identity, importer, schema
-from ledger.errors import (
+from . import chain, codec, identity, importer, schema
+from .errors import (
     ConcurrencyConflict,
     DuplicateEvent,
     GainlogError,
@@ -47,8 +47,8 @@ from ledger.errors import (
     UnusableLedger,
     UsageError,
 )
-from ledger.events import Event, Recorded, Retract, tag_of
-from ledger.importer import Parsed, Progress
+from .events import Event, Recorded, Retract, tag_of
+from .importer import Parsed, Progress
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger.events import (
+from ..ledger.events import (
     TRADES,
     Allocate,
     AssetClass,
@@ -59,10 +59,10 @@ from ledger.events import (
     Scope,
     WalletInfo,
 )
-from projections.engine import EPOCH, ONE_US, LotBookState, finish, resume
-from projections.exact import exact_context
-from projections.model import Booked
-from projections.pools import Piece, Pool
+from .engine import EPOCH, ONE_US, LotBookState, finish, resume
+from .exact import exact_context
+from .model import Booked
+from .pools import Piece, Pool
 
 KEEP = 2  # checkpoints kept per ledger (the newest); older ones are pruned
 IGNORED = (Profile, Carryover, WalletInfo)  # events the lot engine never reads

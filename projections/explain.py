@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from ledger.events import Carryover, Profile, Recorded, Transfer
-from projections.model import SPECIFIC, Booked, Slice, WashLink
-from projections.settings import Settings
+from ..ledger.events import Carryover, Profile, Recorded, Transfer
+from .model import SPECIFIC, Booked, Slice, WashLink
+from .settings import Settings
 
 
 def _wash(link: WashLink) -> dict[str, Any]:

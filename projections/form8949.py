@@ -25,9 +25,9 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 import msgspec
 
-from ledger.events import Reports
-from projections.model import DisposalKind, Slice, Term
-from projections.rules.form_box import LONG_BOXES, SHORT_BOXES, Box, Part, WalletReports, box
+from ..ledger.events import Reports
+from .model import DisposalKind, Slice, Term
+from .rules.form_box import LONG_BOXES, SHORT_BOXES, Box, Part, WalletReports, box
 
 CENT = Decimal("0.01")
 ZERO_CENTS = Decimal("0.00")

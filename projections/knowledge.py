@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable
 
-from ledger.events import Recorded, Retract
+from ..ledger.events import Recorded, Retract
 
 
 def live(

@@ -1,8 +1,8 @@
 """The lot engine's former home, kept importable: the engine is the package `projections.engine`
 (classify each trade into legs, book the legs; one fold driver). New code imports from there."""
 
-from ledger.events import TRADES
-from projections.engine.fold import (
+from ..ledger.events import TRADES
+from .engine.fold import (
     _in_time_order,
     book,
     case_twins,
@@ -14,8 +14,8 @@ from projections.engine.fold import (
     resume,
     step,
 )
-from projections.engine.state import EPOCH, ONE_US, UNIVERSAL, LotBookState
-from projections.exact import PRECISION, exact_context
+from .engine.state import EPOCH, ONE_US, UNIVERSAL, LotBookState
+from .exact import PRECISION, exact_context
 
 __all__ = [
     "EPOCH",

@@ -17,7 +17,7 @@ from typing import Final, Literal
 
 import msgspec
 
-from ledger.events import AssetClass, IncomeKind, Method
+from ..ledger.events import AssetClass, IncomeKind, Method
 
 Term = Literal["short", "long"]
 DisposalKind = Literal["sell", "swap", "fee", "transfer_fee"]

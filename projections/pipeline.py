@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger.events import TRADES, Recorded
-from projections.checkpoint import freeze_engine
-from projections.engine import LotBookState, finish, fold, fold_order
-from projections.exact import exact_context
-from projections.knowledge import live
-from projections.model import Acquisition, Booked, IncomeRow, OpenLot, Problem, Slice
-from projections.rules.late_identification import corrections, note_first_sell
-from projections.rules.wash_sale import WashPass, crypto_ever, tracked
+from ..ledger.events import TRADES, Recorded
+from .checkpoint import freeze_engine
+from .engine import LotBookState, finish, fold, fold_order
+from .exact import exact_context
+from .knowledge import live
+from .model import Acquisition, Booked, IncomeRow, OpenLot, Problem, Slice
+from .rules.late_identification import corrections, note_first_sell
+from .rules.wash_sale import WashPass, crypto_ever, tracked
 
 
 def project(

@@ -18,9 +18,9 @@ import heapq
 from datetime import date, datetime
 from decimal import Decimal
 
-from ledger.events import AssetClass, Method
-from projections.exact import minus, pro_rata
-from projections.rules.lot_methods import SortKey, sort_key
+from ..ledger.events import AssetClass, Method
+from .exact import minus, pro_rata
+from .rules.lot_methods import SortKey, sort_key
 
 ZERO = Decimal(0)
 

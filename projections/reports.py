@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from projections.form8949 import CENT, CONTEXT, Row, money, plain, rows_json, rows_json_bytes
-from projections.model import IncomeRow
-from projections.tax_year import Amounts, Carry, ScheduleD
+from .form8949 import CENT, CONTEXT, Row, money, plain, rows_json, rows_json_bytes
+from .model import IncomeRow
+from .tax_year import Amounts, Carry, ScheduleD
 
 ZERO = Decimal(0)
 

@@ -18,7 +18,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from ledger.events import (
+from ..ledger.events import (
     WALLET_SCOPE_FROM,
     AssetClass,
     Method,
@@ -28,7 +28,7 @@ from ledger.events import (
     Scope,
     TransferFee,
 )
-from projections.rules.precedence import Setting, T, in_force, ranked
+from .rules.precedence import Setting, T, in_force, ranked
 
 DEFAULT_METHOD: Method = "FIFO"
 

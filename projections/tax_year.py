@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger.events import (
+from ..ledger.events import (
     Carryover,
     FilingStatus,
     MethodElection,
@@ -37,13 +37,13 @@ from ledger.events import (
     Recorded,
     WalletInfo,
 )
-from projections.form8949 import CENT, Row, row_chunks, rows
-from projections.knowledge import live
-from projections.model import Booked, Problem, Slice
-from projections.rules.carryover_worksheet import Worksheet, carryover_worksheet
-from projections.rules.form_box import LONG_BOXES, SHORT_BOXES, Box, WalletReports, wallet_reports
-from projections.rules.holding_period import local_date
-from projections.rules.netting import Netting, net
+from .form8949 import CENT, Row, row_chunks, rows
+from .knowledge import live
+from .model import Booked, Problem, Slice
+from .rules.carryover_worksheet import Worksheet, carryover_worksheet
+from .rules.form_box import LONG_BOXES, SHORT_BOXES, Box, WalletReports, wallet_reports
+from .rules.holding_period import local_date
+from .rules.netting import Netting, net
 
 ZERO = Decimal(0)
 CONTEXT = Context(prec=34, rounding=ROUND_HALF_UP)

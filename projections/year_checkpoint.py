@@ -30,13 +30,13 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger.events import TRADES, Carryover, Policy, Profile, Recorded, Sell, Swap
-from projections import checkpoint as cp
-from projections.engine import LotBookState
-from projections.form8949 import rows
-from projections.model import Problem, Slice
-from projections.rules.form_box import WalletReports, wallet_reports
-from projections.tax_year import (
+from ..ledger.events import TRADES, Carryover, Policy, Profile, Recorded, Sell, Swap
+from . import checkpoint as cp
+from .engine import LotBookState
+from .form8949 import rows
+from .model import Problem, Slice
+from .rules.form_box import WalletReports, wallet_reports
+from .tax_year import (
     Facts,
     ScheduleD,
     YearBoxes,

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # `from helpers import records`
 
 REPO = Path(__file__).resolve().parent.parent
-GAINLOG = [sys.executable, "-c", "from cli.main import run; run()"]
+GAINLOG = [sys.executable, "-c", "from gainlog.cli.main import run; run()"]
 
 
 class Result(msgspec.Struct):
@@ -33,7 +33,7 @@ class Result(msgspec.Struct):
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     """The path of a fresh, initialised ledger (time zone UTC)."""
-    from ledger.store import Store
+    from gainlog.ledger.store import Store
 
     path = tmp_path / "ledger.db"
     Store.create(path).close()
@@ -43,7 +43,7 @@ def db(tmp_path: Path) -> Path:
 @pytest.fixture
 def gainlog(db: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
     """Run `gainlog --db DB ARGS...` in-process; returns exit code, stdout and stderr."""
-    from cli.main import main
+    from gainlog.cli.main import main
 
     def run(*args: str, ledger: Path | None = None) -> Result:
         capsys.readouterr()

@@ -16,10 +16,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from ledger import codec
-from ledger.events import Buy, Event, Fee, Income, Recorded, Sell, Swap, Transfer
-from projections.model import Slice
+from gainlog.ledger import codec
+from gainlog.ledger.events import Buy, Event, Fee, Income, Recorded, Sell, Swap, Transfer
+from gainlog.projections.model import Slice
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -139,11 +138,10 @@ def matches(expected: Any, actual: Any) -> bool:
 def root_command() -> Any:
     """The click command behind `gainlog`, every command module registered."""
     import typer
-
-    from cli.main import _register
+    from gainlog.cli.main import _register
 
     _register()
-    from cli.app import app
+    from gainlog.cli.app import app
 
     return typer.main.get_command(app)
 
@@ -158,7 +156,7 @@ def walk_commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[st
 
 def served_by_checkpoint(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each call of `schedule_d_after` answered (True) or declined (False)."""
-    from projections import year_checkpoint
+    from gainlog.projections import year_checkpoint
 
     served: list[bool] = []
     original = year_checkpoint.schedule_d_after

@@ -9,8 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import REPO, Result
-
-from ledger import chain
+from gainlog.ledger import chain
 
 SAMPLE = REPO / "fixtures" / "sample" / "events.jsonl"  # 51 events, 2022-2025
 Gainlog = Callable[..., Result]

@@ -49,7 +49,8 @@ def test_every_api_module_has_a_section() -> None:
                          ids=[f"{s}.{n}" for s, n, _ in public_functions()])
 def test_public_function_is_documented(stem: str, name: str, function: Callable[..., Any]) -> None:
     section = sections(API_MD.read_text(encoding="utf-8")).get(f"api.{stem}", "")
-    bullets = [b for b in re.split(r"^- ", section, flags=re.MULTILINE) if re.search(rf"`(api\.{stem}\.)?{name}\(", b)]
+    named = rf"`(gainlog\.)?(api\.{stem}\.)?{name}\("
+    bullets = [b for b in re.split(r"^- ", section, flags=re.MULTILINE) if re.search(named, b)]
     assert bullets, f"docs/api.md, section api.{stem}: no bullet gives `{name}(...)`"
     bullet = " ".join(bullets[0].split())
     for parameter in inspect.signature(function).parameters:
@@ -84,9 +85,9 @@ def _cli_json(gainlog: Callable[..., Result], *args: str) -> Any:
 
 @pytest.mark.parametrize("year", [2022, 2023, 2024, 2025])
 def test_reports_equal_the_cli(sample: Path, gainlog: Callable[..., Result], year: int) -> None:
-    from api import reports
-    from api.reading import gc_paused
-    from projections.reports import form8949_json
+    from gainlog.api import reports
+    from gainlog.api.reading import gc_paused
+    from gainlog.projections.reports import form8949_json
 
     assert reports.schedule_d_json(reports.schedule_d(sample, year)) == _cli_json(
         gainlog, "report", "schedule-d", "--year", str(year))
@@ -100,7 +101,7 @@ def test_reports_equal_the_cli(sample: Path, gainlog: Callable[..., Result], yea
 
 def test_real_numbers_equal_the_cli(sample: Path, gainlog: Callable[..., Result]) -> None:
     """2022 of the sample: a net capital loss above the $3,000 limit, the rest carried forward."""
-    from api import reports
+    from gainlog.api import reports
 
     sd = reports.schedule_d(sample, 2022)
     cli = _cli_json(gainlog, "report", "schedule-d", "--year", "2022")
@@ -112,7 +113,7 @@ def test_real_numbers_equal_the_cli(sample: Path, gainlog: Callable[..., Result]
 
 
 def test_lots_equal_the_cli(sample: Path, gainlog: Callable[..., Result]) -> None:
-    from api.lots import open_lots
+    from gainlog.api.lots import open_lots
 
     held = open_lots(sample, year_end=2024)
     cli = _cli_json(gainlog, "lots", "--year-end", "2024")
@@ -122,7 +123,7 @@ def test_lots_equal_the_cli(sample: Path, gainlog: Callable[..., Result]) -> Non
 
 
 def test_audit_equals_the_cli(sample: Path, gainlog: Callable[..., Result]) -> None:
-    from api import audit
+    from gainlog.api import audit
 
     assert audit.year_diff(sample, 2024, "3").to_json() == _cli_json(gainlog, "diff", "--year", "2024", "--from", "3")
     explained = audit.explain(sample, 2024).to_json()
@@ -134,8 +135,8 @@ def test_audit_equals_the_cli(sample: Path, gainlog: Callable[..., Result]) -> N
 
 
 def test_write_reports_equals_the_cli(sample: Path, gainlog: Callable[..., Result], tmp_path: Path) -> None:
-    from api.manifest import file_digests, manifest_problem, read_manifest
-    from api.reports import write_reports
+    from gainlog.api.manifest import file_digests, manifest_problem, read_manifest
+    from gainlog.api.reports import write_reports
 
     out = tmp_path / "reports"
     cli = _cli_json(gainlog, "report", "all", "--out", str(out))
@@ -151,8 +152,8 @@ def test_strict_refuses_a_changed_log(sample: Path, gainlog: Callable[..., Resul
     """`strict=True` is `--strict`: the same IntegrityViolation, named the same way."""
     import sqlite3
 
-    from api.reports import schedule_d
-    from ledger.errors import IntegrityViolation
+    from gainlog.api.reports import schedule_d
+    from gainlog.ledger.errors import IntegrityViolation
 
     assert gainlog("verify").code == 0
     with contextlib.closing(sqlite3.connect(sample)) as conn:  # a change the next verify would find
@@ -180,8 +181,8 @@ def test_the_cli_repeats_no_rule_constant() -> None:
 def test_every_box_has_a_schedule_d_line() -> None:
     from typing import get_args
 
-    from projections.rules.form_box import Box
-    from projections.rules.schedule_d_lines import BOX_TO_LINE
+    from gainlog.projections.rules.form_box import Box
+    from gainlog.projections.rules.schedule_d_lines import BOX_TO_LINE
 
     assert sorted(BOX_TO_LINE) == sorted(get_args(Box))
     assert {BOX_TO_LINE[b] for b in "ABCGHI"} == {"1b", "2", "3"}
@@ -190,7 +191,7 @@ def test_every_box_has_a_schedule_d_line() -> None:
 
 def test_a_large_replay_shows_the_display_the_caller_set(gainlog: Callable[..., Result]) -> None:
     """`api.progress.working` uses `status_display` only for a large replay; the CLI sets its spinner."""
-    from api.progress import status_display, working
+    from gainlog.api.progress import status_display, working
 
     shown: list[str] = []
 
@@ -207,7 +208,7 @@ def test_a_large_replay_shows_the_display_the_caller_set(gainlog: Callable[..., 
         status_display.reset(token)
     assert shown == ["Replaying 60,000 events"]
     assert gainlog("log").code == 0
-    from cli.app import _spinner
+    from gainlog.cli.app import _spinner
 
     assert status_display.get() is _spinner
 
@@ -218,11 +219,12 @@ def test_the_api_runs_without_the_cli(sample: Path) -> None:
     import sys
 
     code = (
-        "import sys; from pathlib import Path; from api import audit, lots, reports; "
+        "import sys; from pathlib import Path; from gainlog.api import audit, lots, reports; "
         f"db = Path({str(sample)!r}); "
         "print(reports.schedule_d_json(reports.schedule_d(db, 2022))['net'], "
         "len(lots.open_lots(db, year_end=2024).lots), len(audit.explain(db, 2024).to_json()['rows'])); "
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'cli', 'typer', 'click', 'rich'}))"
+        "names = {m.removeprefix('gainlog.').split('.')[0] for m in sys.modules}; "
+        "print(sorted(names & {'cli', 'typer', 'click', 'rich'}))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert (proc.returncode, proc.stderr) == (0, "")

@@ -85,7 +85,7 @@ def test_diff_of_a_ledger_with_itself_is_empty(tmp_path: Path, gainlog: Run) -> 
     diff = gainlog("diff", "--year", "2024", "--from", head, "--to", head, "--json").json()
     assert diff["rows"] == {"added": [], "removed": []}
     assert diff["events"] == []
-    from projections.diff import changed_amounts
+    from gainlog.projections.diff import changed_amounts
 
     assert changed_amounts(diff["schedule_d"]) == []
     assert "No change." in gainlog("diff", "--year", "2024", "--from", head).out

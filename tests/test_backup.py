@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 from conftest import GAINLOG, REPO, Result, run_process
+from gainlog.ledger import integrity
+from gainlog.ledger.store import Store
 from tampering import SAMPLE, behind_the_back
-
-from ledger import integrity
-from ledger.store import Store
 
 Gainlog = Callable[..., Result]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from projections.rules.basis import (
+from gainlog.projections.rules.basis import (
     carries_fee,
     fee_proceeds,
     gross,
@@ -17,8 +17,8 @@ from projections.rules.basis import (
     swap_proceeds,
     transfer_fee_proceeds,
 )
-from projections.rules.form_box import covered
-from projections.rules.holding_period import Terms, term
+from gainlog.projections.rules.form_box import covered
+from gainlog.projections.rules.holding_period import Terms, term
 
 D = Decimal
 

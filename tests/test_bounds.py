@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BUY, Result, run_process, write_jsonl
-
-from ledger.limits import MAX_YEAR, MIN_YEAR
+from gainlog.ledger.limits import MAX_YEAR, MIN_YEAR
 
 RANGE = f"is outside the years gainlog handles ({MIN_YEAR}-{MAX_YEAR})"
 YEAR_COMMANDS = [
@@ -148,7 +147,7 @@ def test_the_fast_path_pattern_spells_the_same_years() -> None:
     # codec._ZULU writes the range out as a pattern; it must agree with ledger.limits.
     import re
 
-    from ledger import codec
+    from gainlog.ledger import codec
 
     for year, inside in ((MIN_YEAR - 1, False), (MIN_YEAR, True), (MAX_YEAR, True), (MAX_YEAR + 1, False)):
         assert bool(re.match(codec._ZULU, f"{year}-06-01T00:00:00Z")) is inside, year

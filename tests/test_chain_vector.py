@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ledger import chain
+from gainlog.ledger import chain
 
 BODY = '{"asset":"BTC","at":"2024-01-02T12:00:00Z","price":"42000","qty":"0.5","type":"buy","wallet":"coinbase"}'
 FIELDS = ("0" * 64, 1, "cli:b1", "cli", 1, "2024-01-02T12:00:01.000000Z", BODY)

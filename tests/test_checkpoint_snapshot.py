@@ -21,18 +21,17 @@ from zoneinfo import ZoneInfo
 import msgspec
 import pytest
 from conftest import REPO, write_jsonl
+from gainlog.cli.usecases import load, save_checkpoint, schedule_d
+from gainlog.fixtures.generate import generate
+from gainlog.ledger import checkpoints as saved
+from gainlog.ledger.events import Recorded
+from gainlog.ledger.store import Store
+from gainlog.projections import checkpoint as cp
+from gainlog.projections.lots_engine import PRECISION, LotBookState, book, finish, fold_order, step
+from gainlog.projections.model import Booked
 from helpers import R_E5, records, served_by_checkpoint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cli.usecases import load, save_checkpoint, schedule_d
-from fixtures.generate import generate
-from ledger import checkpoints as saved
-from ledger.events import Recorded
-from ledger.store import Store
-from projections import checkpoint as cp
-from projections.lots_engine import PRECISION, LotBookState, book, finish, fold_order, step
-from projections.model import Booked
 
 ZONES = ("UTC", "America/New_York")
 
@@ -204,7 +203,12 @@ io.open = spy(io.open)
 os.open = spy(os.open)
 for name in ("open", "read_bytes", "read_text"):
     setattr(pathlib.Path, name, spy(getattr(pathlib.Path, name)))
-import projections.checkpoint, projections.year_checkpoint, projections.pipeline, ledger.checkpoints
+from gainlog.projections import checkpoint  # noqa: F401
+from gainlog import projections
+from gainlog.projections import year_checkpoint  # noqa: F401
+from gainlog.projections import pipeline  # noqa: F401
+from gainlog.ledger import checkpoints  # noqa: F401
+from gainlog import ledger
 print(opened)
 """
 

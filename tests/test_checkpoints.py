@@ -20,15 +20,14 @@ from typing import Any
 import msgspec
 import pytest
 from conftest import REPO, Result, run_process, write_jsonl
+from gainlog.cli.usecases import load, save_checkpoint, schedule_d
+from gainlog.ledger import checkpoints as saved
+from gainlog.ledger.store import Store
+from gainlog.projections import checkpoint as cp
 from helpers import served_by_checkpoint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as statistic
 from hypothesis import strategies as st
-
-from cli.usecases import load, save_checkpoint, schedule_d
-from ledger import checkpoints as saved
-from ledger.store import Store
-from projections import checkpoint as cp
 
 ASSETS = {"BTC": "crypto", "ETH": "crypto", "XYZ": "stock"}
 WALLETS = ("A", "B")
@@ -116,7 +115,7 @@ def _encoded(value: Any) -> bytes:
 
 
 def _schedule_d_json(path: Path, year: int, *, fast: bool, as_of: str | None = None) -> bytes:
-    from projections.reports import schedule_d_json
+    from gainlog.projections.reports import schedule_d_json
 
     sd = schedule_d(path, as_of, year) if fast else load(path, as_of).tax_years(through=year).years[year]
     return _encoded(schedule_d_json(sd)) + _encoded(sd)
@@ -434,7 +433,7 @@ def test_cli_checkpoint_of_an_empty_or_locked_ledger(
     assert empty.code == 0 and json.loads(empty.out) == {"seq": None}
     assert run_process("--db", str(db), "import", str(REPO / "fixtures" / "sample" / "events.jsonl")).code == 0
     monkeypatch.setattr(saved, "save", lambda *args, **kwargs: False)  # what a locked or read-only file answers
-    from cli.main import main
+    from gainlog.cli.main import main
 
     assert main(["--db", str(db), "checkpoint"]) == 1
     assert capsys.readouterr().err.startswith("gainlog: cannot write a checkpoint into ")

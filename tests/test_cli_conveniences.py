@@ -93,7 +93,7 @@ def test_dash_h_is_help(words: tuple[str, ...], gainlog: Callable[..., Result]) 
 
 
 def test_db_after_the_subcommand(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
-    from cli.main import main
+    from gainlog.cli.main import main
 
     other = tmp_path / "other.db"
     assert main(["init", "--db", str(other)]) == 0
@@ -121,7 +121,7 @@ def test_db_after_the_command_in_a_real_process(tmp_path: Path) -> None:
 
 
 def test_hoist_db_leaves_everything_else_in_order() -> None:
-    from cli.main import _words, hoist_db
+    from gainlog.cli.main import _words, hoist_db
 
     assert hoist_db(["report", "schedule-d", "--year", "2024", "--db", "x.db"]) == [
         "--db", "x.db", "report", "schedule-d", "--year", "2024"]
@@ -138,10 +138,9 @@ def test_hoist_db_leaves_everything_else_in_order() -> None:
 
 
 def _help(*words: str) -> str:
+    from gainlog.cli.app import app
+    from gainlog.cli.main import _register
     from typer.testing import CliRunner
-
-    from cli.app import app
-    from cli.main import _register
 
     _register()
     result = CliRunner().invoke(app, [*words, "--help"], env={"COLUMNS": "250", "TERM": "dumb"})
@@ -170,10 +169,9 @@ def test_add_buy_help_marks_required_options_and_the_price_total_pair() -> None:
     ],
 )
 def test_every_add_help_marks_its_required_options(command: str, required: tuple[str, ...]) -> None:
+    from gainlog.cli.app import add_app
+    from gainlog.cli.main import _register
     from typer.main import get_command
-
-    from cli.app import add_app
-    from cli.main import _register
 
     _register()
     click_command = get_command(add_app).commands[command]  # type: ignore[attr-defined]

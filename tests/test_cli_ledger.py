@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BUY, SELL, Result, run_process, write_jsonl
-
-from ledger import chain
+from gainlog.ledger import chain
 
 
 def test_init_timezone_and_errors(tmp_path: Path, gainlog: Callable[..., Result]) -> None:

@@ -16,14 +16,13 @@ import time
 from pathlib import Path
 
 from conftest import GAINLOG, REPO
-
-from ledger.store import Store
+from gainlog.ledger.store import Store
 
 WRITER = """
 import sys, time
 from pathlib import Path
-from ledger import codec
-from ledger.store import Store
+from gainlog.ledger import codec
+from gainlog.ledger.store import Store
 path, name, count, gate = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 store = Store.open(path)
 (gate / name).touch()  # ready: modules imported, ledger open

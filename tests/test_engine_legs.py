@@ -7,13 +7,12 @@ from decimal import Decimal
 from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
+from gainlog.ledger.events import Method
+from gainlog.projections.engine import book
+from gainlog.projections.engine.legs import Acquire, Dispose, Earn, TransferIn, TransferOut, classify
+from gainlog.projections.explain import trails
+from gainlog.projections.model import SPECIFIC, LotMethod
 from helpers import records
-
-from ledger.events import Method
-from projections.engine import book
-from projections.engine.legs import Acquire, Dispose, Earn, TransferIn, TransferOut, classify
-from projections.explain import trails
-from projections.model import SPECIFIC, LotMethod
 
 D = Decimal
 UTC = ZoneInfo("UTC")

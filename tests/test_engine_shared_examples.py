@@ -10,10 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from gainlog.projections.lots_engine import book
+from gainlog.projections.model import Slice
 from helpers import records
-
-from projections.lots_engine import book
-from projections.model import Slice
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
 CASES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "expected.json").exists())

@@ -6,10 +6,9 @@ from decimal import localcontext
 from zoneinfo import ZoneInfo
 
 import msgspec
+from gainlog.projections.checkpoint import freeze_engine, thaw_engine
+from gainlog.projections.lots_engine import PRECISION, LotBookState, book, finish, step
 from helpers import records
-
-from projections.checkpoint import freeze_engine, thaw_engine
-from projections.lots_engine import PRECISION, LotBookState, book, finish, step
 
 UTC = ZoneInfo("UTC")
 LEDGER = [

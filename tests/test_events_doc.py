@@ -12,9 +12,8 @@ from zoneinfo import ZoneInfo
 import msgspec
 import pytest
 from conftest import Result
-
-from ledger import codec
-from ledger.events import ALL_EVENTS
+from gainlog.ledger import codec
+from gainlog.ledger.events import ALL_EVENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 EVENTS_MD = ROOT / "docs" / "events.md"

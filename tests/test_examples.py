@@ -15,7 +15,7 @@ import pytest
 from helpers import matches
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
-GAINLOG = [sys.executable, "-c", "from cli.main import run; run()"]
+GAINLOG = [sys.executable, "-c", "from gainlog.cli.main import run; run()"]
 CASES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "expected.json").exists())
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+from gainlog.ledger.events import Transfer
+from gainlog.projections.explain import Transfers
 from helpers import records
-
-from ledger.events import Transfer
-from projections.explain import Transfers
 
 
 def test_transfers_between_equals_a_full_scan() -> None:

@@ -7,10 +7,9 @@ import io
 from datetime import date
 from decimal import Decimal as D
 
+from gainlog.projections.form8949 import DOLLAR, money, plain, row_json, rows, to_csv
+from gainlog.projections.rules.form_box import WalletReports
 from helpers import make_slice
-
-from projections.form8949 import DOLLAR, money, plain, row_json, rows, to_csv
-from projections.rules.form_box import WalletReports
 
 NO_WALLETS = WalletReports(wallet_to_settings={})
 

@@ -2,9 +2,8 @@
 
 from datetime import date
 
+from gainlog.projections.rules.form_box import box, part_of, wallet_reports
 from helpers import records
-
-from projections.rules.form_box import box, part_of, wallet_reports
 
 
 def test_stock_defaults_to_1099_b() -> None:

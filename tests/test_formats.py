@@ -16,11 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import Result
-
-from ledger import codec, formats
-from ledger.errors import InvalidEvent
-from ledger.formats import kraken
-from ledger.formats.table import Row
+from gainlog.ledger import codec, formats
+from gainlog.ledger.errors import InvalidEvent
+from gainlog.ledger.formats import kraken
+from gainlog.ledger.formats.table import Row
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 UTC = ZoneInfo("UTC")
@@ -79,7 +78,7 @@ def test_a_bad_amount_names_line_and_column(text: str, money: bool) -> None:
 
 
 def test_unknown_format_and_missing_header(tmp_path: Path) -> None:
-    from ledger.errors import UsageError
+    from gainlog.ledger.errors import UsageError
 
     with pytest.raises(UsageError, match="unknown format"):
         formats.convert("mint", REAL / "coinbase.csv", tz=UTC)

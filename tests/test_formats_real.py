@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import Result
-
-from ledger import codec, formats
-from ledger.errors import InvalidEvent
+from gainlog.ledger import codec, formats
+from gainlog.ledger.errors import InvalidEvent
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 UTC = ZoneInfo("UTC")
@@ -280,7 +279,7 @@ def test_schwab_as_of_dates_cash_in_lieu_and_cash_only_actions(gainlog: Callable
      ("ZUSD", "USD"), ("ADA.S", "ADA"), ("FLOW.F", "FLOW"), ("SOL", "SOL")],
 )
 def test_kraken_asset_codes(code: str, asset: str) -> None:
-    from ledger.formats import kraken
+    from gainlog.ledger.formats import kraken
 
     assert kraken.asset_code(code) == asset
 

@@ -15,11 +15,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from gainlog.fixtures.generate import BROKERS, generate, rp2_oracle_events
+from gainlog.ledger.codec import canonical_body, decode_line
+from gainlog.ledger.events import Buy, Event, Fee, Income, Sell, Swap, Transfer, WalletInfo, assets_of, tag_of
 from helpers import negative_balances
-
-from fixtures.generate import BROKERS, generate, rp2_oracle_events
-from ledger.codec import canonical_body, decode_line
-from ledger.events import Buy, Event, Fee, Income, Sell, Swap, Transfer, WalletInfo, assets_of, tag_of
 
 UTC = ZoneInfo("UTC")
 N = 3000
@@ -122,7 +121,7 @@ def test_cli_command_writes_the_same_file(tmp_path: Path) -> None:
 
 
 def test_module_main_writes_the_ledger_and_the_rp2_input(tmp_path: Path) -> None:
-    from fixtures.generate import main
+    from gainlog.fixtures.generate import main
 
     out, rp2 = tmp_path / "one.jsonl", tmp_path / "oracle.json"
     argv = ["--events", "50", "--seed", "2", "--out", str(out), "--one-asset", "--rp2-json", str(rp2)]

@@ -6,11 +6,10 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
+from gainlog.projections.lots_engine import book
+from gainlog.projections.model import Slice
+from gainlog.projections.rules.holding_period import long_term_from, term
 from helpers import records
-
-from projections.lots_engine import book
-from projections.model import Slice
-from projections.rules.holding_period import long_term_from, term
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import BUY, SELL, Result, write_jsonl
-
-from ledger import codec
-from ledger.store import Store
+from gainlog.ledger import codec
+from gainlog.ledger.store import Store
 
 
 def _keys(gainlog: Callable[..., Result], *args: str) -> list[str]:

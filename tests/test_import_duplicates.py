@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pytest
 from conftest import BUY, REPO, Result, write_jsonl
+from gainlog.ledger import schema
+from gainlog.ledger.errors import DuplicateEvent
+from gainlog.ledger.store import Store
 from tampering import behind_the_back
-
-from ledger import schema
-from ledger.errors import DuplicateEvent
-from ledger.store import Store
 
 Gainlog = Callable[..., Result]
 REAL = REPO / "fixtures" / "real"

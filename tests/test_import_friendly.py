@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from conftest import BUY, REPO, Result, write_jsonl
-
-from ledger import formats, importer
-from ledger.errors import UsageError
-from ledger.formats import detect
+from gainlog.ledger import formats, importer
+from gainlog.ledger.errors import UsageError
+from gainlog.ledger.formats import detect
 
 Gainlog = Callable[..., Result]
 REAL = REPO / "fixtures" / "real"

@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gainlog.fixtures.generate import generate
+from gainlog.ledger import codec, importer
+from gainlog.ledger.errors import GainlogError, InvalidEvent
+from gainlog.ledger.store import Store
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import STRATEGIES, TZ
-
-from fixtures.generate import generate
-from ledger import codec, importer
-from ledger.errors import GainlogError, InvalidEvent
-from ledger.store import Store
 
 zulu = st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31, 23, 59, 59)).map(
     lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")

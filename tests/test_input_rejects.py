@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import BUY, SELL, Result, run_process, write_jsonl
-
-from ledger.limits import MAX_LINE_BYTES
+from gainlog.ledger.limits import MAX_LINE_BYTES
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 DEEP = "[" * 10_000 + "]" * 10_000

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import BUY, GAINLOG, REPO, Result, write_jsonl
-
-from ledger.store import Store
+from gainlog.ledger.store import Store
 
 
 def _sigint_after(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> None:
@@ -51,7 +50,8 @@ def test_ctrl_c_before_the_commit(
 def test_ctrl_c_after_the_commit(
     tmp_path: Path, db: Path, gainlog: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cli.cmd_ledger
+    from gainlog import cli
+    from gainlog.cli import cmd_ledger  # noqa: F401
 
     _sigint_after(monkeypatch, Store, "import_file")  # committed, not yet reported
     result = gainlog("import", str(_three(tmp_path)))
@@ -89,7 +89,8 @@ def test_a_previous_sigint_handler_is_restored(
 def test_a_second_ctrl_c_does_not_cut_the_message_short(
     tmp_path: Path, db: Path, gainlog: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import cli.main
+    from gainlog import cli
+    from gainlog.cli import main  # noqa: F401
 
     _sigint_after(monkeypatch, Store, "_insert")
     fail = cli.main._fail

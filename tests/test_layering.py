@@ -188,3 +188,24 @@ def test_no_test_module_imports_another() -> None:
         if module.split(".")[0].startswith("test_")
     ]
     assert bad == []
+
+
+PACKAGE_FOLDERS = ("ledger", "projections", "api", "cli", "fixtures")
+
+
+def test_package_code_imports_its_siblings_relatively() -> None:
+    """The folders install as `gainlog.ledger`, `gainlog.cli`, ... (pyproject.toml `package-dir`): an
+    absolute `from ledger.x import` would work from a checkout (the current directory is on sys.path)
+    and fail once installed; a `from gainlog.x import` would defeat mypy, which checks the folders."""
+    bad = []
+    for folder in PACKAGE_FOLDERS:
+        for path in modules(folder):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = (
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level
+                    else [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                )
+                for name in names:
+                    if name.split(".")[0] in (*PACKAGE_FOLDERS, "gainlog"):
+                        bad.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {name}")
+    assert bad == []

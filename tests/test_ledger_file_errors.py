@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BUY, GAINLOG, REPO, Result, write_jsonl
-
-from ledger.store import Store, describe_sqlite_error
+from gainlog.ledger.store import Store, describe_sqlite_error
 
 
 def _filled(db: Path, tmp_path: Path, gainlog: Callable[..., Result]) -> bytes:
@@ -124,7 +123,7 @@ class _ReadOnlyDirectory:
 
 
 def test_read_only_directory_message(db: Path, gainlog: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> None:
-    from ledger import schema
+    from gainlog.ledger import schema
 
     monkeypatch.setattr(schema, "connect", lambda path: _ReadOnlyDirectory())
     result = gainlog("log")
@@ -163,7 +162,7 @@ def test_a_read_only_ledger_file_on_write(
     db: Path, gainlog: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A write refused by SQLite (here: the connection opened read-only) names the file."""
-    from ledger import schema
+    from gainlog.ledger import schema
 
     real = schema.connect
 

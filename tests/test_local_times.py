@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from cli.main import main
-from ledger.store import Store
+from gainlog.cli.main import main
+from gainlog.ledger.store import Store
 
 
 def test_explain_and_diff_show_event_times_in_the_ledgers_zone(
@@ -40,7 +39,7 @@ def test_explain_off_a_terminal_writes_what_rich_would(
 ) -> None:
     """`explain` off a terminal writes its lines itself (3x faster on a large year); the bytes are the
     ones rich's console writes there: styles dropped, nothing wrapped, control characters visible."""
-    from cli import render
+    from gainlog.cli import render
 
     db = tmp_path / "l.db"
     Store.create(db, timezone="America/New_York").close()

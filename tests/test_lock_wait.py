@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GAINLOG, REPO, Result, run_process
-
-from ledger.store import DEFAULT_WAIT, Store
+from gainlog.ledger.store import DEFAULT_WAIT, Store
 
 # Holds the ledger's write lock (BEGIN IMMEDIATE) for argv[3] seconds, after touching argv[2].
 HOLDER = """
@@ -109,7 +108,7 @@ def test_gainlog_wait_must_be_a_number_too(gainlog: Callable[..., Result], monke
 
 
 def test_the_default_wait_is_30_seconds(db: Path, gainlog: Callable[..., Result]) -> None:
-    from cli.app import State
+    from gainlog.cli.app import State
 
     assert gainlog("log").code == 0
     assert State.wait == DEFAULT_WAIT == 30.0

@@ -15,13 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+from gainlog.projections.exact import total
+from gainlog.projections.lots_engine import book
+from gainlog.projections.model import Booked
 from helpers import records
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from projections.exact import total
-from projections.lots_engine import book
-from projections.model import Booked
 
 UTC = ZoneInfo("UTC")
 ZERO = Decimal(0)

@@ -6,11 +6,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gainlog.ledger.events import Recorded
+from gainlog.projections.lots_engine import book, check_lot_references
+from gainlog.projections.model import Booked
 from helpers import records
-
-from ledger.events import Recorded
-from projections.lots_engine import book, check_lot_references
-from projections.model import Booked
 
 D = Decimal
 UTC = ZoneInfo("UTC")

@@ -7,10 +7,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from gainlog.projections.lots_engine import book
+from gainlog.projections.model import Booked
 from helpers import records
-
-from projections.lots_engine import book
-from projections.model import Booked
 
 D = Decimal
 
@@ -239,7 +238,7 @@ def test_every_method_has_exactly_one_sort_key() -> None:
     # R3.1: the table of sort keys is the list of methods the event format accepts, no more, no less
     from typing import get_args
 
-    from ledger.events import Method
-    from projections.rules.lot_methods import SORT_KEYS
+    from gainlog.ledger.events import Method
+    from gainlog.projections.rules.lot_methods import SORT_KEYS
 
     assert sorted(SORT_KEYS) == sorted(get_args(Method))

@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gainlog.ledger.events import Recorded
+from gainlog.projections.lots_engine import book
+from gainlog.projections.model import Booked
 from helpers import R_E5, records
-
-from ledger.events import Recorded
-from projections.lots_engine import book
-from projections.model import Booked
 
 D = Decimal
 END_2024 = datetime(2024, 12, 31, 23, 59, 59, tzinfo=UTC)

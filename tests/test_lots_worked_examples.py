@@ -8,10 +8,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gainlog.projections.lots_engine import book
+from gainlog.projections.model import Booked
 from helpers import R_E5, records
-
-from projections.lots_engine import book
-from projections.model import Booked
 
 UTC = ZoneInfo("UTC")
 D = Decimal

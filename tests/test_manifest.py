@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 from conftest import BUY, SELL, Result, write_jsonl
+from gainlog.ledger import chain
+from gainlog.ledger.store import Store
 from tampering import SAMPLE, behind_the_back, edit_price, recompute_chain
-
-from ledger import chain
-from ledger.store import Store
 
 Gainlog = Callable[..., Result]
 

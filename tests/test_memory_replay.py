@@ -21,20 +21,19 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from conftest import Result, write_jsonl
+from gainlog.cli.usecases import income, load
+from gainlog.fixtures.generate import generate
+from gainlog.ledger.store import Store
+from gainlog.projections import form8949, reports
+from gainlog.projections.exact import tidy
+from gainlog.projections.knowledge import live
+from gainlog.projections.lots_engine import _in_time_order, income_rows
+from gainlog.projections.model import Booked
+from gainlog.projections.pipeline import project, replay
+from gainlog.projections.rules.form_box import wallet_reports
+from gainlog.projections.tax_year import tax_years
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cli.usecases import income, load
-from fixtures.generate import generate
-from ledger.store import Store
-from projections import form8949, reports
-from projections.exact import tidy
-from projections.knowledge import live
-from projections.lots_engine import _in_time_order, income_rows
-from projections.model import Booked
-from projections.pipeline import project, replay
-from projections.rules.form_box import wallet_reports
-from projections.tax_year import tax_years
 
 DAYS = [f"{y}-{m:02d}-{d:02d}" for y in (2023, 2024, 2025) for m in (1, 2, 3, 6, 11) for d in (2, 14, 28)]
 qtys = st.sampled_from(["0.5", "1", "2", "3"])
@@ -257,7 +256,7 @@ def test_report_all_writes_the_files_a_full_replay_gives(
 @given(st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(lambda d: abs(d.adjusted()) < 30))
 def test_tidy_is_normalize_without_exponent(value: Any) -> None:
     """`tidy` as it was written before its faster test: normalize, and quantize a positive exponent away."""
-    from projections.exact import EXACT, ONE
+    from gainlog.projections.exact import EXACT, ONE
 
     normal = value.normalize(EXACT)
     expected = normal.quantize(ONE, context=EXACT) if normal.adjusted() > 0 and normal.as_tuple().exponent > 0 \

@@ -2,7 +2,7 @@
 
 from decimal import Decimal as D
 
-from projections.rules.netting import net
+from gainlog.projections.rules.netting import net
 
 
 def test_r_e7_netting() -> None:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_every_package_is_listed_in_pyproject() -> None:
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {
-        ".".join(init.parent.relative_to(ROOT).parts)
+        ".".join(("gainlog", *init.parent.relative_to(ROOT).parts))
         for init in ROOT.rglob("__init__.py")
         if not {".venv", "tests", "build"} & set(init.relative_to(ROOT).parts)
     }

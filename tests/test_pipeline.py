@@ -12,17 +12,16 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
+from gainlog.fixtures.generate import generate
+from gainlog.ledger.store import Store
+from gainlog.projections.engine import book
+from gainlog.projections.exact import PRECISION, exact_context
+from gainlog.projections.knowledge import live
+from gainlog.projections.model import Booked
+from gainlog.projections.pipeline import materialise, project, replay
+from gainlog.projections.rules.late_identification import late_lot_corrections
+from gainlog.projections.rules.wash_sale import apply_wash_sales
 from helpers import records
-
-from fixtures.generate import generate
-from ledger.store import Store
-from projections.engine import book
-from projections.exact import PRECISION, exact_context
-from projections.knowledge import live
-from projections.model import Booked
-from projections.pipeline import materialise, project, replay
-from projections.rules.late_identification import late_lot_corrections
-from projections.rules.wash_sale import apply_wash_sales
 
 UTC = ZoneInfo("UTC")
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from gainlog.projections.rules.precedence import Setting, in_force, ranked
+from gainlog.projections.settings import Settings
 from helpers import records
-
-from projections.rules.precedence import Setting, in_force, ranked
-from projections.settings import Settings
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 

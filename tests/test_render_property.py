@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 from conftest import Result
+from gainlog.cli.render import visible
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cli.render import visible
 
 FRAGMENTS = ["[/b]", "[bold]", "[/]", "[red]x[/red]", ":smile:", ":tada:", "[", "]", "\\", "\x1b[2J",
              "\x1b]0;t\x07", "\x1b]8;;http://x\x1b\\", "\x9b", "\x7f", "\n", "\t", "\r", "\u202e", "\u200f",
@@ -53,7 +52,7 @@ def _refused(result: Result) -> bool:
 
 @pytest.fixture
 def run_in(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    from cli.main import main
+    from gainlog.cli.main import main
 
     def run(db: Path, *args: str) -> Result:
         capsys.readouterr()
@@ -71,7 +70,7 @@ def test_user_text_is_shown_literally_by_every_command(
     run_in: Callable[..., Result], note: str, reason: str, txid: str, id_: str, sell_id: str, asset: str,
     wallet: str, source: str, file: str, tag: str,
 ) -> None:
-    from ledger.store import Store
+    from gainlog.ledger.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gainlog.projections.pipeline import project
+from gainlog.projections.reports import form8949_json, income_rows_json, schedule_d_json
+from gainlog.projections.tax_year import TaxYears, tax_years
 from helpers import records
-
-from projections.pipeline import project
-from projections.reports import form8949_json, income_rows_json, schedule_d_json
-from projections.tax_year import TaxYears, tax_years
 
 UTC = ZoneInfo("UTC")
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from helpers import matches
 
-GAINLOG = [sys.executable, "-c", "from cli.main import run; run()"]
+GAINLOG = [sys.executable, "-c", "from gainlog.cli.main import run; run()"]
 ROW_KEYS = [
     "description",
     "asset",

@@ -12,12 +12,11 @@ import json
 from typing import Any
 
 import pytest
+from gainlog.ledger import codec
+from gainlog.ledger.events import ALL_EVENTS, tag_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import SETTINGS, STRATEGIES, TZ
-
-from ledger import codec
-from ledger.events import ALL_EVENTS, tag_of
 
 
 def test_every_event_type_has_a_strategy() -> None:

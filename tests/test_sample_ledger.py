@@ -14,10 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from gainlog.ledger.codec import decode_line
+from gainlog.ledger.events import Buy, Event, Income, Profile, Sell, Transfer, WalletInfo, tag_of
 from helpers import negative_balances
-
-from ledger.codec import decode_line
-from ledger.events import Buy, Event, Income, Profile, Sell, Transfer, WalletInfo, tag_of
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "sample" / "events.jsonl"
 UTC = ZoneInfo("UTC")

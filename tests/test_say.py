@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from cli.app import say
+from gainlog.cli.app import say
 
 MESSAGES = [
     "Created ledger /tmp/d/x.db (time zone UTC).",

@@ -7,12 +7,11 @@ from decimal import Decimal as D
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gainlog.ledger.events import Recorded
+from gainlog.projections.model import Booked, Problem, Slice
+from gainlog.projections.reports import schedule_d_json
+from gainlog.projections.tax_year import TaxYears, tax_years
 from helpers import make_slice, records
-
-from ledger.events import Recorded
-from projections.model import Booked, Problem, Slice
-from projections.reports import schedule_d_json
-from projections.tax_year import TaxYears, tax_years
 
 UTC = ZoneInfo("UTC")
 

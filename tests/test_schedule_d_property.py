@@ -6,13 +6,12 @@ from datetime import date
 from decimal import Decimal as D
 from zoneinfo import ZoneInfo
 
+from gainlog.projections.model import Booked, Slice
+from gainlog.projections.reports import form8949_json, schedule_d_json
+from gainlog.projections.tax_year import tax_years
 from helpers import make_slice
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from projections.model import Booked, Slice
-from projections.reports import form8949_json, schedule_d_json
-from projections.tax_year import tax_years
 
 amounts = st.decimals(min_value=D(0), max_value=D(100000), places=4, allow_nan=False, allow_infinity=False)
 

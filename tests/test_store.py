@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import BUY, SELL, write_jsonl
 from freezegun import freeze_time
+from gainlog.ledger import chain, codec
+from gainlog.ledger.errors import ConcurrencyConflict, LedgerNotFound, UnknownKnowledgePoint, UsageError
+from gainlog.ledger.events import Recorded, Retract
+from gainlog.ledger.store import Store
 
-from ledger import chain, codec
-from ledger.errors import ConcurrencyConflict, LedgerNotFound, UnknownKnowledgePoint, UsageError
-from ledger.events import Recorded, Retract
-from ledger.store import Store
-
-IGNORE = ["ledger.codec"]  # freezegun must not turn parsed event times into FakeDatetime
+IGNORE = ["gainlog.ledger.codec"]  # freezegun must not turn parsed event times into FakeDatetime
 
 
 def _event(raw: dict, store: Store):  # type: ignore[no-untyped-def,type-arg]

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from conftest import BUY, SELL, write_jsonl
+from gainlog.ledger import chain, schema
+from gainlog.ledger.store import Store
 from tampering import SAMPLE, Gainlog, behind_the_back, edit_price, recompute_chain
-
-from ledger import chain, schema
-from ledger.store import Store
 
 
 @pytest.fixture
@@ -418,7 +417,7 @@ def test_tag_prints_the_head(sample: Path, gainlog: Gainlog) -> None:
 
 
 def test_checkpoints_saved_before_digests_are_ignored_then_remade(sample: Path, gainlog: Gainlog) -> None:
-    from ledger import checkpoints as saved
+    from gainlog.ledger import checkpoints as saved
 
     before = gainlog("report", "schedule-d", "--year", "2024", "--json").out
     conn = sqlite3.connect(sample)  # the tables as a gainlog before issue #18 made them, holding garbage

@@ -14,15 +14,14 @@ from decimal import Decimal, localcontext
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gainlog.ledger.events import AssetClass, Recorded
+from gainlog.projections.exact import minus, plus, total
+from gainlog.projections.model import Acquisition, AcquisitionKind, Booked, OpenLot, Slice
+from gainlog.projections.rules.holding_period import term
+from gainlog.projections.rules.wash_sale import apply_wash_sales, wash_sale_crypto_on
 from helpers import records
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from ledger.events import AssetClass, Recorded
-from projections.exact import minus, plus, total
-from projections.model import Acquisition, AcquisitionKind, Booked, OpenLot, Slice
-from projections.rules.holding_period import term
-from projections.rules.wash_sale import apply_wash_sales, wash_sale_crypto_on
 
 UTC = ZoneInfo("UTC")
 D = Decimal

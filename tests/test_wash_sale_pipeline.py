@@ -7,15 +7,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gainlog.projections.exact import minus, plus, total
+from gainlog.projections.lots_engine import book
+from gainlog.projections.model import Booked, Slice
+from gainlog.projections.pipeline import project
+from gainlog.projections.tax_year import tax_years
 from helpers import records
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from projections.exact import minus, plus, total
-from projections.lots_engine import book
-from projections.model import Booked, Slice
-from projections.pipeline import project
-from projections.tax_year import tax_years
 
 UTC = ZoneInfo("UTC")
 D = Decimal

@@ -2,8 +2,8 @@
 
 from decimal import Decimal as D
 
-from projections.rules.carryover_worksheet import carryover_worksheet
-from projections.rules.netting import net
+from gainlog.projections.rules.carryover_worksheet import carryover_worksheet
+from gainlog.projections.rules.netting import net
 
 
 def _worksheet(taxable_income: D | None, line7: D, line15: D) -> tuple[D, D, D]:

@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 from conftest import BUY, REPO, SELL, write_jsonl
-
-from ledger import chain, codec, schema
-from ledger.errors import InvalidEvent
-from ledger.store import Store
+from gainlog.ledger import chain, codec, schema
+from gainlog.ledger.errors import InvalidEvent
+from gainlog.ledger.store import Store
 
 
 def _master(path: Path) -> list[tuple[Any, ...]]:
@@ -135,7 +134,7 @@ def _event(raw: dict[str, Any]) -> Any:
 
 
 def test_lot_check_needs_only_sells_that_name_lots(db: Path) -> None:
-    from cli.checks import lot_references
+    from gainlog.cli.checks import lot_references
 
     with Store.open(db) as store:
         check = lot_references(store)
@@ -149,8 +148,7 @@ def test_lot_check_needs_only_sells_that_name_lots(db: Path) -> None:
 
 def test_a_command_line_builds_only_its_command() -> None:
     import typer.main
-
-    from cli import main
+    from gainlog.cli import main
 
     main._register()
     before = (list(main.app.registered_commands), list(main.app.registered_groups))
@@ -169,9 +167,9 @@ def test_a_command_line_builds_only_its_command() -> None:
 def test_init_and_import_load_neither_the_store_nor_rich_needlessly(tmp_path: Path) -> None:
     ledger = write_jsonl(tmp_path / "t.jsonl", [BUY, SELL])
     script = (
-        "import sys; from cli.main import main; "
+        "import sys; from gainlog.cli.main import main; "
         f"main(['--db', {str(tmp_path / 'l.db')!r}, *sys.argv[1:]]); "
-        "print(sorted(m for m in ('ledger.store', 'ledger.codec', 'rich', 'sqlite_utils', 'pydantic') "
+        "print(sorted(m for m in ('gainlog.ledger.store', 'gainlog.ledger.codec', 'rich', 'sqlite_utils', 'pydantic') "
         "if m in sys.modules))"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
@@ -182,4 +180,4 @@ def test_init_and_import_load_neither_the_store_nor_rich_needlessly(tmp_path: Pa
             env={**env, "COLUMNS": "200"},
         )
         loaded.append(done.stdout.splitlines()[-1])
-    assert loaded == ["[]", "['ledger.codec', 'ledger.store']"]
+    assert loaded == ["[]", "['gainlog.ledger.codec', 'gainlog.ledger.store']"]

@@ -22,12 +22,12 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ledger import codec, importer
-from ledger.errors import UsageError
-from ledger.events import Recorded, Sell, Swap, WalletInfo
-from ledger.formats import coinbase, kraken, schwab
-from ledger.formats.table import Conversion
-from ledger.importer import Parsed
+from .. import codec, importer
+from ..errors import UsageError
+from ..events import Recorded, Sell, Swap, WalletInfo
+from ..importer import Parsed
+from . import coinbase, kraken, schwab
+from .table import Conversion
 
 __all__ = ["NAMES", "Conversion", "add_default_reports", "convert"]
 

@@ -48,8 +48,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows, text_hash, transfer_warning
-from ledger.limits import shown
+from ..limits import shown
+from .table import Conversion, Row, nonzero, plain, read_rows, text_hash, transfer_warning
 
 TYPE = "Transaction Type"
 QTY = "Quantity Transacted"

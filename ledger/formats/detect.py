@@ -25,8 +25,8 @@ from pathlib import Path
 
 import msgspec
 
-from ledger import importer
-from ledger.errors import UsageError
+from .. import importer
+from ..errors import UsageError
 
 SCAN_ROWS = 50
 # format -> the column sets, any one of which marks its header (names casefolded)

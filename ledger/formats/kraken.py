@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ledger.errors import InvalidEvent
-from ledger.formats.table import Conversion, Row, nonzero, plain, read_table
-from ledger.limits import shown
+from ..errors import InvalidEvent
+from ..limits import shown
+from .table import Conversion, Row, nonzero, plain, read_table
 
 REQUIRED = ("txid", "pair", "time", "type", "cost", "fee", "vol")
 LEDGER_REQUIRED = ("txid", "refid", "time", "type", "asset", "amount", "fee")
@@ -68,7 +68,7 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     out = Conversion()
     header, rows = read_table(path, required=("txid", "time", "type"), label="Kraken trades or ledgers")
     if "refid" in header:
-        from ledger.formats import kraken_ledgers  # it uses this module's asset codes and times
+        from . import kraken_ledgers  # it uses this module's asset codes and times
 
         _check_header(path, header, LEDGER_REQUIRED, "ledgers")
         kraken_ledgers.convert(rows, out, tz=tz, wallet=wallet)

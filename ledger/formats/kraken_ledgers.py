@@ -39,9 +39,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ledger.formats.kraken import CENT, FIAT, STABLECOINS, asset_code, at
-from ledger.formats.table import Conversion, Row, nonzero, plain, transfer_warning
-from ledger.limits import shown
+from ..limits import shown
+from .kraken import CENT, FIAT, STABLECOINS, asset_code, at
+from .table import Conversion, Row, nonzero, plain, transfer_warning
 
 TRADES = frozenset({"trade", "spend", "receive"})
 INTERNAL_SUBTYPES = frozenset(

@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ledger.formats.table import Conversion, Row, nonzero, plain, read_rows, text_hash
-from ledger.limits import shown
+from ..limits import shown
+from .table import Conversion, Row, nonzero, plain, read_rows, text_hash
 
 REQUIRED = ("Date", "Action", "Symbol", "Quantity", "Amount")
 FEES = "Fees & Comm"

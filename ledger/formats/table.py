@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ledger import codec, importer
-from ledger.errors import InvalidEvent
-from ledger.importer import Parsed
-from ledger.limits import shown, year_problem
+from .. import codec, importer
+from ..errors import InvalidEvent
+from ..importer import Parsed
+from ..limits import shown, year_problem
 
 _NUMBER = re.compile(
     r"(?P<sign>[-+]?)(?P<dollar>\$?)(?P<sign2>[-+]?)"

@@ -21,7 +21,8 @@ Example (R-E2): buy 0.5 BTC for 30,000 + 150 fee; sell for 40,000 - 200 fee -> o
 39,800, basis 30,150, gain 9,650.
 """
 
-from projections.engine.fold import (
+from ..exact import PRECISION, exact_context
+from .fold import (
     book,
     check_lot_references,
     finish,
@@ -31,8 +32,7 @@ from projections.engine.fold import (
     resume,
     step,
 )
-from projections.engine.state import EPOCH, ONE_US, UNIVERSAL, LotBookState
-from projections.exact import PRECISION, exact_context
+from .state import EPOCH, ONE_US, UNIVERSAL, LotBookState
 
 __all__ = [
     "EPOCH",

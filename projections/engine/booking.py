@@ -23,15 +23,15 @@ from decimal import Decimal
 
 import msgspec
 
-from ledger.events import WALLET_SCOPE_FROM, Recorded
-from projections.engine.legs import Acquire, Dispose, Earn, Leg, TransferIn, TransferOut
-from projections.engine.selection import Selection, select, split
-from projections.engine.state import UNIVERSAL, ZERO, LotBookState, fmt, hold, new_piece, pool_for
-from projections.exact import minus, plus, pro_rata, total
-from projections.model import SPECIFIC, Acquisition, DisposalKind, IncomeRow, Problem, Slice
-from projections.pools import Portion
-from projections.rules.basis import carries_fee, transfer_fee_proceeds
-from projections.rules.form_box import covered
+from ...ledger.events import WALLET_SCOPE_FROM, Recorded
+from ..exact import minus, plus, pro_rata, total
+from ..model import SPECIFIC, Acquisition, DisposalKind, IncomeRow, Problem, Slice
+from ..pools import Portion
+from ..rules.basis import carries_fee, transfer_fee_proceeds
+from ..rules.form_box import covered
+from .legs import Acquire, Dispose, Earn, Leg, TransferIn, TransferOut
+from .selection import Selection, select, split
+from .state import UNIVERSAL, ZERO, LotBookState, fmt, hold, new_piece, pool_for
 
 
 class Transit(msgspec.Struct, frozen=True, gc=False):

@@ -14,14 +14,14 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ledger.events import TRADES, Income, Recorded
-from projections.engine.booking import book_legs
-from projections.engine.legs import classify
-from projections.engine.state import LotBookState
-from projections.engine.transitions import apply_transitions
-from projections.exact import exact_context
-from projections.model import Booked, IncomeRow, OpenLot, Problem, Slice
-from projections.rules.holding_period import local_date
+from ...ledger.events import TRADES, Income, Recorded
+from ..exact import exact_context
+from ..model import Booked, IncomeRow, OpenLot, Problem, Slice
+from ..rules.holding_period import local_date
+from .booking import book_legs
+from .legs import classify
+from .state import LotBookState
+from .transitions import apply_transitions
 
 
 def step(state: LotBookState, record: Recorded) -> None:

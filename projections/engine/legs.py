@@ -21,9 +21,9 @@ from typing import Any
 
 import msgspec
 
-from ledger.events import Buy, Event, Fee, Income, IncomeKind, LotPick, Sell, Swap, Transfer
-from projections.model import AcquisitionKind, DisposalKind
-from projections.rules.basis import (
+from ...ledger.events import Buy, Event, Fee, Income, IncomeKind, LotPick, Sell, Swap, Transfer
+from ..model import AcquisitionKind, DisposalKind
+from ..rules.basis import (
     fee_proceeds,
     income_basis,
     purchase_basis,

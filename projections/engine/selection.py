@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import msgspec
 
-from ledger.events import LotPick, Method, Recorded
-from projections.engine.state import UNIVERSAL, ZERO, LotBookState, fmt
-from projections.exact import minus, pro_rata, total
-from projections.model import Problem
-from projections.pools import Pool, Portion
+from ...ledger.events import LotPick, Method, Recorded
+from ..exact import minus, pro_rata, total
+from ..model import Problem
+from ..pools import Pool, Portion
+from .state import UNIVERSAL, ZERO, LotBookState, fmt
 
 
 def resolve_lot(state: LotBookState, name: str, source: str) -> str | None:

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ledger.events import Allocate, AssetClass, Buy, Income, MethodElection, Policy, Recorded, Scope
-from projections.model import Acquisition, IncomeRow, Problem, Slice
-from projections.pools import Piece, Pool
-from projections.rules.holding_period import Terms
-from projections.settings import Settings
+from ...ledger.events import Allocate, AssetClass, Buy, Income, MethodElection, Policy, Recorded, Scope
+from ..model import Acquisition, IncomeRow, Problem, Slice
+from ..pools import Piece, Pool
+from ..rules.holding_period import Terms
+from ..settings import Settings
 
 ZERO = Decimal(0)
 UNIVERSAL = "*"

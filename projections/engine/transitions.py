@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from ledger.events import Allocate
-from projections.engine.selection import resolve_lot
-from projections.engine.state import ONE_DAY, UNIVERSAL, LotBookState, new_piece, pool_for
-from projections.pools import Pool
-from projections.rules.safe_harbor import Requested, allocate
+from ...ledger.events import Allocate
+from ..pools import Pool
+from ..rules.safe_harbor import Requested, allocate
+from .selection import resolve_lot
+from .state import ONE_DAY, UNIVERSAL, LotBookState, new_piece, pool_for
 
 
 def apply_transitions(state: LotBookState, upto: date | None) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ledger.events import TransferFee
+from ...ledger.events import TransferFee
 
 ZERO = Decimal(0)
 

@@ -31,8 +31,8 @@ from typing import Literal
 
 import msgspec
 
-from ledger.events import AssetClass, Recorded, Reports, WalletInfo
-from projections.model import Term
+from ...ledger.events import AssetClass, Recorded, Reports, WalletInfo
+from ..model import Term
 
 Box = Literal["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"]
 Part = Literal["I", "II"]

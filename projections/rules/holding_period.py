@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from projections.model import Term
+from ..model import Term
 
 ONE_DAY = timedelta(days=1)
 

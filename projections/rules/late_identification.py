@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from ledger.events import Recorded, Sell
-from projections.knowledge import live
-from projections.model import Problem
+from ...ledger.events import Recorded, Sell
+from ..knowledge import live
+from ..model import Problem
 
 
 def late_lot_corrections(records: Sequence[Recorded], *, until_seq: int | None = None) -> list[Problem]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from ledger.events import Method
+from ...ledger.events import Method
 
 SortKey = tuple[int | Decimal, ...]
 KeyOf = Callable[[int, int, int, Decimal], SortKey]

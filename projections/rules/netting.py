@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import msgspec
 
-from ledger.events import FilingStatus
+from ...ledger.events import FilingStatus
 
 ZERO = Decimal(0)
 LOSS_LIMIT = Decimal(3000)

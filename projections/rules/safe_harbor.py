@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from projections.exact import minus, pro_rata
-from projections.model import Problem
-from projections.pools import Piece
+from ..exact import minus, pro_rata
+from ..model import Problem
+from ..pools import Piece
 
 ZERO = Decimal(0)
 

@@ -14,7 +14,7 @@ Reports no problems.
 
 from __future__ import annotations
 
-from projections.rules.form_box import Box
+from .form_box import Box
 
 # The line that holds the totals of each Form 8949 box.
 BOX_TO_LINE: dict[Box, str] = {"A": "1b", "G": "1b", "B": "2", "H": "2", "C": "3", "I": "3",

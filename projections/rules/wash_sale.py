@@ -47,11 +47,11 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ledger.events import Policy, Recorded
-from projections.exact import EXACT, exact_context, minus, plus, pro_rata, tidy
-from projections.model import ZERO, Acquisition, Booked, OpenLot, Slice, WashLink
-from projections.rules.holding_period import local_date, term
-from projections.rules.precedence import Setting, in_force, ranked
+from ...ledger.events import Policy, Recorded
+from ..exact import EXACT, exact_context, minus, plus, pro_rata, tidy
+from ..model import ZERO, Acquisition, Booked, OpenLot, Slice, WashLink
+from .holding_period import local_date, term
+from .precedence import Setting, in_force, ranked
 
 WINDOW = timedelta(days=30)
 WASH_CODE = "W"
