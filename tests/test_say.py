@@ -7,7 +7,7 @@ from gainlog.cli.app import say
 
 MESSAGES = [
     "Created ledger /tmp/d/x.db (time zone UTC).",
-    "/work/main/bench/out/one-asset-20000-s1-f8df7b33b2.jsonl: 20000 added, 0 duplicate(s), 0 retracted, "
+    "/home/me/exports/one-asset-20000-s1-f8df7b33b2.jsonl: 20000 added, 0 duplicate(s), 0 retracted, "
     "source 'one-asset-20000-s1-f8df7b33b2.jsonl' (seq 1-20000, batch 1).",
     "Added seq 7: cli:20a67b88d86a2fafdca0e6a3c1f1d3f0b8a4a2e1b4c5d6e7f8091a2b3c4d5e6f#1",
     "Retracted coinbase.jsonl:trade-17 (seq 12).",
