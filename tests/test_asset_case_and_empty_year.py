@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import BUY, SELL, Result, write_jsonl
-from gainlog.projections.lots_engine import case_twins
+from gainlog.projections.engine import case_twins
 
 CASE = "gainlog keeps them as different assets, with separate lots"
 

@@ -27,7 +27,7 @@ from gainlog.ledger import checkpoints as saved
 from gainlog.ledger.events import Recorded
 from gainlog.ledger.store import Store
 from gainlog.projections import checkpoint as cp
-from gainlog.projections.lots_engine import PRECISION, LotBookState, book, finish, fold_order, step
+from gainlog.projections.engine import PRECISION, LotBookState, book, finish, fold_order, step
 from gainlog.projections.model import Booked
 from helpers import R_E5, records, served_by_checkpoint
 from hypothesis import HealthCheck, given, settings

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from gainlog.projections.lots_engine import book
+from gainlog.projections.engine import book
 from gainlog.projections.model import Slice
 from helpers import records
 

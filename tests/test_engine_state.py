@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from gainlog.projections.checkpoint import freeze_engine, thaw_engine
-from gainlog.projections.lots_engine import PRECISION, LotBookState, book, finish, step
+from gainlog.projections.engine import PRECISION, LotBookState, book, finish, step
 from helpers import records
 
 UTC = ZoneInfo("UTC")

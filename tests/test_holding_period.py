@@ -6,7 +6,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
-from gainlog.projections.lots_engine import book
+from gainlog.projections.engine import book
 from gainlog.projections.model import Slice
 from gainlog.projections.rules.holding_period import long_term_from, term
 from helpers import records

@@ -15,8 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+from gainlog.projections.engine import book
 from gainlog.projections.exact import total
-from gainlog.projections.lots_engine import book
 from gainlog.projections.model import Booked
 from helpers import records
 from hypothesis import given, settings

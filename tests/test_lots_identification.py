@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gainlog.ledger.events import Recorded
-from gainlog.projections.lots_engine import book, check_lot_references
+from gainlog.projections.engine import book, check_lot_references
 from gainlog.projections.model import Booked
 from helpers import records
 

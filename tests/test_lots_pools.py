@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gainlog.ledger.events import Recorded
-from gainlog.projections.lots_engine import book
+from gainlog.projections.engine import book
 from gainlog.projections.model import Booked
 from helpers import R_E5, records
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gainlog.projections.lots_engine import book
+from gainlog.projections.engine import book
 from gainlog.projections.model import Booked
 from helpers import R_E5, records
 

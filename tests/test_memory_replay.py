@@ -25,9 +25,10 @@ from gainlog.cli.usecases import income, load
 from gainlog.fixtures.generate import generate
 from gainlog.ledger.store import Store
 from gainlog.projections import form8949, reports
+from gainlog.projections.engine import income_rows
+from gainlog.projections.engine.fold import _in_time_order
 from gainlog.projections.exact import tidy
 from gainlog.projections.knowledge import live
-from gainlog.projections.lots_engine import _in_time_order, income_rows
 from gainlog.projections.model import Booked
 from gainlog.projections.pipeline import project, replay
 from gainlog.projections.rules.form_box import wallet_reports

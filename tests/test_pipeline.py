@@ -1,5 +1,5 @@
 """One pipeline, one fold driver (issue 11): `project` is the streamed `replay` materialised, every
-projection folds through `lots_engine.fold`, and problems carry their origin as named fields."""
+projection folds through `engine.fold`, and problems carry their origin as named fields."""
 
 from __future__ import annotations
 

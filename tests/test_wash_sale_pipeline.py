@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gainlog.projections.engine import book
 from gainlog.projections.exact import minus, plus, total
-from gainlog.projections.lots_engine import book
 from gainlog.projections.model import Booked, Slice
 from gainlog.projections.pipeline import project
 from gainlog.projections.tax_year import tax_years

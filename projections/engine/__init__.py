@@ -24,6 +24,7 @@ Example (R-E2): buy 0.5 BTC for 30,000 + 150 fee; sell for 40,000 - 200 fee -> o
 from ..exact import PRECISION, exact_context
 from .fold import (
     book,
+    case_twins,
     check_lot_references,
     finish,
     fold,
@@ -41,6 +42,7 @@ __all__ = [
     "UNIVERSAL",
     "LotBookState",
     "book",
+    "case_twins",
     "check_lot_references",
     "exact_context",
     "finish",
