@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from . import chain
+from .errors import ConcurrencyConflict
 
 if TYPE_CHECKING:
     from .store import Store
@@ -156,9 +157,8 @@ def save(
     (read-only, locked): a cache that cannot be written is simply not used."""
     conn = store.conn
     try:
-        _create(store)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with store.atomic():
+            _create(store)
             conn.execute(
                 f"INSERT OR REPLACE INTO {TABLE} (seq, hash, version, horizon, created_at, state, digest)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -177,11 +177,7 @@ def save(
                 f"DELETE FROM {PARTS} WHERE NOT EXISTS"
                 f" (SELECT 1 FROM {TABLE} c WHERE c.version = {PARTS}.version AND c.seq = {PARTS}.seq)"
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    except sqlite3.Error:
+    except (sqlite3.Error, ConcurrencyConflict):
         return False
     return True
 
