@@ -181,3 +181,22 @@ def test_checkpoint_save_and_the_verified_record_wait_for_the_lock_through_atomi
         assert store.conn.in_transaction is False
         assert checkpoints.save(store, 0, store.genesis, "v", "h", b"state") is True
         assert integrity.record(store, integrity.verify(store)) is True
+
+
+def test_clearing_checkpoints_waits_for_the_lock_and_drops_both_tables_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    Store.create(path).close()
+    with Store.open(path) as store:
+        assert checkpoints.save(store, 0, store.genesis, "v", "h", b"state", [("part", b"x")]) is True
+        store.set_wait(0.05)
+        other = _locked(path)
+        try:
+            with pytest.raises(ConcurrencyConflict, match=r"gave up after 0\.05 s \(--wait SECONDS to wait longer\)"):
+                checkpoints.clear(store)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert checkpoints.clear(store) == 1
+        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert not tables & {checkpoints.TABLE, checkpoints.PARTS}
+        assert store.conn.in_transaction is False
