@@ -77,9 +77,6 @@ _INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CONTROL = re.compile(r"[\x00-\x1f]")
-_ASSET_NAME = re.compile(rb'asset":("(?:[^"\\]|\\.)*")')  # `asset`, `give_asset`, `get_asset` in a body
-_TXID = re.compile(rb'"txid":("(?:[^"\\]|\\.)*")')  # an event's `txid` in a canonical body
-CASE_CHUNK = 10_000  # bodies searched for asset names at a time
 _LIVE = "NOT EXISTS (SELECT 1 FROM events r WHERE r.target = e.key AND r.seq > e.seq AND r.type = 'retract')"
 
 
@@ -666,31 +663,17 @@ class Store:
         )
 
     def _likely_duplicates(self, items: list[_Item], *, source: str) -> tuple[LikelyDuplicate, ...]:
-        """The new `items` whose `txid` a live event of another source has (in `items`' order)."""
-        txid_to_keys: dict[str, list[str]] = {}
-        for item in items:
-            found = _TXID.search(item.facts.body) if b'"txid":' in item.facts.body else None
-            if found is not None and item.key is not None:
-                txid_to_keys.setdefault(msgspec.json.decode(found[1], type=str), []).append(item.key)
+        """The new `items` whose `txid` a live event of another source has (`write_plan.likely_duplicates`)."""
+        txid_to_keys = write_plan.txids(items)
         if not txid_to_keys:
             return ()
-        txid_to_other: dict[str, tuple[str, str]] = {}
         rows = _json_rows(
             self.conn,
             "SELECT key, source, json_extract(body, '$.txid') FROM events e WHERE type != 'retract'"
             f" AND instr(body, '\"txid\":') > 0 AND source != ? AND {_LIVE} ORDER BY seq",
             (source,),
         )
-        for key, other, txid in rows:
-            if txid in txid_to_keys:
-                txid_to_other.setdefault(txid, (other, key))
-        out = [
-            LikelyDuplicate(key=key, txid=txid, other_source=other[0], other_key=other[1])
-            for txid, keys in txid_to_keys.items()
-            if (other := txid_to_other.get(txid)) is not None
-            for key in keys
-        ]
-        return tuple(out)
+        return write_plan.likely_duplicates(txid_to_keys, rows)
 
     def _stored(self, source: str, items: list[_Item]) -> Stored:
         """What `source` holds (its live events and every retract it recorded), against `items`
@@ -705,96 +688,52 @@ class Store:
         return stored_of(rows, items)
 
     def _check_retract_targets(self, items: list[_Item], *, retracted: set[str]) -> None:
-        """A retract names a key that is live (in the log or earlier in this batch) when it is recorded."""
+        """`write_plan.check_retract_targets`, asking the log whether a target is live."""
         if not any(item.facts.tag == "retract" for item in items):
             return
-        gone = set(retracted)
-        added: set[str] = set()
-        for item in items:
-            target = item.facts.target
-            if target is not None:  # a retract
-                live = target in added or (
-                    target not in gone
-                    and self.conn.execute(
-                        f"SELECT 1 FROM events e WHERE key = ? AND type != 'retract' AND {_LIVE}", (target,)
-                    ).fetchone()
-                    is not None
-                )
-                if not live:
-                    raise InvalidEvent(f"{item.place()}: field 'target': no live event has key {target!r}")
-                gone.add(target)
-                added.discard(target)
-            elif item.key is not None:
-                added.add(item.key)
+        write_plan.check_retract_targets(items, retracted=retracted, live=self._is_live)
+
+    def _is_live(self, key: str) -> bool:
+        """Whether the log holds a live (not retracted) event with `key`."""
+        row = self.conn.execute(
+            f"SELECT 1 FROM events e WHERE key = ? AND type != 'retract' AND {_LIVE}", (key,)
+        ).fetchone()
+        return row is not None
 
     def _check_classes(self, items: list[_Item], *, retracted: set[str]) -> None:
-        """An asset's class is fixed by the first event naming it with one (CONTRACT §2)."""
+        """`write_plan.check_classes` over the log's live events that name a class."""
         if not any(i.facts.class_ is not None for i in items):
             return
-        asset_to_class: dict[str, tuple[str, str]] = {}
         rows = _json_rows(
             self.conn,
             "SELECT key, seq, json_extract(body, '$.asset'), json_extract(body, '$.class') FROM events e "
             f"WHERE type IN ('buy', 'income') AND json_extract(body, '$.class') IS NOT NULL AND {_LIVE} "
             "ORDER BY seq",
         )
-        for key, seq, asset, cls in rows:
-            if key not in retracted:
-                asset_to_class.setdefault(asset, (cls, f"seq {seq} ({key})"))
-        for item in items:
-            facts = item.facts
-            if facts.class_ is None:
-                continue
-            known = asset_to_class.get(facts.asset)  # type: ignore[arg-type]
-            if known is None:
-                asset_to_class[facts.asset] = (facts.class_, item.place())  # type: ignore[index]
-            elif known[0] != facts.class_:
-                cls, by = known
-                raise InvalidEvent(
-                    f"{item.place()}: field 'class': {facts.asset} is already {cls} (fixed by {by}); "
-                    "an asset's class never changes"
-                )
+        write_plan.check_classes(items, retracted=retracted, stored=rows)
 
     def _case_twins(self, items: list[_Item], *, origin: str) -> list[str]:
-        """Warnings for asset names of `items` that differ only by case from each other or from a name
-        already in the log (`btc` and `BTC` are two assets to gainlog, seldom what was meant).
-
-        Only a name the log does not hold yet is compared with the log: one holding both spellings
-        was warned about when the second arrived."""
-        raw_names: set[bytes] = set()
-        for start in range(0, len(items), CASE_CHUNK):
-            raw_names.update(_ASSET_NAME.findall(b"\n".join(i.facts.body for i in items[start : start + CASE_CHUNK])))
-        if not raw_names:
+        """`write_plan.case_twin_warnings` for the asset names of `items`, against the log's names."""
+        names = write_plan.asset_names(items)
+        if not names:
             return []
-        raw_to_name = {raw: msgspec.json.decode(raw, type=str) for raw in raw_names}
-        warnings: list[str] = []
-        folded: dict[str, list[str]] = {}
-        for name in raw_to_name.values():
-            folded.setdefault(name.casefold(), []).append(name)
-        for names in sorted(folded.values()):
-            if len(names) > 1:
-                warnings.append(
-                    f"assets {', '.join(repr(n) for n in sorted(names))} in {origin} differ only by case: "
-                    "gainlog keeps them as different assets, with separate lots"
-                )
-        for raw, name in sorted(raw_to_name.items()):
-            pattern = 'asset":' + raw.decode()
-            if self.conn.execute("SELECT 1 FROM events WHERE instr(body, ?) > 0 LIMIT 1", (pattern,)).fetchone():
-                continue  # the log already has this very spelling
-            like = "%" + re.sub(r"([\\%_])", r"\\\1", pattern) + "%"
-            row = self.conn.execute("SELECT body FROM events WHERE body LIKE ? ESCAPE '\\' LIMIT 1", (like,)).fetchone()
-            if row is None:
-                continue
-            twins = [
-                other for found in _ASSET_NAME.findall(row[0].encode())
-                if (other := msgspec.json.decode(found, type=str)) != name and other.casefold() == name.casefold()
-            ]
-            if twins:
-                warnings.append(
-                    f"asset {name!r} in {origin} differs only by case from {twins[0]!r}, already in the ledger: "
-                    "gainlog keeps them as different assets, with separate lots"
-                )
-        return warnings
+        return write_plan.case_twin_warnings(names, self._log_twin, origin=origin)
+
+    def _log_twin(self, raw: bytes, name: str) -> str | None:
+        """A spelling in the log of asset `name` (`raw`: its JSON text) that differs only by case, or
+        None (also when the log has this very spelling)."""
+        pattern = 'asset":' + raw.decode()
+        if self.conn.execute("SELECT 1 FROM events WHERE instr(body, ?) > 0 LIMIT 1", (pattern,)).fetchone():
+            return None  # the log already has this very spelling
+        like = "%" + re.sub(r"([\\%_])", r"\\\1", pattern) + "%"
+        row = self.conn.execute("SELECT body FROM events WHERE body LIKE ? ESCAPE '\\' LIMIT 1", (like,)).fetchone()
+        if row is None:
+            return None
+        twins = [
+            other for found in write_plan.ASSET_NAME.findall(row[0].encode())
+            if (other := msgspec.json.decode(found, type=str)) != name and other.casefold() == name.casefold()
+        ]
+        return twins[0] if twins else None
 
     def _assign_keys(self, items: list[_Item], *, source: str) -> None:
         """Final keys: rank hash keys of `add` after those already stored; name store retractions."""

@@ -5,18 +5,25 @@ appends what the plan says. `plan` is pure: it decides which items are duplicate
 body: nothing appended), which are conflicts (same key, another body: DuplicateEvent unless
 `--replace`), which live events a `--replace` retracts (those it replaces, and the source's live
 events the file no longer holds), and the corrected-export warning of an import without `--replace`.
-`likely_warnings` words the `txid` matches with other sources.
+The checks against the rest of the log are pure too, over what the store read for them:
+`check_retract_targets`, `check_classes`, `case_twin_warnings` (over `asset_names`) and
+`likely_duplicates` (over `txids`) with `likely_warnings`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 
 import msgspec
 
 from . import codec
-from .errors import DuplicateEvent
+from .errors import DuplicateEvent, InvalidEvent
 from .events import Retract
+
+CASE_CHUNK = 10_000  # bodies searched for asset names at a time
+ASSET_NAME = re.compile(rb'asset":("(?:[^"\\]|\\.)*")')  # `asset`, `give_asset`, `get_asset` in a body
+TXID = re.compile(rb'"txid":("(?:[^"\\]|\\.)*")')  # an event's `txid` in a canonical body
 
 
 class Item(msgspec.Struct, gc=False):
@@ -167,6 +174,109 @@ def plan(
     )
 
 
+def check_retract_targets(items: Sequence[Item], *, retracted: set[str], live: Callable[[str], bool]) -> None:
+    """A retract names a key that is live (in the log, `live(key)`, or earlier in this batch) when it
+    is recorded; InvalidEvent naming the first that does not. `retracted`: keys the plan retracts."""
+    gone = set(retracted)
+    added: set[str] = set()
+    for item in items:
+        target = item.facts.target
+        if target is not None:  # a retract
+            if not (target in added or (target not in gone and live(target))):
+                raise InvalidEvent(f"{item.place()}: field 'target': no live event has key {target!r}")
+            gone.add(target)
+            added.discard(target)
+        elif item.key is not None:
+            added.add(item.key)
+
+
+def check_classes(
+    items: Sequence[Item], *, retracted: set[str], stored: Iterable[tuple[str, int, str, str]]
+) -> None:
+    """An asset's class is fixed by the first event naming it with one (CONTRACT §2): InvalidEvent for
+    the first item that names another. `stored`: (key, seq, asset, class) of the log's live events
+    naming a class, in seq order (those `retracted` do not count)."""
+    asset_to_class: dict[str, tuple[str, str]] = {}
+    for key, seq, asset, cls in stored:
+        if key not in retracted:
+            asset_to_class.setdefault(asset, (cls, f"seq {seq} ({key})"))
+    for item in items:
+        facts = item.facts
+        if facts.class_ is None:
+            continue
+        known = asset_to_class.get(facts.asset)  # type: ignore[arg-type]
+        if known is None:
+            asset_to_class[facts.asset] = (facts.class_, item.place())  # type: ignore[index]
+        elif known[0] != facts.class_:
+            cls, by = known
+            raise InvalidEvent(
+                f"{item.place()}: field 'class': {facts.asset} is already {cls} (fixed by {by}); "
+                "an asset's class never changes"
+            )
+
+
+def asset_names(items: Sequence[Item]) -> dict[bytes, str]:
+    """The asset names the items' bodies hold: their JSON text (as in a body) -> the name."""
+    raw_names: set[bytes] = set()
+    for start in range(0, len(items), CASE_CHUNK):
+        raw_names.update(ASSET_NAME.findall(b"\n".join(i.facts.body for i in items[start : start + CASE_CHUNK])))
+    return {raw: msgspec.json.decode(raw, type=str) for raw in raw_names}
+
+
+def case_twin_warnings(
+    names: dict[bytes, str], log_twins: Callable[[bytes, str], str | None], *, origin: str
+) -> list[str]:
+    """Warnings for the asset `names` (`asset_names`) that differ only by case from each other or
+    from a name already in the log (`btc` and `BTC` are two assets to gainlog, seldom what was meant).
+    `log_twins(raw, name)`: a spelling in the log differing from `name` only by case, or None (also
+    when the log has this very spelling: it was warned about when the second arrived)."""
+    warnings: list[str] = []
+    folded: dict[str, list[str]] = {}
+    for name in names.values():
+        folded.setdefault(name.casefold(), []).append(name)
+    for group in sorted(folded.values()):
+        if len(group) > 1:
+            warnings.append(
+                f"assets {', '.join(repr(n) for n in sorted(group))} in {origin} differ only by case: "
+                "gainlog keeps them as different assets, with separate lots"
+            )
+    for raw, name in sorted(names.items()):
+        twin = log_twins(raw, name)
+        if twin is not None:
+            warnings.append(
+                f"asset {name!r} in {origin} differs only by case from {twin!r}, already in the ledger: "
+                "gainlog keeps them as different assets, with separate lots"
+            )
+    return warnings
+
+
+def txids(items: Sequence[Item]) -> dict[str, list[str]]:
+    """The exchange ids (`txid`) of the keyed items -> their keys, in the items' order."""
+    txid_to_keys: dict[str, list[str]] = {}
+    for item in items:
+        found = TXID.search(item.facts.body) if b'"txid":' in item.facts.body else None
+        if found is not None and item.key is not None:
+            txid_to_keys.setdefault(msgspec.json.decode(found[1], type=str), []).append(item.key)
+    return txid_to_keys
+
+
+def likely_duplicates(
+    txid_to_keys: dict[str, list[str]], others: Iterable[tuple[str, str, str]]
+) -> tuple[LikelyDuplicate, ...]:
+    """The new events whose `txid` a live event of another source has: `others` are (key, source,
+    txid) of the live events of the other sources, in seq order (the first with a txid counts)."""
+    txid_to_other: dict[str, tuple[str, str]] = {}
+    for other_key, other_source, txid in others:
+        if txid in txid_to_keys:
+            txid_to_other.setdefault(txid, (other_source, other_key))
+    return tuple(
+        LikelyDuplicate(key=key, txid=txid, other_source=found[0], other_key=found[1])
+        for txid, keys in txid_to_keys.items()
+        if (found := txid_to_other.get(txid)) is not None
+        for key in keys
+    )
+
+
 def likely_warnings(likely: Iterable[LikelyDuplicate], *, origin: str) -> list[str]:
     """One warning per other source the new events share exchange ids with."""
     source_to_found: dict[str, list[LikelyDuplicate]] = {}
@@ -180,4 +290,7 @@ def likely_warnings(likely: Iterable[LikelyDuplicate], *, origin: str) -> list[s
     ]
 
 
-__all__ = ["NOTHING_STORED", "Item", "LikelyDuplicate", "Stored", "WritePlan", "likely_warnings", "plan", "stored_of"]
+__all__ = [
+    "NOTHING_STORED", "Item", "LikelyDuplicate", "Stored", "WritePlan", "asset_names", "case_twin_warnings",
+    "check_classes", "check_retract_targets", "likely_duplicates", "likely_warnings", "plan", "stored_of", "txids",
+]

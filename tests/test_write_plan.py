@@ -11,9 +11,23 @@ import pytest
 from gainlog.ledger import checkpoints, integrity
 from gainlog.ledger import store as store_module
 from gainlog.ledger.codec import Decoded
-from gainlog.ledger.errors import ConcurrencyConflict, DuplicateEvent
+from gainlog.ledger.errors import ConcurrencyConflict, DuplicateEvent, InvalidEvent
 from gainlog.ledger.store import Store
-from gainlog.ledger.write_plan import Item, Stored, WritePlan, plan, stored_of
+from gainlog.ledger.write_plan import (
+    Item,
+    LikelyDuplicate,
+    Stored,
+    WritePlan,
+    asset_names,
+    case_twin_warnings,
+    check_classes,
+    check_retract_targets,
+    likely_duplicates,
+    likely_warnings,
+    plan,
+    stored_of,
+    txids,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -133,6 +147,70 @@ def test_the_retractions_a_plan_implies_name_the_import() -> None:
     (retract,) = planned.retract_items("f.jsonl")
     assert (retract.facts.tag, retract.facts.target, retract.key) == ("retract", "s:old", None)
     assert b'"reason":"replaced by import of f.jsonl"' in retract.facts.body
+
+
+def test_a_retract_target_must_be_live_in_the_log_or_earlier_in_the_batch() -> None:
+    def retract(target: str, line: int) -> Item:
+        return Item("f.jsonl", Decoded(b"{}", "retract", target=target), f"{SOURCE}:r{line}", line)
+
+    live = {"s:old"}.__contains__
+    check_retract_targets([item("a", b"{}"), retract("s:a", 2), retract("s:old", 3)], retracted=set(), live=live)
+    with pytest.raises(InvalidEvent) as raised:
+        check_retract_targets([retract("s:old", 1), retract("s:old", 2)], retracted=set(), live=live)
+    assert str(raised.value) == "f.jsonl:2: field 'target': no live event has key 's:old'"
+    with pytest.raises(InvalidEvent, match=r"^f\.jsonl:4: field 'target'"):  # the plan retracts it already
+        check_retract_targets([retract("s:old", 4)], retracted={"s:old"}, live=live)
+
+
+def test_an_assets_class_is_fixed_by_the_first_live_event_naming_one() -> None:
+    def buy(asset: str, cls: str, line: int) -> Item:
+        return Item("f.jsonl", Decoded(b"{}", "buy", asset=asset, class_=cls), f"{SOURCE}:{line}", line)
+
+    stored = [("x:1", 4, "AAPL", "stock"), ("x:2", 9, "AAPL", "crypto")]
+    check_classes([buy("AAPL", "stock", 1), buy("BTC", "crypto", 2)], retracted=set(), stored=stored)
+    with pytest.raises(InvalidEvent) as raised:
+        check_classes([buy("AAPL", "crypto", 3)], retracted=set(), stored=stored)
+    assert str(raised.value) == (
+        "f.jsonl:3: field 'class': AAPL is already stock (fixed by seq 4 (x:1)); an asset's class never changes"
+    )
+    check_classes([buy("AAPL", "crypto", 3)], retracted={"x:1"}, stored=stored)  # then seq 9 fixes it
+    with pytest.raises(InvalidEvent, match=r"BTC is already crypto \(fixed by f\.jsonl:1\)"):
+        check_classes([buy("BTC", "crypto", 1), buy("BTC", "stock", 2)], retracted=set(), stored=[])
+
+
+def test_case_twins_within_the_file_and_against_the_log() -> None:
+    items = [item("a", b'{"asset":"btc"}'), item("b", b'{"give_asset":"BTC","get_asset":"Eth"}')]
+    names = asset_names(items)
+    assert names == {b'"btc"': "btc", b'"BTC"': "BTC", b'"Eth"': "Eth"}
+    asked: list[str] = []
+
+    def log_twins(raw: bytes, name: str) -> str | None:
+        asked.append(name)
+        return "ETH" if name == "Eth" else None
+
+    assert case_twin_warnings(names, log_twins, origin="f.jsonl") == [
+        "assets 'BTC', 'btc' in f.jsonl differ only by case: gainlog keeps them as different assets, "
+        "with separate lots",
+        "asset 'Eth' in f.jsonl differs only by case from 'ETH', already in the ledger: gainlog keeps them as "
+        "different assets, with separate lots",
+    ]
+    assert asked == ["BTC", "Eth", "btc"]  # in the order of their JSON text
+
+
+def test_likely_duplicates_by_txid_with_other_sources() -> None:
+    bodies = [b'{"txid":"T1"}', b'{"n":1}', b'{"txid":"T1"}', b'{"txid":"T2"}']
+    items = [item(name, body) for name, body in zip("abcd", bodies, strict=True)]
+    found = txids(items)
+    assert found == {"T1": ["s:a", "s:c"], "T2": ["s:d"]}
+    likely = likely_duplicates(found, [("k:9", "kraken", "T1"), ("k:10", "kraken", "T1"), ("k:11", "kraken", "T3")])
+    assert likely == (
+        LikelyDuplicate(key="s:a", txid="T1", other_source="kraken", other_key="k:9"),
+        LikelyDuplicate(key="s:c", txid="T1", other_source="kraken", other_key="k:9"),
+    )
+    assert likely_warnings(likely, origin="f.jsonl") == [
+        "2 event(s) of f.jsonl have an exchange id (txid) already live in source 'kraken' (txid 'T1': s:a here, "
+        "k:9 there): likely the same transactions imported twice; if so, retract one copy (gainlog retract KEY)"
+    ]
 
 
 # -- one atomic() ---------------------------------------------------------------------------------
