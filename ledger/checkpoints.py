@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from . import chain
+from .errors import ConcurrencyConflict
 
 if TYPE_CHECKING:
     from .store import Store
@@ -61,10 +62,11 @@ def source_digest(root: Path) -> str:
 
 
 def _create(store: Store) -> None:
-    """The two cache tables, when missing (sqlite-utils: off the hot path, only `gainlog checkpoint` writes)."""
+    """The two cache tables, when missing, inside the caller's transaction (sqlite-utils: off the hot
+    path, only `gainlog checkpoint` writes)."""
     db = store.db
     if _exists(store) and not _has_digests(store):  # saved by a gainlog before issue #18
-        clear(store)
+        _drop(store)
     db.table(TABLE).create(
         {"seq": int, "hash": str, "version": str, "horizon": str, "created_at": str, "state": bytes, "digest": str},
         pk=("version", "seq"), not_null={"seq", "hash", "version", "horizon", "created_at", "state", "digest"},
@@ -156,9 +158,8 @@ def save(
     (read-only, locked): a cache that cannot be written is simply not used."""
     conn = store.conn
     try:
-        _create(store)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with store.atomic():
+            _create(store)
             conn.execute(
                 f"INSERT OR REPLACE INTO {TABLE} (seq, hash, version, horizon, created_at, state, digest)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -177,11 +178,7 @@ def save(
                 f"DELETE FROM {PARTS} WHERE NOT EXISTS"
                 f" (SELECT 1 FROM {TABLE} c WHERE c.version = {PARTS}.version AND c.seq = {PARTS}.seq)"
             )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    except sqlite3.Error:
+    except (sqlite3.Error, ConcurrencyConflict):
         return False
     return True
 
@@ -196,6 +193,12 @@ def clear(store: Store) -> int:
     """Drop every checkpoint; how many there were."""
     if not _exists(store):
         return 0
+    with store.atomic():
+        return _drop(store)
+
+
+def _drop(store: Store) -> int:
+    """Drop both cache tables (inside the caller's transaction); how many checkpoints there were."""
     count = int(store.conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0])
     store.db.table(TABLE).drop()
     store.db.table(PARTS).drop(ignore=True)

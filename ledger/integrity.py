@@ -32,7 +32,7 @@ from typing import Any
 import msgspec
 
 from . import chain, checkpoints, codec, schema
-from .errors import InvalidEvent
+from .errors import ConcurrencyConflict, InvalidEvent
 from .events import Retract, tag_of
 from .store import Store
 
@@ -111,8 +111,9 @@ def record(store: Store, outcome: Outcome) -> bool:
     False when the file refuses the write (read-only): verify's answer stands anyway."""
     text = chain.verified_text(outcome.head_seq, outcome.head_hash, store.timezone_name, str(schema.SCHEMA_VERSION))
     try:
-        store.conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('verified', ?)", (text,))
-    except sqlite3.Error:
+        with store.atomic():
+            store.conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('verified', ?)", (text,))
+    except (sqlite3.Error, ConcurrencyConflict):
         return False
     return True
 

@@ -3,10 +3,14 @@
 Every event gets a global gap-free `seq`, a stable `key` (`ledger.identity`), the `source` it came
 from, the `batch` (= one transaction: an import or an `add`), `recorded_at` (the batch's commit
 time, never decreasing along seq) and a chained `hash` (`ledger.chain`). Each write runs inside
-`BEGIN IMMEDIATE ... COMMIT`: concurrent writers queue on SQLite's write lock (each waits up to
-`Store.wait` seconds, default 30, then ConcurrencyConflict), read the head under that lock, and
-so never lose, duplicate or reorder an event; a process killed mid-import leaves nothing of its
-batch (WAL rollback).
+`Store.atomic()` (`BEGIN IMMEDIATE ... COMMIT`, the one write transaction of the ledger): concurrent
+writers queue on SQLite's write lock (each waits up to `Store.wait` seconds, default 30, then
+ConcurrencyConflict), read the head under that lock, and so never lose, duplicate or reorder an
+event; a process killed mid-import leaves nothing of its batch (WAL rollback).
+
+What a write appends (duplicates, conflicts, `--replace` retractions, the corrected-export warning)
+is decided by `ledger.write_plan.plan`, without SQLite; the store reads what the plan needs, checks
+it against the log and appends.
 
 Nothing is updated or deleted: triggers refuse it, and a correction is a `retract` event. The
 projections replay `read()`; `resolve()` turns an `--as-of` knowledge point into a seq.
@@ -35,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from . import chain, codec, identity, importer, schema
+from . import chain, codec, identity, importer, schema, write_plan
 from .errors import (
     ConcurrencyConflict,
     DuplicateEvent,
@@ -49,6 +53,8 @@ from .errors import (
 )
 from .events import Event, Recorded, Retract, tag_of
 from .importer import Parsed, Progress
+from .write_plan import Item as _Item
+from .write_plan import LikelyDuplicate, Stored, stored_of
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -71,26 +77,7 @@ _INSERT = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _CONTROL = re.compile(r"[\x00-\x1f]")
-_ASSET_NAME = re.compile(rb'asset":("(?:[^"\\]|\\.)*")')  # `asset`, `give_asset`, `get_asset` in a body
-_TXID = re.compile(rb'"txid":("(?:[^"\\]|\\.)*")')  # an event's `txid` in a canonical body
-CASE_CHUNK = 10_000  # bodies searched for asset names at a time
 _LIVE = "NOT EXISTS (SELECT 1 FROM events r WHERE r.target = e.key AND r.seq > e.seq AND r.type = 'retract')"
-
-
-class LikelyDuplicate(msgspec.Struct, frozen=True, kw_only=True):
-    """A new event whose exchange id (`txid`) is already on a live event of another source.
-
-    Attributes:
-        key: the new event's key.
-        txid: the exchange id they share.
-        other_source: the source of the live event.
-        other_key: the live event's key.
-    """
-
-    key: str
-    txid: str
-    other_source: str
-    other_key: str
 
 
 class ImportResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -127,23 +114,6 @@ class Tag(msgspec.Struct, frozen=True):
     name: str
     seq: int
     recorded_at: str
-
-
-class _Item(msgspec.Struct, gc=False):
-    """An event on its way into the log; `key` None means "decide at write time" (add, retract).
-
-    Only the canonical body and its indexed facts travel (no Event objects): a million-line import
-    holds a body and a key per line, and nothing else.
-    """
-
-    where: str  # the file the line is in, or the whole place ("add", a Parsed's `where`)
-    facts: codec.Decoded
-    key: str | None
-    line: int = 0  # the line in `where`, 0 when `where` is the whole place
-
-    def place(self) -> str:
-        """`FILE:LINE` (or `add`) for messages."""
-        return f"{self.where}:{self.line}" if self.line else self.where
 
 
 class Store:
@@ -503,7 +473,7 @@ class Store:
     def tag(self, name: str) -> int:
         """Name the current head of the log; returns its seq. Names are unique (CONTRACT §1 `tag`)."""
         identity.check_tag_name(name)
-        with self._immediate():
+        with self.atomic():
             row = self.conn.execute("SELECT seq FROM tags WHERE name = ?", (name,)).fetchone()
             if row is not None:
                 raise UsageError(f"tag {name!r} already exists (seq {row[0]}); tags are never moved")
@@ -532,9 +502,11 @@ class Store:
         return str(row[0])
 
     @contextmanager
-    def _immediate(self) -> Iterator[None]:
-        """A write transaction: take SQLite's write lock now, waiting up to `self.wait` seconds while
-        another writer holds it (saying so once through `on_wait`), then ConcurrencyConflict."""
+    def atomic(self) -> Iterator[None]:
+        """The one write transaction every writer uses (imports, `add`, `retract`, `tag`, checkpoint
+        saves, the `verified` record): take SQLite's write lock now, waiting up to `self.wait` seconds
+        while another writer holds it (saying so once through `on_wait`), then ConcurrencyConflict;
+        COMMIT at the end of the block, ROLLBACK when it raises."""
         self._begin_immediate()
         try:
             yield
@@ -542,7 +514,13 @@ class Store:
             self._pending = 0  # first: nothing of it counts, whether or not the ROLLBACK completes
             self.conn.execute("ROLLBACK")
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error:  # e.g. the disk is full: nothing of it counts, and the connection is left usable
+            self._pending = 0
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
         self.written, self._pending = self.written + self._pending, 0
 
     def _begin_immediate(self) -> None:
@@ -593,7 +571,7 @@ class Store:
                 f"{origin}: holds no event; with --replace that would retract every live event of source "
                 f"{source!r} ({count} now): pass --allow-empty as well if that is what you want"
             )
-        with self._immediate():
+        with self.atomic():
             if expect_last_seq is not None and (head := self.last_seq()) != expect_last_seq:
                 raise ConcurrencyConflict(
                     f"the log ends at seq {head}, not {expect_last_seq}: another writer appended first"
@@ -616,60 +594,29 @@ class Store:
         check: Check | None,
         digest: str | None = None,
     ) -> ImportResult:
-        """Decide duplicates, conflicts and retractions, check, and append. Empties `items`."""
-        key_to_stored, missing = self._stored(source, items)
-        duplicates: list[str] = []
-        to_retract: dict[str, int] = {}
-        fresh: list[_Item] = [] if key_to_stored else items[:]  # nothing stored to compare: all fresh
-        for item in items if key_to_stored else ():
-            stored = key_to_stored.get(item.key) if item.key is not None else None
-            if stored is not None:
-                seq, body = stored
-                if body == item.facts.body:
-                    duplicates.append(item.key)  # type: ignore[arg-type]
-                    continue
-                if not replace or item.facts.tag == "retract":
-                    advice = (
-                        "pass --replace to retract it and append this one"
-                        if whole_source
-                        else f"retract {item.key} first, or use another --id"
-                    )
-                    raise DuplicateEvent(
-                        f"{item.place()}: field 'id': key {item.key!r} is already live (seq {seq}) with a "
-                        f"different body; {advice}"
-                    )
-                to_retract[item.key] = seq  # type: ignore[index]
-            fresh.append(item)
-        del key_to_stored
-        warnings: list[str] = []
-        if whole_source:
-            if replace:
-                to_retract.update(missing)
-            elif missing:
-                warnings.append(
-                    f"source {source!r} has {len(missing)} live event(s) that {origin} does not contain: "
-                    "if it is a corrected export, import it again with --replace (a corrected line "
-                    "without an id gets a new key and would otherwise count twice)"
-                )
-        self._check_retract_targets(fresh, retracted=set(to_retract))
-        self._check_classes(fresh, retracted=set(to_retract))
-        warnings += self._case_twins(fresh, origin=origin)
-        reason = f"replaced by import of {origin}"
-        rows = [
-            _Item(origin, codec.decoded(Retract(target=k, reason=reason)), None)
-            for k, _ in sorted(to_retract.items(), key=lambda kv: kv[1])
-        ]
+        """Plan the write (`write_plan.plan`), check it against the log, and append. Empties `items`."""
+        stored = self._stored(source, items)
+        planned = write_plan.plan(
+            stored, items, source=source, origin=origin, replace=replace, whole_source=whole_source
+        )
+        del stored
+        fresh = planned.fresh
+        gone = planned.retracted()
+        self._check_retract_targets(fresh, retracted=gone)
+        self._check_classes(fresh, retracted=gone)
+        warnings = [*planned.warnings, *self._case_twins(fresh, origin=origin)]
+        rows = planned.retract_items(origin)
         retracted = len(rows)
         rows += fresh
-        del fresh
+        del fresh, planned.fresh[:]
         items.clear()  # `rows` holds what is left; the duplicates' bodies can go
         if not rows:
             return ImportResult(
-                source=source, duplicates=tuple(duplicates), warnings=tuple(warnings), digest=digest
+                source=source, duplicates=planned.duplicates, warnings=tuple(warnings), digest=digest
             )
         self._assign_keys(rows, source=source)
         likely = self._likely_duplicates(rows[retracted:], source=source) if whole_source else ()
-        warnings += _likely_warnings(likely, origin=origin)
+        warnings += write_plan.likely_warnings(likely, origin=origin)
         batch, first, last, added = self._insert(
             rows, source=source, origin=origin, check=check, retracted=retracted, digest=digest
         )
@@ -677,8 +624,8 @@ class Store:
             source=source,
             batch=batch,
             added=added,
-            duplicates=tuple(duplicates),
-            retracted=tuple(sorted(to_retract, key=to_retract.__getitem__)),
+            duplicates=planned.duplicates,
+            retracted=tuple(key for key, _ in planned.retractions),
             warnings=tuple(warnings),
             first_seq=first,
             last_seq=last,
@@ -716,153 +663,77 @@ class Store:
         )
 
     def _likely_duplicates(self, items: list[_Item], *, source: str) -> tuple[LikelyDuplicate, ...]:
-        """The new `items` whose `txid` a live event of another source has (in `items`' order)."""
-        txid_to_keys: dict[str, list[str]] = {}
-        for item in items:
-            found = _TXID.search(item.facts.body) if b'"txid":' in item.facts.body else None
-            if found is not None and item.key is not None:
-                txid_to_keys.setdefault(msgspec.json.decode(found[1], type=str), []).append(item.key)
+        """The new `items` whose `txid` a live event of another source has (`write_plan.likely_duplicates`)."""
+        txid_to_keys = write_plan.txids(items)
         if not txid_to_keys:
             return ()
-        txid_to_other: dict[str, tuple[str, str]] = {}
         rows = _json_rows(
             self.conn,
             "SELECT key, source, json_extract(body, '$.txid') FROM events e WHERE type != 'retract'"
             f" AND instr(body, '\"txid\":') > 0 AND source != ? AND {_LIVE} ORDER BY seq",
             (source,),
         )
-        for key, other, txid in rows:
-            if txid in txid_to_keys:
-                txid_to_other.setdefault(txid, (other, key))
-        out = [
-            LikelyDuplicate(key=key, txid=txid, other_source=other[0], other_key=other[1])
-            for txid, keys in txid_to_keys.items()
-            if (other := txid_to_other.get(txid)) is not None
-            for key in keys
-        ]
-        return tuple(out)
+        return write_plan.likely_duplicates(txid_to_keys, rows)
 
-    def _stored(self, source: str, items: list[_Item]) -> tuple[dict[str, tuple[int, bytes]], dict[str, int]]:
-        """What `source` holds (its live events and every retract it recorded), against `items`.
-
-        Returns key -> (seq, stored body) for the keys of `items`, and key -> seq of the live events
-        whose keys `items` lack. The stored bodies stream past and are compared on the way: one
-        equal to the item's body is kept as the item's own bytes, so a re-import holds no second copy.
-        """
+    def _stored(self, source: str, items: list[_Item]) -> Stored:
+        """What `source` holds (its live events and every retract it recorded), against `items`
+        (`write_plan.stored_of`, fed straight from the cursor)."""
         if self.conn.execute("SELECT 1 FROM events WHERE source = ? LIMIT 1", (source,)).fetchone() is None:
-            return {}, {}  # a new source: nothing to compare
-        item_body: dict[str, bytes] = {}
-        for item in items:
-            if item.key is not None:
-                item_body.setdefault(item.key, item.facts.body)
-        hits: dict[str, tuple[int, bytes]] = {}
-        missing: dict[str, int] = {}
+            return write_plan.NOTHING_STORED  # a new source: nothing to compare
         rows = self.conn.execute(
             "SELECT key, seq, CAST(body AS BLOB), type FROM events e"
             f" WHERE source = ? AND (type = 'retract' OR {_LIVE})",
             (source,),
         )
-        for key, seq, body, kind in rows:  # a key met twice: the last row counts
-            mine = item_body.get(key)
-            if mine is not None:
-                hits[key] = (seq, mine if body == mine else body)
-            elif kind != "retract":
-                missing[key] = seq
-            else:
-                missing.pop(key, None)
-        return hits, missing
+        return stored_of(rows, items)
 
     def _check_retract_targets(self, items: list[_Item], *, retracted: set[str]) -> None:
-        """A retract names a key that is live (in the log or earlier in this batch) when it is recorded."""
+        """`write_plan.check_retract_targets`, asking the log whether a target is live."""
         if not any(item.facts.tag == "retract" for item in items):
             return
-        gone = set(retracted)
-        added: set[str] = set()
-        for item in items:
-            target = item.facts.target
-            if target is not None:  # a retract
-                live = target in added or (
-                    target not in gone
-                    and self.conn.execute(
-                        f"SELECT 1 FROM events e WHERE key = ? AND type != 'retract' AND {_LIVE}", (target,)
-                    ).fetchone()
-                    is not None
-                )
-                if not live:
-                    raise InvalidEvent(f"{item.place()}: field 'target': no live event has key {target!r}")
-                gone.add(target)
-                added.discard(target)
-            elif item.key is not None:
-                added.add(item.key)
+        write_plan.check_retract_targets(items, retracted=retracted, live=self._is_live)
+
+    def _is_live(self, key: str) -> bool:
+        """Whether the log holds a live (not retracted) event with `key`."""
+        row = self.conn.execute(
+            f"SELECT 1 FROM events e WHERE key = ? AND type != 'retract' AND {_LIVE}", (key,)
+        ).fetchone()
+        return row is not None
 
     def _check_classes(self, items: list[_Item], *, retracted: set[str]) -> None:
-        """An asset's class is fixed by the first event naming it with one (CONTRACT §2)."""
+        """`write_plan.check_classes` over the log's live events that name a class."""
         if not any(i.facts.class_ is not None for i in items):
             return
-        asset_to_class: dict[str, tuple[str, str]] = {}
         rows = _json_rows(
             self.conn,
             "SELECT key, seq, json_extract(body, '$.asset'), json_extract(body, '$.class') FROM events e "
             f"WHERE type IN ('buy', 'income') AND json_extract(body, '$.class') IS NOT NULL AND {_LIVE} "
             "ORDER BY seq",
         )
-        for key, seq, asset, cls in rows:
-            if key not in retracted:
-                asset_to_class.setdefault(asset, (cls, f"seq {seq} ({key})"))
-        for item in items:
-            facts = item.facts
-            if facts.class_ is None:
-                continue
-            known = asset_to_class.get(facts.asset)  # type: ignore[arg-type]
-            if known is None:
-                asset_to_class[facts.asset] = (facts.class_, item.place())  # type: ignore[index]
-            elif known[0] != facts.class_:
-                cls, by = known
-                raise InvalidEvent(
-                    f"{item.place()}: field 'class': {facts.asset} is already {cls} (fixed by {by}); "
-                    "an asset's class never changes"
-                )
+        write_plan.check_classes(items, retracted=retracted, stored=rows)
 
     def _case_twins(self, items: list[_Item], *, origin: str) -> list[str]:
-        """Warnings for asset names of `items` that differ only by case from each other or from a name
-        already in the log (`btc` and `BTC` are two assets to gainlog, seldom what was meant).
-
-        Only a name the log does not hold yet is compared with the log: one holding both spellings
-        was warned about when the second arrived."""
-        raw_names: set[bytes] = set()
-        for start in range(0, len(items), CASE_CHUNK):
-            raw_names.update(_ASSET_NAME.findall(b"\n".join(i.facts.body for i in items[start : start + CASE_CHUNK])))
-        if not raw_names:
+        """`write_plan.case_twin_warnings` for the asset names of `items`, against the log's names."""
+        names = write_plan.asset_names(items)
+        if not names:
             return []
-        raw_to_name = {raw: msgspec.json.decode(raw, type=str) for raw in raw_names}
-        warnings: list[str] = []
-        folded: dict[str, list[str]] = {}
-        for name in raw_to_name.values():
-            folded.setdefault(name.casefold(), []).append(name)
-        for names in sorted(folded.values()):
-            if len(names) > 1:
-                warnings.append(
-                    f"assets {', '.join(repr(n) for n in sorted(names))} in {origin} differ only by case: "
-                    "gainlog keeps them as different assets, with separate lots"
-                )
-        for raw, name in sorted(raw_to_name.items()):
-            pattern = 'asset":' + raw.decode()
-            if self.conn.execute("SELECT 1 FROM events WHERE instr(body, ?) > 0 LIMIT 1", (pattern,)).fetchone():
-                continue  # the log already has this very spelling
-            like = "%" + re.sub(r"([\\%_])", r"\\\1", pattern) + "%"
-            row = self.conn.execute("SELECT body FROM events WHERE body LIKE ? ESCAPE '\\' LIMIT 1", (like,)).fetchone()
-            if row is None:
-                continue
-            twins = [
-                other for found in _ASSET_NAME.findall(row[0].encode())
-                if (other := msgspec.json.decode(found, type=str)) != name and other.casefold() == name.casefold()
-            ]
-            if twins:
-                warnings.append(
-                    f"asset {name!r} in {origin} differs only by case from {twins[0]!r}, already in the ledger: "
-                    "gainlog keeps them as different assets, with separate lots"
-                )
-        return warnings
+        return write_plan.case_twin_warnings(names, self._log_twin, origin=origin)
+
+    def _log_twin(self, raw: bytes, name: str) -> str | None:
+        """A spelling in the log of asset `name` (`raw`: its JSON text) that differs only by case, or
+        None (also when the log has this very spelling)."""
+        pattern = 'asset":' + raw.decode()
+        if self.conn.execute("SELECT 1 FROM events WHERE instr(body, ?) > 0 LIMIT 1", (pattern,)).fetchone():
+            return None  # the log already has this very spelling
+        like = "%" + re.sub(r"([\\%_])", r"\\\1", pattern) + "%"
+        row = self.conn.execute("SELECT body FROM events WHERE body LIKE ? ESCAPE '\\' LIMIT 1", (like,)).fetchone()
+        if row is None:
+            return None
+        twins = [
+            other for found in write_plan.ASSET_NAME.findall(row[0].encode())
+            if (other := msgspec.json.decode(found, type=str)) != name and other.casefold() == name.casefold()
+        ]
+        return twins[0] if twins else None
 
     def _assign_keys(self, items: list[_Item], *, source: str) -> None:
         """Final keys: rank hash keys of `add` after those already stored; name store retractions."""
@@ -970,19 +841,6 @@ def _digest_of(path: Path) -> str | None:
         return importer.file_digest(path)
     except OSError:
         return None
-
-
-def _likely_warnings(likely: tuple[LikelyDuplicate, ...], *, origin: str) -> list[str]:
-    """One warning per other source the new events share exchange ids with."""
-    source_to_found: dict[str, list[LikelyDuplicate]] = {}
-    for found in likely:
-        source_to_found.setdefault(found.other_source, []).append(found)
-    return [
-        f"{len(found)} event(s) of {origin} have an exchange id (txid) already live in source {other!r} "
-        f"(txid {found[0].txid!r}: {found[0].key} here, {found[0].other_key} there): likely the same "
-        "transactions imported twice; if so, retract one copy (gainlog retract KEY)"
-        for other, found in source_to_found.items()
-    ]
 
 
 def _undecodable(seq: int, exc: Exception) -> IntegrityViolation:
