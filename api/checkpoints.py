@@ -14,11 +14,12 @@ def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
     covers (None for an empty log). A file that refuses the write (read-only, locked) is a `GainlogError`."""
     from ..ledger import checkpoints as saved
     from ..ledger.errors import GainlogError
+    from ..ledger.speed import gc_paused
     from ..projections import checkpoint as cp
     from ..projections.pipeline import replay
     from ..projections.year_checkpoint import YEARS, years_part
     from .progress import LARGE_LOG, working
-    from .reading import gc_paused, open_ledger
+    from .reading import open_ledger
 
     store = open_ledger(db, strict=strict)
     with store, gc_paused():

@@ -3,20 +3,19 @@
 `load(db, as_of)` is what `diff`, `explain` and `demo` do first: only what had been recorded at K
 counts; what is known applies by event time. `stream` is the same projection with the log never held
 whole (`report all`, `report 8949`). Heavy modules are imported inside the functions so that
-importing this module stays cheap. `gc_paused()` keeps the cyclic garbage collector out of a
+importing this module stays cheap. `ledger.speed.gc_paused()` keeps the cyclic garbage collector out of a
 replay: the replay allocates millions of objects that form no cycles, and the collector's repeated
 full passes over them cost about a tenth of the time.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..ledger.speed import gc_paused
 from .progress import LARGE_LOG, working
 
 if TYPE_CHECKING:
@@ -25,18 +24,6 @@ if TYPE_CHECKING:
     from ..projections.model import Booked
     from ..projections.pipeline import Replay
     from ..projections.tax_year import TaxYears
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off inside the block (as it was before, after it)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
 
 def drift_problem(store: Store, *, strict: bool) -> str | None:
     """What the cheap "changed since the last full verify" check (issue #18,

@@ -113,9 +113,10 @@ def _streamed_schedule_d(db: Path, year: int, *, as_of: str | None) -> ScheduleD
     chunk at a time (the carryover chain never looks at later years)."""
     from itertools import takewhile
 
+    from ..ledger.speed import gc_paused
     from ..projections.rules.form_box import wallet_reports
     from ..projections.tax_year import slice_boxes, totalled
-    from .reading import gc_paused, stream
+    from .reading import stream
 
     with gc_paused():
         streamed = stream(db, as_of, check=False)  # the drift check ran when the ledger was opened above
@@ -258,10 +259,11 @@ def write_report_files(
 ) -> Written:
     """`report all`'s files into the existing `folder`, as of `as_of`, without the manifest or the
     atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`)."""
+    from ..ledger.speed import gc_paused
     from ..projections import form8949, reports
     from ..projections.rules.form_box import wallet_reports
     from ..projections.tax_year import YearBoxes, add_rows, totalled
-    from .reading import gc_paused, stream
+    from .reading import stream
     from .report_files import Form8949Files, write_json
 
     with gc_paused():

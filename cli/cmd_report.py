@@ -34,7 +34,7 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
                 whole_dollars: WholeDollarsOpt = False) -> None:
     """Form 8949: one row per disposed lot slice, with its box."""
     from ..api import reports
-    from ..api.reading import gc_paused
+    from ..ledger.speed import gc_paused
 
     with gc_paused():
         form = reports.form8949(State.db, year, as_of=as_of, strict=State.strict, whole_dollars=whole_dollars)

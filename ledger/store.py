@@ -24,7 +24,6 @@ live event of another source are imported, and listed as `likely_duplicates` wit
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import sqlite3
@@ -53,6 +52,7 @@ from .errors import (
 )
 from .events import Event, Recorded, Retract, tag_of
 from .importer import Parsed, Progress
+from .speed import gc_paused
 from .write_plan import Item as _Item
 from .write_plan import LikelyDuplicate, Stored, stored_of
 
@@ -214,7 +214,7 @@ class Store:
 
     def read(self, *, after: int = 0, until: int | None = None) -> list[Recorded]:
         """Every stored event (retractions included) with after < seq <= until, in seq order."""
-        with _no_gc():
+        with gc_paused():
             return list(self.iter_read(after=after, until=until))
 
     def iter_read(
@@ -892,21 +892,6 @@ def describe_sqlite_error(path: Path, exc: sqlite3.Error) -> str | None:
     if name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
         return f"cannot open {path} (SQLite: {text})"
     return None
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building a million acyclic objects.
-
-    Its passes over the growing list are pure overhead there (about a third of `read()`).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _needed(check: Check, rows: list[_Item]) -> bool:

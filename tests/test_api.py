@@ -29,7 +29,7 @@ API_MODULES = sorted(p.stem for p in (ROOT / "api").glob("*.py") if p.stem != "_
 def public_functions() -> Iterator[tuple[str, str, Callable[..., Any]]]:
     """(module, name, function) for every public function defined in an api module."""
     for stem in API_MODULES:
-        module = importlib.import_module(f"api.{stem}")
+        module = importlib.import_module(f"gainlog.api.{stem}")
         for name, value in vars(module).items():
             if inspect.isfunction(value) and not name.startswith("_") and value.__module__ == module.__name__:
                 yield stem, name, value
@@ -86,7 +86,7 @@ def _cli_json(gainlog: Callable[..., Result], *args: str) -> Any:
 @pytest.mark.parametrize("year", [2022, 2023, 2024, 2025])
 def test_reports_equal_the_cli(sample: Path, gainlog: Callable[..., Result], year: int) -> None:
     from gainlog.api import reports
-    from gainlog.api.reading import gc_paused
+    from gainlog.ledger.speed import gc_paused
     from gainlog.projections.reports import form8949_json
 
     assert reports.schedule_d_json(reports.schedule_d(sample, year)) == _cli_json(

@@ -21,7 +21,9 @@ from zoneinfo import ZoneInfo
 import msgspec
 import pytest
 from conftest import REPO, write_jsonl
-from gainlog.cli.usecases import load, save_checkpoint, schedule_d
+from gainlog.api.checkpoints import save_checkpoint
+from gainlog.api.reading import load
+from gainlog.api.reports import schedule_d
 from gainlog.fixtures.generate import generate
 from gainlog.ledger import checkpoints as saved
 from gainlog.ledger.events import Recorded
@@ -165,13 +167,13 @@ def test_a_blob_of_another_schema_or_garbage_is_ignored(
     assert blob is not None and cp.thaw_engine(blob, tz=store.timezone) is not None
     served = served_by_checkpoint(monkeypatch)
     full = msgspec.json.encode(load(path, None).tax_years(through=2026).years[2026])
-    assert msgspec.json.encode(schedule_d(path, None, 2026)) == full and served == [True]  # the intact one serves
+    assert msgspec.json.encode(schedule_d(path, 2026, as_of=None)) == full and served == [True]  # the intact one serves
     bad = BROKEN[broken](blob)
     assert cp.thaw_engine(bad, tz=store.timezone) is None
     # with a matching digest, so the blob itself is what gets refused (issue #18 digests guard the bytes)
     store.conn.execute("UPDATE checkpoints SET state = ?, digest = ?", (bad, saved.digest(bad)))
     store.close()
-    assert msgspec.json.encode(schedule_d(path, None, 2026)) == full  # by a full replay
+    assert msgspec.json.encode(schedule_d(path, 2026, as_of=None)) == full  # by a full replay
     assert served == [True, False]
 
 

@@ -1,10 +1,10 @@
 """Checkpoints never change a result (issue #7, STYLE.md 23): Schedule D through a checkpoint equals a full replay.
 
-Random ledgers in real stores: a prefix is imported and checkpointed (`cli.usecases.save_checkpoint`,
+Random ledgers in real stores: a prefix is imported and checkpointed (`api.checkpoints.save_checkpoint`,
 the lot engine's state and every year's Schedule D totals), a tail appended (forward trades, a
 backdated trade, a retraction, a method event, a new asset with a class, a class for an asset already
 used without one, stock trades, `lots`, year facts), then every year's Schedule D through the
-checkpoint path (`cli.usecases.schedule_d`) is compared with a full replay, at the head and at random
+checkpoint path (`api.reports.schedule_d`) is compared with a full replay, at the head and at random
 --as-of points, and the tails that qualify are checked to be served from the totals.
 """
 
@@ -20,7 +20,9 @@ from typing import Any
 import msgspec
 import pytest
 from conftest import REPO, Result, run_process, write_jsonl
-from gainlog.cli.usecases import load, save_checkpoint, schedule_d
+from gainlog.api.checkpoints import save_checkpoint
+from gainlog.api.reading import load
+from gainlog.api.reports import schedule_d
 from gainlog.ledger import checkpoints as saved
 from gainlog.ledger.store import Store
 from gainlog.projections import checkpoint as cp
@@ -117,7 +119,7 @@ def _encoded(value: Any) -> bytes:
 def _schedule_d_json(path: Path, year: int, *, fast: bool, as_of: str | None = None) -> bytes:
     from gainlog.projections.reports import schedule_d_json
 
-    sd = schedule_d(path, as_of, year) if fast else load(path, as_of).tax_years(through=year).years[year]
+    sd = schedule_d(path, year, as_of=as_of) if fast else load(path, as_of).tax_years(through=year).years[year]
     return _encoded(schedule_d_json(sd)) + _encoded(sd)
 
 
@@ -174,7 +176,7 @@ def test_backdated_trade_rewinds_to_an_older_checkpoint(tmp_path: Path, monkeypa
     served = served_by_checkpoint(monkeypatch)
     assert _schedule_d_json(path, 2025, fast=True) == _schedule_d_json(path, 2025, fast=False)
     assert served == [False, True]  # the newest (seq 14) cannot take the Jan 8 buy; the one at seq 5 can
-    loss = json.loads(msgspec.json.encode(schedule_d(path, None, 2025).short_term))
+    loss = json.loads(msgspec.json.encode(schedule_d(path, 2025, as_of=None).short_term))
     assert loss["gain"] == "-597.00"  # R3.1 FIFO: the Jan 1, 2, 3 lots (basis 100 + 200 + 300) sold for 3
 
 
@@ -420,7 +422,7 @@ def test_sample_ledger_schedule_d_after_crypto_appends(tmp_path: Path, monkeypat
     for year in years:
         assert _schedule_d_json(path, year, fast=True) == _schedule_d_json(path, year, fast=False), year
     assert served == [True] * len(years)
-    sd = schedule_d(path, None, 2026)
+    sd = schedule_d(path, 2026, as_of=None)
     assert sd.filing_status == "mfs" and any("missing" in w or "no lot" in w for w in sd.warnings)  # R5.2, R3.5
 
 

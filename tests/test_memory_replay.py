@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from conftest import Result, write_jsonl
-from gainlog.cli.usecases import income, load
+from gainlog.api.reading import load
+from gainlog.api.reports import income_rows as income_as_of
 from gainlog.fixtures.generate import generate
 from gainlog.ledger.store import Store
 from gainlog.projections import form8949, reports
@@ -121,7 +122,7 @@ def test_replay_equals_project(ledger: tuple[list[dict[str, Any]], list[int], bo
             expected = project(records, tz=tz, until_seq=seq)
             # `report income` reads the income rows straight from the live events, without the fold
             assert _encoded(income_rows(live(records, until_seq=seq), tz=tz)) == _encoded(expected.income)
-            assert _encoded(income(Path(folder) / "l.db", str(seq))) == _encoded(expected.income)
+            assert _encoded(income_as_of(Path(folder) / "l.db", as_of=str(seq))) == _encoded(expected.income)
             for targets in (store.retract_targets(until=seq), None):
                 got = replay(store.iter_read(until=seq), tz=tz, until_seq=seq, targets=targets)
                 slices = tuple(got.slices)
