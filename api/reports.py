@@ -129,15 +129,16 @@ def _streamed_schedule_d(db: Path, year: int, *, as_of: str | None) -> ScheduleD
 
 
 def income_rows(db: Path, *, as_of: str | None = None, strict: bool = False) -> list[IncomeRow]:
-    """Every year's income rows as of `as_of` (R7.1): read from the log's `income` and `retract`
-    events alone, without the lot engine's fold (`projections.engine.income_rows`)."""
+    """Every year's income rows as of `as_of` (R7.1): read from the log's `income`, `price` (an income
+    without `value` is valued from them) and `retract` events alone, without the lot engine's fold
+    (`projections.engine.income_rows`)."""
     from ..projections.engine import income_rows as rows_of
     from ..projections.knowledge import live
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store:
         seq = store.resolve(as_of)
-        known = live(store.iter_read(until=seq, types=("income", "retract")), until_seq=seq)
+        known = live(store.iter_read(until=seq, types=("income", "price", "retract")), until_seq=seq)
         return rows_of(known, tz=store.timezone)
 
 

@@ -12,6 +12,7 @@ from ...ledger.events import Allocate, AssetClass, Buy, Income, MethodElection, 
 from ..model import Acquisition, IncomeRow, Problem, Slice
 from ..pools import Piece, Pool
 from ..rules.holding_period import Terms
+from ..rules.prices import PriceIndex
 from ..settings import Settings
 
 ZERO = Decimal(0)
@@ -55,6 +56,7 @@ class LotBookState:
         self.check_from_seq = check_from_seq
         self.errors: list[str] = []
         self.terms = Terms()  # cache: R1.2 per date acquired
+        self.prices = PriceIndex(records)  # values a swap, fee or income without `value` (rules/prices.py)
 
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
