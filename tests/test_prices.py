@@ -338,3 +338,44 @@ def test_import_detects_the_layouts_and_is_idempotent(tmp_path: Path, gainlog: G
         ("price", "BTC", "62440.632813"), ("price", "BTC", "62029.847656"),
         ("price", "BTC", "61250.5"), ("price", "ETH", "3441.07"), ("price", "BTC", "62010.25"),
     ]
+
+
+# -- checkpoints: a snapshot holds no prices --------------------------------------------------
+
+
+def test_a_checkpoint_is_not_reused_for_a_tail_with_a_price_or_an_unvalued_trade() -> None:
+    from datetime import UTC as utc
+    from datetime import datetime
+
+    from gainlog.projections import checkpoint as cp
+
+    horizon = (datetime(2024, 1, 1, tzinfo=utc), 3)
+    assert not cp.tail_qualifies(horizon, records([PRICE], start_seq=4))
+    assert not cp.tail_qualifies(horizon, records([SWAP], start_seq=4))
+    assert cp.tail_qualifies(horizon, records([{**SWAP, "value": "1"}], start_seq=4))
+
+
+@pytest.mark.parametrize("tail", ["price", "swap"])
+def test_a_report_after_a_checkpoint_values_the_swap(tmp_path: Path, gainlog: Gainlog, tail: str) -> None:
+    first, second = ([BUY_BTC, SWAP], [PRICE]) if tail == "price" else ([BUY_BTC, PRICE], [SWAP])
+    _ledger(gainlog, tmp_path, first, "first")
+    assert gainlog("checkpoint", "--json").code == 0
+    _ledger(gainlog, tmp_path, second, "second")
+    rows, schedule = _reports(gainlog)
+    assert (rows[0]["proceeds"], schedule["short_term"]["proceeds"]) == ("12002.00", "12002.00")
+    assert schedule["warnings"] == []
+
+
+def test_report_income_values_income_from_prices_and_warns_when_it_cannot(tmp_path: Path, gainlog: Gainlog) -> None:
+    sol = {"type": "price", "id": "ps", "at": "2024-03-01T00:00:00Z", "asset": "SOL", "usd": "120.25"}
+    staking = {"type": "income", "id": "i1", "at": "2024-03-01T10:00:00Z", "wallet": "w", "asset": "SOL",
+               "qty": "2", "kind": "staking"}
+    late = {**staking, "id": "i2", "at": "2024-03-05T10:00:00Z"}
+    _ledger(gainlog, tmp_path, [sol, staking, late])
+    report = gainlog("report", "income", "--year", "2024", "--json").json()
+    assert (report["total"], [r["value"] for r in report["rows"]]) == ("240.50", ["240.50", "0.00"])
+    assert report["warnings"] == [
+        "events.jsonl:i2: income of 2 SOL at 2024-03-05T10:00:00+00:00 has no value and no SOL price within the "
+        "24 hours before it; valued at 0"
+    ]
+    assert "warning: events.jsonl:i2: income of 2 SOL" in gainlog("report", "income", "--year", "2024").out
