@@ -379,3 +379,10 @@ def test_report_income_values_income_from_prices_and_warns_when_it_cannot(tmp_pa
         "24 hours before it; valued at 0"
     ]
     assert "warning: events.jsonl:i2: income of 2 SOL" in gainlog("report", "income", "--year", "2024").out
+
+
+def test_a_price_history_adds_no_year_to_report_all(tmp_path: Path, gainlog: Gainlog) -> None:
+    old = {**PRICE, "id": "p-2019", "at": "2019-06-01T00:00:00Z"}
+    _ledger(gainlog, tmp_path, [old, BUY_BTC, PRICE, SWAP])
+    assert gainlog("report", "all", "--out", str(tmp_path / "out")).code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == ["2024"]
