@@ -386,3 +386,23 @@ def test_a_price_history_adds_no_year_to_report_all(tmp_path: Path, gainlog: Gai
     _ledger(gainlog, tmp_path, [old, BUY_BTC, PRICE, SWAP])
     assert gainlog("report", "all", "--out", str(tmp_path / "out")).code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == ["2024"]
+
+
+def test_require_values_names_a_converted_row_by_its_csv_line(tmp_path: Path) -> None:
+    """A converted export's events are checked with the `FILE:LINE` of the row they came from."""
+    from gainlog.cli.checks import Checks, RequireValues, lot_references
+    from gainlog.ledger.importer import Parsed
+    from gainlog.ledger.store import Store
+
+    csv = tmp_path / "x.csv"
+    parsed = [Parsed(f"{csv}:{n}", codec.decode_line(json.dumps(raw), tz=UTC, where="t"))
+              for n, raw in ((2, BUY_BTC), (5, SWAP))]
+    where = {p.event: p.where for p in parsed}
+    with Store.create(tmp_path / "l.db") as store:
+        check = Checks(lot_references(store, origin=csv), RequireValues(store, origin=csv, where_of=where.__getitem__))
+        with pytest.raises(InvalidEvent) as caught:
+            store.import_events(parsed, source="x.csv", origin=str(csv), check=check)
+        assert str(caught.value).startswith(f"{csv}:5: field 'value': --require-values: the swap has no value")
+        assert store.last_seq() == 0
+        priced = [Parsed(f"{csv}:1", codec.decode_line(json.dumps(PRICE), tz=UTC, where="t")), *parsed]
+        assert store.import_events(priced, source="x.csv", origin=str(csv), check=check).last_seq == 3
