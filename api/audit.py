@@ -64,6 +64,24 @@ def _event_line(record: Any) -> dict[str, Any]:
             "recorded_at": record.recorded_at.isoformat().replace("+00:00", "Z"), **canonical(record.event)}
 
 
+def _with_price(line: dict[str, Any], record: Any, prices: Any) -> dict[str, Any]:
+    """A swap, fee or income without `value`: the price that valued it (CONTRACT §4 Prices), as
+    `"price": {"usd", "key", "at", "value"}`, or `"price": null` when none was in force (valued at 0)."""
+    from ..projections.exact import exact_context
+    from ..projections.rules.prices import needs_price, value_event
+
+    if not needs_price(record.event):
+        return line
+    with exact_context():
+        valued = value_event(prices, record)
+    quote = valued.quote
+    line["price"] = None if quote is None else {
+        "usd": format(quote.usd, "f"), "key": quote.key, "at": quote.at.isoformat().replace("+00:00", "Z"),
+        "value": format(valued.event.value, "f"),
+    }
+    return line
+
+
 def _point(point: str | None, loaded: Loaded) -> Any:
     """The knowledge point as the user named it (an int for a seq; the head's seq for none)."""
     if point is None:
@@ -95,6 +113,7 @@ def explain(
     from ..projections.explain import trails, year_facts
     from ..projections.knowledge import live
     from ..projections.rules.netting import LOSS_LIMIT, LOSS_LIMIT_MFS
+    from ..projections.rules.prices import PriceIndex
     from .reading import load
 
     loaded = load(db, as_of, strict=strict)
@@ -103,10 +122,11 @@ def explain(
     schedule_d, rows = _year_reports(loaded, year)
     row_trails = trails(loaded.booked, known, year)
     key_to_record = {r.key: r for r in known}
+    prices = PriceIndex(known)
     for trail, form_row in zip(row_trails, rows, strict=True):
         trail["8949"] = form_row
         trail["events"] = [
-            _event_line(key_to_record[k])
+            _with_price(_event_line(key_to_record[k]), key_to_record[k], prices)
             for k in [trail["disposal"], trail["acquisition"], *trail["transfers"]]
             if k is not None and k in key_to_record
         ]

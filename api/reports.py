@@ -130,16 +130,44 @@ def _streamed_schedule_d(db: Path, year: int, *, as_of: str | None) -> ScheduleD
 
 
 def income_rows(db: Path, *, as_of: str | None = None, strict: bool = False) -> list[IncomeRow]:
-    """Every year's income rows as of `as_of` (R7.1): read from the log's `income` and `retract`
-    events alone, without the lot engine's fold (`projections.engine.income_rows`)."""
+    """Every year's income rows as of `as_of` (R7.1): read from the log's `income`, `price` (an income
+    without `value` is valued from them) and `retract` events alone, without the lot engine's fold
+    (`projections.engine.income_rows`)."""
     from ..projections.engine import income_rows as rows_of
     from ..projections.knowledge import live
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store:
         seq = store.resolve(as_of)
-        known = live(store.iter_read(until=seq, types=("income", "retract")), until_seq=seq)
+        known = live(store.iter_read(until=seq, types=("income", "price", "retract")), until_seq=seq)
         return rows_of(known, tz=store.timezone)
+
+
+def _income_year(
+    db: Path, year: int, *, as_of: str | None = None, strict: bool = False
+) -> tuple[list[IncomeRow], list[str]]:
+    """`year`'s income rows (as `income_rows`) and the warnings of `report income`: each income event
+    without `value` that no price valued (counted at 0, CONTRACT §4 Prices). One read of the log."""
+    from ..ledger.events import Income as IncomeEvent
+    from ..projections.engine import income_rows as rows_of
+    from ..projections.exact import exact_context
+    from ..projections.knowledge import live
+    from ..projections.rules.prices import PriceIndex, needs_price, value_event
+    from .reading import open_ledger
+
+    with open_ledger(db, strict=strict) as store:
+        seq = store.resolve(as_of)
+        known = live(store.iter_read(until=seq, types=("income", "price", "retract")), until_seq=seq)
+        tz = store.timezone
+    rows = [r for r in rows_of(known, tz=tz) if r.date.year == year]
+    seqs = {r.seq for r in rows}
+    unvalued = [r for r in known if r.seq in seqs and isinstance(r.event, IncomeEvent) and needs_price(r.event)]
+    if not unvalued:
+        return rows, []
+    prices = PriceIndex(known)
+    with exact_context():
+        problems = [value_event(prices, r).problem for r in unvalued]
+    return rows, [p.message for p in problems if p is not None]
 
 
 @dataclass(frozen=True)
@@ -150,17 +178,19 @@ class Income:
         year: the tax year.
         rows: the year's income rows, in log order.
         empty: why no event can fall in the year ("" when one may, or when there are rows).
+        warnings: the year's income events without `value` that no price valued (at 0).
     """
 
     year: int
     rows: list[IncomeRow]
     empty: str
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """`report income --json`: {"year", "total", "by_kind", "rows"}."""
+        """`report income --json`: {"year", "total", "by_kind", "rows", "warnings"}."""
         from ..projections.reports import income_rows_json
 
-        return income_rows_json(self.rows, self.year)
+        return {**income_rows_json(self.rows, self.year), "warnings": list(self.warnings)}
 
 
 def income(db: Path, year: int, *, as_of: str | None = None, strict: bool = False) -> Income:
@@ -168,8 +198,8 @@ def income(db: Path, year: int, *, as_of: str | None = None, strict: bool = Fals
     whether the year can hold an event at all (`api.reading.empty_year`)."""
     from .reading import empty_year
 
-    rows = [r for r in income_rows(db, as_of=as_of, strict=strict) if r.date.year == year]
-    return Income(year=year, rows=rows, empty="" if rows else empty_year(db, year, as_of=as_of))
+    rows, warnings = _income_year(db, year, as_of=as_of, strict=strict)
+    return Income(year=year, rows=rows, empty="" if rows else empty_year(db, year, as_of=as_of), warnings=warnings)
 
 
 # -- report all -------------------------------------------------------------------------------

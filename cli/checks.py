@@ -10,15 +10,15 @@ the method in force and warns, R3.6).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from ..ledger.codec import Decoded
     from ..ledger.events import Event, Recorded
-    from ..ledger.store import Store
+    from ..ledger.store import Check, Store
 
 
 class LotReferences:
@@ -78,3 +78,57 @@ def _line_of(origin: Path, event: Event, tz: ZoneInfo) -> str:
                 continue
     return str(origin)
 
+
+
+class RequireValues:
+    """A store `check` for `import --require-values` (CONTRACT §4 Prices): a new swap, fee or income
+    without `value` must have a usable price (the received asset's, at or before its time and no
+    older than 24 hours) among the live events of the log plus the file; else the import is refused
+    naming the first such line."""
+
+    def __init__(self, store: Store, *, origin: Path, where_of: Callable[[Event], str] | None = None) -> None:
+        self.store = store
+        self.origin = origin
+        self.where_of = where_of
+
+    def needs(self, new: Iterable[Decoded]) -> bool:
+        """Only a swap, fee or income without `value` can be refused (`"value":` is a key only)."""
+        return any(f.tag in ("swap", "fee", "income") and b'"value":' not in f.body for f in new)
+
+    def __call__(self, new: list[Recorded]) -> None:
+        from ..ledger.errors import InvalidEvent
+        from ..projections.knowledge import live
+        from ..projections.rules.prices import PriceIndex, needs_price, priced_asset, quote_for
+
+        unvalued = [r for r in new if needs_price(r.event)]
+        if not unvalued:
+            return
+        prices = PriceIndex(live(self.store.iter_read(types=("price", "retract"))))
+        for record in unvalued:
+            event: Any = record.event  # a swap, fee or income (needs_price)
+            if quote_for(prices, event) is None:
+                asset, _ = priced_asset(event)
+                where = (
+                    self.where_of(event) if self.where_of is not None
+                    else _line_of(self.origin, event, self.store.timezone)
+                )
+                raise InvalidEvent(
+                    f"{where}: field 'value': --require-values: the {event.__struct_config__.tag} has no value and "
+                    f"no {asset} price at or within the 24 hours before {event.at.isoformat()} (in the log or the "
+                    "file); give a value or import a price first"
+                )
+
+
+class Checks:
+    """Several store checks as one: each one whose `needs` says so is called in turn."""
+
+    def __init__(self, *checks: Check) -> None:
+        self.checks = checks
+
+    def needs(self, new: Iterable[Decoded]) -> bool:
+        rows = list(new)
+        return any(getattr(c, "needs", None) is None or c.needs(rows) for c in self.checks)  # type: ignore[attr-defined]
+
+    def __call__(self, new: list[Recorded]) -> None:
+        for check in self.checks:
+            check(new)

@@ -108,6 +108,12 @@ def _print_explain(result: dict[str, Any], tz: Any) -> None:
         for e in trail["events"]:
             note = f" — {cap(e['note'])}" if e.get("note") else ""
             out.print(f"  seq {e['seq']} {e['type']} {local_time(e.get('at', ''), tz)} {short_key(e['key'])}{note}")
+            if e["type"] in ("swap", "fee", "income") and "price" in e:  # valued from a price event (§4 Prices)
+                p = e["price"]
+                out.print(
+                    "    no price within 24 hours: valued at 0" if p is None
+                    else f"    valued {p['value']} at {p['usd']} USD per unit, price {short_key(p['key'])}"
+                )
         for w in trail["wash_sale"]:
             loss, onto = short_key(w["loss_event"]), short_key(w["replacement_lot"])
             out.print(f"  wash sale: {w['amount']} from {loss} onto {onto} ({w['days_tacked']} days tacked)")

@@ -75,7 +75,7 @@ def import_command(
         str | None,
         typer.Option(
             "--format",
-            help="Input format, any case: jsonl, coinbase, kraken or schwab (docs/formats.md); "
+            help="Input format, any case: jsonl, coinbase, kraken, schwab or prices (docs/formats.md); "
             "default: detected from the header of a .csv file, else jsonl.",
         ),
     ] = None,
@@ -101,24 +101,39 @@ def import_command(
         bool,
         typer.Option("--skip-unknown", help="Import a converted export's known rows; list the rows of unknown types."),
     ] = False,
+    asset: Annotated[
+        str | None,
+        typer.Option("--asset", help="With --format prices: the asset of a price download that names none."),
+    ] = None,
+    require_values: Annotated[
+        bool,
+        typer.Option(
+            "--require-values",
+            help="Refuse the file if a swap, fee or income without value has no price within 24 hours before it.",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Append a whole file atomically: every line or nothing."""
     from ..ledger.errors import UsageError
-    from .checks import lot_references
+    from .checks import Checks, RequireValues, lot_references
 
     fmt = _import_format(file, fmt)
-    if fmt == "jsonl" and (wallet is not None or skip_unknown):
-        option = "--wallet" if wallet is not None else "--skip-unknown"
-        raise UsageError(f"{option} applies to a converted export (--format coinbase, kraken or schwab), not jsonl")
+    if fmt == "jsonl" and (wallet is not None or skip_unknown or asset is not None):
+        option = "--wallet" if wallet is not None else "--skip-unknown" if skip_unknown else "--asset"
+        raise UsageError(
+            f"{option} applies to a converted export (--format coinbase, kraken, schwab or prices), not jsonl"
+        )
     if fmt != "jsonl":
         _import_export(
             file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out, allow_empty=allow_empty,
-            force=force, skip_unknown=skip_unknown,
+            force=force, skip_unknown=skip_unknown, asset=asset, require_values=require_values,
         )
         return
     with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
-        check = lot_references(store, origin=file)
+        check: Any = lot_references(store, origin=file)
+        if require_values:
+            check = Checks(check, RequireValues(store, origin=file))
         result = store.import_file(
             file, source=source, replace=replace, progress=progress, check=check, allow_empty=allow_empty,
             force=force,
@@ -146,16 +161,25 @@ def _import_format(file: Path, fmt: str | None) -> str:
 
 def _import_export(
     file: Path, *, fmt: str, source: str | None, replace: bool, wallet: str | None, json_out: bool,
-    allow_empty: bool = False, force: bool = False, skip_unknown: bool = False,
+    allow_empty: bool = False, force: bool = False, skip_unknown: bool = False, asset: str | None = None,
+    require_values: bool = False,
 ) -> None:
     """Convert an exchange/broker CSV (ledger.formats) and import its events like a .jsonl file."""
     import msgspec
 
     from ..ledger import formats, identity, importer
-    from .checks import lot_references
+    from .checks import Checks, RequireValues, lot_references
 
     with open_store() as store:
-        conversion = formats.convert(fmt, file, tz=store.timezone, wallet=wallet, skip_unknown=skip_unknown)
+        conversion = formats.convert(
+            fmt, file, tz=store.timezone, wallet=wallet, skip_unknown=skip_unknown, asset=asset
+        )
+        check: Any = lot_references(store, origin=file)
+        if require_values:
+            event_to_where = {p.event: p.where for p in reversed(conversion.events)}  # the first line wins
+            check = Checks(
+                check, RequireValues(store, origin=file, where_of=lambda e: event_to_where.get(e, str(file)))
+            )
         source = source if source is not None else identity.default_source(file)
         formats.add_default_reports(
             conversion, path=file, source=source, wallet_events=store.iter_read(types=("wallet",)),
@@ -166,7 +190,7 @@ def _import_export(
             source=source,
             replace=replace,
             origin=str(file),
-            check=lot_references(store, origin=file),
+            check=check,
             allow_empty=allow_empty,
             digest=importer.file_digest(file),
             force=force,
@@ -419,6 +443,7 @@ _SUMMARY = {
     "policy": "transfer_fee {transfer_fee} wash_sale_crypto {wash_sale_crypto}",
     "wallet": "{wallet} reports {reports}",
     "allocate": "{asset} to {lot_count} lot(s)",
+    "price": "{asset} {usd} USD",
     "retract": "{target} {reason}",
 }
 
@@ -428,6 +453,8 @@ def summary(row: dict[str, Any]) -> str:
     values = _Shown(row)
     values["unit"] = f"@ {values['price']}" if "price" in row else f"total {values['total']}"
     values["lot_count"] = len(row.get("lots", []))
+    if row["type"] in ("swap", "fee", "income") and "value" not in row:
+        values["value"] = "from prices"  # valued at replay (CONTRACT §4 Prices)
     if "target" in row:
         values["target"] = short_key(values["target"])
     tokens = (token.format_map(values) for token in _SUMMARY.get(row["type"], "").split(" "))
@@ -589,7 +616,9 @@ Qty = Annotated[str | None, _opt("--qty", "Quantity (plain decimal)." + REQUIRED
 Price = Annotated[str | None, _opt("--price", "USD per unit. (required: --price or --total, not both)")]
 Total = Annotated[str | None, _opt("--total", "USD for the whole quantity. (required: --price or --total, not both)")]
 FeeUsd = Annotated[str | None, _opt("--fee", "USD fee.")]
-Value = Annotated[str | None, _opt("--value", "USD value." + REQUIRED)]
+Value = Annotated[
+    str | None, _opt("--value", "USD value (left out: qty x the latest price within 24 hours before --at).")
+]
 Class = Annotated[str | None, _opt("--class", "crypto or stock.")]
 FromDay = Annotated[str | None, _opt("--from", "First day it covers, YYYY-MM-DD." + REQUIRED)]
 Id = Annotated[str | None, _opt("--id", "The event's own id (key cli:ID).")]
@@ -776,6 +805,20 @@ def add_income(
 ) -> None:
     """Ordinary income; a new lot with basis = value."""
     _add("income", dict(locals()))
+
+
+@add_app.command("price")
+def add_price(
+    at: At = None,
+    asset: Asset = None,
+    usd: Annotated[str | None, _opt("--usd", "USD per unit (plain decimal, above zero)." + REQUIRED)] = None,
+    id_: Id = None,
+    note: Note = None,
+    txid: Txid = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A market price (USD per unit): values swaps, fees and income left without --value."""
+    _add("price", dict(locals()))
 
 
 @add_app.command("method")

@@ -308,7 +308,7 @@ def _print_worksheet(sd: ScheduleD) -> None:
 
 
 def _print_income(report: dict[str, Any]) -> None:
-    from .render import number_column, number_table
+    from .render import line, number_column, number_table
 
     table = number_table(title=f"Ordinary income {report['year']} (R7)", show_footer=True)
     for name in ("date", "kind", "asset", "qty", "wallet", "value"):
@@ -324,6 +324,8 @@ def _print_income(report: dict[str, Any]) -> None:
     out.print(table)
     for kind, amount in report["by_kind"].items():
         out.print(f"  {kind}: {amount}")
+    for warning in report.get("warnings", ()):
+        out.print(line(("warning:", "yellow"), f" {warning}"))
 
 
 def _print_summary(written: Written) -> None:

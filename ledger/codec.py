@@ -43,6 +43,7 @@ from .events import (
     LotPick,
     Method,
     MethodElection,
+    Price,
     Profile,
     Reports,
     Retract,
@@ -205,6 +206,7 @@ _NAMES: dict[type, tuple[tuple[str, str], ...]] = {
     MethodElection: (("wallet", "wallet"), ("asset", "asset")),
     WalletInfo: (("wallet", "wallet"),),
     Allocate: (("asset", "asset"),),
+    Price: (("asset", "asset"),),
 }
 
 
@@ -316,6 +318,8 @@ def _check_semantics(event: Event, where: str) -> None:
                 raise InvalidEvent(f"{_where(where, 'fee_qty')}: 'fee_value' given without 'fee_qty'")
         case Fee() | Income():
             _positive(event.qty, "qty", where)
+        case Price():
+            _positive(event.usd, "usd", where)
         case MethodElection():
             if event.scope is not None and event.wallet is not None:
                 raise InvalidEvent(f"{_where(where, 'scope')}: scope is decided per asset, not per wallet")
@@ -441,7 +445,7 @@ def decode_body(body: bytes | str) -> Event:
 # The fields of each trade that hold a wallet or asset name: the few distinct names of a log.
 _NAME_FIELDS: dict[type, tuple[str, ...]] = {
     Buy: ("wallet", "asset"), Sell: ("wallet", "asset"), Fee: ("wallet", "asset"), Income: ("wallet", "asset"),
-    Swap: ("wallet", "give_asset", "get_asset"), Transfer: ("from_", "to", "asset"),
+    Swap: ("wallet", "give_asset", "get_asset"), Transfer: ("from_", "to", "asset"), Price: ("asset",),
 }
 
 
@@ -569,8 +573,13 @@ def _ok_qty(e: Any) -> bool:  # fee, income
     )
 
 
+def _ok_price(e: Any) -> bool:
+    return e.asset.isprintable() and e.usd != "0" and _real_day(e.at)
+
+
 _FAST_RULES: dict[type[Event], Callable[[Any], bool]] = {
     Buy: _ok_buy, Sell: _ok_sell, Swap: _ok_swap, Transfer: _ok_transfer, Fee: _ok_qty, Income: _ok_qty,
+    Price: _ok_price,
 }
 
 

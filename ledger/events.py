@@ -130,8 +130,9 @@ class Swap(_Base, tag="swap", frozen=True, kw_only=True):
         give_qty: how much, above zero.
         get_asset: what is received.
         get_qty: how much, above zero.
-        value: USD fair market value received.
         fee: USD fee, subtracted from the give side's proceeds (R2.3).
+        value: USD fair market value received; left out, valued at replay from `price` events
+            (qty received x the get asset's price, CONTRACT §4 Prices).
     """
 
     at: datetime
@@ -140,8 +141,8 @@ class Swap(_Base, tag="swap", frozen=True, kw_only=True):
     give_qty: Decimal
     get_asset: str
     get_qty: Decimal
-    value: Decimal
     fee: Decimal | None = None
+    value: Decimal | None = None
 
 
 class Transfer(_Base, tag="transfer", frozen=True, kw_only=True):
@@ -174,14 +175,14 @@ class Fee(_Base, tag="fee", frozen=True, kw_only=True):
         wallet: the paying wallet.
         asset: the asset spent.
         qty: units spent, above zero.
-        value: USD value of those units.
+        value: USD value of those units; left out, valued at replay from `price` events.
     """
 
     at: datetime
     wallet: str
     asset: str
     qty: Decimal
-    value: Decimal
+    value: Decimal | None = None
 
 
 class Income(_Base, tag="income", frozen=True, kw_only=True):
@@ -192,18 +193,18 @@ class Income(_Base, tag="income", frozen=True, kw_only=True):
         wallet: the receiving wallet.
         asset: the asset received.
         qty: units received, above zero.
-        value: USD fair market value when received.
         kind: staking, mining, airdrop, interest, reward, fork or other.
         class_: `crypto` or `stock`.
+        value: USD fair market value when received; left out, valued at replay from `price` events.
     """
 
     at: datetime
     wallet: str
     asset: str
     qty: Decimal
-    value: Decimal
     kind: IncomeKind
     class_: AssetClass | None = msgspec.field(default=None, name="class")
+    value: Decimal | None = None
 
 
 class MethodElection(_Base, tag="method", frozen=True, kw_only=True):
@@ -304,13 +305,28 @@ class Retract(_Base, tag="retract", frozen=True, kw_only=True):
     reason: str | None = None
 
 
+class Price(_Base, tag="price", frozen=True, kw_only=True):
+    """A market price of an asset in USD per unit (CONTRACT §4 Prices): what values a swap, fee or
+    income that leaves out `value` (projections/rules/prices.py).
+
+    Attributes:
+        at: when the price held (aware, UTC).
+        asset: the asset's symbol.
+        usd: USD per unit, above zero.
+    """
+
+    at: datetime
+    asset: str
+    usd: Decimal
+
+
 Event = (
     Buy | Sell | Swap | Transfer | Fee | Income | MethodElection | Profile | Carryover | Policy
-    | WalletInfo | Allocate | Retract
+    | WalletInfo | Allocate | Retract | Price
 )
 ALL_EVENTS: tuple[type[_Base], ...] = (
     Buy, Sell, Swap, Transfer, Fee, Income, MethodElection, Profile, Carryover, Policy, WalletInfo,
-    Allocate, Retract,
+    Allocate, Retract, Price,
 )
 TAG_TO_TYPE: dict[str, type[_Base]] = {t.__struct_config__.tag: t for t in ALL_EVENTS}  # type: ignore[misc]
 Trade = Buy | Sell | Swap | Transfer | Fee | Income
@@ -347,7 +363,7 @@ def assets_of(event: Event) -> tuple[str, ...]:
     match event:
         case Swap():
             return (event.give_asset, event.get_asset)
-        case Buy() | Sell() | Transfer() | Fee() | Income() | Allocate():
+        case Buy() | Sell() | Transfer() | Fee() | Income() | Allocate() | Price():
             return (event.asset,)
         case MethodElection() if event.asset is not None:
             return (event.asset,)

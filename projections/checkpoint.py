@@ -63,6 +63,7 @@ from .engine import EPOCH, ONE_US, LotBookState, finish, resume
 from .exact import exact_context
 from .model import Booked
 from .pools import Piece, Pool
+from .rules.prices import needs_price
 
 KEEP = 2  # checkpoints kept per ledger (the newest); older ones are pruned
 IGNORED = (Profile, Carryover, WalletInfo)  # events the lot engine never reads
@@ -89,14 +90,18 @@ def tail_qualifies(horizon: Horizon | None, tail: Iterable[Recorded]) -> bool:
     """Whether a checkpoint with `horizon` may serve a replay whose events after it are `tail` (seq order).
 
     Every tail event must be a trade at or after the horizon's event time, or an event the engine ignores.
+    A trade without `value` (valued from the log's prices, which a snapshot does not keep) and a `price`
+    (it may value a trade already folded) also make the checkpoint unusable.
     """
     for record in tail:
         event = record.event
         if isinstance(event, TRADES):
             if horizon is not None and event.at < horizon[0]:
                 return False  # backdated: it would have been folded before trades the state holds
+            if needs_price(event):
+                return False  # valued at replay from prices the snapshot does not hold
         elif not isinstance(event, IGNORED):
-            return False  # retract, method, policy, allocate: the state's inputs changed
+            return False  # retract, method, policy, allocate, price: the state's inputs changed
     return True
 
 

@@ -33,6 +33,7 @@ from ..ledger.events import (
     FilingStatus,
     MethodElection,
     Policy,
+    Price,
     Profile,
     Recorded,
     WalletInfo,
@@ -255,7 +256,8 @@ class Facts(msgspec.Struct, kw_only=True):
         for record in known:
             event = record.event
             at = getattr(event, "at", None)
-            if at is not None:  # local dates are monotonic in time: only the extremes need converting
+            if at is not None and type(event) is not Price:  # a price is no activity of the taxpayer's
+                # local dates are monotonic in time: only the extremes need converting
                 if first_at is None or at < first_at:
                     first_at = at
                 if last_at is None or at > last_at:

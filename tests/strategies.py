@@ -82,9 +82,8 @@ def swaps(draw: st.DrawFn) -> dict[str, Any]:
                 "give_qty": amounts(),
                 "get_asset": st.just(get),
                 "get_qty": amounts(),
-                "value": amounts(positive=False),
             },
-            {"fee": amounts(positive=False)},
+            {"fee": amounts(positive=False), "value": amounts(positive=False)},  # no value: priced at replay
         )
     )
 
@@ -126,7 +125,8 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "transfer": transfers(),
     "fee": _event(
         "fee",
-        {"at": times, "wallet": name, "asset": name, "qty": amounts(), "value": amounts(positive=False)},
+        {"at": times, "wallet": name, "asset": name, "qty": amounts()},
+        {"value": amounts(positive=False)},
     ),
     "income": _event(
         "income",
@@ -135,10 +135,9 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "wallet": name,
             "asset": name,
             "qty": amounts(),
-            "value": amounts(positive=False),
             "kind": st.sampled_from(["staking", "mining", "airdrop", "interest", "reward", "fork", "other"]),
         },
-        {"class": classes},
+        {"class": classes, "value": amounts(positive=False)},
     ),
     "method": methods(),
     "profile": _event(
@@ -171,4 +170,5 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         },
     ),
     "retract": _event("retract", {"target": text}, {"reason": st.text(max_size=20)}),
+    "price": _event("price", {"at": times, "asset": name, "usd": amounts()}),
 }

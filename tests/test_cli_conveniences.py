@@ -159,9 +159,12 @@ def test_add_buy_help_marks_required_options_and_the_price_total_pair() -> None:
 @pytest.mark.parametrize(
     ("command", "required"),
     [
-        ("swap", ("--at", "--wallet", "--give-asset", "--give-qty", "--get-asset", "--get-qty", "--value")),
+        # `--value` may be left out: valued from the log's prices (CONTRACT §4 Prices)
+        ("swap", ("--at", "--wallet", "--give-asset", "--give-qty", "--get-asset", "--get-qty")),
         ("transfer", ("--at", "--from", "--to", "--asset", "--qty")),
-        ("income", ("--at", "--wallet", "--asset", "--qty", "--value", "--kind")),
+        ("income", ("--at", "--wallet", "--asset", "--qty", "--kind")),
+        ("fee", ("--at", "--wallet", "--asset", "--qty")),
+        ("price", ("--at", "--asset", "--usd")),
         ("method", ("--method", "--from")),
         ("profile", ("--year",)),
         ("carryover", ("--year", "--short-term", "--long-term")),

@@ -57,6 +57,7 @@ def _same(line: str) -> None:
 
 
 TRADES = ("buy", "sell", "swap", "transfer", "fee", "income")
+FAST = (*TRADES, "price")  # the types the fast path takes
 
 
 @st.composite
@@ -78,7 +79,7 @@ def test_fast_path_gives_the_precise_body(raw: dict[str, Any]) -> None:
 
 
 @settings(max_examples=600, deadline=None)
-@given(zulu_events(TRADES), st.data())
+@given(zulu_events(FAST), st.data())
 def test_fast_path_declines_what_the_precise_path_refuses(raw: dict[str, Any], data: st.DataObject) -> None:
     fields = sorted(raw)
     for _ in range(data.draw(st.integers(1, 2))):
@@ -113,6 +114,7 @@ VALID: dict[str, dict[str, Any]] = {
     "fee": {"type": "fee", "at": AT, "wallet": "w", "asset": "ETH", "qty": "1", "value": "0"},
     "income": {"type": "income", "at": AT, "wallet": "w", "asset": "ETH", "qty": "1", "value": "0",
                "kind": "staking", "class": "crypto"},
+    "price": {"type": "price", "at": AT, "asset": "BTC", "usd": "43000.12"},
 }
 # every rule of `codec._check_semantics` broken once (None: drop the field), in both spellings of zero
 BROKEN: list[tuple[str, dict[str, Any]]] = [
@@ -129,10 +131,13 @@ BROKEN: list[tuple[str, dict[str, Any]]] = [
     *[("swap", {f: bad}) for f in ("wallet", "give_asset", "get_asset") for bad in ("", "\x7f", "\x9b")],
     *[("transfer", {f: bad}) for f in ("from", "to", "asset") for bad in ("", "a\nb", "\x85")],
     *[(t, {"at": "1900-01-01T04:59:59Z"}) for t in TRADES],
+    # prices: above zero, a name, a real day
+    ("price", {"usd": "0"}), ("price", {"usd": "0.00"}), ("price", {"usd": None}), ("price", {"asset": ""}),
+    ("price", {"asset": "a\x1b"}), ("price", {"at": "2023-02-29T00:00:00Z"}), ("price", {"at": "1900-01-01T04:59:59Z"}),
 ]
 
 
-@pytest.mark.parametrize("tag", TRADES)
+@pytest.mark.parametrize("tag", FAST)
 def test_fast_path_takes_valid_trades(tag: str) -> None:
     for raw in (VALID[tag], {**VALID[tag], "at": "2024-02-29T23:59:59Z"}):
         line = json.dumps(raw)

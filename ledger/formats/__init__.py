@@ -26,13 +26,16 @@ from .. import codec, importer
 from ..errors import UsageError
 from ..events import Recorded, Sell, Swap, WalletInfo
 from ..importer import Parsed
-from . import coinbase, kraken, schwab
+from . import coinbase, kraken, prices, schwab
 from .table import Conversion
 
 __all__ = ["NAMES", "Conversion", "add_default_reports", "convert"]
 
 Converter = Callable[[Path, ZoneInfo, str], Conversion]
-CONVERTERS: dict[str, Converter] = {"coinbase": coinbase.convert, "kraken": kraken.convert, "schwab": schwab.convert}
+CONVERTERS: dict[str, Converter] = {
+    "coinbase": coinbase.convert, "kraken": kraken.convert, "schwab": schwab.convert, "prices": prices.convert,
+}
+ASSET_FORMATS = frozenset({"prices"})  # the formats that take --asset (a price download names no asset)
 NAMES = tuple(CONVERTERS)
 # Crypto exchanges that file Form 1099-DA for sales from 2025 on (gross proceeds; basis from 2026).
 FILES_1099_DA = frozenset({"coinbase", "kraken"})
@@ -41,9 +44,11 @@ DA_ID = "wallet-reports-1099-DA-2025"  # the id of the `wallet` event an import 
 
 
 def convert(
-    name: str, path: Path, *, tz: ZoneInfo, wallet: str | None = None, skip_unknown: bool = False
+    name: str, path: Path, *, tz: ZoneInfo, wallet: str | None = None, skip_unknown: bool = False,
+    asset: str | None = None,
 ) -> Conversion:
-    """Read the export `path` in format `name` (any case); the wallet defaults to the format's name.
+    """Read the export `path` in format `name` (any case); the wallet defaults to the format's name;
+    `asset` names the asset of a price download (`--format prices --asset BTC`).
 
     Rows of a type the format does not map are refused together in one InvalidEvent naming each
     type, its count and first lines; `skip_unknown` imports the rest and lists them as skipped.
@@ -52,7 +57,13 @@ def convert(
     if key not in CONVERTERS:
         known = ", ".join(("jsonl", *NAMES))
         raise UsageError(f"--format {name!r}: unknown format (one of: {known})")
-    conversion = CONVERTERS[key](Path(path), tz, wallet or key).finish(Path(path), skip_unknown=skip_unknown)
+    if asset is not None and key not in ASSET_FORMATS:
+        raise UsageError(f"--asset applies to --format prices, not {key}")
+    if key in ASSET_FORMATS:
+        converted = prices.convert(Path(path), tz, wallet or key, asset=asset)
+    else:
+        converted = CONVERTERS[key](Path(path), tz, wallet or key)
+    conversion = converted.finish(Path(path), skip_unknown=skip_unknown)
     encoding = importer.read_text(Path(path)).warning
     if encoding is not None:
         conversion.warnings.insert(0, encoding)

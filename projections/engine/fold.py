@@ -12,21 +12,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ...ledger.events import TRADES, Income, Recorded
 from ..exact import exact_context
 from ..model import Booked, IncomeRow, OpenLot, Problem, Slice
 from ..rules.holding_period import local_date
+from ..rules.prices import VALUED, PriceIndex, value_event
 from .booking import book_legs
 from .legs import classify
 from .state import LotBookState
 from .transitions import apply_transitions
 
+_VALUED = frozenset(VALUED)
+ZERO = Decimal(0)
+
 
 def step(state: LotBookState, record: Recorded) -> None:
     """Apply one trade (callers feed trades in (at, seq) order; settings events are ignored here)."""
     event = record.event
+    if type(event) in _VALUED and event.value is None:  # type: ignore[union-attr]
+        valued = value_event(state.prices, record)  # CONTRACT §4 Prices
+        if valued.problem is not None:
+            state.problems.append(valued.problem)
+        event = valued.event
     legs = classify(event)
     if not legs:  # not a trade
         return
@@ -41,16 +51,29 @@ def step(state: LotBookState, record: Recorded) -> None:
 def _income_row(record: Recorded, event: Income, day: date) -> IncomeRow:
     return IncomeRow(
         seq=record.seq, key=record.key, at=event.at, date=day, wallet=event.wallet, asset=event.asset,
-        qty=event.qty, value=event.value, kind=event.kind,
+        qty=event.qty, value=event.value or ZERO, kind=event.kind,
     )
 
 
 def income_rows(known: Iterable[Recorded], *, tz: ZoneInfo) -> list[IncomeRow]:
     """`Booked.income` of the live events `known` without the fold: an income event is ordinary
     income at its value when received (R7.1), whatever the lots do; rows in (event time, seq) order."""
-    rows = [_income_row(r, r.event, local_date(r.event.at, tz)) for r in known if isinstance(r.event, Income)]
+    known = list(known)
+    prices = PriceIndex(known)
+    rows = [
+        _income_row(r, _valued(prices, r), local_date(r.event.at, tz)) for r in known if isinstance(r.event, Income)
+    ]
     rows.sort(key=lambda row: (row.at, row.seq))
     return rows
+
+
+def _valued(prices: PriceIndex, record: Recorded) -> Income:
+    """The income event, valued from `prices` when it left out `value` (0 without a price)."""
+    event: Income = record.event  # type: ignore[assignment]
+    if event.value is not None:
+        return event
+    with exact_context():
+        return value_event(prices, record).event  # type: ignore[return-value]
 
 
 def case_twins(assets: Iterable[str]) -> list[Problem]:

@@ -135,21 +135,25 @@ def _sell(event: Sell) -> tuple[Leg, ...]:
                     sale_proceeds(event.qty, event.price, event.total, event.fee), event.lots),)
 
 
+# A swap, fee or income without `value` reaches here valued (`fold.step`, rules/prices.py); `or ZERO`
+# only keeps the types honest.
 def _swap(event: Swap) -> tuple[Leg, ...]:
+    value = event.value or ZERO
     return (
-        Dispose("swap", event.give_asset, event.wallet, event.give_qty, swap_proceeds(event.value, event.fee)),
-        Acquire("swap", event.get_asset, event.wallet, event.get_qty, swap_basis(event.value)),
+        Dispose("swap", event.give_asset, event.wallet, event.give_qty, swap_proceeds(value, event.fee)),
+        Acquire("swap", event.get_asset, event.wallet, event.get_qty, swap_basis(value)),
     )
 
 
 def _fee(event: Fee) -> tuple[Leg, ...]:
-    return (Dispose("fee", event.asset, event.wallet, event.qty, fee_proceeds(event.value)),)
+    return (Dispose("fee", event.asset, event.wallet, event.qty, fee_proceeds(event.value or ZERO)),)
 
 
 def _income(event: Income) -> tuple[Leg, ...]:
+    value = event.value or ZERO
     return (
-        Acquire("income", event.asset, event.wallet, event.qty, income_basis(event.value)),
-        Earn(event.wallet, event.asset, event.qty, event.value, event.kind),
+        Acquire("income", event.asset, event.wallet, event.qty, income_basis(value)),
+        Earn(event.wallet, event.asset, event.qty, value, event.kind),
     )
 
 

@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ...ledger.events import Allocate, AssetClass, Buy, Income, MethodElection, Policy, Recorded, Scope
+from ...ledger.events import Allocate, AssetClass, Buy, Income, MethodElection, Policy, Price, Recorded, Scope
 from ..model import Acquisition, IncomeRow, Problem, Slice
 from ..pools import Piece, Pool
 from ..rules.holding_period import Terms
+from ..rules.prices import PriceIndex
 from ..settings import Settings
 
 ZERO = Decimal(0)
@@ -34,11 +35,14 @@ class LotBookState:
         self.asset_class: dict[str, AssetClass] = _asset_classes(records)
         self.allocations: dict[str, Recorded] = {}
         self.settings_events: list[Recorded] = []  # the events `settings` and `allocations` come from
+        prices: list[Recorded] = []
         for record in records:
             if isinstance(record.event, SETTINGS_EVENTS):
                 self.settings_events.append(record)
                 if isinstance(record.event, Allocate):
                     self.allocations[record.event.asset] = record  # the latest correction wins
+            elif type(record.event) is Price:
+                prices.append(record)
         self.pools: dict[tuple[str, str], Pool] = {}
         self.scope_now: dict[str, Scope] = {}
         self.holdings: dict[str, dict[str, Decimal]] = {}  # asset -> wallet -> units held
@@ -55,6 +59,7 @@ class LotBookState:
         self.check_from_seq = check_from_seq
         self.errors: list[str] = []
         self.terms = Terms()  # cache: R1.2 per date acquired
+        self.prices = PriceIndex(prices)  # values a swap, fee or income without `value` (rules/prices.py)
 
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
