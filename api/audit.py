@@ -7,14 +7,18 @@ contract shapes (`to_json()`) and the ledger's time zone, in which people read e
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from zoneinfo import ZoneInfo
 
-    from .reading import Loaded
+    from ..ledger.events import Recorded
+    from ..ledger.store import Store
+    from .reading import Replayed
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class Explanation:
         return self.value
 
 
-def _year_reports(loaded: Loaded, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _year_reports(loaded: Replayed, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     from ..projections.reports import form8949_json
     from .reports import schedule_d_json
 
@@ -64,7 +68,7 @@ def _event_line(record: Any) -> dict[str, Any]:
             "recorded_at": record.recorded_at.isoformat().replace("+00:00", "Z"), **canonical(record.event)}
 
 
-def _point(point: str | None, loaded: Loaded) -> Any:
+def _point(point: str | None, loaded: Replayed) -> Any:
     """The knowledge point as the user named it (an int for a seq; the head's seq for none)."""
     if point is None:
         return loaded.seq
@@ -75,15 +79,36 @@ def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None,
     """`diff`: the year's Schedule D and 8949 rows as of `from_point` and as of `to_point` (None: the
     head) compared, with the events recorded in between."""
     from ..projections.diff import year_diff as diff
-    from .reading import load
+    from .reading import replayed
 
-    before = load(db, from_point, strict=strict, option="--from")
-    after = load(db, to_point, check=False, option="--to")  # one drift check per command
-    result = diff(year, _point(from_point, before), _point(to_point, after),
-                  _year_reports(before, year), _year_reports(after, year))
-    lo, hi = sorted((before.seq, after.seq))
-    result["events"] = [_event_line(r) for r in after.store.read(after=lo, until=hi)]
+    # streamed, one knowledge point at a time: only the year's reports of the first are kept
+    before = replayed(db, from_point, strict=strict, option="--from")
+    before_point, before_seq, before_reports = _point(from_point, before), before.seq, _year_reports(before, year)
+    del before
+    after = replayed(db, to_point, check=False, option="--to")  # one drift check per command
+    result = diff(year, before_point, _point(to_point, after), before_reports, _year_reports(after, year))
+    lo, hi = sorted((before_seq, after.seq))
+    result["events"] = [_event_line(r) for r in after.store.iter_read(after=lo, until=hi)]
     return YearDiff(value=result, timezone=after.store.timezone)
+
+
+def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Recorded]:
+    """The live events as of `seq` that `explain`'s trails and facts read: those whose key is in
+    `keys` (the year's disposals and the lots they sold), every transfer, and every event that is
+    not a trade (settings, profiles, carryovers). One more streamed read of the log that keeps only
+    these and the retractions that decide what is live (`knowledge.live`), in seq order."""
+    from ..ledger.events import TRADES, Transfer
+    from ..projections.knowledge import live
+    from .reading import gc_paused
+
+    def wanted() -> Iterator[Recorded]:
+        for record in store.iter_read(until=seq):
+            event = record.event
+            if record.key in keys or isinstance(event, Transfer) or not isinstance(event, TRADES):
+                yield record
+
+    with gc_paused():
+        return live(wanted(), until_seq=seq, targets=store.retract_targets(until=seq))
 
 
 def explain(
@@ -92,14 +117,14 @@ def explain(
     """`explain`: the events behind each 8949 row of `year` (or only row number `row`, counted from 1
     in form order: a `UsageError` when there is no such row) and behind its Schedule D."""
     from ..ledger.errors import UsageError
-    from ..projections.explain import trails, year_facts
-    from ..projections.knowledge import live
+    from ..projections.explain import trails, year_facts, year_slices
     from ..projections.rules.netting import LOSS_LIMIT, LOSS_LIMIT_MFS
-    from .reading import load
+    from .reading import replayed
 
-    loaded = load(db, as_of, strict=strict)
+    loaded = replayed(db, as_of, strict=strict)
     tz = loaded.store.timezone
-    known = live(loaded.records)
+    keys = {k for s in year_slices(loaded.booked, year) for k in (s.event_key, s.lot) if k}
+    known = _trail_records(loaded.store, loaded.seq, keys)
     schedule_d, rows = _year_reports(loaded, year)
     row_trails = trails(loaded.booked, known, year)
     key_to_record = {r.key: r for r in known}
