@@ -128,10 +128,11 @@ def explain(
     schedule_d, rows = _year_reports(loaded, year)
     row_trails = trails(loaded.booked, known, year)
     key_to_record = {r.key: r for r in known}
+    key_to_line: dict[str, dict[str, Any]] = {}  # one line per event, however many rows name it
     for trail, form_row in zip(row_trails, rows, strict=True):
         trail["8949"] = form_row
         trail["events"] = [
-            _event_line(key_to_record[k])
+            key_to_line.get(k) or key_to_line.setdefault(k, _event_line(key_to_record[k]))
             for k in [trail["disposal"], trail["acquisition"], *trail["transfers"]]
             if k is not None and k in key_to_record
         ]

@@ -158,8 +158,10 @@ YearOpt = Annotated[
 
 
 def emit_json(value: Any) -> None:
-    """Valid JSON and nothing else on stdout."""
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    """Valid JSON and nothing else on stdout, written as it is encoded (`explain --json` of a large
+    year is tens of MB: never one string, nor the list of its pieces, in memory)."""
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
 
 
 def console() -> Any:

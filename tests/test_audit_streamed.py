@@ -114,3 +114,33 @@ def test_diff_streams_and_gives_the_in_memory_diff(ledger: Path) -> None:
         assert {k: v for k, v in got.items() if k != "events"} == expected
         assert [e["seq"] for e in got["events"]] == [r.seq for r in between]
     assert year_diff(ledger, 2024, "before").to_json()["rows"]["removed"]  # the retracted sell's rows
+
+
+def test_explain_keeps_one_line_per_event_however_many_rows_name_it(ledger: Path) -> None:
+    rows = explain(ledger, 2024).to_json()["rows"]
+    lines = [line for row in rows for line in row["events"]]
+    by_seq: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        assert by_seq.setdefault(line["seq"], line) is line  # the same dict, not an equal copy
+    assert len(by_seq) < len(lines)  # some event is named by several rows
+
+
+def test_json_is_written_as_it_is_encoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--json` output goes out in pieces (never the whole text as one string), the same text."""
+    import io
+    import sys
+
+    from gainlog.cli.app import emit_json
+
+    pieces: list[str] = []
+
+    class Out(io.StringIO):
+        def write(self, text: str) -> int:
+            pieces.append(text)
+            return len(text)
+
+    value = {"rows": [{"n": i, "text": "é"} for i in range(50)]}
+    monkeypatch.setattr(sys, "stdout", Out())
+    emit_json(value)
+    assert "".join(pieces) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    assert len(pieces) > 50 and max(map(len, pieces)) < 100
