@@ -54,11 +54,24 @@ class Explanation:
 
 
 def _year_reports(loaded: Replayed, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The year's Schedule D and 8949 rows (`Replayed.tax_years(through=year)`, the same values),
+    with 8949 rows made for that year only: the years before are added up a chunk of rows at a
+    time (`tax_year.slice_boxes`, as `report schedule-d` streams), the later ones never looked at."""
+    from ..projections.form8949 import rows
     from ..projections.reports import form8949_json
+    from ..projections.rules.form_box import wallet_reports
+    from ..projections.tax_year import slice_boxes, totalled
+    from .reading import gc_paused
     from .reports import schedule_d_json
 
-    ty = loaded.tax_years(through=year)
-    return schedule_d_json(ty.years[year]), form8949_json(ty.rows_of(year))
+    booked = loaded.booked
+    upto = [s for s in booked.slices if s.date_sold.year <= year]  # in 8949 order, as the replay hands them out
+    wallets = wallet_reports(loaded.log)
+    with gc_paused():
+        boxes = slice_boxes(upto, wallets)
+        sd = totalled(boxes, booked.problems, loaded.log, tz=loaded.store.timezone, through=year).years[year]
+        year_rows = rows([s for s in upto if s.date_sold.year == year], wallets)
+    return schedule_d_json(sd), form8949_json(year_rows)
 
 
 def _event_line(record: Any) -> dict[str, Any]:

@@ -101,6 +101,9 @@ def test_explain_streams_and_gives_the_in_memory_trails(ledger: Path) -> None:
         assert keys == [[k for k in (t["disposal"], t["acquisition"], *t["transfers"]) if k] for t in expected]
         assert any(t["transfers"] for t in expected)  # the second read keeps the transfers
         assert one["rows"] == [got["rows"][1]]
+        schedule_d, form_rows = _reports(ledger, None, year)
+        assert got["schedule_d"] == schedule_d
+        assert [row["8949"] for row in got["rows"]] == form_rows
 
 
 def test_diff_streams_and_gives_the_in_memory_diff(ledger: Path) -> None:
