@@ -7,14 +7,18 @@ contract shapes (`to_json()`) and the ledger's time zone, in which people read e
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from zoneinfo import ZoneInfo
 
-    from .reading import Loaded
+    from ..ledger.events import Recorded
+    from ..ledger.store import Store
+    from .reading import Replayed
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,25 @@ class Explanation:
         return self.value
 
 
-def _year_reports(loaded: Loaded, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _year_reports(loaded: Replayed, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The year's Schedule D and 8949 rows (`Replayed.tax_years(through=year)`, the same values),
+    with 8949 rows made for that year only: the years before are added up a chunk of rows at a
+    time (`tax_year.slice_boxes`, as `report schedule-d` streams), the later ones never looked at."""
+    from ..ledger.speed import gc_paused
+    from ..projections.form8949 import rows
     from ..projections.reports import form8949_json
+    from ..projections.rules.form_box import wallet_reports
+    from ..projections.tax_year import slice_boxes, totalled
     from .reports import schedule_d_json
 
-    ty = loaded.tax_years(through=year)
-    return schedule_d_json(ty.years[year]), form8949_json(ty.rows_of(year))
+    booked = loaded.booked
+    upto = [s for s in booked.slices if s.date_sold.year <= year]  # in 8949 order, as the replay hands them out
+    wallets = wallet_reports(loaded.log)
+    with gc_paused():
+        boxes = slice_boxes(upto, wallets)
+        sd = totalled(boxes, booked.problems, loaded.log, tz=loaded.store.timezone, through=year).years[year]
+        year_rows = rows([s for s in upto if s.date_sold.year == year], wallets)
+    return schedule_d_json(sd), form8949_json(year_rows)
 
 
 def _event_line(record: Any) -> dict[str, Any]:
@@ -82,7 +99,7 @@ def _with_price(line: dict[str, Any], record: Any, prices: Any) -> dict[str, Any
     return line
 
 
-def _point(point: str | None, loaded: Loaded) -> Any:
+def _point(point: str | None, loaded: Replayed) -> Any:
     """The knowledge point as the user named it (an int for a seq; the head's seq for none)."""
     if point is None:
         return loaded.seq
@@ -93,15 +110,36 @@ def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None,
     """`diff`: the year's Schedule D and 8949 rows as of `from_point` and as of `to_point` (None: the
     head) compared, with the events recorded in between."""
     from ..projections.diff import year_diff as diff
-    from .reading import load
+    from .reading import replayed
 
-    before = load(db, from_point, strict=strict, option="--from")
-    after = load(db, to_point, check=False, option="--to")  # one drift check per command
-    result = diff(year, _point(from_point, before), _point(to_point, after),
-                  _year_reports(before, year), _year_reports(after, year))
-    lo, hi = sorted((before.seq, after.seq))
-    result["events"] = [_event_line(r) for r in after.store.read(after=lo, until=hi)]
+    # streamed, one knowledge point at a time: only the year's reports of the first are kept
+    before = replayed(db, from_point, strict=strict, option="--from")
+    before_point, before_seq, before_reports = _point(from_point, before), before.seq, _year_reports(before, year)
+    del before
+    after = replayed(db, to_point, check=False, option="--to")  # one drift check per command
+    result = diff(year, before_point, _point(to_point, after), before_reports, _year_reports(after, year))
+    lo, hi = sorted((before_seq, after.seq))
+    result["events"] = [_event_line(r) for r in after.store.iter_read(after=lo, until=hi)]
     return YearDiff(value=result, timezone=after.store.timezone)
+
+
+def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Recorded]:
+    """The live events as of `seq` that `explain`'s trails and facts read: those whose key is in
+    `keys` (the year's disposals and the lots they sold), every transfer, and every event that is
+    not a trade (settings, profiles, carryovers). One more streamed read of the log that keeps only
+    these and the retractions that decide what is live (`knowledge.live`), in seq order."""
+    from ..ledger.events import TRADES, Transfer
+    from ..ledger.speed import gc_paused
+    from ..projections.knowledge import live
+
+    def wanted() -> Iterator[Recorded]:
+        for record in store.iter_read(until=seq):
+            event = record.event
+            if record.key in keys or isinstance(event, Transfer) or not isinstance(event, TRADES):
+                yield record
+
+    with gc_paused():
+        return live(wanted(), until_seq=seq, targets=store.retract_targets(until=seq))
 
 
 def explain(
@@ -110,23 +148,25 @@ def explain(
     """`explain`: the events behind each 8949 row of `year` (or only row number `row`, counted from 1
     in form order: a `UsageError` when there is no such row) and behind its Schedule D."""
     from ..ledger.errors import UsageError
-    from ..projections.explain import trails, year_facts
-    from ..projections.knowledge import live
+    from ..projections.explain import trails, year_facts, year_slices
     from ..projections.rules.netting import LOSS_LIMIT, LOSS_LIMIT_MFS
     from ..projections.rules.prices import PriceIndex
-    from .reading import load
+    from .reading import replayed
 
-    loaded = load(db, as_of, strict=strict)
+    loaded = replayed(db, as_of, strict=strict)
     tz = loaded.store.timezone
-    known = live(loaded.records)
+    keys = {k for s in year_slices(loaded.booked, year) for k in (s.event_key, s.lot) if k}
+    known = _trail_records(loaded.store, loaded.seq, keys)
     schedule_d, rows = _year_reports(loaded, year)
     row_trails = trails(loaded.booked, known, year)
     key_to_record = {r.key: r for r in known}
     prices = PriceIndex(known)
+    key_to_line: dict[str, dict[str, Any]] = {}  # one line per event, however many rows name it
     for trail, form_row in zip(row_trails, rows, strict=True):
         trail["8949"] = form_row
         trail["events"] = [
-            _with_price(_event_line(key_to_record[k]), key_to_record[k], prices)
+            key_to_line.get(k)
+            or key_to_line.setdefault(k, _with_price(_event_line(key_to_record[k]), key_to_record[k], prices))
             for k in [trail["disposal"], trail["acquisition"], *trail["transfers"]]
             if k is not None and k in key_to_record
         ]

@@ -1,7 +1,7 @@
 """Open lots as a library: `lots` (CONTRACT §1), wash-sale adjustments included.
 
-Replays the log as of a knowledge point up to the end of one local date
-(`projections.pipeline.project` with `until`); the lots are `projections.model.OpenLot`, and
+Replays the log as of a knowledge point up to the end of one local date, streamed from the store
+(`projections.pipeline.replay` with `until`, materialised); the lots are `projections.model.OpenLot`, and
 `to_json()` gives CONTRACT §3 `lots --json` rows.
 """
 
@@ -107,12 +107,17 @@ def open_lots(
 ) -> OpenLots:
     """`lots`: replay the ledger as of `as_of` up to the end of the chosen local date: `day`, else
     `on` (YYYY-MM-DD) or `year_end` (`lots_day`), else today in the ledger's time zone."""
-    from ..projections.pipeline import project
+    from ..ledger.speed import gc_paused
+    from ..projections.pipeline import materialise, replay
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store:
         seq = store.resolve(as_of)
         tz = store.timezone
         chosen = day or lots_day(on, year_end, tz)
-        booked = project(store.read(until=seq), tz=tz, until_seq=seq, until=end_of_day(chosen, tz))
+        with gc_paused():  # streamed (issue #11): the log is never held whole, as in `report all`
+            targets = store.retract_targets(until=seq)
+            run = replay(store.iter_read(until=seq), tz=tz, until_seq=seq, until=end_of_day(chosen, tz),
+                         targets=targets, keep_lots=True)
+            booked = materialise(run)
     return OpenLots(day=chosen, booked=booked)

@@ -14,10 +14,16 @@ console script next to this Python), exactly as a user would run it:
     import ONE-LINE-FILE; report all       "report all after +1 event" (from the checkpoint)
     import ONE-LINE-FILE; report schedule-d --year LAST --json
                                            "schedule-d after +1 event"
+    lots --year-end LAST-1 --json          "lots"
+    explain --year LAST-1 --json           "explain": the trail of every 8949 row of the year
+    diff --year LAST-1 --from bench-base --json
+                                           "diff": the year at the tag made right after the import,
+                                           and at the head (two replays)
 
 Each child's peak resident memory comes from `os.wait4` (the kernel's ru_maxrss for exactly that
 process). Figures are medians over the repeats. The one-asset case (issue #7: 20k trades of one
 asset, FIFO, against RP2 1.7.2's 43.8 s) times `init` + `import` + `report all` end to end.
+The audit commands print JSON (a table of every open lot would time rich, not the replay).
 A step that fails (e.g. a command not written yet) is recorded as "n/a" with its first error line;
 the run goes on. The table is printed and written to bench/results.md with the machine's
 description.
@@ -54,6 +60,8 @@ TARGETS = {  # issue #7, for the 1M-event ledger
     "schedule_d_after_append": 0.3,
     "peak_mb": 1024.0,
 }
+REPORT_STEPS = ("import", "report_all", "checkpoint", "report_all_after_append", "schedule_d_after_append", "init")
+AUDIT_STEPS = ("lots", "explain", "diff")  # in their own table; the main table's peak MB is over REPORT_STEPS
 APPEND_AT = "2026-06-30T23:59:59Z"  # after every generated event: a new trade, today
 
 
@@ -143,13 +151,14 @@ def append_file(workdir: Path, n: int) -> Path:
 def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) -> dict[str, Step]:
     """The steps for one ledger, each repeated in a fresh database."""
     steps = {name: Step(name) for name in ("import", "report_all", "checkpoint", "report_all_after_append",
-                                           "schedule_d_after_append", "init")}
+                                           "schedule_d_after_append", "init", "lots", "explain", "diff")}
     for r in range(repeat):
         with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
             work = Path(tmp)
             db = ["--db", str(work / "bench.db")]
             steps["init"].runs.append(run_child([*gainlog, *db, "init"], workdir=work))
             steps["import"].runs.append(run_child([*gainlog, *db, "import", str(ledger)], workdir=work))
+            run_child([*gainlog, *db, "tag", "bench-base"], workdir=work)
             report_all = [*gainlog, *db, "report", "all", "--out", str(work / "reports")]
             steps["report_all"].runs.append(run_child(report_all, workdir=work))
             steps["checkpoint"].runs.append(run_child([*gainlog, *db, "checkpoint"], workdir=work))
@@ -160,6 +169,11 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
                       workdir=work)
             schedule_d = [*gainlog, *db, "report", "schedule-d", "--year", str(last_year), "--json"]
             steps["schedule_d_after_append"].runs.append(run_child(schedule_d, workdir=work))
+            year = str(last_year - 1)
+            steps["lots"].runs.append(run_child([*gainlog, *db, "lots", "--year-end", year, "--json"], workdir=work))
+            steps["explain"].runs.append(run_child([*gainlog, *db, "explain", "--year", year, "--json"], workdir=work))
+            diff = [*gainlog, *db, "diff", "--year", year, "--from", "bench-base", "--json"]
+            steps["diff"].runs.append(run_child(diff, workdir=work))
         done = [f"{s.name} {s.runs[-1].seconds:.2f}s" + ("" if s.runs[-1].ok else " (failed)")
                 for s in steps.values()]
         print(f"  repeat {r + 1}/{repeat}: " + ", ".join(done), file=sys.stderr)
@@ -253,7 +267,7 @@ def table(results: dict[int, SizeResult], one_asset: tuple[int, Step] | None) ->
     notes: list[str] = []
     for size, result in results.items():
         steps = result.steps
-        peak = max((p for s in steps.values() if (p := s.peak()) is not None), default=None)
+        peak = max((p for n in REPORT_STEPS if (p := steps[n].peak()) is not None), default=None)
         imp, full = steps["import"].median(), steps["report_all"].median()
         again, one = steps["report_all_after_append"].median(), steps["schedule_d_after_append"].median()
         saved = steps["checkpoint"].median()
@@ -276,6 +290,17 @@ def table(results: dict[int, SizeResult], one_asset: tuple[int, Step] | None) ->
                  for name in ("import", "report_all", "checkpoint", "report_all_after_append",
                               "schedule_d_after_append")]
         lines.append(f"| {size:,} | " + " | ".join(peaks) + " |")
+    lines += [
+        "",
+        "Audit commands after the appends (seconds, and peak MB against the same 1 GB target at 1M events):",
+        "",
+        "| events | lots s | lots MB | explain s | explain MB | diff s | diff MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, result in results.items():
+        cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
+                 for step in (result.steps[n] for n in AUDIT_STEPS)]
+        lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
     if one_asset:
         size, step = one_asset
         seconds = step.median()
@@ -326,7 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "# gainlog benchmark results",
         "",
         f"Command: `{command.strip()}` (medians of {args.repeat} run(s); each step a separate `gainlog` "
-        "process; peak MB = the largest peak resident memory of any step's process).",
+        "process; peak MB = the largest peak resident memory of any step's process, the audit commands "
+        "apart in their own table).",
         "",
         *machine(),
         "",
@@ -337,7 +363,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "",
         "Steps per repeat, in a fresh database: `gainlog --db DB init`; `import LEDGER`; "
         "`report all --out DIR`; `checkpoint`; `import ONE-LINE --source bench-append`; `report all --out DIR`; "
-        "`import ONE-LINE --source bench-append`; `report schedule-d --year 2026 --json`.",
+        "`import ONE-LINE --source bench-append`; `report schedule-d --year 2026 --json`; "
+        "`lots --year-end 2025 --json`; `explain --year 2025 --json`; "
+        "`diff --year 2025 --from bench-base --json` (`tag bench-base` right after the import).",
     ]
     text = "\n".join(report) + "\n"
     print(text)

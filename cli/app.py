@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -157,9 +158,16 @@ YearOpt = Annotated[
 ]
 
 
+JSON_BATCH = 16384  # pieces of encoded JSON per write of `emit_json`
+
+
 def emit_json(value: Any) -> None:
-    """Valid JSON and nothing else on stdout."""
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    """Valid JSON and nothing else on stdout, written as it is encoded (`explain --json` of a large
+    year is tens of MB: never one string, nor the list of its pieces, in memory)."""
+    pieces = json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(value)
+    while batch := list(islice(pieces, JSON_BATCH)):  # a write per piece would cost seconds
+        sys.stdout.write("".join(batch))
+    sys.stdout.write("\n")
 
 
 def console() -> Any:

@@ -1,0 +1,151 @@
+"""`lots`, `explain` and `diff` replay the log streamed (issue #11): never the whole log in memory.
+
+Each reads the store through `Store.iter_read` (the fold releases each record once folded, as in
+`report all`); `explain` then keeps, of a second streamed read, only the events its trails name.
+Here `Store.read` of the whole log is refused while they run, and what they return is compared with
+the same values computed from the whole log in memory (`api.reading.load`, `project`, `trails`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import write_jsonl
+from gainlog.api.audit import explain, year_diff
+from gainlog.api.lots import end_of_day, open_lot_row, open_lots
+from gainlog.api.reading import load
+from gainlog.api.reports import schedule_d_json
+from gainlog.fixtures.generate import generate
+from gainlog.ledger.store import Store
+from gainlog.projections.diff import year_diff as diff_of
+from gainlog.projections.explain import trails
+from gainlog.projections.knowledge import live
+from gainlog.projections.pipeline import project
+from gainlog.projections.reports import form8949_json
+
+YEARS = (2023, 2024, 2025)
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated ledger, tagged, then changed: one sell retracted and one re-imported corrected."""
+    folder = tmp_path_factory.mktemp("streamed")
+    path = folder / "g.jsonl"
+    lines = [line.decode() for line in generate(3000, 11)]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    db = folder / "l.db"
+    with Store.create(db, timezone="America/New_York") as store:
+        store.import_file(path, source="g")
+        store.tag("before")
+        sells = [r for r in store.read() if r.event.__class__.__name__ == "Sell"]
+        retracted = next(r for r in sells if r.event.at.year == 2024)
+        store.retract(retracted.key, reason="test")
+        changed = next(r for r in sells if r.event.at.year == 2025 and r.event.fee is None)
+        body = next(json.loads(line) for line in lines if f'"{changed.key.split(":", 1)[1]}"' in line)
+        body["fee"] = "1.5"
+        store.import_file(write_jsonl(folder / "fix.jsonl", [body]), source="fix")
+        store.retract(changed.key, reason="corrected")
+    return db
+
+
+@contextmanager
+def streamed_only() -> Iterator[None]:
+    """Inside: `Store.read` from the start of the log fails (the commands must stream)."""
+    original = Store.read
+
+    def read(self: Store, *, after: int = 0, until: int | None = None) -> Any:
+        assert after > 0, "the whole log read into memory"
+        return original(self, after=after, until=until)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "read", read)
+        yield
+
+
+def _reports(db: Path, point: str | None, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    ty = load(db, point).tax_years(through=year)
+    return schedule_d_json(ty.years[year]), form8949_json(ty.rows_of(year))
+
+
+def test_lots_streams_and_gives_the_in_memory_lots(ledger: Path) -> None:
+    for year in YEARS:
+        with Store.open(ledger) as store:
+            records = list(store.iter_read())
+            expected = project(records, tz=store.timezone, until=end_of_day(date(year, 12, 31), store.timezone))
+        with streamed_only():
+            got = open_lots(ledger, year_end=year)
+        assert got.to_json() == [open_lot_row(lot) for lot in expected.open_lots]
+        assert got.to_json() != []
+        assert got.problems == expected.problems
+
+
+def test_explain_streams_and_gives_the_in_memory_trails(ledger: Path) -> None:
+    for year in YEARS:
+        with Store.open(ledger) as store:
+            records = list(store.iter_read())
+            tz = store.timezone
+        booked = project(records, tz=tz)
+        expected = trails(booked, live(records), year)
+        with streamed_only():
+            got = explain(ledger, year).to_json()
+            one = explain(ledger, year, row=2).to_json()
+        assert len(got["rows"]) == len(expected) > 0
+        assert [{k: v for k, v in row.items() if k not in ("8949", "events")} for row in got["rows"]] == expected
+        keys = [[e["key"] for e in row["events"]] for row in got["rows"]]
+        assert keys == [[k for k in (t["disposal"], t["acquisition"], *t["transfers"]) if k] for t in expected]
+        assert any(t["transfers"] for t in expected)  # the second read keeps the transfers
+        assert one["rows"] == [got["rows"][1]]
+        schedule_d, form_rows = _reports(ledger, None, year)
+        assert got["schedule_d"] == schedule_d
+        assert [row["8949"] for row in got["rows"]] == form_rows
+
+
+def test_diff_streams_and_gives_the_in_memory_diff(ledger: Path) -> None:
+    for year in YEARS:
+        with streamed_only():
+            got = year_diff(ledger, year, "before").to_json()
+        with Store.open(ledger) as store:
+            head = store.last_seq()
+            between = store.read(after=store.resolve("before"), until=head)
+        expected = diff_of(year, "before", head, _reports(ledger, "before", year), _reports(ledger, None, year))
+        assert {k: v for k, v in got.items() if k != "events"} == expected
+        assert [e["seq"] for e in got["events"]] == [r.seq for r in between]
+    assert year_diff(ledger, 2024, "before").to_json()["rows"]["removed"]  # the retracted sell's rows
+
+
+def test_explain_keeps_one_line_per_event_however_many_rows_name_it(ledger: Path) -> None:
+    rows = explain(ledger, 2024).to_json()["rows"]
+    lines = [line for row in rows for line in row["events"]]
+    by_seq: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        assert by_seq.setdefault(line["seq"], line) is line  # the same dict, not an equal copy
+    assert len(by_seq) < len(lines)  # some event is named by several rows
+
+
+def test_json_is_written_as_it_is_encoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--json` output goes out a batch of the encoder's pieces at a time (never the whole text as
+    one string), the same text."""
+    import io
+    import sys
+
+    from gainlog.cli import app
+
+    pieces: list[str] = []
+
+    class Out(io.StringIO):
+        def write(self, text: str) -> int:
+            pieces.append(text)
+            return len(text)
+
+    value = {"rows": [{"n": i, "text": "é"} for i in range(50)]}
+    monkeypatch.setattr(sys, "stdout", Out())
+    monkeypatch.setattr(app, "JSON_BATCH", 8)  # pieces of the encoder per write
+    app.emit_json(value)
+    assert "".join(pieces) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+    assert len(pieces) > 50 and max(map(len, pieces)) < 200
