@@ -1,0 +1,335 @@
+"""Raw input -> validated event: plain decimals, times, names, text and the cross-field rules (the precise path)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from ..errors import InvalidEvent
+from ..events import (
+    TAG_TO_TYPE,
+    WALLET_SCOPE_FROM,
+    Allocate,
+    Buy,
+    Carryover,
+    Event,
+    Fee,
+    Income,
+    MethodElection,
+    Price,
+    Profile,
+    Sell,
+    Swap,
+    Transfer,
+)
+from ..limits import MAX_DEPTH, MAX_YEAR, MIN_YEAR, shown, year_problem
+from .rules import (
+    _CONTROL,
+    _FIELD_TO_VALUES,
+    _NAMES,
+    _NESTED_DECIMALS,
+    _SIGNED_ALLOWED,
+    BARE_DATE,
+    PLAIN,
+    RFC3339,
+    SIGNED,
+    _decimals,
+    _where,
+    normalize_text,
+)
+
+
+class _FloatText(str):
+    """The text of a JSON number with a fraction or exponent, as the user wrote it."""
+
+
+_RAW = msgspec.json.Decoder(float_hook=_FloatText)
+
+def _plain_number(value: Any, field: str, where: str, *, signed: bool = False) -> str:
+    """The normalized text of a contract number, or InvalidEvent."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidEvent(f"{_where(where, field)}: expected a decimal string, got {value!r}")
+    text = str(value)
+    pattern = SIGNED if signed else PLAIN
+    if not pattern.fullmatch(text):
+        rule = "an optional '-', " if signed else ""
+        raise InvalidEvent(
+            f"{_where(where, field)}: {text!r} is not a plain decimal ({rule}up to 15 digits, "
+            "optionally '.' and up to 18 decimals; no sign, exponent, comma, NaN or Infinity)"
+        )
+    return normalize_text(text)
+
+
+def parse_at(value: Any, *, tz: ZoneInfo, where: str, field: str = "at") -> datetime:
+    """RFC 3339 with an offset, or a bare date (midday in the ledger's time zone), as UTC."""
+    if not isinstance(value, str):
+        raise InvalidEvent(f"{_where(where, field)}: expected a timestamp string, got {value!r}")
+    try:
+        if BARE_DATE.fullmatch(value):
+            day = date.fromisoformat(value)
+            parsed = datetime.combine(day, time(12), tzinfo=tz)
+        elif match := RFC3339.fullmatch(value):
+            fraction = match.group(1) or ""
+            if fraction[7:].strip("0"):
+                raise InvalidEvent(
+                    f"{_where(where, field)}: {value!r} has digits below the microsecond; "
+                    "gainlog keeps times to the microsecond (at most 6 decimals of a second)"
+                )
+            parsed = datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+        else:
+            raise ValueError("needs an offset")
+    except ValueError:
+        raise InvalidEvent(
+            f"{_where(where, field)}: {value!r} is not an RFC 3339 time with an offset "
+            "(e.g. 2024-05-01T12:00:00Z) or a date YYYY-MM-DD"
+        ) from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise InvalidEvent(f"{_where(where, field)}: {value!r} is out of range ({MIN_YEAR}-{MAX_YEAR})")
+    utc = parsed.astimezone(UTC)
+    for shifted, zone in ((utc, "UTC"), (utc.astimezone(tz), f"the ledger's time zone {tz.key}")):
+        if not MIN_YEAR <= shifted.year <= MAX_YEAR:
+            raise InvalidEvent(
+                f"{_where(where, field)}: {value!r} is out of range ({MIN_YEAR}-{MAX_YEAR}): "
+                f"it falls on {shifted.date().isoformat()} in {zone}"
+            )
+    return utc
+
+
+def _check_numbers(raw: dict[str, Any], tag: str, where: str) -> None:
+    for name in _decimals()[tag]:
+        if name in raw and raw[name] is not None:
+            raw[name] = _plain_number(raw[name], name, where, signed=(tag, name) in _SIGNED_ALLOWED)
+    lots = raw.get("lots")
+    if isinstance(lots, list):
+        for i, entry in enumerate(lots):
+            if isinstance(entry, dict):
+                for name in _NESTED_DECIMALS & entry.keys():
+                    entry[name] = _plain_number(entry[name], f"lots[{i}].{name}", where)
+
+
+def parse_event(raw: Any, *, tz: ZoneInfo, where: str) -> Event:
+    """Validate one decoded JSON object into an event; InvalidEvent names `where` and the field."""
+    if not isinstance(raw, dict):
+        raise InvalidEvent(f"{where}: expected a JSON object, got {type(raw).__name__}")
+    raw = dict(raw)
+    tag = raw.get("type")
+    if tag not in TAG_TO_TYPE:
+        known = ", ".join(TAG_TO_TYPE)
+        raise InvalidEvent(f"{_where(where, 'type')}: unknown event type {tag!r} (one of: {known})")
+    _check_numbers(raw, tag, where)
+    _check_text(raw, where)
+    if "at" in raw:
+        # as text: msgspec builds the datetime itself (a clock-faking test's datetime subclass is refused)
+        raw["at"] = parse_at(raw["at"], tz=tz, where=where).isoformat()
+    for key, value in raw.items():
+        if isinstance(value, _FloatText):  # a float where the contract wants something else
+            raise InvalidEvent(f"{_where(where, key)}: unexpected number {str(value)!r}")
+    try:
+        event: Event = msgspec.convert(raw, TAG_TO_TYPE[tag])  # type: ignore[assignment]
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(f"{where}: {_describe(exc)}") from None
+    _check_names(event, where)
+    _check_semantics(event, where)
+    return event
+
+
+def _check_name(value: str | None, field: str, where: str) -> None:
+    if value is None:
+        return
+    if not value:
+        raise InvalidEvent(f"{_where(where, field)}: must not be empty")
+    bad = _CONTROL.search(value)
+    if bad is not None:
+        raise InvalidEvent(
+            f"{_where(where, field)}: {shown(value)} holds the control character {bad.group()!r}; "
+            "wallet and asset names are printable text"
+        )
+
+
+def _check_names(event: Event, where: str) -> None:
+    """Wallet and asset names are non-empty and free of control characters (C0, DEL, C1)."""
+    for attr, field in _NAMES.get(type(event), ()):
+        _check_name(getattr(event, attr), field, where)
+    if isinstance(event, Allocate):
+        for i, share in enumerate(event.lots):
+            _check_name(share.wallet, f"lots[{i}].wallet", where)
+
+
+def _check_text(raw: dict[str, Any], where: str) -> None:
+    """Every string is text UTF-8 can hold: a lone surrogate (a JSON `\\ud800`, or a command-line
+    argument that was not UTF-8) is refused here rather than failing when the body is encoded."""
+    values = [(k, v) for k, v in raw.items() if isinstance(v, str)]
+    for i, entry in enumerate(raw.get("lots") or ()):
+        if isinstance(entry, dict):
+            values += [(f"lots[{i}].{k}", v) for k, v in entry.items() if isinstance(v, str)]
+    for field, value in values:
+        if not value.isascii():
+            try:
+                value.encode()
+            except UnicodeEncodeError:
+                raise InvalidEvent(f"{_where(where, field)}: not valid Unicode text (a lone surrogate)") from None
+
+
+def _describe(exc: msgspec.ValidationError) -> str:
+    """msgspec says "... - at `$.qty`"; say "field 'qty': ..." instead (listing an enum's values)."""
+    text = str(exc)
+    match = re.search(r" - at `\$\.?(.*)`$", text)
+    if match:
+        field, message = match.group(1), text[: match.start()]
+        values = _FIELD_TO_VALUES.get(field)
+        if values and message.startswith("Invalid enum value"):
+            message += f": must be one of {', '.join(values)}"
+        return f"field '{field}': {message}"
+    match = re.match(r"Object (contains unknown|missing required) field `(.*)`", text)
+    if match:
+        what = "unknown field" if match.group(1) == "contains unknown" else "missing required field"
+        return f"field '{match.group(2)}': {what}"
+    return text
+
+
+def _positive(value: Decimal | None, field: str, where: str) -> None:
+    if value is not None and value <= 0:
+        raise InvalidEvent(f"{_where(where, field)}: must be above zero")
+
+
+def _check_semantics(event: Event, where: str) -> None:
+    start = getattr(event, "from_", None)
+    if isinstance(start, date):  # the first day of a setting (a transfer's `from` is a wallet)
+        problem = year_problem(start.year)
+        if problem is not None:
+            raise InvalidEvent(f"{_where(where, 'from')}: {start.isoformat()}: the year {problem}")
+    match event:
+        case Buy() | Sell():
+            _positive(event.qty, "qty", where)
+            if (event.price is None) == (event.total is None):
+                raise InvalidEvent(f"{_where(where, 'price')}: give exactly one of 'price' and 'total'")
+            _positive(event.price, "price", where)
+            _positive(event.total, "total", where)
+            if isinstance(event, Sell) and event.lots is not None:
+                if not event.lots:
+                    raise InvalidEvent(f"{_where(where, 'lots')}: an empty list names no lot")
+                for i, pick in enumerate(event.lots):
+                    _positive(pick.qty, f"lots[{i}].qty", where)
+        case Swap():
+            _positive(event.give_qty, "give_qty", where)
+            _positive(event.get_qty, "get_qty", where)
+            if event.give_asset == event.get_asset:
+                raise InvalidEvent(f"{_where(where, 'get_asset')}: a swap of {event.give_asset} for itself")
+        case Transfer():
+            _positive(event.qty, "qty", where)
+            if event.from_ == event.to:
+                raise InvalidEvent(f"{_where(where, 'to')}: a transfer from {event.to!r} to itself")
+            if event.fee_qty is not None:
+                _positive(event.fee_qty, "fee_qty", where)
+                if event.fee_value is None:
+                    raise InvalidEvent(f"{_where(where, 'fee_value')}: required when 'fee_qty' is given")
+                if event.fee_qty >= event.qty:
+                    raise InvalidEvent(f"{_where(where, 'fee_qty')}: must be less than 'qty'")
+            elif event.fee_value is not None:
+                raise InvalidEvent(f"{_where(where, 'fee_qty')}: 'fee_value' given without 'fee_qty'")
+        case Fee() | Income():
+            _positive(event.qty, "qty", where)
+        case Price():
+            _positive(event.usd, "usd", where)
+        case MethodElection():
+            if event.scope is not None and event.wallet is not None:
+                raise InvalidEvent(f"{_where(where, 'scope')}: scope is decided per asset, not per wallet")
+            if event.scope == "universal" and event.from_ >= WALLET_SCOPE_FROM:
+                raise InvalidEvent(
+                    f"{_where(where, 'scope')}: a universal scope ends on 2025-01-01 (Rev. Proc. 2024-28); "
+                    "from then on each wallet is its own pool"
+                )
+        case Profile() | Carryover():
+            problem = year_problem(event.year)
+            if problem is not None:
+                raise InvalidEvent(f"{_where(where, 'year')}: {problem}")
+        case Allocate():
+            if not event.lots:
+                raise InvalidEvent(f"{_where(where, 'lots')}: an allocation needs at least one lot")
+            for i, share in enumerate(event.lots):
+                _positive(share.qty, f"lots[{i}].qty", where)
+
+
+def decode_line(line: bytes | str, *, tz: ZoneInfo, where: str) -> Event:
+    """One `.jsonl` line into a validated event."""
+    try:
+        raw = _RAW.decode(line)
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(f"{where}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise InvalidEvent(f"{where}: JSON nested more than {MAX_DEPTH} levels deep (an event needs 3)") from None
+    if _nested_deeper(raw, MAX_DEPTH):
+        raise InvalidEvent(f"{where}: JSON nested more than {MAX_DEPTH} levels deep (an event needs 3)")
+    _refuse_duplicate_keys(line, raw, where)
+    return parse_event(raw, tz=tz, where=where)
+
+
+def _nested_deeper(value: Any, depth: int) -> bool:
+    """Whether `value` holds objects or arrays more than `depth` levels deep (no recursion)."""
+    level: list[Any] = [value]
+    for _ in range(depth + 1):
+        level = [
+            item
+            for v in level
+            if isinstance(v, dict | list)
+            for item in (v.values() if isinstance(v, dict) else v)
+            if isinstance(item, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _quotes(value: Any) -> int:
+    """How many `"` the JSON text of `value` has when no string needs an escape."""
+    if isinstance(value, dict):
+        return sum(2 + _quotes(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_quotes(v) for v in value)
+    return 2 if isinstance(value, str) and not isinstance(value, _FloatText) else 0
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+def refuse_duplicate_keys(text: str | bytes, where: str, field: str | None = None) -> Any:
+    """`text` parsed as JSON (floats as text) with every object's keys checked to be distinct:
+    a key given twice is an InvalidEvent naming it (`field` prefixes nested names)."""
+    import json
+
+    try:
+        return json.loads(text, object_pairs_hook=_unique_pairs, parse_float=str)
+    except _DuplicateKey as exc:
+        name = f"{field}.{exc.args[0]}" if field else exc.args[0]
+        raise InvalidEvent(f"{_where(where, name)}: given twice in one JSON object") from None
+
+
+def _refuse_duplicate_keys(line: bytes | str, raw: Any, where: str) -> None:
+    """msgspec keeps the last of two equal keys; refuse them instead (`"qty"` twice is a typo).
+
+    Without a backslash every `"` of the line delimits a key or a string value, so when the line
+    has exactly as many as the decoded object accounts for, no key was dropped: the usual case costs
+    two scans of the line. Otherwise `json` parses it again and names the repeated key."""
+    data = line.encode() if isinstance(line, str) else line
+    if 92 not in data and data.count(b'"') == _quotes(raw):  # 92: a backslash
+        return
+    with contextlib.suppress(ValueError, RecursionError):  # msgspec read it; only duplicates matter here
+        refuse_duplicate_keys(data, where)
+
+
