@@ -13,15 +13,11 @@ import msgspec
 from ..events import (
     Buy,
     Event,
-    Fee,
     Income,
-    Price,
     Retract,
-    Sell,
-    Swap,
-    Transfer,
     tag_of,
 )
+from .rules import name_attributes
 
 _BODY = msgspec.json.Decoder(Event)
 _ENCODER = msgspec.json.Encoder(order="sorted")
@@ -52,13 +48,6 @@ def decode_body(body: bytes | str) -> Event:
     return event
 
 
-# The fields of each trade that hold a wallet or asset name: the few distinct names of a log.
-_NAME_FIELDS: dict[type, tuple[str, ...]] = {
-    Buy: ("wallet", "asset"), Sell: ("wallet", "asset"), Fee: ("wallet", "asset"), Income: ("wallet", "asset"),
-    Swap: ("wallet", "give_asset", "get_asset"), Transfer: ("from_", "to", "asset"), Price: ("asset",),
-}
-
-
 def share_names(event: Event, names: dict[str, str]) -> Event:
     """`event` with its wallet and asset names replaced by the equal ones in `names` (added when new).
 
@@ -66,7 +55,7 @@ def share_names(event: Event, names: dict[str, str]) -> Event:
     copies of a few dozen strings (issue #7). The event is fresh from `decode_body` and not yet
     shared, so its fields are set in place.
     """
-    for field in _NAME_FIELDS.get(type(event), ()):
+    for field in name_attributes(type(event)):  # the table's wallet and asset names
         name = getattr(event, field)
         shared = names.setdefault(name, name)
         if shared is not name:

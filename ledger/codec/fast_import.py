@@ -4,35 +4,23 @@ from __future__ import annotations
 
 import functools
 import operator
-import typing
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from ..events import (
-    Buy,
-    Event,
-    Fee,
-    Income,
-    LotPick,
-    Price,
-    Sell,
-    Swap,
-    Transfer,
-)
 from ..limits import MAX_YEAR, MIN_YEAR
 from .canonical import _ENCODER, Decoded
-from .rules import _NAMES, normalize_text
+from .rules import ENTRY_RULES, RULES, Differ, Less, NonEmpty, OneOf, Together, attributes, normalize_text
 
 # -- the import fast path ----------------------------------------------------------------------
 #
 # Most lines of a real file are trades with plain decimal strings and `...Z` times. For those, one
 # msgspec call decodes the line straight into a mirror of the event type whose amounts and times are
-# text constrained by patterns (checked in C), a few string comparisons apply the cross-field rules of
-# `_check_semantics`, and the canonical body is that mirror re-encoded with sorted keys: no Decimal,
+# text constrained by patterns (checked in C), a few string comparisons apply the rules of the
+# table (rules.py), and the canonical body is that mirror re-encoded with sorted keys: no Decimal,
 # no datetime, no second walk. Anything else (another type, a JSON number, an offset or a bare date,
 # an invalid value, a broken rule) gives None, and the line takes `decode_line`, which decides and
 # names the field at fault. tests/test_import_perf_equivalence.py holds both paths to the same bodies.
@@ -62,54 +50,57 @@ def _real_day(at: str) -> bool:
     return True
 
 
-# The rules of `_check_semantics` on normalized text ("0" is the only zero): True only when they hold.
-# Names are non-empty (the mirror's `min_length`); a printable one (str.isprintable: no control
-# character) is fine, any other goes to the precise path (which accepts e.g. a non-breaking space).
-def _ok_buy(e: Any) -> bool:
-    return (
-        e.wallet.isprintable() and e.asset.isprintable()
-        and e.qty != "0"
-        and (e.price is None) != (e.total is None)
-        and e.price != "0"
-        and e.total != "0"
-        and _real_day(e.at)
+# The table's rules on normalized text ("0" is the only zero), as one expression per event type
+# (`_check_source`), compiled once: True only when they hold. Names are non-empty (the mirror's
+# `min_length`); a printable one (str.isprintable: no control character) is fine, any other goes to
+# the precise path (which accepts e.g. a non-breaking space).
+def _check_source(cls: type) -> str:
+    """The Python expression over `e` (a mirror of `cls`) that holds when the table's rules do."""
+    rules = RULES[cls]
+    attrs = attributes(cls)
+    terms, times = [], []
+    for field, row in rules.fields.items():
+        value = f"e.{attrs[field]}"
+        if row.kind == "name":
+            terms.append(f"{value}.isprintable()" if row.required else f"({value} is None or {value}.isprintable())")
+        elif row.kind == "time":
+            times.append(f"_real_day({value})")
+        elif row.entry is not None:
+            entry_attrs = attributes(row.entry)
+            for nested, entry_row in ENTRY_RULES[row.entry].items():
+                attr = f"p.{entry_attrs[nested]}"
+                if entry_row.kind == "name":
+                    terms.append(f"all({attr}.isprintable() for p in {value} or ())")
+                if entry_row.positive:
+                    terms.append(f'all({attr} != "0" for p in {value} or ())')
+        if row.positive:
+            terms.append(f'{value} != "0"')
+    for rule in rules.cross:
+        match rule:
+            case OneOf(first, second):
+                terms.append(f"(e.{attrs[first]} is None) != (e.{attrs[second]} is None)")
+            case Differ(first, second):
+                terms.append(f"e.{attrs[first]} != e.{attrs[second]}")
+            case Together(first, second):
+                terms.append(f"(e.{attrs[first]} is None) == (e.{attrs[second]} is None)")
+            case Less(first, second):
+                a, b = f"e.{attrs[first]}", f"e.{attrs[second]}"
+                terms.append(f"({a} is None or Decimal({a}) < Decimal({b}))")
+            case NonEmpty(field):
+                terms.append(f"(e.{attrs[field]} is None or bool(e.{attrs[field]}))")
+            case _:
+                raise TypeError(f"the import fast path has no check for {cls.__name__}: {rule}")
+    return " and ".join(terms + times) or "True"
+
+
+def _check(cls: type) -> Callable[[Any], bool]:
+    check: Callable[[Any], bool] = eval(  # noqa: S307 (the table's own text, no input)
+        f"lambda e: {_check_source(cls)}", {"Decimal": Decimal, "_real_day": _real_day}
     )
+    return check
 
 
-def _ok_sell(e: Any) -> bool:
-    return _ok_buy(e) and (e.lots is None or (bool(e.lots) and all(p.qty != "0" for p in e.lots)))
-
-
-def _ok_swap(e: Any) -> bool:
-    if not (e.wallet.isprintable() and e.give_asset.isprintable() and e.get_asset.isprintable()):
-        return False
-    return e.give_qty != "0" and e.get_qty != "0" and e.give_asset != e.get_asset and _real_day(e.at)
-
-
-def _ok_transfer(e: Any) -> bool:
-    if not (e.from_.isprintable() and e.to.isprintable() and e.asset.isprintable()):
-        return False
-    if e.qty == "0" or e.from_ == e.to or not _real_day(e.at):
-        return False
-    if e.fee_qty is None:
-        return e.fee_value is None
-    return e.fee_qty != "0" and e.fee_value is not None and Decimal(e.fee_qty) < Decimal(e.qty)
-
-
-def _ok_qty(e: Any) -> bool:  # fee, income
-    return (
-        e.wallet.isprintable() and e.asset.isprintable() and e.qty != "0" and _real_day(e.at)
-    )
-
-
-def _ok_price(e: Any) -> bool:
-    return e.asset.isprintable() and e.usd != "0" and _real_day(e.at)
-
-
-_FAST_RULES: dict[type[Event], Callable[[Any], bool]] = {
-    Buy: _ok_buy, Sell: _ok_sell, Swap: _ok_swap, Transfer: _ok_transfer, Fee: _ok_qty, Income: _ok_qty,
-    Price: _ok_price,
-}
+_Entries = tuple[tuple[str, tuple[str, ...]], ...]  # each `lots` attribute with its entries' amounts
 
 
 class _Mirror(msgspec.Struct, frozen=True):
@@ -118,57 +109,71 @@ class _Mirror(msgspec.Struct, frozen=True):
     tag: str
     ok: Callable[[Any], bool]
     amounts: tuple[str, ...]  # attribute names of its amounts
+    entries: _Entries
     classed: bool  # it has `class` (buy, income)
 
 
-def _mirror(cls: type, amount: Any, prefix: str) -> tuple[type, tuple[str, ...]]:
+def _mirror(cls: type, amount: Any, prefix: str) -> tuple[type, tuple[str, ...], _Entries]:
     """A struct decoding what `cls` decodes, with amounts as `amount` text and times as `...Z` text.
 
-    Field names, JSON names, defaults, the tag and `omit_defaults` are those of `cls`, so encoding it
-    with sorted keys gives the canonical body once its amounts are normalized.
+    Each field's type comes from its row in the table. Field names, JSON names, defaults, the tag and
+    `omit_defaults` are those of `cls`, so encoding it with sorted keys gives the canonical body once
+    its amounts are normalized.
     """
     config = cls.__struct_config__  # type: ignore[attr-defined]
-    hints = typing.get_type_hints(cls)
-    names = {attr for attr, _ in _NAMES.get(cls, ())}
+    rows = RULES[cls].fields if cls in RULES else ENTRY_RULES[cls]
     fields: list[Any] = []
-    amounts = []
+    amounts: list[str] = []
+    entries: list[tuple[str, tuple[str, ...]]] = []
     for field in msgspec.structs.fields(cls):
-        hint = hints[field.name]
-        if hint is Decimal or hint == Decimal | None:
-            hint = amount if hint is Decimal else amount | None
+        row = rows[field.encode_name]
+        hint: Any
+        if row.kind == "plain":
+            hint = amount
             amounts.append(field.name)
-        elif hint is datetime:
+        elif row.kind == "time":
             hint = Annotated[str, msgspec.Meta(pattern=_ZULU)]
-        elif hint is str and field.name in names:
+        elif row.kind == "name":
             hint = Annotated[str, msgspec.Meta(min_length=1)]  # a wallet or asset name is never empty
-        elif hint == tuple[LotPick, ...] | None:
-            pick, _ = _mirror(LotPick, amount, prefix)
-            hint = tuple[pick, ...] | None  # type: ignore[valid-type]
-        elif not (hint in (str, str | None) or "Literal" in str(hint)):
-            raise TypeError(f"the import fast path has no mirror for {cls.__name__}.{field.name}: {hint}")
-        fields.append((field.name, hint) if field.required else (field.name, hint, field.default))
+        elif row.kind == "enum":
+            hint = Literal[row.values]
+        elif row.kind == "text":
+            hint = str
+        elif row.kind == "lots" and row.entry is not None:
+            entry, entry_amounts, _ = _mirror(row.entry, amount, prefix)
+            hint = tuple[entry, ...]  # type: ignore[valid-type]
+            entries.append((field.name, entry_amounts))
+        else:
+            raise TypeError(f"the import fast path has no mirror for {cls.__name__}.{field.name}: {row.kind}")
+        if row.required:
+            fields.append((field.name, hint))
+        else:
+            fields.append((field.name, hint | None, field.default))
     mirror = msgspec.defstruct(
         f"{prefix}{cls.__name__}",
         fields,
         rename={f.name: f.encode_name for f in msgspec.structs.fields(cls)},
-        tag=config.tag,
-        tag_field=config.tag_field,
+        tag=getattr(config, "tag", None),
+        tag_field=getattr(config, "tag_field", None),
         omit_defaults=config.omit_defaults,
         forbid_unknown_fields=True,
         kw_only=True,
         frozen=True,
         gc=False,
     )
-    return mirror, tuple(amounts)
+    return mirror, tuple(amounts), tuple(entries)
 
 
 def _fast_decoder(pattern: str, prefix: str) -> tuple[msgspec.json.Decoder[Any], dict[type, _Mirror]]:
     amount = Annotated[str, msgspec.Meta(pattern=pattern)]
     mirrors = {}
-    for cls, ok in _FAST_RULES.items():
-        mirror, amounts = _mirror(cls, amount, prefix)
-        tag = str(cls.__struct_config__.tag)
-        mirrors[mirror] = _Mirror(tag, ok, amounts, "class_" in mirror.__struct_fields__)  # type: ignore[attr-defined]
+    for cls, rules in RULES.items():
+        if not rules.fast:
+            continue
+        mirror, amounts, entries = _mirror(cls, amount, prefix)
+        tag = str(cls.__struct_config__.tag)  # type: ignore[attr-defined]
+        classed = "class_" in mirror.__struct_fields__  # type: ignore[attr-defined]
+        mirrors[mirror] = _Mirror(tag, _check(cls), amounts, entries, classed)
     return msgspec.json.Decoder(functools.reduce(operator.or_, mirrors)), mirrors
 
 
@@ -191,9 +196,12 @@ def _normalized(raw: Any, mirror: _Mirror) -> Any:
         value = getattr(raw, name)
         if value is not None:
             changes[name] = normalize_text(value)
-    lots = getattr(raw, "lots", None)
-    if lots:
-        changes["lots"] = tuple(msgspec.structs.replace(p, qty=normalize_text(p.qty)) for p in lots)
+    for name, entry_amounts in mirror.entries:
+        entries = getattr(raw, name)
+        if entries:
+            changes[name] = tuple(
+                msgspec.structs.replace(p, **{a: normalize_text(getattr(p, a)) for a in entry_amounts}) for p in entries
+            )
     return msgspec.structs.replace(raw, **changes)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -14,33 +15,29 @@ import msgspec
 from ..errors import InvalidEvent
 from ..events import (
     TAG_TO_TYPE,
-    WALLET_SCOPE_FROM,
-    Allocate,
-    Buy,
-    Carryover,
     Event,
-    Fee,
-    Income,
-    MethodElection,
-    Price,
-    Profile,
-    Sell,
-    Swap,
-    Transfer,
 )
 from ..limits import MAX_DEPTH, MAX_YEAR, MIN_YEAR, shown, year_problem
 from .rules import (
     _CONTROL,
-    _FIELD_TO_VALUES,
-    _NAMES,
-    _NESTED_DECIMALS,
-    _SIGNED_ALLOWED,
+    AMOUNTS,
     BARE_DATE,
+    ENTRY_RULES,
+    ENUM_VALUES,
     PLAIN,
     RFC3339,
+    RULES,
     SIGNED,
-    _decimals,
+    Cross,
+    Differ,
+    EndsBefore,
+    Less,
+    NonEmpty,
+    NotBoth,
+    OneOf,
+    Together,
     _where,
+    attributes,
     normalize_text,
 )
 
@@ -102,15 +99,17 @@ def parse_at(value: Any, *, tz: ZoneInfo, where: str, field: str = "at") -> date
 
 
 def _check_numbers(raw: dict[str, Any], tag: str, where: str) -> None:
-    for name in _decimals()[tag]:
-        if name in raw and raw[name] is not None:
-            raw[name] = _plain_number(raw[name], name, where, signed=(tag, name) in _SIGNED_ALLOWED)
-    lots = raw.get("lots")
-    if isinstance(lots, list):
-        for i, entry in enumerate(lots):
-            if isinstance(entry, dict):
-                for name in _NESTED_DECIMALS & entry.keys():
-                    entry[name] = _plain_number(entry[name], f"lots[{i}].{name}", where)
+    """Every amount of the table's rows as its normalized text (the entries of `lots` included)."""
+    for name, row in RULES[TAG_TO_TYPE[tag]].fields.items():
+        if row.kind in AMOUNTS:
+            if name in raw and raw[name] is not None:
+                raw[name] = _plain_number(raw[name], name, where, signed=row.kind == "signed")
+        elif row.entry is not None and isinstance(lots := raw.get(name), list):
+            for i, entry in enumerate(lots):
+                if isinstance(entry, dict):
+                    for nested, entry_row in ENTRY_RULES[row.entry].items():
+                        if entry_row.kind in AMOUNTS and nested in entry:
+                            entry[nested] = _plain_number(entry[nested], f"{name}[{i}].{nested}", where)
 
 
 def parse_event(raw: Any, *, tz: ZoneInfo, where: str) -> Event:
@@ -153,12 +152,18 @@ def _check_name(value: str | None, field: str, where: str) -> None:
 
 
 def _check_names(event: Event, where: str) -> None:
-    """Wallet and asset names are non-empty and free of control characters (C0, DEL, C1)."""
-    for attr, field in _NAMES.get(type(event), ()):
-        _check_name(getattr(event, attr), field, where)
-    if isinstance(event, Allocate):
-        for i, share in enumerate(event.lots):
-            _check_name(share.wallet, f"lots[{i}].wallet", where)
+    """Wallet and asset names (the table's `name` rows) are non-empty and free of control characters."""
+    cls = type(event)
+    attrs = attributes(cls)
+    for field, row in RULES[cls].fields.items():
+        if row.kind == "name":
+            _check_name(getattr(event, attrs[field]), field, where)
+        elif row.entry is not None:
+            entry_attrs = attributes(row.entry)
+            names = [(n, entry_attrs[n]) for n, r in ENTRY_RULES[row.entry].items() if r.kind == "name"]
+            for i, entry in enumerate(getattr(event, attrs[field]) or ()):
+                for nested, attr in names:
+                    _check_name(getattr(entry, attr), f"{field}[{i}].{nested}", where)
 
 
 def _check_text(raw: dict[str, Any], where: str) -> None:
@@ -182,7 +187,7 @@ def _describe(exc: msgspec.ValidationError) -> str:
     match = re.search(r" - at `\$\.?(.*)`$", text)
     if match:
         field, message = match.group(1), text[: match.start()]
-        values = _FIELD_TO_VALUES.get(field)
+        values = ENUM_VALUES.get(field)
         if values and message.startswith("Invalid enum value"):
             message += f": must be one of {', '.join(values)}"
         return f"field '{field}': {message}"
@@ -199,61 +204,69 @@ def _positive(value: Decimal | None, field: str, where: str) -> None:
 
 
 def _check_semantics(event: Event, where: str) -> None:
-    start = getattr(event, "from_", None)
-    if isinstance(start, date):  # the first day of a setting (a transfer's `from` is a wallet)
-        problem = year_problem(start.year)
-        if problem is not None:
-            raise InvalidEvent(f"{_where(where, 'from')}: {start.isoformat()}: the year {problem}")
-    match event:
-        case Buy() | Sell():
-            _positive(event.qty, "qty", where)
-            if (event.price is None) == (event.total is None):
-                raise InvalidEvent(f"{_where(where, 'price')}: give exactly one of 'price' and 'total'")
-            _positive(event.price, "price", where)
-            _positive(event.total, "total", where)
-            if isinstance(event, Sell) and event.lots is not None:
-                if not event.lots:
-                    raise InvalidEvent(f"{_where(where, 'lots')}: an empty list names no lot")
-                for i, pick in enumerate(event.lots):
-                    _positive(pick.qty, f"lots[{i}].qty", where)
-        case Swap():
-            _positive(event.give_qty, "give_qty", where)
-            _positive(event.get_qty, "get_qty", where)
-            if event.give_asset == event.get_asset:
-                raise InvalidEvent(f"{_where(where, 'get_asset')}: a swap of {event.give_asset} for itself")
-        case Transfer():
-            _positive(event.qty, "qty", where)
-            if event.from_ == event.to:
-                raise InvalidEvent(f"{_where(where, 'to')}: a transfer from {event.to!r} to itself")
-            if event.fee_qty is not None:
-                _positive(event.fee_qty, "fee_qty", where)
-                if event.fee_value is None:
-                    raise InvalidEvent(f"{_where(where, 'fee_value')}: required when 'fee_qty' is given")
-                if event.fee_qty >= event.qty:
-                    raise InvalidEvent(f"{_where(where, 'fee_qty')}: must be less than 'qty'")
-            elif event.fee_value is not None:
-                raise InvalidEvent(f"{_where(where, 'fee_qty')}: 'fee_value' given without 'fee_qty'")
-        case Fee() | Income():
-            _positive(event.qty, "qty", where)
-        case Price():
-            _positive(event.usd, "usd", where)
-        case MethodElection():
-            if event.scope is not None and event.wallet is not None:
-                raise InvalidEvent(f"{_where(where, 'scope')}: scope is decided per asset, not per wallet")
-            if event.scope == "universal" and event.from_ >= WALLET_SCOPE_FROM:
-                raise InvalidEvent(
-                    f"{_where(where, 'scope')}: a universal scope ends on 2025-01-01 (Rev. Proc. 2024-28); "
-                    "from then on each wallet is its own pool"
-                )
-        case Profile() | Carryover():
-            problem = year_problem(event.year)
+    """The table's rules on a converted event: dates' years, positive amounts, the rules across fields."""
+    cls = type(event)
+    rules = RULES[cls]
+    attrs = attributes(cls)
+
+    def get(field: str) -> Any:
+        return getattr(event, attrs[field])
+
+    for field, row in rules.fields.items():  # the first day of a setting
+        if row.kind == "date" and (start := get(field)) is not None:
+            problem = year_problem(start.year)
             if problem is not None:
-                raise InvalidEvent(f"{_where(where, 'year')}: {problem}")
-        case Allocate():
-            if not event.lots:
-                raise InvalidEvent(f"{_where(where, 'lots')}: an allocation needs at least one lot")
-            for i, share in enumerate(event.lots):
-                _positive(share.qty, f"lots[{i}].qty", where)
+                raise InvalidEvent(f"{_where(where, field)}: {start.isoformat()}: the year {problem}")
+    for field, row in rules.fields.items():
+        for rule in rules.cross:
+            if rule.before == field:
+                _check_cross(rule, get, where)
+        if row.positive:
+            _positive(get(field), field, where)
+        elif row.kind == "year":
+            problem = year_problem(get(field))
+            if problem is not None:
+                raise InvalidEvent(f"{_where(where, field)}: {problem}")
+        elif row.entry is not None:
+            entry_attrs = attributes(row.entry)
+            positive = [(n, entry_attrs[n]) for n, r in ENTRY_RULES[row.entry].items() if r.positive]
+            for i, entry in enumerate(get(field) or ()):
+                for nested, attr in positive:
+                    _positive(getattr(entry, attr), f"{field}[{i}].{nested}", where)
+    for rule in rules.cross:
+        if rule.before is None:
+            _check_cross(rule, get, where)
+
+
+def _check_cross(rule: Cross, get: Callable[[str], Any], where: str) -> None:
+    """One rule across fields, told on the field the table names."""
+    match rule:
+        case OneOf(first, second):
+            if (get(first) is None) == (get(second) is None):
+                raise InvalidEvent(f"{_where(where, first)}: give exactly one of '{first}' and '{second}'")
+        case Differ(first, second, message):
+            if get(first) == get(second):
+                raise InvalidEvent(f"{_where(where, second)}: " + message.format(first=get(first), second=get(second)))
+        case Together(first, second):
+            given, other = get(first) is not None, get(second) is not None
+            if given and not other:
+                raise InvalidEvent(f"{_where(where, second)}: required when '{first}' is given")
+            if other and not given:
+                raise InvalidEvent(f"{_where(where, first)}: '{second}' given without '{first}'")
+        case Less(first, second):
+            value = get(first)
+            if value is not None and value >= get(second):
+                raise InvalidEvent(f"{_where(where, first)}: must be less than '{second}'")
+        case NonEmpty(field, message):
+            value = get(field)
+            if value is not None and not value:
+                raise InvalidEvent(f"{_where(where, field)}: {message}")
+        case NotBoth(first, second, message):
+            if get(first) is not None and get(second) is not None:
+                raise InvalidEvent(f"{_where(where, first)}: {message}")
+        case EndsBefore(field, value, day_field, day, message):
+            if get(field) == value and get(day_field) >= day:
+                raise InvalidEvent(f"{_where(where, field)}: {message}")
 
 
 def decode_line(line: bytes | str, *, tz: ZoneInfo, where: str) -> Event:
