@@ -70,9 +70,9 @@ def _check_source(cls: type) -> str:
             for nested, entry_row in ENTRY_RULES[row.entry].items():
                 attr = f"p.{entry_attrs[nested]}"
                 if entry_row.kind == "name":
-                    terms.append(f"all({attr}.isprintable() for p in {value} or ())")
+                    terms.append(f"({value} is None or all({attr}.isprintable() for p in {value}))")
                 if entry_row.positive:
-                    terms.append(f'all({attr} != "0" for p in {value} or ())')
+                    terms.append(f'({value} is None or all({attr} != "0" for p in {value}))')
         if row.positive:
             terms.append(f'{value} != "0"')
     for rule in rules.cross:

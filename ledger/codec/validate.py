@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -98,17 +99,60 @@ def parse_at(value: Any, *, tz: ZoneInfo, where: str, field: str = "at") -> date
     return utc
 
 
+class _Plan(NamedTuple):
+    """What the precise path checks of one event type, read from its rows once (in the table's order)."""
+
+    amounts: tuple[tuple[str, bool], ...]  # (field, signed)
+    entry_amounts: tuple[tuple[str, tuple[str, ...]], ...]  # (lots field, its entries' amounts)
+    names: tuple[tuple[str, str], ...]  # (field, attribute)
+    entry_names: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]  # (lots field, attribute, entry names)
+    dates: tuple[tuple[str, str], ...]  # (field, attribute)
+    checks: tuple[Callable[[Event, str], None], ...]  # positivity, years, the rules across fields, in order
+
+
+@functools.cache
+def _plan(cls: type) -> _Plan:
+    rules = RULES[cls]
+    attrs = attributes(cls)
+    amounts, entry_amounts, names, entry_names, dates = [], [], [], [], []
+    checks: list[Callable[[Event, str], None]] = []
+    for field, row in rules.fields.items():
+        attr = attrs[field]
+        checks += [_cross_step(rule, attrs) for rule in rules.cross if rule.before == field]
+        if row.kind in AMOUNTS:
+            amounts.append((field, row.kind == "signed"))
+        elif row.kind == "name":
+            names.append((field, attr))
+        elif row.kind == "date":
+            dates.append((field, attr))
+        elif row.kind == "year":
+            checks.append(_year_step(field, attr))
+        if row.positive:
+            checks.append(_positive_step(field, attr))
+        if row.entry is not None:
+            entry_rows, entry_attrs = ENTRY_RULES[row.entry], attributes(row.entry)
+            entry_amounts.append((field, tuple(n for n, r in entry_rows.items() if r.kind in AMOUNTS)))
+            entry_name_attrs = tuple((n, entry_attrs[n]) for n, r in entry_rows.items() if r.kind == "name")
+            entry_names.append((field, attr, entry_name_attrs))
+            positive = tuple((n, entry_attrs[n]) for n, r in entry_rows.items() if r.positive)
+            checks.append(_entries_step(field, attr, positive))
+    checks += [_cross_step(rule, attrs) for rule in rules.cross if rule.before is None]
+    return _Plan(tuple(amounts), tuple(entry_amounts), tuple(names), tuple(entry_names), tuple(dates), tuple(checks))
+
+
 def _check_numbers(raw: dict[str, Any], tag: str, where: str) -> None:
     """Every amount of the table's rows as its normalized text (the entries of `lots` included)."""
-    for name, row in RULES[TAG_TO_TYPE[tag]].fields.items():
-        if row.kind in AMOUNTS:
-            if name in raw and raw[name] is not None:
-                raw[name] = _plain_number(raw[name], name, where, signed=row.kind == "signed")
-        elif row.entry is not None and isinstance(lots := raw.get(name), list):
+    plan = _plan(TAG_TO_TYPE[tag])
+    for name, signed in plan.amounts:
+        if name in raw and raw[name] is not None:
+            raw[name] = _plain_number(raw[name], name, where, signed=signed)
+    for name, nested_amounts in plan.entry_amounts:
+        lots = raw.get(name)
+        if isinstance(lots, list):
             for i, entry in enumerate(lots):
                 if isinstance(entry, dict):
-                    for nested, entry_row in ENTRY_RULES[row.entry].items():
-                        if entry_row.kind in AMOUNTS and nested in entry:
+                    for nested in nested_amounts:
+                        if nested in entry:
                             entry[nested] = _plain_number(entry[nested], f"{name}[{i}].{nested}", where)
 
 
@@ -153,17 +197,13 @@ def _check_name(value: str | None, field: str, where: str) -> None:
 
 def _check_names(event: Event, where: str) -> None:
     """Wallet and asset names (the table's `name` rows) are non-empty and free of control characters."""
-    cls = type(event)
-    attrs = attributes(cls)
-    for field, row in RULES[cls].fields.items():
-        if row.kind == "name":
-            _check_name(getattr(event, attrs[field]), field, where)
-        elif row.entry is not None:
-            entry_attrs = attributes(row.entry)
-            names = [(n, entry_attrs[n]) for n, r in ENTRY_RULES[row.entry].items() if r.kind == "name"]
-            for i, entry in enumerate(getattr(event, attrs[field]) or ()):
-                for nested, attr in names:
-                    _check_name(getattr(entry, attr), f"{field}[{i}].{nested}", where)
+    plan = _plan(type(event))
+    for field, attr in plan.names:
+        _check_name(getattr(event, attr), field, where)
+    for field, attr, names in plan.entry_names:
+        for i, entry in enumerate(getattr(event, attr) or ()):
+            for nested, nested_attr in names:
+                _check_name(getattr(entry, nested_attr), f"{field}[{i}].{nested}", where)
 
 
 def _check_text(raw: dict[str, Any], where: str) -> None:
@@ -205,37 +245,49 @@ def _positive(value: Decimal | None, field: str, where: str) -> None:
 
 def _check_semantics(event: Event, where: str) -> None:
     """The table's rules on a converted event: dates' years, positive amounts, the rules across fields."""
-    cls = type(event)
-    rules = RULES[cls]
-    attrs = attributes(cls)
+    plan = _plan(type(event))
+    for field, attr in plan.dates:  # the first day of a setting
+        start = getattr(event, attr)
+        if start is not None and (problem := year_problem(start.year)) is not None:
+            raise InvalidEvent(f"{_where(where, field)}: {start.isoformat()}: the year {problem}")
+    for check in plan.checks:
+        check(event, where)
 
-    def get(field: str) -> Any:
-        return getattr(event, attrs[field])
 
-    for field, row in rules.fields.items():  # the first day of a setting
-        if row.kind == "date" and (start := get(field)) is not None:
-            problem = year_problem(start.year)
-            if problem is not None:
-                raise InvalidEvent(f"{_where(where, field)}: {start.isoformat()}: the year {problem}")
-    for field, row in rules.fields.items():
-        for rule in rules.cross:
-            if rule.before == field:
-                _check_cross(rule, get, where)
-        if row.positive:
-            _positive(get(field), field, where)
-        elif row.kind == "year":
-            problem = year_problem(get(field))
-            if problem is not None:
-                raise InvalidEvent(f"{_where(where, field)}: {problem}")
-        elif row.entry is not None:
-            entry_attrs = attributes(row.entry)
-            positive = [(n, entry_attrs[n]) for n, r in ENTRY_RULES[row.entry].items() if r.positive]
-            for i, entry in enumerate(get(field) or ()):
-                for nested, attr in positive:
-                    _positive(getattr(entry, attr), f"{field}[{i}].{nested}", where)
-    for rule in rules.cross:
-        if rule.before is None:
-            _check_cross(rule, get, where)
+def _positive_step(field: str, attr: str) -> Callable[[Event, str], None]:
+    def check(event: Event, where: str) -> None:
+        _positive(getattr(event, attr), field, where)
+
+    return check
+
+
+def _year_step(field: str, attr: str) -> Callable[[Event, str], None]:
+    def check(event: Event, where: str) -> None:
+        problem = year_problem(getattr(event, attr))
+        if problem is not None:
+            raise InvalidEvent(f"{_where(where, field)}: {problem}")
+
+    return check
+
+
+def _entries_step(field: str, attr: str, positive: tuple[tuple[str, str], ...]) -> Callable[[Event, str], None]:
+    def check(event: Event, where: str) -> None:
+        for i, entry in enumerate(getattr(event, attr) or ()):
+            for nested, nested_attr in positive:
+                _positive(getattr(entry, nested_attr), f"{field}[{i}].{nested}", where)
+
+    return check
+
+
+def _cross_step(rule: Cross, attrs: dict[str, str]) -> Callable[[Event, str], None]:
+    def check(event: Event, where: str) -> None:
+        _check_cross(rule, functools.partial(_value, event, attrs), where)
+
+    return check
+
+
+def _value(event: Event, attrs: dict[str, str], field: str) -> Any:
+    return getattr(event, attrs[field])
 
 
 def _check_cross(rule: Cross, get: Callable[[str], Any], where: str) -> None:
