@@ -8,6 +8,10 @@ need more than one field are checked here, once, so the fold never re-validates 
 
 The canonical body is the event re-encoded with sorted keys, normalized decimals and UTC times; it
 is what the key hashes and the hash chain cover, and what the store keeps.
+
+One module a job: `rules` (the one rule table both paths read), `validate` (the precise path,
+naming the field at fault), `canonical` (the canonical body and `Decoded`), `fast_import` (the
+import's fast path, `decode_fast`). This package re-exports what the rest of gainlog calls.
 """
 
 from __future__ import annotations
