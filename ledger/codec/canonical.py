@@ -1,0 +1,97 @@
+"""The canonical body: the event re-encoded with sorted keys, normalized decimals and UTC times.
+
+It is what the key hashes and the hash chain cover, and what the store keeps."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from ..events import (
+    Buy,
+    Event,
+    Income,
+    Retract,
+    tag_of,
+)
+from .rules import name_attributes
+
+_BODY = msgspec.json.Decoder(Event)
+_ENCODER = msgspec.json.Encoder(order="sorted")
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):  # to_builtins keeps tuple fields (sell/allocate `lots`) as tuples
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical(event: Event) -> dict[str, Any]:
+    """The event as plain JSON values: decimals in plain notation, times in UTC."""
+    return _plain(msgspec.to_builtins(event, builtin_types=(Decimal,)))  # type: ignore[no-any-return]
+
+
+def canonical_body(event: Event) -> bytes:
+    """Sorted keys, normalized decimals, UTC times, `note` and `txid` included (CONTRACT §2)."""
+    return _ENCODER.encode(canonical(event))
+
+
+def decode_body(body: bytes | str) -> Event:
+    """A stored canonical body back into its event (the replay's fast path: no re-validation)."""
+    event: Event = _BODY.decode(body)
+    return event
+
+
+def share_names(event: Event, names: dict[str, str]) -> Event:
+    """`event` with its wallet and asset names replaced by the equal ones in `names` (added when new).
+
+    A decoded body has its own copy of every name; a million-event replay would hold millions of
+    copies of a few dozen strings (issue #7). The event is fresh from `decode_body` and not yet
+    shared, so its fields are set in place.
+    """
+    for field in name_attributes(type(event)):  # the table's wallet and asset names
+        name = getattr(event, field)
+        shared = names.setdefault(name, name)
+        if shared is not name:
+            msgspec.structs.force_setattr(event, field, shared)
+    return event
+
+
+def body_digest(body: bytes) -> str:
+    """The hash part of a key for an event without `id`."""
+    return hashlib.sha256(body).hexdigest()
+
+
+class Decoded(msgspec.Struct, frozen=True, gc=False):
+    """What the store needs of one validated event: its canonical body and the facts it indexes.
+
+    Attributes:
+        body: the canonical body.
+        tag: the event's `type`.
+        id: its own id, if any.
+        target: a retraction's target key.
+        asset: the asset of a buy or income that names a class.
+        class_: that class.
+    """
+
+    body: bytes
+    tag: str
+    id: str | None = None
+    target: str | None = None
+    asset: str | None = None
+    class_: str | None = None
+
+
+def decoded(event: Event) -> Decoded:
+    """The canonical body and indexed facts of a validated event (the precise path)."""
+    target = event.target if isinstance(event, Retract) else None
+    asset = cls = None
+    if isinstance(event, Buy | Income) and event.class_ is not None:
+        asset, cls = event.asset, event.class_
+    return Decoded(canonical_body(event), tag_of(event), event.id, target, asset, cls)
