@@ -116,7 +116,7 @@ VALID: dict[str, dict[str, Any]] = {
                "kind": "staking", "class": "crypto"},
     "price": {"type": "price", "at": AT, "asset": "BTC", "usd": "43000.12"},
 }
-# every rule of `codec._check_semantics` broken once (None: drop the field), in both spellings of zero
+# every rule of `codec.validate._check_semantics` broken once (None: drop the field), in both spellings of zero
 BROKEN: list[tuple[str, dict[str, Any]]] = [
     *[(t, {"qty": zero}) for t in ("buy", "sell", "transfer", "fee", "income") for zero in ("0", "0.00")],
     ("buy", {"price": "0"}), ("buy", {"price": "000"}), ("buy", {"total": "1"}), ("buy", {"price": None}),
