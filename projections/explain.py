@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..ledger.events import Carryover, Profile, Recorded, Transfer
+from .form8949 import sold_order
 from .model import SPECIFIC, Booked, Slice, WashLink
 from .settings import Settings
 
@@ -32,7 +33,7 @@ def _wash(link: WashLink) -> dict[str, Any]:
 
 def year_slices(booked: Booked, year: int) -> list[Slice]:
     """The year's slices in Form 8949 row order (date sold, seq, selection order)."""
-    ordered = sorted(booked.slices, key=lambda s: (s.date_sold, s.seq))
+    ordered = sorted(booked.slices, key=sold_order)
     return [s for s in ordered if s.date_sold.year == year]
 
 

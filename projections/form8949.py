@@ -27,6 +27,7 @@ import msgspec
 
 from ..ledger.events import Reports
 from .model import DisposalKind, Slice, Term
+from .order import is_sorted
 from .rules.form_box import LONG_BOXES, SHORT_BOXES, Box, Part, WalletReports, box
 
 CENT = Decimal("0.01")
@@ -112,8 +113,8 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
     Amounts are kept with two decimals even when `quantum` is DOLLAR (101 -> 101.00), so `str()`
     of any Row amount is already the contract's text.
     """
-    ordered = slices if isinstance(slices, list | tuple) and _sold_in_order(slices) else \
-        sorted(slices, key=lambda s: (s.date_sold, s.seq))  # stable: selection order kept
+    ordered = slices if isinstance(slices, list | tuple) and is_sorted(slices, sold_order) else \
+        sorted(slices, key=sold_order)  # stable: selection order kept
     out: list[Row] = []
     append = out.append
     key_to_box: dict[tuple[str, str, bool, int, str | None], Box] = {}
@@ -156,20 +157,10 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
     return out
 
 
-def _sold_in_order(slices: Sequence[Slice]) -> bool:
-    """Whether the slices are already sorted by (date sold, seq), as `Booked.slices` are."""
-    if not slices:
-        return True
-    day, seq = slices[0].date_sold, slices[0].seq
-    for s in slices:
-        if s.date_sold != day:
-            if s.date_sold < day:
-                return False
-            day = s.date_sold
-        elif s.seq < seq:
-            return False
-        seq = s.seq
-    return True
+def sold_order(s: Slice) -> tuple[date, int]:
+    """Form 8949 row order before boxes: date sold, then the disposal's seq (selection order kept by a
+    stable sort, CONTRACT §3)."""
+    return s.date_sold, s.seq
 
 
 def row_chunks(

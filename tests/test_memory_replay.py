@@ -27,10 +27,11 @@ from gainlog.fixtures.generate import generate
 from gainlog.ledger.store import Store
 from gainlog.projections import form8949, reports
 from gainlog.projections.engine import income_rows
-from gainlog.projections.engine.fold import _in_time_order
+from gainlog.projections.engine.fold import time_order
 from gainlog.projections.exact import tidy
 from gainlog.projections.knowledge import live
 from gainlog.projections.model import Booked
+from gainlog.projections.order import is_sorted
 from gainlog.projections.pipeline import project, replay
 from gainlog.projections.rules.form_box import wallet_reports
 from gainlog.projections.tax_year import tax_years
@@ -167,7 +168,7 @@ def test_time_order_check_agrees_with_the_sort() -> None:
         store.import_file(write_jsonl(Path(folder) / "a.jsonl", events))
         trades = store.read()
         ordered = sorted(trades, key=lambda r: (r.event.at, r.seq))  # type: ignore[union-attr]
-        assert not _in_time_order(trades) and _in_time_order(ordered)
+        assert not is_sorted(trades, time_order) and is_sorted(ordered, time_order)
         store.close()
 
 
@@ -264,3 +265,10 @@ def test_tidy_is_normalize_without_exponent(value: Any) -> None:
     expected = normal.quantize(ONE, context=EXACT) if normal.adjusted() > 0 and normal.as_tuple().exponent > 0 \
         else normal
     assert str(tidy(value)) == str(expected)
+
+
+def test_is_sorted_allows_ties_and_finds_the_first_inversion() -> None:
+    assert is_sorted([], lambda x: x) and is_sorted([1], lambda x: x)
+    assert is_sorted([1, 1, 2, 3, 3], lambda x: x)
+    assert not is_sorted([1, 3, 2], lambda x: x)
+    assert is_sorted([(2, "b"), (1, "a")], lambda p: -p[0])

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from ...ledger.events import TRADES, Income, Recorded
 from ..exact import exact_context
 from ..model import Booked, IncomeRow, OpenLot, Problem, Slice
+from ..order import is_sorted
 from ..rules.holding_period import local_date
 from ..rules.prices import VALUED, PriceIndex, value_event
 from .booking import book_legs
@@ -161,23 +162,14 @@ def _in_8949_order(slices: Sequence[Slice]) -> bool:
 
 def _trades(records: Sequence[Recorded], until: datetime | None) -> list[Recorded]:
     trades = [r for r in records if isinstance(r.event, TRADES) and (until is None or r.event.at <= until)]
-    if not _in_time_order(trades):
-        trades.sort(key=lambda r: (r.event.at, r.seq))  # type: ignore[union-attr]
+    if not is_sorted(trades, time_order):
+        trades.sort(key=time_order)
     return trades
 
 
-def _in_time_order(trades: list[Recorded]) -> bool:
-    """Whether the trades are already in (event time, seq) order, as a log recorded in event time
-    order is: no sort keys for a million trades then."""
-    if not trades:
-        return True
-    at, seq = trades[0].event.at, trades[0].seq  # type: ignore[union-attr]
-    for record in trades:
-        now = record.event.at  # type: ignore[union-attr]
-        if now < at or (now == at and record.seq < seq):
-            return False
-        at, seq = now, record.seq
-    return True
+def time_order(record: Recorded) -> tuple[datetime, int]:
+    """The order trades apply in: event time, ties by seq (CONTRACT §2 "Time")."""
+    return record.event.at, record.seq  # type: ignore[union-attr]
 
 
 def fold_order(records: Sequence[Recorded], *, until: datetime | None = None) -> list[Recorded]:
