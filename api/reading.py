@@ -1,8 +1,9 @@
 """Opening a ledger for reading, and replaying it as of a knowledge point (CONTRACT §1 `--as-of`).
 
-`load(db, as_of)` is what `diff`, `explain` and `demo` do first: only what had been recorded at K
-counts; what is known applies by event time. `stream` is the same projection with the log never held
-whole (`report all`, `report 8949`). Heavy modules are imported inside the functions so that
+Only what had been recorded at K counts; what is known applies by event time. `load(db, as_of)`
+holds the whole log in memory (`demo`, and the tests' reference for the streamed paths); `stream`
+(`report all`, `report 8949`) and `replayed` (`explain`, `diff`, `lots`) give the same projection
+with the log never held whole. Heavy modules are imported inside the functions so that
 importing this module stays cheap. `ledger.speed.gc_paused()` keeps the cyclic garbage collector out of a
 replay: the replay allocates millions of objects that form no cycles, and the collector's repeated
 full passes over them cost about a tenth of the time.
