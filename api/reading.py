@@ -2,7 +2,7 @@
 
 Only what had been recorded at K counts; what is known applies by event time. `load(db, as_of)`
 holds the whole log in memory (`demo`, and the tests' reference for the streamed paths); `stream`
-(`report all`, `report 8949`) and `replayed` (`explain`, `diff`, `lots`) give the same projection
+(`report all`, `report 8949`), `replayed` (`explain`, `diff`) and `api.lots` give the same projection
 with the log never held whole. Heavy modules are imported inside the functions so that
 importing this module stays cheap. `ledger.speed.gc_paused()` keeps the cyclic garbage collector out of a
 replay: the replay allocates millions of objects that form no cycles, and the collector's repeated
