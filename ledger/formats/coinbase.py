@@ -49,7 +49,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..limits import shown
-from .table import Conversion, Row, nonzero, plain, read_rows, text_hash, transfer_warning
+from .table import Conversion, Row, nonzero, plain, read_rows, text_hash
 
 TYPE = "Transaction Type"
 QTY = "Quantity Transacted"
@@ -169,8 +169,8 @@ def _event(row: Row, tz: ZoneInfo, wallet: str, out: Conversion) -> dict[str, An
         if asset == "USD":
             out.skip(row, kind, "cash", CASH_GROUP)
             return None
-        out.skip(row, kind, "transfer")
-        out.warnings.append(transfer_warning(row.where, kind, f"{row.text(QTY).lstrip('-')} {asset}"))
+        qty = row.decimal(QTY) or Decimal(0)
+        out.transfer_leg(row, kind, "out" if kind == "Send" or kind.endswith("Withdrawal") else "in", asset, abs(qty))
         return None
     if kind not in BUYS | SELLS | INCOME.keys() | {"Convert"}:
         out.not_mapped(row, TYPE, kind, "a transaction type")

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 from ..limits import shown
 from .kraken import CENT, FIAT, STABLECOINS, asset_code, at
-from .table import Conversion, Row, nonzero, plain, transfer_warning
+from .table import Conversion, Row, nonzero, plain
 
 TRADES = frozenset({"trade", "spend", "receive"})
 INTERNAL_SUBTYPES = frozenset(
@@ -106,11 +106,9 @@ def _move(row: Row, kind: str, out: Conversion) -> None:
     if asset == "USD" or asset in FIAT:
         out.skip(row, kind, "cash", CASH_GROUP)
         return
-    out.skip(row, kind, "transfer")
-    fee = row.decimal("fee") or Decimal(0)
-    what = f"{plain(abs(row.decimal('amount') or Decimal(0)).normalize())} {asset}"
-    what += f" (fee {plain(fee.normalize())} {asset})" if fee else ""
-    out.warnings.append(transfer_warning(row.where, kind, what))
+    amount = row.decimal("amount") or Decimal(0)
+    direction = "out" if amount < 0 else "in"
+    out.transfer_leg(row, kind, direction, asset, abs(amount), fee_qty=row.decimal("fee") or Decimal(0))
 
 
 def _income(row: Row, label: str, kind: str, out: Conversion) -> dict[str, Any] | None:

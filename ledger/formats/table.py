@@ -92,6 +92,27 @@ class Conversion:
         """Record `row` as skipped; rows sharing `group` are summarised in one line by `finish`."""
         self.skipped.append(Skipped(row.where, label, reason, group, warn))
 
+    def transfer_leg(
+        self,
+        row: Row,
+        label: str,
+        direction: str,
+        asset: str,
+        qty: Decimal,
+        *,
+        fee_qty: Decimal = Decimal(0),
+        txid: str | None = None,
+    ) -> None:
+        """Coins leaving (`direction` "out") or arriving ("in") at this export's account: one side of a
+        move between the user's own accounts, or a gift. Every converter records such rows here, the one
+        place that decides what a transfer leg becomes (today: a skipped row and a warning).
+        """
+        del direction, txid  # kept for the legs `gainlog transfers` will pair
+        self.skip(row, label, "transfer")
+        what = f"{plain(qty.normalize())} {asset}"
+        what += f" (fee {plain(fee_qty.normalize())} {asset})" if fee_qty else ""
+        self.warnings.append(transfer_warning(row.where, label, what))
+
     def not_mapped(self, row: Row, column: str, label: str, noun: str, reason: str | None = None) -> None:
         """Record a row of a type gainlog does not map (`finish` refuses them all in one error)."""
         message = reason if reason is not None else f"{shown(label)} is not {noun} gainlog maps"
