@@ -131,3 +131,83 @@ def test_fidelity_detected_from_its_header() -> None:
     names = formats.NAMES
     assert detect.detect(REAL / "fidelity.csv", names=names) == detect.Detected("fidelity", 3)
     assert detect.detect(REAL / "fidelity_accounts.csv", names=names) == detect.Detected("fidelity", 1)
+
+
+# -- Robinhood ------------------------------------------------------------------------------------
+
+
+def test_robinhood_activity_report_stocks_and_crypto(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "robinhood.csv"
+    events, conversion = converted("robinhood", path)
+    assert sorted(events) == [2, 3, 7, 11, 13]
+    # crypto: its own wallet (Robinhood Crypto is an account of its own), class crypto
+    assert events[7]["id"].startswith("2024-09-03-BTC-")
+    assert without_id(events[7]) == {
+        "type": "buy", "at": "2024-09-03T12:00:00Z", "wallet": "robinhood-crypto", "asset": "BTC", "qty": "0.01",
+        "total": "580", "class": "crypto", "note": "Bitcoin"}
+    assert without_id(events[2]) == {
+        "type": "sell", "at": "2024-12-05T12:00:00Z", "wallet": "robinhood-crypto", "asset": "BTC", "qty": "0.004",
+        "total": "388", "note": "Bitcoin"}
+    # a stock sale: the cash received ($1,139.96, net of the regulatory fees) is the proceeds; no fee twice
+    assert without_id(events[3]) == {
+        "type": "sell", "at": "2024-11-20T12:00:00Z", "wallet": "robinhood", "asset": "AAPL", "qty": "5",
+        "total": "1139.96", "note": "Apple CUSIP: 037833100"}
+    # "($1,800.00)": cash paid, in parentheses
+    assert {k: events[13][k] for k in ("type", "asset", "qty", "total", "class", "wallet")} == {
+        "type": "buy", "asset": "AAPL", "qty": "10", "total": "1800", "class": "stock", "wallet": "robinhood"}
+    assert conversion.warnings == [
+        f"{path}:15: skipped 'ACATI' of 3 TSLA: a transfer in or out keeps its basis only when recorded with both "
+        "sides (`gainlog add transfer`); if it came from someone else, record it with `add income` (until then "
+        "these coins have no basis in the ledger)",
+        f"{path}: skipped 1 stock split row(s): gainlog does not apply splits from this export; enter each split "
+        "by hand (a `split` event) so the lots hold the new share count: 'SPL' ×1 (line 8)",
+    ]
+    assert conversion.notes == [
+        f"{path}: skipped 2 dividend, interest and stock-lending income row(s) (cash income: report it from the "
+        "1099-DIV / 1099-INT / 1099-MISC; not a lot): 'CDIV' ×1 (line 5), 'INT' ×1 (line 17)",
+        f"{path}: skipped 1 cash transfer row(s) (money moved into or out of the account: not a taxable event): "
+        "'ACH' ×1 (line 6)",
+        f"{path}: skipped 1 fee and tax row(s) (cash charged to the account: not part of any lot's basis): "
+        "'GOLD' ×1 (line 18)",
+    ]
+    result = gainlog("import", str(path), "--json")
+    assert result.code == 0 and result.json()["added"] == 5
+    assert "read as --format robinhood (detected from its header, line 1)" in result.err
+    assert len(result.json()["skipped"]) == 6
+    rows = gainlog("report", "8949", "--year", "2024", "--json").json()
+    assert [(r["description"], r["wallet"], r["proceeds"], r["cost_basis"], r["gain"], r["box"]) for r in rows] == [
+        ("5 AAPL", "robinhood", "1139.96", "900.00", "239.96", "A"),
+        ("0.004 BTC", "robinhood-crypto", "388.00", "232.00", "156.00", "C"),
+    ]
+
+
+def test_robinhood_options_and_unknown_codes_listed_at_once(tmp_path: Path) -> None:
+    header = (REAL / "robinhood.csv").read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "activity.csv"
+    path.write_text(
+        f"{header}\n"
+        '"4/24/2025","4/24/2025","4/25/2025","SPY","SPY 4/26/2025 Call $500.00","BTO","1","$5.00","($500.00)"\n'
+        '"4/26/2025","4/26/2025","4/27/2025","SPY","SPY 4/26/2025 Call $500.00","STC","1","$8.00","$800.00"\n'
+        '"4/28/2025","4/28/2025","4/29/2025","XYZ","XYZ Spin-off","SOFF","5","",""\n'
+        '"4/29/2025","4/29/2025","4/30/2025","AAPL","Apple","Buy","1.5","$200.00","($300.00)"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidEvent) as err:
+        formats.convert("robinhood", path, tz=UTC)
+    assert str(err.value).startswith(
+        f"{path}: 3 rows of 3 kind(s) gainlog does not map: column 'Trans Code' 'BTO' ×1 (line 2); column 'Trans "
+        "Code' 'STC' ×1 (line 3); column 'Trans Code' 'SOFF' ×1 (line 4); nothing imported")
+    events, conversion = converted("robinhood", path, skip_unknown=True)
+    assert list(events) == [5] and events[5]["total"] == "300"
+    assert [(s.label, s.reason) for s in conversion.skipped] == [("BTO", "unknown"), ("STC", "unknown"),
+                                                                 ("SOFF", "unknown")]
+
+
+def test_robinhood_amount_that_is_not_money(tmp_path: Path) -> None:
+    header = (REAL / "robinhood.csv").read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "activity.csv"
+    path.write_text(f'{header}\n"4/29/2025","4/29/2025","4/30/2025","AAPL","Apple","Buy","1","$200.00","(1,5)"\n',
+                    encoding="utf-8")
+    with pytest.raises(InvalidEvent) as err:
+        formats.convert("robinhood", path, tz=UTC)
+    assert str(err.value) == f"{path}:2: column 'Amount': '1,5' is not a USD amount"

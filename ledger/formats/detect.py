@@ -13,6 +13,7 @@ of formats, so the user can name one.
 | kraken | txid, pair, time, type, vol (`trades.csv`), or txid, refid, time, type, asset, amount (`ledgers.csv`) |
 | schwab | Date, Action, Symbol, Quantity, Amount |
 | fidelity | Run Date, Action, Symbol, Quantity, Amount ($) |
+| robinhood | Activity Date, Instrument, Trans Code, Quantity, Amount |
 | prices | date_or_time, asset, usd; or Date, Open, High, Low, Close (Yahoo-style); or snapped_at, price (CoinGecko) |
 
 Detection names the format only; reading the file is the converter's job, with its own errors.
@@ -40,6 +41,7 @@ SIGNATURES: dict[str, tuple[frozenset[str], ...]] = {
     ),
     "schwab": (frozenset({"date", "action", "symbol", "quantity", "amount"}),),
     "fidelity": (frozenset({"run date", "action", "symbol", "quantity", "amount ($)"}),),
+    "robinhood": (frozenset({"activity date", "instrument", "trans code", "quantity", "amount"}),),
     "prices": (
         frozenset({"date_or_time", "asset", "usd"}),
         frozenset({"date", "open", "high", "low", "close"}),  # Yahoo Finance-style daily history
