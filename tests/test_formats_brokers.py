@@ -141,13 +141,13 @@ def test_robinhood_activity_report_stocks_and_crypto(gainlog: Callable[..., Resu
     events, conversion = converted("robinhood", path)
     assert sorted(events) == [2, 3, 7, 11, 13]
     # crypto: its own wallet (Robinhood Crypto is an account of its own), class crypto
-    assert events[7]["id"].startswith("2024-09-03-BTC-")
+    assert events[7]["id"].startswith("2024-09-03-DOGE-")
     assert without_id(events[7]) == {
-        "type": "buy", "at": "2024-09-03T12:00:00Z", "wallet": "robinhood-crypto", "asset": "BTC", "qty": "0.01",
-        "total": "580", "class": "crypto", "note": "Bitcoin"}
+        "type": "buy", "at": "2024-09-03T12:00:00Z", "wallet": "robinhood-crypto", "asset": "DOGE", "qty": "1000",
+        "total": "100", "class": "crypto", "note": "Dogecoin"}
     assert without_id(events[2]) == {
-        "type": "sell", "at": "2024-12-05T12:00:00Z", "wallet": "robinhood-crypto", "asset": "BTC", "qty": "0.004",
-        "total": "388", "note": "Bitcoin"}
+        "type": "sell", "at": "2024-12-05T12:00:00Z", "wallet": "robinhood-crypto", "asset": "DOGE", "qty": "400",
+        "total": "160", "note": "Dogecoin"}
     # a stock sale: the cash received ($1,139.96, net of the regulatory fees) is the proceeds; no fee twice
     assert without_id(events[3]) == {
         "type": "sell", "at": "2024-11-20T12:00:00Z", "wallet": "robinhood", "asset": "AAPL", "qty": "5",
@@ -177,7 +177,7 @@ def test_robinhood_activity_report_stocks_and_crypto(gainlog: Callable[..., Resu
     rows = gainlog("report", "8949", "--year", "2024", "--json").json()
     assert [(r["description"], r["wallet"], r["proceeds"], r["cost_basis"], r["gain"], r["box"]) for r in rows] == [
         ("5 AAPL", "robinhood", "1139.96", "900.00", "239.96", "A"),
-        ("0.004 BTC", "robinhood-crypto", "388.00", "232.00", "156.00", "C"),
+        ("400 DOGE", "robinhood-crypto", "160.00", "40.00", "120.00", "C"),
     ]
 
 
@@ -211,3 +211,95 @@ def test_robinhood_amount_that_is_not_money(tmp_path: Path) -> None:
     with pytest.raises(InvalidEvent) as err:
         formats.convert("robinhood", path, tz=UTC)
     assert str(err.value) == f"{path}:2: column 'Amount': '1,5' is not a USD amount"
+
+
+# -- Coinbase Pro / Exchange ----------------------------------------------------------------------
+
+
+def test_coinbase_pro_fills(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "coinbase_pro_fills.csv"
+    events, conversion = converted("coinbase-pro", path)
+    assert sorted(events) == [2, 3, 4, 5, 6]
+    # BUY: total is the cash paid, fee included (-2412 = -(0.05 x 48000 + 12)): total 2400, fee 12
+    assert events[3] == {
+        "type": "buy", "at": "2021-03-01T14:22:41.456000Z", "wallet": "coinbase-pro", "asset": "BTC", "qty": "0.05",
+        "total": "2400", "fee": "12", "id": "BTC-USD-112345678", "txid": "112345678"}
+    # SELL: total is the cash received net of the fee (1333.30 = 0.02 x 67000 - 6.70)
+    assert {k: events[5][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "at": "2021-11-09T16:05:12.789000Z", "asset": "BTC", "qty": "0.02", "total": "1340",
+        "fee": "6.7"}
+    # quoted in USDC: a swap, the fee inside the quantities (no `fee`), value = what was received
+    assert events[4] == {
+        "type": "swap", "at": "2021-04-02T09:30:00Z", "wallet": "coinbase-pro", "give_asset": "ETH", "give_qty": "0.4",
+        "get_asset": "USDC", "get_qty": "1034.8", "value": "1034.8", "id": "ETH-USDC-4567890", "txid": "4567890"}
+    assert {k: events[6].get(k) for k in ("give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")} == {
+        "give_asset": "USDC", "give_qty": "603", "get_asset": "BTC", "get_qty": "0.01", "value": "600", "fee": None}
+    assert conversion.warnings == [] and conversion.notes == [] and conversion.skipped == []
+    result = gainlog("import", str(path), "--json")
+    assert result.code == 0 and result.json()["added"] == 5
+    assert "read as --format coinbase-pro (detected from its header, line 1)" in result.err
+    assert eight949(gainlog, 2021) == [
+        ("0.4 ETH", "2021-02-10", "2021-04-02", "1034.80", "723.60", "311.20", "short"),
+        ("0.02 BTC", "2021-03-01", "2021-11-09", "1333.30", "964.80", "368.50", "short"),
+        ("603 USDC", "2021-04-02", "2021-11-10", "600.00", "603.00", "-3.00", "short"),
+    ]
+
+
+def test_coinbase_pro_account_statement(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "coinbase_pro_account.csv"
+    events, conversion = converted("coinbase-pro", path)
+    assert sorted(events) == [3, 7, 11, 12]
+    # a trade's match rows are the gross amounts, its fee a row of its own
+    assert events[3] == {
+        "type": "buy", "at": "2022-01-04T10:11:12.345000Z", "wallet": "coinbase-pro", "asset": "LTC", "qty": "10",
+        "total": "1400", "fee": "7", "id": "34567890-b1c2d3e4-5f6a-4f5a-8b6c-7d8e9f0a1b2c", "txid": "34567890"}
+    assert {k: events[7][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "at": "2022-03-15T12:00:00Z", "asset": "LTC", "qty": "4", "total": "480", "fee": "2.4"}
+    # USD -> USDC conversion: the USDC side is a buy at par
+    assert events[11] == {
+        "type": "buy", "at": "2022-04-01T09:00:00Z", "wallet": "coinbase-pro", "asset": "USDC", "qty": "500",
+        "total": "500", "id": "d4e5f6a7-8b9c-4d0e-9f1a-2b3c4d5e6f7a", "note": "conversion at par"}
+    # LTC for USDC, the fee paid in USDC: 260 - 1.30 arrive, value = what arrived
+    assert {k: events[12].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value",
+                                           "fee")} == {
+        "type": "swap", "give_asset": "LTC", "give_qty": "2", "get_asset": "USDC", "get_qty": "258.7",
+        "value": "258.7", "fee": None}
+    assert [w.split(": a transfer")[0] for w in conversion.warnings] == [
+        f"{path}:6: skipped 'deposit' of 2 ETH", f"{path}:15: skipped 'withdrawal' of 1 LTC"]
+    assert conversion.notes == [
+        f"{path}: skipped 2 USD deposit(s) and withdrawal(s) (cash is not a lot): 'deposit' ×1 (line 2), "
+        "'withdrawal' ×1 (line 16)",
+        f"{path}: skipped 1 USD side(s) of USD/USDC conversions (cash is not a lot; the USDC side is a buy or sell): "
+        "'conversion' ×1 (line 10)",
+    ]
+    assert gainlog("import", str(path), "--format", "coinbase-pro").code == 0
+    assert eight949(gainlog, 2022) == [
+        ("4 LTC", "2022-01-04", "2022-03-15", "477.60", "562.80", "-85.20", "short"),
+        ("2 LTC", "2022-01-04", "2022-05-02", "258.70", "281.40", "-22.70", "short"),
+    ]
+
+
+def test_coinbase_pro_2018_fills_crypto_quote_and_euro(tmp_path: Path) -> None:
+    """2018 exports have no `portfolio`; a BTC-quoted fill has no USD value (valued from prices, with a
+    warning); a EUR-quoted fill is not mapped."""
+    path = tmp_path / "fills.csv"
+    path.write_text(
+        "trade id,product,side,created at,size,size unit,price,fee,total,price/fee/total unit\n"
+        "3456789,ETH-BTC,BUY,2018-05-10T09:30:00.000Z,1.5,ETH,0.07,0.000525,-0.105525,BTC\n"
+        "3456790,ETH-BTC,SELL,2018-05-11T09:30:00.000Z,0.5,ETH,0.08,0.0002,0.0398,BTC\n"
+        "1122334,BTC-EUR,BUY,2018-05-12T10:00:00.000Z,0.01,BTC,7500.00,0.00,-75.00,EUR\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidEvent) as err:
+        formats.convert("coinbase-pro", path, tz=UTC)
+    assert str(err.value).startswith(
+        f"{path}:4: column 'price/fee/total unit': BTC-EUR is quoted in EUR; gainlog's money is USD; nothing imported")
+    events, conversion = converted("coinbase-pro", path, skip_unknown=True)
+    assert {k: events[2].get(k) for k in ("give_asset", "give_qty", "get_asset", "get_qty", "value", "fee")} == {
+        "give_asset": "BTC", "give_qty": "0.105525", "get_asset": "ETH", "get_qty": "1.5", "value": None, "fee": None}
+    assert {k: events[3].get(k) for k in ("give_asset", "give_qty", "get_asset", "get_qty", "value")} == {
+        "give_asset": "ETH", "give_qty": "0.5", "get_asset": "BTC", "get_qty": "0.0398", "value": None}
+    assert conversion.warnings[0] == (
+        f"{path}: 2 swap(s) quoted in a crypto that the export gives no USD value for: each is valued from the "
+        "latest `price` of what it received (import a price history: `--format prices`); `import --require-values` "
+        "refuses them instead (lines 2, 3)")

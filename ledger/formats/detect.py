@@ -14,6 +14,7 @@ of formats, so the user can name one.
 | schwab | Date, Action, Symbol, Quantity, Amount |
 | fidelity | Run Date, Action, Symbol, Quantity, Amount ($) |
 | robinhood | Activity Date, Instrument, Trans Code, Quantity, Amount |
+| coinbase-pro | trade id, product, side, created at, size, ... (fills); type, time, amount, trade id, ... (account) |
 | prices | date_or_time, asset, usd; or Date, Open, High, Low, Close (Yahoo-style); or snapped_at, price (CoinGecko) |
 
 Detection names the format only; reading the file is the converter's job, with its own errors.
@@ -42,6 +43,10 @@ SIGNATURES: dict[str, tuple[frozenset[str], ...]] = {
     "schwab": (frozenset({"date", "action", "symbol", "quantity", "amount"}),),
     "fidelity": (frozenset({"run date", "action", "symbol", "quantity", "amount ($)"}),),
     "robinhood": (frozenset({"activity date", "instrument", "trans code", "quantity", "amount"}),),
+    "coinbase-pro": (
+        frozenset({"trade id", "product", "side", "created at", "size", "price", "fee", "total"}),  # fills
+        frozenset({"type", "time", "amount", "balance", "amount/balance unit", "trade id", "order id"}),  # account
+    ),
     "prices": (
         frozenset({"date_or_time", "asset", "usd"}),
         frozenset({"date", "open", "high", "low", "close"}),  # Yahoo Finance-style daily history
