@@ -303,3 +303,102 @@ def test_coinbase_pro_2018_fills_crypto_quote_and_euro(tmp_path: Path) -> None:
         f"{path}: 2 swap(s) quoted in a crypto that the export gives no USD value for: each is valued from the "
         "latest `price` of what it received (import a price history: `--format prices`); `import --require-values` "
         "refuses them instead (lines 2, 3)")
+
+
+# -- broker 1099-B --------------------------------------------------------------------------------
+
+
+def test_1099b_rows_become_closed_positions(gainlog: Callable[..., Result]) -> None:
+    path = REAL / "broker_1099b.csv"
+    conversion = formats.convert("1099-b", path, tz=UTC)
+    pairs = [codec.canonical(p.event) for p in conversion.events]
+    assert [p.where.rsplit(":", 1)[1] for p in conversion.events] == ["2", "2", "3", "3", "4", "4", "5", "5", "6", "6"]
+    buy, sell = pairs[4], pairs[5]  # the wash sale: PFE, loss 300 all disallowed
+    ident = buy["id"].removesuffix("-buy")
+    assert ident.startswith("row-") and sell["id"] == f"{ident}-sell"
+    note = "1099-B: PFIZER INC (proceeds 2700.00, cost basis 3000.00, wash sale 300.00, box A)"
+    assert without_id(buy) == {
+        "type": "buy", "at": "2024-02-01T12:00:00Z", "wallet": "1099-b", "asset": "PFE", "qty": "100",
+        "total": "2700", "class": "stock", "note": note}
+    # the sale takes the row's own buy (specific identification), so its basis and dates hold
+    assert without_id(sell) == {
+        "type": "sell", "at": "2024-06-03T12:00:00Z", "wallet": "1099-b", "asset": "PFE", "qty": "100",
+        "total": "2700", "lots": [{"lot": f"{ident}-buy", "qty": "100"}], "note": note}
+    assert {k: pairs[8][k] for k in ("at", "asset", "qty", "total", "note")} == {
+        "at": "2008-05-01T12:00:00Z", "asset": "GE", "qty": "20", "total": "1200",
+        "note": "1099-B: GENERAL ELECTRIC CO (proceeds 3400.00, cost basis 1200.00, box E)"}
+    assert conversion.warnings == [
+        f"{path}: 1 row(s) with a wash sale loss disallowed (box 1g): the disallowed amount is taken off the basis, "
+        "so each row's gain is the 1099-B's (Form 8949 shows basis minus the wash sale and no code W adjustment); "
+        "if the replacement shares are also in this ledger, gainlog may disallow the loss again: check "
+        "`gainlog report 8949` (line 4)"]
+    result = gainlog("import", str(path), "--json")
+    assert result.code == 0 and result.json()["added"] == 10
+    assert "read as --format 1099-b (detected from its header, line 1)" in result.err
+    rows = gainlog("report", "8949", "--year", "2024", "--json").json()
+    # each row's numbers: proceeds, basis (less the wash sale), gain = P - C + W, the broker's box
+    assert [(r["description"], r["date_acquired"], r["date_sold"], r["proceeds"], r["cost_basis"], r["adjustment"],
+             r["gain"], r["box"]) for r in rows] == [
+        ("10 AMZN", "2024-01-10", "2024-04-15", "1800.00", "1500.00", "0.00", "300.00", "A"),
+        ("100 PFE", "2024-02-01", "2024-06-03", "2700.00", "2700.00", "0.00", "0.00", "A"),
+        ("50 INTC", "2023-03-15", "2024-08-02", "1050.00", "1750.00", "0.00", "-700.00", "D"),
+        ("20 GE", "2008-05-01", "2024-09-09", "3400.00", "1200.00", "0.00", "2200.00", "E"),
+        ("100 PFE", "2024-06-20", "2024-11-12", "2900.00", "3000.00", "0.00", "-100.00", "A"),
+    ]
+    sd = gainlog("report", "schedule-d", "--year", "2024", "--json").json()
+    assert (sd["short_term"], sd["long_term"], sd["net"]) == (
+        {"proceeds": "7400.00", "cost_basis": "7200.00", "adjustments": "0.00", "gain": "200.00"},
+        {"proceeds": "4450.00", "cost_basis": "2950.00", "adjustments": "0.00", "gain": "1500.00"},
+        "1700.00")
+    assert gainlog("lots", "--json").json() == []  # closed positions: nothing left open
+    again = gainlog("import", str(path), "--json").json()
+    assert (again["added"], again["duplicates"]) == (0, 10)
+
+
+def test_1099b_sections_box_prefixes_and_description_quantities(tmp_path: Path) -> None:
+    """Schwab-style sections set the term and covered status; '1a-' box prefixes; the quantity and
+    symbol read from the description when there are no such columns."""
+    path = tmp_path / "1099b.csv"
+    path.write_text(
+        "Form 1099-B Proceeds From Broker and Barter Exchange Transactions,,,,,,\n"
+        "1a- Description of property/CUSIP/Symbol,1b- Date acquired,1c- Date sold or disposed,1d- Proceeds,"
+        "1e- Cost or other basis,1g- Wash sale loss disallowed,Gain or loss(-)\n"
+        "Short Term - Covered,,,,,,\n"
+        "10 SH APPLE INC (AAPL),01/10/24,03/01/24,1800.00,1700.00,0.00,100.00\n"
+        "Total Short Term,,,,,,\n"
+        "Long Term - Covered,,,,,,\n"
+        "5 SHARES OF MICROSOFT CORP (MSFT),2024-02-01,2024-09-01,2100.00,2000.00,,100.00\n"
+        "Long Term - Noncovered,,,,,,\n"
+        "7 SH XYZ HOLDINGS,VARIOUS,05/05/2024,70.00,90.00,,-20.00\n",
+        encoding="utf-8",
+    )
+    assert detect.detect(path, names=formats.NAMES) == detect.Detected("1099-b", 2)
+    with pytest.raises(InvalidEvent) as err:
+        formats.convert("1099-b", path, tz=UTC)
+    assert str(err.value).startswith(
+        f"{path}:9: column '1b- Date acquired': 'VARIOUS': the row covers lots gainlog cannot date; record each "
+        "purchase with `gainlog add buy` and the sale with `gainlog add sell`; nothing imported")
+    events, conversion = converted("1099-b", path, skip_unknown=True)
+    assert [(e["type"], e["at"][:10], e["asset"], e["qty"], e["total"]) for e in
+            (codec.canonical(p.event) for p in conversion.events)] == [
+        ("buy", "2024-01-10", "AAPL", "10", "1700"), ("sell", "2024-03-01", "AAPL", "10", "1800"),
+        ("buy", "2024-02-01", "MSFT", "5", "2000"), ("sell", "2024-09-01", "MSFT", "5", "2100")]
+    # the MSFT row sits under "Long Term" but was held seven months
+    assert conversion.warnings[0] == (
+        f"{path}: 1 row(s) whose term on the 1099-B is not the one their dates give (a wash sale can move the date "
+        "acquired): gainlog's Form 8949 follows the dates (line 7)")
+    assert [(s.label, s.reason) for s in conversion.skipped] == [("VARIOUS", "unknown")]
+
+
+def test_1099b_box_that_disagrees_with_the_dates(tmp_path: Path) -> None:
+    path = tmp_path / "1099b.csv"
+    path.write_text(
+        "Description,Quantity,DateAcquired,DateSold,Proceeds,CostBasis,WashSaleLoss,Term,Box\n"
+        "ACME CORP (ACME),3,06/01/2015,06/02/2024,$300.00,$150.00,,Long,E\n",
+        encoding="utf-8",
+    )
+    events, conversion = converted("1099-b", path)
+    assert [e["asset"] for e in events.values()] == ["ACME"]
+    assert conversion.warnings == [
+        f"{path}: 1 row(s) whose box (covered or not) is not the one gainlog gives a stock acquired then (covered "
+        "from 2011): gainlog's Form 8949 puts them in its own box (line 2)"]

@@ -26,7 +26,7 @@ from .. import codec, importer
 from ..errors import UsageError
 from ..events import Recorded, Sell, Swap, WalletInfo
 from ..importer import Parsed
-from . import coinbase, coinbase_pro, fidelity, kraken, prices, robinhood, schwab
+from . import broker_1099b, coinbase, coinbase_pro, fidelity, kraken, prices, robinhood, schwab
 from .table import Conversion
 
 __all__ = ["NAMES", "Conversion", "add_default_reports", "convert"]
@@ -38,6 +38,7 @@ CONVERTERS: dict[str, Converter] = {
 CONVERTERS["fidelity"] = fidelity.convert
 CONVERTERS["robinhood"] = robinhood.convert
 CONVERTERS["coinbase-pro"] = coinbase_pro.convert
+CONVERTERS["1099-b"] = broker_1099b.convert
 ASSET_FORMATS = frozenset({"prices"})  # the formats that take --asset (a price download names no asset)
 NAMES = tuple(CONVERTERS)
 # Crypto exchanges that file Form 1099-DA for sales from 2025 on (gross proceeds; basis from 2026).

@@ -14,6 +14,7 @@ of formats, so the user can name one.
 | schwab | Date, Action, Symbol, Quantity, Amount |
 | fidelity | Run Date, Action, Symbol, Quantity, Amount ($) |
 | robinhood | Activity Date, Instrument, Trans Code, Quantity, Amount |
+| 1099-b | Date Acquired, Date Sold (or Disposed), Proceeds, Cost Basis (or Cost or Other Basis), also "1b- ..." |
 | coinbase-pro | trade id, product, side, created at, size, ... (fills); type, time, amount, trade id, ... (account) |
 | prices | date_or_time, asset, usd; or Date, Open, High, Low, Close (Yahoo-style); or snapped_at, price (CoinGecko) |
 
@@ -46,6 +47,12 @@ SIGNATURES: dict[str, tuple[frozenset[str], ...]] = {
     "coinbase-pro": (
         frozenset({"trade id", "product", "side", "created at", "size", "price", "fee", "total"}),  # fills
         frozenset({"type", "time", "amount", "balance", "amount/balance unit", "trade id", "order id"}),  # account
+    ),
+    "1099-b": (  # the common spellings; any other is read with --format 1099-b
+        frozenset({"date acquired", "date sold", "proceeds", "cost basis"}),
+        frozenset({"date acquired", "date sold or disposed", "proceeds", "cost or other basis"}),
+        frozenset({"1b- date acquired", "1c- date sold or disposed", "1d- proceeds", "1e- cost or other basis"}),
+        frozenset({"dateacquired", "datesold", "proceeds", "costbasis"}),
     ),
     "prices": (
         frozenset({"date_or_time", "asset", "usd"}),

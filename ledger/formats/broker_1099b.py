@@ -1,0 +1,326 @@
+"""A broker's Form 1099-B as a CSV (the "1099 composite" download, or a tax tool's 1099-B template),
+imported as closed positions: each row becomes the `buy` and the `sell` that reproduce it.
+
+Brokers name the columns differently; each is found by its name with the box number and
+punctuation ignored ("1d- Proceeds", "Proceeds", "PROCEEDS" are one column; docs/formats.md lists
+the names read and where they were found):
+
+| field | box | names read (any case, any punctuation) |
+|---|---|---|
+| description | 1a | Description, Description of property (/CUSIP/Symbol), Security |
+| symbol | | Symbol, Ticker |
+| quantity | | Quantity, Shares, Qty (else the number the description starts with: "100 SH XYZ") |
+| date acquired | 1b | Date acquired, DateAcquired, Acquired |
+| date sold | 1c | Date sold, Date sold or disposed, DateSold, Sale date |
+| proceeds | 1d | Proceeds, Gross proceeds, Sales price |
+| cost basis | 1e | Cost basis, Cost or other basis, Basis, Cost |
+| wash sale | 1g | Wash sale loss disallowed, Wash sale loss, WashSaleLoss |
+| term | 2 | Term, Short-term or long-term, Holding period |
+| box | | Box, Form 8949 box, Basis reported to IRS (Yes/No), Covered |
+
+Dates are MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD; money "$1,234.56", "1234.56" or "(12.00)". Rows
+that are section titles ("Short Term - Covered", which set the term and box of the rows under
+them), repeated headers and totals are not data.
+
+Each row becomes:
+
+- `buy` (id `row-HASH-buy`): at = date acquired, qty, total = cost basis − wash sale loss
+  disallowed, class stock;
+- `sell` (id `row-HASH-sell`): at = date sold, qty, total = proceeds, `lots` = the buy above
+  (specific identification, so the row's basis and dates hold whatever else the ledger holds);
+
+both with the note "1099-B: DESCRIPTION (proceeds P, cost basis C[, wash sale W][, box X])".
+
+A wash sale loss disallowed is reproduced in the basis: the row's gain is then the broker's (P − C
++ W), with Form 8949 showing basis C − W and no adjustment (a summary warning names the rows). A row
+dated "Various" or "Inherited", or without a quantity or a cost basis, is not mapped (listed at
+once). A row whose term or box disagrees with what its dates give is imported, with a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .. import importer
+from ..errors import InvalidEvent
+from ..limits import shown, year_problem
+from .table import Conversion, Row, plain, text_hash
+
+# field -> the normalised column names that hold it (see `normalised`)
+NAMES: dict[str, frozenset[str]] = {
+    "description": frozenset({"description", "descriptionofproperty", "descriptionofpropertycusipsymbol",
+                              "descriptionofpropertyexample100shxyzco", "security", "securitydescription",
+                              "kindofpropertyanddescription", "propertydescription"}),
+    "symbol": frozenset({"symbol", "ticker", "tickersymbol"}),
+    "quantity": frozenset({"quantity", "shares", "qty", "quantitysold", "sharessold", "units"}),
+    "acquired": frozenset({"dateacquired", "acquired", "acquireddate", "acquisitiondate", "dateofacquisition"}),
+    "sold": frozenset({"datesold", "datesoldordisposed", "soldordisposed", "datesoldorexchanged", "saledate",
+                       "datedisposed", "dateofsale", "datesoldorexchangeddisposed"}),
+    "proceeds": frozenset({"proceeds", "grossproceeds", "salesprice", "totalproceeds", "salesproceeds"}),
+    "basis": frozenset({"costbasis", "costorotherbasis", "basis", "cost", "costorotherbasisofcovered"}),
+    "wash": frozenset({"washsalelossdisallowed", "washsaleloss", "washsale", "washsaledisallowed",
+                       "washsalelossdisallowedamount"}),
+    "term": frozenset({"term", "shorttermorlongterm", "termshortlong", "holdingperiod", "shortlongterm",
+                       "longtermshortterm"}),
+    "box": frozenset({"box", "form8949box", "8949box", "checkbox", "reportingcategory"}),
+    "covered": frozenset({"basisreportedtoirs", "covered", "coveredsecurity", "basisreported"}),
+}
+KEY = ("acquired", "sold", "proceeds", "basis")  # a header row holds all four
+_BOX_CODE = re.compile(r"^\(?(?:box\s*)?\d[a-h]?\)?\s*[-:.)]\s*")
+_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})|(\d{4})-(\d{2})-(\d{2})")
+_QTY_IN_TEXT = re.compile(r"^\s*([\d,]*\.?\d+)\s*(?:sh\.?|shs\.?|shares?(?: of)?)?\s+(.+)$", re.IGNORECASE)
+_SYMBOL_IN_TEXT = re.compile(r"(?:(?i:symbol):?\s*|\()([A-Z][A-Z0-9.\-]{0,9})\)?\s*$")
+SCAN_ROWS = 50
+COVERED_FROM = date(2011, 1, 1)  # stocks acquired from 2011 on are covered (R6.2)
+LONG = {"long", "longterm", "lt", "l", "d", "e", "f"}
+SHORT = {"short", "shortterm", "st", "s", "a", "b", "c"}
+WASH_GROUP = ("row(s) with a wash sale loss disallowed (box 1g): the disallowed amount is taken off the basis, so "
+              "each row's gain is the 1099-B's (Form 8949 shows basis minus the wash sale and no code W "
+              "adjustment); if the replacement shares are also in this ledger, gainlog may disallow the loss "
+              "again: check `gainlog report 8949`")
+TERM_GROUP = ("row(s) whose term on the 1099-B is not the one their dates give (a wash sale can move the date "
+              "acquired): gainlog's Form 8949 follows the dates")
+BOX_GROUP = ("row(s) whose box (covered or not) is not the one gainlog gives a stock acquired then (covered from "
+             "2011): gainlog's Form 8949 puts them in its own box")
+
+
+def normalised(name: str) -> str:
+    """'1d- Proceeds' -> 'proceeds', 'Date Sold or Disposed' -> 'datesoldordisposed'."""
+    bare = _BOX_CODE.sub("", name.strip().lower())
+    return re.sub(r"[^a-z0-9]", "", bare)
+
+
+def fields_of(header: list[str]) -> dict[str, str]:
+    """field -> the header's column that holds it (the first such column)."""
+    found: dict[str, str] = {}
+    for column in header:
+        key = normalised(column)
+        for name, names in NAMES.items():
+            if name not in found and (key in names or (name == "description" and key.startswith("descriptionof"))):
+                found[name] = column
+    return found
+
+
+def looks_like_header(cells: list[str]) -> bool:
+    return all(name in fields_of(cells) for name in KEY)
+
+
+def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
+    """Every row of a broker 1099-B CSV as the buy and sell that reproduce it (module docstring)."""
+    out = Conversion()
+    header, rows = _read(path)
+    columns = fields_of(list(header))
+    section: dict[str, str] = {}
+    ranks: Counter[str] = Counter()
+    flagged: dict[str, list[Row]] = {WASH_GROUP: [], TERM_GROUP: [], BOX_GROUP: []}
+    for row in rows:
+        title = _section_title(row, header)
+        if title is not None:
+            section = title
+            continue
+        text = row.text(columns.get("description", ""))
+        if [row.text(c) for c in header] == list(header) or text.lower().startswith("total"):
+            continue  # a repeated header, a totals row
+        if not row.text(columns["sold"]) and not row.text(columns["proceeds"]):
+            continue  # a note or subtotal line without a sale
+        pair = _pair(row, columns, section, wallet, out, flagged)
+        if pair is None:
+            continue
+        digest = text_hash(row.cells[name] for name in row.order)
+        ranks[digest] += 1
+        ident = f"row-{digest}" if ranks[digest] == 1 else f"row-{digest}-{ranks[digest]}"
+        buy, sell = pair
+        buy["id"], sell["id"] = f"{ident}-buy", f"{ident}-sell"
+        sell["lots"] = [{"lot": buy["id"], "qty": buy["qty"]}]
+        out.events.extend((row.event(buy, tz=tz), row.event(sell, tz=tz)))
+    for group, flagged_rows in flagged.items():
+        if flagged_rows:
+            lines = ", ".join(r.where.rsplit(":", 1)[1] for r in flagged_rows[:5])
+            more = f" and {len(flagged_rows) - 5} more" if len(flagged_rows) > 5 else ""
+            plural = "s" if len(flagged_rows) > 1 else ""
+            out.warnings.append(f"{path}: {len(flagged_rows)} {group} (line{plural} {lines}{more})")
+    return out
+
+
+def _read(path: Path) -> tuple[tuple[str, ...], list[Row]]:
+    """The header (the first row naming date acquired, date sold, proceeds and cost basis) and the rows."""
+    text = importer.read_text(path).text
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: tuple[str, ...] | None = None
+    rows: list[Row] = []
+    seen = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InvalidEvent(f"{path}:{start}: not valid CSV ({exc})") from None
+        if not any(cell.strip() for cell in cells):
+            continue
+        if header is None:
+            seen += 1
+            if looks_like_header(cells):
+                header = tuple(cell.strip() for cell in cells)
+            elif seen >= SCAN_ROWS:
+                break
+            continue
+        rows.append(Row(f"{path}:{start}", dict(zip(header, cells, strict=False)), header))
+    if header is None:
+        raise InvalidEvent(
+            f"{path}: no header row naming the date acquired, date sold, proceeds and cost basis: is this a broker's "
+            "1099-B CSV?"
+        )
+    return header, rows
+
+
+def _section_title(row: Row, header: tuple[str, ...]) -> dict[str, str] | None:
+    """'Short Term - Covered' (a row with only its first cell): the term and covered status under it."""
+    cells = [row.text(c) for c in header]
+    if not cells or not cells[0] or any(cells[1:]):
+        return None
+    words = normalised(cells[0])
+    if "term" not in words:
+        return None
+    found = {"term": "long" if "long" in words else "short"}
+    if "noncovered" in words or "notreported" in words:
+        found["covered"] = "no"
+    elif "covered" in words or "reported" in words:
+        found["covered"] = "yes"
+    return found
+
+
+def _pair(
+    row: Row, columns: dict[str, str], section: dict[str, str], wallet: str, out: Conversion,
+    flagged: dict[str, list[Row]],
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    description = row.text(columns.get("description", "")) or row.text(columns.get("symbol", ""))
+    acquired = _date(row, columns["acquired"], out)
+    sold = _date(row, columns["sold"], out)
+    if acquired is None or sold is None:
+        return None
+    named = _QTY_IN_TEXT.match(description)
+    qty = _money(row, columns["quantity"]) if "quantity" in columns else None
+    if qty is None and named is not None:
+        qty = Decimal(named[1].replace(",", ""))
+    if not qty:
+        out.not_mapped(row, columns.get("quantity", "Quantity"), "no quantity", "",
+                       "the row has no quantity (no Quantity column, and the description starts with no number)")
+        return None
+    basis = _money(row, columns["basis"])
+    if basis is None or basis <= 0:
+        out.not_mapped(row, columns["basis"], "no cost basis", "",
+                       "the broker reports no cost basis for this sale: record the purchase with `gainlog add buy` "
+                       "and the sale with `gainlog add sell`")
+        return None
+    proceeds = abs(_money(row, columns["proceeds"]) or Decimal(0))
+    wash = abs(_money(row, columns["wash"]) or Decimal(0)) if "wash" in columns else Decimal(0)
+    asset = _asset(row, columns, description, named)
+    if proceeds <= 0:
+        raise row.error(columns["proceeds"], "must be above zero")
+    if wash >= basis:
+        raise row.error(columns["wash"], f"{shown(row.text(columns['wash']))} is not below the cost basis")
+    box = row.text(columns.get("box", "")).upper()[:1]
+    note = f"1099-B: {description} (proceeds {plain(proceeds)}, cost basis {plain(basis)}"
+    note += f", wash sale {plain(wash)}" if wash else ""
+    note += f", box {box})" if box else ")"
+    if wash:
+        flagged[WASH_GROUP].append(row)
+    _check_term(row, columns, section, acquired, sold, flagged)
+    _check_box(row, columns, section, acquired, box, flagged)
+    buy = {"type": "buy", "at": acquired.isoformat(), "wallet": wallet, "asset": asset, "qty": plain(qty),
+           "total": plain(basis - wash), "class": "stock", "note": note}
+    sell = {"type": "sell", "at": sold.isoformat(), "wallet": wallet, "asset": asset, "qty": plain(qty),
+            "total": plain(proceeds), "note": note}
+    return buy, sell
+
+
+def _asset(row: Row, columns: dict[str, str], description: str, named: re.Match[str] | None) -> str:
+    """The Symbol column; else 'Symbol: AAPL' or '(AAPL)' at the end of the description; else its name."""
+    symbol = row.text(columns.get("symbol", ""))
+    if symbol:
+        return symbol
+    found = _SYMBOL_IN_TEXT.search(description)
+    if found:
+        return found[1]
+    name = named[2] if named is not None else description
+    if not name.strip():
+        raise row.error(columns.get("description", "Description"), "is empty: the row names no security")
+    return " ".join(name.split())
+
+
+def _money(row: Row, column: str) -> Decimal | None:
+    """A cell as a Decimal: '$1,234.56', '1234.56', '(12.00)' (negative)."""
+    raw = row.text(column)
+    negative = raw.startswith("(") and raw.endswith(")")
+    value = Row(row.where, {column: raw[1:-1] if negative else raw}).decimal(column, money=True)
+    return -value if negative and value is not None else value
+
+
+def _date(row: Row, column: str, out: Conversion) -> date | None:
+    """MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD; 'Various' and 'Inherited' are listed as not mapped (None)."""
+    raw = row.required(column)
+    if raw.lower() in ("various", "inherited", "var"):
+        out.not_mapped(row, column, raw, "", f"{shown(raw)}: the row covers lots gainlog cannot date; record each "
+                                             "purchase with `gainlog add buy` and the sale with `gainlog add sell`")
+        return None
+    match = _DATE.fullmatch(raw)
+    if match is None:
+        raise row.error(column, f"{shown(raw)} is not a date MM/DD/YYYY or YYYY-MM-DD")
+    if match[4]:
+        year, month, day = int(match[4]), int(match[5]), int(match[6])
+    else:
+        year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
+        month, day = int(match[1]), int(match[2])
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        raise row.error(column, f"{shown(raw)} is not a real date") from None
+    problem = year_problem(year)
+    if problem is not None:
+        raise row.error(column, f"{shown(raw)}: the year {problem}")
+    return value
+
+
+def _is_long(acquired: date, sold: date) -> bool:
+    """Held more than one year (R1.1): sold after the anniversary of the day acquired."""
+    try:
+        anniversary = acquired.replace(year=acquired.year + 1)
+    except ValueError:  # acquired on 29 February
+        anniversary = date(acquired.year + 1, 3, 1)
+    return sold > anniversary
+
+
+def _check_term(row: Row, columns: dict[str, str], section: dict[str, str], acquired: date, sold: date,
+                flagged: dict[str, list[Row]]) -> None:
+    said = normalised(row.text(columns.get("term", ""))) or section.get("term", "")
+    box = normalised(row.text(columns.get("box", "")))
+    said = said or box
+    if said in LONG | SHORT and (said in LONG) != _is_long(acquired, sold):
+        flagged[TERM_GROUP].append(row)
+
+
+def _check_box(row: Row, columns: dict[str, str], section: dict[str, str], acquired: date, box: str,
+               flagged: dict[str, list[Row]]) -> None:
+    reported = normalised(row.text(columns.get("covered", ""))) or section.get("covered", "")
+    covered: bool | None = None
+    if box in ("A", "D"):
+        covered = True
+    elif box in ("B", "E"):
+        covered = False
+    elif reported in ("yes", "y", "true", "covered"):
+        covered = True
+    elif reported in ("no", "n", "false", "noncovered"):
+        covered = False
+    if covered is not None and covered != (acquired >= COVERED_FROM):
+        flagged[BOX_GROUP].append(row)
+
