@@ -402,3 +402,45 @@ def test_1099b_box_that_disagrees_with_the_dates(tmp_path: Path) -> None:
     assert conversion.warnings == [
         f"{path}: 1 row(s) whose box (covered or not) is not the one gainlog gives a stock acquired then (covered "
         "from 2011): gainlog's Form 8949 puts them in its own box (line 2)"]
+
+
+# -- every format of part a in one ledger ---------------------------------------------------------
+
+
+def test_every_format_in_one_ledger_reconciles_with_schedule_d(gainlog: Callable[..., Result]) -> None:
+    """One fixture of each format, imported into one ledger (formats detected from the headers).
+
+    2021, Coinbase Pro fills (short-term, crypto):
+      0.4 ETH for 1,034.80 USDC: basis 0.4 x (1,800 + 9) = 723.60 -> 311.20
+      0.02 BTC for 1,333.30 net: basis 0.02/0.05 x 2,412 = 964.80 -> 368.50
+      603 USDC (fee included) for 0.01 BTC worth 600: basis 603 -> -3.00
+      short: proceeds 2,968.10, basis 2,291.40, gain 676.70
+    2022, Coinbase Pro account (short-term, crypto):
+      4 LTC for 480 - 2.40: basis 4/10 x 1,407 = 562.80 -> -85.20
+      2 LTC for 258.70 USDC (260 - 1.30 fee): basis 281.40 -> -22.70
+      short: proceeds 736.30, basis 844.20, gain -107.90
+    2024:
+      Fidelity 10 AAPL: 2,500.96 - 1,800.00 = 700.96 (short)
+      Robinhood 5 AAPL: 1,139.96 - 900.00 = 239.96; 400 DOGE: 160.00 - 40.00 = 120.00 (short)
+      1099-B AMZN 1,800 - 1,500 = 300; PFE 2,700 - (3,000 - 300 wash) = 0; PFE 2,900 - 3,000 = -100 (short)
+      1099-B INTC 1,050 - 1,750 = -700; GE 3,400 - 1,200 = 2,200 (long)
+      short: proceeds 11,200.92, basis 9,940.00, gain 1,260.92; long: 4,450.00, 2,950.00, 1,500.00
+      net 2,760.92
+    """
+    for name in ("fidelity.csv", "robinhood.csv", "coinbase_pro_fills.csv", "coinbase_pro_account.csv",
+                 "broker_1099b.csv"):
+        assert gainlog("import", str(REAL / name)).code == 0, name
+
+    def totals(year: int) -> tuple[Any, ...]:
+        sd = gainlog("report", "schedule-d", "--year", str(year), "--json").json()
+        return sd["short_term"], sd["long_term"], sd["net"], sd["warnings"]
+
+    zero = {"proceeds": "0.00", "cost_basis": "0.00", "adjustments": "0.00", "gain": "0.00"}
+    assert totals(2021) == (
+        {"proceeds": "2968.10", "cost_basis": "2291.40", "adjustments": "0.00", "gain": "676.70"}, zero, "676.70", [])
+    assert totals(2022) == (
+        {"proceeds": "736.30", "cost_basis": "844.20", "adjustments": "0.00", "gain": "-107.90"}, zero, "-107.90", [])
+    assert totals(2024) == (
+        {"proceeds": "11200.92", "cost_basis": "9940.00", "adjustments": "0.00", "gain": "1260.92"},
+        {"proceeds": "4450.00", "cost_basis": "2950.00", "adjustments": "0.00", "gain": "1500.00"},
+        "2760.92", [])
