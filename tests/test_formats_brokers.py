@@ -127,6 +127,32 @@ def test_fidelity_unknown_actions_listed_at_once(tmp_path: Path) -> None:
     assert len(done.events) == 3
 
 
+def test_fidelity_newest_layout_cash_in_lieu_and_shares_leaving(tmp_path: Path) -> None:
+    path = tmp_path / "History_for_Account_Z38367298.csv"
+    path.write_text(
+        "Date,Action,Symbol,Description,Type,Price ($),Quantity,Commission ($),Fees ($),Accrued Interest ($),"
+        "Amount ($),Cash Balance ($),Settlement Date\n"
+        '03/31/2026,"IN LIEU OF FRX SHARE SPINCO INC (SPNC) (Cash)",SPNC,"SPINCO INC",Cash,,-0.375,,,,12.19,'
+        "33554.84,\n"
+        '03/30/2026,"IN LIEU OF FRX SHARE OTHERCO (OTHR) (Cash)",OTHR,"OTHERCO",Cash,,0.000,,,,4.02,33542.65,\n'
+        '03/27/2026,"TRANSFERRED TO VS Z12-345678-9 APPLE INC (AAPL) (Cash)",AAPL,"APPLE INC",Cash,,-4,,,,,'
+        "33538.63,\n"
+        '03/26/2026,"YOU BOUGHT APPLE INC (AAPL) (Cash)",AAPL,"APPLE INC",Cash,250.00,4,0.00,0.02,,-1000.02,'
+        "33538.63,03/27/2026\n",
+        encoding="utf-8",
+    )
+    assert detect.detect(path, names=formats.NAMES) == detect.Detected("fidelity", 1)
+    events, conversion = converted("fidelity", path)
+    assert {k: events[2][k] for k in ("type", "at", "asset", "qty", "total")} == {
+        "type": "sell", "at": "2026-03-31T12:00:00Z", "asset": "SPNC", "qty": "0.375", "total": "12.19"}
+    assert {k: events[5][k] for k in ("type", "asset", "qty", "total", "fee")} == {
+        "type": "buy", "asset": "AAPL", "qty": "4", "total": "1000", "fee": "0.02"}
+    assert [w.split(": a transfer")[0] for w in conversion.warnings] == [
+        f"{path}:3: skipped 'IN LIEU OF FRX SHARE' of OTHR for 4.02: the sale of a fractional share, but the row has "
+        "no Quantity; record it with `gainlog add sell`",
+        f"{path}:4: skipped 'TRANSFERRED TO' of 4 AAPL"]
+
+
 def test_fidelity_detected_from_its_header() -> None:
     names = formats.NAMES
     assert detect.detect(REAL / "fidelity.csv", names=names) == detect.Detected("fidelity", 3)
@@ -444,3 +470,26 @@ def test_every_format_in_one_ledger_reconciles_with_schedule_d(gainlog: Callable
         {"proceeds": "11200.92", "cost_basis": "9940.00", "adjustments": "0.00", "gain": "1260.92"},
         {"proceeds": "4450.00", "cost_basis": "2950.00", "adjustments": "0.00", "gain": "1500.00"},
         "2760.92", [])
+
+
+def test_transfers_of_shares_and_coins_go_through_the_leg_seam(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every converter records coins or shares in or out with `Conversion.transfer_leg` (what it
+    becomes is that seam's business): direction, asset, quantity and the export's transfer id."""
+    legs: list[tuple[str, str, str, str, str, str | None]] = []
+
+    def leg(self: formats.Conversion, row: Any, label: str, direction: str, asset: str, qty: Any, *,
+            fee_qty: Any = 0, txid: str | None = None) -> None:
+        legs.append((row.where.rsplit("/", 1)[1], label, direction, asset, str(qty), txid))
+
+    monkeypatch.setattr(formats.Conversion, "transfer_leg", leg)
+    formats.convert("fidelity", REAL / "fidelity.csv", tz=UTC)
+    formats.convert("robinhood", REAL / "robinhood.csv", tz=UTC)
+    formats.convert("coinbase-pro", REAL / "coinbase_pro_account.csv", tz=UTC)
+    assert legs == [
+        ("fidelity.csv:12", "TRANSFERRED FROM", "in", "NVDA", "10", None),
+        ("robinhood.csv:15", "ACATI", "in", "TSLA", "3", None),
+        ("coinbase_pro_account.csv:6", "deposit", "in", "ETH", "2.0000000000000000",
+         "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"),
+        ("coinbase_pro_account.csv:15", "withdrawal", "out", "LTC", "1.0000000000000000",
+         "f6a7b8c9-0d1e-4f2a-9b3c-4d5e6f7a8b9c"),
+    ]

@@ -12,7 +12,7 @@ of formats, so the user can name one.
 | coinbase | Timestamp, Transaction Type, Asset, Quantity Transacted (every layout since 2018) |
 | kraken | txid, pair, time, type, vol (`trades.csv`), or txid, refid, time, type, asset, amount (`ledgers.csv`) |
 | schwab | Date, Action, Symbol, Quantity, Amount |
-| fidelity | Run Date, Action, Symbol, Quantity, Amount ($) |
+| fidelity | Run Date (or Date), Action, Symbol, Quantity, Amount ($) |
 | robinhood | Activity Date, Instrument, Trans Code, Quantity, Amount |
 | 1099-b | Date Acquired, Date Sold (or Disposed), Proceeds, Cost Basis (or Cost or Other Basis), also "1b- ..." |
 | coinbase-pro | trade id, product, side, created at, size, ... (fills); type, time, amount, trade id, ... (account) |
@@ -42,7 +42,10 @@ SIGNATURES: dict[str, tuple[frozenset[str], ...]] = {
         frozenset({"txid", "refid", "time", "type", "asset", "amount"}),
     ),
     "schwab": (frozenset({"date", "action", "symbol", "quantity", "amount"}),),
-    "fidelity": (frozenset({"run date", "action", "symbol", "quantity", "amount ($)"}),),
+    "fidelity": (
+        frozenset({"run date", "action", "symbol", "quantity", "amount ($)"}),
+        frozenset({"date", "action", "symbol", "quantity", "amount ($)"}),
+    ),
     "robinhood": (frozenset({"activity date", "instrument", "trans code", "quantity", "amount"}),),
     "coinbase-pro": (
         frozenset({"trade id", "product", "side", "created at", "size", "price", "fee", "total"}),  # fills

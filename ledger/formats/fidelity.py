@@ -11,6 +11,8 @@ blank rows above the header and the disclaimer rows below the data are skipped:
     Run Date,Account,Account Number,Action,Symbol,Description,Type,Price ($),Quantity,
         Commission ($),Fees ($),Accrued Interest ($),Amount ($),Settlement Date
 
+(Newer single-account downloads say `Date` for `Run Date`; columns are found by name.)
+
 The all-accounts file has an `Account` column (older: "INDIVIDUAL X12345678"; newer: the account's
 name, its number in `Account Number`): each account is its own wallet, `WALLET-NUMBER`
 (`fidelity-X12345678`), as each account is its own lot pool. Dates are MM/DD/YYYY (no time of
@@ -42,7 +44,8 @@ from zoneinfo import ZoneInfo
 from ..limits import shown
 from .table import Conversion, Row, nonzero, plain, read_rows, text_hash
 
-REQUIRED = ("Run Date", "Action", "Symbol", "Quantity", "Amount ($)")
+DATE = ("Run Date", "Date")  # newer single-account downloads say "Date"
+REQUIRED = (DATE, "Action", "Symbol", "Quantity", "Amount ($)")
 COMMISSION, FEES, PRICE, AMOUNT = "Commission ($)", "Fees ($)", "Price ($)", "Amount ($)"
 DESCRIPTION = ("Security Description", "Description")
 # Fidelity's core money-market positions: the account's cash (bought and redeemed at $1, never a gain)
@@ -84,7 +87,7 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     out = Conversion()
     ranks: Counter[str] = Counter()
     rows = read_rows(path, required=REQUIRED, label="Fidelity Accounts History")
-    dated = [i for i, row in enumerate(rows) if _DATE.match(row.text("Run Date"))]
+    dated = [i for i, row in enumerate(rows) if _DATE.match(row.text(row.column(DATE)))]
     for row in rows[: dated[-1] + 1 if dated else 0]:  # below the last dated row: the disclaimer
         if not row.text("Action"):
             continue
@@ -163,7 +166,7 @@ def _trade(row: Row, wallet: str, *, buying: bool) -> dict[str, Any]:
         raise row.error(AMOUNT, f"{shown(row.text(AMOUNT))} leaves nothing once the commission and fees are taken out")
     description = row.text(row.column(DESCRIPTION))
     raw: dict[str, Any] = {
-        "type": "buy" if buying else "sell", "at": row.us_date("Run Date"), "wallet": wallet,
+        "type": "buy" if buying else "sell", "at": row.us_date(row.column(DATE)), "wallet": wallet,
         "asset": row.required("Symbol"), "qty": plain(qty), "total": plain(total), "fee": nonzero(fee),
         "note": row.text("Action") if not description else f"{row.text('Action')}: {description}",
     }
@@ -176,6 +179,6 @@ def _row_id(row: Row, ranks: Counter[str]) -> str:
     """`DATE-SYMBOL-HASH` (`-RANK` from the second identical row on): stable across re-exports."""
     digest = text_hash(row.cells[name] for name in row.order)
     ranks[digest] += 1
-    label = _ID_SAFE.sub("-", f"{row.us_date('Run Date')} {row.text('Symbol')}").strip("-")
+    label = _ID_SAFE.sub("-", f"{row.us_date(row.column(DATE))} {row.text('Symbol')}").strip("-")
     base = f"{label}-{digest[:12]}"
     return base if ranks[digest] == 1 else f"{base}-{ranks[digest]}"
