@@ -147,6 +147,10 @@ def test_fidelity_newest_layout_cash_in_lieu_and_shares_leaving(tmp_path: Path) 
         "type": "sell", "at": "2026-03-31T12:00:00Z", "asset": "SPNC", "qty": "0.375", "total": "12.19"}
     assert {k: events[5][k] for k in ("type", "asset", "qty", "total", "fee")} == {
         "type": "buy", "asset": "AAPL", "qty": "4", "total": "1000", "fee": "0.02"}
+    # a one-account download named for its account: the wallet the all-accounts file gives that account
+    assert {events[2]["wallet"], events[5]["wallet"]} == {"fidelity-Z38367298"}
+    assert {p.event.wallet for p in formats.convert("fidelity", path, tz=UTC, wallet="ira").events} == {  # type: ignore[union-attr]
+        "ira"}
     assert [w.split(": a transfer")[0] for w in conversion.warnings] == [
         f"{path}:3: skipped 'IN LIEU OF FRX SHARE' of OTHR for 4.02: the sale of a fractional share, but the row has "
         "no Quantity; record it with `gainlog add sell`",
@@ -420,11 +424,12 @@ def test_1099b_box_that_disagrees_with_the_dates(tmp_path: Path) -> None:
     path = tmp_path / "1099b.csv"
     path.write_text(
         "Description,Quantity,DateAcquired,DateSold,Proceeds,CostBasis,WashSaleLoss,Term,Box\n"
-        "ACME CORP (ACME),3,06/01/2015,06/02/2024,$300.00,$150.00,,Long,E\n",
+        "ACME CORP (ACME),3,06/01/2015,06/02/2024,$300.00,$150.00,,Long,Box E\n",
         encoding="utf-8",
     )
     events, conversion = converted("1099-b", path)
-    assert [e["asset"] for e in events.values()] == ["ACME"]
+    assert [(e["asset"], e["note"]) for e in events.values()] == [
+        ("ACME", "1099-B: ACME CORP (ACME) (proceeds 300.00, cost basis 150.00, box E)")]
     assert conversion.warnings == [
         f"{path}: 1 row(s) whose box (covered or not) is not the one gainlog gives a stock acquired then (covered "
         "from 2011): gainlog's Form 8949 puts them in its own box (line 2)"]

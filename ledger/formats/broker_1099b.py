@@ -78,6 +78,7 @@ _BOX_CODE = re.compile(r"^\(?(?:box\s*)?\d[a-h]?\)?\s*[-:.)]\s*")
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})|(\d{4})-(\d{2})-(\d{2})")
 _QTY_IN_TEXT = re.compile(r"^\s*([\d,]*\.?\d+)\s*(?:sh\.?|shs\.?|shares?(?: of)?)?\s+(.+)$", re.IGNORECASE)
 _SYMBOL_IN_TEXT = re.compile(r"(?:(?i:symbol):?\s*|\()([A-Z][A-Z0-9.\-]{0,9})\)?\s*$")
+_BOX_LETTER = re.compile(r"([A-L])(?![A-Z])")
 SCAN_ROWS = 50
 COVERED_FROM = date(2011, 1, 1)  # stocks acquired from 2011 on are covered (R6.2)
 LONG = {"long", "longterm", "lt", "l", "d", "e", "f"}
@@ -229,7 +230,7 @@ def _pair(
         raise row.error(columns["proceeds"], "must be above zero")
     if wash >= basis:
         raise row.error(columns["wash"], f"{shown(row.text(columns['wash']))} is not below the cost basis")
-    box = row.text(columns.get("box", "")).upper()[:1]
+    box = box_letter(row.text(columns.get("box", "")))
     note = f"1099-B: {description} (proceeds {plain(proceeds)}, cost basis {plain(basis)}"
     note += f", wash sale {plain(wash)}" if wash else ""
     note += f", box {box})" if box else ")"
@@ -291,6 +292,12 @@ def _date(row: Row, column: str, out: Conversion) -> date | None:
     return value
 
 
+def box_letter(text: str) -> str:
+    """'A', 'Box A', 'A - Short-term covered' -> 'A'; '' when the cell names no box A to L."""
+    found = _BOX_LETTER.match(text.strip().upper().removeprefix("BOX").strip())
+    return found[1] if found else ""
+
+
 def _is_long(acquired: date, sold: date) -> bool:
     """Held more than one year (R1.1): sold after the anniversary of the day acquired."""
     try:
@@ -303,8 +310,7 @@ def _is_long(acquired: date, sold: date) -> bool:
 def _check_term(row: Row, columns: dict[str, str], section: dict[str, str], acquired: date, sold: date,
                 flagged: dict[str, list[Row]]) -> None:
     said = normalised(row.text(columns.get("term", ""))) or section.get("term", "")
-    box = normalised(row.text(columns.get("box", "")))
-    said = said or box
+    said = said or box_letter(row.text(columns.get("box", ""))).lower()
     if said in LONG | SHORT and (said in LONG) != _is_long(acquired, sold):
         flagged[TERM_GROUP].append(row)
 

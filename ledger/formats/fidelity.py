@@ -15,7 +15,8 @@ blank rows above the header and the disclaimer rows below the data are skipped:
 
 The all-accounts file has an `Account` column (older: "INDIVIDUAL X12345678"; newer: the account's
 name, its number in `Account Number`): each account is its own wallet, `WALLET-NUMBER`
-(`fidelity-X12345678`), as each account is its own lot pool. Dates are MM/DD/YYYY (no time of
+(`fidelity-X12345678`), as each account is its own lot pool; a one-account download named
+`History_for_Account_NUMBER.csv` goes to the same wallet (unless `--wallet` names one). Dates are MM/DD/YYYY (no time of
 day: `at` is a bare date). Amounts are plain signed numbers; a sale's Quantity is negative. There
 is no transaction id: a row's id is its date, symbol and a hash of its cells (ranked if repeated).
 
@@ -80,6 +81,7 @@ GROUPS = {
 _ACCOUNT_NUMBER = re.compile(r"\b([A-Z]?\d{6,})\b")
 _ID_SAFE = re.compile(r"[^A-Za-z0-9.]+")
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+_FILE_ACCOUNT = re.compile(r"History_for_Account_([A-Za-z0-9]+)", re.IGNORECASE)
 
 
 def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
@@ -87,24 +89,34 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     out = Conversion()
     ranks: Counter[str] = Counter()
     rows = read_rows(path, required=REQUIRED, label="Fidelity Accounts History")
+    default = file_account(path, wallet)
     dated = [i for i, row in enumerate(rows) if _DATE.match(row.text(row.column(DATE)))]
     for row in rows[: dated[-1] + 1 if dated else 0]:  # below the last dated row: the disclaimer
         if not row.text("Action"):
             continue
-        raw = _event(row, wallet, out)
+        raw = _event(row, wallet, out, default)
         if raw is not None:
             raw["id"] = _row_id(row, ranks)
             out.events.append(row.event(raw, tz=tz))
     return out
 
 
-def account_wallet(row: Row, wallet: str) -> str:
-    """`wallet`, or `wallet-NUMBER` in the all-accounts file (one wallet per account)."""
+def account_wallet(row: Row, wallet: str, default: str = "") -> str:
+    """`wallet-NUMBER` in the all-accounts file (one wallet per account); else `wallet`, or
+    `wallet-DEFAULT` when the file's name gave the account number."""
     number = row.text("Account Number")
     if not number and row.text("Account"):
         found = _ACCOUNT_NUMBER.search(row.text("Account"))
         number = found[1] if found else row.text("Account")
+    number = number or default
     return f"{wallet}-{number}" if number else wallet
+
+
+def file_account(path: Path, wallet: str) -> str:
+    """The account number a single-account download's name gives (`History_for_Account_X12345678.csv`),
+    when the wallet is the format's default (an explicit `--wallet` is used as given)."""
+    found = _FILE_ACCOUNT.match(path.name)
+    return found[1] if found and wallet == "fidelity" else ""
 
 
 def _prefix(action: str, prefixes: tuple[str, ...]) -> str | None:
@@ -113,7 +125,7 @@ def _prefix(action: str, prefixes: tuple[str, ...]) -> str | None:
     return next((p for p in prefixes if upper.startswith(p)), None)
 
 
-def _event(row: Row, wallet: str, out: Conversion) -> dict[str, Any] | None:
+def _event(row: Row, wallet: str, out: Conversion, default: str) -> dict[str, Any] | None:
     action = row.text("Action")
     symbol = row.text("Symbol")
     qty = row.decimal("Quantity") or Decimal(0)
@@ -127,7 +139,7 @@ def _event(row: Row, wallet: str, out: Conversion) -> dict[str, Any] | None:
         out.skip(row, core or f"{trade} {symbol.upper()}", "cash", GROUPS["core"])
         return None
     if trade in BUYS + SELLS:
-        return _trade(row, account_wallet(row, wallet), buying=trade in BUYS)
+        return _trade(row, account_wallet(row, wallet, default), buying=trade in BUYS)
     if trade:  # cash in lieu of a fractional share
         if not qty:
             out.skip(row, trade, "unvalued")
@@ -136,7 +148,7 @@ def _event(row: Row, wallet: str, out: Conversion) -> dict[str, Any] | None:
                 "fractional share, but the row has no Quantity; record it with `gainlog add sell`"
             )
             return None
-        return _trade(row, account_wallet(row, wallet), buying=False)
+        return _trade(row, account_wallet(row, wallet, default), buying=False)
     split = _prefix(action, SPLITS) or (_prefix(action, ("DISTRIBUTION",)) if qty and not amount else None)
     if split:
         out.skip(row, split, "split", GROUPS["split"], warn=True)
