@@ -423,14 +423,18 @@ def test_1099b_sections_box_prefixes_and_description_quantities(tmp_path: Path) 
 def test_1099b_box_that_disagrees_with_the_dates(tmp_path: Path) -> None:
     path = tmp_path / "1099b.csv"
     path.write_text(
-        "Description,Quantity,DateAcquired,DateSold,Proceeds,CostBasis,WashSaleLoss,Term,Box\n"
-        "ACME CORP (ACME),3,06/01/2015,06/02/2024,$300.00,$150.00,,Long,Box E\n",
+        "Description,Quantity,DateAcquired,DateSold,Proceeds,CostBasis,WashSaleLoss,Term,Box,Gain/Loss\n"
+        "ACME CORP (ACME),3,06/01/2015,06/02/2024,$300.00,$150.00,,Long,Box E,$150.00\n"
+        "ACME CORP (ACME),2,06/01/2023,06/03/2024,$200.00,$150.00,,Long,Box D,$60.00\n",
         encoding="utf-8",
     )
     events, conversion = converted("1099-b", path)
     assert [(e["asset"], e["note"]) for e in events.values()] == [
-        ("ACME", "1099-B: ACME CORP (ACME) (proceeds 300.00, cost basis 150.00, box E)")]
+        ("ACME", "1099-B: ACME CORP (ACME) (proceeds 300.00, cost basis 150.00, box E)"),
+        ("ACME", "1099-B: ACME CORP (ACME) (proceeds 200.00, cost basis 150.00, box D)")]
     assert conversion.warnings == [
+        f"{path}: 1 row(s) whose gain or loss is neither proceeds - cost basis + wash sale loss disallowed nor "
+        "proceeds - cost basis: gainlog records the proceeds and the basis; check the row against the form (line 3)",
         f"{path}: 1 row(s) whose box (covered or not) is not the one gainlog gives a stock acquired then (covered "
         "from 2011): gainlog's Form 8949 puts them in its own box (line 2)"]
 

@@ -16,6 +16,7 @@ the names read and where they were found):
 | cost basis | 1e | Cost basis, Cost or other basis, Basis, Cost |
 | wash sale | 1g | Wash sale loss disallowed, Wash sale loss, WashSaleLoss |
 | term | 2 | Term, Short-term or long-term, Holding period |
+| gain | 1h | Gain or loss, Gain/Loss, Realized gain/loss (only checked) |
 | box | | Box, Form 8949 box, Basis reported to IRS (Yes/No), Covered |
 
 Dates are MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD; money "$1,234.56", "1234.56" or "(12.00)". Rows
@@ -34,7 +35,8 @@ both with the note "1099-B: DESCRIPTION (proceeds P, cost basis C[, wash sale W]
 A wash sale loss disallowed is reproduced in the basis: the row's gain is then the broker's (P − C
 + W), with Form 8949 showing basis C − W and no adjustment (a summary warning names the rows). A row
 dated "Various" or "Inherited", or without a quantity or a cost basis, is not mapped (listed at
-once). A row whose term or box disagrees with what its dates give is imported, with a warning.
+once). A row whose term or box disagrees with what its dates give, or whose gain or loss is not what its
+numbers give, is imported, with a warning.
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ NAMES: dict[str, frozenset[str]] = {
                        "washsalelossdisallowedamount"}),
     "term": frozenset({"term", "shorttermorlongterm", "termshortlong", "holdingperiod", "shortlongterm",
                        "longtermshortterm"}),
+    "gain": frozenset({"gainorloss", "gainloss", "realizedgainloss", "gainlossamount", "netgainorloss",
+                       "gainorlossloss"}),
     "box": frozenset({"box", "form8949box", "8949box", "checkbox", "reportingcategory"}),
     "covered": frozenset({"basisreportedtoirs", "covered", "coveredsecurity", "basisreported"}),
 }
@@ -89,6 +93,8 @@ WASH_GROUP = ("row(s) with a wash sale loss disallowed (box 1g): the disallowed 
               "again: check `gainlog report 8949`")
 TERM_GROUP = ("row(s) whose term on the 1099-B is not the one their dates give (a wash sale can move the date "
               "acquired): gainlog's Form 8949 follows the dates")
+GAIN_GROUP = ("row(s) whose gain or loss is neither proceeds - cost basis + wash sale loss disallowed nor "
+              "proceeds - cost basis: gainlog records the proceeds and the basis; check the row against the form")
 BOX_GROUP = ("row(s) whose box (covered or not) is not the one gainlog gives a stock acquired then (covered from "
              "2011): gainlog's Form 8949 puts them in its own box")
 
@@ -121,7 +127,7 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     columns = fields_of(list(header))
     section: dict[str, str] = {}
     ranks: Counter[str] = Counter()
-    flagged: dict[str, list[Row]] = {WASH_GROUP: [], TERM_GROUP: [], BOX_GROUP: []}
+    flagged: dict[str, list[Row]] = {WASH_GROUP: [], GAIN_GROUP: [], TERM_GROUP: [], BOX_GROUP: []}
     for row in rows:
         title = _section_title(row, header)
         if title is not None:
@@ -236,6 +242,9 @@ def _pair(
     note += f", box {box})" if box else ")"
     if wash:
         flagged[WASH_GROUP].append(row)
+    gain = _money(row, columns["gain"]) if "gain" in columns else None
+    if gain is not None and gain not in (proceeds - basis + wash, proceeds - basis):
+        flagged[GAIN_GROUP].append(row)
     _check_term(row, columns, section, acquired, sold, flagged)
     _check_box(row, columns, section, acquired, box, flagged)
     buy = {"type": "buy", "at": acquired.isoformat(), "wallet": wallet, "asset": asset, "qty": plain(qty),
