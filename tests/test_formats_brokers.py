@@ -502,3 +502,18 @@ def test_transfers_of_shares_and_coins_go_through_the_leg_seam(monkeypatch: pyte
         ("coinbase_pro_account.csv:15", "withdrawal", "out", "LTC", "1.0000000000000000",
          "f6a7b8c9-0d1e-4f2a-9b3c-4d5e6f7a8b9c"),
     ]
+
+
+def test_dates_are_midday_in_the_ledger_zone_and_times_stay_instants() -> None:
+    """Fidelity, Robinhood and 1099-B rows carry a date: midday in the ledger's time zone. Coinbase
+    Pro times are UTC instants, whatever the ledger's zone."""
+    new_york = ZoneInfo("America/New_York")
+
+    def first_at(name: str, fixture: str) -> str:
+        conversion = formats.convert(name, REAL / fixture, tz=new_york)
+        return str(codec.canonical(conversion.events[0].event)["at"])
+
+    assert first_at("fidelity", "fidelity.csv") == "2024-12-16T17:00:00Z"  # 12:00 EST
+    assert first_at("robinhood", "robinhood.csv") == "2024-12-05T17:00:00Z"
+    assert first_at("1099-b", "broker_1099b.csv") == "2023-03-15T16:00:00Z"  # 12:00 EDT
+    assert first_at("coinbase-pro", "coinbase_pro_fills.csv") == "2021-02-10T15:04:05.123000Z"
