@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from ..projections.exports import Page, Statement, Totals
 
 COLUMNS = (  # (heading, width in points, alignment)
-    ("(a) Description of property", 180, "L"), ("(b) Date acquired", 70, "C"), ("(c) Date sold", 70, "C"),
-    ("(d) Proceeds", 85, "R"), ("(e) Cost or other basis", 85, "R"), ("(f) Code", 40, "C"),
+    ("(a) Description of property", 165, "L"), ("(b) Date acquired", 70, "C"), ("(c) Date sold", 70, "C"),
+    ("(d) Proceeds", 85, "R"), ("(e) Cost or other basis", 100, "R"), ("(f) Code", 40, "C"),
     ("(g) Adjustment", 85, "R"), ("(h) Gain or (loss)", 105, "R"),
 )
 MARGIN = 36
@@ -116,8 +116,9 @@ def _schedule_d(pdf: Any, st: Statement) -> None:
         for b in sd.boxes:
             if b.box in boxes:
                 a = b.amounts
-                row((lines.BOX_TO_LINE[b.box], f"Form 8949 box {b.box} ({b.rows} rows)", money(a.proceeds),
-                     money(a.cost_basis), money(a.adjustments), money(a.gain)))
+                label = f"Form 8949 box {b.box} ({b.rows} row{'' if b.rows == 1 else 's'})"
+                row((lines.BOX_TO_LINE[b.box], label, money(a.proceeds), money(a.cost_basis), money(a.adjustments),
+                     money(a.gain)))
         row((carry_line, "Capital loss carryover", "", "", "", f"({money(carry)})" if carry else "0.00"))
         row((net_line, "Net gain or (loss)", "", "", "", money(net)), "B")
     row(("", "Part III - Summary", "", "", "", ""), "B")
