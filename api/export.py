@@ -120,6 +120,8 @@ def export(
     write_atomically(out, data)
     unexported = unexported_adjustments(st.rows, fmt=fmt)
     warnings = list(st.schedule_d.warnings)
+    if st.schedule_d.empty:  # a year in which no event can fall (`--year 2030`): say so, as the reports do
+        warnings.append(st.schedule_d.empty)
     if unexported:
         numbers = ", ".join(map(str, unexported[:10])) + (", ..." if len(unexported) > 10 else "")
         warnings.append(

@@ -297,3 +297,10 @@ def test_export_as_of(sample: Run, tmp_path: Path) -> None:
     assert done.code == 0, done.err
     assert json.loads(done.out)["rows"] == 0
     assert read_txf(out.read_bytes().decode("ascii"))[1] == []
+
+
+def test_export_of_a_year_without_events_says_so(sample: Run, tmp_path: Path) -> None:
+    done = sample("export", "--year", "2030", "--format", "taxact", "--out", str(tmp_path / "x.csv"))
+    assert done.code == 0
+    assert done.err == "gainlog: warning: no event falls in 2030: the ledger's events are from 2022 to 2025\n"
+    assert (tmp_path / "x.csv").read_text(encoding="utf-8").count("\n") == 1  # the header alone
