@@ -56,10 +56,19 @@ def _text(pdf: Any, text: str, *, size: int = 9, style: str = "") -> None:
 
 
 def _cells(pdf: Any, cells: tuple[str, ...], *, style: str = "", fill: bool = False) -> None:
-    pdf.set_font("Helvetica", style=style, size=8)
     for (_, width, align), text in zip(COLUMNS, cells, strict=True):
+        _fit(pdf, _latin1(text), width, style=style)
         pdf.cell(width, ROW_HEIGHT, _latin1(text), border=1, align=align, fill=fill)
     pdf.ln(ROW_HEIGHT)
+
+
+def _fit(pdf: Any, text: str, width: float, *, style: str) -> None:
+    """The font for a cell: 8 points, smaller (down to 4) for a text too wide for its column."""
+    size = 8.0
+    pdf.set_font("Helvetica", style=style, size=size)
+    while size > 4 and pdf.get_string_width(text) > width - 4:
+        size -= 0.5
+        pdf.set_font("Helvetica", style=style, size=size)
 
 
 def _totals_cells(label: str, t: Totals) -> tuple[str, ...]:

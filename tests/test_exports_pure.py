@@ -87,3 +87,21 @@ def test_the_pdf_carries_every_page_total(tmp_path: object) -> None:
     assert "Totals for box C (Schedule D line 3) 3000.00 1800.00 0.00 1200.00" in texts[1]
     assert "Totals for box D (Schedule D line 8b) 1500.00 900.00 0.00 600.00" in texts[2]
     assert "6 Capital loss carryover (100.00)" in texts[3] and "16 Lines 7 and 15 combined 1700.00" in texts[3]
+
+
+
+def test_a_long_description_shrinks_to_its_column() -> None:
+    """A text wider than its column is set in a smaller font (never below 4 points), a short one at 8."""
+    from fpdf import FPDF
+    from gainlog.cli.export_pdf import COLUMNS, _fit
+
+    pdf = FPDF(orientation="L", unit="pt", format="letter")
+    pdf.add_page()
+    width = COLUMNS[0][1]
+    _fit(pdf, "0.5 BTC", width, style="")
+    assert pdf.font_size_pt == 8
+    long_text = "0.5 " + "VERYLONGTOKENNAME" * 2
+    _fit(pdf, long_text, width, style="")
+    assert 4 < pdf.font_size_pt < 8 and pdf.get_string_width(long_text) <= width - 4
+    _fit(pdf, "X" * 500, width, style="")
+    assert pdf.font_size_pt == 4
