@@ -182,7 +182,9 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
             "at": times,
             "asset": name,
             "into": st.lists(
-                st.fixed_dictionaries({"asset": name, "qty_per_unit": amounts(), "basis_share": amounts(positive=False)}),
+                st.fixed_dictionaries(
+                    {"asset": name, "qty_per_unit": amounts(), "basis_share": amounts(positive=False)}
+                ),
                 min_size=1, max_size=3,
             ),
         },
