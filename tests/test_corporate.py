@@ -302,3 +302,20 @@ def test_explain_names_the_splits_and_reorganizations_behind_a_row(tmp_path: Any
     assert [e["key"] for e in trail["events"]] == ["e.jsonl:s", "e.jsonl:p", "e.jsonl:r", "e.jsonl:sp"]
     text = gainlog("explain", "--year", "2024", "--row", "1").out
     assert "reorg 2023-06-01" in text and "split 2024-06-03" in text
+
+
+def test_a_spun_off_lot_under_the_parents_key_does_not_disturb_the_wash_sale_pass() -> None:
+    """100 P bought 2023-01-03 for 10,000; spin-off 2023-06-01 (1 S per P, 25 % of the basis) -> 100 P
+    basis 7,500 and 100 S basis 2,500 under the same lot key. 2024-06-03: 100 P sold for 6,000 (loss
+    1,500) and 100 S sold for 2,000 (loss 500); 2024-06-10: 100 P bought for 6,100 -> the P loss is
+    washed in full (the new P lot: basis 7,600); the S loss stands (no S was bought)."""
+    booked = _project([
+        buy("2023-01-03", "P", "100", "10000", id="p"),
+        {"type": "reorg", "at": "2023-06-01", "asset": "P",
+         "into": [{"asset": "S", "qty_per_unit": "1", "basis_share": "0.25"}]},
+        sell("2024-06-03T15:00:00Z", "P", "100", "6000"),
+        sell("2024-06-03T16:00:00Z", "S", "100", "2000"),
+        buy("2024-06-10", "P", "100", "6100", id="p2"),
+    ])
+    assert [(s.asset, s.gain, s.code) for s in booked.slices] == [("P", D(0), "W"), ("S", D(-500), "")]
+    assert [(o.asset, o.qty, o.basis) for o in booked.open_lots] == [("P", D(100), D(7600))]

@@ -222,7 +222,8 @@ class WashPass:
         pieces: list[Slice] = []
         for s in disposal:
             units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
-            if units is not None and changes.root(s.asset) != changes.root(units.acquisition.asset):
+            if (units is not None and s.asset != units.acquisition.asset
+                    and changes.root(s.asset) != changes.root(units.acquisition.asset)):
                 units = None  # a reorg's lot of another asset under the same lot key
             if units is None:  # a lot that cannot wash or replace: nothing to track
                 pieces.append(s)
@@ -516,7 +517,8 @@ def _mark_open_lot(lot: OpenLot, lot_to_units: dict[str, _LotUnits], changes: _U
     units = lot_to_units.get(lot.lot)
     if units is None or not units.washed:
         return [lot]
-    if changes is not None and changes.root(lot.asset) != changes.root(units.acquisition.asset):
+    if (changes is not None and lot.asset != units.acquisition.asset
+            and changes.root(lot.asset) != changes.root(units.acquisition.asset)):
         return [lot]  # a reorg's lot of another asset under the same lot key
     parts = _pop_front(units, lot.qty)
     out: list[OpenLot] = []
