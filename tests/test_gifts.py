@@ -113,3 +113,17 @@ def test_donate_with_lots_names_the_lot() -> None:
     ]), tz=UTC)
     [donation] = booked.donations
     assert [(x.lot, x.basis, x.term) for x in donation.lots] == [("test:b24", D(21500), "short")]
+
+
+def test_a_donation_naming_an_unknown_lot_is_refused_at_import(tmp_path: Any, gainlog: Any) -> None:
+    from conftest import write_jsonl
+
+    path = write_jsonl(tmp_path / "e.jsonl", [
+        {"type": "buy", "id": "b", "at": "2023-01-05", "wallet": "w", "asset": "BTC", "qty": "1", "total": "17000"},
+        {"type": "donate", "id": "d", "at": "2024-12-15", "wallet": "w", "asset": "BTC", "qty": "0.5", "fmv": "50000",
+         "lots": [{"lot": "nope", "qty": "0.5"}]},
+    ])
+    result = gainlog("import", str(path))
+    assert result.code == 2
+    assert "e.jsonl:2: field 'lots': donate of 0.5 BTC names lot 'nope', which no acquisition before the sale " \
+        "defines in source 'e.jsonl'" in result.err
