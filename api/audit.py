@@ -128,14 +128,14 @@ def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Record
     `keys` (the year's disposals and the lots they sold), every transfer, and every event that is
     not a trade (settings, profiles, carryovers). One more streamed read of the log that keeps only
     these and the retractions that decide what is live (`knowledge.live`), in seq order."""
-    from ..ledger.events import TRADES, Transfer
+    from ..ledger.events import CORPORATE, TRADES, Transfer
     from ..ledger.speed import gc_paused
     from ..projections.knowledge import live
 
     def wanted() -> Iterator[Recorded]:
         for record in store.iter_read(until=seq):
             event = record.event
-            if record.key in keys or isinstance(event, Transfer) or not isinstance(event, TRADES):
+            if record.key in keys or isinstance(event, (Transfer, *CORPORATE)) or not isinstance(event, TRADES):
                 yield record
 
     with gc_paused():
@@ -167,7 +167,7 @@ def explain(
         trail["events"] = [
             key_to_line.get(k)
             or key_to_line.setdefault(k, _with_price(_event_line(key_to_record[k]), key_to_record[k], prices))
-            for k in [trail["disposal"], trail["acquisition"], *trail["transfers"]]
+            for k in [trail["disposal"], trail["acquisition"], *trail["transfers"], *trail.get("corporate", ())]
             if k is not None and k in key_to_record
         ]
     if row is not None:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from ..ledger.store import Check, Store
 
 
+_NAMING_LOTS = frozenset({"sell", "gift_out", "donate"})  # the events whose `lots` name acquisitions
+
+
 class LotReferences:
     """A store `check` refusing new sells whose `lots` cannot be satisfied (see `lot_references`)."""
 
@@ -34,15 +37,15 @@ class LotReferences:
         The store skips reading the batch back when they cannot (a 20k-line import then decodes
         nothing twice). `"lots":` only occurs in a canonical body as a sell's or allocation's own key.
         """
-        return any(facts.tag == "sell" and b'"lots":' in facts.body for facts in new)
+        return any(facts.tag in _NAMING_LOTS and b'"lots":' in facts.body for facts in new)
 
     def __call__(self, new: list[Recorded]) -> None:
         from ..ledger.errors import InvalidEvent
-        from ..ledger.events import Sell
+        from ..ledger.events import Donate, GiftOut, Sell
         from ..projections.engine import check_lot_references
         from ..projections.knowledge import live
 
-        if not any(isinstance(r.event, Sell) and r.event.lots for r in new):
+        if not any(isinstance(r.event, Sell | GiftOut | Donate) and r.event.lots for r in new):
             return
         tz = self.store.timezone
         messages = check_lot_references(live(self.store.read()), tz=tz, from_seq=new[0].seq)

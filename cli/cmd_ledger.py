@@ -446,6 +446,14 @@ _SUMMARY = {
     "allocate": "{asset} to {lot_count} lot(s)",
     "price": "{asset} {usd} USD",
     "retract": "{target} {reason}",
+    "split": "{asset} ratio {ratio}",
+    "rename": "{asset} -> {to}",
+    "reorg": "{asset} -> {into_assets} {cash_text} {wallet}",
+    "gift_in": "{qty} {asset} donor basis {donor_basis} since {donor_acquired} fmv {fmv} ({wallet})",
+    "gift_out": "{qty} {asset} fmv {fmv} ({wallet})",
+    "donate": "{qty} {asset} fmv {fmv} ({wallet})",
+    "lost": "{qty} {asset} ({wallet})",
+    "worthless": "{asset} {wallet}",
 }
 
 
@@ -454,6 +462,9 @@ def summary(row: dict[str, Any]) -> str:
     values = _Shown(row)
     values["unit"] = f"@ {values['price']}" if "price" in row else f"total {values['total']}"
     values["lot_count"] = len(row.get("lots", []))
+    if row["type"] == "reorg":  # its `into` assets, as text a person reads
+        values["into_assets"] = visible(cap(", ".join(str(part.get("asset", "")) for part in row.get("into", []))))
+        values["cash_text"] = f"cash {values['cash']}" if "cash" in row else ""
     if row["type"] in ("swap", "fee", "income") and "value" not in row:
         values["value"] = "from prices"  # valued at replay (CONTRACT §4 Prices)
     if "target" in row:

@@ -320,17 +320,182 @@ class Price(_Base, tag="price", frozen=True, kw_only=True):
     usd: Decimal
 
 
+class ReorgPart(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One asset a `reorg` gives for each old unit (Form 8937 states the figures).
+
+    Attributes:
+        asset: the asset received.
+        qty_per_unit: units received per old unit held.
+        basis_share: the fraction of the old basis it takes (the shares add to 1, or less when part
+            of the old asset remains).
+    """
+
+    asset: str
+    qty_per_unit: Decimal
+    basis_share: Decimal
+
+
+class Split(_Base, tag="split", frozen=True, kw_only=True):
+    """A forward or reverse split: every open lot's qty x `ratio`, basis and dates unchanged.
+
+    Cash in lieu of a fractional unit is a `sell` of that fraction (projections/rules/corporate.py).
+
+    Attributes:
+        at: event time.
+        asset: the asset split.
+        ratio: new units per old unit (2 for a 2-for-1, 0.1 for a 1-for-10 reverse split).
+    """
+
+    at: datetime
+    asset: str
+    ratio: Decimal
+
+
+class Rename(_Base, tag="rename", frozen=True, kw_only=True):
+    """The asset continues under a new symbol (a ticker change, a token migration): lots unchanged.
+
+    Attributes:
+        at: event time.
+        asset: the old symbol.
+        to: the new symbol.
+    """
+
+    at: datetime
+    asset: str
+    to: str
+
+
+class Reorg(_Base, tag="reorg", frozen=True, kw_only=True):
+    """A spin-off or merger: the old lots' basis allocated to what they become (IRC §358, Form 8937).
+
+    Attributes:
+        at: event time.
+        wallet: limit it to one wallet (default: every wallet holding the asset).
+        asset: the old asset.
+        into: what each old unit becomes, with its share of the basis.
+        cash: USD cash received (boot): a disposal of the part of the basis the shares leave unallocated.
+    """
+
+    at: datetime
+    asset: str
+    into: tuple[ReorgPart, ...]
+    wallet: str | None = None
+    cash: Decimal | None = None
+
+
+class GiftIn(_Base, tag="gift_in", frozen=True, kw_only=True):
+    """Units received as a gift: dual basis (IRC §1015(a)), donor's holding period tacked when the
+    donor's basis is used (§1223(2)).
+
+    Attributes:
+        at: event time.
+        wallet: the receiving wallet.
+        asset: the asset received.
+        qty: units received.
+        donor_basis: the donor's adjusted basis of those units (USD).
+        donor_acquired: the day the donor acquired them.
+        fmv: their fair market value at the gift (USD).
+        class_: `crypto` or `stock`.
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
+    donor_basis: Decimal
+    donor_acquired: date
+    fmv: Decimal
+    class_: AssetClass | None = msgspec.field(default=None, name="class")
+
+
+class GiftOut(_Base, tag="gift_out", frozen=True, kw_only=True):
+    """Units given away: they leave with no disposal (the recipient takes the basis, §1015).
+
+    Attributes:
+        at: event time.
+        wallet: the giving wallet.
+        asset: the asset given.
+        qty: units given.
+        fmv: their fair market value at the gift (USD).
+        lots: specific identification, overriding the method in force.
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
+    fmv: Decimal
+    lots: tuple[LotPick, ...] | None = None
+
+
+class Donate(_Base, tag="donate", frozen=True, kw_only=True):
+    """Units given to a charity: they leave with no disposal, listed by `report donations` (Form 8283).
+
+    Attributes:
+        at: event time.
+        wallet: the giving wallet.
+        asset: the asset donated.
+        qty: units donated.
+        fmv: their fair market value at the donation (USD).
+        lots: specific identification, overriding the method in force.
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
+    fmv: Decimal
+    lots: tuple[LotPick, ...] | None = None
+
+
+class Lost(_Base, tag="lost", frozen=True, kw_only=True):
+    """Units lost or stolen: they leave with no deduction (IRC §165(h)(5), 2018-2025).
+
+    Attributes:
+        at: event time.
+        wallet: the wallet.
+        asset: the asset.
+        qty: units lost.
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
+
+
+class Worthless(_Base, tag="worthless", frozen=True, kw_only=True):
+    """The asset became worthless: its remaining units are disposed of for 0 on December 31 of that
+    year (IRC §165(g)).
+
+    Attributes:
+        at: event time (the year it became worthless).
+        asset: the asset.
+        wallet: limit it to one wallet (default: every wallet).
+    """
+
+    at: datetime
+    asset: str
+    wallet: str | None = None
+
+
 Event = (
     Buy | Sell | Swap | Transfer | Fee | Income | MethodElection | Profile | Carryover | Policy
-    | WalletInfo | Allocate | Retract | Price
+    | WalletInfo | Allocate | Retract | Price | Split | Rename | Reorg | GiftIn | GiftOut | Donate | Lost
+    | Worthless
 )
 ALL_EVENTS: tuple[type[_Base], ...] = (
     Buy, Sell, Swap, Transfer, Fee, Income, MethodElection, Profile, Carryover, Policy, WalletInfo,
-    Allocate, Retract, Price,
+    Allocate, Retract, Price, Split, Rename, Reorg, GiftIn, GiftOut, Donate, Lost, Worthless,
 )
 TAG_TO_TYPE: dict[str, type[_Base]] = {t.__struct_config__.tag: t for t in ALL_EVENTS}  # type: ignore[misc]
-Trade = Buy | Sell | Swap | Transfer | Fee | Income
-TRADES = (Buy, Sell, Swap, Transfer, Fee, Income)
+CORPORATE = (Split, Rename, Reorg, GiftIn, GiftOut, Donate, Lost, Worthless)
+"""The events of CONTRACT §4 "More events": the lot engine folds them with the trades."""
+Trade = (
+    Buy | Sell | Swap | Transfer | Fee | Income | Split | Rename | Reorg | GiftIn | GiftOut | Donate | Lost
+    | Worthless
+)
+TRADES = (Buy, Sell, Swap, Transfer, Fee, Income, *CORPORATE)
 
 
 class Recorded(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -364,6 +529,12 @@ def assets_of(event: Event) -> tuple[str, ...]:
         case Swap():
             return (event.give_asset, event.get_asset)
         case Buy() | Sell() | Transfer() | Fee() | Income() | Allocate() | Price():
+            return (event.asset,)
+        case Rename():
+            return (event.asset, event.to)
+        case Reorg():
+            return (event.asset, *(part.asset for part in event.into))
+        case Split() | GiftIn() | GiftOut() | Donate() | Lost() | Worthless():
             return (event.asset,)
         case MethodElection() if event.asset is not None:
             return (event.asset,)

@@ -707,7 +707,7 @@ class Store:
         rows = _json_rows(
             self.conn,
             "SELECT key, seq, json_extract(body, '$.asset'), json_extract(body, '$.class') FROM events e "
-            f"WHERE type IN ('buy', 'income') AND json_extract(body, '$.class') IS NOT NULL AND {_LIVE} "
+            f"WHERE type IN ('buy', 'income', 'gift_in') AND json_extract(body, '$.class') IS NOT NULL AND {_LIVE} "
             "ORDER BY seq",
         )
         write_plan.check_classes(items, retracted=retracted, stored=rows)

@@ -48,6 +48,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from ..ledger.events import (
+    CORPORATE,
     TRADES,
     Allocate,
     AssetClass,
@@ -95,6 +96,8 @@ def tail_qualifies(horizon: Horizon | None, tail: Iterable[Recorded]) -> bool:
     """
     for record in tail:
         event = record.event
+        if isinstance(event, CORPORATE):
+            return False  # a split, gift, ...: the state keeps what it needs outside the snapshot
         if isinstance(event, TRADES):
             if horizon is not None and event.at < horizon[0]:
                 return False  # backdated: it would have been folded before trades the state holds
@@ -223,6 +226,8 @@ class EngineSnapshot(msgspec.Struct, array_like=True, frozen=True, gc=False):
         allocation_used: the assets whose `allocate` event a pooling change applied.
         lot_keys: the lot keys the `allocate` events name that existed (the only ones a fold that
             names no `lots` reads).
+        extended: the fold met an event of CONTRACT §4 "More events" (a gift's dual basis, a split
+            the wash-sale pass follows): not kept here, so such a snapshot is never restored.
     """
 
     schema: int
@@ -237,6 +242,7 @@ class EngineSnapshot(msgspec.Struct, array_like=True, frozen=True, gc=False):
     first_2025_disposal: dict[str, datetime]
     allocation_used: list[str]
     lot_keys: list[str]
+    extended: bool = False
 
 
 def _pool_facts(pool: Pool) -> PoolFacts:
@@ -277,6 +283,7 @@ def snapshot(state: LotBookState) -> EngineSnapshot:
         first_2025_disposal=dict(state.first_2025_disposal),
         allocation_used=list(state.allocation_used),
         lot_keys=sorted(_allocation_names(state.allocations.values()) & state.lot_keys),
+        extended=state.extended,
     )
 
 
@@ -287,6 +294,8 @@ def restore(snap: EngineSnapshot, tz: ZoneInfo) -> LotBookState:
         raise ValueError(f"checkpoint schema {snap.schema}, this gainlog reads {SCHEMA}")
     if snap.tz != tz.key:
         raise ValueError(f"checkpoint made for time zone {snap.tz}, the ledger's is {tz.key}")
+    if snap.extended:
+        raise ValueError("checkpoint of a log with splits, gifts or other CONTRACT §4 events: replay")
     state = LotBookState(snap.settings_events, tz=tz)  # settings, allocations and the pooling changes
     if not set(snap.allocation_used) <= state.allocations.keys() or snap.next_transition > len(state.transitions):
         raise ValueError("checkpoint names allocations or pooling changes its settings do not have")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from ..ledger.events import Carryover, Profile, Recorded, Transfer
+from ..ledger.events import Carryover, Profile, Recorded, Rename, Reorg, Split, Transfer, assets_of
 from .form8949 import sold_order
 from .model import SPECIFIC, Booked, Slice, WashLink
 from .settings import Settings
@@ -62,11 +62,27 @@ class Transfers:
         return [move[2] for move in window]
 
 
+class Changes:
+    """The splits, renames and reorganizations of the live events (few): those a row's lot went
+    through between its acquisition and its sale (`between`)."""
+
+    def __init__(self, known: Sequence[Recorded]) -> None:
+        self._changes = [r for r in known if isinstance(r.event, Split | Rename | Reorg)]
+
+    def between(self, assets: set[str], start: datetime, end: datetime) -> list[str]:
+        """The keys of those naming one of `assets` with start <= event time <= end."""
+        return [
+            r.key for r in self._changes
+            if start <= r.event.at <= end and assets & set(assets_of(r.event))  # type: ignore[union-attr]
+        ]
+
+
 def row_trail(
     s: Slice, *, key_to_record: dict[str, Recorded], transfers: Transfers, settings: Settings,
-    scope_day: date,
+    scope_day: date, changes: Changes | None = None,
 ) -> dict[str, Any]:
-    """The events behind one 8949 row."""
+    """The events behind one 8949 row (`corporate`: the splits, renames and reorganizations its lot
+    went through, only when there are any)."""
     acquisition = key_to_record.get(s.lot) if s.lot else None
     start = acquisition.event.at if acquisition is not None else s.sold_at  # type: ignore[union-attr]
     acquiring_wallet = getattr(acquisition.event, "wallet", None) if acquisition is not None else None
@@ -81,7 +97,7 @@ def row_trail(
         choice = settings.method(s.wallet, s.asset, scope_day)
         method = {"method": s.method or choice.method, "event_seq": choice.seq or None,
                   "default": choice.seq == 0}
-    return {
+    trail: dict[str, Any] = {
         "disposal": s.event_key,
         "kind": s.kind,
         "acquisition": s.lot or None,
@@ -92,6 +108,12 @@ def row_trail(
         "covered": s.covered,
         "transferred_in": s.transferred,
     }
+    if changes is not None:
+        assets = {s.asset, *assets_of(acquisition.event)} if acquisition is not None else {s.asset}
+        corporate = changes.between(assets, start, s.sold_at)
+        if corporate:
+            trail["corporate"] = corporate
+    return trail
 
 
 def trails(booked: Booked, known: Sequence[Recorded], year: int) -> list[dict[str, Any]]:
@@ -99,9 +121,10 @@ def trails(booked: Booked, known: Sequence[Recorded], year: int) -> list[dict[st
     key_to_record = {r.key: r for r in known}
     transfers = Transfers(known)
     settings = Settings(known)
+    changes = Changes(known)
     return [
         {"row": i, **row_trail(s, key_to_record=key_to_record, transfers=transfers, settings=settings,
-                               scope_day=s.date_sold)}
+                               scope_day=s.date_sold, changes=changes)}
         for i, s in enumerate(year_slices(booked, year), start=1)
     ]
 

@@ -20,7 +20,7 @@ import msgspec
 from ..ledger.events import AssetClass, IncomeKind, Method
 
 Term = Literal["short", "long"]
-DisposalKind = Literal["sell", "swap", "fee", "transfer_fee"]
+DisposalKind = Literal["sell", "swap", "fee", "transfer_fee", "worthless", "reorg"]
 AcquisitionKind = Literal["buy", "swap", "income"]
 SPECIFIC: Final = "SPECID"  # `Slice.method` of units a sell's `lots` named (specific identification, R3.1)
 LotMethod = Method | Literal["SPECID"]  # how a slice's units were selected: a `Method`, or SPECIFIC
@@ -212,6 +212,68 @@ class IncomeRow(msgspec.Struct, frozen=True, gc=False):
     kind: IncomeKind
 
 
+class DonatedLot(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One lot's part of a donation (Form 8283 columns (c)-(f)).
+
+    Attributes:
+        lot: full key of the acquisition ("" for units no lot covered).
+        qty: units.
+        basis: their basis.
+        date_acquired: local date acquired (as a sale would report it).
+        term: short or long on the donation date (R1.2).
+    """
+
+    lot: str
+    qty: Decimal
+    basis: Decimal
+    date_acquired: date
+    term: Term
+
+
+class Donation(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """Units given to a charity (`donate`): what Form 8283 asks for.
+
+    Attributes:
+        seq: seq of the donate event.
+        key: its key.
+        at: event time (UTC).
+        date: local date.
+        wallet: the giving wallet.
+        asset: the asset donated.
+        qty: units.
+        fmv: USD fair market value given on the event.
+        lots: the lots the units came from.
+    """
+
+    seq: int
+    key: str
+    at: datetime
+    date: date
+    wallet: str
+    asset: str
+    qty: Decimal
+    fmv: Decimal
+    lots: tuple[DonatedLot, ...]
+
+
+class UnitChange(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """A `split` or `rename` as the wash-sale pass reads it: the same security under a new count or name.
+
+    Attributes:
+        seq: the event's seq.
+        at: event time (UTC).
+        asset: the asset before.
+        ratio: new units per old unit (1 for a rename).
+        to: the asset after (the same for a split).
+    """
+
+    seq: int
+    at: datetime
+    asset: str
+    ratio: Decimal
+    to: str
+
+
 class Booked(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What the lot engine returns for a log prefix.
 
@@ -221,6 +283,8 @@ class Booked(msgspec.Struct, frozen=True, kw_only=True, gc=False):
         open_lots: units still held at the end, ordered by asset, wallet, acquisition.
         income: income rows in event order.
         problems: warnings collected during the replay.
+        donations: `donate` events with the lots they gave (CONTRACT §4).
+        unit_changes: splits and renames in event order (the wash-sale pass follows them, R4).
     """
 
     slices: tuple[Slice, ...]
@@ -228,3 +292,5 @@ class Booked(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     open_lots: tuple[OpenLot, ...]
     income: tuple[IncomeRow, ...]
     problems: tuple[Problem, ...]
+    donations: tuple[Donation, ...] = ()
+    unit_changes: tuple[UnitChange, ...] = ()

@@ -20,7 +20,7 @@ from .checkpoint import freeze_engine
 from .engine import LotBookState, finish, fold, fold_order
 from .exact import exact_context
 from .knowledge import live
-from .model import Acquisition, Booked, IncomeRow, OpenLot, Problem, Slice
+from .model import Acquisition, Booked, Donation, IncomeRow, OpenLot, Problem, Slice, UnitChange
 from .rules.late_identification import corrections, note_first_sell
 from .rules.wash_sale import WashPass, crypto_ever, tracked
 
@@ -42,7 +42,7 @@ def materialise(run: Replay) -> Booked:
     slices = tuple(run.slices)
     return Booked(
         slices=slices, acquisitions=run.acquisitions, open_lots=tuple(run.open_lots), income=run.income,
-        problems=run.problems,
+        problems=run.problems, donations=run.donations, unit_changes=run.unit_changes,
     )
 
 
@@ -67,6 +67,8 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
         acquisitions: with `keep_lots`, every acquisition (else only those the wash-sale pass read).
         open_lots: with `keep_lots`, the open lots, washed units marked, once `slices` has been read
             to its end (else empty).
+        donations: the `donate` events with their lots (CONTRACT §4).
+        unit_changes: splits and renames (read by the wash-sale pass).
     """
 
     slices: Iterator[Slice]
@@ -78,6 +80,8 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
     late_corrections: tuple[Problem, ...] = ()
     acquisitions: tuple[Acquisition, ...] = ()
     open_lots: Iterable[OpenLot] = ()
+    donations: tuple[Donation, ...] = ()
+    unit_changes: tuple[UnitChange, ...] = ()
 
 
 def replay(
@@ -118,12 +122,13 @@ def replay(
         open_lots = _washed_open_lots(wash, booked.open_lots) if wash.active else booked.open_lots
     acquisitions = booked.acquisitions if keep_lots else ()
     income, problems_out = booked.income, booked.problems + tuple(late)
+    donations, unit_changes = booked.donations, booked.unit_changes
     del booked
     unwashed = _drained(slices)
     return Replay(
         slices=wash.slices(unwashed) if wash.active else unwashed, income=income, problems=problems_out, log=log,
         engine=engine, fold_problems=fold_problems, late_corrections=tuple(late), acquisitions=acquisitions,
-        open_lots=open_lots,
+        open_lots=open_lots, donations=donations, unit_changes=unit_changes,
     )
 
 

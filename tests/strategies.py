@@ -171,4 +171,39 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     ),
     "retract": _event("retract", {"target": text}, {"reason": st.text(max_size=20)}),
     "price": _event("price", {"at": times, "asset": name, "usd": amounts()}),
+    # CONTRACT §4 "More events"
+    "split": _event("split", {"at": times, "asset": name, "ratio": amounts()}),
+    "rename": st.lists(name, min_size=2, max_size=2, unique=True).flatmap(
+        lambda pair: _event("rename", {"at": times, "asset": st.just(pair[0]), "to": st.just(pair[1])})
+    ),
+    "reorg": _event(
+        "reorg",
+        {
+            "at": times,
+            "asset": name,
+            "into": st.lists(
+                st.fixed_dictionaries(
+                    {"asset": name, "qty_per_unit": amounts(), "basis_share": amounts(positive=False)}
+                ),
+                min_size=1, max_size=3,
+            ),
+        },
+        {"wallet": name, "cash": amounts(positive=False)},
+    ),
+    "gift_in": _event(
+        "gift_in",
+        {"at": times, "wallet": name, "asset": name, "qty": amounts(), "donor_basis": amounts(positive=False),
+         "donor_acquired": days, "fmv": amounts(positive=False)},
+        {"class": classes},
+    ),
+    **{
+        tag: _event(
+            tag,
+            {"at": times, "wallet": name, "asset": name, "qty": amounts(), "fmv": amounts(positive=False)},
+            {"lots": st.lists(st.fixed_dictionaries({"lot": text, "qty": amounts()}), min_size=1, max_size=3)},
+        )
+        for tag in ("gift_out", "donate")
+    },
+    "lost": _event("lost", {"at": times, "wallet": name, "asset": name, "qty": amounts()}),
+    "worthless": _event("worthless", {"at": times, "asset": name}, {"wallet": name}),
 }

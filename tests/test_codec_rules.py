@@ -19,7 +19,7 @@ import pytest
 from gainlog.ledger import codec
 from gainlog.ledger.codec import fast_import, rules
 from gainlog.ledger.errors import InvalidEvent
-from gainlog.ledger.events import ALL_EVENTS, Allocate, LotAllocation, LotPick, Sell
+from gainlog.ledger.events import ALL_EVENTS, Allocate, LotAllocation, LotPick, ReorgPart, Sell
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = ZoneInfo("UTC")
@@ -61,9 +61,9 @@ def test_every_event_type_and_field_has_exactly_one_row() -> None:
 
 
 def test_every_lots_entry_has_exactly_one_row_per_field() -> None:
-    assert set(rules.ENTRY_RULES) == {LotPick, LotAllocation}
+    assert set(rules.ENTRY_RULES) == {LotPick, LotAllocation, ReorgPart}
     entries = {row.entry for t in rules.RULES.values() for row in t.fields.values() if row.entry}
-    assert entries == {LotPick, LotAllocation}
+    assert entries == {LotPick, LotAllocation, ReorgPart}
     for cls, rows in rules.ENTRY_RULES.items():
         _check_rows(cls, rows)
     assert rules.RULES[Sell].fields["lots"].entry is LotPick

@@ -13,6 +13,7 @@ import msgspec
 from ..events import (
     Buy,
     Event,
+    GiftIn,
     Income,
     Retract,
     tag_of,
@@ -76,7 +77,7 @@ class Decoded(msgspec.Struct, frozen=True, gc=False):
         tag: the event's `type`.
         id: its own id, if any.
         target: a retraction's target key.
-        asset: the asset of a buy or income that names a class.
+        asset: the asset of a buy, income or gift_in that names a class.
         class_: that class.
     """
 
@@ -92,6 +93,6 @@ def decoded(event: Event) -> Decoded:
     """The canonical body and indexed facts of a validated event (the precise path)."""
     target = event.target if isinstance(event, Retract) else None
     asset = cls = None
-    if isinstance(event, Buy | Income) and event.class_ is not None:
+    if isinstance(event, Buy | Income | GiftIn) and event.class_ is not None:
         asset, cls = event.asset, event.class_
     return Decoded(canonical_body(event), tag_of(event), event.id, target, asset, cls)

@@ -34,10 +34,14 @@ from ..events import (
     AssetClass,
     Buy,
     Carryover,
+    Donate,
     Fee,
     FilingStatus,
+    GiftIn,
+    GiftOut,
     Income,
     IncomeKind,
+    Lost,
     LotAllocation,
     LotPick,
     Method,
@@ -45,14 +49,19 @@ from ..events import (
     Policy,
     Price,
     Profile,
+    Rename,
+    Reorg,
+    ReorgPart,
     Reports,
     Retract,
     Scope,
     Sell,
+    Split,
     Swap,
     Transfer,
     TransferFee,
     WalletInfo,
+    Worthless,
 )
 
 PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,18})?")
@@ -235,12 +244,41 @@ RULES: dict[type, Rules] = {
     ),
     Retract: Rules({"target": Field("text", required=True), "reason": TEXT, **COMMON}),
     Price: Rules({"at": TIME, "asset": NAME, "usd": QTY, **COMMON}, fast=True),
+    # CONTRACT §4 "More events" (projections/rules/corporate.py, gifts.py, losses.py)
+    Split: Rules({"at": TIME, "asset": NAME, "ratio": QTY, **COMMON}),
+    Rename: Rules(
+        {"at": TIME, "asset": NAME, "to": NAME, **COMMON},
+        (Differ("asset", "to", "a rename of {first} to itself"),),
+    ),
+    Reorg: Rules(
+        {"at": TIME, "wallet": Field("name"), "asset": NAME, "into": Field("lots", required=True, entry=ReorgPart),
+         "cash": USD, **COMMON},
+        (NonEmpty("into", "a reorganization needs at least one asset in `into`", before="into"),),
+    ),
+    GiftIn: Rules(
+        {"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "donor_basis": Field("plain", required=True),
+         "donor_acquired": Field("date", required=True), "fmv": Field("plain", required=True), "class": _CLASS,
+         **COMMON},
+    ),
+    GiftOut: Rules(
+        {"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "fmv": Field("plain", required=True),
+         "lots": Field("lots", entry=LotPick), **COMMON},
+        (NonEmpty("lots", "an empty list names no lot", before="lots"),),
+    ),
+    Donate: Rules(
+        {"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "fmv": Field("plain", required=True),
+         "lots": Field("lots", entry=LotPick), **COMMON},
+        (NonEmpty("lots", "an empty list names no lot", before="lots"),),
+    ),
+    Lost: Rules({"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, **COMMON}),
+    Worthless: Rules({"at": TIME, "asset": NAME, "wallet": Field("name"), **COMMON}),
 }
 
 # The entries of a `lots` list (sell: specific identification; allocate: the 2025 allocation).
 ENTRY_RULES: dict[type, dict[str, Field]] = {
     LotPick: {"lot": Field("text", required=True), "qty": QTY},
     LotAllocation: {"lot": Field("text", required=True), "wallet": NAME, "qty": QTY},
+    ReorgPart: {"asset": NAME, "qty_per_unit": QTY, "basis_share": Field("plain", required=True)},
 }
 
 # The valid values of each enumerated field (one list per JSON name), listed when a value is refused.

@@ -210,9 +210,11 @@ def _check_text(raw: dict[str, Any], where: str) -> None:
     """Every string is text UTF-8 can hold: a lone surrogate (a JSON `\\ud800`, or a command-line
     argument that was not UTF-8) is refused here rather than failing when the body is encoded."""
     values = [(k, v) for k, v in raw.items() if isinstance(v, str)]
-    for i, entry in enumerate(raw.get("lots") or ()):
-        if isinstance(entry, dict):
-            values += [(f"lots[{i}].{k}", v) for k, v in entry.items() if isinstance(v, str)]
+    for name in ("lots", "into"):  # the lists of entries (sell, allocate, gift_out, donate: lots; reorg: into)
+        entries = raw.get(name)
+        for i, entry in enumerate(entries if isinstance(entries, list) else ()):
+            if isinstance(entry, dict):
+                values += [(f"{name}[{i}].{k}", v) for k, v in entry.items() if isinstance(v, str)]
     for field, value in values:
         if not value.isascii():
             try:

@@ -27,6 +27,11 @@ The totals come from `Amount`, the cash that moved, so the basis is what was pai
 proceeds are what the 1099-B shows; `Price` is used only when `Amount` is empty. Cash income is
 not a lot: dividends belong on Schedule B from the 1099-DIV. Any other action (options, short
 sales, splits, share transfers) changes lots in ways the ledger cannot infer and is not mapped.
+
+Stock Split, Reverse Split, Spin-off, Stock Merger, Name Change, Journaled Shares and Security
+Transfer rows are refused (or skipped with --skip-unknown) naming the event to write by hand
+(`split`, `rename`, `reorg`, `transfer`, `gift_in` / `gift_out`, docs/events.md): the export carries
+the shares moved but not the ratio, the basis share (Form 8937) or who was on the other side.
 """
 
 from __future__ import annotations
@@ -67,6 +72,21 @@ CHARGES = frozenset(
 )
 CREDITS = frozenset({"Misc Credits"})
 CASH = INCOME_CASH | MOVES | CHARGES | CREDITS
+# Share actions the export does not carry enough for: each names the event to write by hand (docs/events.md).
+SHARE_ACTIONS = {
+    "Stock Split": "a `split` event: the row gives the shares added, not the ratio (new units per old unit)",
+    "Reverse Split": "a `split` event (and a `rename` when the symbol changes): the rows give the shares "
+                     "removed and added, but the fraction paid as cash in lieu hides the ratio",
+    "Spin-off": "a `reorg` event: the row gives the new shares, not the share of the basis they take "
+                "(the issuer's Form 8937)",
+    "Stock Merger": "a `reorg` event: the rows give the shares exchanged, not the share of the basis "
+                    "(the issuer's Form 8937)",
+    "Name Change": "a `rename` event",
+    "Journaled Shares": "a `transfer` between your own accounts, or a `gift_in` / `gift_out`: the row does not "
+                        "say which, nor the basis",
+    "Security Transfer": "a `transfer` between your own accounts, or a `gift_in` / `gift_out`: the row does not "
+                         "say which, nor the basis",
+}
 GROUPS = (
     (INCOME_CASH, "dividend, interest and capital-gain distribution row(s) (cash income: report it from "
                   "the 1099-DIV / 1099-INT; not a lot)"),
@@ -87,6 +107,11 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
         action = row.required("Action")
         if action in CASH:
             out.skip(row, action, "cash", next(group for actions, group in GROUPS if action in actions))
+            continue
+        if action in SHARE_ACTIONS:
+            out.not_mapped(row, "Action", action, "an action",
+                           f"{shown(action)} changes lots in a way the export does not spell out: write it as "
+                           f"{SHARE_ACTIONS[action]}")
             continue
         if action not in BUYS | SELLS:
             out.not_mapped(row, "Action", action, "an action")

@@ -20,15 +20,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 import msgspec
 
-from ...ledger.events import WALLET_SCOPE_FROM, Recorded
+from ...ledger.events import WALLET_SCOPE_FROM, AssetClass, Recorded
 from ..exact import minus, plus, pro_rata, total
-from ..model import SPECIFIC, Acquisition, DisposalKind, IncomeRow, Problem, Slice
+from ..model import SPECIFIC, Acquisition, DisposalKind, IncomeRow, LotMethod, Problem, Slice
 from ..pools import Portion
 from ..rules.basis import carries_fee, transfer_fee_proceeds
 from ..rules.form_box import covered
+from ..rules.gifts import disposal_basis, loss_basis
 from .legs import Acquire, Dispose, Earn, Leg, TransferIn, TransferOut
 from .selection import Selection, select, split
 from .state import UNIVERSAL, ZERO, LotBookState, fmt, hold, new_piece, pool_for
@@ -182,6 +184,32 @@ def receive(state: LotBookState, leg: TransferIn, transit: Transit, day: date) -
     hold(state, asset, target, total(p.qty for p in arriving))
 
 
+def _gift_slice(
+    state: LotBookState, record: Recorded, dual: Dual, portion: Portion, share: Decimal, kind: DisposalKind,
+    order: int, asset: str, asset_class: AssetClass, wallet: str, at: datetime, day: date, method: LotMethod,
+) -> None:
+    """A slice of a gift lot with a dual basis (§1015(a), `rules/gifts.py`): the donor's basis and date
+    for a gain, the fair market value and the gift's date for a loss, the proceeds in between."""
+    piece = portion.piece
+    chosen = disposal_basis(share, portion.basis, loss_basis(portion.basis, dual.donor_basis, dual.fmv))
+    acquired = dual.gift_day if chosen.used == "fmv" else piece.date_acquired
+    state.slices.append(
+        Slice(
+            record.seq, record.key, kind, order, asset, asset_class, wallet, piece.lot, portion.qty,
+            piece.acquired_at, acquired, at, day, share, chosen.basis, state.terms.term(acquired, day),
+            piece.covered, ZERO, "", piece.transferred, False, (), method,
+        )
+    )
+
+
+class Dual(Protocol):
+    """A gift lot's two bases (`engine.corporate.Dual`)."""
+
+    donor_basis: Decimal
+    fmv: Decimal
+    gift_day: date
+
+
 def _slices(
     state: LotBookState,
     record: Recorded,
@@ -201,6 +229,7 @@ def _slices(
     # the whole disposed quantity: for the shares of several parts, and the missing-basis message
     whole = plus(total(p.qty for p in portions), uncovered) if parts > 1 or uncovered > 0 else ZERO
     term = state.terms.term  # R1.2
+    dual = state.dual  # gift lots with two bases (rules/gifts.py)
     left = proceeds
     for order, portion in enumerate(portions):
         piece = portion.piece
@@ -209,6 +238,10 @@ def _slices(
         else:
             share = left if order == parts - 1 else pro_rata(proceeds, portion.qty, whole)
             left = minus(left, share)
+        if dual and piece.lot in dual:
+            _gift_slice(state, record, dual[piece.lot], portion, share, kind, order, asset, asset_class, wallet,
+                        at, day, method if order >= specific else SPECIFIC)
+            continue
         # positional, in field order (seq, event_key, kind, order, asset, asset_class, wallet, lot, qty,
         # acquired_at, date_acquired, sold_at, date_sold, proceeds, basis, term, covered, adjustment,
         # code, transferred, missing_basis, wash, method): several times faster than keywords, once per

@@ -15,18 +15,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ...ledger.events import TRADES, Income, Recorded
+from ...ledger.events import CORPORATE, TRADES, Income, Recorded
 from ..exact import exact_context
 from ..model import Booked, IncomeRow, OpenLot, Problem, Slice
 from ..order import is_sorted
 from ..rules.holding_period import local_date
 from ..rules.prices import VALUED, PriceIndex, value_event
+from . import corporate
 from .booking import book_legs
 from .legs import classify
 from .state import LotBookState
 from .transitions import apply_transitions
 
 _VALUED = frozenset(VALUED)
+_CORPORATE = frozenset(CORPORATE)
 ZERO = Decimal(0)
 
 
@@ -39,7 +41,12 @@ def step(state: LotBookState, record: Recorded) -> None:
             state.problems.append(valued.problem)
         event = valued.event
     legs = classify(event)
-    if not legs:  # not a trade
+    if not legs:  # not a trade, or one of CONTRACT §4 "More events"
+        if type(event) in _CORPORATE:
+            day = local_date(event.at, state.tz)  # type: ignore[union-attr]
+            if state.next_transition < len(state.transitions) and state.transitions[state.next_transition] <= day:
+                apply_transitions(state, day)
+            corporate.apply(state, record, day)
         return
     at = event.at  # type: ignore[union-attr]
     day = local_date(at, state.tz)
@@ -136,6 +143,8 @@ def finish(state: LotBookState, *, until: datetime | None = None) -> Booked:
         open_lots=tuple(open_lots),
         income=tuple(state.income),
         problems=tuple(problems),
+        donations=tuple(state.donations),
+        unit_changes=tuple(state.unit_changes),
     )
 
 

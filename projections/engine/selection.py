@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import msgspec
 
-from ...ledger.events import LotPick, Method, Recorded
+from ...ledger.events import LotPick, Method, Recorded, tag_of
 from ..exact import minus, pro_rata, total
 from ..model import Problem
 from ..pools import Pool, Portion
@@ -89,13 +89,14 @@ def select(
         resolved, why = _picks_problem(state, record, pool, picks, qty)
         if why:
             if state.check_from_seq is not None and record.seq >= state.check_from_seq:
-                state.errors.append(f"{record.key} (seq {record.seq}): sell of {fmt(qty)} {asset} {why}")
+                what = tag_of(record.event)  # a sell, or a gift_out / donate naming `lots`
+                state.errors.append(f"{record.key} (seq {record.seq}): {what} of {fmt(qty)} {asset} {why}")
             choice = state.settings.method(wallet, asset, day)
             state.problems.append(
                 Problem(
                     code="lots-unsatisfiable",
                     seq=record.seq,
-                    message=f"sell {record.key} {why}; it falls back to {choice.method} (R3.6)",
+                    message=f"{tag_of(record.event)} {record.key} {why}; it falls back to {choice.method} (R3.6)",
                     hint="correct the sell's `lots`, or the acquisition it names",
                 )
             )

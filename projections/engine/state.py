@@ -6,10 +6,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from ...ledger.events import Allocate, AssetClass, Buy, Income, MethodElection, Policy, Price, Recorded, Scope
-from ..model import Acquisition, IncomeRow, Problem, Slice
+from ...ledger.events import (
+    Allocate,
+    AssetClass,
+    Buy,
+    GiftIn,
+    Income,
+    MethodElection,
+    Policy,
+    Price,
+    Recorded,
+    Rename,
+    Reorg,
+    Scope,
+)
+from ..model import Acquisition, Donation, IncomeRow, Problem, Slice, UnitChange
 from ..pools import Piece, Pool
 from ..rules.holding_period import Terms
 from ..rules.prices import PriceIndex
@@ -60,6 +74,11 @@ class LotBookState:
         self.errors: list[str] = []
         self.terms = Terms()  # cache: R1.2 per date acquired
         self.prices = PriceIndex(prices)  # values a swap, fee or income without `value` (rules/prices.py)
+        # CONTRACT §4 "More events" (engine/corporate.py)
+        self.extended = False  # an event of `CORPORATE` was folded: checkpoints of this state are not used
+        self.dual: dict[str, Any] = {}  # gift lot key -> its two bases (`corporate.Dual`)
+        self.donations: list[Donation] = []
+        self.unit_changes: list[UnitChange] = []
 
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
@@ -67,12 +86,22 @@ def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
     first: dict[str, tuple[datetime, int, AssetClass]] = {}  # asset -> the earliest (at, seq) naming a class
     for record in records:
         event = record.event
-        if isinstance(event, Buy | Income) and event.class_ is not None:
+        if isinstance(event, Buy | Income | GiftIn) and event.class_ is not None:
             known = first.get(event.asset)
             if known is None or event.at < known[0] or (event.at == known[0] and record.seq < known[1]):
                 first[event.asset] = (event.at, record.seq, event.class_)
     # in the order the assets were first named, as a sorted pass over those events would add them
-    return {asset: named[2] for asset, named in sorted(first.items(), key=lambda item: item[1][:2])}
+    classes = {asset: named[2] for asset, named in sorted(first.items(), key=lambda item: item[1][:2])}
+    # a rename's or reorg's new assets take the old asset's class unless they have one
+    moves = sorted(
+        ((r.event.at, r.seq, r.event) for r in records if isinstance(r.event, Rename | Reorg)), key=lambda m: m[:2]
+    )
+    for _, _, move in moves:
+        targets = [move.to] if isinstance(move, Rename) else [part.asset for part in move.into]
+        for target in targets:
+            if target not in classes and move.asset in classes:
+                classes[target] = classes[move.asset]
+    return classes
 
 
 def fmt(q: Decimal) -> str:

@@ -38,9 +38,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import groupby
 from zoneinfo import ZoneInfo
@@ -49,7 +49,7 @@ import msgspec
 
 from ...ledger.events import Policy, Recorded
 from ..exact import EXACT, exact_context, minus, plus, pro_rata, tidy
-from ..model import ZERO, Acquisition, Booked, OpenLot, Slice, WashLink
+from ..model import ZERO, Acquisition, Booked, OpenLot, Slice, UnitChange, WashLink
 from .holding_period import local_date, term
 from .precedence import Setting, in_force, ranked
 
@@ -85,6 +85,14 @@ class _LotUnits:
 
     def held_washed(self) -> Decimal:
         return self.held
+
+    def scale(self, ratio: Decimal) -> None:
+        """A split of `ratio` new units per old unit: every count of the lot in the new units."""
+        mul = EXACT.multiply
+        self.qty, self.consumed = mul(self.qty, ratio), mul(self.consumed, ratio)
+        self.matched, self.held = mul(self.matched, ratio), mul(self.held, ratio)
+        for washed in self.washed:
+            washed.qty = mul(washed.qty, ratio)
 
     def available(self) -> Decimal:
         """Units that can still become replacements: held (or yet to come) and not washed before."""
@@ -173,13 +181,14 @@ class WashPass:
     def __init__(self, booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> None:
         self._tz = tz
         self._crypto_from = _crypto_wash_dates(records)
-        self._lot_to_units = _lot_units(booked, crypto=any(s.value for s in self._crypto_from))
+        self._units = _Units(booked.unit_changes)
+        self._lot_to_units = _lot_units(booked, crypto=any(s.value for s in self._crypto_from), units=self._units)
         self._asset_to_acquisitions: dict[str, _Candidates] = {}
         for acquisition in sorted(
             (a for a in booked.acquisitions if a.lot in self._lot_to_units),
             key=lambda a: (a.acquired_at, a.seq),
         ):
-            self._asset_to_acquisitions.setdefault(acquisition.asset, _Candidates()).add(acquisition)
+            self._asset_to_acquisitions.setdefault(self._units.root(acquisition.asset), _Candidates()).add(acquisition)
 
     @property
     def active(self) -> bool:
@@ -207,18 +216,25 @@ class WashPass:
 
     def _disposal(self, disposal: list[Slice]) -> list[Slice]:
         lot_to_units = self._lot_to_units
+        changes = self._units
+        if changes.splits:
+            changes.apply_until(disposal[0].sold_at, disposal[0].seq, lot_to_units)
         pieces: list[Slice] = []
         for s in disposal:
             units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
+            if (units is not None and s.asset != units.acquisition.asset
+                    and changes.root(s.asset) != changes.root(units.acquisition.asset)):
+                units = None  # a reorg's lot of another asset under the same lot key
             if units is None:  # a lot that cannot wash or replace: nothing to track
                 pieces.append(s)
             else:
                 pieces.extend(_take_units(s, units))
         for index, piece in enumerate(pieces):
             if _is_washable_loss(piece, self._crypto_from, self._tz):
-                found = self._asset_to_acquisitions.get(piece.asset)
+                found = self._asset_to_acquisitions.get(changes.root(piece.asset))
                 if found is not None:
-                    pieces[index] = _wash(piece, found.open_within(piece.date_sold, lot_to_units))
+                    factor = changes.factor_after(piece) if changes.splits else None
+                    pieces[index] = _wash(piece, found.open_within(piece.date_sold, lot_to_units), factor)
         if len(pieces) == len(disposal):  # no slice was split: the orders stand
             return pieces
         first = disposal[0].order
@@ -228,7 +244,8 @@ class WashPass:
     def open_lots(self, open_lots: Iterable[OpenLot]) -> list[OpenLot]:
         """The open lots, washed units marked (after `slices` has run to its end)."""
         with exact_context():
-            return [piece for lot in open_lots for piece in _mark_open_lot(lot, self._lot_to_units)]
+            self._units.apply_until(None, 0, self._lot_to_units)
+            return [piece for lot in open_lots for piece in _mark_open_lot(lot, self._lot_to_units, self._units)]
 
 
 def _seq_of(s: Slice) -> int:
@@ -246,18 +263,103 @@ def tracked(acquisition: Acquisition, *, crypto: bool) -> bool:
     return crypto or acquisition.asset_class != "crypto"
 
 
-def _lot_units(booked: Booked, *, crypto: bool) -> dict[str, _LotUnits]:
+class _Units:
+    """The splits and renames of the log (`Booked.unit_changes`) as the pass follows them (R4: the
+    same security under a new count or symbol keeps the replacement relation).
+
+    A rename joins two symbols into one line (`root`): acquisitions of either are candidates for a
+    loss of the other. A split scales the bookkeeping of every lot of its line acquired before it,
+    when the pass reaches it in time (`apply_until`), so that a lot's units are always counted in the
+    units of the moment; a replacement acquired after splits that follow the loss sale is counted in
+    the sale's units (`factor_after`)."""
+
+    def __init__(self, changes: Sequence[UnitChange]) -> None:
+        self._parent: dict[str, str] = {}
+        self.renames = False
+        for change in changes:
+            if change.to != change.asset:
+                self.renames = True
+                a, b = self.root(change.asset), self.root(change.to)
+                if a != b:
+                    self._parent[b] = a
+        self.splits = [c for c in changes if c.to == c.asset]
+        self._next = 0  # splits[:_next] are applied
+
+    def root(self, asset: str) -> str:
+        parent = self._parent
+        while asset in parent:
+            asset = parent[asset]
+        return asset
+
+    def _between(self, asset: str, after: tuple[datetime, int], upto: tuple[datetime, int] | None) -> Decimal:
+        """The product of the ratios of `asset`'s line's splits after `after`, up to `upto` (None: all)."""
+        root, out = self.root(asset), Decimal(1)
+        for split in self.splits:
+            point = (split.at, split.seq)
+            if point > after and (upto is None or point <= upto) and self.root(split.asset) == root:
+                out *= split.ratio
+        return out
+
+    def seen(self, acquisition: Acquisition, qty: Decimal, at: datetime | None, seq: int) -> Decimal:
+        """`qty` units of the lot counted at `at` (None: the end), in the acquisition's units."""
+        if not self.splits:
+            return qty
+        factor = self._between(acquisition.asset, (acquisition.acquired_at, acquisition.seq),
+                               None if at is None else (at, seq))
+        return qty if factor == 1 else (qty / factor).quantize(_SEEN, context=EXACT)
+
+    def apply_until(self, at: datetime | None, seq: int, lot_to_units: dict[str, _LotUnits]) -> None:
+        """Scale every lot acquired before each split not yet applied that comes before (at, seq)."""
+        while self._next < len(self.splits):
+            split = self.splits[self._next]
+            if at is not None and (split.at, split.seq) >= (at, seq):
+                return
+            self._next += 1
+            root = self.root(split.asset)
+            for units in lot_to_units.values():
+                a = units.acquisition
+                if (a.acquired_at, a.seq) < (split.at, split.seq) and self.root(a.asset) == root:
+                    units.scale(split.ratio)
+
+    def factor_after(self, piece: Slice) -> Callable[[Acquisition], Decimal]:
+        """For a loss slice: a replacement's units per unit of the sale (splits between the sale
+        and a later acquisition)."""
+        sold = (piece.sold_at, piece.seq)
+
+        def factor(acquisition: Acquisition) -> Decimal:
+            if (acquisition.acquired_at, acquisition.seq) <= sold:
+                return Decimal(1)
+            return self._between(piece.asset, sold, (acquisition.acquired_at, acquisition.seq))
+
+        return factor
+
+
+_SEEN = Decimal("1e-24")  # a lot's units counted back across splits: finer than any quantity of the log
+
+
+def _lot_units(booked: Booked, *, crypto: bool, units: _Units | None = None) -> dict[str, _LotUnits]:
     """Unit bookkeeping per lot id (`tracked` lots); units that left without a slice (a carried
-    transfer fee) are taken off from the start, so they never absorb a loss."""
+    transfer fee, a gift, a donation, a loss) are taken off from the start, so they never absorb a loss."""
     lot_to_acquisition = {a.lot: a for a in booked.acquisitions if tracked(a, crypto=crypto)}
     if not lot_to_acquisition:
         return {}
     lot_to_seen: dict[str, Decimal] = {}
     add = EXACT.add
-    for held in (booked.slices, booked.open_lots):
-        for s in held:
-            if s.lot in lot_to_acquisition:
-                lot_to_seen[s.lot] = add(lot_to_seen.get(s.lot, ZERO), s.qty)
+    if units is None or not (units.splits or units.renames):
+        for held in (booked.slices, booked.open_lots):
+            for s in held:
+                a = lot_to_acquisition.get(s.lot)
+                if a is not None and s.asset == a.asset:  # a reorg's lots keep the old lot key
+                    lot_to_seen[s.lot] = add(lot_to_seen.get(s.lot, ZERO), s.qty)
+    else:
+        for s in booked.slices:
+            a = lot_to_acquisition.get(s.lot)
+            if a is not None and units.root(s.asset) == units.root(a.asset):
+                lot_to_seen[s.lot] = add(lot_to_seen.get(s.lot, ZERO), units.seen(a, s.qty, s.sold_at, s.seq))
+        for o in booked.open_lots:
+            a = lot_to_acquisition.get(o.lot)
+            if a is not None and units.root(o.asset) == units.root(a.asset):
+                lot_to_seen[o.lot] = add(lot_to_seen.get(o.lot, ZERO), units.seen(a, o.qty, None, 0))
     return {
         lot: _LotUnits(a, qty=min(a.qty, lot_to_seen.get(lot, ZERO))) for lot, a in lot_to_acquisition.items()
     }
@@ -359,9 +461,13 @@ def _split_slice(s: Slice, parts: list[_Part]) -> list[Slice]:
     return out
 
 
-def _wash(piece: Slice, candidates: Iterable[tuple[Acquisition, _LotUnits]]) -> Slice:
+def _wash(
+    piece: Slice, candidates: Iterable[tuple[Acquisition, _LotUnits]],
+    factor: Callable[[Acquisition], Decimal] | None = None,
+) -> Slice:
     """Match a loss slice to the replacement candidates in its window, in acquisition order, and
-    disallow its loss pro rata (R4.1–R4.4)."""
+    disallow its loss pro rata (R4.1–R4.4). `factor`: a later replacement's units per unit sold
+    (splits in between, `_Units.factor_after`); None when there are none."""
     loss = minus(piece.basis, piece.proceeds)
     days = max(0, (piece.date_sold - piece.date_acquired).days)
     need, matched, disallowed = piece.qty, ZERO, ZERO
@@ -371,7 +477,11 @@ def _wash(piece: Slice, candidates: Iterable[tuple[Acquisition, _LotUnits]]) -> 
             break
         if acquisition.lot == piece.lot:
             continue
-        take = min(need, units.available())
+        ratio = factor(acquisition) if factor is not None else None
+        available = units.available()
+        if ratio is not None and ratio != 1:
+            available = available / ratio  # in units of the sale
+        take = min(need, available)
         if take <= 0:
             continue
         need = minus(need, take)
@@ -379,13 +489,15 @@ def _wash(piece: Slice, candidates: Iterable[tuple[Acquisition, _LotUnits]]) -> 
         cumulative = pro_rata(loss, matched, piece.qty)  # the whole loss once matched == sold
         amount = minus(cumulative, disallowed)
         disallowed = cumulative
+        # the replacement's own units (more after a forward split between the sale and the purchase)
+        absorbed = take if ratio is None or ratio == 1 else min(units.available(), take * ratio)
         link = WashLink(
             loss_key=piece.event_key, loss_seq=piece.seq, loss_lot=piece.lot,
-            replacement_lot=acquisition.lot, qty=take, amount=amount, days=days,
+            replacement_lot=acquisition.lot, qty=absorbed, amount=amount, days=days,
         )
-        units.matched = plus(units.matched, take)
-        units.washed.append(_Washed(take, amount, days, link))
-        units.held = EXACT.add(units.held, take)
+        units.matched = plus(units.matched, absorbed)
+        units.washed.append(_Washed(absorbed, amount, days, link))
+        units.held = EXACT.add(units.held, absorbed)
         links.append(link)
     if not links:
         return piece
@@ -400,11 +512,14 @@ def _with_code(codes: str, code: str) -> str:
     return "".join(sorted(set(codes) | {code}))
 
 
-def _mark_open_lot(lot: OpenLot, lot_to_units: dict[str, _LotUnits]) -> list[OpenLot]:
+def _mark_open_lot(lot: OpenLot, lot_to_units: dict[str, _LotUnits], changes: _Units | None = None) -> list[OpenLot]:
     """The held rows of a lot, washed units first, each with the loss it carries (R4.3)."""
     units = lot_to_units.get(lot.lot)
     if units is None or not units.washed:
         return [lot]
+    if (changes is not None and lot.asset != units.acquisition.asset
+            and changes.root(lot.asset) != changes.root(units.acquisition.asset)):
+        return [lot]  # a reorg's lot of another asset under the same lot key
     parts = _pop_front(units, lot.qty)
     out: list[OpenLot] = []
     basis_left, qty_left = lot.basis, lot.qty

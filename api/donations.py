@@ -1,0 +1,27 @@
+"""`report donations --year Y`: the year's charitable donations (`donate` events) with what Form 8283
+asks for, from one replay of the log (`reading.replayed`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def donations(db: Path, year: int, *, as_of: str | None = None, strict: bool = False) -> dict[str, Any]:
+    """`report donations --json`: {"year", "total_fmv", "total_basis", "rows", "warnings"}
+    (`projections.donations.donations_json`); the warnings are the year's problems about donations and
+    lost units (`lost-no-deduction`, `corporate-short`)."""
+    from ..projections.donations import donations_json
+    from .reading import replayed
+
+    loaded = replayed(db, as_of, strict=strict)
+    booked = loaded.booked
+    tz = loaded.store.timezone
+    seq_to_year = {d.seq: d.date.year for d in booked.donations}
+    seq_to_year.update({r.seq: r.event.at.astimezone(tz).year for r in loaded.log  # type: ignore[union-attr]
+                        if r.event.__struct_config__.tag == "lost"})
+    warnings = [
+        p.message for p in booked.problems
+        if p.code in ("lost-no-deduction", "corporate-short") and seq_to_year.get(p.seq) == year
+    ]
+    return donations_json(booked.donations, year, warnings)

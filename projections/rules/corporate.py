@@ -1,0 +1,56 @@
+"""Splits, renames and reorganizations: the same investment under a new count, symbol or company.
+
+Sources: IRC §307 and Treas. Reg. §1.307-1 (a stock dividend or split spreads the old basis over
+the new shares), §358 and §1223(1) (in a reorganization or spin-off the old basis is allocated to
+what is received, in proportion to fair market value, and the holding period carries over), Form
+8937 (the issuer's report of the basis percentages: `basis_share`), IRS Pub 550 "Stock Splits",
+"Fractional shares" (cash in lieu of a fractional share is a sale of that fraction).
+
+- `split`: every open lot of the asset, in every wallet: qty x `ratio`; basis, dates, covered
+  status unchanged. Cash in lieu is a `sell` of the fraction, recorded after the split.
+- `rename`: the lots continue under the new symbol, unchanged (ticker change, token migration).
+- `reorg`: each open lot becomes, for each entry of `into`, a lot of that asset with qty x
+  `qty_per_unit` and basis x `basis_share`, with the old lot's key and dates (holding period
+  carried). When the shares add to 1 the old asset is gone; below 1 without `cash` the old lots keep
+  the rest of their basis (a spin-off); with `cash` the rest is the basis of the cash: a disposal
+  (kind `reorg`) of that part, proceeds `cash` pro rata by quantity **[choice]**: a plain sale of the
+  unallocated part, not §356's "gain recognized up to the boot".
+- Wash sales (R4): a split or rename keeps the replacement relation (the same security under a new
+  count or symbol); a reorg's new lots are not purchases.
+
+Worked example (tests/test_corporate.py): 25 XYZ bought 2023-01-10 for 1,000; a 1-for-10 reverse
+split (ratio 0.1) on 2024-05-01 -> 2.5 XYZ, basis 1,000; cash in lieu of 0.5 XYZ, 90 -> a sale of
+0.5 XYZ with basis 200, gain -110, long-term; 2 XYZ left with basis 800.
+Spin-off: 100 P bought 2022-03-01 for 10,000; 2023-06-01 P spins off S, 1 S per 2 P, 25 % of the
+basis -> 100 P basis 7,500 and 50 S basis 2,500, both acquired 2022-03-01; 2024-06-03 P splits
+2-for-1 -> 200 P basis 7,500; sold 2024-07-01 for 9,000 -> gain 1,500, long-term.
+
+Reports no problems of its own (the engine reports `corporate-empty` when an event finds no lot).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..exact import minus, total
+
+ONE = Decimal(1)
+
+
+def split_qty(qty: Decimal, ratio: Decimal) -> Decimal:
+    """§307: the units a lot holds after a split of `ratio` new units per old unit."""
+    return qty * ratio
+
+
+def allocate_basis(basis: Decimal, shares: list[Decimal], *, whole: bool) -> tuple[list[Decimal], Decimal]:
+    """§358: `basis` x each share, and the rest (exact: the parts and the rest add to `basis`).
+    With `whole` (the shares add to 1, nothing remains) the last part takes the rest."""
+    parts = [basis * share for share in shares]
+    if whole and parts:
+        parts[-1] = minus(basis, total(parts[:-1]))
+    return parts, minus(basis, total(parts))
+
+
+def shares_whole(shares: list[Decimal]) -> bool:
+    """Whether the basis shares add to 1 (the old asset is gone)."""
+    return total(shares) >= ONE
