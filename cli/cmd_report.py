@@ -347,3 +347,6 @@ def _print_summary(written: Written) -> None:
                       f"{money(out.short_term)} / {money(out.long_term)}")
     console().print(table)
 
+
+
+from . import cmd_tax as _cmd_tax  # noqa: E402,F401  (registers `report tax` on report_app)
