@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..projections.tax_year import ScheduleD
 
 PLAN_SOURCE = "harvest-plan"  # the source of the plan's sells in the in-memory fork of the log
+STALE_DAYS = 7  # a recorded price older than this many days before DATE is named in a warning
 
 
 def harvest_day(on: str | None, tz: ZoneInfo) -> date:
@@ -245,7 +246,10 @@ def harvest(
     with gc_paused():
         known = live(records)
         on_day = project(records, tz=tz, until_seq=seq, until=until)
-        asset_to_price = {**latest_prices(known, until=until), **(prices or {})}
+        recorded = latest_prices(known, until=until)
+        asset_to_price = {**{asset: usd for asset, (usd, _) in recorded.items()}, **(prices or {})}
+        stale = {asset: at.astimezone(tz).date() for asset, (_, at) in recorded.items()
+                 if asset not in (prices or {}) and (day - at.astimezone(tz).date()).days > STALE_DAYS}
         valuation = value_lots(on_day.open_lots, on_day.acquisitions, asset_to_price, day=day,
                                crypto_washes=wash_sale_crypto_on(known, day))
         before = tax_years(project(records, tz=tz, until_seq=seq), records, tz=tz, through=year).years[year]
@@ -269,13 +273,14 @@ def harvest(
     income = other_income(known, year)
     tax_before, reason = estimate_or_reason(before, income)
     tax_after, _ = estimate_or_reason(after, income)
-    warnings = _warnings(valuation, plan, pooled=pooled, reason=reason)
+    warnings = _warnings(valuation, plan, pooled=pooled, reason=reason, stale=stale)
     return Harvest(day=day, valuation=valuation, plan=plan, sells=sells, before=before, after=after,
                    tax_before=tax_before, tax_after=tax_after, warnings=warnings, timezone=tz)
 
 
 def _warnings(
-    valuation: Valuation, plan: Sequence[ValuedLot], *, pooled: set[str], reason: str | None
+    valuation: Valuation, plan: Sequence[ValuedLot], *, pooled: set[str], reason: str | None,
+    stale: Mapping[str, date],
 ) -> list[str]:
     """What a person deciding on the plan must know (CONTRACT §4 Harvest: every warning)."""
     from ..projections.form8949 import money
@@ -286,6 +291,11 @@ def _warnings(
     for asset in valuation.unpriced:
         out.append(f"no price for {asset} at or before {day}: its lots are not valued "
                    f"(give --price {asset}=USD or import a price)")
+    held = {row.lot.asset for row in valuation.lots}
+    for asset, when in sorted(stale.items()):
+        if asset in held:
+            out.append(f"the latest price of {asset} is from {when}, {(day - when).days} days before {day} "
+                       f"(give --price {asset}=USD or import a newer price)")
     for row in valuation.candidates:
         if row.wash is not None and row.unrealized is not None:
             out.append(

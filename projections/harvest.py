@@ -180,9 +180,9 @@ def with_replacements(valuation: Valuation, lot_to_replacements: Mapping[str, Se
     )
 
 
-def latest_prices(known: Iterable[Recorded], *, until: datetime) -> dict[str, Decimal]:
-    """Each asset's latest `price` event at or before `until` (event time, then seq), however old:
-    what `harvest` values the lots on DATE at when no `--price` is given."""
+def latest_prices(known: Iterable[Recorded], *, until: datetime) -> dict[str, tuple[Decimal, datetime]]:
+    """Each asset's latest `price` event at or before `until` (event time, then seq), however old, as
+    (USD per unit, its time): what `harvest` values the lots on DATE at when no `--price` is given."""
     asset_to_latest: dict[str, tuple[datetime, int, Decimal]] = {}
     for record in known:
         event = record.event
@@ -190,4 +190,4 @@ def latest_prices(known: Iterable[Recorded], *, until: datetime) -> dict[str, De
             best = asset_to_latest.get(event.asset)
             if best is None or (event.at, record.seq) >= best[:2]:
                 asset_to_latest[event.asset] = (event.at, record.seq, event.usd)
-    return {asset: latest[2] for asset, latest in asset_to_latest.items()}
+    return {asset: (latest[2], latest[0]) for asset, latest in asset_to_latest.items()}

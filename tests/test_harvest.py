@@ -138,9 +138,20 @@ def test_harvest_without_on_uses_today_in_the_ledger_time_zone(tmp_path: Path,
 
     db = tmp_path / "ny.db"
     Store.create(db, timezone="America/New_York").close()
-    with freeze_time("2026-12-06T03:00:00Z"):  # still December 5 in New York
+    write_jsonl(tmp_path / "eth.jsonl", [
+        _trade("buy", "2025-12-05", "ETH", "3500", cls="crypto", qty="3", wallet="coinbase", id="eth"),
+        {"type": "price", "at": "2026-12-04", "asset": "ETH", "usd": "2600"},
+    ])
+    assert main(["--db", str(db), "import", str(tmp_path / "eth.jsonl")]) == 0
+    capsys.readouterr()
+    with freeze_time("2026-12-06T03:00:00Z"):  # still December 5 in New York (December 6 in UTC)
         assert main(["--db", str(db), "harvest", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["on"] == "2026-12-05"
+    value = json.loads(capsys.readouterr().out)
+    assert (value["on"], value["year"]) == ("2026-12-05", 2026)
+    # sold on the New York day the lot is still short-term (long-term from 2026-12-06, R1.2)
+    assert [(s["lot"], s["term"], s["gain"]) for s in value["plan"]["sell"]] == [("eth.jsonl:eth", "short",
+                                                                                   "-2700.00")]
+    assert value["lots"][0]["long_term_on"] == "2026-12-06"
 
 
 def test_write_plan_writes_canonical_sells_whose_import_gives_the_plans_schedule_d(gainlog: Run,
@@ -236,3 +247,19 @@ def test_a_sale_the_log_plus_the_plan_washes_is_left_out(gainlog: Run, tmp_path:
                       "events.jsonl:abc": None}
     assert [s["lot"] for s in value["plan"]["sell"]] == ["events.jsonl:abc"]
     assert value["plan"]["schedule_d"]["short_term"]["adjustments"] == "0.00"  # no washed row in the plan
+
+
+def test_a_stale_recorded_price_is_named(gainlog: Run, tmp_path: Path) -> None:
+    _import(gainlog, tmp_path, [
+        _trade("buy", "2026-03-03", "ABC", "100", id="abc"),
+        _trade("buy", "2026-03-03", "NEW", "100", id="new"),
+        {"type": "price", "at": "2026-11-20", "asset": "ABC", "usd": "90"},
+        {"type": "price", "at": "2026-12-01", "asset": "NEW", "usd": "90"},
+    ])
+    value = gainlog("harvest", "--on", "2026-12-05", "--json").json()
+    assert [x["price"] for x in value["lots"]] == ["90", "90"]
+    stale = [w for w in value["warnings"] if w.startswith("the latest price")]
+    assert stale == ["the latest price of ABC is from 2026-11-20, 15 days before 2026-12-05 (give --price ABC=USD "
+                     "or import a newer price)"]
+    fresh = gainlog("harvest", "--on", "2026-12-05", "--price", "ABC=91", "--json").json()
+    assert not [w for w in fresh["warnings"] if w.startswith("the latest price")]
