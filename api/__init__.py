@@ -6,6 +6,9 @@
     api.report_files  the files `report all` writes, the JSON text of every report
     api.audit         `diff`, `explain`
     api.lots          `lots`
+    api.tax           `report tax` (the R8 estimate `harvest` and `whatif` also use)
+    api.harvest       `harvest`
+    api.whatif        `whatif`
     api.checkpoints   `checkpoint`
     api.progress      how a long replay shows that it is working (the CLI: a spinner)
 

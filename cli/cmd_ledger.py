@@ -856,12 +856,15 @@ def add_profile(
     taxable_income: Annotated[
         str | None, _opt("--taxable-income", "Form 1040 line 11 minus line 14.")
     ] = None,
+    other_income: Annotated[
+        str | None, _opt("--other-income", "Taxable income other than the ledger's gains (report tax).")
+    ] = None,
     id_: Id = None,
     note: Note = None,
     txid: Txid = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Per-year facts: filing status, taxable income."""
+    """Per-year facts: filing status, taxable income, other income."""
     _add("profile", dict(locals()))
 
 

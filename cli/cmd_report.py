@@ -350,3 +350,4 @@ def _print_summary(written: Written) -> None:
 
 
 from . import cmd_donations  # noqa: E402,F401  (registers `report donations`)
+from . import cmd_tax as _cmd_tax  # noqa: E402,F401  (registers `report tax` on report_app)

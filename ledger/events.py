@@ -232,11 +232,14 @@ class Profile(_Base, tag="profile", frozen=True, kw_only=True):
         year: the tax year.
         filing_status: single, mfj, mfs, hoh or qss.
         taxable_income: Form 1040 line 11 minus line 14, negative when deductions exceed income.
+        other_income: the year's taxable income other than the ledger's capital gains and losses,
+            after deductions (may be negative): what the tax estimate (R8) adds them to.
     """
 
     year: int
     filing_status: FilingStatus | None = None
     taxable_income: Decimal | None = None
+    other_income: Decimal | None = None
 
 
 class Carryover(_Base, tag="carryover", frozen=True, kw_only=True):

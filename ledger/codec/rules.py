@@ -225,7 +225,7 @@ RULES: dict[type, Rules] = {
     ),
     Profile: Rules(
         {"year": Field("year", required=True), "filing_status": Field("enum", values=_values(FilingStatus)),
-         "taxable_income": Field("signed"), **COMMON},
+         "taxable_income": Field("signed"), "other_income": Field("signed"), **COMMON},
     ),
     Carryover: Rules(
         {"year": Field("year", required=True), "short_term": Field("plain", required=True),

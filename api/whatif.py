@@ -1,0 +1,181 @@
+"""What-if as a library: `whatif` (CONTRACT §4 "What-if").
+
+The log as of a knowledge point, plus hypothetical events (a `.jsonl` file, keyed exactly as
+`import` would key it, or the `method` elections that put one lot method in force for the whole
+year), replayed in memory through the same pipeline (`projections.pipeline.project`) and never
+written; the year's Schedule D and 8949 rows of the log and of the what-if are compared by `diff`'s
+own machinery (`projections.diff.year_diff`, `"from": "log"`, `"to": "what-if"`), plus the R8 tax
+of both (`api.tax`). A method chosen for a year whose sales are already made (any past year, or a
+year with disposals in the log) is a comparison only: a method is elected before the sale (R3.6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from ..ledger.events import Event, Recorded
+    from ..ledger.store import Store
+    from ..projections.model import Booked
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """`whatif`: the year's results with the hypothetical events against the log's.
+
+    Attributes:
+        value: the `whatif --json` value: `diff`'s shape plus `tax`, `method`, `comparison_only`,
+            `events` (the hypothetical events as `log --json` lines) and `warnings`.
+        timezone: the ledger's time zone.
+    """
+
+    value: dict[str, Any]
+    timezone: ZoneInfo
+
+    def to_json(self) -> dict[str, Any]:
+        return self.value
+
+
+def _keyed(store: Store, path: Path) -> list[tuple[str, Event]]:
+    """The file's events with the keys `import FILE` would give them (CONTRACT §2 Identity: source =
+    the file's name; `SOURCE:ID`, or `SOURCE:sha256#rank`), leaving out those already live with the
+    same body (an import's duplicates); a key live with another body is a `DuplicateEvent`."""
+    from collections import Counter
+
+    from ..ledger import codec, identity, importer
+    from ..ledger.errors import DuplicateEvent
+
+    source = identity.default_source(path)
+    ranks: Counter[bytes] = Counter()
+    live = store.live_keys(source=source)
+    out: list[tuple[str, Event]] = []
+    for parsed in importer.parse_jsonl(path, tz=store.timezone):
+        body = codec.canonical_body(parsed.event)
+        if parsed.event.id is not None:
+            key = identity.id_key(source, parsed.event.id)
+        else:
+            ranks[body] += 1
+            key = identity.hash_key(source, codec.body_digest(body), ranks[body])
+        seq = live.get(key)
+        if seq is not None:
+            stored = next(store.iter_read(after=seq - 1, until=seq))
+            if codec.canonical_body(stored.event) == body:
+                continue  # a duplicate: the log has it already
+            raise DuplicateEvent(f"whatif: {parsed.where}: key {key} is already in the log (seq {seq}) with "
+                                 "another body")
+        out.append((key, parsed.event))
+    return out
+
+
+def method_events(records: Sequence[Recorded], year: int, method: str) -> list[Event]:
+    """The `method` elections that put `method` in force for the whole of `year`: one from January 1,
+    and, for every election in force or made during the year (any wallet or asset it is limited
+    to), the same limits from January 1 and again from its own `from` date within the year, so it
+    wins over the log's (the latest `from`, then the highest seq wins: docs/events.md)."""
+    import typing
+
+    from ..ledger.errors import UsageError
+    from ..ledger.events import Method, MethodElection
+    from ..projections.knowledge import live
+
+    methods = typing.get_args(Method)
+    if method not in methods:
+        raise UsageError(f"whatif: --method {method!r}: give one of {', '.join(methods)}")
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    limits: dict[tuple[str | None, str | None], set[date]] = {(None, None): {start}}
+    for record in live(records):
+        event = record.event
+        if isinstance(event, MethodElection) and event.from_ <= end:
+            days = limits.setdefault((event.wallet, event.asset), {start})
+            if event.from_ > start:
+                days.add(event.from_)
+    return [
+        MethodElection(method=method, from_=day, wallet=wallet, asset=asset)  # type: ignore[arg-type]
+        for (wallet, asset), days in limits.items() for day in sorted(days)
+    ]
+
+
+def _forked(records: Sequence[Recorded], keyed: Sequence[tuple[str, Event]], *, source: str) -> list[Recorded]:
+    """The log plus the hypothetical events, recorded now after its head, as one batch (in memory)."""
+    from ..ledger.events import Recorded
+
+    head = records[-1].seq if records else 0
+    batch = (records[-1].batch if records else 0) + 1
+    now = max(datetime.now(UTC), records[-1].recorded_at) if records else datetime.now(UTC)
+    return [*records, *(
+        Recorded(seq=head + i, key=key, source=source, batch=batch, recorded_at=now, event=event)
+        for i, (key, event) in enumerate(keyed, 1)
+    )]
+
+
+def _year_reports(booked: Booked, records: Sequence[Recorded], tz: ZoneInfo, year: int) -> tuple[Any, Any]:
+    """The year's Schedule D (the `report schedule-d --json` value) and 8949 rows (`report 8949 --json`)
+    of a projection: what `diff` compares."""
+    from ..projections.reports import form8949_json
+    from ..projections.tax_year import tax_years
+    from .reports import schedule_d_json
+
+    ty = tax_years(booked, records, tz=tz, through=year)
+    return ty.years[year], (schedule_d_json(ty.years[year]), form8949_json(ty.rows_of(year)))
+
+
+def whatif(
+    db: Path, year: int, *, add: Path | None = None, method: str | None = None, as_of: str | None = None,
+    strict: bool = False,
+) -> WhatIf:
+    """`whatif`: the log as of `as_of` plus the events of the `.jsonl` file `add`, and/or with `method`
+    (FIFO, LIFO, HIFO, LOFO) elected for the whole of `year`, against the log: `diff`'s JSON shape
+    (`"from": "log"`, `"to": "what-if"`) plus `"tax"` (R8 before and after). Nothing is written."""
+    from ..ledger.errors import UsageError
+    from ..ledger.events import Fee, Sell, Swap
+    from ..ledger.speed import gc_paused
+    from ..projections.diff import year_diff
+    from ..projections.knowledge import live
+    from ..projections.pipeline import project
+    from .audit import _event_line as event_line
+    from .reading import open_ledger
+    from .tax import estimate_or_reason, other_income, savings_json
+
+    if add is None and method is None:
+        raise UsageError("whatif: give --add FILE.jsonl, --method M, or both")
+    with open_ledger(db, strict=strict) as store:
+        seq = store.resolve(as_of)
+        tz = store.timezone
+        with gc_paused():
+            records = store.read(until=seq)
+        keyed = _keyed(store, add) if add is not None else []
+        today = datetime.now(tz).date()
+    source = add.name if add is not None else "whatif"
+    if method is not None:
+        keyed += [(f"whatif:method-{i}", e) for i, e in enumerate(method_events(records, year, method), 1)]
+    forked = _forked(records, keyed, source=source)
+    with gc_paused():
+        sd_log, log_reports = _year_reports(project(records, tz=tz, until_seq=seq), records, tz, year)
+        sd_new, new_reports = _year_reports(project(forked, tz=tz), forked, tz, year)
+    value = year_diff(year, "log", "what-if", log_reports, new_reports)
+    income = other_income(live(forked), year)
+    before, reason = estimate_or_reason(sd_log, income)
+    after, _ = estimate_or_reason(sd_new, income)
+    value["tax"] = savings_json(before, after)
+    warnings = [] if reason is None else [f"tax not estimated: {reason}"]
+    comparison = False
+    if method is not None:
+        made = [r for r in live(records)
+                if isinstance(r.event, Sell | Swap | Fee) and r.event.at.astimezone(tz).year == year]
+        comparison = year < today.year or bool(made)
+        if comparison:
+            warnings.append(
+                f"comparison only: a lot method is elected before the sale (R3.6); {method} chosen now cannot "
+                f"change the {year} disposals already made (a year already filed or in the past)"
+            )
+    value["method"] = method
+    value["comparison_only"] = comparison
+    value["events"] = [event_line(r) for r in forked[len(records):]]
+    value["warnings"] = warnings
+    return WhatIf(value=value, timezone=tz)
