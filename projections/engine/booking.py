@@ -25,7 +25,7 @@ import msgspec
 
 from ...ledger.events import WALLET_SCOPE_FROM, Recorded
 from ..exact import minus, plus, pro_rata, total
-from ..model import SPECIFIC, Acquisition, DisposalKind, IncomeRow, Problem, Slice
+from ..model import SPECIFIC, DisposalKind, IncomeRow, Problem, Slice, make_acquisition, make_slice
 from ..pools import Portion
 from ..rules.basis import carries_fee, transfer_fee_proceeds
 from ..rules.form_box import covered
@@ -75,10 +75,9 @@ def acquire(state: LotBookState, record: Recorded, leg: Acquire, at: datetime, d
     )
     hold(state, asset, wallet, qty)
     state.lot_keys.add(record.key)
-    # positional, in field order (lot, seq, kind, asset, asset_class, wallet, acquired_at, date_acquired,
-    # qty, basis): once per acquisition (projections.model)
+    # the fast constructor (projections.model): once per acquisition
     state.acquisitions.append(
-        Acquisition(record.key, record.seq, leg.kind, asset, asset_class, wallet, at, day, qty, basis)
+        make_acquisition(record.key, record.seq, leg.kind, asset, asset_class, wallet, at, day, qty, basis)
     )
 
 
@@ -209,15 +208,12 @@ def _slices(
         else:
             share = left if order == parts - 1 else pro_rata(proceeds, portion.qty, whole)
             left = minus(left, share)
-        # positional, in field order (seq, event_key, kind, order, asset, asset_class, wallet, lot, qty,
-        # acquired_at, date_acquired, sold_at, date_sold, proceeds, basis, term, covered, adjustment,
-        # code, transferred, missing_basis, wash, method): several times faster than keywords, once per
-        # slice (projections.model)
+        # the fast constructor (projections.model): once per slice
         state.slices.append(
-            Slice(
+            make_slice(
                 record.seq, record.key, kind, order, asset, asset_class, wallet, piece.lot, portion.qty,
                 piece.acquired_at, piece.date_acquired, at, day, share, portion.basis,
-                term(piece.date_acquired, day), piece.covered, ZERO, "", piece.transferred, False, (),
+                term(piece.date_acquired, day), piece.covered, piece.transferred,
                 method if order >= specific else SPECIFIC,
             )
         )
