@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 # Called inside the import's transaction with the batch's new records (read back); it may read the
 # whole would-be log with `store.read()`, and raising aborts the import. A check that only cares about
 # some events may have a method `needs(facts: Iterable[codec.Decoded]) -> bool`: when it says False for
-# the new events, the batch is not read back and the check is not called (`cli.checks.LotReferences`).
+# the new events, the batch is not read back and the check is not called (`api.checks.LotReferences`).
 Check = Callable[[list[Recorded]], None]
 MAX_SEQ = 2**62
 _INSERT = (
