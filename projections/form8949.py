@@ -129,7 +129,7 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
     ordered = slices if isinstance(slices, list | tuple) and is_sorted(slices, sold_order) else \
         sorted(slices, key=sold_order)  # stable: selection order kept
     out: list[Row] = []
-    append = out.append
+    append, new_row = out.append, make_row  # locals: looked up once per call, not once per row
     key_to_box: dict[tuple[str, str, bool, int, str | None], Box] = {}
     has_settings = bool(wallets.wallet_to_settings)
     whole = quantum != CENT
@@ -157,7 +157,7 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
             if the_box is None:
                 the_box = key_to_box[key] = box(asset_class=s.asset_class, term=term, covered=covered,
                                                 year=s.date_sold.year, reports=reports)
-            append(make_row(
+            append(new_row(
                 s.seq, s.event_key, s.kind, s.asset, s.qty, s.wallet, s.lot,
                 s.date_sold if s.missing_basis else s.date_acquired, s.date_sold, proceeds, basis,
                 "".join(sorted(s.code)) if len(s.code) > 1 else s.code, adjustment,
