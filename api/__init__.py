@@ -1,5 +1,7 @@
-"""gainlog's library API: one function per read command, the database path given explicitly (docs/api.md).
+"""gainlog's library API: one function per command, the database path given explicitly (docs/api.md).
 
+    api.ledger_ops    `init`, `import`, `add`, `log`, `tag`, `retract`, `verify`, `backup`: the write side
+    api.checks        the import-time checks that need lot state (a sell's `lots`, `--require-values`)
     api.reading       open a ledger for reading (the drift check), load / stream it as of a knowledge point
     api.reports       `report 8949 | schedule-d | income | all`
     api.manifest      the manifest `report all` writes and `verify --manifest` checks

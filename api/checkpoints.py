@@ -40,3 +40,12 @@ def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
                           keep=cp.KEEP):
             raise GainlogError(f"cannot write a checkpoint into {db} (read-only, or locked by another writer)")
         return seq
+
+
+def clear_checkpoints(db: Path) -> int:
+    """`checkpoint --clear`: drop every saved checkpoint; how many there were."""
+    from ..ledger import checkpoints
+    from ..ledger.store import Store
+
+    with Store.open(db) as store:
+        return checkpoints.clear(store)

@@ -40,9 +40,9 @@ class State:
 
     db: Path = Path("gainlog.db")
     strict: bool = False
-    drift_checked: bool = False  # the "changed since the last verify" check ran (cli.usecases.open_store)
-    wait: float = 30.0  # = ledger.store.DEFAULT_WAIT (not imported here: start-up time)
-    writers: list[Any] = []  # the stores `cli.cmd_ledger.open_store` opened: what a Ctrl-C interrupted
+    drift_checked: bool = False  # the "changed since the last verify" check ran (cli.usecases.load)
+    wait: float = 30.0  # = ledger.transaction.DEFAULT_WAIT (not imported here: start-up time)
+    writers: list[Any] = []  # the stores the writes opened (`cli.cmd_ledger.writing`): what a Ctrl-C interrupted
 
 
 MAX_WAIT = 86_400.0  # --wait: one day at most

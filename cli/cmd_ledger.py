@@ -1,8 +1,9 @@
-"""The ledger commands (CONTRACT §1): init, import, add, log, tag, retract, verify, demo (issue #2).
+"""The ledger commands (CONTRACT §1): init, import, add, log, tag, retract, verify, backup, demo (issue #2).
 
-Each command parses its options, calls one `ledger.store.Store` method and renders the result
-(STYLE.md 17). Heavy modules (rich, the store) are imported inside the functions so `gainlog --help`
-stays fast, and one-line messages go through `cli.app.say`, which needs rich only for a terminal.
+Each command parses its options, calls one function of `api.ledger_ops` (the library's write side,
+docs/api.md) and renders the result (STYLE.md 17). Heavy modules (rich, the store) are imported
+inside the functions so `gainlog --help` stays fast, and one-line messages go through `cli.app.say`,
+which needs rich only for a terminal.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,20 +24,20 @@ from .render import cap, local_time, short_key, visible
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from ..ledger.events import Event, Recorded
-    from ..ledger.store import ImportResult, Store
+    from ..api.ledger_ops import Added, Imported, Writing
+    from ..api.reading import Loaded
+    from ..ledger.events import Recorded
 
 PROGRESS_MIN_LINES = 5000
 
 
-def open_store() -> Store:
-    """The ledger named by --db / $GAINLOG_DB (LedgerNotFound with a hint when missing); its writes
-    wait --wait seconds for another writer, saying so on stderr."""
-    from ..ledger.store import Store
+def writing() -> Writing:
+    """How the ledger named by --db / $GAINLOG_DB is opened for a write (`api.ledger_ops.open_store`):
+    its writes wait --wait seconds for another writer, saying so on stderr; every store opened is
+    kept in `State.writers` (what a Ctrl-C interrupted)."""
+    from ..api.ledger_ops import Writing
 
-    store = Store.open(State.db).set_wait(State.wait, on_wait=say_waiting)
-    State.writers.append(store)
-    return store
+    return Writing(wait=State.wait, on_wait=say_waiting, on_open=State.writers.append)
 
 
 def say_waiting(path: Path, seconds: float) -> None:
@@ -59,13 +60,13 @@ def init_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Create an empty ledger."""
-    from ..ledger import schema
+    from ..api.ledger_ops import init_ledger
 
-    schema.create_file(State.db, timezone=timezone).close()  # = Store.create without importing the store
+    made = init_ledger(State.db, timezone=timezone)
     if json_out:
-        emit_json({"db": str(State.db), "timezone": timezone})
+        emit_json(made.to_json())
     else:
-        say(f"Created ledger {State.db} (time zone {timezone}).")
+        say(f"Created ledger {made.db} (time zone {made.timezone}).")
 
 
 @app.command("import")
@@ -116,92 +117,31 @@ def import_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Append a whole file atomically: every line or nothing."""
-    from ..ledger.errors import UsageError
-    from .checks import Checks, RequireValues, lot_references
+    from ..api.ledger_ops import import_file
 
     fmt = _import_format(file, fmt)
-    if fmt == "jsonl" and (wallet is not None or skip_unknown or asset is not None):
-        option = "--wallet" if wallet is not None else "--skip-unknown" if skip_unknown else "--asset"
-        raise UsageError(
-            f"{option} applies to a converted export (--format coinbase, kraken, schwab, prices, ...), not jsonl"
+    with _ImportProgress(enabled=not json_out) as progress:
+        imported = import_file(
+            State.db, file, fmt=fmt, source=source, replace=replace, wallet=wallet, allow_empty=allow_empty,
+            force=force, skip_unknown=skip_unknown, asset=asset, require_values=require_values, progress=progress,
+            writing=writing(),
         )
-    if fmt != "jsonl":
-        _import_export(
-            file, fmt=fmt, source=source, replace=replace, wallet=wallet, json_out=json_out, allow_empty=allow_empty,
-            force=force, skip_unknown=skip_unknown, asset=asset, require_values=require_values,
-        )
-        return
-    with open_store() as store, _ImportProgress(enabled=not json_out) as progress:
-        check: Any = lot_references(store, origin=file)
-        if require_values:
-            check = Checks(check, RequireValues(store, origin=file))
-        result = store.import_file(
-            file, source=source, replace=replace, progress=progress, check=check, allow_empty=allow_empty,
-            force=force,
-        )
-    _show_import(result, origin=str(file), json_out=json_out, fmt=fmt)
+    _show_import(imported, json_out=json_out)
 
 
 def _import_format(file: Path, fmt: str | None) -> str:
     """`--format` in lower case; left out, a `.csv` file's format detected from its header (said on
-    stderr) and anything else `jsonl`."""
-    if fmt is not None:
-        return fmt.strip().lower()
-    if file.suffix.lower() != ".csv":
-        return "jsonl"
-    from ..ledger import formats
-    from ..ledger.formats import detect
+    stderr) and anything else `jsonl` (`api.ledger_ops.import_format`)."""
+    from ..api.ledger_ops import import_format
 
-    found = detect.detect(file, names=formats.NAMES)
-    print(
-        f"gainlog: {visible(str(file))}: read as --format {found.name} (detected from its header, line {found.line})",
-        file=sys.stderr,
-    )
+    found = import_format(file, fmt)
+    if found.detected_line is not None:
+        print(
+            f"gainlog: {visible(str(file))}: read as --format {found.name} (detected from its header, "
+            f"line {found.detected_line})",
+            file=sys.stderr,
+        )
     return found.name
-
-
-def _import_export(
-    file: Path, *, fmt: str, source: str | None, replace: bool, wallet: str | None, json_out: bool,
-    allow_empty: bool = False, force: bool = False, skip_unknown: bool = False, asset: str | None = None,
-    require_values: bool = False,
-) -> None:
-    """Convert an exchange/broker CSV (ledger.formats) and import its events like a .jsonl file."""
-    import msgspec
-
-    from ..ledger import formats, identity, importer
-    from .checks import Checks, RequireValues, lot_references
-
-    with open_store() as store:
-        conversion = formats.convert(
-            fmt, file, tz=store.timezone, wallet=wallet, skip_unknown=skip_unknown, asset=asset
-        )
-        check: Any = lot_references(store, origin=file)
-        if require_values:
-            event_to_where = {p.event: p.where for p in reversed(conversion.events)}  # the first line wins
-            check = Checks(
-                check, RequireValues(store, origin=file, where_of=lambda e: event_to_where.get(e, str(file)))
-            )
-        source = source if source is not None else identity.default_source(file)
-        formats.add_default_reports(
-            conversion, path=file, source=source, wallet_events=store.iter_read(types=("wallet",)),
-            retracted=store.retract_targets(), tz=store.timezone,
-        )
-        result = store.import_events(
-            conversion.events,
-            source=source,
-            replace=replace,
-            origin=str(file),
-            check=check,
-            allow_empty=allow_empty,
-            digest=importer.file_digest(file),
-            force=force,
-        )
-    warnings = (*conversion.warnings, *result.warnings)
-    skipped = [{"line": s.where, "type": s.label, "reason": s.reason} for s in conversion.skipped]
-    _show_import(
-        msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out, fmt=fmt,
-        extra={"notes": conversion.notes, "skipped": skipped},
-    )
 
 
 class _ImportProgress:
@@ -231,39 +171,19 @@ class _ImportProgress:
             self.bar.stop()
 
 
-def _show_import(
-    result: ImportResult, *, origin: str, json_out: bool, fmt: str = "jsonl", extra: dict[str, Any] | None = None
-) -> None:
-    """The import summary; `extra` (a converted export's `notes` and `skipped` rows) joins the JSON,
-    and its notes follow the summary line."""
+def _show_import(imported: Imported, *, json_out: bool) -> None:
+    """The import summary (`Imported.to_json()` with --json); a converted export's notes follow the
+    summary line."""
+    result = imported.result
     if json_out:
-        emit_json(
-            {
-                "source": result.source,
-                "batch": result.batch,
-                "added": len(result.added),
-                "duplicates": len(result.duplicates),
-                "retracted": len(result.retracted),
-                "retracted_keys": list(result.retracted),
-                "first_seq": result.first_seq,
-                "last_seq": result.last_seq,
-                "warnings": list(result.warnings),
-                "format": fmt,
-                "digest": result.digest,
-                "likely_duplicates": [
-                    {"key": d.key, "txid": d.txid, "other_source": d.other_source, "other_key": d.other_key}
-                    for d in result.likely_duplicates
-                ],
-                **(extra or {}),
-            }
-        )
+        emit_json(imported.to_json())
     else:
         span = f" (seq {result.first_seq}-{result.last_seq}, batch {result.batch})" if result.batch else ""
         say(
-            f"{origin}: {len(result.added)} added, {len(result.duplicates)} duplicate(s), "
+            f"{imported.origin}: {len(result.added)} added, {len(result.duplicates)} duplicate(s), "
             f"{len(result.retracted)} retracted, source '{result.source}'{span}."
         )
-        for note in (extra or {}).get("notes", ()):
+        for note in imported.notes:
             say(note)
     for warning in result.warnings:
         print(f"gainlog: warning: {visible(warning)}", file=sys.stderr)
@@ -283,13 +203,13 @@ def log_command(
     json_out: JsonOpt = False,
 ) -> None:
     """The live events (not retracted; retract events themselves hidden unless --all)."""
+    from ..api.ledger_ops import read_log
     from ..ledger.errors import UsageError
 
     if limit is not None and tail is not None:
         raise UsageError("log: give either --limit N or --tail N, not both")
-    with open_store() as store:
-        records = store.read(until=store.resolve(as_of))
-        tz_name, tz = store.timezone_name, store.timezone
+    log = read_log(State.db, as_of, writing=writing())
+    records, tz_name, tz = log.records, log.timezone_name, log.timezone
     rows: Iterable[dict[str, Any]] = iter_log_rows(records, show_all=show_all)
     if limit is not None:
         rows = islice(rows, limit)
@@ -493,14 +413,14 @@ def tag_command(
     name: Annotated[str, typer.Argument(help="A new name for the current head.")], json_out: JsonOpt = False
 ) -> None:
     """Name the current head of the log (unique; not all digits; not starting with @)."""
-    with open_store() as store:
-        seq = store.tag(name)
-        head = store.hash_at(seq)
+    from ..api.ledger_ops import tag
+
+    tagged = tag(State.db, name, writing=writing())
     if json_out:
-        emit_json({"tag": name, "seq": seq, "hash": head, "head": f"{seq}:{head}"})
+        emit_json(tagged.to_json())
     else:
-        say(f"Tagged seq {seq} as '{name}'.")
-        say(f"Head {seq}:{head}")
+        say(f"Tagged seq {tagged.seq} as '{tagged.name}'.")
+        say(f"Head {tagged.seq}:{tagged.hash}")
 
 
 @app.command("retract")
@@ -513,13 +433,13 @@ def retract_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Append a retraction of one event (nothing is ever deleted)."""
-    with open_store() as store:
-        key = store.resolve_key(key)
-        result = store.retract(key, reason=reason)
+    from ..api.ledger_ops import retract
+
+    retracted = retract(State.db, key, reason=reason, writing=writing())
     if json_out:
-        emit_json({"seq": result.last_seq, "key": result.added[0], "target": key})
+        emit_json(retracted.to_json())
     else:
-        say(f"Retracted {key} (seq {result.last_seq}).")
+        say(f"Retracted {retracted.target} (seq {retracted.seq}).")
 
 
 @app.command("verify")
@@ -536,47 +456,20 @@ def verify_command(
 ) -> None:
     """Check the log's integrity: the chain, every stored body, batches, tags, meta, the triggers'
     SQL and checkpoints (exit 4 naming the first bad place); optionally against anchors kept outside."""
-    from ..ledger import integrity
+    from ..api.ledger_ops import verify
     from ..ledger.errors import IntegrityViolation
-    from . import usecases
 
-    anchor = integrity.parse_head(head) if head is not None else None
-    filed = None
-    if manifest is not None:
-        from .cmd_report import read_manifest
-
-        filed = read_manifest(manifest)
-    usecases.skip_drift_check()  # this command is the full check
-    with open_store() as store:
-        outcome = integrity.verify(store, head=anchor)
-        if filed is not None and outcome.problem is None:
-            integrity.check_anchor(store, outcome, filed.seq, filed.head, option="--manifest")
-            if outcome.problem is None:
-                from .cmd_report import manifest_problem
-
-                problem = manifest_problem(filed)
-                if problem is not None:
-                    outcome.fail(problem)
-        if outcome.problem is None:
-            integrity.record(store, outcome)
+    verified = verify(State.db, head=head, manifest=manifest, writing=writing())
+    outcome, anchor = verified.outcome, verified.head
     if json_out:
-        emit_json(
-            {
-                "ok": outcome.problem is None,
-                "events": outcome.events,
-                "first_broken_seq": outcome.broken_seq,
-                "missing_triggers": outcome.missing_triggers,
-                "problem": outcome.problem,
-                "head": {"seq": outcome.head_seq, "hash": outcome.head_hash},
-                "notes": outcome.notes,
-            }
-        )
+        emit_json(verified.to_json())
     if outcome.problem is not None:
         raise IntegrityViolation(outcome.problem)
     if not json_out:
         checked = "".join(
             [f", unchanged up to seq {anchor[0]} (--head)" if anchor else "",
-             f", {len(filed.files)} file(s) replay byte-identical (--manifest)" if filed is not None else ""]
+             f", {verified.manifest_files} file(s) replay byte-identical (--manifest)"
+             if verified.manifest_files is not None else ""]
         )
         say(f"OK: {outcome.events} event(s), hash chain intact, append-only triggers in place{checked}.")
         say(f"Head {outcome.head_seq}:{outcome.head_hash}")
@@ -590,21 +483,12 @@ def backup_command(
 ) -> None:
     """Write a consistent copy of the ledger (SQLite's backup API: events still in the -wal file
     included) and verify the copy."""
-    from ..ledger import integrity
-    from ..ledger.errors import IntegrityViolation, UsageError
-    from ..ledger.store import Store
+    from ..api.ledger_ops import backup
 
-    if file.exists() and (file.is_dir() or file.stat().st_size > 0):
-        raise UsageError(f"{file} already exists; give backup a new file name")
-    with open_store() as store:
-        integrity.backup(store, file)
-    with Store.open(file) as copy:
-        outcome = integrity.verify(copy)
-    if outcome.problem is not None:
-        raise IntegrityViolation(f"the copy at {file} does not verify: {outcome.problem}")
+    copied = backup(State.db, file, writing=writing())
+    outcome = copied.outcome
     if json_out:
-        emit_json({"file": str(file), "events": outcome.events,
-                   "head": {"seq": outcome.head_seq, "hash": outcome.head_hash}, "ok": True})
+        emit_json(copied.to_json())
     else:
         say(f"Backed up {outcome.events} event(s) to {file} and verified the copy (head {outcome.head_seq}:"
             f"{outcome.head_hash}).")
@@ -644,8 +528,7 @@ Lots = Annotated[
 
 def _add(tag: str, params: dict[str, Any]) -> None:
     """Build the event dict from options, validate it like an imported line, append it (source cli)."""
-    from ..ledger import codec
-    from .checks import lot_references
+    from ..api.ledger_ops import add_event
 
     json_out = params.pop("json_out", False)
     raw: dict[str, Any] = {"type": tag}
@@ -662,10 +545,7 @@ def _add(tag: str, params: dict[str, Any]) -> None:
 
                 raise InvalidEvent(f"add: field 'wash_sale_crypto': {params[name]!r} must be one of true, false")
         raw[field] = value
-    with open_store() as store:
-        event = codec.parse_event(raw, tz=store.timezone, where="add")
-        result = store.append_all([event], check=lot_references(store))
-    _show_added(result, event, json_out=json_out)
+    _show_added(add_event(State.db, raw, writing=writing()), json_out=json_out)
 
 
 def _lots(values: list[str], tag: str) -> Any:
@@ -691,18 +571,14 @@ def _lots(values: list[str], tag: str) -> Any:
     return out
 
 
-def _show_added(result: ImportResult, event: Event, *, json_out: bool) -> None:
-    if result.added:
-        seq, key = result.last_seq, result.added[0]
-    else:
-        seq, key = None, result.duplicates[0]
+def _show_added(added: Added, *, json_out: bool) -> None:
     if json_out:
-        emit_json({"seq": seq, "key": key, "duplicate": not result.added})
-    elif result.added:
-        say(f"Added seq {seq}: {key}")
+        emit_json(added.to_json())
+    elif not added.duplicate:
+        say(f"Added seq {added.seq}: {added.key}")
     else:
-        say(f"Already in the log (duplicate), nothing added: {key}")
-    for warning in result.warnings:
+        say(f"Already in the log (duplicate), nothing added: {added.key}")
+    for warning in added.warnings:
         print(f"gainlog: warning: {warning}", file=sys.stderr)
 
 
@@ -940,21 +816,21 @@ def demo_command() -> None:
     """Import the bundled sample ledger into a temporary database and show what it holds."""
     import tempfile
 
-    from ..ledger.store import Store
+    from ..api.ledger_ops import import_file, init_ledger
+    from .usecases import load
 
-    with (
-        tempfile.TemporaryDirectory(prefix="gainlog-demo-") as tmp,
-        Store.create(Path(tmp) / "demo.db") as store,
-    ):
-        result = store.import_file(sample_ledger(), source="sample")
+    with tempfile.TemporaryDirectory(prefix="gainlog-demo-") as tmp:
+        db = init_ledger(Path(tmp) / "demo.db").db
+        imported = import_file(db, sample_ledger(), fmt="jsonl", source="sample")
         console().print(
-            f"Imported {len(result.added)} events from the bundled sample ledger into a temporary database."
+            f"Imported {len(imported.result.added)} events from the bundled sample ledger into a temporary database."
         )
-        console().print(holdings_table(store.read()))
-        _demo_reports(store)
+        loaded = load(db, None)
+        console().print(holdings_table(loaded.records))
+        _demo_reports(loaded)
 
 
-def holdings_table(records: list[Recorded]) -> Any:
+def holdings_table(records: Sequence[Recorded]) -> Any:
     """What a log holds: events per type, assets, the event-time range."""
     from rich.table import Table
 
@@ -973,13 +849,12 @@ def holdings_table(records: list[Recorded]) -> Any:
     return table
 
 
-def _demo_reports(store: Store) -> None:
+def _demo_reports(loaded: Loaded) -> None:
     """The main job on the sample: open lots, the latest year's Form 8949, every year's Schedule D."""
     from .cmd_lots import _print as print_lots
     from .cmd_report import _print_8949, _print_schedule_d
-    from .usecases import load
 
-    loaded = load(store.path, None)
+    store = loaded.store
     trades = [t for r in loaded.records if (t := getattr(r.event, "at", None)) is not None]
     print_lots(loaded.booked, max(trades).astimezone(store.timezone).date())
     years = loaded.tax_years()

@@ -17,7 +17,6 @@ import typer
 from .app import AsOfOpt, CsvOpt, JsonOpt, State, YearOpt, console, report_app
 
 if TYPE_CHECKING:
-    from ..api.manifest import Manifest
     from ..api.reports import Form8949, Written
     from ..projections.form8949 import Row
     from ..projections.tax_year import Amounts, ScheduleD
@@ -86,20 +85,6 @@ def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) ->
         _emit_json(written.to_json())
     else:
         _print_summary(written)
-
-
-def read_manifest(path: Path) -> Manifest:
-    """`api.manifest.read_manifest` (for `verify --manifest`)."""
-    from ..api.manifest import read_manifest as read
-
-    return read(path)
-
-
-def manifest_problem(manifest: Manifest) -> str | None:
-    """`api.manifest.manifest_problem` on the ledger `--db` names (for `verify --manifest`)."""
-    from ..api.manifest import manifest_problem as problem
-
-    return problem(State.db, manifest)
 
 
 # -- helpers ---------------------------------------------------------------------------------

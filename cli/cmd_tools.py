@@ -45,11 +45,9 @@ def checkpoint_command(
 ) -> None:
     """Save the lot engine's state and every year's Schedule D totals at the head (report schedule-d after appends)."""
     if clear:
-        from ..ledger import checkpoints
-        from ..ledger.store import Store
+        from ..api.checkpoints import clear_checkpoints
 
-        with Store.open(State.db) as store:
-            result: dict[str, object] = {"cleared": checkpoints.clear(store)}
+        result: dict[str, object] = {"cleared": clear_checkpoints(State.db)}
         message = f"Dropped {result['cleared']} checkpoint(s)."
     else:
         from ..api.checkpoints import save_checkpoint

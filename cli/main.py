@@ -212,7 +212,7 @@ def _run(args: list[str]) -> int:
     except BrokenPipeError:
         return 0
     except sqlite3.Error as exc:
-        from ..ledger.store import describe_sqlite_error
+        from ..api.ledger_ops import describe_sqlite_error
 
         return _fail(describe_sqlite_error(_app_module.State.db, exc) or f"database error: {exc}", 1)
     except OSError as exc:

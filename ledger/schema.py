@@ -76,40 +76,59 @@ def connect(path: str) -> sqlite3.Connection:
 def create_file(path: Path, *, timezone: str) -> sqlite3.Connection:
     """A new, empty ledger at `path` (UsageError when that is not possible), opened.
 
-    `Store.create` wraps it; `gainlog init` calls it directly, sparing itself the import of the store
-    and the codec (~25 ms) for a ledger it only closes again.
+    The tables are made in the ledger's one write transaction (`LedgerFile.atomic()`, which
+    `Store` inherits): a failure leaves no half-made ledger, and no file where there was none (an
+    empty file stays empty), so `init` can be run again. `Store.create` wraps it; `gainlog init`
+    calls it directly, sparing itself the import of the store and the codec (~25 ms) for a ledger it
+    only closes again.
     """
+    from .transaction import LedgerFile
+
     _check_zone(timezone)
     if path.is_dir():
         raise UsageError(f"{path} is a directory; give --db a file name")
-    if path.exists() and path.stat().st_size > 0:
+    existed = path.exists()
+    if existed and path.stat().st_size > 0:
         if _is_ledger(path):
             raise UsageError(f"{path} already holds a ledger")
         raise UsageError(f"{path} exists and is not a gainlog ledger; choose another --db")
+    conn: sqlite3.Connection | None = None
     try:
         conn = connect(str(path))
-        create(conn, timezone=timezone)
-    except sqlite3.Error as exc:
-        raise UsageError(f"cannot create a ledger at {path}: {exc}") from None
+        conn.execute("PRAGMA journal_mode = WAL")
+        with LedgerFile(path, conn).atomic():
+            create(conn, timezone=timezone)
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        _unmake(path, existed=existed)
+        if isinstance(exc, sqlite3.Error):
+            raise UsageError(f"cannot create a ledger at {path}: {exc}") from None
+        raise
     return conn
 
 
-def create(conn: sqlite3.Connection, *, timezone: str) -> None:
-    """Create every table, index and trigger of an empty ledger (one transaction)."""
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("BEGIN IMMEDIATE")
+def _unmake(path: Path, *, existed: bool) -> None:
+    """Undo what a failed `create_file` left: the file it made (emptied when it was there, empty)."""
     try:
-        for statement in (*TABLES, *INDEXES, *guards()):
-            conn.execute(statement)
-        conn.executemany(
-            'INSERT INTO "meta" ("name", "value") VALUES (?, ?)',
-            [("timezone", timezone), ("schema_version", str(SCHEMA_VERSION))],
-        )
-        add_integrity(conn, timezone=timezone)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        if existed:
+            path.write_bytes(b"")
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass  # the error being raised says more than this one
+
+
+def create(conn: sqlite3.Connection, *, timezone: str) -> None:
+    """Every table, index and trigger of an empty ledger, and its meta rows: inside the caller's
+    write transaction (`create_file`: `LedgerFile.atomic()`), on a connection in WAL mode."""
+    for statement in (*TABLES, *INDEXES, *guards()):
+        conn.execute(statement)
+    conn.executemany(
+        'INSERT INTO "meta" ("name", "value") VALUES (?, ?)',
+        [("timezone", timezone), ("schema_version", str(SCHEMA_VERSION))],
+    )
+    add_integrity(conn, timezone=timezone)
 
 
 def add_integrity(conn: sqlite3.Connection, *, timezone: str) -> None:

@@ -27,10 +27,8 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +51,7 @@ from .errors import (
 from .events import Event, Recorded, Retract, tag_of
 from .importer import Parsed, Progress
 from .speed import gc_paused
+from .transaction import DEFAULT_WAIT, LedgerFile, OnWait
 from .write_plan import Item as _Item
 from .write_plan import LikelyDuplicate, Stored, stored_of
 
@@ -62,16 +61,9 @@ if TYPE_CHECKING:
 # Called inside the import's transaction with the batch's new records (read back); it may read the
 # whole would-be log with `store.read()`, and raising aborts the import. A check that only cares about
 # some events may have a method `needs(facts: Iterable[codec.Decoded]) -> bool`: when it says False for
-# the new events, the batch is not read back and the check is not called (`cli.checks.LotReferences`).
+# the new events, the batch is not read back and the check is not called (`api.checks.LotReferences`).
 Check = Callable[[list[Recorded]], None]
 MAX_SEQ = 2**62
-# How long a writer waits for another process's write lock before giving up with ConcurrencyConflict
-# (`gainlog --wait SECONDS`, $GAINLOG_WAIT); after WAIT_NOTICE seconds it calls the store's `on_wait`
-# once (the CLI says on stderr that it is waiting).
-DEFAULT_WAIT = 30.0
-WAIT_NOTICE = 0.5
-# Called once when a write has waited WAIT_NOTICE seconds for the lock: (ledger path, total wait).
-OnWait = Callable[[Path, float], None]
 _INSERT = (
     "INSERT INTO events (seq, key, source, batch, recorded_at, type, target, body, prev_hash, hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -116,20 +108,16 @@ class Tag(msgspec.Struct, frozen=True):
     recorded_at: str
 
 
-class Store:
-    """One ledger file. Use `Store.create` / `Store.open`, and `close()` (or `with`)."""
+class Store(LedgerFile):
+    """One ledger file. Use `Store.create` / `Store.open`, and `close()` (or `with`); every write
+    inside `atomic()` (`ledger.transaction.LedgerFile`)."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection, tz_name: str) -> None:
-        self.path = path
-        self.conn = conn
+        super().__init__(path, conn)
         self._tz_name = tz_name
         self._tz = ZoneInfo(tz_name)
         # the first event's prev_hash: the genesis record (issue #18), or 64 zeros in an older ledger
         self.genesis = chain.GENESIS
-        self.wait = DEFAULT_WAIT  # seconds a write waits for another writer's lock (`set_wait`)
-        self.on_wait: OnWait | None = None
-        self.written = 0  # events this store committed (see `close` for an interrupted COMMIT)
-        self._pending = 0  # events inserted by the open write transaction
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -149,11 +137,8 @@ class Store:
         return store
 
     def set_wait(self, seconds: float, *, on_wait: OnWait | None = None) -> Store:
-        """Wait at most `seconds` for another writer's lock (then ConcurrencyConflict), calling
-        `on_wait(path, seconds)` once if the wait lasts more than WAIT_NOTICE seconds; returns self."""
-        self.wait = seconds
-        self.on_wait = on_wait
-        self.conn.execute(f"PRAGMA busy_timeout = {round(seconds * 1000)}")
+        """`LedgerFile.set_wait`: at most `seconds` for another writer's lock; returns self."""
+        super().set_wait(seconds, on_wait=on_wait)
         return self
 
     @classmethod
@@ -186,14 +171,6 @@ class Store:
         store = cls(path, conn, tz_name).set_wait(DEFAULT_WAIT)
         store.genesis = meta.get("genesis") or chain.GENESIS
         return store
-
-    def close(self) -> None:
-        """Close the file. A write interrupted (Ctrl-C) just as it committed is counted in `written`
-        when the COMMIT went through; a transaction still open is rolled back by the close."""
-        if self._pending and not self.conn.in_transaction:
-            self.written += self._pending
-        self._pending = 0
-        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -500,56 +477,6 @@ class Store:
         if row is None:
             raise KeyError(seq)
         return str(row[0])
-
-    @contextmanager
-    def atomic(self) -> Iterator[None]:
-        """The one write transaction every writer uses (imports, `add`, `retract`, `tag`, checkpoint
-        saves, the `verified` record): take SQLite's write lock now, waiting up to `self.wait` seconds
-        while another writer holds it (saying so once through `on_wait`), then ConcurrencyConflict;
-        COMMIT at the end of the block, ROLLBACK when it raises."""
-        self._begin_immediate()
-        try:
-            yield
-        except BaseException:
-            self._pending = 0  # first: nothing of it counts, whether or not the ROLLBACK completes
-            self.conn.execute("ROLLBACK")
-            raise
-        try:
-            self.conn.execute("COMMIT")
-        except sqlite3.Error:  # e.g. the disk is full: nothing of it counts, and the connection is left usable
-            self._pending = 0
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        self.written, self._pending = self.written + self._pending, 0
-
-    def _begin_immediate(self) -> None:
-        conn, wait = self.conn, self.wait
-        started = time.monotonic()
-        timeout = min(WAIT_NOTICE, wait)  # first a short wait, so that a longer one can be announced
-        notified = False
-        while True:
-            conn.execute(f"PRAGMA busy_timeout = {round(timeout * 1000)}")
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-            finally:
-                if timeout != wait:
-                    conn.execute(f"PRAGMA busy_timeout = {round(wait * 1000)}")
-            remaining = wait - (time.monotonic() - started)
-            if remaining <= 0:
-                raise ConcurrencyConflict(
-                    f"{self.path} is locked by another gainlog writing to it; gave up after {wait:g} s "
-                    "(--wait SECONDS to wait longer)"
-                )
-            if not notified and self.on_wait is not None:
-                self.on_wait(self.path, wait)
-                notified = True
-            time.sleep(min(0.01, remaining))  # should SQLite answer busy at once, do not spin
-            timeout = max(wait - (time.monotonic() - started), 0.0)
 
     def _write(
         self,

@@ -3,9 +3,11 @@
 classify and book lots (`projections.engine`) -> wash sales (`projections.rules.wash_sale`)
 -> tax years (`projections.tax_year`). Each stage returns new values; none is mutated downstream.
 They are plain values that never form reference cycles, so they stay out of the cyclic garbage
-collector (`gc=False`); the ones a large replay makes by the million (`Slice`, `Acquisition`,
-`IncomeRow`, `WashLink`) may be built positionally, in field order, which is several times faster
-than by keyword for a Struct this wide (issue #7).
+collector (`gc=False`). The ones the lot engine makes by the million each have one fast
+constructor (`make_slice`, `make_acquisition`), the only place they are built positionally, in
+field order: several times faster than by keyword for a Struct this wide (issue #7), and a field
+order change is made there once (each maps its parameters to the fields of those names; a test
+checks it). Everything else builds them by keyword (issue #11).
 Amounts are exact Decimals; rounding to cents happens only when rows are rendered (R2.7).
 """
 
@@ -126,6 +128,20 @@ class Slice(msgspec.Struct, frozen=True, gc=False):
         return self.proceeds - self.basis + self.adjustment
 
 
+def make_slice(
+    seq: int, event_key: str, kind: DisposalKind, order: int, asset: str, asset_class: AssetClass, wallet: str,
+    lot: str, qty: Decimal, acquired_at: datetime, date_acquired: date, sold_at: datetime, date_sold: date,
+    proceeds: Decimal, basis: Decimal, term: Term, covered: bool, transferred: bool, method: LotMethod,
+) -> Slice:
+    """The fast constructor of `Slice`: the lot engine's slice of one lot taken (no adjustment, code
+    or wash links yet: the wash-sale pass adds them; not missing basis). Positional in its own
+    order; each parameter becomes the field of its name."""
+    return Slice(
+        seq, event_key, kind, order, asset, asset_class, wallet, lot, qty, acquired_at, date_acquired, sold_at,
+        date_sold, proceeds, basis, term, covered, ZERO, "", transferred, False, (), method,
+    )
+
+
 class Acquisition(msgspec.Struct, frozen=True, gc=False):
     """A lot coming into existence by purchase or exchange: a wash-sale replacement candidate (R4.1).
 
@@ -152,6 +168,15 @@ class Acquisition(msgspec.Struct, frozen=True, gc=False):
     date_acquired: date
     qty: Decimal
     basis: Decimal
+
+
+def make_acquisition(
+    lot: str, seq: int, kind: AcquisitionKind, asset: str, asset_class: AssetClass, wallet: str,
+    acquired_at: datetime, date_acquired: date, qty: Decimal, basis: Decimal,
+) -> Acquisition:
+    """The fast constructor of `Acquisition` (one per lot the engine opens). Positional in its own
+    order; each parameter becomes the field of its name."""
+    return Acquisition(lot, seq, kind, asset, asset_class, wallet, acquired_at, date_acquired, qty, basis)
 
 
 class OpenLot(msgspec.Struct, frozen=True, kw_only=True, gc=False):

@@ -229,3 +229,106 @@ def test_the_api_runs_without_the_cli(sample: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert (proc.returncode, proc.stderr) == (0, "")
     assert proc.stdout == "-9585.84 14 7\n[]\n"
+
+
+# -- the write side (api.ledger_ops) -------------------------------------------------------------
+
+
+def examples(text: str) -> list[tuple[str, str]]:
+    """(code, what it prints) of every ```python block that a "prints" block follows."""
+    found = re.findall(r"^```python\n(.*?)^```\n\nprints\n\n```text\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+    return [(code, printed) for code, printed in found]
+
+
+def test_the_write_example_prints_what_the_page_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second example of docs/api.md: init, import, add (and a duplicate), tag, retract, verify, backup."""
+    text = API_MD.read_text(encoding="utf-8")
+    found = examples(text)
+    assert len(found) == 2 and "ledger_ops.add_event(" in found[1][0] and "Store" not in found[1][0]
+    monkeypatch.chdir(ROOT)
+    for code, printed in found:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "docs/api.md", "exec"), {})
+        assert out.getvalue() == printed
+
+
+BUY_ONE = {"type": "buy", "id": "b1", "at": "2025-03-01", "wallet": "cold", "asset": "BTC", "qty": "0.1",
+           "price": "90000"}
+
+
+def test_the_write_api_equals_the_cli(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
+    """The same writes through the library and through the CLI's `--json`, on two ledgers."""
+    from gainlog.api import ledger_ops
+
+    mine = tmp_path / "api.db"
+    made = ledger_ops.init_ledger(mine, timezone="America/New_York")
+    cli_db = tmp_path / "cli.db"
+    assert made.to_json() == {"db": str(mine), "timezone": "America/New_York"}
+    assert _cli_json(gainlog, "--db", str(cli_db), "init", "--timezone", "America/New_York") == {
+        "db": str(cli_db), "timezone": "America/New_York"}
+
+    def cli(*args: str) -> Any:
+        return _cli_json(gainlog, "--db", str(cli_db), *args)
+
+    imported = ledger_ops.import_file(mine, SAMPLE, source="sample").to_json()
+    by_cli = cli("import", str(SAMPLE), "--source", "sample")
+    assert imported == by_cli and (imported["added"], imported["last_seq"], imported["format"]) == (51, 51, "jsonl")
+    assert ledger_ops.add_event(mine, BUY_ONE).to_json() == cli(
+        "add", "buy", "--id", "b1", "--at", "2025-03-01", "--wallet", "cold", "--asset", "BTC", "--qty", "0.1",
+        "--price", "90000") == {"seq": 52, "key": "cli:b1", "duplicate": False}
+    tagged, by_cli = ledger_ops.tag(mine, "t").to_json(), cli("tag", "t")
+    assert (tagged["tag"], tagged["seq"]) == (by_cli["tag"], by_cli["seq"]) == ("t", 52)
+    assert ledger_ops.retract(mine, "cli:b", reason="x").to_json() == cli("retract", "cli:b", "--reason", "x") == {
+        "seq": 53, "key": "cli:retract#53", "target": "cli:b1"}
+    verified, by_cli = ledger_ops.verify(mine).to_json(), cli("verify")
+    assert {**verified, "head": None} == {**by_cli, "head": None} and verified["ok"] is True
+    copied, by_cli = ledger_ops.backup(mine, tmp_path / "a.bak").to_json(), cli("backup", str(tmp_path / "c.bak"))
+    assert (copied["events"], copied["ok"]) == (by_cli["events"], by_cli["ok"]) == (53, True)
+    assert [r.seq for r in ledger_ops.read_log(mine, "t").records] == list(range(1, 53))
+
+
+def test_the_write_api_raises_the_errors_the_cli_maps(tmp_path: Path) -> None:
+    from gainlog.api import ledger_ops
+    from gainlog.ledger.errors import InvalidEvent, LedgerNotFound, UsageError
+
+    with pytest.raises(LedgerNotFound, match="no ledger at .*none.db: run `gainlog init` first"):
+        ledger_ops.tag(tmp_path / "none.db", "t")
+    db = ledger_ops.init_ledger(tmp_path / "l.db").db
+    with pytest.raises(UsageError, match="already holds a ledger"):
+        ledger_ops.init_ledger(db)
+    with pytest.raises(InvalidEvent, match="^add: "):
+        ledger_ops.add_event(db, {**BUY_ONE, "qty": "-1"})
+    with pytest.raises(UsageError, match="^--wallet applies to a converted export"):
+        ledger_ops.import_file(db, SAMPLE, wallet="w")
+    broken = ledger_ops.verify(db, head="1:" + "0" * 64)
+    assert broken.ok is False and broken.to_json()["problem"] == broken.outcome.problem is not None
+
+
+def test_a_write_opens_the_ledger_as_writing_says(tmp_path: Path) -> None:
+    from gainlog.api import ledger_ops
+
+    db = ledger_ops.init_ledger(tmp_path / "l.db").db
+    opened: list[Any] = []
+    writing = ledger_ops.Writing(wait=2.5, on_open=opened.append)
+    ledger_ops.add_event(db, BUY_ONE, writing=writing)
+    assert [(store.wait, store.written) for store in opened] == [(2.5, 1)]
+
+
+def test_the_write_api_runs_without_the_cli(tmp_path: Path) -> None:
+    """In a fresh process, init, import and add without importing cli, typer, click or rich."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "l.db"
+    code = (
+        "from pathlib import Path; from gainlog.api import ledger_ops; import sys; "
+        f"db = Path({str(db)!r}); ledger_ops.init_ledger(db); "
+        f"print(ledger_ops.import_file(db, Path({str(SAMPLE)!r})).to_json()['added'], "
+        f"ledger_ops.add_event(db, {BUY_ONE!r}).to_json()['seq']); "
+        "names = {m.removeprefix('gainlog.').split('.')[0] for m in sys.modules}; "
+        "print(sorted(names & {'cli', 'typer', 'click', 'rich'}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == "51 52\n[]\n"

@@ -6,7 +6,10 @@
                          (projections are pure folds, STYLE.md 8)
     api/              -> ledger, projections, stdlib, msgspec, sqlite-utils; never cli or a UI library
                          (the library API the CLI mirrors, docs/api.md)
-    cli/              -> anything
+    cli/              -> api, projections, ledger's vocabulary (events, errors, limits, codec, ...), typer, rich;
+                         never the write side's machinery (`ledger.store`, `ledger.importer`, `ledger.schema`,
+                         `ledger.transaction`, `ledger.integrity`, `ledger.checkpoints`, `ledger.formats`,
+                         `ledger.write_plan`): every write goes through `api.ledger_ops` (docs/api.md)
 
 Every `import` and `from ... import` is read with `ast`, including the ones inside functions, so
 a lazy import cannot sneak past. A failure names the offending file:line.
@@ -25,6 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 IMPURE = frozenset({"sqlite3", "sqlite_utils", "typer", "click", "rich"})  # I/O and UI, never in a fold
 UI = frozenset({"typer", "click", "rich"})  # the CLI's libraries, never in the library API
+# the modules that open, write and check a ledger file: the CLI reaches them only through `api`
+WRITE_SIDE = ("store", "importer", "schema", "transaction", "integrity", "checkpoints", "formats", "write_plan")
 
 
 def package_of(path: Path, root: Path) -> str:
@@ -94,6 +99,10 @@ def api_may_import(module: str) -> bool:
     return top in STDLIB or top in ("api", "ledger", "projections", "msgspec", "sqlite_utils")
 
 
+def cli_may_import(module: str) -> bool:
+    return not any(within(module, f"ledger.{name}") for name in WRITE_SIDE)
+
+
 def test_the_layers_exist() -> None:
     assert (ROOT / "ledger" / "events.py").is_file()
     assert modules("ledger") and modules("projections") and modules("api") and modules("cli")
@@ -113,6 +122,36 @@ def test_projections_import_only_events_from_ledger_and_never_cli() -> None:
 
 def test_api_imports_ledger_and_projections_never_cli_or_a_ui_library() -> None:
     assert violations(modules("api"), api_may_import) == []
+
+
+def test_cli_reaches_the_store_and_the_importer_only_through_api() -> None:
+    """The commands parse, call an `api` function, render and map errors (STYLE.md 17): no store,
+    importer, schema, integrity check or format converter of their own."""
+    assert violations(modules("cli"), cli_may_import) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "offender"),
+    [
+        ("from ..ledger.store import Store\n", "ledger.store.Store"),
+        ("def f() -> None:\n    from ..ledger import importer\n", "ledger.importer"),
+        ("if TYPE_CHECKING:\n    from ..ledger.store import ImportResult\n", "ledger.store"),
+        ("from ..ledger.formats import detect\n", "ledger.formats.detect"),
+        ("import ledger.integrity\n", "ledger.integrity"),
+    ],
+)
+def test_the_checker_catches_the_cli_importing_the_write_side(tmp_path: Path, source: str, offender: str) -> None:
+    (tmp_path / "cli").mkdir()
+    bad = tmp_path / "cli" / "bad.py"
+    bad.write_text(source, encoding="utf-8")
+    assert offender in [m for _, m in imports(bad, root=tmp_path) if not cli_may_import(m)]
+
+
+def test_the_checker_lets_the_cli_use_the_api_and_the_vocabulary() -> None:
+    for ok in ("api.ledger_ops", "api.reading.load", "ledger.errors.UsageError", "ledger.events", "ledger.codec",
+               "ledger.limits", "projections.form8949", "typer", "rich.table"):
+        assert cli_may_import(ok), ok
+    assert cli_may_import("ledger.storage_x")  # a name that only starts like one is not refused
 
 
 @pytest.mark.parametrize(

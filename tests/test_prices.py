@@ -390,7 +390,7 @@ def test_a_price_history_adds_no_year_to_report_all(tmp_path: Path, gainlog: Gai
 
 def test_require_values_names_a_converted_row_by_its_csv_line(tmp_path: Path) -> None:
     """A converted export's events are checked with the `FILE:LINE` of the row they came from."""
-    from gainlog.cli.checks import Checks, RequireValues, lot_references
+    from gainlog.api.checks import Checks, RequireValues, lot_references
     from gainlog.ledger.importer import Parsed
     from gainlog.ledger.store import Store
 

@@ -134,7 +134,7 @@ def _event(raw: dict[str, Any]) -> Any:
 
 
 def test_lot_check_needs_only_sells_that_name_lots(db: Path) -> None:
-    from gainlog.cli.checks import lot_references
+    from gainlog.api.checks import lot_references
 
     with Store.open(db) as store:
         check = lot_references(store)

@@ -8,10 +8,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from gainlog.ledger import checkpoints, integrity
-from gainlog.ledger import store as store_module
+from gainlog.ledger import checkpoints, integrity, schema, transaction
 from gainlog.ledger.codec import Decoded
-from gainlog.ledger.errors import ConcurrencyConflict, DuplicateEvent, InvalidEvent
+from gainlog.ledger.errors import ConcurrencyConflict, DuplicateEvent, InvalidEvent, UsageError
 from gainlog.ledger.store import Store
 from gainlog.ledger.write_plan import (
     Item,
@@ -218,15 +217,57 @@ def test_likely_duplicates_by_txid_with_other_sources() -> None:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_only_the_store_and_the_new_file_write_begin_and_commit() -> None:
-    """Every writer goes through `Store.atomic()`; schema.create's transaction makes a file no store has yet."""
+def test_only_the_one_transaction_helper_writes_begin_and_commit() -> None:
+    """Every writer goes through `Store.atomic()` (`ledger.transaction.LedgerFile.atomic`), a new
+    file's tables included (`schema.create_file`)."""
     hand_written = {
         str(path.relative_to(ROOT))
         for folder in ("ledger", "api", "cli", "projections")
         for path in (ROOT / folder).rglob("*.py")
-        if re.search(r"""execute\(\s*["'](BEGIN|COMMIT)""", path.read_text())
+        if re.search(r"""execute\(\s*["'](BEGIN|COMMIT|ROLLBACK)""", path.read_text())
     }
-    assert hand_written == {"ledger/store.py", "ledger/schema.py"}
+    assert hand_written == {"ledger/transaction.py"}
+    assert Store.atomic is transaction.LedgerFile.atomic
+
+
+@pytest.mark.parametrize("existed", [False, True])
+def test_a_failure_mid_create_leaves_no_half_made_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existed: bool
+) -> None:
+    """The tables, the meta rows and the integrity additions are one transaction: a statement failing
+    after the tables were made rolls all of it back and removes the file it made (an empty file it
+    found stays empty), so the same `init` works once the cause is gone."""
+    path = tmp_path / "l.db"
+    if existed:
+        path.write_bytes(b"")
+    made: list[str] = []
+    real = schema.add_integrity
+
+    def failing(conn: sqlite3.Connection, *, timezone: str) -> None:
+        made.extend(row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        conn.execute("INSERT INTO nowhere VALUES (1)")
+
+    monkeypatch.setattr(schema, "add_integrity", failing)
+    with pytest.raises(UsageError, match=r"^cannot create a ledger at .*l\.db: no such table: nowhere$"):
+        Store.create(path)
+    assert made == ["meta", "events", "batches", "tags"]  # it failed mid-create, the tables made
+    assert (path.exists(), path.stat().st_size if existed else None) == (existed, 0 if existed else None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["l.db"] if existed else [])
+    monkeypatch.setattr(schema, "add_integrity", real)
+    with Store.create(path, timezone="UTC") as store:
+        assert store.last_seq() == 0
+
+
+def test_an_interrupt_mid_create_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "l.db"
+
+    def interrupted(conn: sqlite3.Connection, *, timezone: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(schema, "add_integrity", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        schema.create_file(path, timezone="UTC")
+    assert list(tmp_path.iterdir()) == []
 
 
 def _locked(path: Path) -> sqlite3.Connection:
@@ -238,7 +279,7 @@ def _locked(path: Path) -> sqlite3.Connection:
 def test_checkpoint_save_and_the_verified_record_wait_for_the_lock_through_atomic(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store_module, "WAIT_NOTICE", 0.01)
+    monkeypatch.setattr(transaction, "WAIT_NOTICE", 0.01)
     path = tmp_path / "l.db"
     Store.create(path).close()
     waited: list[float] = []

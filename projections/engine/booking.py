@@ -26,7 +26,16 @@ import msgspec
 
 from ...ledger.events import WALLET_SCOPE_FROM, AssetClass, Recorded
 from ..exact import minus, plus, pro_rata, total
-from ..model import SPECIFIC, Acquisition, DisposalKind, IncomeRow, LotMethod, Problem, Slice
+from ..model import (
+    SPECIFIC,
+    DisposalKind,
+    IncomeRow,
+    LotMethod,
+    Problem,
+    Slice,
+    make_acquisition,
+    make_slice,
+)
 from ..pools import Portion
 from ..rules.basis import carries_fee, transfer_fee_proceeds
 from ..rules.form_box import covered
@@ -77,10 +86,9 @@ def acquire(state: LotBookState, record: Recorded, leg: Acquire, at: datetime, d
     )
     hold(state, asset, wallet, qty)
     state.lot_keys.add(record.key)
-    # positional, in field order (lot, seq, kind, asset, asset_class, wallet, acquired_at, date_acquired,
-    # qty, basis): once per acquisition (projections.model)
+    # the fast constructor (projections.model): once per acquisition
     state.acquisitions.append(
-        Acquisition(record.key, record.seq, leg.kind, asset, asset_class, wallet, at, day, qty, basis)
+        make_acquisition(record.key, record.seq, leg.kind, asset, asset_class, wallet, at, day, qty, basis)
     )
 
 
@@ -194,10 +202,10 @@ def _gift_slice(
     chosen = disposal_basis(share, portion.basis, loss_basis(portion.basis, dual.donor_basis, dual.fmv))
     acquired = dual.gift_day if chosen.used == "fmv" else piece.date_acquired
     state.slices.append(
-        Slice(
+        make_slice(
             record.seq, record.key, kind, order, asset, asset_class, wallet, piece.lot, portion.qty,
             piece.acquired_at, acquired, at, day, share, chosen.basis, state.terms.term(acquired, day),
-            piece.covered, ZERO, "", piece.transferred, False, (), method,
+            piece.covered, piece.transferred, method,
         )
     )
 
@@ -242,15 +250,12 @@ def _slices(
             _gift_slice(state, record, dual[piece.lot], portion, share, kind, order, asset, asset_class, wallet,
                         at, day, method if order >= specific else SPECIFIC)
             continue
-        # positional, in field order (seq, event_key, kind, order, asset, asset_class, wallet, lot, qty,
-        # acquired_at, date_acquired, sold_at, date_sold, proceeds, basis, term, covered, adjustment,
-        # code, transferred, missing_basis, wash, method): several times faster than keywords, once per
-        # slice (projections.model)
+        # the fast constructor (projections.model): once per slice
         state.slices.append(
-            Slice(
+            make_slice(
                 record.seq, record.key, kind, order, asset, asset_class, wallet, piece.lot, portion.qty,
                 piece.acquired_at, piece.date_acquired, at, day, share, portion.basis,
-                term(piece.date_acquired, day), piece.covered, ZERO, "", piece.transferred, False, (),
+                term(piece.date_acquired, day), piece.covered, piece.transferred,
                 method if order >= specific else SPECIFIC,
             )
         )
