@@ -174,6 +174,7 @@ def _import_export(
         conversion = formats.convert(
             fmt, file, tz=store.timezone, wallet=wallet, skip_unknown=skip_unknown, asset=asset
         )
+        skipped = [{"line": s.where, "type": s.label, "reason": s.reason} for s in conversion.skipped]
         check: Any = lot_references(store, origin=file)
         if require_values:
             event_to_where = {p.event: p.where for p in reversed(conversion.events)}  # the first line wins
@@ -194,9 +195,9 @@ def _import_export(
             allow_empty=allow_empty,
             digest=importer.file_digest(file),
             force=force,
+            skipped=skipped,
         )
     warnings = (*conversion.warnings, *result.warnings)
-    skipped = [{"line": s.where, "type": s.label, "reason": s.reason} for s in conversion.skipped]
     _show_import(
         msgspec.structs.replace(result, warnings=warnings), origin=str(file), json_out=json_out, fmt=fmt,
         extra={"notes": conversion.notes, "skipped": skipped},
@@ -279,6 +280,9 @@ def log_command(
     ] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=0, help="Only the first N events.")] = None,
     tail: Annotated[int | None, typer.Option("--tail", min=0, help="Only the last N events.")] = None,
+    batches: Annotated[
+        bool, typer.Option("--batches", help="The batches (imports, adds) instead, with the rows each import skipped.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """The live events (not retracted; retract events themselves hidden unless --all)."""
@@ -286,6 +290,12 @@ def log_command(
 
     if limit is not None and tail is not None:
         raise UsageError("log: give either --limit N or --tail N, not both")
+    if batches:
+        from .batches import show_batches
+
+        with open_store() as store:
+            show_batches(store, as_of=as_of, json_out=json_out)
+        return
     with open_store() as store:
         records = store.read(until=store.resolve(as_of))
         tz_name, tz = store.timezone_name, store.timezone
@@ -445,6 +455,8 @@ _SUMMARY = {
     "allocate": "{asset} to {lot_count} lot(s)",
     "price": "{asset} {usd} USD",
     "retract": "{target} {reason}",
+    "withdrawal": "{qty} {asset} out of ({wallet})",
+    "deposit": "{qty} {asset} into ({wallet})",
 }
 
 

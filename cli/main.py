@@ -17,7 +17,7 @@ from .app import app
 
 PACKAGE = __name__.rpartition(".")[0]  # gainlog.cli
 COMMAND_MODULES = tuple(f"{PACKAGE}.{name}" for name in ("cmd_ledger", "cmd_report", "cmd_audit", "cmd_tools",
-                                                          "cmd_lots"))
+                                                          "cmd_lots", "cmd_transfers"))
 # The module that registers each top-level command: only that one is imported (and built by typer)
 # for a command line that names it; help, and anything unrecognised, registers all of them.
 COMMAND_TO_MODULE = {
@@ -29,6 +29,7 @@ COMMAND_TO_MODULE = {
     "generate": f"{PACKAGE}.cmd_tools",
     "checkpoint": f"{PACKAGE}.cmd_tools",
     "lots": f"{PACKAGE}.cmd_lots",
+    "transfers": f"{PACKAGE}.cmd_transfers",
 }
 _registered: set[str] = set()
 

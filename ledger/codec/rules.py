@@ -16,6 +16,7 @@ A row's kind:
     text    any text (ids, notes, keys)
     flag    true or false
     lots    a list of entries, each held to `ENTRY_RULES[entry]`
+    keys    a list of event keys (text), e.g. a transfer's `legs`
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..events import (
     AssetClass,
     Buy,
     Carryover,
+    Deposit,
     Fee,
     FilingStatus,
     Income,
@@ -53,6 +55,7 @@ from ..events import (
     Transfer,
     TransferFee,
     WalletInfo,
+    Withdrawal,
 )
 
 PLAIN = re.compile(r"[0-9]{1,15}(\.[0-9]{1,18})?")
@@ -63,7 +66,7 @@ RFC3339 = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never in a wallet or asset name
 
-Kind = Literal["plain", "signed", "time", "date", "year", "name", "enum", "text", "flag", "lots"]
+Kind = Literal["plain", "signed", "time", "date", "year", "name", "enum", "text", "flag", "lots", "keys"]
 AMOUNTS = ("plain", "signed")
 
 
@@ -197,9 +200,10 @@ RULES: dict[type, Rules] = {
     ),
     Transfer: Rules(
         {"at": TIME, "from": NAME, "to": NAME, "asset": NAME, "qty": QTY,
-         "fee_qty": Field("plain", positive=True), "fee_value": USD, **COMMON},
+         "fee_qty": Field("plain", positive=True), "fee_value": USD, **COMMON, "legs": Field("keys")},
         (Differ("from", "to", "a transfer from {second!r} to itself", before="fee_qty"),
-         Together("fee_qty", "fee_value"), Less("fee_qty", "qty")),
+         Together("fee_qty", "fee_value"), Less("fee_qty", "qty"),
+         NonEmpty("legs", "an empty list pairs no leg")),
         fast=True,
     ),
     Fee: Rules({"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "value": USD, **COMMON}, fast=True),
@@ -235,6 +239,11 @@ RULES: dict[type, Rules] = {
     ),
     Retract: Rules({"target": Field("text", required=True), "reason": TEXT, **COMMON}),
     Price: Rules({"at": TIME, "asset": NAME, "usd": QTY, **COMMON}, fast=True),
+    Withdrawal: Rules(
+        {"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "fee_qty": Field("plain", positive=True), **COMMON},
+        (Less("fee_qty", "qty"),),
+    ),
+    Deposit: Rules({"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, **COMMON}),
 }
 
 # The entries of a `lots` list (sell: specific identification; allocate: the 2025 allocation).

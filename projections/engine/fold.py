@@ -15,18 +15,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ...ledger.events import TRADES, Income, Recorded
+from ...ledger.events import LEGS, TRADES, Income, Recorded
 from ..exact import exact_context
 from ..model import Booked, IncomeRow, OpenLot, Problem, Slice
 from ..order import is_sorted
 from ..rules.holding_period import local_date
 from ..rules.prices import VALUED, PriceIndex, value_event
+from ..rules.transfer_legs import unpaired_problem
 from .booking import book_legs
 from .legs import classify
 from .state import LotBookState
 from .transitions import apply_transitions
 
 _VALUED = frozenset(VALUED)
+_LEGS = frozenset(LEGS)
 ZERO = Decimal(0)
 
 
@@ -38,11 +40,15 @@ def step(state: LotBookState, record: Recorded) -> None:
         if valued.problem is not None:
             state.problems.append(valued.problem)
         event = valued.event
+    elif type(event) in _LEGS and record.key in state.paired:
+        return  # a live transfer pairs this leg and books the move (R2.8)
     legs = classify(event)
     if not legs:  # not a trade
         return
     at = event.at  # type: ignore[union-attr]
     day = local_date(at, state.tz)
+    if type(event) in _LEGS:
+        state.problems.append(unpaired_problem(record, day))
     transitions = state.transitions
     if state.next_transition < len(transitions) and transitions[state.next_transition] <= day:
         apply_transitions(state, day)
