@@ -6,6 +6,7 @@
     api.report_files  the files `report all` writes, the JSON text of every report
     api.audit         `diff`, `explain`
     api.lots          `lots`
+    api.transfers     `transfers` (list, --confirm, pair): the one read-and-write use case here
     api.checkpoints   `checkpoint`
     api.progress      how a long replay shows that it is working (the CLI: a spinner)
 

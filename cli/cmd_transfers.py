@@ -130,7 +130,7 @@ def _print(result: Transfers) -> None:
     heads = ("Key", "Type", "At", "Wallet", "Qty")
     matched = [row for p in m.matched for row in (
         (*_leg_cells(p.withdrawal), ""), (*_leg_cells(p.deposit), f"fee {p.fee_qty.normalize():f}"))]
-    ambiguous = [(*_leg_cells(a.leg), "or " + " or ".join(visible(c.key) for c in a.candidates))
+    ambiguous = [(*_leg_cells(a.leg), "candidates: " + ", ".join(visible(c.key) for c in a.candidates))
                  for a in m.ambiguous]
     sections = (
         ("Matched (proposed: `gainlog transfers --confirm`)", matched),
@@ -138,6 +138,9 @@ def _print(result: Transfers) -> None:
         ("Unmatched", [(*_leg_cells(leg), "") for leg in m.unmatched]),
     )
     for title, rows in sections:
+        if not rows:
+            out.print(f"{title}: 0 leg(s)", markup=False, highlight=False)
+            continue
         table = Table(title=f"{title}: {len(rows)} leg(s)", title_justify="left")
         for name in (*heads, "Note"):
             table.add_column(name, overflow="fold")

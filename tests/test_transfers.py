@@ -197,3 +197,32 @@ def test_every_report_warns_about_an_unpaired_deposit(tmp_path: Path, gainlog: G
     assert [r["cost_basis"] for r in rows] == ["100.00", "0.00"] and rows[1]["lot"] == "legs.jsonl:d1"
     assert f"gainlog: warning: {message}" in form.err
     assert message in gainlog("lots", "--on", "2024-06-01").err
+
+
+def test_a_checkpoint_before_the_pairing_is_not_used_after_it(tmp_path: Path, gainlog: Gainlog) -> None:
+    coinbase, kraken, prices = _files(tmp_path)
+    for path, fmt in ((coinbase, "coinbase"), (kraken, "kraken"), (prices, "prices")):
+        assert gainlog("import", str(path), "--format", fmt).code == 0
+    assert gainlog("checkpoint").code == 0
+    unpaired = gainlog("report", "schedule-d", "--year", "2025", "--json").json()
+    assert unpaired["long_term"]["gain"] == "0.00" and unpaired["short_term"]["gain"] == "34965.00"
+    assert gainlog("transfers", "--confirm").code == 0
+    paired = gainlog("report", "schedule-d", "--year", "2025", "--json").json()
+    assert (paired["short_term"]["gain"], paired["long_term"]["gain"]) == ("0.00", "24897.50")  # 24875.10 + 22.40
+    assert not [w for w in paired["warnings"] if "not paired" in w]
+
+
+def test_a_leg_paired_by_two_transfers_is_warned_and_not_paired_again(tmp_path: Path, gainlog: Gainlog) -> None:
+    base = {"type": "transfer", "at": "2024-05-01T10:00:00Z", "from": "ledger", "to": "kraken", "asset": "ETH",
+            "qty": "2", "legs": ["legs.jsonl:w1", "legs.jsonl:d1"]}
+    write_jsonl(tmp_path / "legs.jsonl", [
+        {"type": "buy", "at": "2024-01-02T10:00:00Z", "wallet": "ledger", "asset": "ETH", "qty": "4", "total": "400"},
+        _leg("withdrawal", "w1", "2024-05-01T10:00:00Z", "ledger", "2"),
+        _leg("deposit", "d1", "2024-05-01T10:30:00Z", "kraken", "2"),
+        base | {"id": "t1"}, base | {"id": "t2"},
+    ])
+    assert gainlog("import", str(tmp_path / "legs.jsonl")).code == 0
+    assert ("legs.jsonl:w1: paired by 2 live transfers (legs.jsonl:t1, legs.jsonl:t2): each moves its units (R2.8)"
+            in _warnings(gainlog, "2024"))
+    refused = gainlog("transfers", "pair", "legs.jsonl:w1", "legs.jsonl:d1")
+    assert refused.code == 2 and "no unpaired live leg has key 'legs.jsonl:w1'" in refused.err

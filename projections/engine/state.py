@@ -13,7 +13,7 @@ from ..model import Acquisition, IncomeRow, Problem, Slice
 from ..pools import Piece, Pool
 from ..rules.holding_period import Terms
 from ..rules.prices import PriceIndex
-from ..rules.transfer_legs import paired_legs
+from ..rules.transfer_legs import paired_legs, paired_twice
 from ..settings import Settings
 
 ZERO = Decimal(0)
@@ -62,6 +62,8 @@ class LotBookState:
         self.terms = Terms()  # cache: R1.2 per date acquired
         self.prices = PriceIndex(prices)  # values a swap, fee or income without `value` (rules/prices.py)
         self.paired = paired_legs(records)  # leg key -> the live transfer pairing it (rules/transfer_legs.py)
+        if self.paired:
+            self.problems.extend(paired_twice(records))
 
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:

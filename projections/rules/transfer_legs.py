@@ -22,7 +22,8 @@ its lots in `in transit from coinbase`; a deposit of 0.4995 BTC into kraken the 
 a kraken lot of 0.4995 BTC with basis 0.00 acquired 2024-03-20. Paired (`gainlog transfers
 --confirm`), kraken holds the coinbase lots' units with their basis and dates, and a fee of 0.0005.
 
-Problems: `unpaired-withdrawal`, `unpaired-deposit`.
+Problems: `unpaired-withdrawal`, `unpaired-deposit`, `leg-paired-twice` (two live transfers name
+one leg: both book their move).
 """
 
 from __future__ import annotations
@@ -53,6 +54,27 @@ def paired_legs(records: Iterable[Recorded]) -> dict[str, str]:
             for leg in event.legs:
                 leg_to_transfer.setdefault(leg, record.key)
     return leg_to_transfer
+
+
+def paired_twice(records: Iterable[Recorded]) -> list[Problem]:
+    """A `leg-paired-twice` problem for each leg that two live transfers name: both book their move."""
+    leg_to_transfers: dict[str, list[Recorded]] = {}
+    for record in records:
+        event = record.event
+        if type(event) is Transfer and event.legs:
+            for leg in dict.fromkeys(event.legs):
+                leg_to_transfers.setdefault(leg, []).append(record)
+    return [
+        Problem(
+            code="leg-paired-twice",
+            seq=named[1].seq,
+            message=f"{leg}: paired by {len(named)} live transfers ({', '.join(r.key for r in named)}): each moves "
+            "its units (R2.8)",
+            hint="retract all but one of them (`gainlog retract KEY`)",
+        )
+        for leg, named in leg_to_transfers.items()
+        if len(named) > 1
+    ]
 
 
 def _qty(value: object) -> str:
