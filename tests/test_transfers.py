@@ -226,3 +226,27 @@ def test_a_leg_paired_by_two_transfers_is_warned_and_not_paired_again(tmp_path: 
             in _warnings(gainlog, "2024"))
     refused = gainlog("transfers", "pair", "legs.jsonl:w1", "legs.jsonl:d1")
     assert refused.code == 2 and "no unpaired live leg has key 'legs.jsonl:w1'" in refused.err
+
+
+def test_a_converter_that_gives_no_time_keeps_the_skipped_row_and_warning(tmp_path: Path) -> None:
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from gainlog.ledger.formats.table import Conversion, Row
+
+    conversion = Conversion()
+    row = Row("x.csv:4", {"Type": "Send"}, ("Type",))
+    conversion.transfer_leg(row, "Send", "out", "BTC", Decimal("0.5"), fee_qty=Decimal("0.001"))
+    conversion.emit_legs(Path("x.csv"), tz=ZoneInfo("UTC"), wallet="w")
+    assert conversion.events == [] and [(s.where, s.reason) for s in conversion.skipped] == [("x.csv:4", "transfer")]
+    assert conversion.warnings[0].startswith("x.csv:4: skipped 'Send' of 0.5 BTC (fee 0.001 BTC): a transfer")
+    # with a time: a withdrawal of what left the balance, its fee named, id a hash of the cells
+    conversion = Conversion()
+    conversion.transfer_leg(row, "Send", "out", "BTC", Decimal("0.5"), fee_qty=Decimal("0.001"),
+                            at="2024-01-01T00:00:00Z", txid="0xabc")
+    conversion.emit_legs(Path("x.csv"), tz=ZoneInfo("UTC"), wallet="w")
+    (parsed,) = conversion.events
+    event = parsed.event
+    assert (type(event).__name__, event.qty, event.fee_qty, event.txid, event.wallet) == (  # type: ignore[union-attr]
+        "Withdrawal", Decimal("0.501"), Decimal("0.001"), "0xabc", "w")
+    assert event.id is not None and event.id.startswith("leg-")

@@ -8,7 +8,18 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ...ledger.events import Allocate, AssetClass, Buy, Income, MethodElection, Policy, Price, Recorded, Scope
+from ...ledger.events import (
+    Allocate,
+    AssetClass,
+    Buy,
+    Income,
+    MethodElection,
+    Policy,
+    Price,
+    Recorded,
+    Scope,
+    Transfer,
+)
 from ..model import Acquisition, IncomeRow, Problem, Slice
 from ..pools import Piece, Pool
 from ..rules.holding_period import Terms
@@ -37,6 +48,7 @@ class LotBookState:
         self.allocations: dict[str, Recorded] = {}
         self.settings_events: list[Recorded] = []  # the events `settings` and `allocations` come from
         prices: list[Recorded] = []
+        pairing: list[Recorded] = []  # transfers with `legs` (R2.8)
         for record in records:
             if isinstance(record.event, SETTINGS_EVENTS):
                 self.settings_events.append(record)
@@ -44,6 +56,8 @@ class LotBookState:
                     self.allocations[record.event.asset] = record  # the latest correction wins
             elif type(record.event) is Price:
                 prices.append(record)
+            elif type(record.event) is Transfer and record.event.legs:
+                pairing.append(record)
         self.pools: dict[tuple[str, str], Pool] = {}
         self.scope_now: dict[str, Scope] = {}
         self.holdings: dict[str, dict[str, Decimal]] = {}  # asset -> wallet -> units held
@@ -61,9 +75,8 @@ class LotBookState:
         self.errors: list[str] = []
         self.terms = Terms()  # cache: R1.2 per date acquired
         self.prices = PriceIndex(prices)  # values a swap, fee or income without `value` (rules/prices.py)
-        self.paired = paired_legs(records)  # leg key -> the live transfer pairing it (rules/transfer_legs.py)
-        if self.paired:
-            self.problems.extend(paired_twice(records))
+        self.paired = paired_legs(pairing)  # leg key -> the live transfer pairing it (rules/transfer_legs.py)
+        self.problems.extend(paired_twice(pairing))
 
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
