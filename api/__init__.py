@@ -11,6 +11,7 @@
     api.tax           `report tax` (the R8 estimate `harvest` and `whatif` also use)
     api.harvest       `harvest`
     api.whatif        `whatif`
+    api.transfers     `transfers` (list, --confirm, pair): the one read-and-write use case here
     api.checkpoints   `checkpoint`
     api.progress      how a long replay shows that it is working (the CLI: a spinner)
 

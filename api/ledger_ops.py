@@ -219,6 +219,7 @@ def _import_export(
         conversion = formats.convert(
             fmt, file, tz=store.timezone, wallet=wallet, skip_unknown=skip_unknown, asset=asset
         )
+        skipped = [{"line": s.where, "type": s.label, "reason": s.reason} for s in conversion.skipped]
         check: Any = lot_references(store, origin=file)
         if require_values:
             event_to_where = {p.event: p.where for p in reversed(conversion.events)}  # the first line wins
@@ -239,9 +240,9 @@ def _import_export(
             allow_empty=allow_empty,
             digest=importer.file_digest(file),
             force=force,
+            skipped=skipped,
         )
     warnings = (*conversion.warnings, *result.warnings)
-    skipped = [{"line": s.where, "type": s.label, "reason": s.reason} for s in conversion.skipped]
     return Imported(
         result=msgspec.structs.replace(result, warnings=warnings), origin=str(file), format=fmt,
         extra={"notes": conversion.notes, "skipped": skipped},
@@ -437,6 +438,16 @@ class LogRead:
     records: list[Recorded]
     timezone_name: str
     timezone: ZoneInfo
+
+
+def read_batches(db: Path, as_of: str | None = None, *, writing: Writing = WRITING) -> list[dict[str, Any]]:
+    """`gainlog log --batches`: each batch up to `as_of`, with the export rows it skipped."""
+    with open_store(db, writing=writing) as store:
+        return [
+            {"batch": b.batch, "source": b.source, "origin": b.origin, "recorded_at": b.recorded_at,
+             "first_seq": b.first_seq, "last_seq": b.last_seq, "digest": b.digest, "skipped": b.skipped}
+            for b in store.batch_rows(until=store.resolve(as_of))
+        ]
 
 
 def read_log(db: Path, as_of: str | None = None, *, writing: Writing = WRITING) -> LogRead:

@@ -147,27 +147,31 @@ def _income_year(
     db: Path, year: int, *, as_of: str | None = None, strict: bool = False
 ) -> tuple[list[IncomeRow], list[str]]:
     """`year`'s income rows (as `income_rows`) and the warnings of `report income`: each income event
-    without `value` that no price valued (counted at 0, CONTRACT §4 Prices). One read of the log."""
+    without `value` that no price valued (counted at 0, CONTRACT §4 Prices), then each unpaired
+    transfer leg (R2.8). One read of the log."""
     from ..ledger.events import Income as IncomeEvent
     from ..projections.engine import income_rows as rows_of
     from ..projections.exact import exact_context
     from ..projections.knowledge import live
     from ..projections.rules.prices import PriceIndex, needs_price, value_event
+    from ..projections.rules.transfer_legs import unpaired_problems
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store:
         seq = store.resolve(as_of)
-        known = live(store.iter_read(until=seq, types=("income", "price", "retract")), until_seq=seq)
+        types = ("income", "price", "retract", "withdrawal", "deposit", "transfer")  # legs: R2.8 warnings
+        known = live(store.iter_read(until=seq, types=types), until_seq=seq)
         tz = store.timezone
     rows = [r for r in rows_of(known, tz=tz) if r.date.year == year]
+    legs = [p.message for p in unpaired_problems(known, tz=tz)]  # every year's reports list them (R2.8)
     seqs = {r.seq for r in rows}
     unvalued = [r for r in known if r.seq in seqs and isinstance(r.event, IncomeEvent) and needs_price(r.event)]
     if not unvalued:
-        return rows, []
+        return rows, legs
     prices = PriceIndex(known)
     with exact_context():
         problems = [value_event(prices, r).problem for r in unvalued]
-    return rows, [p.message for p in problems if p is not None]
+    return rows, [p.message for p in problems if p is not None] + legs
 
 
 @dataclass(frozen=True)

@@ -200,6 +200,9 @@ def log_command(
     ] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=0, help="Only the first N events.")] = None,
     tail: Annotated[int | None, typer.Option("--tail", min=0, help="Only the last N events.")] = None,
+    batches: Annotated[
+        bool, typer.Option("--batches", help="The batches (imports, adds) instead, with the rows each import skipped.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """The live events (not retracted; retract events themselves hidden unless --all)."""
@@ -208,6 +211,12 @@ def log_command(
 
     if limit is not None and tail is not None:
         raise UsageError("log: give either --limit N or --tail N, not both")
+    if batches:
+        from ..api.ledger_ops import read_batches
+        from .batches import show_batches
+
+        show_batches(read_batches(State.db, as_of, writing=writing()), json_out=json_out)
+        return
     log = read_log(State.db, as_of, writing=writing())
     records, tz_name, tz = log.records, log.timezone_name, log.timezone
     rows: Iterable[dict[str, Any]] = iter_log_rows(records, show_all=show_all)
@@ -374,6 +383,8 @@ _SUMMARY = {
     "donate": "{qty} {asset} fmv {fmv} ({wallet})",
     "lost": "{qty} {asset} ({wallet})",
     "worthless": "{asset} {wallet}",
+    "withdrawal": "{qty} {asset} out of ({wallet})",
+    "deposit": "{qty} {asset} into ({wallet})",
 }
 
 

@@ -44,6 +44,16 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
         else:
             _print_8949(year, [r for rows in form.chunks for r in rows], whole_dollars=whole_dollars)
         warn_empty_year(form.empty_year())
+        _warn_unpaired(form)
+
+
+def _warn_unpaired(form: Form8949) -> None:
+    """Each unpaired transfer leg (R2.8) on stderr: they change the basis of rows in any year."""
+    from ..projections.rules.transfer_legs import CODES
+
+    for problem in form.streamed.replay.problems:
+        if problem.code in CODES:
+            warn(problem.message)
 
 
 @report_app.command("schedule-d")

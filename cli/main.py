@@ -17,7 +17,8 @@ from .app import app
 
 PACKAGE = __name__.rpartition(".")[0]  # gainlog.cli
 COMMAND_MODULES = tuple(f"{PACKAGE}.{name}" for name in ("cmd_ledger", "cmd_report", "cmd_audit", "cmd_tools",
-                                                          "cmd_lots", "cmd_export", "cmd_harvest", "cmd_whatif"))
+                                                          "cmd_lots", "cmd_export", "cmd_harvest", "cmd_whatif",
+                                                          "cmd_transfers"))
 # The module that registers each top-level command: only that one is imported (and built by typer)
 # for a command line that names it; help, and anything unrecognised, registers all of them.
 COMMAND_TO_MODULE = {
@@ -33,6 +34,7 @@ COMMAND_TO_MODULE = {
     "reconcile": f"{PACKAGE}.cmd_export",
     "harvest": f"{PACKAGE}.cmd_harvest",
     "whatif": f"{PACKAGE}.cmd_whatif",
+    "transfers": f"{PACKAGE}.cmd_transfers",
 }
 _registered: set[str] = set()
 

@@ -156,6 +156,8 @@ class Transfer(_Base, tag="transfer", frozen=True, kw_only=True):
         qty: quantity leaving `from_`, fee units included.
         fee_qty: network fee units (the first units selected).
         fee_value: USD value of the fee units; required with fee_qty.
+        legs: keys of the `withdrawal` and `deposit` events this transfer pairs (`gainlog transfers`):
+            while it is live, the lot engine books the transfer and skips those legs.
     """
 
     at: datetime
@@ -165,6 +167,49 @@ class Transfer(_Base, tag="transfer", frozen=True, kw_only=True):
     qty: Decimal
     fee_qty: Decimal | None = None
     fee_value: Decimal | None = None
+    legs: tuple[str, ...] | None = None
+
+
+class Withdrawal(_Base, tag="withdrawal", frozen=True, kw_only=True):
+    """Coins leave a wallet for an address an export does not name: one leg of a move between one's
+    own wallets until `gainlog transfers` pairs it with a `deposit` (TAX_RULES R2.8).
+
+    Unpaired, the units leave the wallet with no disposal: their lots wait in transit (a wallet
+    named `in transit from WALLET`), basis and dates kept, with a warning in every report.
+
+    Attributes:
+        at: event time.
+        wallet: the sending wallet.
+        asset: the asset's symbol.
+        qty: units leaving the wallet, the fee units included.
+        fee_qty: the part of `qty` the sender charged as a fee (when the export says).
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
+    fee_qty: Decimal | None = None
+
+
+class Deposit(_Base, tag="deposit", frozen=True, kw_only=True):
+    """Coins arrive at a wallet from an address an export does not name: the other leg of a move
+    between one's own wallets, until `gainlog transfers` pairs it with a `withdrawal` (R2.8).
+
+    Unpaired, the units are a new lot with zero basis acquired at the deposit, with a warning in
+    every report (never silently a zero-basis purchase).
+
+    Attributes:
+        at: event time.
+        wallet: the receiving wallet.
+        asset: the asset's symbol.
+        qty: units arriving in the wallet (after any fee).
+    """
+
+    at: datetime
+    wallet: str
+    asset: str
+    qty: Decimal
 
 
 class Fee(_Base, tag="fee", frozen=True, kw_only=True):
@@ -485,20 +530,21 @@ class Worthless(_Base, tag="worthless", frozen=True, kw_only=True):
 Event = (
     Buy | Sell | Swap | Transfer | Fee | Income | MethodElection | Profile | Carryover | Policy
     | WalletInfo | Allocate | Retract | Price | Split | Rename | Reorg | GiftIn | GiftOut | Donate | Lost
-    | Worthless
+    | Worthless | Withdrawal | Deposit
 )
 ALL_EVENTS: tuple[type[_Base], ...] = (
     Buy, Sell, Swap, Transfer, Fee, Income, MethodElection, Profile, Carryover, Policy, WalletInfo,
-    Allocate, Retract, Price, Split, Rename, Reorg, GiftIn, GiftOut, Donate, Lost, Worthless,
+    Allocate, Retract, Price, Split, Rename, Reorg, GiftIn, GiftOut, Donate, Lost, Worthless, Withdrawal, Deposit,
 )
 TAG_TO_TYPE: dict[str, type[_Base]] = {t.__struct_config__.tag: t for t in ALL_EVENTS}  # type: ignore[misc]
 CORPORATE = (Split, Rename, Reorg, GiftIn, GiftOut, Donate, Lost, Worthless)
 """The events of CONTRACT §4 "More events": the lot engine folds them with the trades."""
+LEGS = (Withdrawal, Deposit)  # the two sides of a move an export records one at a time
 Trade = (
     Buy | Sell | Swap | Transfer | Fee | Income | Split | Rename | Reorg | GiftIn | GiftOut | Donate | Lost
-    | Worthless
+    | Worthless | Withdrawal | Deposit
 )
-TRADES = (Buy, Sell, Swap, Transfer, Fee, Income, *CORPORATE)
+TRADES = (Buy, Sell, Swap, Transfer, Fee, Income, *CORPORATE, *LEGS)
 
 
 class Recorded(msgspec.Struct, frozen=True, kw_only=True, gc=False):
@@ -531,7 +577,7 @@ def assets_of(event: Event) -> tuple[str, ...]:
     match event:
         case Swap():
             return (event.give_asset, event.get_asset)
-        case Buy() | Sell() | Transfer() | Fee() | Income() | Allocate() | Price():
+        case Buy() | Sell() | Transfer() | Fee() | Income() | Allocate() | Price() | Withdrawal() | Deposit():
             return (event.asset,)
         case Rename():
             return (event.asset, event.to)

@@ -7,7 +7,8 @@
    columns agree with the body, and the event's batch exists with the same source, recording time
    and a seq range holding it;
 3. the batches: numbered 1, 2, ..., seq ranges contiguous from seq 1 to the head, recording times
-   never decreasing, and each file digest (since #12) NULL or a SHA-256 in lower-case hex;
+   never decreasing, each file digest (since #12) NULL or a SHA-256 in lower-case hex, and each
+   batch's skipped rows NULL or a JSON list of `{"line", "type", "reason"}`;
 4. the append-only triggers: exactly gainlog's, with gainlog's SQL text (no-op triggers of the same
    names fail), and no other trigger on the ledger's tables;
 5. the tags: each names a seq within the log that ends a batch and (since #18) the hash the chain
@@ -236,6 +237,29 @@ def _check_digests(store: Store, out: Outcome) -> None:
     ).fetchone()
     if row is not None:
         out.fail(f"batch {row[0]}: its file digest {str(row[1])[:80]!r} is not a SHA-256 (64 hex digits)")
+    _check_skipped(store, out)
+
+
+SKIPPED_KEYS = ("line", "reason", "type")
+
+
+def _check_skipped(store: Store, out: Outcome) -> None:
+    """Each batch's skipped rows (issue #12) are NULL or a JSON list of `{"line", "type", "reason"}`
+    strings: `log --batches` shows them as what the import left out."""
+    if not store.batches_have_skipped():
+        return
+    for batch, text in store.conn.execute("SELECT batch, skipped FROM batches WHERE skipped IS NOT NULL"):
+        try:
+            rows = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            rows = None
+        if not isinstance(rows, list) or not rows or not all(
+            isinstance(r, dict) and sorted(r) == list(SKIPPED_KEYS) and all(isinstance(v, str) for v in r.values())
+            for r in rows
+        ):
+            out.fail(f"batch {batch}: its skipped rows {str(text)[:80]!r} are not a list of "
+                     '{"line", "type", "reason"} (edited behind gainlog\'s back)')
+            return
 
 
 def _check_triggers(conn: sqlite3.Connection, out: Outcome) -> None:

@@ -12,7 +12,9 @@ the last full `verify` saw; `ledger.integrity`). Ledgers made before keep workin
 
 Issue #12 adds, the same way, a `digest` column on `batches`: the SHA-256 of the file an import
 read, so that the same file imported again under another source is recognised. A ledger without
-the column records no digests and refuses no file for it.
+the column records no digests and refuses no file for it. And a `skipped` column: the rows of a
+converted export that became no event (a JSON list of `{"line", "type", "reason"}`, NULL when none),
+shown by `gainlog log --batches`; a ledger without the column only reports them at import.
 """
 
 from __future__ import annotations
@@ -60,8 +62,12 @@ INDEXES = tuple(
 
 
 # Issue #18: what a new ledger has beyond the tables above (ledger.integrity checks them); issue #12:
-# the file digest of each batch (NULL for `add`, `retract` and older ledgers' batches).
-INTEGRITY = ('ALTER TABLE "tags" ADD COLUMN "hash" TEXT', 'ALTER TABLE "batches" ADD COLUMN "digest" TEXT')
+# the file digest of each batch (NULL for `add`, `retract` and older ledgers' batches), and the rows
+# of a converted export that became no event (NULL when none).
+INTEGRITY = (
+    'ALTER TABLE "tags" ADD COLUMN "hash" TEXT', 'ALTER TABLE "batches" ADD COLUMN "digest" TEXT',
+    'ALTER TABLE "batches" ADD COLUMN "skipped" TEXT',
+)
 
 
 def connect(path: str) -> sqlite3.Connection:

@@ -24,6 +24,7 @@ live event of another source are imported, and listed as `likely_duplicates` wit
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -106,6 +107,30 @@ class Tag(msgspec.Struct, frozen=True):
     name: str
     seq: int
     recorded_at: str
+
+
+class Batch(msgspec.Struct, frozen=True):
+    """One batch (an import or an `add`: one transaction), as `gainlog log --batches` lists it.
+
+    Attributes:
+        batch: its number, from 1.
+        source: the source it wrote under.
+        origin: the file it read (or `add`, `retract`, `transfers`).
+        recorded_at: its commit time.
+        first_seq: its first seq.
+        last_seq: its last seq.
+        digest: the SHA-256 of the file read (None for `add` and older ledgers).
+        skipped: the export's rows that became no event, each `{"line", "type", "reason"}`.
+    """
+
+    batch: int
+    source: str
+    origin: str
+    recorded_at: str
+    first_seq: int
+    last_seq: int
+    digest: str | None
+    skipped: list[dict[str, str]]
 
 
 class Store(LedgerFile):
@@ -360,6 +385,7 @@ class Store(LedgerFile):
         allow_empty: bool = False,
         digest: str | None = None,
         force: bool = False,
+        skipped: Sequence[dict[str, str]] = (),
     ) -> ImportResult:
         """Append a whole file's validated events as one batch; keys per CONTRACT §2 Identity.
 
@@ -368,13 +394,15 @@ class Store(LedgerFile):
         are retracted; without it, their existence is a warning. With `replace`, an empty `parsed` is
         refused (UsageError) unless `allow_empty`. `digest`: the SHA-256 of the file read
         (`importer.file_digest`): kept in the batch, and a file another source already imported is
-        refused (DuplicateEvent) unless `force`.
+        refused (DuplicateEvent) unless `force`. `skipped`: the export's rows that became no event
+        (`{"line", "type", "reason"}`), kept with the batch (`batches.skipped`, `batch_rows`).
         """
         identity.check_source(source)
         items = self._keyed(((p.where, 0, codec.decoded(p.event)) for p in parsed), source=source)
         return self._write(
             items, source=source, replace=replace, origin=origin, whole_source=True, check=check,
             allow_empty=allow_empty, digest=digest, force=force,
+            skipped=json.dumps(list(skipped), ensure_ascii=False) if skipped else None,
         )
 
     @staticmethod
@@ -491,6 +519,7 @@ class Store(LedgerFile):
         allow_empty: bool = True,
         digest: str | None = None,
         force: bool = False,
+        skipped: str | None = None,
     ) -> ImportResult:
         if replace and whole_source and not items and not allow_empty:
             count = len(self.live_keys(source=source))
@@ -507,7 +536,7 @@ class Store(LedgerFile):
                 self._refuse_imported_file(digest, source=source, origin=origin)
             return self._write_locked(
                 items, source=source, replace=replace, origin=origin, whole_source=whole_source, check=check,
-                digest=digest,
+                digest=digest, skipped=skipped,
             )
 
     def _write_locked(
@@ -520,6 +549,7 @@ class Store(LedgerFile):
         whole_source: bool,
         check: Check | None,
         digest: str | None = None,
+        skipped: str | None = None,
     ) -> ImportResult:
         """Plan the write (`write_plan.plan`), check it against the log, and append. Empties `items`."""
         stored = self._stored(source, items)
@@ -545,7 +575,7 @@ class Store(LedgerFile):
         likely = self._likely_duplicates(rows[retracted:], source=source) if whole_source else ()
         warnings += write_plan.likely_warnings(likely, origin=origin)
         batch, first, last, added = self._insert(
-            rows, source=source, origin=origin, check=check, retracted=retracted, digest=digest
+            rows, source=source, origin=origin, check=check, retracted=retracted, digest=digest, skipped=skipped
         )
         return ImportResult(
             source=source,
@@ -563,6 +593,27 @@ class Store(LedgerFile):
     def batches_have_digest(self) -> bool:
         """Whether `batches` has the `digest` column (ledgers created since issue #12)."""
         return any(row[1] == "digest" for row in self.conn.execute('PRAGMA table_info("batches")'))
+
+    def batches_have_skipped(self) -> bool:
+        """Whether `batches` has the `skipped` column (ledgers created since it was added, issue #12)."""
+        return any(row[1] == "skipped" for row in self.conn.execute('PRAGMA table_info("batches")'))
+
+    def batch_rows(self, *, until: int | None = None) -> list[Batch]:
+        """Every batch (up to the one holding seq `until`), in order, with the rows it skipped."""
+        skipped = "skipped" if self.batches_have_skipped() else "NULL"
+        digest = "digest" if self.batches_have_digest() else "NULL"
+        sql = (f"SELECT batch, source, origin, recorded_at, first_seq, last_seq, {digest}, {skipped} FROM batches"
+               + (" WHERE first_seq <= ?" if until is not None else "") + " ORDER BY batch")
+        out = []
+        for number, source, origin, recorded, first, last, file_digest, rows in self.conn.execute(
+            sql, () if until is None else (until,)
+        ):
+            try:
+                listed = json.loads(rows) if rows else []
+            except ValueError:
+                listed = []  # `verify` names it; a listing still shows the batch
+            out.append(Batch(number, source, origin, recorded, first, last, file_digest, listed))
+        return out
 
     def _refuse_imported_file(self, digest: str, *, source: str, origin: str) -> None:
         """DuplicateEvent when a batch of another source read a file with this digest and still has a
@@ -685,7 +736,7 @@ class Store(LedgerFile):
 
     def _insert(
         self, rows: list[_Item], *, source: str, origin: str, check: Check | None, retracted: int,
-        digest: str | None = None,
+        digest: str | None = None, skipped: str | None = None,
     ) -> tuple[int, int, int, tuple[str, ...]]:
         """Number, time-stamp, chain and insert `rows` (inside the open transaction); empties `rows`.
 
@@ -707,18 +758,17 @@ class Store(LedgerFile):
             _INSERT, _chained(rows, head=head, prev=prev, source=source, batch=batch, recorded=recorded)
         )
         rows.clear()  # the bodies are in the table now: `check` gets the memory
+        columns = ["batch", "source", "origin", "recorded_at", "first_seq", "last_seq"]
+        values: list[Any] = [batch, source, origin, recorded, head + 1, head + count]
         if digest is not None and self.batches_have_digest():
-            self.conn.execute(
-                "INSERT INTO batches (batch, source, origin, recorded_at, first_seq, last_seq, digest)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (batch, source, origin, recorded, head + 1, head + count, digest),
-            )
-        else:
-            self.conn.execute(
-                "INSERT INTO batches (batch, source, origin, recorded_at, first_seq, last_seq)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (batch, source, origin, recorded, head + 1, head + count),
-            )
+            columns.append("digest")
+            values.append(digest)
+        if skipped is not None and self.batches_have_skipped():
+            columns.append("skipped")
+            values.append(skipped)
+        self.conn.execute(
+            f"INSERT INTO batches ({', '.join(columns)}) VALUES ({', '.join('?' * len(values))})", values
+        )
         if check is not None:
             records = self.read(after=head)
             keys = [r.key for r in records[retracted:]]

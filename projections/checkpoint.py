@@ -12,6 +12,9 @@ event in (S, K] is
   gives no `stock` class to an asset the state already used without a class, or
 - an event the engine ignores (`profile`, `carryover`, `wallet`).
 
+A `withdrawal`, a `deposit` or a `transfer` with `legs` never qualifies: whether a leg is paired
+depends on the whole live log (R2.8, `rules/transfer_legs.py`), which the snapshot does not keep.
+
 Anything else (a `retract` of anything, `method`, `policy`, `allocate`, a backdated trade) changes
 what the state holds or was built from: the checkpoint is unusable and the caller tries an older one
 or replays fully (year_checkpoint adds its own conditions).
@@ -49,6 +52,7 @@ import msgspec
 
 from ..ledger.events import (
     CORPORATE,
+    LEGS,
     TRADES,
     Allocate,
     AssetClass,
@@ -58,6 +62,7 @@ from ..ledger.events import (
     Profile,
     Recorded,
     Scope,
+    Transfer,
     WalletInfo,
 )
 from .engine import EPOCH, ONE_US, LotBookState, finish, resume
@@ -98,6 +103,8 @@ def tail_qualifies(horizon: Horizon | None, tail: Iterable[Recorded]) -> bool:
         event = record.event
         if isinstance(event, CORPORATE):
             return False  # a split, gift, ...: the state keeps what it needs outside the snapshot
+        if isinstance(event, LEGS) or (isinstance(event, Transfer) and event.legs):
+            return False  # pairing is decided over the whole live log (R2.8), which a snapshot does not hold
         if isinstance(event, TRADES):
             if horizon is not None and event.at < horizon[0]:
                 return False  # backdated: it would have been folded before trades the state holds

@@ -23,7 +23,7 @@ from ..ledger.events import AssetClass, IncomeKind, Method
 
 Term = Literal["short", "long"]
 DisposalKind = Literal["sell", "swap", "fee", "transfer_fee", "worthless", "reorg"]
-AcquisitionKind = Literal["buy", "swap", "income"]
+AcquisitionKind = Literal["buy", "swap", "income", "deposit"]
 SPECIFIC: Final = "SPECID"  # `Slice.method` of units a sell's `lots` named (specific identification, R3.1)
 LotMethod = Method | Literal["SPECID"]  # how a slice's units were selected: a `Method`, or SPECIFIC
 ZERO = Decimal(0)
@@ -148,7 +148,7 @@ class Acquisition(msgspec.Struct, frozen=True, gc=False):
     Attributes:
         lot: full key of the acquiring event (the lot id).
         seq: its seq.
-        kind: buy, swap (get side) or income.
+        kind: buy, swap (get side), income, or deposit (an unpaired deposit's zero-basis lot, R2.8).
         asset: the asset acquired.
         asset_class: crypto or stock.
         wallet: where it arrived.

@@ -97,6 +97,18 @@ def transfers(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         raw["fee_qty"] = str(draw(st.integers(min_value=1, max_value=qty - 1)))
         raw["fee_value"] = draw(amounts(positive=False))
+    if draw(st.booleans()):
+        raw["legs"] = draw(st.lists(text, min_size=1, max_size=2))
+    return raw
+
+
+@st.composite
+def withdrawals(draw: st.DrawFn) -> dict[str, Any]:
+    raw = draw(_event("withdrawal", {"at": times, "wallet": name, "asset": name}))
+    qty = draw(st.integers(min_value=2, max_value=10**9))
+    raw["qty"] = str(qty)
+    if draw(st.booleans()):
+        raw["fee_qty"] = str(draw(st.integers(min_value=1, max_value=qty - 1)))
     return raw
 
 
@@ -206,4 +218,6 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     },
     "lost": _event("lost", {"at": times, "wallet": name, "asset": name, "qty": amounts()}),
     "worthless": _event("worthless", {"at": times, "asset": name}, {"wallet": name}),
+    "withdrawal": withdrawals(),
+    "deposit": _event("deposit", {"at": times, "wallet": name, "asset": name, "qty": amounts()}),
 }

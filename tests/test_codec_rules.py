@@ -31,6 +31,8 @@ def _kind(hint: object) -> set[str]:
     base = args.pop() if len(args) == 1 else hint
     if typing.get_origin(hint) is typing.Literal or typing.get_origin(base) is typing.Literal:
         return {"enum"}
+    if typing.get_origin(base) is tuple and typing.get_args(base) == (str, ...):
+        return {"keys"}  # a list of event keys (a transfer's `legs`)
     return {
         Decimal: {"plain", "signed"}, datetime: {"time"}, date: {"date"}, int: {"year"}, bool: {"flag"},
         str: {"name", "text"},

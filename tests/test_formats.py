@@ -91,7 +91,7 @@ def test_unknown_format_and_missing_header(tmp_path: Path) -> None:
 
 def test_coinbase_rows() -> None:
     events = converted("coinbase")
-    assert sorted(events) == [4, 5, 6, 8, 9, 10, 13, 14, 15]  # 7 and 16 are USD cash, 11 and 12 transfers
+    assert sorted(events) == [4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15]  # 7 and 16 are USD cash, 11 and 12 legs
     assert events[4] == {
         "type": "buy", "at": "2024-01-05T15:04:05Z", "wallet": "coinbase", "asset": "BTC", "qty": "0.5",
         "total": "20000", "fee": "100", "id": "659a1b2c3d4e5f6071829304", "txid": "659a1b2c3d4e5f6071829304",
@@ -117,15 +117,17 @@ def test_coinbase_rows() -> None:
         "give_asset": "SOL", "give_qty": "4", "get_asset": "USDC", "get_qty": "596.4", "value": "596.4", "fee": None}
 
 
-def test_coinbase_send_and_receive_are_skipped_with_a_warning() -> None:
-    warnings = formats.convert("coinbase", REAL / "coinbase.csv", tz=UTC).warnings
-    assert len(warnings) == 2
-    assert warnings[0].endswith(
-        "coinbase.csv:11: skipped 'Send' of 0.1 BTC: a transfer in or out keeps its basis only when recorded "
-        "with both sides (`gainlog add transfer`); if it came from someone else, record it with `add income` "
-        "(until then these coins have no basis in the ledger)"
-    )
-    assert "coinbase.csv:12: skipped 'Receive' of 0.5 ETH" in warnings[1]
+def test_coinbase_send_and_receive_are_transfer_legs_with_a_warning() -> None:
+    conversion = formats.convert("coinbase", REAL / "coinbase.csv", tz=UTC)
+    events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
+    assert {k: v for k, v in events[11].items() if k != "id"} == {
+        "type": "withdrawal", "at": events[11]["at"], "wallet": "coinbase", "asset": "BTC", "qty": "0.1",
+        "note": "Send"}
+    assert (events[12]["type"], events[12]["asset"], events[12]["qty"]) == ("deposit", "ETH", "0.5")
+    assert conversion.warnings == [
+        f"{REAL / 'coinbase.csv'}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('Send' ×1 (line 11), "
+        "'Receive' ×1 (line 12)): pair each with the other side of the move with `gainlog transfers` (until then "
+        "reports warn: a withdrawal's lots wait in transit, a deposit is a lot with zero basis)"]
 
 
 def test_coinbase_older_layout_without_id(tmp_path: Path) -> None:
@@ -291,7 +293,7 @@ def test_schwab_bad_cell(
 # -- every format through the store and the CLI ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "added"), [("coinbase", 9), ("kraken", 9), ("schwab", 7)])
+@pytest.mark.parametrize(("name", "added"), [("coinbase", 11), ("kraken", 9), ("schwab", 7)])
 def test_import_is_idempotent(
     tmp_path: Path, gainlog: Callable[..., Result], name: str, added: int
 ) -> None:
@@ -348,8 +350,8 @@ def test_wallet_and_source_options(gainlog: Callable[..., Result]) -> None:
 def test_warnings_reach_the_cli(gainlog: Callable[..., Result]) -> None:
     result = gainlog("import", str(REAL / "coinbase.csv"), "--format", "coinbase", "--json")
     assert result.code == 0
-    assert len(result.json()["warnings"]) == 2
-    assert "gainlog: warning:" in result.err and "skipped 'Send'" in result.err
+    assert len(result.json()["warnings"]) == 1
+    assert "gainlog: warning:" in result.err and "as transfer legs ('Send' ×1 (line 11)" in result.err
 
 
 SIMPLE = {

@@ -125,8 +125,13 @@ def test_coinbase_2018_layout_with_usd_columns(gainlog: Callable[..., Result]) -
     path = REAL / "coinbase_2019.csv"
     conversion = formats.convert("coinbase", path, tz=UTC)
     events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
-    assert sorted(events) == [5, 7, 8]
+    assert sorted(events) == [5, 6, 7, 8]
     buy, earn, sell = events[5], events[7], events[8]
+    # a Receive is a transfer leg (R2.8): a deposit, id a hash of the row's cells (no ID column)
+    assert {k: v for k, v in events[6].items() if k != "id"} == {
+        "type": "deposit", "at": "2019-06-20T10:00:00Z", "wallet": "coinbase", "asset": "ETH", "qty": "2",
+        "note": "Receive"}
+    assert events[6]["id"].startswith("leg-")
     assert buy["id"].startswith("row-") and sell["id"].startswith("row-")
     assert {k: v for k, v in buy.items() if k != "id"} == {
         "type": "buy", "at": "2018-01-12T16:03:27Z", "wallet": "coinbase", "asset": "BTC", "qty": "0.1",
@@ -135,7 +140,10 @@ def test_coinbase_2018_layout_with_usd_columns(gainlog: Callable[..., Result]) -
         "type": "income", "at": "2020-02-03T14:00:00Z", "asset": "XLM", "qty": "10", "value": "0.8", "kind": "reward"}
     assert {k: sell[k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
         "type": "sell", "at": "2020-12-21T18:30:00Z", "asset": "BTC", "qty": "0.05", "total": "1150", "fee": "17.15"}
-    assert len(conversion.warnings) == 1 and f"{path}:6: skipped 'Receive' of 2 ETH" in conversion.warnings[0]
+    assert conversion.warnings == [
+        f"{path}: recorded 1 deposit(s) as transfer legs ('Receive' ×1 (line 6)): pair each with the other side of "
+        "the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, a "
+        "deposit is a lot with zero basis)"]
     assert gainlog("import", str(path), "--format", "coinbase").code == 0
     # proceeds = USD Total 1132.85; basis = half of the USD Total 1400
     assert eight949(gainlog, 2020) == [("0.05 BTC", "2018-01-12", "2020-12-21", "1132.85", "700.00", "432.85", "long")]
@@ -144,7 +152,9 @@ def test_coinbase_2018_layout_with_usd_columns(gainlog: Callable[..., Result]) -
 def test_coinbase_2021_layout_with_total_inclusive_of_fees(gainlog: Callable[..., Result]) -> None:
     path = REAL / "coinbase_2021.csv"
     events = events_of("coinbase", path)
-    assert sorted(events) == [4, 5, 6, 7, 8]
+    assert sorted(events) == [4, 5, 6, 7, 8, 9]
+    assert {k: events[9][k] for k in ("type", "at", "wallet", "asset", "qty")} == {  # a Send: a transfer leg
+        "type": "withdrawal", "at": "2022-02-01T16:45:00Z", "wallet": "coinbase", "asset": "ETH", "qty": "1"}
     assert {k: events[4][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
         "type": "buy", "at": "2021-03-02T14:43:11Z", "asset": "BTC", "qty": "0.02", "total": "1000", "fee": "14.9"}
     assert {k: events[7][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
@@ -288,7 +298,7 @@ def test_kraken_ledgers(gainlog: Callable[..., Result]) -> None:
     path = REAL / "kraken_ledgers.csv"
     conversion = formats.convert("kraken", path, tz=UTC)
     events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
-    assert sorted(events) == [4, 6, 8, 13, 14, 16, 20]
+    assert sorted(events) == [4, 6, 8, 12, 13, 14, 16, 20, 22]
     # a trade's rows share its refid: one buy, the USD fee as the fee
     assert events[4] == {
         "type": "buy", "at": "2024-01-10T09:15:22Z", "wallet": "kraken", "asset": "BTC", "qty": "0.1",
@@ -311,14 +321,23 @@ def test_kraken_ledgers(gainlog: Callable[..., Result]) -> None:
         "value": "1547.02", "fee": None}
     assert {k: events[20].get(k) for k in ("type", "at", "asset", "qty", "total", "fee")} == {
         "type": "sell", "at": "2025-02-14T11:20:05Z", "asset": "BTC", "qty": "0.05", "total": "3250", "fee": "8.45"}
+    # a staking reward without a USD value is income without `value`, valued at replay from prices
+    assert events[12] == {
+        "type": "income", "at": "2024-03-11T01:14:30Z", "wallet": "kraken", "asset": "SOL", "qty": "0.0208",
+        "kind": "staking", "id": "LER2CD-E4FGH-5IJK6L", "txid": "ERW3QZ-7TYUI-O1PA9S"}
+    # a crypto withdrawal is a transfer leg: what left the balance (amount + fee), the fee named
+    assert events[22] == {
+        "type": "withdrawal", "at": "2025-03-01T15:45:00Z", "wallet": "kraken", "asset": "BTC", "qty": "0.0201",
+        "fee_qty": "0.0001", "id": "LWD7KL-N8OPQ-9RST0U", "note": "withdrawal"}
     assert conversion.warnings == [
-        f"{path}:22: skipped 'withdrawal' of 0.02 BTC (fee 0.0001 BTC): a transfer in or out keeps its basis only "
-        "when recorded with both sides (`gainlog add transfer`); if it came from someone else, record it with "
-        "`add income` (until then these coins have no basis in the ledger)",
-        f"{path}: skipped 1 row(s) without a USD value (record each with `gainlog add income` / `add swap`, or add "
-        "a 'value_usd' column with the USD value received): 'earn (reward)' ×1 (line 12)",
+        f"{path}: recorded 1 withdrawal(s) as transfer legs ('withdrawal' ×1 (line 22)): pair each with the other "
+        "side of the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, "
+        "a deposit is a lot with zero basis)",
     ]
     assert conversion.notes == [
+        f"{path}: 1 income row(s) without a USD value (line(s) 12) are imported without `value`: each is valued at "
+        "replay from the log's price events (`gainlog import PRICES.csv --format prices`); reports warn about any "
+        "no price values",
         f"{path}: skipped 1 row(s) without a txid (pending entries Kraken lists again once completed): "
         "'deposit' ×1 (line 2)",
         f"{path}: skipped 2 cash deposit(s) and withdrawal(s) (cash is not a lot): 'deposit' ×1 (line 3), "
@@ -344,6 +363,29 @@ def test_kraken_staking_reward_with_a_usd_value(tmp_path: Path) -> None:
     assert event == {
         "type": "income", "at": "2024-03-11T01:14:30Z", "wallet": "kraken", "asset": "SOL", "qty": "0.0208",
         "value": "2.13", "kind": "staking", "id": "LER2CD-E4FGH-5IJK6L", "txid": "ERW3QZ-7TYUI-O1PA9S"}
+
+
+def test_kraken_staking_reward_without_a_usd_value_is_valued_from_prices(
+    tmp_path: Path, gainlog: Callable[..., Result]
+) -> None:
+    path = tmp_path / "ledgers.csv"
+    text = (REAL / "kraken_ledgers.csv").read_text(encoding="utf-8").splitlines()
+    path.write_text(f"{text[0]}\n{text[11]}\n", encoding="utf-8")
+    conversion = formats.convert("kraken", path, tz=UTC)
+    assert [codec.canonical(p.event) for p in conversion.events] == [{
+        "type": "income", "at": "2024-03-11T01:14:30Z", "wallet": "kraken", "asset": "SOL", "qty": "0.0208",
+        "kind": "staking", "id": "LER2CD-E4FGH-5IJK6L", "txid": "ERW3QZ-7TYUI-O1PA9S"}]
+    assert conversion.skipped == [] and conversion.warnings == []
+    imported = gainlog("import", str(path), "--format", "kraken", "--json").json()
+    assert imported["added"] == 1 and imported["skipped"] == []
+    # no price yet: counted at 0 with a warning; a SOL price within 24 hours before values it
+    unpriced = gainlog("report", "income", "--year", "2024", "--json").json()
+    assert unpriced["total"] == "0.00" and "has no value and no SOL price" in unpriced["warnings"][0]
+    prices = tmp_path / "sol.csv"
+    prices.write_text("date_or_time,asset,usd\n2024-03-10T12:00:00Z,SOL,150\n", encoding="utf-8")
+    assert gainlog("import", str(prices), "--format", "prices").code == 0
+    priced = gainlog("report", "income", "--year", "2024", "--json").json()
+    assert (priced["total"], priced["warnings"]) == ("3.12", [])  # 0.0208 x 150
 
 
 def test_kraken_ledger_types_not_mapped(tmp_path: Path) -> None:
@@ -397,7 +439,7 @@ def test_coinbase_and_kraken_sales_default_to_1099_da_from_2025(gainlog: Callabl
     assert not any("1099-DA" in note for note in again["notes"])
     # Kraken: its own wallet, its own default; the long-term 2025 BTC sale -> box K
     kraken = gainlog("import", str(REAL / "kraken_ledgers.csv"), "--format", "kraken", "--json").json()
-    assert kraken["added"] == 8 and "kraken sales from 2025-01-01 on" in kraken["notes"][-1]
+    assert kraken["added"] == 10 and "kraken sales from 2025-01-01 on" in kraken["notes"][-1]
     assert [r["box"] for r in gainlog("report", "8949", "--year", "2025", "--json").json() if r["wallet"] == "kraken"
             ] == ["K"]
 
@@ -409,7 +451,7 @@ def test_no_1099_da_default_when_the_user_said_otherwise_or_before_2025(gainlog:
     assert [r["box"] for r in gainlog("report", "8949", "--year", "2025", "--json").json()] == ["I", "I", "I"]
     # a 2024 export sells nothing in 2025: no `wallet` event
     out = gainlog("import", str(REAL / "coinbase.csv"), "--format", "coinbase", "--wallet", "cb2", "--json").json()
-    assert out["added"] == 9
+    assert out["added"] == 11  # 9 trades and income, 2 transfer legs
     assert [r for r in gainlog("log", "--json").json() if r["type"] == "wallet" and r["wallet"] == "cb2"] == []
 
 

@@ -18,7 +18,7 @@ from gainlog.ledger.formats import detect
 
 Gainlog = Callable[..., Result]
 REAL = REPO / "fixtures" / "real"
-SAMPLES = {"coinbase": ("coinbase.csv", 3, 9), "kraken": ("kraken_trades.csv", 1, 9), "schwab": ("schwab.csv", 1, 7)}
+SAMPLES = {"coinbase": ("coinbase.csv", 3, 11), "kraken": ("kraken_trades.csv", 1, 9), "schwab": ("schwab.csv", 1, 7)}
 
 
 def _events(gainlog: Gainlog) -> list[dict[str, Any]]:
@@ -41,7 +41,7 @@ def test_format_is_case_insensitive(spelling: str, tmp_path: Path, gainlog: Gain
     result = gainlog("import", str(path), "--format", spelling, "--json")
     assert result.code == 0
     out = result.json()
-    assert (out["added"], out["format"]) == (9, "coinbase")
+    assert (out["added"], out["format"]) == (11, "coinbase")  # 2 of them transfer legs
     assert {row["wallet"] for row in gainlog("log", "--json").json()} == {"coinbase"}
 
 
@@ -165,7 +165,7 @@ def test_an_excel_cp1252_export_is_read_with_a_warning(tmp_path: Path, gainlog: 
     assert result.code == 0
     warning = f"{path}:4: not UTF-8 (byte 0x96): read as Windows-1252, the encoding Excel saves CSV files in"
     out = result.json()
-    assert (out["format"], out["added"], out["warnings"][0]) == ("coinbase", 9, warning)
+    assert (out["format"], out["added"], out["warnings"][0]) == ("coinbase", 11, warning)
     assert result.err.splitlines()[:2] == [
         f"gainlog: {path}: read as --format coinbase (detected from its header, line 3)",
         f"gainlog: warning: {warning}",

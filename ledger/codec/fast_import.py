@@ -139,6 +139,8 @@ def _mirror(cls: type, amount: Any, prefix: str) -> tuple[type, tuple[str, ...],
             hint = Literal[row.values]
         elif row.kind == "text":
             hint = str
+        elif row.kind == "keys":
+            hint = tuple[str, ...]
         elif row.kind == "lots" and row.entry is not None:
             entry, entry_amounts, _ = _mirror(row.entry, amount, prefix)
             hint = tuple[entry, ...]  # type: ignore[valid-type]

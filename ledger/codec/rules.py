@@ -16,6 +16,7 @@ A row's kind:
     text    any text (ids, notes, keys)
     flag    true or false
     lots    a list of entries, each held to `ENTRY_RULES[entry]`
+    keys    a list of event keys (text), e.g. a transfer's `legs`
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..events import (
     AssetClass,
     Buy,
     Carryover,
+    Deposit,
     Donate,
     Fee,
     FilingStatus,
@@ -61,6 +63,7 @@ from ..events import (
     Transfer,
     TransferFee,
     WalletInfo,
+    Withdrawal,
     Worthless,
 )
 
@@ -72,7 +75,7 @@ RFC3339 = re.compile(
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never in a wallet or asset name
 
-Kind = Literal["plain", "signed", "time", "date", "year", "name", "enum", "text", "flag", "lots"]
+Kind = Literal["plain", "signed", "time", "date", "year", "name", "enum", "text", "flag", "lots", "keys"]
 AMOUNTS = ("plain", "signed")
 
 
@@ -206,9 +209,10 @@ RULES: dict[type, Rules] = {
     ),
     Transfer: Rules(
         {"at": TIME, "from": NAME, "to": NAME, "asset": NAME, "qty": QTY,
-         "fee_qty": Field("plain", positive=True), "fee_value": USD, **COMMON},
+         "fee_qty": Field("plain", positive=True), "fee_value": USD, **COMMON, "legs": Field("keys")},
         (Differ("from", "to", "a transfer from {second!r} to itself", before="fee_qty"),
-         Together("fee_qty", "fee_value"), Less("fee_qty", "qty")),
+         Together("fee_qty", "fee_value"), Less("fee_qty", "qty"),
+         NonEmpty("legs", "an empty list pairs no leg")),
         fast=True,
     ),
     Fee: Rules({"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "value": USD, **COMMON}, fast=True),
@@ -272,6 +276,11 @@ RULES: dict[type, Rules] = {
     ),
     Lost: Rules({"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, **COMMON}),
     Worthless: Rules({"at": TIME, "asset": NAME, "wallet": Field("name"), **COMMON}),
+    Withdrawal: Rules(
+        {"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "fee_qty": Field("plain", positive=True), **COMMON},
+        (Less("fee_qty", "qty"),),
+    ),
+    Deposit: Rules({"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, **COMMON}),
 }
 
 # The entries of a `lots` list (sell: specific identification; allocate: the 2025 allocation).

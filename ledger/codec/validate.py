@@ -215,6 +215,9 @@ def _check_text(raw: dict[str, Any], where: str) -> None:
         for i, entry in enumerate(entries if isinstance(entries, list) else ()):
             if isinstance(entry, dict):
                 values += [(f"{name}[{i}].{k}", v) for k, v in entry.items() if isinstance(v, str)]
+    legs = raw.get("legs")
+    if isinstance(legs, list):
+        values += [(f"legs[{i}]", v) for i, v in enumerate(legs) if isinstance(v, str)]
     for field, value in values:
         if not value.isascii():
             try:

@@ -67,6 +67,7 @@ def convert(
         converted = prices.convert(Path(path), tz, wallet or key, asset=asset)
     else:
         converted = CONVERTERS[key](Path(path), tz, wallet or key)
+    converted.emit_legs(Path(path), tz=tz, wallet=wallet or key)
     conversion = converted.finish(Path(path), skip_unknown=skip_unknown)
     encoding = importer.read_text(Path(path)).warning
     if encoding is not None:

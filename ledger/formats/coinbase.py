@@ -25,7 +25,8 @@ staked ETH, redeemed 1:1) is ETH.
 | Staking Income, Inflation Reward | `income` kind staking, value = Subtotal |
 | Rewards Income, Reward Income, Learning Reward, Coinbase Earn, Incentives Rewards Payout | `income` kind reward |
 | Interest Payout | `income` kind interest |
-| Send, Receive, (Pro/Exchange) Deposit/Withdrawal of a crypto | skipped with a warning |
+| Send, (Pro/Exchange) Withdrawal of a crypto | `withdrawal` qty (a transfer leg: `gainlog transfers` pairs it) |
+| Receive, (Pro/Exchange) Deposit of a crypto | `deposit` qty (a transfer leg) |
 | Deposit, Withdrawal of USD | skipped, counted (cash is not a lot) |
 | Retail Staking/Unstaking Transfer, Retail Eth2 Deprecation, Vault, Savings, Portfolio moves | skipped, counted |
 
@@ -33,10 +34,11 @@ When Total and Subtotal disagree in the wrong direction (a buy's Total below its
 `Fees` column is taken as the fee instead. A fee or spread taken out of the swapped quantities is
 never recorded again as `fee` (TAX_RULES R2.3): `value` is what was actually received.
 
-A send or receive is skipped because a self-transfer needs both sides (the `from` and `to`
-wallets), and an incoming coin from outside is income or a purchase only the user can tell apart:
-record it with `gainlog add transfer` / `add income`. Any other type is listed as not mapped, so
-nothing that moves a lot can be lost silently.
+A send or receive is one side of a move (R2.8): a `withdrawal` or `deposit` event whose id is the
+row's `ID` (a hash of its cells without one), which `gainlog transfers` pairs with the other side
+into a `transfer`; until then every report warns. An incoming coin from someone else is income or
+a purchase only the user can tell apart: retract the deposit and record it with `gainlog add
+income`. Any other type is listed as not mapped, so nothing that moves a lot can be lost silently.
 """
 
 from __future__ import annotations
@@ -170,7 +172,10 @@ def _event(row: Row, tz: ZoneInfo, wallet: str, out: Conversion) -> dict[str, An
             out.skip(row, kind, "cash", CASH_GROUP)
             return None
         qty = row.decimal(QTY) or Decimal(0)
-        out.transfer_leg(row, kind, "out" if kind == "Send" or kind.endswith("Withdrawal") else "in", asset, abs(qty))
+        out.transfer_leg(
+            row, kind, "out" if kind == "Send" or kind.endswith("Withdrawal") else "in", asset, abs(qty),
+            at=_at(row, tz), event_id=row.text("ID") or None,
+        )
         return None
     if kind not in BUYS | SELLS | INCOME.keys() | {"Convert"}:
         out.not_mapped(row, TYPE, kind, "a transaction type")

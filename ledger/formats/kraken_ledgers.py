@@ -16,9 +16,10 @@ so moves between the spot, staking and earn wallets change no lot.
 | trade, spend/receive: USD given | `buy` qty = received − its fee, total = USD given, fee = USD fee |
 | trade, spend/receive: USD received | `sell` qty = given + its fee, total = USD received, fee = USD fee |
 | trade, spend/receive: two cryptos | `swap` give = given + fee, get = received − fee, value = USD received |
-| staking; earn (reward) | `income` kind staking, qty = amount − fee |
+| staking; earn (reward) | `income` kind staking, qty = amount − fee; no USD value: no `value` (priced at replay) |
 | invite bonus; reward; dividend | `income` kind reward |
-| deposit, withdrawal of a crypto | skipped, a warning each (a transfer loses its basis until recorded) |
+| withdrawal of a crypto | `withdrawal` qty = −amount + fee, fee_qty = fee (a leg `gainlog transfers` pairs) |
+| deposit of a crypto | `deposit` qty = amount − fee (a transfer leg) |
 | deposit, withdrawal of cash | skipped, counted |
 | transfer (spottostaking, ...); earn (allocation, deallocation, autoallocation, ...) | skipped, counted |
 | a row without `txid` | skipped, counted (Kraken lists a deposit once pending, without txid, and again completed) |
@@ -56,6 +57,10 @@ UNVALUED_GROUP = (
     "row(s) without a USD value (record each with `gainlog add income` / `add swap`, or add a 'value_usd' "
     "column with the USD value received)"
 )
+PRICED_NOTE = (
+    "{count} income row(s) without a USD value ({lines}) are imported without `value`: each is valued at replay "
+    "from the log's price events (`gainlog import PRICES.csv --format prices`); reports warn about any no price values"
+)
 
 
 def convert(rows: list[Row], out: Conversion, *, tz: ZoneInfo, wallet: str) -> None:
@@ -65,6 +70,7 @@ def convert(rows: list[Row], out: Conversion, *, tz: ZoneInfo, wallet: str) -> N
         if row.text("txid") and row.text("type").lower() in TRADES:
             refid_to_rows.setdefault(row.required("refid"), []).append(row)
     done: set[str] = set()
+    unvalued: list[str] = []  # income rows imported without `value`
     for row in rows:
         kind, subtype = row.text("type").lower(), row.text("subtype").lower()
         label = f"{kind} ({subtype})" if subtype else kind
@@ -78,15 +84,22 @@ def convert(rows: list[Row], out: Conversion, *, tz: ZoneInfo, wallet: str) -> N
                 if raw is not None:
                     out.events.append(row.event(_head(row, tz, wallet, refid) | raw, tz=tz))
         elif kind in ("deposit", "withdrawal"):
-            _move(row, kind, out)
+            _move(row, kind, out, tz=tz)
         elif (kind == "transfer" and subtype in INTERNAL_SUBTYPES) or (kind == "earn" and subtype in EARN_INTERNAL):
             out.skip(row, label, "internal", INTERNAL_GROUP)
         elif kind == "staking" or (kind == "earn" and subtype == "reward") or kind in REWARDS:
             raw = _income(row, label, "reward" if kind in REWARDS else "staking", out)
             if raw is not None:
                 out.events.append(row.event(_head(row, tz, wallet, row.required("txid")) | raw, tz=tz))
+                if "value" not in raw:
+                    unvalued.append(row.where)
         else:
             out.not_mapped(row, "type", label, "a ledger type")
+    if unvalued:
+        lines = ", ".join(where.rsplit(":", 1)[1] for where in unvalued[:5])
+        more = f" and {len(unvalued) - 5} more" if len(unvalued) > 5 else ""
+        path = unvalued[0].rsplit(":", 1)[0]
+        out.notes.append(f"{path}: " + PRICED_NOTE.format(count=len(unvalued), lines=f"line(s) {lines}{more}"))
 
 
 def _head(row: Row, tz: ZoneInfo, wallet: str, event_id: str) -> dict[str, Any]:
@@ -101,14 +114,17 @@ def _net(row: Row) -> Decimal:
     return amount - (row.decimal("fee") or Decimal(0))
 
 
-def _move(row: Row, kind: str, out: Conversion) -> None:
+def _move(row: Row, kind: str, out: Conversion, *, tz: ZoneInfo) -> None:
     asset = asset_code(row.required("asset"))
     if asset == "USD" or asset in FIAT:
         out.skip(row, kind, "cash", CASH_GROUP)
         return
     amount = row.decimal("amount") or Decimal(0)
     direction = "out" if amount < 0 else "in"
-    out.transfer_leg(row, kind, direction, asset, abs(amount), fee_qty=row.decimal("fee") or Decimal(0))
+    out.transfer_leg(
+        row, kind, direction, asset, abs(amount), fee_qty=row.decimal("fee") or Decimal(0), at=at(row, tz),
+        event_id=row.required("txid"),
+    )
 
 
 def _income(row: Row, label: str, kind: str, out: Conversion) -> dict[str, Any] | None:
@@ -119,11 +135,9 @@ def _income(row: Row, label: str, kind: str, out: Conversion) -> dict[str, Any] 
         reason = f"a {label} row that does not add to the balance (amount − fee is {net}) is not income"
         out.not_mapped(row, "amount", label, "", reason)
         return None
-    value = _usd(row, asset, qty)
-    if value is None:
-        out.skip(row, label, "unvalued", UNVALUED_GROUP, warn=True)
-        return None
-    return {"type": "income", "asset": asset, "qty": plain(qty), "value": plain(value), "kind": kind}
+    value = _usd(row, asset, qty)  # None: valued at replay from price events (CONTRACT §4 Prices)
+    raw = {"type": "income", "asset": asset, "qty": plain(qty), "kind": kind}
+    return raw if value is None else raw | {"value": plain(value)}
 
 
 def _usd(row: Row, asset: str, qty: Decimal) -> Decimal | None:

@@ -73,6 +73,29 @@ class Unknown:
     message: str
 
 
+@dataclass(frozen=True)
+class PendingLeg:
+    """A transfer leg a converter recorded (`Conversion.transfer_leg`), made an event by `Conversion.emit_legs`
+    once the wallet and time zone are known."""
+
+    row: Row
+    label: str
+    direction: str
+    asset: str
+    qty: Decimal
+    fee_qty: Decimal
+    txid: str | None
+    at: str | None
+    event_id: str | None
+
+
+LEGS_WARNING = (
+    "{path}: recorded {what} as transfer legs ({rows}): pair each with the other side of the move with "
+    "`gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, a deposit is a lot "
+    "with zero basis)"
+)
+
+
 @dataclass
 class Conversion:
     """What a converter made of an export: the events, and what it said about the rows it skipped.
@@ -87,6 +110,7 @@ class Conversion:
     skipped: list[Skipped] = field(default_factory=list)
     unknown: list[Unknown] = field(default_factory=list)
     reports_wallet: str | None = None  # a Coinbase/Kraken wallet that sells from 2025 (formats.add_default_reports)
+    legs: list[PendingLeg] = field(default_factory=list)  # transfer legs, events once `emit_legs` runs
 
     def skip(self, row: Row, label: str, reason: str, group: str | None = None, *, warn: bool = False) -> None:
         """Record `row` as skipped; rows sharing `group` are summarised in one line by `finish`."""
@@ -102,16 +126,66 @@ class Conversion:
         *,
         fee_qty: Decimal = Decimal(0),
         txid: str | None = None,
+        at: str | None = None,
+        event_id: str | None = None,
     ) -> None:
         """Coins leaving (`direction` "out") or arriving ("in") at this export's account: one side of a
         move between the user's own accounts, or a gift. Every converter records such rows here, the one
-        place that decides what a transfer leg becomes (today: a skipped row and a warning).
+        place that decides what a transfer leg becomes: a `withdrawal` or `deposit` event (R2.8) that
+        `gainlog transfers` pairs with the other side.
+
+        `qty` is what the row says was sent or received, `fee_qty` the units the exchange charged on
+        top of a withdrawal (or took out of a deposit), both in `asset`: the withdrawal's `qty` is
+        `qty + fee_qty` (what left the balance), the deposit's `qty − fee_qty` (what arrived). `txid`
+        is an on-chain transaction id only (never an exchange's own id: a different txid on the two
+        sides keeps them from pairing). `at` is the row's time as RFC 3339 text (the converter's own
+        reading of it); `event_id` the export's id of the row (default: a hash of its cells). Without
+        `at` the row is skipped with a warning, as before transfer legs existed.
         """
-        del direction, txid  # kept for the legs `gainlog transfers` will pair
-        self.skip(row, label, "transfer")
-        what = f"{plain(qty.normalize())} {asset}"
-        what += f" (fee {plain(fee_qty.normalize())} {asset})" if fee_qty else ""
-        self.warnings.append(transfer_warning(row.where, label, what))
+        if at is None:
+            self.skip(row, label, "transfer")
+            what = f"{plain(qty.normalize())} {asset}"
+            what += f" (fee {plain(fee_qty.normalize())} {asset})" if fee_qty else ""
+            self.warnings.append(transfer_warning(row.where, label, what))
+            return
+        self.legs.append(PendingLeg(row, label, direction, asset, qty, fee_qty, txid, at, event_id))
+
+    def emit_legs(self, path: Path, *, tz: ZoneInfo, wallet: str) -> None:
+        """The recorded transfer legs as `withdrawal` / `deposit` events of `wallet`, with one warning
+        naming `gainlog transfers`; a deposit whose fee leaves nothing is skipped with a warning."""
+        ranks: dict[str, int] = {}
+        made: list[tuple[str, str]] = []  # (label, where) of each leg made an event
+        kinds = {"out": 0, "in": 0}
+        for leg in self.legs:
+            row = leg.row
+            event_id = leg.event_id
+            if not event_id:
+                cells = [row.cells[name] for name in row.order] if row.order else list(row.cells.values())
+                digest = text_hash(cells)
+                ranks[digest] = ranks.get(digest, 0) + 1
+                event_id = f"leg-{digest}" if ranks[digest] == 1 else f"leg-{digest}-{ranks[digest]}"
+            head = {"at": leg.at, "wallet": wallet, "asset": leg.asset, "id": event_id, "txid": leg.txid,
+                    "note": leg.label}
+            if leg.direction == "out":
+                raw = head | {"type": "withdrawal", "qty": plain(leg.qty + leg.fee_qty),
+                              "fee_qty": nonzero(leg.fee_qty)}
+            else:
+                arrived = leg.qty - leg.fee_qty
+                if arrived <= 0:
+                    self.skip(row, leg.label, "transfer")
+                    self.warnings.append(
+                        f"{row.where}: skipped {leg.label!r} of {plain(leg.qty.normalize())} {leg.asset}: its fee "
+                        f"({plain(leg.fee_qty.normalize())}) leaves nothing arriving"
+                    )
+                    continue
+                raw = head | {"type": "deposit", "qty": plain(arrived)}
+            self.events.append(row.event(raw, tz=tz))
+            made.append((leg.label, row.where))
+            kinds[leg.direction] += 1
+        self.legs = []
+        if made:
+            parts = [f"{n} {noun}" for n, noun in ((kinds["out"], "withdrawal(s)"), (kinds["in"], "deposit(s)")) if n]
+            self.warnings.append(LEGS_WARNING.format(path=path, what=" and ".join(parts), rows=_by_label(made)))
 
     def not_mapped(self, row: Row, column: str, label: str, noun: str, reason: str | None = None) -> None:
         """Record a row of a type gainlog does not map (`finish` refuses them all in one error)."""

@@ -15,12 +15,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ...ledger.events import CORPORATE, TRADES, Income, Recorded
+from ...ledger.events import CORPORATE, LEGS, TRADES, Income, Recorded
 from ..exact import exact_context
 from ..model import Booked, IncomeRow, OpenLot, Problem, Slice
 from ..order import is_sorted
 from ..rules.holding_period import local_date
 from ..rules.prices import VALUED, PriceIndex, value_event
+from ..rules.transfer_legs import unpaired_problem
 from . import corporate
 from .booking import book_legs
 from .legs import classify
@@ -29,6 +30,7 @@ from .transitions import apply_transitions
 
 _VALUED = frozenset(VALUED)
 _CORPORATE = frozenset(CORPORATE)
+_LEGS = frozenset(LEGS)
 ZERO = Decimal(0)
 
 
@@ -40,6 +42,8 @@ def step(state: LotBookState, record: Recorded) -> None:
         if valued.problem is not None:
             state.problems.append(valued.problem)
         event = valued.event
+    elif type(event) in _LEGS and record.key in state.paired:
+        return  # a live transfer pairs this leg and books the move (R2.8)
     legs = classify(event)
     if not legs:  # not a trade, or one of CONTRACT §4 "More events"
         if type(event) in _CORPORATE:
@@ -50,6 +54,8 @@ def step(state: LotBookState, record: Recorded) -> None:
         return
     at = event.at  # type: ignore[union-attr]
     day = local_date(at, state.tz)
+    if type(event) in _LEGS:
+        state.problems.append(unpaired_problem(record, day))
     transitions = state.transitions
     if state.next_transition < len(transitions) and transitions[state.next_transition] <= day:
         apply_transitions(state, day)

@@ -8,6 +8,11 @@
 | fee | `Dispose` at `fee_proceeds` |
 | income | `Acquire` at `income_basis`, then `Earn` (the R7.1 income row) |
 | transfer | `TransferOut` of the sending wallet (its fee units first), then `TransferIn` of the receiving one |
+| withdrawal (unpaired) | `TransferOut` of the wallet (no fee), then `TransferIn` of `in transit from WALLET` (R2.8) |
+| deposit (unpaired) | `Acquire` with zero basis (R2.8) |
+
+A withdrawal or deposit that a live `transfer` pairs (its `legs`) is not classified at all: the
+fold skips it (`fold.step`), the transfer books the move.
 
 The amounts come from `projections/rules/basis.py` (R2, R7.1); which lots a leg takes, where they
 go and the problems on the way are the booking's (`projections/engine/booking.py`).
@@ -21,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from ...ledger.events import Buy, Event, Fee, Income, IncomeKind, LotPick, Sell, Swap, Transfer
+from ...ledger.events import Buy, Deposit, Event, Fee, Income, IncomeKind, LotPick, Sell, Swap, Transfer, Withdrawal
 from ..model import AcquisitionKind, DisposalKind
 from ..rules.basis import (
     fee_proceeds,
@@ -31,6 +36,7 @@ from ..rules.basis import (
     swap_basis,
     swap_proceeds,
 )
+from ..rules.transfer_legs import transit_wallet
 
 # Legs are built positionally, in field order (once or twice per trade: issue #7's hot loop).
 
@@ -39,7 +45,7 @@ class Acquire(msgspec.Struct, frozen=True, gc=False):
     """Units arrive as a new lot.
 
     Attributes:
-        kind: buy, swap (get side) or income.
+        kind: buy, swap (get side), income or deposit (unpaired, zero basis).
         asset: the asset acquired.
         wallet: where it arrives.
         qty: units.
@@ -164,9 +170,23 @@ def _transfer(event: Transfer) -> tuple[Leg, ...]:
     )
 
 
+def _withdrawal(event: Withdrawal) -> tuple[Leg, ...]:
+    """Unpaired: the lots wait in transit, fee units included (R2.8)."""
+    return (
+        TransferOut(event.asset, event.wallet, event.qty, ZERO, None),
+        TransferIn(event.asset, transit_wallet(event.wallet)),
+    )
+
+
+def _deposit(event: Deposit) -> tuple[Leg, ...]:
+    """Unpaired: a lot with zero basis acquired at the deposit (R2.8)."""
+    return (Acquire("deposit", event.asset, event.wallet, event.qty, ZERO),)
+
+
 # one lookup per event instead of a chain of isinstance checks (the fold's hot loop)
 _CLASSIFIERS: dict[type, Callable[[Any], tuple[Leg, ...]]] = {
     Buy: _buy, Sell: _sell, Swap: _swap, Fee: _fee, Income: _income, Transfer: _transfer,
+    Withdrawal: _withdrawal, Deposit: _deposit,
 }
 
 

@@ -22,11 +22,13 @@ from ...ledger.events import (
     Rename,
     Reorg,
     Scope,
+    Transfer,
 )
 from ..model import Acquisition, Donation, IncomeRow, Problem, Slice, UnitChange
 from ..pools import Piece, Pool
 from ..rules.holding_period import Terms
 from ..rules.prices import PriceIndex
+from ..rules.transfer_legs import paired_legs, paired_twice
 from ..settings import Settings
 
 ZERO = Decimal(0)
@@ -50,6 +52,7 @@ class LotBookState:
         self.allocations: dict[str, Recorded] = {}
         self.settings_events: list[Recorded] = []  # the events `settings` and `allocations` come from
         prices: list[Recorded] = []
+        pairing: list[Recorded] = []  # transfers with `legs` (R2.8)
         for record in records:
             if isinstance(record.event, SETTINGS_EVENTS):
                 self.settings_events.append(record)
@@ -57,6 +60,8 @@ class LotBookState:
                     self.allocations[record.event.asset] = record  # the latest correction wins
             elif type(record.event) is Price:
                 prices.append(record)
+            elif type(record.event) is Transfer and record.event.legs:
+                pairing.append(record)
         self.pools: dict[tuple[str, str], Pool] = {}
         self.scope_now: dict[str, Scope] = {}
         self.holdings: dict[str, dict[str, Decimal]] = {}  # asset -> wallet -> units held
@@ -79,6 +84,8 @@ class LotBookState:
         self.dual: dict[str, Any] = {}  # gift lot key -> its two bases (`corporate.Dual`)
         self.donations: list[Donation] = []
         self.unit_changes: list[UnitChange] = []
+        self.paired = paired_legs(pairing)  # leg key -> the live transfer pairing it (rules/transfer_legs.py)
+        self.problems.extend(paired_twice(pairing))
 
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:

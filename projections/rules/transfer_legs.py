@@ -1,0 +1,112 @@
+"""R2.8 Transfer legs: a `withdrawal` and a `deposit` an export records one side at a time.
+
+Source: R2.5 (a move between one's own wallets is not a sale; basis and dates travel) applied to
+exports that see only their own side of the move (Coinbase Send / Receive, Kraken withdrawal /
+deposit). `gainlog transfers` pairs the two sides into one `transfer` whose `legs` name them; while
+that transfer is live the lot engine books it (at the withdrawal's time) and skips both legs, so the
+lots keep their basis and acquisition dates as with any transfer. Until then:
+
+- **unpaired withdrawal [choice]**: the units leave the sending wallet with no disposal (no gain or
+  loss: nothing says they were sold). Their lots move, basis and dates kept, into the wallet
+  `in transit from WALLET` (shown by `lots`, never drawn on by a sale in another wallet), exactly as
+  a transfer to that wallet would move them; the withdrawal's own `fee_qty` stays in transit too
+  (a pairing `transfer` decides the fee). Warning `unpaired-withdrawal`.
+- **unpaired deposit**: the units are a new lot with zero basis acquired at the deposit (the date
+  the deposit shows), never silently: warning `unpaired-deposit`.
+
+Both warnings are about no one year (seq 0), so every report of every year lists them until the
+legs are paired or retracted: a zero basis or a lot in transit can change any later year.
+
+Example: withdrawal of 0.5 BTC from coinbase on 2024-03-20, unpaired: `lots` shows the 0.5 BTC of
+its lots in `in transit from coinbase`; a deposit of 0.4995 BTC into kraken the same day, unpaired:
+a kraken lot of 0.4995 BTC with basis 0.00 acquired 2024-03-20. Paired (`gainlog transfers
+--confirm`), kraken holds the coinbase lots' units with their basis and dates, and a fee of 0.0005.
+
+Problems: `unpaired-withdrawal`, `unpaired-deposit`, `leg-paired-twice` (two live transfers name
+one leg: both book their move).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from ...ledger.events import Deposit, Recorded, Transfer, Withdrawal
+from ..model import Problem
+from .holding_period import local_date
+
+TRANSIT = "in transit from {wallet}"
+CODES = ("unpaired-withdrawal", "unpaired-deposit")
+
+
+def transit_wallet(wallet: str) -> str:
+    """The wallet an unpaired withdrawal's lots wait in."""
+    return TRANSIT.format(wallet=wallet)
+
+
+def paired_legs(records: Iterable[Recorded]) -> dict[str, str]:
+    """Leg key -> the key of the live `transfer` naming it in `legs` (records: the live events)."""
+    leg_to_transfer: dict[str, str] = {}
+    for record in records:
+        event = record.event
+        if type(event) is Transfer and event.legs:
+            for leg in event.legs:
+                leg_to_transfer.setdefault(leg, record.key)
+    return leg_to_transfer
+
+
+def paired_twice(records: Iterable[Recorded]) -> list[Problem]:
+    """A `leg-paired-twice` problem for each leg that two live transfers name: both book their move."""
+    leg_to_transfers: dict[str, list[Recorded]] = {}
+    for record in records:
+        event = record.event
+        if type(event) is Transfer and event.legs:
+            for leg in dict.fromkeys(event.legs):
+                leg_to_transfers.setdefault(leg, []).append(record)
+    return [
+        Problem(
+            code="leg-paired-twice",
+            seq=named[1].seq,
+            message=f"{leg}: paired by {len(named)} live transfers ({', '.join(r.key for r in named)}): each moves "
+            "its units (R2.8)",
+            hint="retract all but one of them (`gainlog retract KEY`)",
+        )
+        for leg, named in leg_to_transfers.items()
+        if len(named) > 1
+    ]
+
+
+def _qty(value: object) -> str:
+    return format(value.normalize(), "f")  # type: ignore[attr-defined]
+
+
+def unpaired_problem(record: Recorded, day: date) -> Problem:
+    """The warning for a leg no live transfer pairs (`day`: its local date)."""
+    event = record.event
+    if isinstance(event, Withdrawal):
+        return Problem(
+            code="unpaired-withdrawal",
+            message=f"{record.key}: withdrawal of {_qty(event.qty)} {event.asset} from {event.wallet!r} on {day} "
+            f"is not paired with a deposit: its lots wait in {transit_wallet(event.wallet)!r}, not disposed of "
+            "(R2.8)",
+            hint="pair it with `gainlog transfers`; if the coins went to someone else, retract it and record "
+            "what happened (a sell, fee or gift)",
+        )
+    assert isinstance(event, Deposit)
+    return Problem(
+        code="unpaired-deposit",
+        message=f"{record.key}: deposit of {_qty(event.qty)} {event.asset} into {event.wallet!r} on {day} is not "
+        f"paired with a withdrawal: counted as a lot with zero basis acquired on {day} (R2.8)",
+        hint="pair it with `gainlog transfers`; if the coins came from someone else, retract it and record an "
+        "`income` or `buy`",
+    )
+
+
+def unpaired_problems(known: Sequence[Recorded], *, tz: ZoneInfo) -> list[Problem]:
+    """The warnings of every live leg no live transfer pairs, in (event time, seq) order, without the
+    lot engine (`report income` reads them so; the fold adds the same ones as it books the legs)."""
+    paired = paired_legs(known)
+    legs = [r for r in known if isinstance(r.event, Withdrawal | Deposit) and r.key not in paired]
+    legs.sort(key=lambda r: (r.event.at, r.seq))  # type: ignore[union-attr]
+    return [unpaired_problem(r, local_date(r.event.at, tz)) for r in legs]  # type: ignore[union-attr]
