@@ -23,6 +23,7 @@ from .knowledge import live
 from .model import Acquisition, Booked, IncomeRow, OpenLot, Problem, Slice
 from .rules.late_identification import corrections, note_first_sell
 from .rules.wash_sale import WashPass, crypto_ever, tracked
+from .year_end import year_end_lots
 
 
 def project(
@@ -67,6 +68,8 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
         acquisitions: with `keep_lots`, every acquisition (else only those the wash-sale pass read).
         open_lots: with `keep_lots`, the open lots, washed units marked, once `slices` has been read
             to its end (else empty).
+        year_end_lots: with `year_ends`, year -> the open lots at the end of it, from the first
+            trade's year through the last's (`year_end.year_end_lots`: no wash-sale basis in them).
     """
 
     slices: Iterator[Slice]
@@ -78,11 +81,12 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
     late_corrections: tuple[Problem, ...] = ()
     acquisitions: tuple[Acquisition, ...] = ()
     open_lots: Iterable[OpenLot] = ()
+    year_end_lots: dict[int, tuple[OpenLot, ...]] = {}
 
 
 def replay(
     records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, until: datetime | None = None,
-    targets: Container[str] | None = None, freeze: bool = False, keep_lots: bool = False,
+    targets: Container[str] | None = None, freeze: bool = False, keep_lots: bool = False, year_ends: bool = False,
 ) -> Replay:
     """The pipeline for a log given as an iterable in seq order (a store's `iter_read`), keeping
     only what the reports read (issue #7): each trade is dropped once the lot engine has folded it,
@@ -90,7 +94,8 @@ def replay(
     and open lots go once the wash-sale pass has what it reads of them (unless `keep_lots`); and
     each unwashed slice goes as `Replay.slices` hands out its washed rows. `until` (event time) cuts
     trades off (`lots --on DATE`). `targets`: the keys the log's retractions target, if known
-    (`knowledge.live`). `freeze`: keep the engine's state for a checkpoint (`Replay.engine`)."""
+    (`knowledge.live`). `freeze`: keep the engine's state for a checkpoint (`Replay.engine`).
+    `year_ends`: note the open lots at each year's end on the way (`Replay.year_end_lots`)."""
     first_sells: dict[str, Recorded] = {}
     noted = _noting_first_sells(records, first_sells, until_seq=until_seq, targets=targets)
     known = live(noted, until_seq=until_seq, targets=targets)
@@ -105,7 +110,9 @@ def replay(
         known.clear()  # ours (`live` built it): from here on `trades` holds the only reference to each trade
         if trades:
             kept += (trades[0], trades[-1])
-        fold(state, _released(trades, state, kept, named, crypto=None if keep_lots else crypto))
+        released = _released(trades, state, kept, named, crypto=None if keep_lots else crypto)
+        year_to_lots: dict[int, tuple[OpenLot, ...]] = {}
+        fold(state, year_end_lots(released, state, year_to_lots) if year_ends else released)
         engine = freeze_engine(state) if freeze else None  # a checkpoint: before `finish` changes the pools
         fold_problems = tuple(state.problems)
         booked = finish(state, until=until)
@@ -123,7 +130,7 @@ def replay(
     return Replay(
         slices=wash.slices(unwashed) if wash.active else unwashed, income=income, problems=problems_out, log=log,
         engine=engine, fold_problems=fold_problems, late_corrections=tuple(late), acquisitions=acquisitions,
-        open_lots=open_lots,
+        open_lots=open_lots, year_end_lots=year_to_lots,
     )
 
 

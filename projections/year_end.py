@@ -1,0 +1,54 @@
+"""The open lots at the end of each calendar year, taken on the way through the one fold.
+
+`year_end_lots(trades, state, out)` hands the trades to the fold unchanged; before the first trade
+of a later year it records, for each year that ended since the last trade, the units the pools hold
+(`engine.open_lots_now`), after the pooling changes due by December 31 (`apply_transitions`: the
+same change the next trade's step would make first). After the last trade, `out` gets the last
+trade's year. The `report html` page reads them (no second replay).
+
+Example: buy 1 BTC in 2023, sell 0.4 in 2024, buy 1 ETH in 2026 -> out[2023] = 1 BTC,
+out[2024] = out[2025] = 0.6 BTC, and after the last trade out[2026] = 0.6 BTC and 1 ETH.
+
+These are the lots as the fold left them: the basis a wash sale adds to a replacement lot (R4.3)
+is not in them (`lots --year-end YEAR` shows it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+
+from ..ledger.events import Recorded
+from .engine import LotBookState
+from .engine.fold import open_lots_now
+from .engine.transitions import apply_transitions
+from .model import OpenLot
+from .rules.holding_period import local_date
+
+
+def year_end_lots(
+    trades: Iterable[Recorded], state: LotBookState, out: dict[int, tuple[OpenLot, ...]]
+) -> Iterator[Recorded]:
+    """`trades` unchanged; on the way, `out[year]` = the open lots at the end of each year from the
+    first trade's through the last trade's (see the module docstring)."""
+    year: int | None = None
+    for record in trades:
+        now = local_date(record.event.at, state.tz).year  # type: ignore[union-attr]
+        if year is not None and now > year:
+            _snapshot(state, out, range(year, now))
+        year = now
+        yield record
+    if year is not None:
+        _snapshot(state, out, range(year, year + 1))
+
+
+def _snapshot(state: LotBookState, out: dict[int, tuple[OpenLot, ...]], years: range) -> None:
+    """out[y] for each of `years` (no trade falls in between): what the pools hold at the end of y,
+    after the pooling changes due by then."""
+    lots: tuple[OpenLot, ...] | None = None
+    for year in years:
+        due = state.next_transition
+        apply_transitions(state, date(year, 12, 31))
+        if lots is None or state.next_transition != due:
+            lots = tuple(open_lots_now(state))
+        out[year] = lots
