@@ -14,7 +14,7 @@ wallet) is HTML-escaped; pygal escapes what it writes into the SVG.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -307,22 +307,51 @@ def _months_chart(glance: Glance) -> str:
     return _svg(chart)
 
 
+MOST_WALLETS, MOST_ASSETS = 10, 8  # a chart names the largest; the rest are one "other" bar or series
+
+
+def _largest(name_to_amount: dict[str, Decimal], most: int, other: str) -> tuple[list[str], Callable[[str], str]]:
+    """The `most` names with the largest amounts (ties by name), in name order, with `other` (how
+    many it stands for in brackets) for the rest; and the function naming where a name is drawn."""
+    ranked = sorted(name_to_amount, key=lambda n: (-name_to_amount[n], n))
+    if len(ranked) <= most:
+        return sorted(ranked), lambda n: n
+    kept = set(ranked[: most - 1])
+    rest = f"{other} ({len(ranked) - len(kept)})"
+    return [*sorted(kept), rest], lambda n: n if n in kept else rest
+
+
 def _proceeds_chart(glance: Glance) -> str:
-    wallets = sorted({p.wallet for p in glance.proceeds})
-    assets = sorted({p.asset for p in glance.proceeds})
+    wallet_to_total: dict[str, Decimal] = {}
+    asset_to_total: dict[str, Decimal] = {}
+    for p in glance.proceeds:
+        wallet_to_total[p.wallet] = wallet_to_total.get(p.wallet, Decimal(0)) + p.proceeds
+        asset_to_total[p.asset] = asset_to_total.get(p.asset, Decimal(0)) + p.proceeds
+    wallets, wallet_of = _largest(wallet_to_total, MOST_WALLETS, "other wallets")
+    assets, asset_of = _largest(asset_to_total, MOST_ASSETS, "other assets")
+    drawn: dict[tuple[str, str], Decimal] = {}
+    for p in glance.proceeds:
+        key = (wallet_of(p.wallet), asset_of(p.asset))
+        drawn[key] = drawn.get(key, Decimal(0)) + p.proceeds
     chart = _chart("StackedBar", "proceeds", x_labels=wallets, x_label_rotation=20 if len(wallets) > 3 else 0)
-    by = {(p.wallet, p.asset): p.proceeds for p in glance.proceeds}
     for asset in assets:
-        chart.add(asset, [_f(by[(w, asset)]) if (w, asset) in by else None for w in wallets])
+        chart.add(asset, [_f(drawn[(w, asset)]) if (w, asset) in drawn else None for w in wallets])
     return _svg(chart)
 
 
 def _lots_chart(glance: Glance) -> str:
-    assets = sorted({h.asset for h in glance.holdings})
+    asset_to_basis: dict[str, Decimal] = {}
+    for h in glance.holdings:
+        asset_to_basis[h.asset] = asset_to_basis.get(h.asset, Decimal(0)) + h.cost_basis
+    assets, asset_of = _largest(asset_to_basis, MOST_WALLETS, "other assets")
+    basis: dict[str, Decimal] = {}
+    value: dict[str, Decimal] = {}
+    for h in glance.holdings:
+        basis[asset_of(h.asset)] = basis.get(asset_of(h.asset), Decimal(0)) + h.cost_basis
+        if h.value is not None:
+            value[asset_of(h.asset)] = value.get(asset_of(h.asset), Decimal(0)) + h.value
     chart = _chart("Bar", "lots", x_labels=assets, x_label_rotation=20 if len(assets) > 4 else 0)
-    basis = {a: sum((h.cost_basis for h in glance.holdings if h.asset == a), Decimal(0)) for a in assets}
     chart.add("cost basis", [_f(basis[a]) for a in assets])
     if glance.priced:
-        value = {a: [h.value for h in glance.holdings if h.asset == a and h.value is not None] for a in assets}
-        chart.add("market value", [_f(sum(value[a], Decimal(0))) if value[a] else None for a in assets])
+        chart.add("market value", [_f(value[a]) if a in value else None for a in assets])
     return _svg(chart)

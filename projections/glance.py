@@ -101,7 +101,8 @@ class Glance(msgspec.Struct, frozen=True, kw_only=True):
     Attributes:
         year: the tax year.
         schedule_d: the year's Schedule D.
-        chain: the Schedule D of every year `report all` writes (and this one), in year order.
+        chain: the Schedule D of every year `report all` writes, and of those up to this one when it
+            lies outside them, in year order.
         months: twelve months of realized gain.
         proceeds: by wallet, then asset.
         holdings: open lots at the year's end, by asset, then wallet.
@@ -191,7 +192,8 @@ def glance(
     *, tz: ZoneInfo,
 ) -> Glance:
     """The page of `year` (see the module docstring); `year` must be one of `ty.years`."""
-    chain_years = sorted({*ty.report_years(), year})
+    written = ty.report_years()  # `report all`'s years; a year asked for outside them extends the span
+    chain_years = range(min([*written, year]), max([*written, year]) + 1)
     held = holdings(lots, prices, tz=tz)
     return Glance(
         year=year, schedule_d=ty.years[year], chain=tuple(ty.years[y] for y in chain_years if y in ty.years),

@@ -16,7 +16,7 @@ is not in them (`lots --year-end YEAR` shows it).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 
 from ..ledger.events import Recorded
 from .engine import LotBookState
@@ -32,11 +32,15 @@ def year_end_lots(
     """`trades` unchanged; on the way, `out[year]` = the open lots at the end of each year from the
     first trade's through the last trade's (see the module docstring)."""
     year: int | None = None
+    next_year_at: datetime | None = None  # the first instant of year + 1, ledger time: one compare per trade
     for record in trades:
-        now = local_date(record.event.at, state.tz).year  # type: ignore[union-attr]
-        if year is not None and now > year:
-            _snapshot(state, out, range(year, now))
-        year = now
+        at: datetime = record.event.at  # type: ignore[union-attr]
+        if next_year_at is None or at >= next_year_at:
+            now = local_date(at, state.tz).year
+            if year is not None and now > year:
+                _snapshot(state, out, range(year, now))
+            year = now
+            next_year_at = datetime(now + 1, 1, 1, tzinfo=state.tz)
         yield record
     if year is not None:
         _snapshot(state, out, range(year, year + 1))

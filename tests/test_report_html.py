@@ -92,6 +92,10 @@ def test_the_page_shows_schedule_d_and_the_carryover_chain(sample: Path, gainlog
                       y["deduction"], y["carryover_out"]["short_term"], y["carryover_out"]["long_term"]])
     assert _cells(html, "chain-table") == chain
     assert chain[0][3:5] == ["-9585.84", "3000.00"]  # the sample's 2022 loss, the deduction taken
+    # a year after the ledger's: the chain runs on to it, with a warning that nothing falls in it
+    result = gainlog("report", "html", "--year", "2027", "--out", str(out))
+    assert result.err == "gainlog: warning: no event falls in 2027: the ledger's events are from 2022 to 2025\n"
+    assert [row[0] for row in _cells(out.read_text(), "chain-table")] == [str(y) for y in range(2022, 2028)]
 
 
 @pytest.mark.parametrize("year", YEARS)
@@ -230,6 +234,8 @@ def test_an_empty_year_and_an_empty_ledger(db: Path, gainlog: Callable[..., Resu
     out = tmp_path / "p.html"
     result = gainlog("report", "html", "--year", "2024", "--out", str(out))
     assert result.code == 0
+    assert result.err == ("gainlog: warning: no event falls in 2024: the ledger holds no trade, profile or "
+                          "carryover event\n")
     html = out.read_text()
     assert "No disposals in 2024." in html and "No open lots at the end of 2024." in html
     assert html.count("<svg") == 4
@@ -256,3 +262,26 @@ def test_only_report_html_and_report_all_load_the_charting_library(sample: Path)
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_chart_names_the_largest_and_groups_the_rest(db: Path, gainlog: Callable[..., Result],
+                                                       tmp_path: Path) -> None:
+    # 12 wallets selling 12 assets: the chart draws 9 wallets and "other wallets (3)", 7 assets and
+    # "other assets (5)"; the table lists all 12 pairs
+    lines: list[dict[str, str]] = []
+    for i in range(12):
+        wallet, asset = f"w{i:02}", f"A{i:02}"
+        lines.append({"type": "buy", "at": "2024-01-10", "wallet": wallet, "asset": asset, "qty": "1", "price": "1"})
+        lines.append({"type": "sell", "at": "2024-02-10", "wallet": wallet, "asset": asset, "qty": "1",
+                      "price": str(100 + i)})
+    assert gainlog("import", str(write_jsonl(tmp_path / "e.jsonl", lines))).code == 0
+    out = tmp_path / "p.html"
+    assert gainlog("report", "html", "--year", "2024", "--out", str(out)).code == 0
+    html = out.read_text()
+    chart = re.search(r'id="chart-proceeds">(.*?)</svg>', html, re.DOTALL)
+    assert chart
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", chart.group(1))
+    drawn_wallets = [x for x in labels if x.startswith(("w", "other w"))]
+    assert drawn_wallets == [f"w{i:02}" for i in range(3, 12)] + ["other wallets (3)"]
+    assert "other assets (5)" in labels and "A04" not in labels and "A05" in labels
+    assert len(_cells(html, "proceeds-table")) == 12
