@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from html import escape
 from pathlib import Path
@@ -71,14 +72,8 @@ def glance_of(streamed: Streamed, ty: TaxYears, sums: RowSums, year: int) -> Gla
 
     tz = streamed.store.timezone
     lots = _lots_at_end(streamed.replay.year_end_lots, year)
-    prices = latest_prices(streamed.replay.log, end_of_day(_dec31(year), tz))
+    prices = latest_prices(streamed.replay.log, end_of_day(date(year, 12, 31), tz))
     return glance(year, ty, sums, lots, prices, tz=tz)
-
-
-def _dec31(year: int) -> Any:
-    from datetime import date
-
-    return date(year, 12, 31)
 
 
 def _lots_at_end(year_to_lots: dict[int, tuple[OpenLot, ...]], year: int) -> tuple[OpenLot, ...]:

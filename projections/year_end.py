@@ -4,7 +4,9 @@
 of a later year it records, for each year that ended since the last trade, the units the pools hold
 (`engine.open_lots_now`), after the pooling changes due by December 31 (`apply_transitions`: the
 same change the next trade's step would make first). After the last trade, `out` gets the last
-trade's year. The `report html` page reads them (no second replay).
+trade's year and each year through that of the last pooling change still due (`finish` would make
+it); a later year holds what the last one in `out` holds. The `report html` page reads them (no
+second replay).
 
 Example: buy 1 BTC in 2023, sell 0.4 in 2024, buy 1 ETH in 2026 -> out[2023] = 1 BTC,
 out[2024] = out[2025] = 0.6 BTC, and after the last trade out[2026] = 0.6 BTC and 1 ETH.
@@ -30,7 +32,8 @@ def year_end_lots(
     trades: Iterable[Recorded], state: LotBookState, out: dict[int, tuple[OpenLot, ...]]
 ) -> Iterator[Recorded]:
     """`trades` unchanged; on the way, `out[year]` = the open lots at the end of each year from the
-    first trade's through the last trade's (see the module docstring)."""
+    first trade's through the last trade's, or the last pooling change's when later (see the module
+    docstring)."""
     year: int | None = None
     next_year_at: datetime | None = None  # the first instant of year + 1, ledger time: one compare per trade
     for record in trades:
@@ -42,8 +45,9 @@ def year_end_lots(
             year = now
             next_year_at = datetime(now + 1, 1, 1, tzinfo=state.tz)
         yield record
-    if year is not None:
-        _snapshot(state, out, range(year, year + 1))
+    if year is not None:  # on through the last pooling change (the 2025 allocation to wallets)
+        last = max([year, *(day.year for day in state.transitions[state.next_transition:])])
+        _snapshot(state, out, range(year, last + 1))
 
 
 def _snapshot(state: LotBookState, out: dict[int, tuple[OpenLot, ...]], years: range) -> None:

@@ -169,6 +169,24 @@ def test_a_year_without_trades_shows_the_lots_of_the_last_one_before(
         year_html(db, 2021, tmp_path / "p.html").glance.holdings == ()
 
 
+def test_years_after_the_last_trade_hold_its_lots_split_to_wallets_in_2025(
+    db: Path, gainlog: Callable[..., Result], tmp_path: Path
+) -> None:
+    lines = [
+        {"type": "buy", "at": "2022-05-01", "wallet": "w1", "asset": "BTC", "qty": "2", "price": "100"},
+        {"type": "buy", "at": "2022-06-01", "wallet": "w2", "asset": "BTC", "qty": "1", "price": "300"},
+        {"type": "profile", "year": 2026, "filing_status": "single"},
+    ]
+    assert gainlog("import", str(write_jsonl(tmp_path / "e.jsonl", lines))).code == 0
+    from gainlog.api.year_html import year_html
+
+    for year in range(2022, 2028):
+        glance = year_html(db, year, tmp_path / "p.html").glance
+        expected = _lots_by_holding(gainlog("lots", "--year-end", str(year), "--json").json())
+        assert {(h.asset, h.wallet): (h.qty, h.cost_basis) for h in glance.holdings} == expected, year
+        assert {w for _, w in expected} == ({"*"} if year < 2025 else {"w1", "w2"})
+
+
 def test_unrealized_gain_from_the_latest_price_of_the_year(
     db: Path, gainlog: Callable[..., Result], tmp_path: Path
 ) -> None:
