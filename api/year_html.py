@@ -217,8 +217,8 @@ def _lots_table(glance: Glance) -> str:
         note = (f'<p id="unrealized">Unrealized gain or (loss) of the priced lots: {money(total)} (each asset at its '
                 "latest <code>price</code> event on or before December 31).</p>")
     return _table(head, rows) + "\n" + note + \
-        '<p class="meta">Basis as the lot engine holds it at the year\'s end; a wash-sale adjustment a lot ' \
-        "carries is shown by <code>lots --year-end</code>.</p>"
+        '<p class="meta">As <code>lots --year-end</code> shows them: the cost basis includes the loss a wash ' \
+        "sale moved onto replacement units.</p>"
 
 
 def _table(head: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:

@@ -9,7 +9,7 @@ washed slices out one at a time. `project` is the same pipeline materialised: `m
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -69,7 +69,8 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
         open_lots: with `keep_lots`, the open lots, washed units marked, once `slices` has been read
             to its end (else empty).
         year_end_lots: with `year_ends`, year -> the open lots at the end of it, from the first
-            trade's year through the last's (`year_end.year_end_lots`: no wash-sale basis in them).
+            trade's year through the last's (`year_end.year_end_lots`), washed units marked once
+            `slices` has been read to its end.
     """
 
     slices: Iterator[Slice]
@@ -127,8 +128,11 @@ def replay(
     income, problems_out = booked.income, booked.problems + tuple(late)
     del booked
     unwashed = _drained(slices)
+    washed = unwashed
+    if wash.active:
+        washed = wash.slices(unwashed, upto=_marking(wash, year_to_lots) if year_ends else None)
     return Replay(
-        slices=wash.slices(unwashed) if wash.active else unwashed, income=income, problems=problems_out, log=log,
+        slices=washed, income=income, problems=problems_out, log=log,
         engine=engine, fold_problems=fold_problems, late_corrections=tuple(late), acquisitions=acquisitions,
         open_lots=open_lots, year_end_lots=year_to_lots,
     )
@@ -159,6 +163,19 @@ def _released(
 def _washed_open_lots(wash: WashPass, open_lots: Sequence[OpenLot]) -> Iterator[OpenLot]:
     """The open lots with the washed units marked: read after the washed slices (`WashPass.open_lots`)."""
     yield from wash.open_lots(open_lots)
+
+
+def _marking(wash: WashPass, year_to_lots: dict[int, tuple[OpenLot, ...]]) -> Callable[[int | None], None]:
+    """The `upto` of `WashPass.slices` that marks each year's end lots (`Replay.year_end_lots`) once
+    every slice sold in or before that year has been through the pass (R4.3, as `lots --year-end`)."""
+    waiting = sorted(year_to_lots)
+
+    def upto(year: int | None) -> None:
+        while waiting and (year is None or waiting[0] < year):
+            done = waiting.pop(0)
+            year_to_lots[done] = tuple(wash.marked_now(year_to_lots[done]))
+
+    return upto
 
 
 def _seq(record: Recorded) -> int:

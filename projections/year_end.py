@@ -11,8 +11,9 @@ second replay).
 Example: buy 1 BTC in 2023, sell 0.4 in 2024, buy 1 ETH in 2026 -> out[2023] = 1 BTC,
 out[2024] = out[2025] = 0.6 BTC, and after the last trade out[2026] = 0.6 BTC and 1 ETH.
 
-These are the lots as the fold left them: the basis a wash sale adds to a replacement lot (R4.3)
-is not in them (`lots --year-end YEAR` shows it).
+These are the lots as the fold left them; `pipeline.replay` then marks the washed units each held
+at the year's end (R4.3: the disallowed loss in its basis) once the wash-sale pass has read every
+slice sold by then (`WashPass.marked_now`), as `lots --year-end YEAR` shows them.
 """
 
 from __future__ import annotations

@@ -121,13 +121,12 @@ def test_months_and_proceeds_add_up_the_8949_rows(
     ]
 
 
-def _lots_by_holding(lots: list[dict[str, str]]) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
-    """`lots --json` rows: (asset, wallet) -> (qty, basis before wash-sale adjustments)."""
-    out: dict[tuple[str, str], tuple[Decimal, Decimal]] = {}
+def _lots_by_holding(lots: list[dict[str, str]]) -> dict[tuple[str, str], tuple[int, Decimal, Decimal]]:
+    """`lots --json` rows: (asset, wallet) -> (rows, qty, cost basis with the wash-sale adjustments)."""
+    out: dict[tuple[str, str], tuple[int, Decimal, Decimal]] = {}
     for lot in lots:
-        qty, basis = out.get((lot["asset"], lot["wallet"]), (Decimal(0), Decimal(0)))
-        out[(lot["asset"], lot["wallet"])] = (qty + Decimal(lot["qty"]),
-                                              basis + Decimal(lot["cost_basis"]) - Decimal(lot["wash_adjustment"]))
+        n, qty, basis = out.get((lot["asset"], lot["wallet"]), (0, Decimal(0), Decimal(0)))
+        out[(lot["asset"], lot["wallet"])] = (n + 1, qty + Decimal(lot["qty"]), basis + Decimal(lot["cost_basis"]))
     return out
 
 
@@ -136,12 +135,13 @@ def test_open_lots_are_those_of_lots_year_end(
     sample: Path, gainlog: Callable[..., Result], year: int, tmp_path: Path
 ) -> None:
     # one replay notes each year's lots on the way (projections/year_end.py): the same units as the
-    # replay `lots --year-end` makes, in the same wallets (`*` for the universal pool before 2025)
+    # replay `lots --year-end` makes, in the same wallets (`*` for the universal pool before 2025),
+    # with the same wash-sale basis (the sample washes AAPL in 2022 and 2025, VTI in 2023)
     from gainlog.api.year_html import year_html
 
     glance = year_html(sample, year, tmp_path / "p.html").glance
     expected = _lots_by_holding(gainlog("lots", "--year-end", str(year), "--json").json())
-    assert {(h.asset, h.wallet): (h.qty, h.cost_basis) for h in glance.holdings} == expected
+    assert {(h.asset, h.wallet): (h.lots, h.qty, h.cost_basis) for h in glance.holdings} == expected
     assert {w for _, w in expected} == ({"*", "schwab"} if year < 2025 else {"coinbase", "kraken", "ledger-nano",
                                                                              "schwab"})
 
@@ -162,7 +162,7 @@ def test_a_year_without_trades_shows_the_lots_of_the_last_one_before(
     for year in range(2021, 2028):
         glance = year_html(db, year, tmp_path / "p.html").glance
         expected = _lots_by_holding(gainlog("lots", "--year-end", str(year), "--json").json())
-        assert {(h.asset, h.wallet): (h.qty, h.cost_basis) for h in glance.holdings} == expected, year
+        assert {(h.asset, h.wallet): (h.lots, h.qty, h.cost_basis) for h in glance.holdings} == expected, year
     assert {h.wallet for h in year_html(db, 2024, tmp_path / "p.html").glance.holdings} == {"*"}
     assert {h.wallet for h in year_html(db, 2025, tmp_path / "p.html").glance.holdings} == {"w1", "w2"}
     assert "No open lots at the end of 2021." in (tmp_path / "p.html").read_text() or \
@@ -183,8 +183,32 @@ def test_years_after_the_last_trade_hold_its_lots_split_to_wallets_in_2025(
     for year in range(2022, 2028):
         glance = year_html(db, year, tmp_path / "p.html").glance
         expected = _lots_by_holding(gainlog("lots", "--year-end", str(year), "--json").json())
-        assert {(h.asset, h.wallet): (h.qty, h.cost_basis) for h in glance.holdings} == expected, year
+        assert {(h.asset, h.wallet): (h.lots, h.qty, h.cost_basis) for h in glance.holdings} == expected, year
         assert {w for _, w in expected} == ({"*"} if year < 2025 else {"w1", "w2"})
+
+
+def test_year_end_lots_carry_the_wash_sale_basis_known_by_then(
+    db: Path, gainlog: Callable[..., Result], tmp_path: Path
+) -> None:
+    # a December loss washed by a December buy: the replacement carries it at the year's end; a
+    # January loss washed by units bought in December is not known at December 31
+    stock = {"wallet": "broker", "asset": "XYZ"}
+    lines = [
+        {"type": "buy", "at": "2023-06-01", "qty": "10", "price": "100", "class": "stock", **stock},
+        {"type": "sell", "at": "2023-12-20", "qty": "10", "price": "80", **stock},
+        {"type": "buy", "at": "2023-12-28", "qty": "10", "price": "85", **stock},
+        {"type": "sell", "at": "2024-01-10", "qty": "5", "price": "70", **stock},
+        {"type": "buy", "at": "2024-01-20", "qty": "5", "price": "72", **stock},
+    ]
+    assert gainlog("import", str(write_jsonl(tmp_path / "e.jsonl", lines))).code == 0
+    from gainlog.api.year_html import year_html
+
+    for year in (2023, 2024):
+        glance = year_html(db, year, tmp_path / "p.html").glance
+        expected = _lots_by_holding(gainlog("lots", "--year-end", str(year), "--json").json())
+        assert {(h.asset, h.wallet): (h.lots, h.qty, h.cost_basis) for h in glance.holdings} == expected, year
+    assert [(h.qty, h.cost_basis) for h in year_html(db, 2023, tmp_path / "p.html").glance.holdings] == [
+        (Decimal(10), Decimal("1050.00"))]  # 850 + the 200 loss of December 20
 
 
 def test_unrealized_gain_from_the_latest_price_of_the_year(

@@ -76,7 +76,7 @@ def test_chromium_shows_the_text_and_draws_every_chart(page: Path, tmp_path: Pat
     for expected in ("2024 at a glance", "Schedule D summary", "Carryover chain", "Realized gain by month",
                      "Proceeds by wallet and asset", "Open lots on December 31, 2024", "2121.44", "-9585.84",
                      "17730.00", "kraken", "ledger-nano", "short-term", "long-term", "market value",
-                     "Unrealized gain or (loss) of the priced lots: 31549.94"):
+                     "Unrealized gain or (loss) of the priced lots: 31099.94"):
         assert expected in text, expected
     assert dom.count("<svg") == 4
 
