@@ -77,7 +77,7 @@ class Holding(msgspec.Struct, frozen=True, kw_only=True):
         wallet: the wallet (`*`: a universal pool).
         lots: how many lot pieces.
         qty: units held.
-        cost_basis: their basis, rounded to cents.
+        cost_basis: their basis: the sum of each lot's, rounded to cents (as `lots --json` shows them).
         price: USD per unit, the latest `price` at or before the year's end (None: none known).
         priced_on: the date of that price (ledger time zone).
         value: qty x price, rounded to cents (None without a price).
@@ -175,7 +175,7 @@ def holdings(
     with exact_context():
         for (asset, wallet), group in sorted(groups.items()):
             qty = sum((lot.qty for lot in group), ZERO)
-            basis = sum((lot.basis for lot in group), ZERO).quantize(CENT, context=CONTEXT)
+            basis = sum((lot.basis.quantize(CENT, context=CONTEXT) for lot in group), ZERO)  # as `lots --json` rows
             quote = prices.get(asset)
             if quote is None:
                 out.append(Holding(asset=asset, wallet=wallet, lots=len(group), qty=qty, cost_basis=basis))

@@ -327,3 +327,19 @@ def test_a_chart_names_the_largest_and_groups_the_rest(db: Path, gainlog: Callab
     assert drawn_wallets == [f"w{i:02}" for i in range(3, 12)] + ["other wallets (3)"]
     assert "other assets (5)" in labels and "A04" not in labels and "A05" in labels
     assert len(_cells(html, "proceeds-table")) == 12
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_year_end_lots_of_a_generated_ledger_are_those_of_lots_year_end(
+    db: Path, gainlog: Callable[..., Result], tmp_path: Path, seed: int
+) -> None:
+    # every year of a synthetic ledger (many wallets and assets, transfers, swaps, the 2025 split)
+    generated = tmp_path / "g.jsonl"
+    assert gainlog("generate", "--events", "1500", "--seed", str(seed), "--out", str(generated)).code == 0
+    assert gainlog("import", str(generated)).code == 0
+    from gainlog.api.year_html import year_html
+
+    for year in range(2015, 2028):
+        glance = year_html(db, year, tmp_path / "p.html").glance
+        expected = _lots_by_holding(gainlog("lots", "--year-end", str(year), "--json").json())
+        assert {(h.asset, h.wallet): (h.lots, h.qty, h.cost_basis) for h in glance.holdings} == expected, year
