@@ -115,7 +115,8 @@ class Streamed:
 
 
 def stream(
-    db: Path, as_of: str | None = None, *, strict: bool = False, check: bool = True, option: str = "--as-of"
+    db: Path, as_of: str | None = None, *, strict: bool = False, check: bool = True, option: str = "--as-of",
+    year_ends: bool = False,
 ) -> Streamed:
     """`load` for `report all` and `report 8949` (issue #7): the same projection, but the log is read
     straight from the store into the fold and never held whole (`projections.pipeline.replay`): a
@@ -124,14 +125,16 @@ def stream(
     It never uses a checkpoint (a cache: the result is the same). Restoring one needs the whole log
     and the saved slices in memory next to each other, and saves `report all` little, since the
     wash-sale pass and the rows of every year are full passes anyway: on the benchmark's 1M-event
-    log, 28 s and 2.85 GB through the checkpoint against about 30 s and 0.85 GB streamed."""
+    log, 28 s and 2.85 GB through the checkpoint against about 30 s and 0.85 GB streamed.
+    `year_ends`: also note each year's open lots at its end (`Replay.year_end_lots`, `report html`)."""
     from ..projections.pipeline import replay
 
     store = open_ledger(db, strict=strict, check=check)
     seq = store.resolve(as_of, option=option)
     with gc_paused(), working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
         targets = store.retract_targets(until=seq)
-        projected = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq, targets=targets)
+        projected = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq, targets=targets,
+                           year_ends=year_ends)
     return Streamed(store=store, seq=seq, replay=projected)
 
 

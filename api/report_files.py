@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 if TYPE_CHECKING:
     from ..projections.form8949 import Row
 
-REPORT_FILES = ("form8949.csv", "form8949.json", "schedule_d.json", "income.json")  # in each DIR/YEAR/
+REPORT_FILES = ("form8949.csv", "form8949.json", "schedule_d.json", "income.json", "report.html")  # in DIR/YEAR/
 MANIFEST = "manifest.json"  # in DIR
 
 

@@ -262,7 +262,8 @@ class Written:
 
 
 def write_reports(db: Path, out: Path, *, as_of: str | None = None, strict: bool = False) -> Written:
-    """`report all`: every year's 8949 (CSV, JSON), Schedule D and income (JSON) into `out/YEAR/`,
+    """`report all`: every year's 8949 (CSV, JSON), Schedule D and income (JSON) and year at a glance
+    (HTML, `api.year_html`) into `out/YEAR/`,
     from one replay, with `out/manifest.json`; `out` is replaced as a whole, atomically. A
     `UsageError` when `out` holds anything `report all` did not write."""
     import shutil
@@ -295,13 +296,15 @@ def write_report_files(
     atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`)."""
     from ..ledger.speed import gc_paused
     from ..projections import form8949, reports
+    from ..projections.glance import RowSums
     from ..projections.rules.form_box import wallet_reports
     from ..projections.tax_year import YearBoxes, add_rows, totalled
     from .reading import stream
     from .report_files import Form8949Files, write_json
+    from .year_html import PAGE, glance_of, page
 
     with gc_paused():
-        streamed = stream(db, as_of, strict=strict, check=check)
+        streamed = stream(db, as_of, strict=strict, check=check, year_ends=True)
         replay = streamed.replay
         # Each year's 8949 files are written a few thousand rows at a time as the slices come
         # (issue #7); Schedule D needs only the totals of every year's rows.
@@ -309,12 +312,14 @@ def write_report_files(
         year_to_count: dict[int, int] = {}
         year_to_missing: dict[int, MissingBasis] = {}
         files: Form8949Files | None = None
+        sums = RowSums()  # the year pages' month and wallet/asset totals
         for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
             if files is None or files.year != rows[0].year:
                 if files is not None:
                     year_to_count[files.year] = files.close()
                 files = Form8949Files(folder, rows[0].year)
             add_rows(year_boxes, rows)
+            sums.add(rows)
             year_to_missing.setdefault(files.year, MissingBasis()).add(rows)
             files.add(rows)
         if files is not None:
@@ -330,6 +335,8 @@ def write_report_files(
             sd = ty.years[year]
             write_json(folder / str(year) / "schedule_d.json", reports.schedule_d_json(sd))
             write_json(folder / str(year) / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
+            (folder / str(year) / PAGE).write_text(page(glance_of(streamed, ty, sums, year), seq=streamed.seq),
+                                                   encoding="utf-8")
             summary.append(YearSummary(year=year, rows=year_to_count.get(year, 0), schedule_d=sd))
         store, seq = streamed.store, streamed.seq
         tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}

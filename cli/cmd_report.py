@@ -97,6 +97,24 @@ def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) ->
         _print_summary(written)
 
 
+HtmlOutOpt = Annotated[Path, typer.Option("--out", help="The HTML file to write.")]
+
+
+@report_app.command("html")
+def report_html(year: YearOpt, out: HtmlOutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
+    """A year at a glance: one self-contained HTML page (Schedule D, carryovers, gains by month,
+    proceeds by wallet and asset, open lots, unrealized gain), the one `report all` writes as
+    DIR/YEAR/report.html."""
+    from ..api.year_html import year_html
+
+    written = year_html(State.db, year, out, as_of=as_of, strict=State.strict)
+    if json_out:
+        _emit_json(written.to_json())
+    else:
+        console().print(f"Wrote {year} at a glance to {out}", markup=False)
+    warn_empty_year(written.glance.schedule_d.empty)
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 

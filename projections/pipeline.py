@@ -9,7 +9,7 @@ washed slices out one at a time. `project` is the same pipeline materialised: `m
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from .knowledge import live
 from .model import Acquisition, Booked, Donation, IncomeRow, OpenLot, Problem, Slice, UnitChange
 from .rules.late_identification import corrections, note_first_sell
 from .rules.wash_sale import WashPass, crypto_ever, tracked
+from .year_end import year_end_lots
 
 
 def project(
@@ -69,6 +70,9 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
             to its end (else empty).
         donations: the `donate` events with their lots (CONTRACT §4).
         unit_changes: splits and renames (read by the wash-sale pass).
+        year_end_lots: with `year_ends`, year -> the open lots at the end of it, from the first
+            trade's year through the last's (`year_end.year_end_lots`), washed units marked once
+            `slices` has been read to its end.
     """
 
     slices: Iterator[Slice]
@@ -82,11 +86,12 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
     open_lots: Iterable[OpenLot] = ()
     donations: tuple[Donation, ...] = ()
     unit_changes: tuple[UnitChange, ...] = ()
+    year_end_lots: dict[int, tuple[OpenLot, ...]] = {}
 
 
 def replay(
     records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, until: datetime | None = None,
-    targets: Container[str] | None = None, freeze: bool = False, keep_lots: bool = False,
+    targets: Container[str] | None = None, freeze: bool = False, keep_lots: bool = False, year_ends: bool = False,
 ) -> Replay:
     """The pipeline for a log given as an iterable in seq order (a store's `iter_read`), keeping
     only what the reports read (issue #7): each trade is dropped once the lot engine has folded it,
@@ -94,7 +99,8 @@ def replay(
     and open lots go once the wash-sale pass has what it reads of them (unless `keep_lots`); and
     each unwashed slice goes as `Replay.slices` hands out its washed rows. `until` (event time) cuts
     trades off (`lots --on DATE`). `targets`: the keys the log's retractions target, if known
-    (`knowledge.live`). `freeze`: keep the engine's state for a checkpoint (`Replay.engine`)."""
+    (`knowledge.live`). `freeze`: keep the engine's state for a checkpoint (`Replay.engine`).
+    `year_ends`: note the open lots at each year's end on the way (`Replay.year_end_lots`)."""
     first_sells: dict[str, Recorded] = {}
     noted = _noting_first_sells(records, first_sells, until_seq=until_seq, targets=targets)
     known = live(noted, until_seq=until_seq, targets=targets)
@@ -109,7 +115,9 @@ def replay(
         known.clear()  # ours (`live` built it): from here on `trades` holds the only reference to each trade
         if trades:
             kept += (trades[0], trades[-1])
-        fold(state, _released(trades, state, kept, named, crypto=None if keep_lots else crypto))
+        released = _released(trades, state, kept, named, crypto=None if keep_lots else crypto)
+        year_to_lots: dict[int, tuple[OpenLot, ...]] = {}
+        fold(state, year_end_lots(released, state, year_to_lots) if year_ends else released)
         engine = freeze_engine(state) if freeze else None  # a checkpoint: before `finish` changes the pools
         fold_problems = tuple(state.problems)
         booked = finish(state, until=until)
@@ -125,10 +133,13 @@ def replay(
     donations, unit_changes = booked.donations, booked.unit_changes
     del booked
     unwashed = _drained(slices)
+    washed = unwashed
+    if wash.active:
+        washed = wash.slices(unwashed, upto=_marking(wash, year_to_lots) if year_ends else None)
     return Replay(
-        slices=wash.slices(unwashed) if wash.active else unwashed, income=income, problems=problems_out, log=log,
+        slices=washed, income=income, problems=problems_out, log=log,
         engine=engine, fold_problems=fold_problems, late_corrections=tuple(late), acquisitions=acquisitions,
-        open_lots=open_lots, donations=donations, unit_changes=unit_changes,
+        open_lots=open_lots, donations=donations, unit_changes=unit_changes, year_end_lots=year_to_lots,
     )
 
 
@@ -157,6 +168,19 @@ def _released(
 def _washed_open_lots(wash: WashPass, open_lots: Sequence[OpenLot]) -> Iterator[OpenLot]:
     """The open lots with the washed units marked: read after the washed slices (`WashPass.open_lots`)."""
     yield from wash.open_lots(open_lots)
+
+
+def _marking(wash: WashPass, year_to_lots: dict[int, tuple[OpenLot, ...]]) -> Callable[[int | None], None]:
+    """The `upto` of `WashPass.slices` that marks each year's end lots (`Replay.year_end_lots`) once
+    every slice sold in or before that year has been through the pass (R4.3, as `lots --year-end`)."""
+    waiting = sorted(year_to_lots)
+
+    def upto(year: int | None) -> None:
+        while waiting and (year is None or waiting[0] < year):
+            done = waiting.pop(0)
+            year_to_lots[done] = tuple(wash.marked_now(year_to_lots[done]))
+
+    return upto
 
 
 def _seq(record: Recorded) -> int:

@@ -43,14 +43,14 @@ def test_the_manifest_names_seq_head_tags_and_every_file(filed: Path, db: Path) 
     assert (manifest["seq"], manifest["head"], manifest["tags"]) == (51, head, {"filed": f"51:{head}"})
     folder = filed.parent
     on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {"manifest.json"}
-    assert set(manifest["files"]) == on_disk and len(on_disk) == 16  # 2022-2025, four files each
+    assert set(manifest["files"]) == on_disk and len(on_disk) == 20  # 2022-2025, five files each
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
 
 
 def test_untouched_ledger_passes_also_after_appends(filed: Path, gainlog: Gainlog, tmp_path: Path) -> None:
     ok = gainlog("verify", "--manifest", str(filed))
-    assert ok.code == 0 and "16 file(s) replay byte-identical (--manifest)" in " ".join(ok.out.split())
+    assert ok.code == 0 and "20 file(s) replay byte-identical (--manifest)" in " ".join(ok.out.split())
     assert gainlog("import", str(write_jsonl(tmp_path / "more.jsonl", [BUY, SELL]))).code == 0
     assert gainlog("add", "sell", "--at", "2025-12-01", "--wallet", "coinbase", "--asset", "ETH", "--qty", "0.1",
                    "--price", "3000").code == 0

@@ -248,6 +248,7 @@ def test_report_all_writes_every_year(db: Path, tmp_path: Path) -> None:
             "form8949.csv",
             "form8949.json",
             "income.json",
+            "report.html",  # issue #15: the year at a glance
             "schedule_d.json",
         ]
     assert json.loads((tmp_path / "2024" / "schedule_d.json").read_text()) == as_json(

@@ -108,6 +108,28 @@ def case_twins(assets: Iterable[str]) -> list[Problem]:
     ]
 
 
+def open_lots_now(state: LotBookState) -> list[OpenLot]:
+    """The units the pools hold now, ordered by asset, wallet, acquisition (a read: `state` is unchanged)."""
+    open_lots = [
+        OpenLot(
+            lot=p.lot,
+            asset=p.asset,
+            asset_class=p.asset_class,
+            wallet=pool.wallet,
+            qty=p.qty,
+            basis=p.basis,
+            acquired_at=p.acquired_at,
+            date_acquired=p.date_acquired,
+            covered=p.covered,
+            transferred=p.transferred,
+        )
+        for pool in state.pools.values()
+        for p in sorted(pool.members.values(), key=lambda p: p.uid)
+    ]
+    open_lots.sort(key=lambda o: (o.asset, o.wallet, o.acquired_at, o.lot))
+    return open_lots
+
+
 def finish(state: LotBookState, *, until: datetime | None = None) -> Booked:
     """Apply the pooling changes due by `until` (None: all) and build the result."""
     apply_transitions(state, None if until is None else local_date(until, state.tz))
@@ -126,23 +148,7 @@ def finish(state: LotBookState, *, until: datetime | None = None) -> Booked:
                     hint="Rev. Proc. 2024-28 wants the specific allocation made before that disposal",
                 )
             )
-    open_lots = [
-        OpenLot(
-            lot=p.lot,
-            asset=p.asset,
-            asset_class=p.asset_class,
-            wallet=pool.wallet,
-            qty=p.qty,
-            basis=p.basis,
-            acquired_at=p.acquired_at,
-            date_acquired=p.date_acquired,
-            covered=p.covered,
-            transferred=p.transferred,
-        )
-        for pool in state.pools.values()
-        for p in sorted(pool.members.values(), key=lambda p: p.uid)
-    ]
-    open_lots.sort(key=lambda o: (o.asset, o.wallet, o.acquired_at, o.lot))
+    open_lots = open_lots_now(state)
     return Booked(
         slices=tuple(state.slices if _in_8949_order(state.slices) else sorted(state.slices, key=_8949_key)),
         acquisitions=tuple(state.acquisitions),

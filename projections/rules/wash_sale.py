@@ -195,17 +195,25 @@ class WashPass:
         """Whether any lot can wash or replace; when not, every slice and open lot stays as it is."""
         return bool(self._lot_to_units)
 
-    def slices(self, slices: Iterable[Slice]) -> Iterator[Slice]:
+    def slices(self, slices: Iterable[Slice], *, upto: Callable[[int | None], None] | None = None) -> Iterator[Slice]:
         """The slices (all of them, in 8949 order) with R4 applied, a batch of whole disposals at a
-        time (the 34-digit context is entered around each batch, never held across a `yield`)."""
+        time (the 34-digit context is entered around each batch, never held across a `yield`).
+        `upto(year)`: called once every slice sold before `year` has been through the pass (before
+        any later one), `upto(None)` at the end (`report html`'s year-end lots: `marked_now`)."""
         batch: list[Slice] = []
         for s in slices:
-            if len(batch) >= BATCH and s.seq != batch[-1].seq:
+            if upto is not None and batch and s.date_sold.year != batch[-1].date_sold.year:
+                yield from self._batch(batch)
+                batch = []
+                upto(s.date_sold.year)
+            elif len(batch) >= BATCH and s.seq != batch[-1].seq:
                 yield from self._batch(batch)
                 batch = []
             batch.append(s)
         if batch:
             yield from self._batch(batch)
+        if upto is not None:
+            upto(None)
 
     def _batch(self, batch: list[Slice]) -> list[Slice]:
         out: list[Slice] = []
@@ -246,6 +254,19 @@ class WashPass:
         with exact_context():
             self._units.apply_until(None, 0, self._lot_to_units)
             return [piece for lot in open_lots for piece in _mark_open_lot(lot, self._lot_to_units, self._units)]
+
+    def marked_now(self, open_lots: Sequence[OpenLot]) -> list[OpenLot]:
+        """`open_lots` marked as `open_lots` would mark them with the slices the pass has read so
+        far (a year's end: `slices(..., upto=...)`), the pass left as it is: each lot's washed units
+        still held then, washed units first."""
+        copies: dict[str, _LotUnits] = {}
+        for lot in open_lots:
+            units = self._lot_to_units.get(lot.lot)
+            if units is not None and units.washed and lot.lot not in copies:
+                washed = deque(_Washed(w.qty, w.amount, w.days, w.link) for w in units.washed)
+                copies[lot.lot] = _LotUnits(units.acquisition, units.qty, washed=washed, held=units.held)
+        with exact_context():
+            return [piece for lot in open_lots for piece in _mark_open_lot(lot, copies)]
 
 
 def _seq_of(s: Slice) -> int:
