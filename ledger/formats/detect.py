@@ -13,6 +13,7 @@ of formats, so the user can name one.
 | kraken | txid, pair, time, type, vol (`trades.csv`), or txid, refid, time, type, asset, amount (`ledgers.csv`) |
 | schwab | Date, Action, Symbol, Quantity, Amount |
 | prices | date_or_time, asset, usd; or Date, Open, High, Low, Close (Yahoo-style); or snapped_at, price (CoinGecko) |
+| gemini | Date, Time (UTC), Type, Symbol, Specification |
 
 Detection names the format only; reading the file is the converter's job, with its own errors.
 """
@@ -44,6 +45,7 @@ SIGNATURES: dict[str, tuple[frozenset[str], ...]] = {
         frozenset({"snapped_at", "price"}),  # CoinGecko historical data
     ),
 }
+SIGNATURES["gemini"] = (frozenset({"date", "time (utc)", "type", "symbol", "specification"}),)
 
 
 class Detected(msgspec.Struct, frozen=True):
