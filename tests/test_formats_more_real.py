@@ -150,3 +150,90 @@ def test_gemini_cells_and_times(tmp_path: Path) -> None:
     with pytest.raises(InvalidEvent) as err:
         formats.convert("gemini", bad, tz=UTC)
     assert str(err.value) == f"{bad}:3: column 'Fee (USD) USD': '(8,40 USD)' is not an amount"
+
+
+# -- Binance.US -----------------------------------------------------------------------------------
+
+
+def test_binanceus_rows_field_by_field() -> None:
+    path = REAL / "binanceus.csv"
+    conversion = formats.convert("binanceus", path, tz=UTC)
+    events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
+    assert sorted(events) == [3, 4, 5, 6, 7, 8, 11, 12, 13, 14]
+    # Spot Trading against USD: the USD fee is the event's fee; Time is UTC
+    assert events[3] == {
+        "type": "buy", "at": "2024-01-05T09:30:12.345000Z", "wallet": "binanceus", "asset": "BTC", "qty": "0.05",
+        "total": "2150", "fee": "2.15", "id": "301455872", "txid": "301455872"}
+    # a fee charged in the asset bought arrives less: 0.999 ETH for 2,300 (no `fee`)
+    assert {k: events[4].get(k) for k in ("type", "asset", "qty", "total", "fee")} == {
+        "type": "buy", "asset": "ETH", "qty": "0.999", "total": "2300", "fee": None}
+    # Quick Buy: Base is the USD paid, fee included (basis 500); Quote the USDT received
+    assert {k: events[5].get(k) for k in ("type", "asset", "qty", "total", "fee")} == {
+        "type": "buy", "asset": "USDT", "qty": "497.5", "total": "497.5", "fee": "2.5"}
+    # SOL bought with USDT, the fee in SOL: 3.996 SOL arrive, valued at 400 × 3.996 / 4
+    assert {k: events[6].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value",
+                                          "fee")} == {
+        "type": "swap", "give_asset": "USDT", "give_qty": "397.6", "get_asset": "SOL", "get_qty": "3.996",
+        "value": "399.6", "fee": None}
+    assert {k: events[7][k] for k in ("type", "at", "asset", "qty", "value", "kind")} == {
+        "type": "income", "at": "2024-02-15T00:00:00Z", "asset": "SOL", "qty": "0.05", "value": "5.25",
+        "kind": "staking"}
+    assert (events[8]["type"], events[8]["kind"], events[8]["value"]) == ("income", "reward", "1.2")
+    assert {k: events[11][k] for k in ("type", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "asset": "BTC", "qty": "0.03", "total": "1950", "fee": "1.95"}
+    # Convert: value = the USD value Binance.US gives for the USDT received
+    assert {k: events[12].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value")} == {
+        "type": "swap", "give_asset": "ETH", "give_qty": "0.2", "get_asset": "USDT", "get_qty": "698.6",
+        "value": "698.5"}
+    # a negative staking reward is Binance.US's service fee: a disposal of the units
+    assert {k: events[13][k] for k in ("type", "asset", "qty", "value")} == {
+        "type": "fee", "asset": "SOL", "qty": "0.001", "value": "0.12"}
+    # the USDT fee never arrives: 299.70 USDT, worth 299.94 × 299.7 / 300
+    assert {k: events[14].get(k) for k in ("give_qty", "get_qty", "value")} == {
+        "give_qty": "2", "get_qty": "299.7", "value": "299.64"}
+    assert lines(conversion) == [
+        (2, "Deposit (USD Deposit)", "cash"), (9, "Withdrawal (Crypto Withdrawal)", "transfer"),
+        (10, "Deposit (Crypto Deposit)", "transfer"), (15, "Withdrawal (USD Withdrawal)", "cash")]
+    assert [w.split(": a transfer")[0] for w in conversion.warnings] == [
+        f"{path}:9: skipped 'Withdrawal (Crypto Withdrawal)' of 0.5 ETH (fee 0.0008 ETH)",
+        f"{path}:10: skipped 'Deposit (Crypto Deposit)' of 0.01 BTC"]
+
+
+def test_binanceus_imports_and_reports(gainlog: Callable[..., Result]) -> None:
+    result = gainlog("import", str(REAL / "binanceus.csv"), "--json")
+    assert result.code == 0 and result.json()["format"] == "binanceus" and result.json()["added"] == 10
+    assert eight949(gainlog, 2024) == [
+        ("397.6 USDT", "2024-01-15", "2024-02-01", "399.60", "399.60", "0.00"),  # basis 397.6/497.5 of 500
+        ("0.03 BTC", "2024-01-05", "2024-04-02", "1948.05", "1291.29", "656.76"),
+        ("0.2 ETH", "2024-01-09", "2024-05-06", "698.50", "460.46", "238.04"),
+        ("0.001 SOL", "2024-02-01", "2024-06-01", "0.12", "0.10", "0.02"),
+        ("2 SOL", "2024-02-01", "2024-07-19", "299.64", "200.00", "99.64"),
+    ]
+
+
+def test_binanceus_newer_spelling_a_bnb_fee_and_unknown_rows(tmp_path: Path) -> None:
+    text = (REAL / "binanceus.csv").read_text(encoding="utf-8").split("\n")
+    header = ("User ID,Time,Category,Operation,Order ID,Transaction ID,Primary Asset,Realized Amount For Primary "
+              "Asset,Realized Amount for Primary Asset in USD,Base Asset,Realized Amount For Base Asset,Realized "
+              "Amount For Base Asset In USD,Quote Asset,Realized Amount for Quote Asset,Realized Amount for Quote "
+              "Asset in USD,Fee Asset,Realized Amount for Fee Asset,Realized Amount for Fee Asset in USD,Payment "
+              "Method,Withdraw Method,Additional Note")
+    bnb = text[2].replace("USD,2.15000000,2.15000000", "BNB,0.00500000,1.50000000")
+    staking = text[6].replace("Distribution,Staking Rewards", "Staking,Stake")
+    path = tmp_path / "tax.csv"
+    path.write_text("\n".join([header, bnb, staking, text[10].replace("Spot Trading,Sell", "Spot Trading,Margin")]),
+                    encoding="utf-8")
+    with pytest.raises(InvalidEvent) as err:
+        formats.convert("binanceus", path, tz=UTC)
+    assert str(err.value) == (
+        f"{path}: 2 rows of 2 kind(s) gainlog does not map: column 'Category' 'Staking (Stake)' ×1 (line 3); "
+        "column 'Category' 'Spot Trading (Margin)' ×1 (line 4); nothing imported: pass --skip-unknown to import "
+        "the other rows (the skipped ones are listed), or enter them with `gainlog add`")
+    events = {p.event.id: codec.canonical(p.event)
+              for p in formats.convert("binanceus", path, tz=UTC, skip_unknown=True).events}
+    # a fee in BNB: the BNB units are a disposal at their USD value, which is also the purchase fee
+    assert {k: events["301455872"].get(k) for k in ("type", "qty", "total", "fee")} == {
+        "type": "buy", "qty": "0.05", "total": "2150", "fee": "1.5"}
+    assert {k: events["301455872-fee"][k] for k in ("type", "at", "asset", "qty", "value")} == {
+        "type": "fee", "at": "2024-01-05T09:30:12.345000Z", "asset": "BNB", "qty": "0.005", "value": "1.5"}
+

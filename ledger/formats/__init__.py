@@ -26,7 +26,7 @@ from .. import codec, importer
 from ..errors import UsageError
 from ..events import Recorded, Sell, Swap, WalletInfo
 from ..importer import Parsed
-from . import coinbase, gemini, kraken, prices, schwab
+from . import binance_us, coinbase, gemini, kraken, prices, schwab
 from .table import Conversion
 
 __all__ = ["NAMES", "Conversion", "add_default_reports", "convert"]
@@ -36,6 +36,7 @@ CONVERTERS: dict[str, Converter] = {
     "coinbase": coinbase.convert, "kraken": kraken.convert, "schwab": schwab.convert, "prices": prices.convert,
 }
 CONVERTERS["gemini"] = gemini.convert
+CONVERTERS["binanceus"] = binance_us.convert
 ASSET_FORMATS = frozenset({"prices"})  # the formats that take --asset (a price download names no asset)
 NAMES = tuple(CONVERTERS)
 # Crypto exchanges that file Form 1099-DA for sales from 2025 on (gross proceeds; basis from 2026).

@@ -14,6 +14,7 @@ of formats, so the user can name one.
 | schwab | Date, Action, Symbol, Quantity, Amount |
 | prices | date_or_time, asset, usd; or Date, Open, High, Low, Close (Yahoo-style); or snapped_at, price (CoinGecko) |
 | gemini | Date, Time (UTC), Type, Symbol, Specification |
+| binanceus | Time, Category, Operation, Primary Asset, Base Asset, Quote Asset, Fee Asset (or with `_` for spaces) |
 
 Detection names the format only; reading the file is the converter's job, with its own errors.
 """
@@ -46,6 +47,10 @@ SIGNATURES: dict[str, tuple[frozenset[str], ...]] = {
     ),
 }
 SIGNATURES["gemini"] = (frozenset({"date", "time (utc)", "type", "symbol", "specification"}),)
+SIGNATURES["binanceus"] = (
+    frozenset({"time", "category", "operation", "primary asset", "base asset", "quote asset", "fee asset"}),
+    frozenset({"time", "category", "operation", "primary_asset", "base_asset", "quote_asset", "fee_asset"}),
+)
 
 
 class Detected(msgspec.Struct, frozen=True):
