@@ -237,3 +237,164 @@ def test_binanceus_newer_spelling_a_bnb_fee_and_unknown_rows(tmp_path: Path) -> 
     assert {k: events["301455872-fee"][k] for k in ("type", "at", "asset", "qty", "value")} == {
         "type": "fee", "at": "2024-01-05T09:30:12.345000Z", "asset": "BNB", "qty": "0.005", "value": "1.5"}
 
+
+# -- Koinly and CoinTracker templates -------------------------------------------------------------
+
+
+def test_koinly_rows_by_their_sides_and_label() -> None:
+    path = REAL / "koinly.csv"
+    conversion = formats.convert("koinly", path, tz=UTC)
+    events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
+    assert sorted(events) == [3, 4, 6, 7, 8, 9, 10]
+    assert all(e["id"].startswith("row-") and e["wallet"] == "koinly" for e in events.values())
+    # sent USD, received ETH: a buy; the USD fee is the event's fee (basis 1,504.50); "... UTC" times
+    assert {k: events[3].get(k) for k in ("type", "at", "asset", "qty", "total", "fee", "note")} == {
+        "type": "buy", "at": "2024-01-10T15:30:00Z", "asset": "ETH", "qty": "0.6", "total": "1500", "fee": "4.5",
+        "note": "Bought ETH"}
+    # ETH for SOL: the ETH fee leaves with the ETH sent; value = Net Worth (USD); no `fee`; TxHash is the txid
+    assert {k: events[4].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value", "fee",
+                                          "txid")} == {
+        "type": "swap", "give_asset": "ETH", "give_qty": "0.301", "get_asset": "SOL", "get_qty": "2.5",
+        "value": "780", "fee": None, "txid": "0x4e1f0c7a9b2d3e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0e1f2a3b"}
+    # a fee with no sides: a `fee` event, value left out (valued at replay from a price event)
+    assert {k: events[6].get(k) for k in ("type", "at", "asset", "qty", "value")} == {
+        "type": "fee", "at": "2024-03-01T20:00:00Z", "asset": "ETH", "qty": "0.0021", "value": None}
+    assert {k: events[7][k] for k in ("type", "asset", "qty", "value", "kind")} == {
+        "type": "income", "asset": "SOL", "qty": "0.12", "value": "16.8", "kind": "staking"}
+    assert (events[8]["kind"], events[8]["asset"], events[8]["value"]) == ("airdrop", "USDC", "15")
+    assert {k: events[9][k] for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "at": "2024-05-20T12:45:30Z", "asset": "SOL", "qty": "1.5", "total": "255", "fee": "0.5"}
+    # label 'cost': the ETH spent is a disposal at its Net Worth
+    assert {k: events[10][k] for k in ("type", "asset", "qty", "value")} == {
+        "type": "fee", "asset": "ETH", "qty": "0.04", "value": "150"}
+    assert lines(conversion) == [(2, "receive", "cash"), (5, "send", "transfer"), (11, "receive", "transfer"),
+                                 (12, "send", "cash")]
+    assert [w.split(": a transfer")[0] for w in conversion.warnings] == [
+        f"{path}:5: skipped 'send' of 0.1 ETH (fee 0.0005 ETH)", f"{path}:11: skipped 'receive' of 0.02 BTC"]
+
+
+def test_cointracker_rows_by_their_sides_and_tag() -> None:
+    path = REAL / "cointracker.csv"
+    conversion = formats.convert("cointracker", path, tz=UTC)
+    events = {int(p.where.rsplit(":", 1)[1]): codec.canonical(p.event) for p in conversion.events}
+    assert sorted(events) == [2, 3, 4, 7, 8, 10]
+    # MM/DD/YYYY HH:MM:SS in UTC
+    assert {k: events[2].get(k) for k in ("type", "at", "asset", "qty", "total", "fee")} == {
+        "type": "buy", "at": "2024-01-12T09:15:00Z", "asset": "BTC", "qty": "0.04", "total": "1720", "fee": "3.44"}
+    # the template has no USD value: the swap and the income leave `value` out (valued at replay)
+    assert {k: events[3].get(k) for k in ("type", "give_asset", "give_qty", "get_asset", "get_qty", "value")} == {
+        "type": "swap", "give_asset": "BTC", "give_qty": "0.01", "get_asset": "ADA", "get_qty": "1200", "value": None}
+    assert {k: events[4].get(k) for k in ("type", "asset", "qty", "value", "kind")} == {
+        "type": "income", "asset": "ADA", "qty": "15.5", "value": None, "kind": "staking"}
+    assert {k: events[7][k] for k in ("type", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "asset": "ADA", "qty": "1000", "total": "480", "fee": "1"}
+    assert (events[8]["type"], events[8]["kind"]) == ("income", "mining")
+    assert lines(conversion) == [(5, "send", "transfer"), (6, "receive", "transfer"), (9, "receive", "cash")]
+
+
+def test_template_labels_gainlog_does_not_map_are_listed_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "ct.csv"
+    text = (REAL / "cointracker.csv").read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([text[0], text[1], "04/11/2024 10:00:00,,,0.001,BTC,,,gift",
+                               "04/12/2024 10:00:00,10,ADA,0.0001,BTC,,,stake", "04/13/2024 10:00:00,,,,,,,"]),
+                    encoding="utf-8")
+    with pytest.raises(InvalidEvent) as err:
+        formats.convert("cointracker", path, tz=UTC)
+    assert str(err.value) == (
+        f"{path}: 3 rows of 3 kind(s) gainlog does not map: column 'Tag' 'gift' ×1 (line 3); column 'Tag' 'stake' "
+        "×1 (line 4); column 'Sent Quantity' 'fee' ×1 (line 5); nothing imported: pass --skip-unknown to import the "
+        "other rows (the skipped ones are listed), or enter them with `gainlog add`")
+    assert len(formats.convert("cointracker", path, tz=UTC, skip_unknown=True).events) == 1
+    bad = tmp_path / "k.csv"
+    koinly = (REAL / "koinly.csv").read_text(encoding="utf-8").splitlines()
+    bad.write_text("\n".join([koinly[0], koinly[2].replace("2024-01-10 15:30 UTC", "10.01.2024 15:30")]),
+                   encoding="utf-8")
+    with pytest.raises(InvalidEvent) as err:
+        formats.convert("koinly", bad, tz=UTC)
+    assert str(err.value) == (
+        f"{bad}:2: column 'Date': '10.01.2024 15:30' is not a time this format knows (e.g. 2024-03-01 14:22:41)")
+
+
+# -- every format of this part in one ledger --------------------------------------------------------
+
+
+def test_all_four_formats_in_one_ledger_reconcile_with_schedule_d(gainlog: Callable[..., Result]) -> None:
+    """One ledger, each export in its own wallet (each wallet its own lot pool, by a `method` event), so
+    the year's Schedule D is the sum of the four files' short-term sales (FIFO, every sale in 2024;
+    8949 rows are rounded to cents and summed):
+
+    gemini (prices.csv values the ETHBTC swap: 1 ETH × 3,441.07; BTC bought 0.1 for 4,200 + 8.40):
+      0.05511 BTC  3441.07 − 2319.25 (0.5511 × 4208.40)      = 1121.82
+      1 ETH        3500 − 7 = 3493.00 − 2510.00 (5020 / 2)     =  983.00
+      0.02 BTC     1235.04 (GUSD received, at par) − 841.68   =  393.36
+      0.02 BTC     1200 − 2.40 = 1197.60 − 841.68             =  355.92
+                   proceeds 9366.71, basis 6512.61, gain 2854.10
+    binanceus:
+      397.6 USDT   399.60 (400 × 3.996 / 4 SOL) − 399.60 (397.6 / 497.5 × 500) = 0.00
+      0.03 BTC     1950 − 1.95 = 1948.05 − 1291.29 (0.6 × 2152.15)             = 656.76
+      0.2 ETH      698.50 − 460.46 (0.2 / 0.999 × 2300)                         = 238.04
+      0.001 SOL    0.12 (service fee) − 0.10 (399.60 / 3.996 a SOL)             = 0.02
+      2 SOL        299.64 (299.94 × 299.7 / 300) − 200.00                       = 99.64
+                   proceeds 3345.91, basis 2351.45, gain 994.46
+    koinly (ETH bought 0.6 for 1,500 + 4.50 = 2,507.50 an ETH):
+      0.301 ETH    780 (Net Worth) − 754.76                   =   25.24
+      0.0021 ETH   7.23 (× 3,441.07, prices.csv) − 5.27       =    1.96
+      1.5 SOL      255 − 0.50 = 254.50 − 468.00 (780 / 2.5 × 1.5) = −213.50
+      0.04 ETH     150 (cost, Net Worth) − 100.30             =   49.70
+                   proceeds 1191.73, basis 1328.33, gain −136.60
+    cointracker (prices_2024.csv values the ADA received at 0.52; BTC 0.04 for 1,720 + 3.44):
+      0.01 BTC     624.00 (1200 × 0.52) − 430.86              =  193.14
+      1000 ADA     480 − 1 = 479.00 − 520.00                  =  −41.00
+      0.015 BTC    950 − 0.95 = 949.05 − 646.29               =  302.76
+                   proceeds 2052.05, basis 1597.15, gain 454.90
+    total: proceeds 15956.40, basis 11789.54, gain 4166.86 (all short term; nothing long term)
+    """
+    assert gainlog("add", "method", "--method", "FIFO", "--from", "2024-01-01", "--scope", "wallet").code == 0
+    for name in ("prices.csv", "prices_2024.csv", "gemini.csv", "binanceus.csv", "koinly.csv", "cointracker.csv"):
+        result = gainlog("import", str(REAL / name))
+        assert result.code == 0, result.err
+    report = gainlog("report", "schedule-d", "--year", "2024", "--json").json()
+    assert report["short_term"] == {
+        "proceeds": "15956.40", "cost_basis": "11789.54", "adjustments": "0.00", "gain": "4166.86"}
+    assert report["long_term"] == {"proceeds": "0.00", "cost_basis": "0.00", "adjustments": "0.00", "gain": "0.00"}
+    assert (report["net_short_term"], report["net"]) == ("4166.86", "4166.86")
+    by_wallet: dict[str, list[str]] = {}
+    for row in gainlog("report", "8949", "--year", "2024", "--json").json():
+        by_wallet.setdefault(row["wallet"], []).append(row["gain"])
+    assert by_wallet == {
+        "gemini": ["1121.82", "983.00", "393.36", "355.92"],
+        "binanceus": ["0.00", "656.76", "238.04", "0.02", "99.64"],
+        "koinly": ["25.24", "1.96", "-213.50", "49.70"],
+        "cointracker": ["193.14", "-41.00", "302.76"],
+    }
+
+
+def test_a_fee_in_a_third_asset_is_its_own_fee_event(tmp_path: Path) -> None:
+    path = tmp_path / "koinly.csv"
+    header = (REAL / "koinly.csv").read_text(encoding="utf-8").splitlines()[0]
+    path.write_text(f"{header}\n2024-02-03 08:12 UTC,0.3,ETH,2.5,SOL,0.25,MATIC,780,USD,,,\n"
+                    "2024-02-04 08:00 UTC,100,USD,,,0.01,MATIC,,,,,\n", encoding="utf-8")
+    conversion = formats.convert("koinly", path, tz=UTC)
+    made = [(p.where.rsplit(":", 1)[1], codec.canonical(p.event)) for p in conversion.events]
+    assert [(line, e["type"], e["id"].endswith("-fee"), e.get("give_qty") or e.get("qty")) for line, e in made] == [
+        ("2", "swap", False, "0.3"), ("2", "fee", True, "0.25"), ("3", "fee", True, "0.01")]
+    assert "value" not in made[1][1] and made[1][1]["asset"] == "MATIC"
+    assert lines(conversion) == [(3, "send", "cash")]
+
+
+def test_binanceus_instant_trades_take_their_direction_from_the_operation(tmp_path: Path) -> None:
+    text = (REAL / "binanceus.csv").read_text(encoding="utf-8").split("\n")
+    quick = text[4]  # Quick Buy: Base USD 500 (fee included), Quote USDT 497.50
+    swapped = quick.replace("USD,500.00000000,500.00000000,USDT,497.50000000,497.40000000",
+                            "USDT,497.50000000,497.40000000,USD,500.00000000,500.00000000")
+    sale = ("38125004,2024-03-01 10:00:00.000,Sell,Sell,f0,309999001,,,,BTC,0.01000000,600.00000000,USD,"
+            "594.00000000,594.00000000,USD,6.00000000,6.00000000,Wallet,,")
+    path = tmp_path / "b.csv"
+    path.write_text("\n".join([text[0], quick, swapped.replace("302311540", "302311541"), sale]), encoding="utf-8")
+    events = {p.event.id: codec.canonical(p.event) for p in formats.convert("binanceus", path, tz=UTC).events}
+    wanted = {"type": "buy", "asset": "USDT", "qty": "497.5", "total": "497.5", "fee": "2.5"}  # basis 500
+    assert {k: events["302311540"].get(k) for k in wanted} == wanted
+    assert {k: events["302311541"].get(k) for k in wanted} == wanted
+    # an instant sale: the USD received is net of the fee (proceeds 594)
+    assert {k: events["309999001"].get(k) for k in ("type", "asset", "qty", "total", "fee")} == {
+        "type": "sell", "asset": "BTC", "qty": "0.01", "total": "600", "fee": "6"}

@@ -26,7 +26,7 @@ from .. import codec, importer
 from ..errors import UsageError
 from ..events import Recorded, Sell, Swap, WalletInfo
 from ..importer import Parsed
-from . import binance_us, coinbase, gemini, kraken, prices, schwab
+from . import binance_us, coinbase, gemini, kraken, prices, schwab, sent_received
 from .table import Conversion
 
 __all__ = ["NAMES", "Conversion", "add_default_reports", "convert"]
@@ -37,6 +37,8 @@ CONVERTERS: dict[str, Converter] = {
 }
 CONVERTERS["gemini"] = gemini.convert
 CONVERTERS["binanceus"] = binance_us.convert
+CONVERTERS["koinly"] = sent_received.convert_koinly
+CONVERTERS["cointracker"] = sent_received.convert_cointracker
 ASSET_FORMATS = frozenset({"prices"})  # the formats that take --asset (a price download names no asset)
 NAMES = tuple(CONVERTERS)
 # Crypto exchanges that file Form 1099-DA for sales from 2025 on (gross proceeds; basis from 2026).

@@ -21,7 +21,8 @@ value at the time.
 | Spot Trading (Buy), quote USD | `buy` qty = Base − a fee in Base, total = Quote, fee = a USD fee |
 | Spot Trading (Sell), quote USD | `sell` qty = Base + a fee in Base, total = Quote, fee = a USD fee |
 | Spot Trading, quote a crypto | `swap` (Buy gives Quote, Sell gives Base), a fee in either inside the quantities |
-| Buy, Sell, Quick Buy, Quick Sell, Convert (instant) | Base given (fee included), Quote received |
+| Buy, Sell, Quick Buy, Quick Sell, Convert (instant) | Base given, Quote received (fee included); against USD the |
+| | Operation (Buy/Sell) says which side was given |
 | Distribution (Staking Rewards) | `income` kind staking, value = Primary in USD; a negative one a `fee` |
 | Distribution (Referral Commission); (Others) | `income` kind reward; other |
 | Deposit, Withdrawal of a crypto | one side of a transfer (`out.transfer_leg`), fee = a fee in the asset |
@@ -172,6 +173,11 @@ def _trade(cells: _Cells, label: str, out: Conversion, *, instant: bool,
                        "gainlog's money is USD")
         return []
     give, get = ("quote", "base") if buying else ("base", "quote")
+    if instant and "USD" in (base, quote) and cells.text("operation").casefold() in ("buy", "sell"):
+        # which column holds the USD differs between instant categories: the Operation says the direction
+        usd_side = "base" if base == "USD" else "quote"
+        crypto_side = "quote" if usd_side == "base" else "base"
+        give, get = (usd_side, crypto_side) if cells.text("operation").casefold() == "buy" else (crypto_side, usd_side)
     give_asset, get_asset = cells.asset(give), cells.asset(get)
     give_qty, get_qty = cells.qty(give), cells.qty(get)
     fee_qty = cells.qty("fee") if fee_asset else Decimal(0)
