@@ -398,3 +398,13 @@ def test_binanceus_instant_trades_take_their_direction_from_the_operation(tmp_pa
     # an instant sale: the USD received is net of the fee (proceeds 594)
     assert {k: events["309999001"].get(k) for k in ("type", "asset", "qty", "total", "fee")} == {
         "type": "sell", "asset": "BTC", "qty": "0.01", "total": "600", "fee": "6"}
+
+
+def test_gemini_and_binanceus_sales_from_2025_default_to_1099_da(tmp_path: Path) -> None:
+    gemini = rewritten(tmp_path, "gemini.csv", 12, "2024-09-05,20:20:20.020", "2025-01-06,20:20:20.020")
+    assert formats.convert("gemini", gemini, tz=UTC).reports_wallet == "gemini"
+    assert formats.convert("gemini", REAL / "gemini.csv", tz=UTC).reports_wallet is None
+    binance = rewritten(tmp_path, "binanceus.csv", 11, "2024-04-02 13:31:44.271", "2025-04-02 13:31:44.271")
+    assert formats.convert("binanceus", binance, tz=UTC, wallet="bus").reports_wallet == "bus"
+    koinly = rewritten(tmp_path, "koinly.csv", 9, "2024-05-20 12:45:30 UTC", "2025-05-20 12:45:30 UTC")
+    assert formats.convert("koinly", koinly, tz=UTC).reports_wallet is None

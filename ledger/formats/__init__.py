@@ -42,7 +42,7 @@ CONVERTERS["cointracker"] = sent_received.convert_cointracker
 ASSET_FORMATS = frozenset({"prices"})  # the formats that take --asset (a price download names no asset)
 NAMES = tuple(CONVERTERS)
 # Crypto exchanges that file Form 1099-DA for sales from 2025 on (gross proceeds; basis from 2026).
-FILES_1099_DA = frozenset({"coinbase", "kraken"})
+FILES_1099_DA = frozenset({"coinbase", "kraken", "gemini", "binanceus"})
 DA_FROM = date(2025, 1, 1)
 DA_ID = "wallet-reports-1099-DA-2025"  # the id of the `wallet` event an import adds (see add_default_reports)
 
