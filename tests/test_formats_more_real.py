@@ -408,3 +408,20 @@ def test_gemini_and_binanceus_sales_from_2025_default_to_1099_da(tmp_path: Path)
     assert formats.convert("binanceus", binance, tz=UTC, wallet="bus").reports_wallet == "bus"
     koinly = rewritten(tmp_path, "koinly.csv", 9, "2024-05-20 12:45:30 UTC", "2025-05-20 12:45:30 UTC")
     assert formats.convert("koinly", koinly, tz=UTC).reports_wallet is None
+
+
+def test_gemini_interest_paid_in_usd_is_cash(tmp_path: Path) -> None:
+    path = rewritten(tmp_path, "gemini.csv", 2, "Deposit (ACH Transfer)", "Interest Credit")
+    conversion = formats.convert("gemini", path, tz=UTC)
+    assert lines(conversion)[0] == (2, "Credit (Interest Credit)", "cash")
+    assert conversion.notes[0] == (
+        f"{path}: skipped 1 cash credit(s) (cash is not a lot): 'Credit (Interest Credit)' ×1 (line 2)")
+
+
+def test_koinly_date_column_named_koinly_date_is_detected(tmp_path: Path, gainlog: Callable[..., Result]) -> None:
+    text = (REAL / "koinly.csv").read_text(encoding="utf-8").replace("Date,Sent Amount", "Koinly Date,Sent Amount", 1)
+    path = tmp_path / "koinly_export.csv"
+    path.write_text(text, encoding="utf-8")
+    result = gainlog("import", str(path), "--json")
+    assert result.code == 0, result.err
+    assert (result.json()["format"], result.json()["added"]) == ("koinly", 7)

@@ -15,7 +15,7 @@ of formats, so the user can name one.
 | prices | date_or_time, asset, usd; or Date, Open, High, Low, Close (Yahoo-style); or snapped_at, price (CoinGecko) |
 | gemini | Date, Time (UTC), Type, Symbol, Specification |
 | binanceus | Time, Category, Operation, Primary Asset, Base Asset, Quote Asset, Fee Asset (or with `_` for spaces) |
-| koinly | Date, Sent Amount, Sent Currency, Received Amount, Received Currency |
+| koinly | Date (or Koinly Date, Date (UTC)), Sent Amount, Sent Currency, Received Amount, Received Currency |
 | cointracker | Date, Received Quantity, Received Currency, Sent Quantity, Sent Currency |
 
 Detection names the format only; reading the file is the converter's job, with its own errors.
@@ -53,7 +53,10 @@ SIGNATURES["binanceus"] = (
     frozenset({"time", "category", "operation", "primary asset", "base asset", "quote asset", "fee asset"}),
     frozenset({"time", "category", "operation", "primary_asset", "base_asset", "quote_asset", "fee_asset"}),
 )
-SIGNATURES["koinly"] = (frozenset({"date", "sent amount", "sent currency", "received amount", "received currency"}),)
+SIGNATURES["koinly"] = tuple(
+    frozenset({date, "sent amount", "sent currency", "received amount", "received currency"})
+    for date in ("date", "koinly date", "date (utc)")
+)
 SIGNATURES["cointracker"] = (
     frozenset({"date", "received quantity", "received currency", "sent quantity", "sent currency"}),
 )

@@ -21,7 +21,7 @@ balances) is skipped and counted.
 | Sell, quote USD | `sell` qty = −base Amount, total = USD Amount, fee = −Fee (USD) (proceeds = USD Amount − fee) |
 | Buy/Sell, quote a crypto (ETHBTC, SOLGUSD) | `swap` give = left + fee, get = arrived − fee, no `fee` (1) |
 | Credit/Debit `Deposit (...)` / `Withdrawal (...)` of a crypto | `out.transfer_leg` (txid = Tx Hash) |
-| the same of USD | skipped, counted (cash is not a lot) |
+| the same of USD; income credited in USD | skipped, counted (cash is not a lot) |
 | Credit naming interest (Earn), staking, a reward, referral, administrative credit | `income` (1) |
 
 (1) value: a USD stablecoin at par, else left out (valued at replay from `price` events).
@@ -162,7 +162,10 @@ def _event(row: Row, assets: set[str], tz: ZoneInfo, wallet: str, out: Conversio
                          txid=row.text("Tx Hash") or None)
         return None
     income = next((k for word, k in INCOME_SPECS if word in lowered), None)
-    if kind == "Credit" and income is not None and asset != "USD":
+    if kind == "Credit" and income is not None and (asset == "USD" or asset in FIAT):
+        out.skip(row, label, "cash", CASH_GROUP.replace("deposit(s) and withdrawal(s)", "credit(s)"))
+        return None
+    if kind == "Credit" and income is not None:
         qty = _size(row, column) - _size(row, _fee_column(row, asset))
         if qty <= 0:
             out.not_mapped(row, column, label, "", f"a {label} row that adds nothing is not income")

@@ -5,9 +5,9 @@ a received side and a fee, each an amount and a currency (`--format koinly`, `--
                  Net Worth Amount,Net Worth Currency,Label,Description,TxHash
     CoinTracker: Date,Received Quantity,Received Currency,Sent Quantity,Sent Currency,Fee Amount,Fee Currency,Tag
 
-Times are UTC: Koinly `2024-01-05 14:25 UTC` (seconds and `Z` read too), CoinTracker
-`01/05/2024 14:25:00`. What a row becomes depends on which sides it has and on its label (Koinly)
-or tag (CoinTracker), compared without case (`_` as a space):
+Times are UTC (the column is `Date`, or `Koinly Date` / `Date (UTC)`): Koinly `2024-01-05 14:25 UTC`
+(seconds and `Z` read too), CoinTracker `01/05/2024 14:25:00`. What a row becomes depends on which
+sides it has and on its label (Koinly) or tag (CoinTracker), compared without case (`_` as a space):
 
 | sides | label / tag | event |
 |---|---|---|
@@ -50,6 +50,7 @@ INCOME = {
 }
 FEES = frozenset({"cost", "fee"})
 CASH_GROUP = "cash-only row(s) (cash is not a lot)"
+DATES = ("Date", "Koinly Date", "Date (UTC)")  # Koinly's templates name the column either way
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,8 @@ class Layout:
     note: str | None = None
 
     @property
-    def required(self) -> tuple[str, ...]:
-        return ("Date", *self.sent, *self.received)
+    def required(self) -> tuple[str | tuple[str, ...], ...]:
+        return (DATES, *self.sent, *self.received)
 
 
 KOINLY = Layout("Koinly universal", ("Sent Amount", "Sent Currency"), ("Received Amount", "Received Currency"),
@@ -93,7 +94,7 @@ def _convert(path: Path, tz: ZoneInfo, wallet: str, layout: Layout) -> Conversio
         digest = text_hash(row.cells[name] for name in row.order)
         ranks[digest] += 1
         own = f"row-{digest}" if ranks[digest] == 1 else f"row-{digest}-{ranks[digest]}"
-        head = {"at": utc_at(row, "Date", tz=tz), "wallet": wallet,
+        head = {"at": utc_at(row, row.column(DATES), tz=tz), "wallet": wallet,
                 "txid": row.text(layout.txid) or None if layout.txid else None,
                 "note": row.text(layout.note) or None if layout.note else None}
         for suffix, raw in made:
