@@ -75,7 +75,8 @@ def import_command(
         str | None,
         typer.Option(
             "--format",
-            help="Input format, any case: jsonl, coinbase, kraken, schwab or prices (docs/formats.md); "
+            help="Input format, any case: jsonl, coinbase, kraken, schwab, prices, gemini, binanceus, koinly or "
+            "cointracker (docs/formats.md); "
             "default: detected from the header of a .csv file, else jsonl.",
         ),
     ] = None,
@@ -122,7 +123,8 @@ def import_command(
     if fmt == "jsonl" and (wallet is not None or skip_unknown or asset is not None):
         option = "--wallet" if wallet is not None else "--skip-unknown" if skip_unknown else "--asset"
         raise UsageError(
-            f"{option} applies to a converted export (--format coinbase, kraken, schwab or prices), not jsonl"
+            f"{option} applies to a converted export (--format coinbase, kraken, schwab, prices, gemini, binanceus, "
+            "koinly or cointracker), not jsonl"
         )
     if fmt != "jsonl":
         _import_export(
