@@ -76,8 +76,8 @@ def import_command(
         str | None,
         typer.Option(
             "--format",
-            help="Input format, any case: jsonl, coinbase, kraken, schwab, fidelity, robinhood, coinbase-pro, 1099-b "
-            "or prices (docs/formats.md); "
+            help="Input format, any case: jsonl, coinbase, kraken, schwab, fidelity, robinhood, coinbase-pro, 1099-b, "
+            "gemini, binanceus, koinly, cointracker or prices (docs/formats.md); "
             "default: detected from the header of a .csv file, else jsonl.",
         ),
     ] = None,

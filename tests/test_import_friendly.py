@@ -51,7 +51,7 @@ def test_jsonl_in_capitals_and_an_unknown_format(tmp_path: Path, gainlog: Gainlo
     unknown = gainlog("import", str(path), "--format", "Binance")
     assert (unknown.code, unknown.err) == (
         2, "gainlog: --format 'binance': unknown format (one of: jsonl, coinbase, kraken, schwab, prices, fidelity, "
-        "robinhood, coinbase-pro, 1099-b)\n"
+        "robinhood, coinbase-pro, 1099-b, gemini, binanceus, koinly, cointracker)\n"
     )
 
 
@@ -96,7 +96,8 @@ def test_a_csv_nobody_knows_lists_the_formats(tmp_path: Path, gainlog: Gainlog) 
     assert (result.code, result.out) == (2, "")
     assert result.err == (
         f"gainlog: {path}: not an export gainlog recognises (no known header row in its first 50 rows); "
-        "give --format: one of jsonl, coinbase, kraken, schwab, prices, fidelity, robinhood, coinbase-pro, 1099-b "
+        "give --format: one of jsonl, coinbase, kraken, schwab, prices, fidelity, robinhood, coinbase-pro, 1099-b, "
+        "gemini, binanceus, koinly, cointracker "
         "(docs/formats.md)\n"
     )
     assert gainlog("log", "--json").json() == []

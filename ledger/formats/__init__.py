@@ -26,7 +26,19 @@ from .. import codec, importer
 from ..errors import UsageError
 from ..events import Recorded, Sell, Swap, WalletInfo
 from ..importer import Parsed
-from . import broker_1099b, coinbase, coinbase_pro, fidelity, kraken, prices, robinhood, schwab
+from . import (
+    binance_us,
+    broker_1099b,
+    coinbase,
+    coinbase_pro,
+    fidelity,
+    gemini,
+    kraken,
+    prices,
+    robinhood,
+    schwab,
+    sent_received,
+)
 from .table import Conversion
 
 __all__ = ["NAMES", "Conversion", "add_default_reports", "convert"]
@@ -39,10 +51,14 @@ CONVERTERS["fidelity"] = fidelity.convert
 CONVERTERS["robinhood"] = robinhood.convert
 CONVERTERS["coinbase-pro"] = coinbase_pro.convert
 CONVERTERS["1099-b"] = broker_1099b.convert
+CONVERTERS["gemini"] = gemini.convert
+CONVERTERS["binanceus"] = binance_us.convert
+CONVERTERS["koinly"] = sent_received.convert_koinly
+CONVERTERS["cointracker"] = sent_received.convert_cointracker
 ASSET_FORMATS = frozenset({"prices"})  # the formats that take --asset (a price download names no asset)
 NAMES = tuple(CONVERTERS)
 # Crypto exchanges that file Form 1099-DA for sales from 2025 on (gross proceeds; basis from 2026).
-FILES_1099_DA = frozenset({"coinbase", "kraken"})
+FILES_1099_DA = frozenset({"coinbase", "kraken", "gemini", "binanceus"})
 DA_FROM = date(2025, 1, 1)
 DA_ID = "wallet-reports-1099-DA-2025"  # the id of the `wallet` event an import adds (see add_default_reports)
 

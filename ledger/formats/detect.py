@@ -17,6 +17,10 @@ of formats, so the user can name one.
 | 1099-b | Date Acquired, Date Sold (or Disposed), Proceeds, Cost Basis (or Cost or Other Basis), also "1b- ..." |
 | coinbase-pro | trade id, product, side, created at, size, ... (fills); type, time, amount, trade id, ... (account) |
 | prices | date_or_time, asset, usd; or Date, Open, High, Low, Close (Yahoo-style); or snapped_at, price (CoinGecko) |
+| gemini | Date, Time (UTC), Type, Symbol, Specification |
+| binanceus | Time, Category, Operation, Primary Asset, Base Asset, Quote Asset, Fee Asset (or with `_` for spaces) |
+| koinly | Date (or Koinly Date, Date (UTC)), Sent Amount, Sent Currency, Received Amount, Received Currency |
+| cointracker | Date, Received Quantity, Received Currency, Sent Quantity, Sent Currency |
 
 Detection names the format only; reading the file is the converter's job, with its own errors.
 """
@@ -63,6 +67,18 @@ SIGNATURES: dict[str, tuple[frozenset[str], ...]] = {
         frozenset({"snapped_at", "price"}),  # CoinGecko historical data
     ),
 }
+SIGNATURES["gemini"] = (frozenset({"date", "time (utc)", "type", "symbol", "specification"}),)
+SIGNATURES["binanceus"] = (
+    frozenset({"time", "category", "operation", "primary asset", "base asset", "quote asset", "fee asset"}),
+    frozenset({"time", "category", "operation", "primary_asset", "base_asset", "quote_asset", "fee_asset"}),
+)
+SIGNATURES["koinly"] = tuple(
+    frozenset({date, "sent amount", "sent currency", "received amount", "received currency"})
+    for date in ("date", "koinly date", "date (utc)")
+)
+SIGNATURES["cointracker"] = (
+    frozenset({"date", "received quantity", "received currency", "sent quantity", "sent currency"}),
+)
 
 
 class Detected(msgspec.Struct, frozen=True):
