@@ -100,6 +100,17 @@ def render_text(st: Statement, fmt: str, *, exported_on: date) -> bytes:
     return exports.taxact_csv(st.rows).encode("utf-8")
 
 
+def known_on(db: Path, as_of: str | None = None) -> date:
+    """The day (ledger time zone) the last event known at `as_of` was recorded: the TXF header's date,
+    so one log gives one file on any day (`export` is a replay, like every report)."""
+    from .reading import open_ledger
+
+    with open_ledger(db, check=False) as store:
+        seq = store.resolve(as_of)
+        last = store.read(after=seq - 1, until=seq) if seq else []
+        return last[-1].recorded_at.astimezone(store.timezone).date() if last else date(1970, 1, 1)
+
+
 def export(
     db: Path, year: int, fmt: str, out: Path, *, as_of: str | None = None, strict: bool = False,
     exported_on: date | None = None, draw_pdf: Callable[[Statement], bytes] | None = None,
@@ -116,7 +127,7 @@ def export(
         assert draw_pdf is not None
         data = draw_pdf(st)
     else:
-        data = render_text(st, fmt, exported_on=exported_on or date.today())
+        data = render_text(st, fmt, exported_on=exported_on or known_on(db, as_of))
     write_atomically(out, data)
     unexported = unexported_adjustments(st.rows, fmt=fmt)
     warnings = list(st.schedule_d.warnings)

@@ -304,3 +304,24 @@ def test_export_of_a_year_without_events_says_so(sample: Run, tmp_path: Path) ->
     assert done.code == 0
     assert done.err == "gainlog: warning: no event falls in 2030: the ledger's events are from 2022 to 2025\n"
     assert (tmp_path / "x.csv").read_text(encoding="utf-8").count("\n") == 1  # the header alone
+
+
+def test_txf_is_the_same_file_on_any_day(gainlog: Run, tmp_path: Path) -> None:
+    """The TXF header's date is the day the last known event was recorded (ledger time zone), never
+    the machine's today: exporting the same log on two days gives the same bytes."""
+    from freezegun import freeze_time
+
+    ny = tmp_path / "ny.db"
+    assert gainlog("init", "--timezone", "America/New_York", ledger=ny).code == 0
+    with freeze_time("2026-03-02 03:30:00"):  # 2026-03-01 22:30 in New York
+        assert gainlog("import", str(SAMPLE), ledger=ny).code == 0
+    files = []
+    for day in ("2026-04-15 12:00:00", "2027-01-20 12:00:00"):
+        with freeze_time(day):
+            out = tmp_path / f"{day[:10]}.txf"
+            done = gainlog("export", "--year", "2022", "--format", "txf", "--out", str(out), ledger=ny)
+            assert done.code == 0, done.err
+            files.append(out.read_bytes())
+    assert files[0] == files[1]
+    header, _ = read_txf(files[0].decode("ascii"))
+    assert header["D"] == "03/01/2026"
