@@ -31,8 +31,9 @@ Reports no problems of its own (the engine reports `corporate-empty` when an eve
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from ..exact import minus, total
+from ..exact import minus, plus, pro_rata, total
 
 ONE = Decimal(1)
 
@@ -40,6 +41,34 @@ ONE = Decimal(1)
 def split_qty(qty: Decimal, ratio: Decimal) -> Decimal:
     """§307: the units a lot holds after a split of `ratio` new units per old unit."""
     return qty * ratio
+
+
+def held_ratio(held: Decimal, change: Decimal) -> Decimal:
+    """The ratio of a split an export states as units added (`change` > 0) or removed (< 0) from a
+    holding of `held` units: (held + change) / held (2-for-1: 100 held, 100 added -> 2)."""
+    return (held + change) / held
+
+
+def split_problem(held: Decimal, change: Decimal) -> str | None:
+    """Why a split stated by its units added or removed cannot apply to a holding of `held`, or None."""
+    if held <= 0:
+        return "the wallet holds none, so the ratio is unknown"
+    if held + change <= 0:
+        return f"it removes {format(-change, 'f')} of the {format(held, 'f')} units held, leaving none"
+    return None
+
+
+def scale_pieces(pieces: list[Any], after: Decimal, held: Decimal) -> None:
+    """Every piece's qty x after / held, exactly: each piece but the last its pro rata share of
+    `after` (R2.7), the last the rest, so that they add to `after` x their total / held (all of
+    `after` when the pieces hold the whole holding, as they do unless lots are missing)."""
+    before = total(p.qty for p in pieces)
+    target = after if before == held else pro_rata(after, before, held)
+    done = Decimal(0)
+    for piece in pieces[:-1]:
+        piece.qty = pro_rata(target, piece.qty, before)
+        done = plus(done, piece.qty)
+    pieces[-1].qty = minus(target, done)
 
 
 def allocate_basis(basis: Decimal, shares: list[Decimal], *, whole: bool) -> tuple[list[Decimal], Decimal]:
