@@ -52,7 +52,8 @@ def held_ratio(held: Decimal, change: Decimal) -> Decimal:
 def split_problem(held: Decimal, change: Decimal) -> str | None:
     """Why a split stated by its units added or removed cannot apply to a holding of `held`, or None."""
     if held <= 0:
-        return "the wallet holds none, so the ratio is unknown"
+        return ("the wallet holds none, so the ratio is unknown (new shares of a spin-off are a `reorg` of the "
+                "parent: gainlog add reorg)")
     if held + change <= 0:
         return f"it removes {format(-change, 'f')} of the {format(held, 'f')} units held, leaving none"
     return None
