@@ -279,7 +279,7 @@ def test_schwab_title_and_total_rows(tmp_path: Path) -> None:
          "exchanged"),
         (12, '"Buy"', '"Spin-off"', "schwab.csv:12: column 'Action': 'Spin-off' changes lots in a way the export "
          "does not spell out: write it as a `reorg` event (gainlog add reorg)"),
-        (12, '"Buy"', '"Journaled Shares"', "or a `gift_in` / `gift_out`: the row does not say which, nor the basis"),
+        # Journaled Shares: a transfer leg now (tests/test_share_action_rows.py)
     ],
 )
 def test_schwab_bad_cell(

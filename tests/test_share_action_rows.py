@@ -291,3 +291,20 @@ def test_a_split_dated_at_local_midnight_comes_before_that_days_trades() -> None
         buy("2024-06-10", "ABC", "5", "250", id="b"),
     ], tz=tz)
     assert [(o.qty, o.basis) for o in booked.open_lots] == [(D(20), D(1000)), (D(5), D(250))]
+
+
+def test_schwab_journaled_shares_are_a_transfer_leg(tmp_path: Path) -> None:
+    """Journaled Shares (once refused, failing the whole file): shares in or out, recorded through the
+    transfer-leg seam like Fidelity's TRANSFERRED FROM rows (skipped with a warning naming the event)."""
+    path = tmp_path / "schwab.csv"
+    path.write_text(
+        '"Date","Action","Symbol","Description","Quantity","Price","Fees & Comm","Amount"\n'
+        '"04/01/2024","Journaled Shares","VTI","VANGUARD TOTAL STOCK MARKET ETF","-5","","",""\n'
+        '"01/10/2023","Buy","VTI","VANGUARD TOTAL STOCK MARKET ETF","10","$200.00","","-$2,000.00"\n',
+        encoding="utf-8",
+    )
+    events, conversion = converted("schwab", path)
+    assert [e["type"] for e in events] == ["buy"]
+    assert [(s.where.rsplit(":", 1)[1], s.label, s.reason) for s in conversion.skipped] == [
+        ("2", "Journaled Shares", "transfer")]
+    assert conversion.warnings[0].startswith(f"{path}:2: skipped 'Journaled Shares' of 5 VTI: a transfer in or out")

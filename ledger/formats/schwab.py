@@ -37,10 +37,11 @@ the account's holding at the split (docs/events.md `split`). The cash in lieu of
 `sell` of it after the split (the split leaves the fraction in the lots for that sale). Rows that
 do not pair are skipped with a warning naming the event to write.
 
-Spin-off, Stock Merger, Journaled Shares and Security Transfer rows are refused (or skipped with
---skip-unknown) naming the event to write by hand (`reorg`, `transfer`, `gift_in` / `gift_out`,
-docs/events.md): the export carries the shares moved but not the basis share (Form 8937) or who
-was on the other side.
+Journaled Shares and Security Transfer rows with a Symbol and Quantity are shares moved in
+(Quantity > 0) or out: a transfer leg, skipped with a warning as Fidelity's and Robinhood's are
+(`Conversion.transfer_leg`: write the `transfer`, or a `gift_in` / `gift_out`, by hand). Spin-off
+and Stock Merger rows are refused (or skipped with --skip-unknown) naming `gainlog add reorg`: the
+export carries the shares but not the share of the basis they take (the issuer's Form 8937).
 """
 
 from __future__ import annotations
@@ -89,11 +90,8 @@ SHARE_ACTIONS = {
                 "they take (the issuer's Form 8937)",
     "Stock Merger": "a `reorg` event (gainlog add reorg): the rows give the shares exchanged, not the share of "
                     "the basis (the issuer's Form 8937)",
-    "Journaled Shares": "a `transfer` between your own accounts, or a `gift_in` / `gift_out`: the row does not "
-                        "say which, nor the basis",
-    "Security Transfer": "a `transfer` between your own accounts, or a `gift_in` / `gift_out`: the row does not "
-                         "say which, nor the basis",
 }
+SHARE_MOVES = frozenset({"Journaled Shares", "Security Transfer"})  # shares in (Quantity > 0) or out: a transfer leg
 GROUPS = (
     (INCOME_CASH, "dividend, interest and capital-gain distribution row(s) (cash income: report it from "
                   "the 1099-DIV / 1099-INT; not a lot)"),
@@ -122,6 +120,10 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
                 raise row.error("Quantity", f"must not be empty or zero for a {shown(action)} row")
             shares.add(row, action, SPLITS[action], row.us_date("Date", as_of=True), wallet, row.required("Symbol"),
                        qty)
+            continue
+        if action in SHARE_MOVES and row.text("Symbol") and row.decimal("Quantity"):
+            qty = row.decimal("Quantity") or Decimal(0)
+            out.transfer_leg(row, action, "in" if qty > 0 else "out", row.text("Symbol"), abs(qty))
             continue
         if action in SHARE_ACTIONS:
             out.not_mapped(row, "Action", action, "an action",
