@@ -375,7 +375,7 @@ _SUMMARY = {
     "allocate": "{asset} to {lot_count} lot(s)",
     "price": "{asset} {usd} USD",
     "retract": "{target} {reason}",
-    "split": "{asset} ratio {ratio}",
+    "split": "{asset} {split_text} {wallet}",
     "rename": "{asset} -> {to}",
     "reorg": "{asset} -> {into_assets} {cash_text} {wallet}",
     "gift_in": "{qty} {asset} donor basis {donor_basis} since {donor_acquired} fmv {fmv} ({wallet})",
@@ -396,6 +396,10 @@ def summary(row: dict[str, Any]) -> str:
     if row["type"] == "reorg":  # its `into` assets, as text a person reads
         values["into_assets"] = visible(cap(", ".join(str(part.get("asset", "")) for part in row.get("into", []))))
         values["cash_text"] = f"cash {values['cash']}" if "cash" in row else ""
+    if row["type"] == "split":  # by its ratio, or by the units an export says it added or removed
+        values["split_text"] = (f"ratio {values['ratio']}" if "ratio" in row else
+                                f"+{values['added_qty']} units" if "added_qty" in row else
+                                f"-{values['removed_qty']} units")
     if row["type"] in ("swap", "fee", "income") and "value" not in row:
         values["value"] = "from prices"  # valued at replay (CONTRACT §4 Prices)
     if "target" in row:
@@ -549,6 +553,10 @@ def _add(tag: str, params: dict[str, Any]) -> None:
         field = name.rstrip("_")
         if field == "lots":
             value = _lots(value, tag)
+        elif field == "into":  # reorg (cli/cmd_add_events.py)
+            from .cmd_add_events import into_entries
+
+            value = into_entries(value)
         elif field == "wash_sale_crypto":
             value = {"true": True, "false": False}.get(str(value).lower(), value)
             if not isinstance(value, bool):
@@ -563,14 +571,7 @@ def _lots(values: list[str], tag: str) -> Any:
     from ..ledger.errors import InvalidEvent
 
     if len(values) == 1 and values[0].lstrip().startswith("["):
-        from ..ledger import codec
-
-        try:
-            return codec.refuse_duplicate_keys(values[0], "add", "lots[]")
-        except json.JSONDecodeError as exc:
-            raise InvalidEvent(f"add: field 'lots': not valid JSON ({exc.msg})") from None
-        except RecursionError:
-            raise InvalidEvent("add: field 'lots': JSON nested too deeply (a list of objects is 2 levels)") from None
+        return _json_list(values[0], "lots")
     out = []
     for text in values:
         parts = text.rsplit(":", 2 if tag == "allocate" else 1)
@@ -580,6 +581,19 @@ def _lots(values: list[str], tag: str) -> Any:
         names = ("lot", "wallet", "qty") if tag == "allocate" else ("lot", "qty")
         out.append(dict(zip(names, parts, strict=True)))
     return out
+
+
+def _json_list(text: str, field: str) -> Any:
+    """An option's JSON list (`--lots`, `--into`), every object's keys distinct."""
+    from ..ledger import codec
+    from ..ledger.errors import InvalidEvent
+
+    try:
+        return codec.refuse_duplicate_keys(text, "add", f"{field}[]")
+    except json.JSONDecodeError as exc:
+        raise InvalidEvent(f"add: field '{field}': not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InvalidEvent(f"add: field '{field}': JSON nested too deeply (a list of objects is 2 levels)") from None
 
 
 def _show_added(added: Added, *, json_out: bool) -> None:
@@ -811,6 +825,8 @@ def add_allocate(
     """The 2025-01-01 safe-harbor allocation of open universal lots to wallets (docs/tax-rules.md)."""
     _add("allocate", dict(locals()))
 
+
+from . import cmd_add_events  # noqa: E402, F401  (registers add split, rename, reorg, gift-in, ...: issue #16)
 
 # -- demo -----------------------------------------------------------------------------------
 

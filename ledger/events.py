@@ -387,16 +387,25 @@ class Split(_Base, tag="split", frozen=True, kw_only=True):
     """A forward or reverse split: every open lot's qty x `ratio`, basis and dates unchanged.
 
     Cash in lieu of a fractional unit is a `sell` of that fraction (projections/rules/corporate.py).
+    A broker's export gives the units a split added to (or removed from) one account, not the ratio:
+    such a split names `wallet` and `added_qty` or `removed_qty` (exactly one of the three), and its
+    ratio is the wallet's holding after over its holding before, at replay.
 
     Attributes:
         at: event time.
         asset: the asset split.
         ratio: new units per old unit (2 for a 2-for-1, 0.1 for a 1-for-10 reverse split).
+        wallet: the one wallet of an `added_qty` / `removed_qty` split (required with them, refused with `ratio`).
+        added_qty: units the split added to the wallet's holding (a forward split).
+        removed_qty: units the split took from the wallet's holding (a reverse split).
     """
 
     at: datetime
     asset: str
-    ratio: Decimal
+    ratio: Decimal | None = None
+    wallet: str | None = None
+    added_qty: Decimal | None = None
+    removed_qty: Decimal | None = None
 
 
 class Rename(_Base, tag="rename", frozen=True, kw_only=True):

@@ -149,6 +149,8 @@ def root_command() -> Any:
 def walk_commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Any]]:
     """(`report schedule-d`, click command) for every command and subcommand, groups included."""
     for name, sub in sorted(getattr(command, "commands", {}).items()):
+        if getattr(sub, "hidden", False):
+            continue  # another spelling of a listed command (`add gift_in` for `add gift-in`)
         sub_path = (*path, name)
         yield " ".join(sub_path), sub
         yield from walk_commands(sub, sub_path)

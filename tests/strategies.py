@@ -184,7 +184,11 @@ STRATEGIES: dict[str, st.SearchStrategy[dict[str, Any]]] = {
     "retract": _event("retract", {"target": text}, {"reason": st.text(max_size=20)}),
     "price": _event("price", {"at": times, "asset": name, "usd": amounts()}),
     # CONTRACT §4 "More events"
-    "split": _event("split", {"at": times, "asset": name, "ratio": amounts()}),
+    "split": st.one_of(
+        _event("split", {"at": times, "asset": name, "ratio": amounts()}),
+        _event("split", {"at": times, "asset": name, "wallet": name, "added_qty": amounts()}),
+        _event("split", {"at": times, "asset": name, "wallet": name, "removed_qty": amounts()}),
+    ),
     "rename": st.lists(name, min_size=2, max_size=2, unique=True).flatmap(
         lambda pair: _event("rename", {"at": times, "asset": st.just(pair[0]), "to": st.just(pair[1])})
     ),

@@ -76,6 +76,7 @@ def test_every_rule_across_fields_names_rows_of_its_type() -> None:
     for cls, table in rules.RULES.items():
         for rule in table.cross:
             named = [v for k, v in rule._asdict().items() if k in ("first", "second", "field", "day_field", "before")]
+            named += [n for k, v in rule._asdict().items() if k in ("fields", "others") for n in v]
             assert all(n is None or n in table.fields for n in named), (cls.__name__, rule)
 
 

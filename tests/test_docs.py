@@ -52,7 +52,9 @@ def cli_md() -> str:
 TOP_LEVEL = {"init", "import", "add", "log", "lots", "report", "diff", "explain", "retract", "tag", "verify", "demo"}
 REPORTS = {"report 8949", "report schedule-d", "report income", "report all"}
 ADD_TYPES = ("buy", "sell", "swap", "transfer", "fee", "income", "method", "profile", "carryover", "policy")
-ADDS = {f"add {name}" for name in (*ADD_TYPES, "wallet", "allocate")}
+MORE_EVENTS = ("split", "rename", "reorg", "gift-in", "gift-out", "donate", "lost", "worthless", "withdrawal",
+               "deposit")
+ADDS = {f"add {name}" for name in (*ADD_TYPES, "wallet", "allocate", *MORE_EVENTS)}
 EXPECTED = TOP_LEVEL | {"generate"} | REPORTS | ADDS
 
 

@@ -273,11 +273,13 @@ def test_schwab_title_and_total_rows(tmp_path: Path) -> None:
         (12, '"01/16/2024"', '"2024-01-16"', "schwab.csv:12: column 'Date': '2024-01-16' is not a date MM/DD/YYYY"),
         (12, '"-$1,850.00"', '"-$1.850,00"', "schwab.csv:12: column 'Amount': '-$1.850,00' is not a USD amount"),
         (12, '"Buy"', '"Sell Short"', "schwab.csv:12: column 'Action': 'Sell Short' is not an action gainlog maps"),
-        (12, '"Buy"', '"Stock Split"', "schwab.csv:12: column 'Action': 'Stock Split' changes lots in a way the "
-         "export does not spell out: write it as a `split` event: the row gives the shares added, not the ratio"),
+        # a Stock Split row is a `split` now (tests/test_share_action_rows.py); a merger stays refused
+        (12, '"Buy"', '"Stock Merger"', "schwab.csv:12: column 'Action': 'Stock Merger' changes lots in a way the "
+         "export does not spell out: write it as a `reorg` event (gainlog add reorg): the rows give the shares "
+         "exchanged"),
         (12, '"Buy"', '"Spin-off"', "schwab.csv:12: column 'Action': 'Spin-off' changes lots in a way the export "
-         "does not spell out: write it as a `reorg` event"),
-        (12, '"Buy"', '"Journaled Shares"', "or a `gift_in` / `gift_out`: the row does not say which, nor the basis"),
+         "does not spell out: write it as a `reorg` event (gainlog add reorg)"),
+        # Journaled Shares: a transfer leg now (tests/test_share_action_rows.py)
     ],
 )
 def test_schwab_bad_cell(

@@ -160,7 +160,23 @@ class EndsBefore(NamedTuple):
     before: str | None = None
 
 
-Cross = OneOf | Differ | Together | Less | NonEmpty | NotBoth | EndsBefore
+class OneOfMany(NamedTuple):
+    """Exactly one of several fields is given (told on the first of `fields`)."""
+
+    fields: tuple[str, ...]
+    before: str | None = None
+
+
+class OnlyWith(NamedTuple):
+    """`field` is given exactly when one of `others` is (told on `field`)."""
+
+    field: str
+    others: tuple[str, ...]
+    message: str  # why it is refused without them
+    before: str | None = None
+
+
+Cross = OneOf | Differ | Together | Less | NonEmpty | NotBoth | EndsBefore | OneOfMany | OnlyWith
 
 
 class Rules(NamedTuple):
@@ -249,7 +265,13 @@ RULES: dict[type, Rules] = {
     Retract: Rules({"target": Field("text", required=True), "reason": TEXT, **COMMON}),
     Price: Rules({"at": TIME, "asset": NAME, "usd": QTY, **COMMON}, fast=True),
     # CONTRACT §4 "More events" (projections/rules/corporate.py, gifts.py, losses.py)
-    Split: Rules({"at": TIME, "asset": NAME, "ratio": QTY, **COMMON}),
+    Split: Rules(
+        {"at": TIME, "asset": NAME, "ratio": Field("plain", positive=True), "wallet": Field("name"),
+         "added_qty": Field("plain", positive=True), "removed_qty": Field("plain", positive=True), **COMMON},
+        (OneOfMany(("ratio", "added_qty", "removed_qty"), before="ratio"),
+         OnlyWith("wallet", ("added_qty", "removed_qty"), "a split by `ratio` covers every wallet",
+                  before="ratio")),
+    ),
     Rename: Rules(
         {"at": TIME, "asset": NAME, "to": NAME, **COMMON},
         (Differ("asset", "to", "a rename of {first} to itself"),),

@@ -36,6 +36,8 @@ from .rules import (
     NonEmpty,
     NotBoth,
     OneOf,
+    OneOfMany,
+    OnlyWith,
     Together,
     _where,
     attributes,
@@ -324,6 +326,17 @@ def _check_cross(rule: Cross, get: Callable[[str], Any], where: str) -> None:
         case EndsBefore(field, value, day_field, day, message):
             if get(field) == value and get(day_field) >= day:
                 raise InvalidEvent(f"{_where(where, field)}: {message}")
+        case OneOfMany(fields):
+            if sum(get(name) is not None for name in fields) != 1:
+                names = ", ".join(f"'{name}'" for name in fields[:-1]) + f" and '{fields[-1]}'"
+                raise InvalidEvent(f"{_where(where, fields[0])}: give exactly one of {names}")
+        case OnlyWith(field, others, message):
+            given = any(get(name) is not None for name in others)
+            names = " or ".join(f"'{name}'" for name in others)
+            if given and get(field) is None:
+                raise InvalidEvent(f"{_where(where, field)}: required with {names}")
+            if get(field) is not None and not given:
+                raise InvalidEvent(f"{_where(where, field)}: only with {names}: {message}")
 
 
 def decode_line(line: bytes | str, *, tz: ZoneInfo, where: str) -> Event:

@@ -28,8 +28,14 @@ is no transaction id: a row's id is its date, symbol and a hash of its cells (ra
   ACCOUNT, dividends, capital-gain distributions, interest, cash transfers, taxes and fees: skipped,
   counted; RETURN OF CAPITAL: skipped with a counted warning (it lowers a basis: enter by hand);
 - TRANSFERRED FROM/TO, JOURNALED, TRANSFER OF ASSETS of shares: a transfer leg in or out;
-- DISTRIBUTION of shares without cash (a forward split), REVERSE SPLIT: skipped with a counted
-  warning (enter the split by hand);
+- DISTRIBUTION of shares without cash (a forward split), STOCK SPLIT, FORWARD SPLIT: a `split`
+  {wallet, added_qty = Quantity}; REVERSE SPLIT R/S TO (the old shares, negative) with R/S FROM (the
+  new): a `split` {removed_qty = old − new} (and a `rename` when the new shares have another
+  symbol); NAME CHANGED pairs (old symbol out, new in): a `rename` (`share_actions.py`: the ratio
+  is computed at replay from the account's holding; a cash in lieu sale of the same day is left its
+  fraction; rows that do not pair are skipped with a warning). Shares distributed by a spin-off
+  look like a forward split of a symbol the account does not hold: the reports warn
+  (`split-unapplied`), and the spin-off is a `reorg` to write by hand;
 - short sales, options and anything else: not mapped.
 """
 
@@ -43,6 +49,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..limits import shown
+from .share_actions import Kind, ShareActions
 from .table import Conversion, Row, nonzero, plain, read_rows, text_hash
 
 DATE = ("Run Date", "Date")  # newer single-account downloads say "Date"
@@ -56,7 +63,8 @@ SELLS = ("YOU SOLD",)
 NOT_SPOT = ("SHORT", "OPENING TRANSACTION", "CLOSING TRANSACTION")  # short sales; options (Symbol "-AAPL...")
 IN_LIEU = ("IN LIEU OF FRX SHARE", "IN LIEU OF FRACTIONAL SHARE")
 SHARE_MOVES = ("TRANSFERRED FROM", "TRANSFERRED TO", "TRANSFER OF ASSETS", "JOURNALED", "ACAT")
-SPLITS = ("REVERSE SPLIT", "STOCK SPLIT", "FORWARD SPLIT")
+SPLITS = ("REVERSE SPLIT", "STOCK SPLIT", "FORWARD SPLIT", "NAME CHANGED")
+SPLIT_KINDS: dict[str, Kind] = {"REVERSE SPLIT": "reverse", "NAME CHANGED": "rename"}  # else a forward split
 RETURN_OF_CAPITAL = ("RETURN OF CAPITAL",)
 CORE_MOVES = ("PURCHASE INTO CORE ACCOUNT", "REDEMPTION FROM CORE ACCOUNT")
 INCOME = ("DIVIDEND RECEIVED", "LONG-TERM CAP GAIN", "SHORT-TERM CAP GAIN", "INTEREST EARNED", "INTEREST",
@@ -75,8 +83,6 @@ GROUPS = {
     "charges": "fee and tax row(s) (cash charged to the account: not part of any lot's basis)",
     "roc": "return-of-capital row(s): each lowers the basis of the shares it was paid on, which gainlog cannot "
            "infer; lower the `total` of those buys by hand (`gainlog add` / a corrected .jsonl)",
-    "split": "stock split row(s): gainlog does not apply splits from this export; enter each split by hand "
-             "(a `split` event) so the lots hold the new share count",
 }
 _ACCOUNT_NUMBER = re.compile(r"\b([A-Z]?\d{6,})\b")
 _ID_SAFE = re.compile(r"[^A-Za-z0-9.]+")
@@ -88,16 +94,18 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     """Every trade of a Fidelity Accounts History export as an event (see the module docstring)."""
     out = Conversion()
     ranks: Counter[str] = Counter()
+    shares = ShareActions()
     rows = read_rows(path, required=REQUIRED, label="Fidelity Accounts History")
     default = file_account(path, wallet)
     dated = [i for i, row in enumerate(rows) if _DATE.match(row.text(row.column(DATE)))]
     for row in rows[: dated[-1] + 1 if dated else 0]:  # below the last dated row: the disclaimer
         if not row.text("Action"):
             continue
-        raw = _event(row, wallet, out, default)
+        raw = _event(row, wallet, out, default, shares)
         if raw is not None:
             raw["id"] = _row_id(row, ranks)
             out.events.append(row.event(raw, tz=tz))
+    shares.emit(out, tz=tz)
     return out
 
 
@@ -125,7 +133,7 @@ def _prefix(action: str, prefixes: tuple[str, ...]) -> str | None:
     return next((p for p in prefixes if upper.startswith(p)), None)
 
 
-def _event(row: Row, wallet: str, out: Conversion, default: str) -> dict[str, Any] | None:
+def _event(row: Row, wallet: str, out: Conversion, default: str, shares: ShareActions) -> dict[str, Any] | None:
     action = row.text("Action")
     symbol = row.text("Symbol")
     qty = row.decimal("Quantity") or Decimal(0)
@@ -148,10 +156,15 @@ def _event(row: Row, wallet: str, out: Conversion, default: str) -> dict[str, An
                 "fractional share, but the row has no Quantity; record it with `gainlog add sell`"
             )
             return None
-        return _trade(row, account_wallet(row, wallet, default), buying=False)
+        sold = _trade(row, account_wallet(row, wallet, default), buying=False)
+        shares.in_lieu(sold["at"], sold["wallet"], sold["asset"], Decimal(sold["qty"]))
+        return sold
     split = _prefix(action, SPLITS) or (_prefix(action, ("DISTRIBUTION",)) if qty and not amount else None)
     if split:
-        out.skip(row, split, "split", GROUPS["split"], warn=True)
+        if not qty or not symbol:
+            raise row.error("Quantity" if symbol else "Symbol", f"must not be empty for a {shown(split)} row")
+        shares.add(row, split, SPLIT_KINDS.get(split, "split"), row.us_date(row.column(DATE)),
+                   account_wallet(row, wallet, default), symbol, qty)
         return None
     moved = _prefix(action, SHARE_MOVES)
     if moved and symbol and qty and symbol.upper() not in CORE:

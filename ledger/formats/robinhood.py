@@ -21,7 +21,8 @@ is its date, instrument and a hash of its cells (ranked when identical rows repe
 | GOLD, GMPC, MINT, DTAX, AFEE, DFEE, TAX (cash charged) | skipped, counted |
 | MISC | skipped, counted |
 | ACATI, REC (shares arriving), ACATO (shares leaving) with a Quantity | a transfer leg in / out |
-| SPL, SPR (stock splits) | skipped with a counted warning: enter the split by hand |
+| SPL (forward split) | `split` {wallet, added_qty = Quantity} (`share_actions.py`) |
+| SPR (reverse split: two rows, the old shares and the new) | `split` {removed_qty = old − new} |
 | BTO, STC, STO, BTC, OEXP, OASGN, OEXCS (options); BCXL, SOFF, ... | not mapped |
 
 Stocks and funds are class `stock`; a row whose Instrument is a crypto Robinhood lists and whose
@@ -39,6 +40,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..limits import shown
+from .share_actions import ShareActions
 from .table import Conversion, Row, plain, read_rows, text_hash
 
 CODE, QTY, PRICE, AMOUNT, DATE = "Trans Code", "Quantity", "Price", "Amount", "Activity Date"
@@ -57,8 +59,6 @@ GROUPS = {
                 frozenset({"GOLD", "GMPC", "MINT", "DTAX", "AFEE", "DFEE", "TAX", "NRA"})),
     "credits": ("other cash row(s) (cash, not a lot)", frozenset({"MISC"})),
 }
-SPLIT_GROUP = ("stock split row(s): gainlog does not apply splits from this export; enter each split by hand "
-               "(a `split` event) so the lots hold the new share count")
 # Crypto Robinhood lists, by the name its Description gives (a row is crypto only if both agree).
 CRYPTO = {
     "BTC": "Bitcoin", "ETH": "Ethereum", "DOGE": "Dogecoin", "SOL": "Solana", "LTC": "Litecoin",
@@ -74,13 +74,17 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     """Every trade of a Robinhood activity report as an event (see the module docstring)."""
     out = Conversion()
     ranks: Counter[str] = Counter()
+    shares = ShareActions()
     for row in read_rows(path, required=REQUIRED, label="Robinhood account activity"):
         if not row.text(CODE) and not row.text(DATE):
             continue  # the disclaimer row at the end
-        raw = _event(row, wallet, out)
+        raw = _event(row, wallet, out, shares)
         if raw is not None:
             raw["id"] = _row_id(row, ranks)
             out.events.append(row.event(raw, tz=tz))
+            if row.text(CODE) == "CIL":
+                shares.in_lieu(raw["at"], raw["wallet"], raw["asset"], Decimal(raw["qty"]))
+    shares.emit(out, tz=tz)
     return out
 
 
@@ -91,17 +95,21 @@ def is_crypto(row: Row) -> bool:
                                  .casefold())
 
 
-def _event(row: Row, wallet: str, out: Conversion) -> dict[str, Any] | None:
+def _event(row: Row, wallet: str, out: Conversion, shares: ShareActions) -> dict[str, Any] | None:
     code = row.required(CODE)
     for group, codes in GROUPS.values():
         if code in codes:
             out.skip(row, code, "cash", group)
             return None
-    if code in SPLITS:
-        out.skip(row, code, "split", SPLIT_GROUP, warn=True)
-        return None
     crypto = is_crypto(row)
     account = f"{wallet}-crypto" if crypto else wallet
+    if code in SPLITS:
+        qty = _number(row, QTY)
+        if not qty:
+            raise row.error(QTY, f"must not be empty or zero for a {shown(code)} row")
+        shares.add(row, code, "split" if code == "SPL" else "reverse", row.us_date(DATE), account,
+                   row.required("Instrument"), qty)
+        return None
     if code in SHARES_IN | SHARES_OUT and row.text("Instrument") and _number(row, QTY):
         direction = "in" if code in SHARES_IN else "out"
         out.transfer_leg(row, code, direction, row.text("Instrument"), abs(_number(row, QTY) or Decimal(0)))

@@ -22,16 +22,26 @@ repeat): a re-export reproduces it; an edited row gets a new id (`--replace` ret
 | MoneyLink, wires, Funds Received, Journal, Internal Transfer | skipped, counted |
 | Advisor Fee, Service Fee, ADR Mgmt Fee, Foreign Tax Paid, Margin Interest | skipped, counted |
 | Misc Credits | skipped, counted |
+| Stock Split | `split` {wallet, added_qty = Quantity} (`share_actions.py`) |
+| Reverse Split (old shares out, new in) | `split` {removed_qty = old − new}; a `rename` if the symbol changes |
+| Name Change (two rows: old symbol out, new symbol in) | `rename` |
 
 The totals come from `Amount`, the cash that moved, so the basis is what was paid and the
 proceeds are what the 1099-B shows; `Price` is used only when `Amount` is empty. Cash income is
 not a lot: dividends belong on Schedule B from the 1099-DIV. Any other action (options, short
-sales, splits, share transfers) changes lots in ways the ledger cannot infer and is not mapped.
+sales, share transfers) changes lots in ways the ledger cannot infer and is not mapped.
 
-Stock Split, Reverse Split, Spin-off, Stock Merger, Name Change, Journaled Shares and Security
-Transfer rows are refused (or skipped with --skip-unknown) naming the event to write by hand
-(`split`, `rename`, `reorg`, `transfer`, `gift_in` / `gift_out`, docs/events.md): the export carries
-the shares moved but not the ratio, the basis share (Form 8937) or who was on the other side.
+A split row gives the shares added (or, for a reverse split, the shares out and in), not the ratio:
+the `split` event carries them, and its ratio is computed when the reports replay the log from
+the account's holding at the split (docs/events.md `split`). The cash in lieu of the fraction is a
+`sell` of it after the split (the split leaves the fraction in the lots for that sale). Rows that
+do not pair are skipped with a warning naming the event to write.
+
+Journaled Shares and Security Transfer rows with a Symbol and Quantity are shares moved in
+(Quantity > 0) or out: a transfer leg, skipped with a warning as Fidelity's and Robinhood's are
+(`Conversion.transfer_leg`: write the `transfer`, or a `gift_in` / `gift_out`, by hand). Spin-off
+and Stock Merger rows are refused (or skipped with --skip-unknown) naming `gainlog add reorg`: the
+export carries the shares but not the share of the basis they take (the issuer's Form 8937).
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..limits import shown
+from .share_actions import Kind, ShareActions
 from .table import Conversion, Row, nonzero, plain, read_rows, text_hash
 
 REQUIRED = ("Date", "Action", "Symbol", "Quantity", "Amount")
@@ -73,20 +84,14 @@ CHARGES = frozenset(
 CREDITS = frozenset({"Misc Credits"})
 CASH = INCOME_CASH | MOVES | CHARGES | CREDITS
 # Share actions the export does not carry enough for: each names the event to write by hand (docs/events.md).
+SPLITS: dict[str, Kind] = {"Stock Split": "split", "Reverse Split": "reverse", "Name Change": "rename"}
 SHARE_ACTIONS = {
-    "Stock Split": "a `split` event: the row gives the shares added, not the ratio (new units per old unit)",
-    "Reverse Split": "a `split` event (and a `rename` when the symbol changes): the rows give the shares "
-                     "removed and added, but the fraction paid as cash in lieu hides the ratio",
-    "Spin-off": "a `reorg` event: the row gives the new shares, not the share of the basis they take "
-                "(the issuer's Form 8937)",
-    "Stock Merger": "a `reorg` event: the rows give the shares exchanged, not the share of the basis "
-                    "(the issuer's Form 8937)",
-    "Name Change": "a `rename` event",
-    "Journaled Shares": "a `transfer` between your own accounts, or a `gift_in` / `gift_out`: the row does not "
-                        "say which, nor the basis",
-    "Security Transfer": "a `transfer` between your own accounts, or a `gift_in` / `gift_out`: the row does not "
-                         "say which, nor the basis",
+    "Spin-off": "a `reorg` event (gainlog add reorg): the row gives the new shares, not the share of the basis "
+                "they take (the issuer's Form 8937)",
+    "Stock Merger": "a `reorg` event (gainlog add reorg): the rows give the shares exchanged, not the share of "
+                    "the basis (the issuer's Form 8937)",
 }
+SHARE_MOVES = frozenset({"Journaled Shares", "Security Transfer"})  # shares in (Quantity > 0) or out: a transfer leg
 GROUPS = (
     (INCOME_CASH, "dividend, interest and capital-gain distribution row(s) (cash income: report it from "
                   "the 1099-DIV / 1099-INT; not a lot)"),
@@ -101,12 +106,24 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     """Every trade of a Schwab transactions export as an event (see the module docstring)."""
     out = Conversion()
     ranks: Counter[str] = Counter()
+    shares = ShareActions()
     for row in read_rows(path, required=REQUIRED, label="Schwab transactions"):
         if row.text("Date").startswith("Transactions Total"):
             continue
         action = row.required("Action")
         if action in CASH:
             out.skip(row, action, "cash", next(group for actions, group in GROUPS if action in actions))
+            continue
+        if action in SPLITS:
+            qty = row.decimal("Quantity")
+            if not qty:
+                raise row.error("Quantity", f"must not be empty or zero for a {shown(action)} row")
+            shares.add(row, action, SPLITS[action], row.us_date("Date", as_of=True), wallet, row.required("Symbol"),
+                       qty)
+            continue
+        if action in SHARE_MOVES and row.text("Symbol") and row.decimal("Quantity"):
+            qty = row.decimal("Quantity") or Decimal(0)
+            out.transfer_leg(row, action, "in" if qty > 0 else "out", row.text("Symbol"), abs(qty))
             continue
         if action in SHARE_ACTIONS:
             out.not_mapped(row, "Action", action, "an action",
@@ -126,6 +143,9 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
         raw = _event(row, action, wallet)
         raw["id"] = _row_id(row, ranks)
         out.events.append(row.event(raw, tz=tz))
+        if action == "Cash In Lieu":
+            shares.in_lieu(raw["at"], wallet, raw["asset"], Decimal(raw["qty"]))
+    shares.emit(out, tz=tz)
     return out
 
 

@@ -3,6 +3,7 @@
 | event | does |
 |---|---|
 | `split` | every piece of the asset: qty x ratio (basis, dates unchanged); holdings likewise (`rules/corporate.py`) |
+| `split` by `added_qty` / `removed_qty` | only the wallet's pieces, scaled to add up to its new holding |
 | `rename` | every pool of the asset moves to the new symbol, pieces unchanged |
 | `reorg` | each piece becomes pieces of the `into` assets (basis shares, dates carried); cash boot a `reorg` disposal |
 | `gift_in` | a new lot at the donor's basis and date; a dual basis noted when fmv is lower (`rules/gifts.py`) |
@@ -23,7 +24,7 @@ from ...ledger.events import Donate, GiftIn, GiftOut, Lost, Recorded, Rename, Re
 from ..exact import total
 from ..model import DonatedLot, Donation, Problem, UnitChange
 from ..pools import Pool, Portion
-from ..rules.corporate import allocate_basis, shares_whole, split_qty
+from ..rules.corporate import allocate_basis, held_ratio, scale_pieces, shares_whole, split_problem, split_qty
 from ..rules.gifts import has_dual_basis
 from ..rules.losses import NO_DEDUCTION, worthless_at
 from .booking import _slices
@@ -86,6 +87,9 @@ def _refresh(pool: Pool) -> None:
 
 
 def _split(state: LotBookState, record: Recorded, event: Split) -> None:
+    if event.ratio is None:
+        _split_wallet(state, record, event)
+        return
     pools = _pools_of(state, event.asset)
     if not any(pool.members for pool in pools):
         _empty(state, record, event.asset)
@@ -98,6 +102,38 @@ def _split(state: LotBookState, record: Recorded, event: Split) -> None:
         wallets[wallet] = split_qty(qty, event.ratio)
     state.unit_changes.append(UnitChange(seq=record.seq, at=event.at, asset=event.asset, ratio=event.ratio,
                                          to=event.asset))
+
+
+def _split_wallet(state: LotBookState, record: Recorded, event: Split) -> None:
+    """A split a broker's export states as the units added to (or removed from) one wallet: its ratio
+    is the wallet's holding after over its holding before (`rules/corporate.held_ratio`); the wallet's
+    pieces are scaled so that they add up to exactly the new holding."""
+    asset, wallet = event.asset, event.wallet or ""
+    wallets = state.holdings.get(asset, {})
+    held = wallets.get(wallet, ZERO)
+    change = event.added_qty if event.added_qty is not None else -(event.removed_qty or ZERO)
+    problem = split_problem(held, change)
+    if problem is not None:
+        state.problems.append(
+            Problem(code="split-unapplied", seq=record.seq,
+                    message=f"{record.key}: split of {asset} in {wallet!r} by {fmt(change)} units: {problem}; "
+                    "nothing changed",
+                    hint="import the wallet's earlier history, or write the split with its `ratio`")
+        )
+        return
+    after = held + change
+    for pool in _pools_of(state, asset, wallet):
+        mine = [p for p in pool.members.values() if p.wallet == wallet or pool.wallet == wallet]
+        if not mine:
+            continue
+        scale_pieces(mine, after, held)
+        _refresh(pool)
+    wallets[wallet] = after
+    ratio = held_ratio(held, change)
+    seen = any(c.asset == asset and c.to == asset and c.ratio == ratio and c.at.date() == event.at.date()
+               for c in state.unit_changes)
+    if not seen:  # the same split stated by two accounts' exports is one change of the security (R4)
+        state.unit_changes.append(UnitChange(seq=record.seq, at=event.at, asset=asset, ratio=ratio, to=asset))
 
 
 def _rename(state: LotBookState, record: Recorded, event: Rename) -> None:
