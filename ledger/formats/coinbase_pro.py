@@ -158,7 +158,7 @@ def _account(rows: Iterable[Row], tz: ZoneInfo, wallet: str, out: Conversion) ->
                 out.skip(row, kind, "cash", CASH_GROUP)
             else:
                 out.transfer_leg(row, kind, "in" if kind == "deposit" else "out", unit, row.amount("amount"),
-                                 txid=row.text("transfer id") or None)
+                                 txid=row.text("transfer id") or None, at=_at(row, "time", tz))
         elif kind == "conversion":
             _conversion(row, unit, tz, wallet, out)
         else:
