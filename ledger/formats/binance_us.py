@@ -131,7 +131,8 @@ def _events(cells: _Cells, tz: ZoneInfo, wallet: str, out: Conversion) -> list[t
         else:
             fee = cells.qty("fee") if cells.asset("fee") == asset else Decimal(0)
             out.transfer_leg(row, label, "in" if kind == "deposit" else "out", asset, cells.qty("primary"),
-                             fee_qty=fee, at=utc_at(row, cells.column("time"), tz=tz))
+                             fee_qty=fee, at=utc_at(row, cells.column("time"), tz=tz),
+                             event_id=cells.text("transaction id") or None)
         return []
     if kind == "distribution":
         return _distribution(cells, label, operation.casefold(), out)

@@ -157,8 +157,10 @@ def _account(rows: Iterable[Row], tz: ZoneInfo, wallet: str, out: Conversion) ->
             if unit == "USD" or unit in FIAT:
                 out.skip(row, kind, "cash", CASH_GROUP)
             else:
+                # `transfer id` is Coinbase's own id of the transfer, not an on-chain hash: the leg's id, never
+                # its txid (a txid the other side does not carry would keep the two from pairing)
                 out.transfer_leg(row, kind, "in" if kind == "deposit" else "out", unit, row.amount("amount"),
-                                 txid=row.text("transfer id") or None, at=_at(row, "time", tz))
+                                 event_id=row.text("transfer id") or None, at=_at(row, "time", tz))
         elif kind == "conversion":
             _conversion(row, unit, tz, wallet, out)
         else:

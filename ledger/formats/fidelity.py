@@ -156,7 +156,7 @@ def _event(row: Row, wallet: str, out: Conversion, default: str) -> dict[str, An
     moved = _prefix(action, SHARE_MOVES)
     if moved and symbol and qty and symbol.upper() not in CORE:
         out.transfer_leg(row, moved, "in" if qty > 0 else "out", symbol, abs(qty), at=row.us_date(row.column(DATE)),
-                         wallet=wallet)
+                         wallet=account_wallet(row, wallet, default))
         return None
     for kind, prefixes in (("roc", RETURN_OF_CAPITAL), ("charges", CHARGES), ("income", INCOME), ("moves", MOVES)):
         label = _prefix(action, prefixes)
