@@ -260,6 +260,21 @@ def test_binanceus_imports_and_reports(gainlog: Callable[..., Result]) -> None:
     assert (again["added"], again["duplicates"]) == (0, 12)
 
 
+def test_binanceus_withdrawal_fee_in_another_crypto_is_a_fee_event(tmp_path: Path) -> None:
+    """A withdrawal whose fee is paid in BNB: the leg is the ETH sent (no `fee_qty`: none of it was ETH) and
+    the BNB units are a disposal of their own at the USD value the row gives, as a trade's BNB fee is; a
+    fee in the asset withdrawn stays the leg's `fee_qty`."""
+    path = rewritten(tmp_path, "binanceus.csv", 9, "ETH,0.00080000,2.56000000", "BNB,0.00200000,0.60000000")
+    events = {p.event.id: codec.canonical(p.event)
+              for p in formats.convert("binanceus", path, tz=UTC).events}
+    assert events["7a1b2c3d4e5f60718293a4b5c6d7e8f9"] == {
+        "type": "withdrawal", "at": "2024-03-03T19:12:30.500000Z", "wallet": "binanceus", "asset": "ETH",
+        "qty": "0.5", "id": "7a1b2c3d4e5f60718293a4b5c6d7e8f9", "note": "Withdrawal (Crypto Withdrawal)"}
+    assert events["7a1b2c3d4e5f60718293a4b5c6d7e8f9-fee"] == {
+        "type": "fee", "at": "2024-03-03T19:12:30.500000Z", "wallet": "binanceus", "asset": "BNB", "qty": "0.002",
+        "value": "0.6", "id": "7a1b2c3d4e5f60718293a4b5c6d7e8f9-fee", "txid": "7a1b2c3d4e5f60718293a4b5c6d7e8f9"}
+
+
 def test_binanceus_newer_spelling_a_bnb_fee_and_unknown_rows(tmp_path: Path) -> None:
     text = (REAL / "binanceus.csv").read_text(encoding="utf-8").split("\n")
     header = ("User ID,Time,Category,Operation,Order ID,Transaction ID,Primary Asset,Realized Amount For Primary "

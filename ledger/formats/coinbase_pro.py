@@ -30,7 +30,7 @@ amount given is negative, the amount received positive) and its `fee` rows, shar
 | match USD given + match crypto received (+ fee) | `buy` qty = received, total = USD given, fee = the fee row |
 | match crypto given + match USD received (+ fee) | `sell` qty = given, total = USD received, fee = the fee row |
 | match crypto given + match crypto received | `swap`, the fee taken out of the asset it was paid in; value as above |
-| deposit / withdrawal of a crypto | a transfer leg in / out |
+| deposit / withdrawal of a crypto | a transfer leg in / out, id = `transfer id` (Coinbase's own: never the txid) |
 | deposit / withdrawal of USD | skipped, counted |
 | conversion (USD <-> USDC at par) | `buy` / `sell` of the USDC at one dollar; the USD side skipped, counted |
 | anything else | not mapped |
