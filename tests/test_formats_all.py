@@ -170,7 +170,7 @@ def test_a_gemini_withdrawal_paired_with_a_coinbase_receive_keeps_basis_and_date
     Unpaired, the Receive is a lot of zero basis acquired 2024-08-20: the sale is short-term, gain 934.36.
     Paired, the transfer moves 0.01 BTC of Gemini's lot by FIFO: the 2024-01-04 lot (0.1 BTC for
     4,200 + 8.40 = 42,084 a BTC), of which 0.02489 BTC are left then: basis 420.84, acquired 2024-01-04, so
-    the sale is long-term (held from 2024-01-05 on), gain 934.36 − 420.84 = 513.52 (box K: Coinbase files
+    the sale is long-term (R1.2: from 2025-01-05 on), gain 934.36 − 420.84 = 513.52 (box K: Coinbase files
     Form 1099-DA from 2025).
     """
     coinbase = tmp_path / "coinbase.csv"

@@ -269,6 +269,28 @@ def test_robinhood_options_and_unknown_codes_listed_at_once(tmp_path: Path) -> N
                                                                  ("SOFF", "unknown")]
 
 
+def test_robinhood_legs_go_to_the_rows_own_account(tmp_path: Path) -> None:
+    """Shares leaving by ACATS are a withdrawal from the stock account; a row of a crypto Robinhood lists
+    (Instrument DOGE, Description "Dogecoin") is Robinhood Crypto's, an account of its own: its leg is in
+    `robinhood-crypto` (`W-crypto` with `--wallet W`), where its buys are."""
+    header = (REAL / "robinhood.csv").read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "activity.csv"
+    path.write_text(
+        f"{header}\n"
+        '"5/2/2025","5/2/2025","5/2/2025","DOGE","Dogecoin","REC","250","",""\n'
+        '"5/1/2025","5/1/2025","5/1/2025","AAPL","Apple\nCUSIP: 037833100","ACATO","2S","",""\n',
+        encoding="utf-8",
+    )
+    events, _ = converted("robinhood", path)
+    assert {line: without_id(e) for line, e in events.items()} == {
+        2: {"type": "deposit", "at": "2025-05-02T12:00:00Z", "wallet": "robinhood-crypto", "asset": "DOGE",
+            "qty": "250", "note": "REC"},
+        3: {"type": "withdrawal", "at": "2025-05-01T12:00:00Z", "wallet": "robinhood", "asset": "AAPL", "qty": "2",
+            "note": "ACATO"}}
+    assert {p.event.wallet for p in formats.convert("robinhood", path, tz=UTC, wallet="rh").events} == {  # type: ignore[union-attr]
+        "rh-crypto", "rh"}
+
+
 def test_robinhood_amount_that_is_not_money(tmp_path: Path) -> None:
     header = (REAL / "robinhood.csv").read_text(encoding="utf-8").splitlines()[0]
     path = tmp_path / "activity.csv"
