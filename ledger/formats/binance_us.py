@@ -25,7 +25,9 @@ value at the time.
 | | Operation (Buy/Sell) says which side was given |
 | Distribution (Staking Rewards) | `income` kind staking, value = Primary in USD; a negative one a `fee` |
 | Distribution (Referral Commission); (Others) | `income` kind reward; other |
-| Deposit, Withdrawal of a crypto | one side of a transfer (`out.transfer_leg`), fee = a fee in the asset |
+| Deposit, Withdrawal of a crypto | one side of a transfer (`out.transfer_leg`): Primary sent or received, a fee |
+| | in the asset charged on top; id = Transaction_Id (Binance.US's own: never the txid); a fee in another |
+| | crypto is a `fee` event of those units (id `-fee`) |
 | Deposit, Withdrawal of USD | skipped, counted (cash is not a lot) |
 | anything else | not mapped (listed with every other unknown row) |
 
@@ -129,9 +131,14 @@ def _events(cells: _Cells, tz: ZoneInfo, wallet: str, out: Conversion) -> list[t
         if asset in FIAT:
             out.skip(row, label, "cash", CASH_GROUP)
         else:
-            fee = cells.qty("fee") if cells.asset("fee") == asset else Decimal(0)
+            fee_asset, fee = cells.asset("fee"), cells.qty("fee")
             out.transfer_leg(row, label, "in" if kind == "deposit" else "out", asset, cells.qty("primary"),
-                             fee_qty=fee)
+                             fee_qty=fee if fee_asset == asset else Decimal(0),
+                             at=utc_at(row, cells.column("time"), tz=tz), event_id=cells.text("transaction id") or None)
+            if fee and fee_asset not in FIAT | {"", asset}:  # paid in another crypto (BNB): a disposal of its own
+                usd = cells.usd("fee")
+                return [("-fee", {"type": "fee", "asset": fee_asset, "qty": plain(fee),
+                                  "value": plain(usd) if usd is not None else None})]
         return []
     if kind == "distribution":
         return _distribution(cells, label, operation.casefold(), out)

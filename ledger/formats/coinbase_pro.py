@@ -30,7 +30,7 @@ amount given is negative, the amount received positive) and its `fee` rows, shar
 | match USD given + match crypto received (+ fee) | `buy` qty = received, total = USD given, fee = the fee row |
 | match crypto given + match USD received (+ fee) | `sell` qty = given, total = USD received, fee = the fee row |
 | match crypto given + match crypto received | `swap`, the fee taken out of the asset it was paid in; value as above |
-| deposit / withdrawal of a crypto | a transfer leg in / out |
+| deposit / withdrawal of a crypto | a transfer leg in / out, id = `transfer id` (Coinbase's own: never the txid) |
 | deposit / withdrawal of USD | skipped, counted |
 | conversion (USD <-> USDC at par) | `buy` / `sell` of the USDC at one dollar; the USD side skipped, counted |
 | anything else | not mapped |
@@ -157,8 +157,10 @@ def _account(rows: Iterable[Row], tz: ZoneInfo, wallet: str, out: Conversion) ->
             if unit == "USD" or unit in FIAT:
                 out.skip(row, kind, "cash", CASH_GROUP)
             else:
+                # `transfer id` is Coinbase's own id of the transfer, not an on-chain hash: the leg's id, never
+                # its txid (a txid the other side does not carry would keep the two from pairing)
                 out.transfer_leg(row, kind, "in" if kind == "deposit" else "out", unit, row.amount("amount"),
-                                 txid=row.text("transfer id") or None)
+                                 event_id=row.text("transfer id") or None, at=_at(row, "time", tz))
         elif kind == "conversion":
             _conversion(row, unit, tz, wallet, out)
         else:

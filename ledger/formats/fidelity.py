@@ -168,7 +168,8 @@ def _event(row: Row, wallet: str, out: Conversion, default: str, shares: ShareAc
         return None
     moved = _prefix(action, SHARE_MOVES)
     if moved and symbol and qty and symbol.upper() not in CORE:
-        out.transfer_leg(row, moved, "in" if qty > 0 else "out", symbol, abs(qty))
+        out.transfer_leg(row, moved, "in" if qty > 0 else "out", symbol, abs(qty), at=row.us_date(row.column(DATE)),
+                         wallet=account_wallet(row, wallet, default))
         return None
     for kind, prefixes in (("roc", RETURN_OF_CAPITAL), ("charges", CHARGES), ("income", INCOME), ("moves", MOVES)):
         label = _prefix(action, prefixes)

@@ -159,7 +159,7 @@ def _event(row: Row, assets: set[str], tz: ZoneInfo, wallet: str, out: Conversio
             return None
         direction = "in" if kind == "Credit" else "out"
         out.transfer_leg(row, label, direction, asset, _size(row, column), fee_qty=_size(row, _fee_column(row, asset)),
-                         txid=row.text("Tx Hash") or None)
+                         txid=row.text("Tx Hash") or None, at=_at(row, tz))
         return None
     income = next((k for word, k in INCOME_SPECS if word in lowered), None)
     if kind == "Credit" and income is not None and (asset == "USD" or asset in FIAT):

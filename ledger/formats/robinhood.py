@@ -112,7 +112,8 @@ def _event(row: Row, wallet: str, out: Conversion, shares: ShareActions) -> dict
         return None
     if code in SHARES_IN | SHARES_OUT and row.text("Instrument") and _number(row, QTY):
         direction = "in" if code in SHARES_IN else "out"
-        out.transfer_leg(row, code, direction, row.text("Instrument"), abs(_number(row, QTY) or Decimal(0)))
+        out.transfer_leg(row, code, direction, row.text("Instrument"), abs(_number(row, QTY) or Decimal(0)),
+                         at=row.us_date(DATE), wallet=account)
         return None
     if code == "CIL" and not _number(row, QTY):
         out.skip(row, code, "unvalued")

@@ -88,7 +88,7 @@ def _convert(path: Path, tz: ZoneInfo, wallet: str, layout: Layout) -> Conversio
     out = Conversion()
     ranks: Counter[str] = Counter()
     for row in read_rows(path, required=layout.required, label=f"{layout.name} CSV"):
-        made = _events(row, layout, out)
+        made = _events(row, layout, out, tz)
         if not made:
             continue
         digest = text_hash(row.cells[name] for name in row.order)
@@ -121,7 +121,7 @@ def _value(row: Row, layout: Layout) -> str | None:
     return plain(abs(value)) if value is not None else None
 
 
-def _events(row: Row, layout: Layout, out: Conversion) -> list[tuple[str, dict[str, Any]]]:
+def _events(row: Row, layout: Layout, out: Conversion, tz: ZoneInfo) -> list[tuple[str, dict[str, Any]]]:
     sent, got = _side(row, layout.sent), _side(row, layout.received)
     fee = _side(row, ("Fee Amount", "Fee Currency"))
     raw_label = row.text(layout.label)
@@ -187,5 +187,6 @@ def _events(row: Row, layout: Layout, out: Conversion) -> list[tuple[str, dict[s
                        f"{'receives' if got else 'sends'} is not a label gainlog maps")
         return []
     out.transfer_leg(row, shown_label, "in" if got else "out", one[0], one[1], fee_qty=same_fee,
-                     txid=row.text(layout.txid) or None if layout.txid else None)
+                     txid=row.text(layout.txid) or None if layout.txid else None,
+                     at=utc_at(row, row.column(DATES), tz=tz))
     return events

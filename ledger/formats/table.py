@@ -87,6 +87,7 @@ class PendingLeg:
     txid: str | None
     at: str | None
     event_id: str | None
+    wallet: str | None = None
 
 
 LEGS_WARNING = (
@@ -128,6 +129,7 @@ class Conversion:
         txid: str | None = None,
         at: str | None = None,
         event_id: str | None = None,
+        wallet: str | None = None,
     ) -> None:
         """Coins leaving (`direction` "out") or arriving ("in") at this export's account: one side of a
         move between the user's own accounts, or a gift. Every converter records such rows here, the one
@@ -139,7 +141,8 @@ class Conversion:
         `qty + fee_qty` (what left the balance), the deposit's `qty − fee_qty` (what arrived). `txid`
         is an on-chain transaction id only (never an exchange's own id: a different txid on the two
         sides keeps them from pairing). `at` is the row's time as RFC 3339 text (the converter's own
-        reading of it); `event_id` the export's id of the row (default: a hash of its cells). Without
+        reading of it); `event_id` the export's id of the row (default: a hash of its cells); `wallet` the
+        row's account when one export holds several (default: the import's wallet). Without
         `at` the row is skipped with a warning, as before transfer legs existed.
         """
         if at is None:
@@ -148,7 +151,7 @@ class Conversion:
             what += f" (fee {plain(fee_qty.normalize())} {asset})" if fee_qty else ""
             self.warnings.append(transfer_warning(row.where, label, what))
             return
-        self.legs.append(PendingLeg(row, label, direction, asset, qty, fee_qty, txid, at, event_id))
+        self.legs.append(PendingLeg(row, label, direction, asset, qty, fee_qty, txid, at, event_id, wallet))
 
     def emit_legs(self, path: Path, *, tz: ZoneInfo, wallet: str) -> None:
         """The recorded transfer legs as `withdrawal` / `deposit` events of `wallet`, with one warning
@@ -164,7 +167,7 @@ class Conversion:
                 digest = text_hash(cells)
                 ranks[digest] = ranks.get(digest, 0) + 1
                 event_id = f"leg-{digest}" if ranks[digest] == 1 else f"leg-{digest}-{ranks[digest]}"
-            head = {"at": leg.at, "wallet": wallet, "asset": leg.asset, "id": event_id, "txid": leg.txid,
+            head = {"at": leg.at, "wallet": leg.wallet or wallet, "asset": leg.asset, "id": event_id, "txid": leg.txid,
                     "note": leg.label}
             if leg.direction == "out":
                 raw = head | {"type": "withdrawal", "qty": plain(leg.qty + leg.fee_qty),
