@@ -71,12 +71,14 @@ APPEND_AT = "2026-06-30T23:59:59Z"  # after every generated event: a new trade, 
 
 @dataclass
 class Run:
-    """One child process: wall seconds, peak memory, and whether it worked."""
+    """One child process: wall seconds, peak memory, and whether it worked; `cpu`: its user + system
+    seconds (steadier than wall time on a shared machine)."""
 
     seconds: float
     peak_mb: float
     ok: bool
     error: str = ""
+    cpu: float = 0.0
 
 
 @dataclass
@@ -98,6 +100,9 @@ class Step:
 
     def error(self) -> str:
         return next((r.error for r in self.runs if not r.ok), "")
+
+    def cpu(self) -> float | None:
+        return statistics.median(r.cpu for r in self.runs) if self.ok else None
 
 
 def gainlog_command() -> list[str]:
@@ -136,10 +141,11 @@ def run_child(argv: Sequence[str], *, workdir: Path) -> Run:
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
     peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
     if proc.returncode == 0:
-        return Run(seconds, peak_mb, ok=True)
+        return Run(seconds, peak_mb, ok=True, cpu=cpu)
     lines = (workdir / "stderr").read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    return Run(seconds, peak_mb, ok=False, error=(lines[-1] if lines else f"exit {proc.returncode}")[:160])
+    return Run(seconds, peak_mb, ok=False, error=(lines[-1] if lines else f"exit {proc.returncode}")[:160], cpu=cpu)
 
 
 def ledger_file(size: int, seed: int, *, one_asset: bool, out_dir: Path) -> Path:
@@ -204,7 +210,7 @@ def _together(runs: list[Run]) -> Run:
     """Several processes run one after the other as one figure: their seconds added, the largest peak."""
     failed = next((r for r in runs if not r.ok), None)
     return Run(seconds=sum(r.seconds for r in runs), peak_mb=max(r.peak_mb for r in runs),
-               ok=failed is None, error=failed.error if failed else "")
+               ok=failed is None, error=failed.error if failed else "", cpu=sum(r.cpu for r in runs))
 
 
 def bench_one_asset(gainlog: list[str], ledger: Path, repeat: int, rp2_us: str | None = None) -> tuple[Step, Step]:
@@ -222,11 +228,11 @@ def bench_one_asset(gainlog: list[str], ledger: Path, repeat: int, rp2_us: str |
             ]))
             if rp2_us is not None:
                 # RP2 reads its spreadsheet: writing it from the ledger is RP2's "import", timed with it
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 config, ods = rp2.write_input(ledger.read_bytes().splitlines(), work)
-                written = time.perf_counter() - started
+                written, cpu = time.perf_counter() - started, time.process_time() - cpu
                 run = run_child(rp2.command(rp2_us, config, ods, work / "rp2-out"), workdir=work)
-                rp2_step.runs.append(Run(run.seconds + written, run.peak_mb, run.ok, run.error))
+                rp2_step.runs.append(Run(run.seconds + written, run.peak_mb, run.ok, run.error, run.cpu + cpu))
     return step, rp2_step
 
 
@@ -242,12 +248,15 @@ def one_asset_lines(size: int, step: Step, rp2_step: Step, rp2_us: str | None) -
         return [f"{line}; RP2 {_s(theirs)} s: no ratio (a step failed: `{step.error() or rp2_step.error()}`)."]
     ratio = theirs / seconds
     verdict = "✓" if ratio >= RP2_RATIO else f"✗, {RP2_RATIO / ratio:.1f}× short"
+    ours_cpu, theirs_cpu = step.cpu(), rp2_step.cpu()
+    cpu = (f" CPU time (user + system, steadier on a shared machine): gainlog {ours_cpu:.2f} s, RP2 "
+           f"{theirs_cpu:.2f} s, {theirs_cpu / ours_cpu:.0f}×." if ours_cpu and theirs_cpu else "")
     return [
         f"{line}; RP2 (`rp2_us -m fifo`, {rp2_version(rp2_us)}) on the same ledger in the same run: "
         f"**{_s(theirs)} s** (peak {_s(rp2_step.peak())} MB): gainlog **{ratio:.0f}×** faster "
         f"({verdict}; target at least {RP2_RATIO}×). Each repeat ran gainlog, then RP2; medians of "
         f"{len(step.runs)}: gainlog {', '.join(f'{r.seconds:.2f}' for r in step.runs)} s, "
-        f"RP2 {', '.join(f'{r.seconds:.2f}' for r in rp2_step.runs)} s.",
+        f"RP2 {', '.join(f'{r.seconds:.2f}' for r in rp2_step.runs)} s.{cpu}",
     ]
 
 

@@ -95,15 +95,18 @@ def test_rp2_input_refuses_what_the_comparison_cannot_hold(feed: ModuleType, tmp
 
 def test_the_comparison_says_how_many_times_faster_or_that_rp2_is_missing(bench: ModuleType) -> None:
     ours, theirs = bench.Step("one_asset"), bench.Step("rp2")
-    ours.runs = [bench.Run(0.5, 40.0, True), bench.Run(0.4, 41.0, True), bench.Run(0.6, 39.0, True)]
-    theirs.runs = [bench.Run(22.0, 170.0, True), bench.Run(20.0, 171.0, True), bench.Run(21.0, 169.0, True)]
+    ours.runs = [bench.Run(0.5, 40.0, True, cpu=0.3), bench.Run(0.4, 41.0, True, cpu=0.4),
+                 bench.Run(0.6, 39.0, True, cpu=0.5)]
+    theirs.runs = [bench.Run(22.0, 170.0, True, cpu=19.0), bench.Run(20.0, 171.0, True, cpu=20.0),
+                   bench.Run(21.0, 169.0, True, cpu=21.0)]
     (missing,) = bench.one_asset_lines(20_000, ours, bench.Step("rp2"), None)
     assert missing == ("One asset, FIFO, 20,000 trades: `init` + `import` + `report all` end to end: **0.50 s** "
                        "(peak 41.00 MB); RP2 not installed (`--rp2-us PATH` or `rp2_us` on PATH): no comparison.")
     (line,) = bench.one_asset_lines(20_000, ours, theirs, "/nowhere/rp2_us")
     assert "RP2 (`rp2_us -m fifo`, RP2) on the same ledger in the same run: **21.00 s** (peak 171.00 MB): " \
         "gainlog **42×** faster (✗, 1.2× short; target at least 50×)" in line
-    assert line.endswith("medians of 3: gainlog 0.50, 0.40, 0.60 s, RP2 22.00, 20.00, 21.00 s.")
+    assert line.endswith("medians of 3: gainlog 0.50, 0.40, 0.60 s, RP2 22.00, 20.00, 21.00 s. CPU time (user + "
+                         "system, steadier on a shared machine): gainlog 0.40 s, RP2 20.00 s, 50×.")
     ours.runs = [bench.Run(0.4, 40.0, True)]
     theirs.runs = [bench.Run(21.0, 170.0, True)]
     assert "gainlog **52×** faster (✓; target at least 50×)" in bench.one_asset_lines(20_000, ours, theirs, "x")[0]
