@@ -389,6 +389,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rp2-us", default=None, help="RP2's `rp2_us` (default: the one on PATH, if any)")
     parser.add_argument("--vs-rp2", action="store_true",
                         help="only the one-asset case, gainlog and RP2 side by side")
+    parser.add_argument("--startup", action="store_true",
+                        help="only start-up: each command's CPU time and modules on a 100-event ledger")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     gainlog = gainlog_command()
@@ -398,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"--rp2-us {args.rp2_us}: not found; RP2 is skipped", file=sys.stderr)
     if args.vs_rp2:
         return vs_rp2(gainlog, args, rp2_us, argv)
+    if args.startup:
+        return startup(gainlog, args, argv)
     results: dict[int, SizeResult] = {}
     for size in sizes:
         print(f"{size:,} events", file=sys.stderr)
@@ -436,6 +440,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = args.results or HERE / "results.md"
     results.write_text(text, encoding="utf-8")
     print(f"wrote {results}", file=sys.stderr)
+    return 0
+
+
+STARTUP_PROBE = (
+    "import sys; from gainlog.cli.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(len(sys.modules), sum(m.startswith('gainlog.') for m in sys.modules), file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def startup(gainlog: list[str], args: argparse.Namespace, argv: Sequence[str] | None) -> int:
+    """`--startup`: each command's CPU time (user + system, median of the repeats) and how many modules
+    it loads, on a 100-event ledger: what the process costs before and around the command's work."""
+    repeat = args.repeat
+    with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
+        work = Path(tmp)
+        ledger = work / "l.jsonl"
+        write(ledger, generate(100, args.seed))
+        db = ["--db", str(work / "l.db")]
+        run_child([*gainlog, *db, "init"], workdir=work)
+        run_child([*gainlog, *db, "import", str(ledger)], workdir=work)
+        probe = [sys.executable, "-c", STARTUP_PROBE]
+        commands = {
+            "`python -c pass`": [sys.executable, "-c", "pass"],
+            "`--help`": [*probe, "--help"],
+            "`init`": [*probe, "--db", str(work / "new.db"), "init"],
+            "`import` (one line)": [*probe, *db, "import", str(append_file(work, 1)), "--source", "one"],
+            "`report schedule-d --json`": [*probe, *db, "report", "schedule-d", "--year", "2024", "--json"],
+            "`report schedule-d`": [*probe, *db, "report", "schedule-d", "--year", "2024"],
+            "`report all`": [*probe, *db, "report", "all", "--out", str(work / "out")],
+        }
+        lines = ["| command | CPU ms (median) | wall ms (median) | modules (gainlog's) |", "|---|---:|---:|---:|"]
+        for name, command in commands.items():
+            runs = []
+            for _ in range(repeat):
+                (work / "new.db").unlink(missing_ok=True)
+                runs.append(run_child(command, workdir=work))
+            modules = (work / "stderr").read_text().strip().splitlines()[-1:] if name != "`python -c pass`" else []
+            count = modules[0].replace(" ", " (") + ")" if modules else ""
+            cpu = statistics.median(r.cpu for r in runs) * 1000
+            wall = statistics.median(r.seconds for r in runs) * 1000
+            failed = next((r.error for r in runs if not r.ok), "")
+            lines.append(f"| {name} | {cpu:.0f} | {wall:.0f} | {count} |" + (f" failed: `{failed}`" if failed else ""))
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = "\n".join([f"Command: `{command.strip()}` (each command a new process, {repeat} runs, bytecode "
+                      "cached; `import` appends one line, so every run after the first finds it a duplicate)",
+                      "", *machine(), "", *lines]) + "\n"
+    print(text)
+    if args.results:
+        args.results.write_text(text, encoding="utf-8")
+        print(f"wrote {args.results}", file=sys.stderr)
     return 0
 
 

@@ -127,3 +127,16 @@ def test_vs_rp2_times_both_on_the_same_ledger(bench: ModuleType, tmp_path: Path,
     assert len(runs) == 2 and all(r.startswith("-m fifo -o ") and r.endswith("config.ini " + r.split()[-1])
                                   for r in runs)
     assert all(r.split()[-1].endswith("input.ods") for r in runs)
+
+
+@pytest.mark.slow
+def test_startup_mode_gives_each_command_its_cpu_time_and_modules(bench: ModuleType, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--startup", "--repeat", "1", "--results", str(tmp_path / "s.md")]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("| command |"):].strip().splitlines()
+    assert [row.split(" | ")[0] for row in table[2:]] == [
+        "| `python -c pass`", "| `--help`", "| `init`", "| `import` (one line)", "| `report schedule-d --json`",
+        "| `report schedule-d`", "| `report all`"]
+    assert "failed" not in out and all(row.endswith(") |") for row in table[3:])
+    assert (tmp_path / "s.md").read_text() == out.removesuffix("\n")
