@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The gainlog benchmark (issue #7): import, full replay, the report after one more event, memory.
 
-    python bench/run.py [--sizes 10000,100000,1000000] [--repeat 3] [--one-asset 20000]
+    python bench/run.py [--sizes 10000,100000,1000000] [--repeat 3] [--one-asset 20000] [--rp2-us PATH]
+    python bench/run.py --vs-rp2 [--one-asset 20000] [--repeat 3] [--rp2-us PATH]
 
 For each size a synthetic ledger is generated once (`fixtures.generate`, cached under bench/out/)
 and then, `--repeat` times, in a fresh database, each step as its own `gainlog` process (the
@@ -21,8 +22,11 @@ console script next to this Python), exactly as a user would run it:
                                            and at the head (two replays)
 
 Each child's peak resident memory comes from `os.wait4` (the kernel's ru_maxrss for exactly that
-process). Figures are medians over the repeats. The one-asset case (issue #7: 20k trades of one
-asset, FIFO, against RP2 1.7.2's 43.8 s) times `init` + `import` + `report all` end to end.
+process). Figures are medians over the repeats. The one-asset case (issues #7, #19: 20k trades of
+one asset, FIFO) times `init` + `import` + `report all` end to end, and RP2 (`rp2_us`, installed
+apart: bench/rp2_feed.py) on the same ledger in the same run, each repeat one after the other, the ratio
+of the medians against the target of 50×; without RP2 the comparison is skipped with a message.
+`--vs-rp2` runs that comparison alone (and prints it; `--results FILE` also writes it).
 The audit commands print JSON (a table of every open lot would time rich, not the replay).
 A step that fails (e.g. a command not written yet) is recorded as "n/a" with its first error line;
 the run goes on. The table is printed and written to bench/results.md with the machine's
@@ -50,10 +54,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
+import rp2_feed as rp2  # noqa: E402  (bench/rp2_feed.py, next to this file)
 from gainlog.fixtures.generate import generate, write  # noqa: E402
 
-RP2_SECONDS = 43.8  # RP2 1.7.2 on the 20k one-asset FIFO case (issue #7)
-RP2_TRADES = 20_000
+RP2_RATIO = 50  # gainlog at least this many times faster than RP2 on the one-asset case (issues #7, #19)
 TARGETS = {  # issue #7, for the 1M-event ledger
     "import": 20.0,
     "report_all": 6.0,
@@ -67,12 +71,14 @@ APPEND_AT = "2026-06-30T23:59:59Z"  # after every generated event: a new trade, 
 
 @dataclass
 class Run:
-    """One child process: wall seconds, peak memory, and whether it worked."""
+    """One child process: wall seconds, peak memory, and whether it worked; `cpu`: its user + system
+    seconds (steadier than wall time on a shared machine)."""
 
     seconds: float
     peak_mb: float
     ok: bool
     error: str = ""
+    cpu: float = 0.0
 
 
 @dataclass
@@ -95,6 +101,9 @@ class Step:
     def error(self) -> str:
         return next((r.error for r in self.runs if not r.ok), "")
 
+    def cpu(self) -> float | None:
+        return statistics.median(r.cpu for r in self.runs) if self.ok else None
+
 
 def gainlog_command() -> list[str]:
     """The installed console script next to this interpreter (else the one on PATH)."""
@@ -107,19 +116,36 @@ def gainlog_command() -> list[str]:
     return [sys.executable, "-c", "from gainlog.cli.main import run; run()"]
 
 
+def child_env() -> dict[str, str]:
+    """The children's environment: ours, but Python may cache bytecode (`compiled` made it), as an
+    installed gainlog runs; with PYTHONDONTWRITEBYTECODE and no cache every step would compile its
+    modules again (tens of ms per process, not gainlog's own cost)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def compiled() -> None:
+    """Byte-compile gainlog's sources once (into their __pycache__), before anything is timed."""
+    import compileall
+
+    for package in ("ledger", "projections", "api", "cli", "fixtures"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+    compileall.compile_file(ROOT / "__init__.py", quiet=1)
+
+
 def run_child(argv: Sequence[str], *, workdir: Path) -> Run:
     """Run one process; wall time and its own peak RSS (os.wait4 gives that child's rusage)."""
     with open(workdir / "stdout", "wb") as out, open(workdir / "stderr", "wb") as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, cwd=workdir)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, cwd=workdir, env=child_env())
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
     peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
     if proc.returncode == 0:
-        return Run(seconds, peak_mb, ok=True)
+        return Run(seconds, peak_mb, ok=True, cpu=cpu)
     lines = (workdir / "stderr").read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    return Run(seconds, peak_mb, ok=False, error=(lines[-1] if lines else f"exit {proc.returncode}")[:160])
+    return Run(seconds, peak_mb, ok=False, error=(lines[-1] if lines else f"exit {proc.returncode}")[:160], cpu=cpu)
 
 
 def ledger_file(size: int, seed: int, *, one_asset: bool, out_dir: Path) -> Path:
@@ -180,24 +206,67 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
     return steps
 
 
-def bench_one_asset(gainlog: list[str], ledger: Path, repeat: int) -> Step:
-    """init + import + report all, end to end, as one figure per repeat."""
-    step = Step("one_asset")
+def _together(runs: list[Run]) -> Run:
+    """Several processes run one after the other as one figure: their seconds added, the largest peak."""
+    failed = next((r for r in runs if not r.ok), None)
+    return Run(seconds=sum(r.seconds for r in runs), peak_mb=max(r.peak_mb for r in runs),
+               ok=failed is None, error=failed.error if failed else "", cpu=sum(r.cpu for r in runs))
+
+
+def bench_one_asset(gainlog: list[str], ledger: Path, repeat: int, rp2_us: str | None = None) -> tuple[Step, Step]:
+    """init + import + report all, end to end, as one figure per repeat; and RP2's run on the same
+    ledger right after each (no runs when `rp2_us` is None)."""
+    step, rp2_step = Step("one_asset"), Step("rp2")
     for _ in range(repeat):
         with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
             work = Path(tmp)
             db = ["--db", str(work / "bench.db")]
-            runs = [
+            step.runs.append(_together([
                 run_child([*gainlog, *db, "init"], workdir=work),
                 run_child([*gainlog, *db, "import", str(ledger)], workdir=work),
                 run_child([*gainlog, *db, "report", "all", "--out", str(work / "reports")], workdir=work),
-            ]
-            failed = next((r for r in runs if not r.ok), None)
-            step.runs.append(Run(
-                seconds=sum(r.seconds for r in runs), peak_mb=max(r.peak_mb for r in runs),
-                ok=failed is None, error=failed.error if failed else "",
-            ))
-    return step
+            ]))
+            if rp2_us is not None:
+                # RP2 reads its own spreadsheet, written here untimed (in RP2's favour): `rp2_us` alone is
+                # its import, computation and reports
+                config, ods = rp2.write_input(ledger.read_bytes().splitlines(), work)
+                rp2_step.runs.append(run_child(rp2.command(rp2_us, config, ods, work / "rp2-out"), workdir=work))
+    return step, rp2_step
+
+
+def one_asset_lines(size: int, step: Step, rp2_step: Step, rp2_us: str | None) -> list[str]:
+    """The one-asset figures and the ratio to RP2's, timed in the same run (never a recorded figure)."""
+    seconds = step.median()
+    line = (f"One asset, FIFO, {size:,} trades: `init` + `import` + `report all` end to end: "
+            f"**{_s(seconds)} s** (peak {_s(step.peak())} MB)")
+    if rp2_us is None:
+        return [f"{line}; RP2 not installed (`--rp2-us PATH` or `rp2_us` on PATH): no comparison."]
+    theirs = rp2_step.median()
+    if seconds is None or theirs is None:
+        return [f"{line}; RP2 {_s(theirs)} s: no ratio (a step failed: `{step.error() or rp2_step.error()}`)."]
+    ratio = theirs / seconds
+    verdict = "✓" if ratio >= RP2_RATIO else f"✗, {RP2_RATIO / ratio:.1f}× short"
+    ours_cpu, theirs_cpu = step.cpu(), rp2_step.cpu()
+    cpu = (f" CPU time (user + system, steadier on a shared machine): gainlog {ours_cpu:.2f} s, RP2 "
+           f"{theirs_cpu:.2f} s, {theirs_cpu / ours_cpu:.0f}×." if ours_cpu and theirs_cpu else "")
+    return [
+        f"{line}; RP2 (`rp2_us -m fifo`, {rp2_version(rp2_us)}) on the same ledger in the same run: "
+        f"**{_s(theirs)} s** (peak {_s(rp2_step.peak())} MB): gainlog **{ratio:.0f}×** faster "
+        f"({verdict}; target at least {RP2_RATIO}×). Each repeat ran gainlog, then RP2; medians of "
+        f"{len(step.runs)}: gainlog {', '.join(f'{r.seconds:.2f}' for r in step.runs)} s, "
+        f"RP2 {', '.join(f'{r.seconds:.2f}' for r in rp2_step.runs)} s.{cpu}",
+    ]
+
+
+def rp2_version(rp2_us: str) -> str:
+    """RP2's version, from the interpreter next to its `rp2_us`."""
+    python = Path(rp2_us).parent / "python"
+    try:
+        done = subprocess.run([str(python), "-c", "from importlib.metadata import version; print(version('rp2'))"],
+                              capture_output=True, text=True, timeout=60)
+        return f"RP2 {done.stdout.strip()}" if done.returncode == 0 and done.stdout.strip() else "RP2"
+    except (OSError, subprocess.SubprocessError):
+        return "RP2"
 
 
 def machine() -> list[str]:
@@ -257,7 +326,7 @@ class SizeResult:
     steps: dict[str, Step]
 
 
-def table(results: dict[int, SizeResult], one_asset: tuple[int, Step] | None) -> list[str]:
+def table(results: dict[int, SizeResult], one_asset: list[str] | None) -> list[str]:
     """The results as a markdown table, plus the failures."""
     lines = [
         "| events | file MB | import s | report all s (full replay) | checkpoint s | report all s after +1 event "
@@ -302,23 +371,7 @@ def table(results: dict[int, SizeResult], one_asset: tuple[int, Step] | None) ->
                  for step in (result.steps[n] for n in AUDIT_STEPS)]
         lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
     if one_asset:
-        size, step = one_asset
-        seconds = step.median()
-        if seconds is None:
-            speedup, verdict = "n/a", ""
-        elif size == RP2_TRADES:
-            speedup = f"{RP2_SECONDS / seconds:.0f}× faster than RP2 ({RP2_SECONDS} s)"
-            verdict = " ✓" if RP2_SECONDS / seconds >= 50 else " ✗"
-        else:
-            speedup, verdict = f"no RP2 comparison (RP2's {RP2_SECONDS} s is for {RP2_TRADES:,} trades)", ""
-        lines += [
-            "",
-            f"One asset, FIFO, {size:,} trades: `init` + `import` + `report all` end to end: "
-            f"**{_s(seconds)} s** (peak {_s(step.peak())} MB): {speedup}{verdict} (target: at least 50×, "
-            f"i.e. ≤ {RP2_SECONDS / 50:.3f} s).",
-        ]
-        if not step.ok:
-            notes.append(f"- one-asset case: failed: `{step.error()}`")
+        lines += ["", *one_asset]
     if notes:
         lines += ["", "Steps that failed (recorded as n/a):", *notes]
     return lines
@@ -331,10 +384,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--one-asset", type=int, default=20_000, help="trades in the RP2 case (0: skip)")
     parser.add_argument("--out-dir", type=Path, default=HERE / "out", help="the cache of generated ledgers")
-    parser.add_argument("--results", type=Path, default=HERE / "results.md")
+    parser.add_argument("--results", type=Path, default=None, help="where to write the results "
+                        "(default bench/results.md; with --vs-rp2 only printed unless given)")
+    parser.add_argument("--rp2-us", default=None, help="RP2's `rp2_us` (default: the one on PATH, if any)")
+    parser.add_argument("--vs-rp2", action="store_true",
+                        help="only the one-asset case, gainlog and RP2 side by side")
+    parser.add_argument("--startup", action="store_true",
+                        help="only start-up: each command's CPU time and modules on a 100-event ledger")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     gainlog = gainlog_command()
+    compiled()
+    rp2_us = rp2.rp2_command(args.rp2_us)
+    if args.rp2_us and rp2_us is None:
+        print(f"--rp2-us {args.rp2_us}: not found; RP2 is skipped", file=sys.stderr)
+    if args.vs_rp2:
+        return vs_rp2(gainlog, args, rp2_us, argv)
+    if args.startup:
+        return startup(gainlog, args, argv)
     results: dict[int, SizeResult] = {}
     for size in sizes:
         print(f"{size:,} events", file=sys.stderr)
@@ -345,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.one_asset:
         print(f"one asset, {args.one_asset:,} trades", file=sys.stderr)
         ledger = ledger_file(args.one_asset, args.seed, one_asset=True, out_dir=args.out_dir)
-        one_asset = (args.one_asset, bench_one_asset(gainlog, ledger, args.repeat))
+        one_asset = one_asset_lines(args.one_asset, *bench_one_asset(gainlog, ledger, args.repeat, rp2_us), rp2_us)
     command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     report = [
         "# gainlog benchmark results",
@@ -359,7 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         *table(results, one_asset),
         "",
         "Targets (issue #7, 1M events): import ≤ 20 s; full replay with all years' reports ≤ 6 s; "
-        "schedule-d after appending one event ≤ 0.3 s; peak memory ≤ 1 GB; one asset 20k FIFO ≥ 50× RP2.",
+        "schedule-d after appending one event ≤ 0.3 s; peak memory ≤ 1 GB; one asset 20k FIFO ≥ 50× RP2 "
+        "(timed in the same run).",
         "",
         "Steps per repeat, in a fresh database: `gainlog --db DB init`; `import LEDGER`; "
         "`report all --out DIR`; `checkpoint`; `import ONE-LINE --source bench-append`; `report all --out DIR`; "
@@ -369,8 +437,77 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     text = "\n".join(report) + "\n"
     print(text)
-    args.results.write_text(text, encoding="utf-8")
-    print(f"wrote {args.results}", file=sys.stderr)
+    results = args.results or HERE / "results.md"
+    results.write_text(text, encoding="utf-8")
+    print(f"wrote {results}", file=sys.stderr)
+    return 0
+
+
+STARTUP_PROBE = (
+    "import sys; from gainlog.cli.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(len(sys.modules), sum(m.startswith('gainlog.') for m in sys.modules), file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def startup(gainlog: list[str], args: argparse.Namespace, argv: Sequence[str] | None) -> int:
+    """`--startup`: each command's CPU time (user + system, median of the repeats) and how many modules
+    it loads, on a 100-event ledger: what the process costs before and around the command's work."""
+    repeat = args.repeat
+    with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
+        work = Path(tmp)
+        ledger = work / "l.jsonl"
+        write(ledger, generate(100, args.seed))
+        db = ["--db", str(work / "l.db")]
+        run_child([*gainlog, *db, "init"], workdir=work)
+        run_child([*gainlog, *db, "import", str(ledger)], workdir=work)
+        probe = [sys.executable, "-c", STARTUP_PROBE]
+        commands = {
+            "`python -c pass`": [sys.executable, "-c", "pass"],
+            "`--help`": [*probe, "--help"],
+            "`init`": [*probe, "--db", str(work / "new.db"), "init"],
+            "`import` (one line)": [*probe, *db, "import", str(append_file(work, 1)), "--source", "one"],
+            "`report schedule-d --json`": [*probe, *db, "report", "schedule-d", "--year", "2024", "--json"],
+            "`report schedule-d`": [*probe, *db, "report", "schedule-d", "--year", "2024"],
+            "`report all`": [*probe, *db, "report", "all", "--out", str(work / "out")],
+        }
+        lines = ["| command | CPU ms (median) | wall ms (median) | modules (gainlog's) |", "|---|---:|---:|---:|"]
+        for name, command in commands.items():
+            runs = []
+            for _ in range(repeat):
+                (work / "new.db").unlink(missing_ok=True)
+                runs.append(run_child(command, workdir=work))
+            modules = (work / "stderr").read_text().strip().splitlines()[-1:] if name != "`python -c pass`" else []
+            count = modules[0].replace(" ", " (") + ")" if modules else ""
+            cpu = statistics.median(r.cpu for r in runs) * 1000
+            wall = statistics.median(r.seconds for r in runs) * 1000
+            failed = next((r.error for r in runs if not r.ok), "")
+            lines.append(f"| {name} | {cpu:.0f} | {wall:.0f} | {count} |" + (f" failed: `{failed}`" if failed else ""))
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = "\n".join([f"Command: `{command.strip()}` (each command a new process, {repeat} runs, bytecode "
+                      "cached; `import` appends one line, so every run after the first finds it a duplicate)",
+                      "", *machine(), "", *lines]) + "\n"
+    print(text)
+    if args.results:
+        args.results.write_text(text, encoding="utf-8")
+        print(f"wrote {args.results}", file=sys.stderr)
+    return 0
+
+
+def vs_rp2(gainlog: list[str], args: argparse.Namespace, rp2_us: str | None, argv: Sequence[str] | None) -> int:
+    """`--vs-rp2`: the one-asset case alone, gainlog and RP2 on the same ledger in the same run."""
+    size = args.one_asset or 20_000
+    print(f"one asset, {size:,} trades" + ("" if rp2_us else " (RP2 not installed: gainlog alone)"),
+          file=sys.stderr)
+    ledger = ledger_file(size, args.seed, one_asset=True, out_dir=args.out_dir)
+    lines = one_asset_lines(size, *bench_one_asset(gainlog, ledger, args.repeat, rp2_us), rp2_us)
+    command = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = "\n".join([f"Command: `{command.strip()}`", "", *machine(), "", *lines]) + "\n"
+    print(text)
+    if args.results:
+        args.results.write_text(text, encoding="utf-8")
+        print(f"wrote {args.results}", file=sys.stderr)
     return 0
 
 

@@ -264,3 +264,9 @@ def run() -> None:
 
 
 __all__ = ["main", "run", "_app_module"]
+
+
+if __name__ == "__main__":  # `python -m gainlog.cli.main ...` (e.g. under `python -X importtime`): the
+    import importlib  # module under its own name (this copy, `__main__`, has no package to import from)
+
+    importlib.import_module(__spec__.name).run()

@@ -1,0 +1,73 @@
+"""Start-up (issue #19): each command loads only what it needs, and `python -m gainlog.cli.main` runs
+the CLI (so `python -X importtime -m gainlog.cli.main ...` measures a command's imports).
+
+Each command line runs in a fresh process and reports which of the heavy or optional libraries
+ended up in `sys.modules`: the charting library (pygal) only for the year pages, the PDF library
+(fpdf2) only for `export --format pdf`, rich only where a table is printed, the test libraries never.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import REPO, write_jsonl
+
+HEAVY = ("pygal", "fpdf", "hypothesis", "pytest", "rich", "sqlite_utils", "markdown_it", "pygments", "PIL",
+         "pypdf", "importlib_metadata", "freezegun")
+OURS = ("gainlog.projections", "gainlog.projections.engine", "gainlog.ledger.store", "gainlog.api.year_html",
+        "gainlog.cli.export_pdf")
+PROBE = (
+    "import json, sys; from gainlog.cli.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "loaded = sorted(m for m in json.loads(sys.stdin.read()) if m in sys.modules)\n"
+    "print('LOADED', json.dumps(loaded), code, file=sys.stderr)\n"
+)
+BUY = {"type": "buy", "at": "2024-01-02T15:00:00Z", "wallet": "w", "asset": "BTC", "qty": "1", "price": "100"}
+SELL = {"type": "sell", "at": "2024-03-02T15:00:00Z", "wallet": "w", "asset": "BTC", "qty": "1", "price": "150"}
+
+
+def loaded_by(*args: str) -> tuple[int, list[str]]:
+    """Run `gainlog ARGS` in a new process: its exit code and which of HEAVY and OURS it loaded."""
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], input=json.dumps([*HEAVY, *OURS]),
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    line = next(x for x in proc.stderr.splitlines() if x.startswith("LOADED "))
+    names, code = line.removeprefix("LOADED ").rsplit(" ", 1)
+    return int(code), json.loads(names)
+
+
+def test_each_command_loads_only_what_it_needs(tmp_path: Path) -> None:
+    db = str(tmp_path / "l.db")
+    ledger = write_jsonl(tmp_path / "t.jsonl", [BUY, SELL])
+    never = {"fpdf", "hypothesis", "pytest", "sqlite_utils", "PIL", "pypdf", "freezegun", "gainlog.cli.export_pdf"}
+    charts = {"pygal", "importlib_metadata", "gainlog.api.year_html"}
+    tables = {"rich", "markdown_it", "pygments"}
+    replay = {"gainlog.projections", "gainlog.projections.engine"}
+    code, names = loaded_by("--db", db, "init")
+    assert code == 0 and not set(names) & (never | charts | tables | replay | {"gainlog.ledger.store"})
+    code, names = loaded_by("--db", db, "import", str(ledger))
+    assert code == 0 and "gainlog.ledger.store" in names and not set(names) & (never | charts | tables | replay)
+    code, names = loaded_by("--db", db, "report", "schedule-d", "--year", "2024", "--json")
+    assert code == 0 and not set(names) & (never | charts | tables)
+    # a table for people: rich, without its markdown and syntax highlighting
+    code, names = loaded_by("--db", db, "report", "schedule-d", "--year", "2024")
+    assert code == 0 and "rich" in names and not set(names) & (never | charts | {"markdown_it", "pygments"})
+    # the year pages of `report all` need the charting library (and what it imports), never the PDF one
+    code, names = loaded_by("--db", db, "report", "all", "--out", str(tmp_path / "out"))
+    assert code == 0 and charts <= set(names) and not set(names) & never
+    # help lists every command without loading what any of them runs
+    code, names = loaded_by("--help")
+    assert code == 0 and not set(names) & (never | charts | replay | {"gainlog.ledger.store"})
+
+
+def test_python_m_runs_the_cli(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    done = subprocess.run([sys.executable, "-m", "gainlog.cli.main", "--db", str(db), "init"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "") and done.stdout.startswith(f"Created ledger {db}")
+    done = subprocess.run([sys.executable, "-m", "gainlog.cli.main", "--db", str(tmp_path / "none.db"), "log"],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 2 and done.stderr.startswith("gainlog: no ledger at ") and len(
+        done.stderr.splitlines()) == 1
