@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..ledger.speed import gc_paused
+
 if TYPE_CHECKING:
     from collections.abc import Collection
     from zoneinfo import ZoneInfo
 
     from ..ledger.events import Recorded
     from ..ledger.store import Store
-    from .reading import Replayed
+    from ..projections.model import Booked, Slice
 
 
 @dataclass(frozen=True)
@@ -53,25 +55,62 @@ class Explanation:
         return self.value
 
 
-def _year_reports(loaded: Replayed, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The year's Schedule D and 8949 rows (`Replayed.tax_years(through=year)`, the same values),
-    with 8949 rows made for that year only: the years before are added up a chunk of rows at a
-    time (`tax_year.slice_boxes`, as `report schedule-d` streams), the later ones never looked at."""
-    from ..ledger.speed import gc_paused
+@dataclass(frozen=True)
+class _YearReplay:
+    """A ledger replayed once, streamed, as `diff` and `explain` read one year of it (issue #11):
+    of the slices only the year's are kept, the years before added up a chunk of rows at a time,
+    the later ones never looked at.
+
+    Attributes:
+        store: the open store.
+        seq: the knowledge point as a seq.
+        booked: the projection with only the year's slices (in 8949 order) and no lots.
+        reports: the year's Schedule D JSON and 8949 rows JSON.
+    """
+
+    store: Store
+    seq: int
+    booked: Booked
+    reports: tuple[dict[str, Any], list[dict[str, Any]]]
+
+
+def _year_replay(
+    db: Path, year: int, as_of: str | None, *, strict: bool = False, check: bool = True, option: str = "--as-of"
+) -> _YearReplay:
+    """Replay the ledger as of `as_of` (`reading.stream`) and read the year's Schedule D and 8949
+    rows off the stream of slices (`Replayed.tax_years(through=year)`, the same values): the slices
+    of the years before go through `tax_year.slice_boxes` and are let go of, the year's are kept,
+    and the stream is left at the first slice of a later year (slices come in 8949 order)."""
     from ..projections.form8949 import rows
+    from ..projections.model import Booked
     from ..projections.reports import form8949_json
     from ..projections.rules.form_box import wallet_reports
     from ..projections.tax_year import slice_boxes, totalled
+    from .reading import stream
     from .reports import schedule_d_json
 
-    booked = loaded.booked
-    upto = [s for s in booked.slices if s.date_sold.year <= year]  # in 8949 order, as the replay hands them out
-    wallets = wallet_reports(loaded.log)
+    streamed = stream(db, as_of, strict=strict, check=check, option=option)
+    run = streamed.replay
+    kept: list[Slice] = []
+
+    def upto() -> Iterator[Slice]:
+        for s in run.slices:
+            sold = s.date_sold.year
+            if sold > year:
+                return
+            if sold == year:
+                kept.append(s)
+            yield s
+
+    wallets = wallet_reports(run.log)
     with gc_paused():
-        boxes = slice_boxes(upto, wallets)
-        sd = totalled(boxes, booked.problems, loaded.log, tz=loaded.store.timezone, through=year).years[year]
-        year_rows = rows([s for s in upto if s.date_sold.year == year], wallets)
-    return schedule_d_json(sd), form8949_json(year_rows)
+        boxes = slice_boxes(upto(), wallets)
+        sd = totalled(boxes, run.problems, run.log, tz=streamed.store.timezone, through=year).years[year]
+        year_rows = rows(kept, wallets)
+    booked = Booked(slices=tuple(kept), acquisitions=(), open_lots=(), income=run.income, problems=run.problems,
+                    donations=run.donations, unit_changes=run.unit_changes)
+    return _YearReplay(store=streamed.store, seq=streamed.seq, booked=booked,
+                       reports=(schedule_d_json(sd), form8949_json(year_rows)))
 
 
 def _event_line(record: Any) -> dict[str, Any]:
@@ -99,7 +138,7 @@ def _with_price(line: dict[str, Any], record: Any, prices: Any) -> dict[str, Any
     return line
 
 
-def _point(point: str | None, loaded: Replayed) -> Any:
+def _point(point: str | None, loaded: _YearReplay) -> Any:
     """The knowledge point as the user named it (an int for a seq; the head's seq for none)."""
     if point is None:
         return loaded.seq
@@ -110,14 +149,14 @@ def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None,
     """`diff`: the year's Schedule D and 8949 rows as of `from_point` and as of `to_point` (None: the
     head) compared, with the events recorded in between."""
     from ..projections.diff import year_diff as diff
-    from .reading import replayed
 
     # streamed, one knowledge point at a time: only the year's reports of the first are kept
-    before = replayed(db, from_point, strict=strict, option="--from")
-    before_point, before_seq, before_reports = _point(from_point, before), before.seq, _year_reports(before, year)
+    before = _year_replay(db, year, from_point, strict=strict, option="--from")
+    before_point, before_seq, before_reports = _point(from_point, before), before.seq, before.reports
+    before.store.close()
     del before
-    after = replayed(db, to_point, check=False, option="--to")  # one drift check per command
-    result = diff(year, before_point, _point(to_point, after), before_reports, _year_reports(after, year))
+    after = _year_replay(db, year, to_point, check=False, option="--to")  # one drift check per command
+    result = diff(year, before_point, _point(to_point, after), before_reports, after.reports)
     lo, hi = sorted((before_seq, after.seq))
     result["events"] = [_event_line(r) for r in after.store.iter_read(after=lo, until=hi)]
     return YearDiff(value=result, timezone=after.store.timezone)
@@ -129,7 +168,6 @@ def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Record
     not a trade (settings, profiles, carryovers). One more streamed read of the log that keeps only
     these and the retractions that decide what is live (`knowledge.live`), in seq order."""
     from ..ledger.events import CORPORATE, TRADES, Transfer
-    from ..ledger.speed import gc_paused
     from ..projections.knowledge import live
 
     def wanted() -> Iterator[Recorded]:
@@ -151,13 +189,12 @@ def explain(
     from ..projections.explain import trails, year_facts, year_slices
     from ..projections.rules.netting import LOSS_LIMIT, LOSS_LIMIT_MFS
     from ..projections.rules.prices import PriceIndex
-    from .reading import replayed
 
-    loaded = replayed(db, as_of, strict=strict)
+    loaded = _year_replay(db, year, as_of, strict=strict)
     tz = loaded.store.timezone
     keys = {k for s in year_slices(loaded.booked, year) for k in (s.event_key, s.lot) if k}
     known = _trail_records(loaded.store, loaded.seq, keys)
-    schedule_d, rows = _year_reports(loaded, year)
+    schedule_d, rows = loaded.reports
     row_trails = trails(loaded.booked, known, year)
     key_to_record = {r.key: r for r in known}
     prices = PriceIndex(known)
