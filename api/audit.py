@@ -156,26 +156,34 @@ def _point(point: str | None, loaded: _YearReplay) -> Any:
 def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None, *, strict: bool = False) -> YearDiff:
     """`diff`: the year's Schedule D and 8949 rows as of `from_point` and as of `to_point` (None: the
     head) compared, with the events recorded in between."""
-    import msgspec
-
+    from ..projections.diff import diff_row_texts
     from ..projections.diff import year_diff as diff
-    from ..projections.reports import form8949_json, form8949_json_bytes
 
     # streamed, one knowledge point at a time: of the first only the year's Schedule D and its 8949
-    # rows as compact JSON text are kept while the second replays (a dict per row would take 4 times more)
+    # rows as compact JSON texts are kept while the second replays; only the rows that differ are
+    # made dicts (a dict per row would take 4 times more)
     before = _year_replay(db, year, from_point, strict=strict, option="--from")
     before_point, before_seq, before_sd = _point(from_point, before), before.seq, before.schedule_d
-    before_text = form8949_json_bytes(before.rows())
+    before_texts = _row_texts(before)
     before.store.close()
     del before
     after = _year_replay(db, year, to_point, check=False, option="--to")  # one drift check per command
-    after_reports = (after.schedule_d, form8949_json(after.rows()))
-    before_rows: list[dict[str, Any]] = msgspec.json.decode(before_text)  # form8949_json's very values
-    del before_text
-    result = diff(year, before_point, _point(to_point, after), (before_sd, before_rows), after_reports)
+    rows = diff_row_texts(before_texts, _row_texts(after))
+    del before_texts
+    result = diff(year, before_point, _point(to_point, after), (before_sd, []), (after.schedule_d, []))
+    result["rows"] = rows  # `diff_rows` of the two years' `form8949_json`, the same value
     lo, hi = sorted((before_seq, after.seq))
     result["events"] = [_event_line(r) for r in after.store.iter_read(after=lo, until=hi)]
     return YearDiff(value=result, timezone=after.store.timezone)
+
+
+def _row_texts(loaded: _YearReplay) -> list[bytes]:
+    """The year's 8949 rows, each as its compact JSON text (`form8949_json_bytes` of that row alone:
+    `[{...}]`), in form order."""
+    from ..projections.reports import form8949_json_bytes
+
+    with gc_paused():
+        return [form8949_json_bytes([r])[1:-1] for r in loaded.rows()]
 
 
 def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Recorded]:

@@ -203,3 +203,22 @@ def test_explain_and_diff_keep_only_the_years_slices(ledger: Path, monkeypatch: 
     with never_materialised():
         assert explain(ledger, year, row=1).to_json()["rows"][0]["row"] == 1
         assert year_diff(ledger, year, "before").to_json()["rows"]["removed"]
+
+
+def test_diff_of_row_texts_is_the_diff_of_rows() -> None:
+    """`diff` compares the rows as compact JSON texts (issue #11): the same multiset difference as
+    `diff_rows` of the dicts, in report order, with only the differing rows decoded."""
+    import msgspec
+    from gainlog.projections.diff import diff_row_texts, diff_rows
+
+    def row(n: int, gain: str) -> dict[str, Any]:
+        return {"description": f"{n} BTC", "qty": str(n), "gain": gain, "seq": n, "missing_basis": False}
+
+    old = [row(1, "1.00"), row(2, "2.00"), row(2, "2.00"), row(3, "3.00"), row(4, "-4.00")]
+    new = [row(2, "2.00"), row(3, "3.50"), row(1, "1.00"), row(5, "5.00"), row(5, "5.00"), row(4, "-4.00")]
+    texts = [msgspec.json.encode(r) for r in old], [msgspec.json.encode(r) for r in new]
+    got = diff_row_texts(*texts)
+    assert got == diff_rows(old, new)
+    assert got == {"added": [row(3, "3.50"), row(5, "5.00"), row(5, "5.00")],
+                   "removed": [row(2, "2.00"), row(3, "3.00")]}
+    assert list(got["added"][0]) == list(row(3, "3.50"))  # keys in the rows' own order
