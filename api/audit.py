@@ -231,6 +231,8 @@ def explain(
     row_trails = trails(chosen, known, year)
     if row is not None:
         row_trails[0]["row"] = row
+    seq = loaded.seq
+    del loaded, chosen, ordered  # the year's slices: the trails and rows hold what is shown of them
     key_to_record = {r.key: r for r in known}
     prices = PriceIndex(known)
     key_to_line: dict[str, dict[str, Any]] = {}  # one line per event, however many rows name it
@@ -243,13 +245,13 @@ def explain(
             if k is not None and k in key_to_record
         ]
     if row is not None:
-        return Explanation(value={"year": year, "as_of": loaded.seq, "rows": row_trails}, timezone=tz)
+        return Explanation(value={"year": year, "as_of": seq, "rows": row_trails}, timezone=tz)
     facts = year_facts(known, year)
     short = [t["row"] for t in row_trails if t["8949"]["term"] == "short"]
     long = [t["row"] for t in row_trails if t["8949"]["term"] == "long"]
     value = {
         "year": year,
-        "as_of": loaded.seq,
+        "as_of": seq,
         "schedule_d": schedule_d,
         "sources": {
             "short_term": {"rows": short, "rule": "sum of the cent-rounded short-term 8949 rows (R5.1)"},
