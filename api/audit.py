@@ -7,10 +7,12 @@ contract shapes (`to_json()`) and the ledger's time zone, in which people read e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..ledger.speed import gc_paused
 
 if TYPE_CHECKING:
     from collections.abc import Collection
@@ -18,7 +20,9 @@ if TYPE_CHECKING:
 
     from ..ledger.events import Recorded
     from ..ledger.store import Store
-    from .reading import Replayed
+    from ..projections.form8949 import Row
+    from ..projections.model import Booked, Slice
+    from ..projections.rules.form_box import WalletReports
 
 
 @dataclass(frozen=True)
@@ -53,25 +57,68 @@ class Explanation:
         return self.value
 
 
-def _year_reports(loaded: Replayed, year: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The year's Schedule D and 8949 rows (`Replayed.tax_years(through=year)`, the same values),
-    with 8949 rows made for that year only: the years before are added up a chunk of rows at a
-    time (`tax_year.slice_boxes`, as `report schedule-d` streams), the later ones never looked at."""
-    from ..ledger.speed import gc_paused
-    from ..projections.form8949 import rows
-    from ..projections.reports import form8949_json
+@dataclass(frozen=True)
+class _YearReplay:
+    """A ledger replayed once, streamed, as `diff` and `explain` read one year of it (issue #11):
+    of the slices only the year's are kept, the years before added up a chunk of rows at a time,
+    the later ones never looked at.
+
+    Attributes:
+        store: the open store.
+        seq: the knowledge point as a seq.
+        booked: the projection with only the year's slices (in 8949 order) and no lots.
+        schedule_d: the year's Schedule D JSON.
+        wallets: the wallets' reporting settings its 8949 rows are made with (`form8949.rows`).
+    """
+
+    store: Store
+    seq: int
+    booked: Booked
+    schedule_d: dict[str, Any]
+    wallets: WalletReports
+
+    def rows(self, slices: Sequence[Slice] | None = None) -> list[Row]:
+        """The 8949 rows of the year's slices (or of some of them: each row is made from its slice alone)."""
+        from ..projections.form8949 import rows
+
+        with gc_paused():
+            return rows(self.booked.slices if slices is None else slices, self.wallets)
+
+
+def _year_replay(
+    db: Path, year: int, as_of: str | None, *, strict: bool = False, check: bool = True, option: str = "--as-of"
+) -> _YearReplay:
+    """Replay the ledger as of `as_of` (`reading.stream`) and read the year's Schedule D and slices
+    off the stream of slices (`Replayed.tax_years(through=year)`, the same values): the slices
+    of the years before go through `tax_year.slice_boxes` and are let go of, the year's are kept,
+    and the stream is left at the first slice of a later year (slices come in 8949 order)."""
+    from ..projections.model import Booked
     from ..projections.rules.form_box import wallet_reports
     from ..projections.tax_year import slice_boxes, totalled
+    from .reading import stream
     from .reports import schedule_d_json
 
-    booked = loaded.booked
-    upto = [s for s in booked.slices if s.date_sold.year <= year]  # in 8949 order, as the replay hands them out
-    wallets = wallet_reports(loaded.log)
+    streamed = stream(db, as_of, strict=strict, check=check, option=option)
+    run = streamed.replay
+    kept: list[Slice] = []
+
+    def upto() -> Iterator[Slice]:
+        for s in run.slices:
+            sold = s.date_sold.year
+            if sold > year:
+                return
+            if sold == year:
+                kept.append(s)
+            yield s
+
+    wallets = wallet_reports(run.log)
     with gc_paused():
-        boxes = slice_boxes(upto, wallets)
-        sd = totalled(boxes, booked.problems, loaded.log, tz=loaded.store.timezone, through=year).years[year]
-        year_rows = rows([s for s in upto if s.date_sold.year == year], wallets)
-    return schedule_d_json(sd), form8949_json(year_rows)
+        boxes = slice_boxes(upto(), wallets)
+        sd = totalled(boxes, run.problems, run.log, tz=streamed.store.timezone, through=year).years[year]
+    booked = Booked(slices=tuple(kept), acquisitions=(), open_lots=(), income=run.income, problems=run.problems,
+                    donations=run.donations, unit_changes=run.unit_changes)
+    return _YearReplay(store=streamed.store, seq=streamed.seq, booked=booked, schedule_d=schedule_d_json(sd),
+                       wallets=wallets)
 
 
 def _event_line(record: Any) -> dict[str, Any]:
@@ -99,7 +146,7 @@ def _with_price(line: dict[str, Any], record: Any, prices: Any) -> dict[str, Any
     return line
 
 
-def _point(point: str | None, loaded: Replayed) -> Any:
+def _point(point: str | None, loaded: _YearReplay) -> Any:
     """The knowledge point as the user named it (an int for a seq; the head's seq for none)."""
     if point is None:
         return loaded.seq
@@ -109,18 +156,34 @@ def _point(point: str | None, loaded: Replayed) -> Any:
 def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None, *, strict: bool = False) -> YearDiff:
     """`diff`: the year's Schedule D and 8949 rows as of `from_point` and as of `to_point` (None: the
     head) compared, with the events recorded in between."""
+    from ..projections.diff import diff_row_texts
     from ..projections.diff import year_diff as diff
-    from .reading import replayed
 
-    # streamed, one knowledge point at a time: only the year's reports of the first are kept
-    before = replayed(db, from_point, strict=strict, option="--from")
-    before_point, before_seq, before_reports = _point(from_point, before), before.seq, _year_reports(before, year)
+    # streamed, one knowledge point at a time: of the first only the year's Schedule D and its 8949
+    # rows as compact JSON texts are kept while the second replays; only the rows that differ are
+    # made dicts (a dict per row would take 4 times more)
+    before = _year_replay(db, year, from_point, strict=strict, option="--from")
+    before_point, before_seq, before_sd = _point(from_point, before), before.seq, before.schedule_d
+    before_texts = _row_texts(before)
+    before.store.close()
     del before
-    after = replayed(db, to_point, check=False, option="--to")  # one drift check per command
-    result = diff(year, before_point, _point(to_point, after), before_reports, _year_reports(after, year))
+    after = _year_replay(db, year, to_point, check=False, option="--to")  # one drift check per command
+    rows = diff_row_texts(before_texts, _row_texts(after))
+    del before_texts
+    result = diff(year, before_point, _point(to_point, after), (before_sd, []), (after.schedule_d, []))
+    result["rows"] = rows  # `diff_rows` of the two years' `form8949_json`, the same value
     lo, hi = sorted((before_seq, after.seq))
     result["events"] = [_event_line(r) for r in after.store.iter_read(after=lo, until=hi)]
     return YearDiff(value=result, timezone=after.store.timezone)
+
+
+def _row_texts(loaded: _YearReplay) -> list[bytes]:
+    """The year's 8949 rows, each as its compact JSON text (`form8949_json_bytes` of that row alone:
+    `[{...}]`), in form order."""
+    from ..projections.reports import form8949_json_bytes
+
+    with gc_paused():
+        return [form8949_json_bytes([r])[1:-1] for r in loaded.rows()]
 
 
 def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Recorded]:
@@ -129,7 +192,6 @@ def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Record
     not a trade (settings, profiles, carryovers). One more streamed read of the log that keeps only
     these and the retractions that decide what is live (`knowledge.live`), in seq order."""
     from ..ledger.events import CORPORATE, TRADES, Transfer
-    from ..ledger.speed import gc_paused
     from ..projections.knowledge import live
 
     def wanted() -> Iterator[Recorded]:
@@ -147,18 +209,30 @@ def explain(
 ) -> Explanation:
     """`explain`: the events behind each 8949 row of `year` (or only row number `row`, counted from 1
     in form order: a `UsageError` when there is no such row) and behind its Schedule D."""
+    import msgspec
+
     from ..ledger.errors import UsageError
     from ..projections.explain import trails, year_facts, year_slices
+    from ..projections.reports import form8949_json
     from ..projections.rules.netting import LOSS_LIMIT, LOSS_LIMIT_MFS
     from ..projections.rules.prices import PriceIndex
-    from .reading import replayed
 
-    loaded = replayed(db, as_of, strict=strict)
+    loaded = _year_replay(db, year, as_of, strict=strict)
     tz = loaded.store.timezone
-    keys = {k for s in year_slices(loaded.booked, year) for k in (s.event_key, s.lot) if k}
+    ordered = year_slices(loaded.booked, year)
+    if row is not None:  # only that row's trail, 8949 row and events are made (each from its slice alone)
+        if not 1 <= row <= len(ordered):
+            raise UsageError(f"--row {row}: {year} has {len(ordered)} Form 8949 rows (count from 1)")
+        ordered = ordered[row - 1:row]
+    keys = {k for s in ordered for k in (s.event_key, s.lot) if k}
     known = _trail_records(loaded.store, loaded.seq, keys)
-    schedule_d, rows = _year_reports(loaded, year)
-    row_trails = trails(loaded.booked, known, year)
+    chosen = msgspec.structs.replace(loaded.booked, slices=tuple(ordered))
+    schedule_d, rows = loaded.schedule_d, form8949_json(loaded.rows(ordered))
+    row_trails = trails(chosen, known, year)
+    if row is not None:
+        row_trails[0]["row"] = row
+    seq = loaded.seq
+    del loaded, chosen, ordered  # the year's slices: the trails and rows hold what is shown of them
     key_to_record = {r.key: r for r in known}
     prices = PriceIndex(known)
     key_to_line: dict[str, dict[str, Any]] = {}  # one line per event, however many rows name it
@@ -171,15 +245,13 @@ def explain(
             if k is not None and k in key_to_record
         ]
     if row is not None:
-        if not 1 <= row <= len(row_trails):
-            raise UsageError(f"--row {row}: {year} has {len(row_trails)} Form 8949 rows (count from 1)")
-        return Explanation(value={"year": year, "as_of": loaded.seq, "rows": [row_trails[row - 1]]}, timezone=tz)
+        return Explanation(value={"year": year, "as_of": seq, "rows": row_trails}, timezone=tz)
     facts = year_facts(known, year)
     short = [t["row"] for t in row_trails if t["8949"]["term"] == "short"]
     long = [t["row"] for t in row_trails if t["8949"]["term"] == "long"]
     value = {
         "year": year,
-        "as_of": loaded.seq,
+        "as_of": seq,
         "schedule_d": schedule_d,
         "sources": {
             "short_term": {"rows": short, "rule": "sum of the cent-rounded short-term 8949 rows (R5.1)"},

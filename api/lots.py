@@ -82,7 +82,8 @@ class OpenLots:
 
     Attributes:
         day: the date.
-        booked: the projection up to the end of it (`booked.open_lots`, `booked.problems`).
+        booked: the projection up to the end of it (`booked.open_lots`, `booked.problems`); its
+            slices and acquisitions are not kept (empty: `lots` reads only the final state).
     """
 
     day: date
@@ -108,7 +109,8 @@ def open_lots(
     """`lots`: replay the ledger as of `as_of` up to the end of the chosen local date: `day`, else
     `on` (YYYY-MM-DD) or `year_end` (`lots_day`), else today in the ledger's time zone."""
     from ..ledger.speed import gc_paused
-    from ..projections.pipeline import materialise, replay
+    from ..projections.model import Booked
+    from ..projections.pipeline import replay
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store:
@@ -118,6 +120,9 @@ def open_lots(
         with gc_paused():  # streamed (issue #11): the log is never held whole, as in `report all`
             targets = store.retract_targets(until=seq)
             run = replay(store.iter_read(until=seq), tz=tz, until_seq=seq, until=end_of_day(chosen, tz),
-                         targets=targets, keep_lots=True)
-            booked = materialise(run)
+                         targets=targets, keep_open=True)
+            for _ in run.slices:  # through the wash-sale pass, which marks the open lots; none kept
+                pass
+            booked = Booked(slices=(), acquisitions=(), open_lots=tuple(run.open_lots), income=run.income,
+                            problems=run.problems, donations=run.donations, unit_changes=run.unit_changes)
     return OpenLots(day=chosen, booked=booked)

@@ -2,7 +2,7 @@
 
 Only what had been recorded at K counts; what is known applies by event time. `load(db, as_of)`
 holds the whole log in memory (`demo`, and the tests' reference for the streamed paths); `stream`
-(`report all`, `report 8949`), `replayed` (`explain`, `diff`) and `api.lots` give the same projection
+(`report all`, `report 8949`), `replayed` (`report donations`), `api.audit` and `api.lots` give the same projection
 with the log never held whole. Heavy modules are imported inside the functions so that
 importing this module stays cheap. `ledger.speed.gc_paused()` keeps the cyclic garbage collector out of a
 replay: the replay allocates millions of objects that form no cycles, and the collector's repeated
@@ -140,8 +140,8 @@ def stream(
 
 @dataclass(frozen=True)
 class Replayed:
-    """A ledger replayed once, streamed, and kept as a projection without its log (`lots`,
-    `explain`, `diff`): what `Loaded` holds but the records.
+    """A ledger replayed once, streamed, and kept as a projection without its log (`report
+    donations`): what `Loaded` holds but the records.
 
     Attributes:
         store: the open store.
@@ -168,7 +168,7 @@ class Replayed:
 def replayed(
     db: Path, as_of: str | None = None, *, strict: bool = False, check: bool = True, option: str = "--as-of"
 ) -> Replayed:
-    """`load` streamed, for `explain` and `diff` (issue #11): the log goes from the store's cursor
+    """`load` streamed, for `report donations` (issue #11): the log goes from the store's cursor
     through the fold and is never held whole (`stream`); the slices, income and problems are then
     materialised (`projections.pipeline.materialise`), and of the log only `Replay.log` is kept."""
     from ..projections.pipeline import materialise, replay

@@ -17,6 +17,7 @@ console script next to this Python), exactly as a user would run it:
                                            "schedule-d after +1 event"
     lots --year-end LAST-1 --json          "lots"
     explain --year LAST-1 --json           "explain": the trail of every 8949 row of the year
+    explain --year LAST-1 --row 1 --json   "explain (one row)": the trail of the first row only
     diff --year LAST-1 --from bench-base --json
                                            "diff": the year at the tag made right after the import,
                                            and at the head (two replays)
@@ -65,7 +66,8 @@ TARGETS = {  # issue #7, for the 1M-event ledger
     "peak_mb": 1024.0,
 }
 REPORT_STEPS = ("import", "report_all", "checkpoint", "report_all_after_append", "schedule_d_after_append", "init")
-AUDIT_STEPS = ("lots", "explain", "diff")  # in their own table; the main table's peak MB is over REPORT_STEPS
+# in their own table; the main table's peak MB is over REPORT_STEPS
+AUDIT_STEPS = ("lots", "explain", "explain_row", "diff")
 APPEND_AT = "2026-06-30T23:59:59Z"  # after every generated event: a new trade, today
 
 
@@ -177,7 +179,8 @@ def append_file(workdir: Path, n: int) -> Path:
 def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) -> dict[str, Step]:
     """The steps for one ledger, each repeated in a fresh database."""
     steps = {name: Step(name) for name in ("import", "report_all", "checkpoint", "report_all_after_append",
-                                           "schedule_d_after_append", "init", "lots", "explain", "diff")}
+                                           "schedule_d_after_append", "init", "lots", "explain", "explain_row",
+                                           "diff")}
     for r in range(repeat):
         with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
             work = Path(tmp)
@@ -198,6 +201,8 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
             year = str(last_year - 1)
             steps["lots"].runs.append(run_child([*gainlog, *db, "lots", "--year-end", year, "--json"], workdir=work))
             steps["explain"].runs.append(run_child([*gainlog, *db, "explain", "--year", year, "--json"], workdir=work))
+            one_row = [*gainlog, *db, "explain", "--year", year, "--row", "1", "--json"]
+            steps["explain_row"].runs.append(run_child(one_row, workdir=work))
             diff = [*gainlog, *db, "diff", "--year", year, "--from", "bench-base", "--json"]
             steps["diff"].runs.append(run_child(diff, workdir=work))
         done = [f"{s.name} {s.runs[-1].seconds:.2f}s" + ("" if s.runs[-1].ok else " (failed)")
@@ -363,8 +368,9 @@ def table(results: dict[int, SizeResult], one_asset: list[str] | None) -> list[s
         "",
         "Audit commands after the appends (seconds, and peak MB against the same 1 GB target at 1M events):",
         "",
-        "| events | lots s | lots MB | explain s | explain MB | diff s | diff MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| events | lots s | lots MB | explain s | explain MB | explain one row s | explain one row MB "
+        "| diff s | diff MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, result in results.items():
         cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
@@ -375,6 +381,19 @@ def table(results: dict[int, SizeResult], one_asset: list[str] | None) -> list[s
     if notes:
         lines += ["", "Steps that failed (recorded as n/a):", *notes]
     return lines
+
+
+KEPT = "\n## Measured by hand"  # a section of results.md from here on is kept when the table is rewritten
+
+
+def kept_notes(results: Path) -> str:
+    """The hand-measured section at the end of the results file (`KEPT` on), if there is one."""
+    try:
+        text = results.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    at = text.find(KEPT)
+    return text[at:] if at >= 0 else ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -432,10 +451,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Steps per repeat, in a fresh database: `gainlog --db DB init`; `import LEDGER`; "
         "`report all --out DIR`; `checkpoint`; `import ONE-LINE --source bench-append`; `report all --out DIR`; "
         "`import ONE-LINE --source bench-append`; `report schedule-d --year 2026 --json`; "
-        "`lots --year-end 2025 --json`; `explain --year 2025 --json`; "
+        "`lots --year-end 2025 --json`; `explain --year 2025 --json`; `explain --year 2025 --row 1 --json`; "
         "`diff --year 2025 --from bench-base --json` (`tag bench-base` right after the import).",
     ]
-    text = "\n".join(report) + "\n"
+    text = "\n".join(report) + "\n" + kept_notes(args.results)
     print(text)
     results = args.results or HERE / "results.md"
     results.write_text(text, encoding="utf-8")

@@ -58,6 +58,28 @@ def diff_rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str,
     return {"added": added, "removed": removed}
 
 
+def diff_row_texts(old: list[bytes], new: list[bytes]) -> dict[str, list[dict[str, Any]]]:
+    """`diff_rows` of rows given as their compact JSON texts, one per row, all encoded the same way
+    (keys in one order: equal rows, equal texts): only the rows added or removed are decoded back
+    into dicts, so a year of rows compared needs its texts, not a dict per row (issue #11)."""
+    import msgspec
+
+    removed_left = Counter(old)
+    removed_left.subtract(new)
+    added_left = Counter(new)
+    added_left.subtract(old)
+    removed, added = [], []
+    for text in old:
+        if removed_left[text] > 0:
+            removed_left[text] -= 1
+            removed.append(msgspec.json.decode(text))
+    for text in new:
+        if added_left[text] > 0:
+            added_left[text] -= 1
+            added.append(msgspec.json.decode(text))
+    return {"added": added, "removed": removed}
+
+
 def changed_amounts(schedule_d_diff: Any, path: str = "") -> list[tuple[str, dict[str, str]]]:
     """(dotted path, {"from","to","delta"}) for every amount whose delta is not zero."""
     out: list[tuple[str, dict[str, str]]] = []

@@ -66,7 +66,7 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
         fold_problems: the problems the fold's steps reported (a checkpoint keeps these).
         late_corrections: the R3.6 problems of `--replace` corrections (from the whole log).
         acquisitions: with `keep_lots`, every acquisition (else only those the wash-sale pass read).
-        open_lots: with `keep_lots`, the open lots, washed units marked, once `slices` has been read
+        open_lots: with `keep_lots` (or `keep_open`), the open lots, washed units marked, once `slices` has been read
             to its end (else empty).
         donations: the `donate` events with their lots (CONTRACT §4).
         unit_changes: splits and renames (read by the wash-sale pass).
@@ -92,6 +92,7 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
 def replay(
     records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, until: datetime | None = None,
     targets: Container[str] | None = None, freeze: bool = False, keep_lots: bool = False, year_ends: bool = False,
+    keep_open: bool = False,
 ) -> Replay:
     """The pipeline for a log given as an iterable in seq order (a store's `iter_read`), keeping
     only what the reports read (issue #7): each trade is dropped once the lot engine has folded it,
@@ -100,7 +101,8 @@ def replay(
     each unwashed slice goes as `Replay.slices` hands out its washed rows. `until` (event time) cuts
     trades off (`lots --on DATE`). `targets`: the keys the log's retractions target, if known
     (`knowledge.live`). `freeze`: keep the engine's state for a checkpoint (`Replay.engine`).
-    `year_ends`: note the open lots at each year's end on the way (`Replay.year_end_lots`)."""
+    `year_ends`: note the open lots at each year's end on the way (`Replay.year_end_lots`).
+    `keep_open`: keep the open lots as `keep_lots` does, but not the acquisitions (`lots`)."""
     first_sells: dict[str, Recorded] = {}
     noted = _noting_first_sells(records, first_sells, until_seq=until_seq, targets=targets)
     known = live(noted, until_seq=until_seq, targets=targets)
@@ -126,7 +128,7 @@ def replay(
     wash = WashPass(booked, log, tz=tz)
     slices = list(booked.slices)
     open_lots: Iterable[OpenLot] = ()
-    if keep_lots:
+    if keep_lots or keep_open:
         open_lots = _washed_open_lots(wash, booked.open_lots) if wash.active else booked.open_lots
     acquisitions = booked.acquisitions if keep_lots else ()
     income, problems_out = booked.income, booked.problems + tuple(late)

@@ -149,3 +149,76 @@ def test_json_is_written_as_it_is_encoded(monkeypatch: pytest.MonkeyPatch) -> No
     app.emit_json(value)
     assert "".join(pieces) == json.dumps(value, indent=2, ensure_ascii=False) + "\n"
     assert len(pieces) > 50 and max(map(len, pieces)) < 200
+
+
+@contextmanager
+def never_materialised() -> Iterator[None]:
+    """Inside: `pipeline.materialise` (every slice of the replay in one tuple) fails."""
+
+    def materialise(run: Any) -> Any:
+        raise AssertionError("the whole projection materialised")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("gainlog.projections.pipeline.materialise", materialise)
+        yield
+
+
+def test_lots_keeps_neither_slices_nor_acquisitions(ledger: Path) -> None:
+    """`lots` reads only the final state (issue #11: 1.1 GB at 1M events before): the slices pass
+    through the wash-sale pass one at a time and the acquisitions are not kept."""
+    with never_materialised():
+        got = open_lots(ledger, year_end=2024)
+    assert got.booked.slices == () and got.booked.acquisitions == ()
+    assert len(got.lots) > 0
+
+
+def test_explain_and_diff_keep_only_the_years_slices(ledger: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`explain` and `diff` keep of the replay only the slices of the year they read (issue #11: 1.6
+    GB at 1M events before); the years before are added up as they pass, the later ones never read."""
+    from gainlog.api import audit
+    from gainlog.projections import pipeline
+    from gainlog.projections.explain import year_slices
+
+    read_years: list[int] = []
+    original = pipeline.replay
+
+    def replay(*args: Any, **kwargs: Any) -> Any:
+        run = original(*args, **kwargs)
+
+        def noted(slices: Any) -> Iterator[Any]:
+            for s in slices:
+                read_years.append(s.date_sold.year)
+                yield s
+
+        return pipeline.Replay(**{**{f: getattr(run, f) for f in run.__struct_fields__}, "slices": noted(run.slices)})
+
+    monkeypatch.setattr(pipeline, "replay", replay)
+    year = 2024
+    expected = tuple(year_slices(load(ledger, None).booked, year))
+    read_years.clear()
+    kept = audit._year_replay(ledger, year, None).booked.slices
+    assert kept == expected
+    assert {s.date_sold.year for s in kept} == {year}
+    assert max(read_years) == year + 1 and read_years.count(year + 1) == 1  # stopped at the first later slice
+    with never_materialised():
+        assert explain(ledger, year, row=1).to_json()["rows"][0]["row"] == 1
+        assert year_diff(ledger, year, "before").to_json()["rows"]["removed"]
+
+
+def test_diff_of_row_texts_is_the_diff_of_rows() -> None:
+    """`diff` compares the rows as compact JSON texts (issue #11): the same multiset difference as
+    `diff_rows` of the dicts, in report order, with only the differing rows decoded."""
+    import msgspec
+    from gainlog.projections.diff import diff_row_texts, diff_rows
+
+    def row(n: int, gain: str) -> dict[str, Any]:
+        return {"description": f"{n} BTC", "qty": str(n), "gain": gain, "seq": n, "missing_basis": False}
+
+    old = [row(1, "1.00"), row(2, "2.00"), row(2, "2.00"), row(3, "3.00"), row(4, "-4.00")]
+    new = [row(2, "2.00"), row(3, "3.50"), row(1, "1.00"), row(5, "5.00"), row(5, "5.00"), row(4, "-4.00")]
+    texts = [msgspec.json.encode(r) for r in old], [msgspec.json.encode(r) for r in new]
+    got = diff_row_texts(*texts)
+    assert got == diff_rows(old, new)
+    assert got == {"added": [row(3, "3.50"), row(5, "5.00"), row(5, "5.00")],
+                   "removed": [row(2, "2.00"), row(3, "3.00")]}
+    assert list(got["added"][0]) == list(row(3, "3.50"))  # keys in the rows' own order
