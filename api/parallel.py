@@ -17,6 +17,7 @@ shard that saw a problem the merge cannot order exactly (`projections.shards.UNS
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,14 +70,16 @@ def shard_plan(store: Store, seq: int, jobs: int) -> list[list[str]]:
         "SELECT json_extract(body, '$.asset'), json_extract(body, '$.to') FROM events"
         " WHERE seq <= ? AND type = 'rename'", (seq,),
     ))
+    # CROSS JOIN keeps SQLite's join order: the few reorgs and paired transfers outside, the key index inside
     links += conn.execute(
         "SELECT json_extract(e.body, '$.asset'), json_extract(part.value, '$.asset')"
-        " FROM events AS e, json_each(e.body, '$.into') AS part WHERE e.seq <= ? AND e.type = 'reorg'", (seq,),
+        " FROM events AS e CROSS JOIN json_each(e.body, '$.into') AS part WHERE e.seq <= ? AND e.type = 'reorg'",
+        (seq,),
     )
     links += conn.execute(
         "SELECT json_extract(t.body, '$.asset'), json_extract(leg.body, '$.asset')"
-        " FROM events AS t, json_each(t.body, '$.legs') AS named JOIN events AS leg ON leg.key = named.value"
-        " WHERE t.seq <= ? AND t.type = 'transfer'", (seq,),
+        " FROM events AS t CROSS JOIN json_each(t.body, '$.legs') AS named CROSS JOIN events AS leg"
+        " WHERE t.seq <= ? AND t.type = 'transfer' AND leg.key = named.value", (seq,),
     )
     return plan(counts, [(a, b) for a, b in links if a is not None and b is not None], jobs)
 
@@ -98,8 +101,9 @@ def replay_shard(db: str, seq: int, assets: list[str], year_ends: bool) -> bytes
         return msgspec.msgpack.encode(part(run, shard))
 
 
-def replay_shards(db: Path, seq: int, shards: list[list[str]], *, year_ends: bool) -> list[bytes]:
-    """Each shard replayed in its own worker process, in shard order."""
+def replay_shards(db: Path, seq: int, shards: list[list[str]], *, year_ends: bool) -> Iterator[bytes]:
+    """Each shard replayed in its own worker process; what each sends back, in shard order (each
+    let go of by the pool once handed out)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -107,7 +111,9 @@ def replay_shards(db: Path, seq: int, shards: list[list[str]], *, year_ends: boo
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     with ProcessPoolExecutor(max_workers=len(shards), mp_context=context) as pool:
         futures = [pool.submit(replay_shard, str(db), seq, assets, year_ends) for assets in shards]
-        return [f.result() for f in futures]
+        futures.reverse()
+        while futures:
+            yield futures.pop().result()
 
 
 def stream(

@@ -26,7 +26,7 @@ of another asset, which its shard does not know).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 
 import msgspec
@@ -40,6 +40,7 @@ UNSHARDABLE = frozenset({
     "lots-unsatisfiable",
 })
 LATE_ALLOCATION = "late-allocation"
+CHUNK = 4096  # slices per msgpack chunk of `Part.slices`
 
 
 def plan(counts: Mapping[str, int], links: Iterable[tuple[str, str]], jobs: int) -> list[list[str]]:
@@ -83,7 +84,8 @@ class Part(msgspec.Struct, kw_only=True):
 
     Attributes:
         unshardable: a problem (`UNSHARDABLE`) or an order the merge cannot reproduce: replay in one process.
-        slices: the washed slices in 8949 order.
+        slices: the washed slices in 8949 order, as msgpack chunks of `CHUNK` (decoded as the merge
+            reads them: the encoded rows take a fraction of the memory of the decoded ones).
         income: the income rows in fold order.
         fold_problems: `Replay.fold_problems` less those of a swap whose other side is the shard's.
         fold_keys: the fold order (event time, seq) of the trade each of `fold_problems` was
@@ -97,7 +99,7 @@ class Part(msgspec.Struct, kw_only=True):
     """
 
     unshardable: str = ""
-    slices: list[Slice] = []
+    slices: list[bytes] = []
     income: tuple[IncomeRow, ...] = ()
     fold_problems: list[Problem] = []
     fold_keys: list[tuple[datetime, int]] = []
@@ -111,7 +113,16 @@ class Part(msgspec.Struct, kw_only=True):
 
 def part(run: Replay, assets: frozenset[str]) -> Part:
     """A shard's `Replay` (made with `assets`) as a `Part`: its slices are read to the end here."""
-    slices = list(run.slices)  # the wash-sale pass marks the year-end lots on the way
+    encode = msgspec.msgpack.Encoder().encode
+    slices: list[bytes] = []
+    chunk: list[Slice] = []
+    for s in run.slices:  # the wash-sale pass marks the year-end lots on the way
+        chunk.append(s)
+        if len(chunk) == CHUNK:
+            slices.append(encode(chunk))
+            chunk = []
+    if chunk:
+        slices.append(encode(chunk))
     for problem in run.problems:
         if problem.code in UNSHARDABLE:
             return Part(unshardable=f"a {problem.code} problem")
@@ -156,7 +167,7 @@ def merge(parts: Sequence[Part]) -> Replay | None:
                              key=lambda p: seq_to_asset.get(p.seq or 0, ""))
     late = tuple(sorted((p for part_ in parts for p in part_.late_corrections), key=lambda p: p.seq or 0))
     return Replay(
-        slices=heapq.merge(*(p.slices for p in parts), key=_8949_order),
+        slices=heapq.merge(*(_decoded(p.slices) for p in parts), key=_8949_order),
         income=tuple(heapq.merge(*(p.income for p in parts), key=_at_seq)),
         problems=fold_problems + tuple(late_allocation) + late,
         log=log,
@@ -166,6 +177,14 @@ def merge(parts: Sequence[Part]) -> Replay | None:
         unit_changes=tuple(heapq.merge(*(p.unit_changes for p in parts), key=_at_seq)),
         year_end_lots=year_end_lots([p.year_end_lots for p in parts]),
     )
+
+
+def _decoded(chunks: list[bytes]) -> Iterator[Slice]:
+    """The slices of `Part.slices`, a chunk decoded at a time (each chunk let go of once decoded)."""
+    decode = msgspec.msgpack.Decoder(list[Slice]).decode
+    chunks.reverse()
+    while chunks:
+        yield from decode(chunks.pop())
 
 
 def year_end_lots(shards: Sequence[Mapping[int, tuple[OpenLot, ...]]]) -> dict[int, tuple[OpenLot, ...]]:
