@@ -11,7 +11,8 @@ reports from it as before. Workers start with `forkserver` (else `spawn`): nothi
 
 One process instead (the same result, `api.reading.stream`): `jobs` < 2, a log of fewer than
 `PARALLEL_FROM` events (starting processes costs more than it saves), fewer than two shards, or a
-shard that saw a problem the merge cannot order exactly (`projections.shards.UNSHARDABLE`).
+shard that saw a problem the merge cannot order exactly (`projections.shards.UNSHARDABLE`), or a
+worker that failed (the replay in one process then reports the error as every command does).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
     from ..ledger.store import Store
     from .reading import Streamed
 
-PARALLEL_FROM = 20_000  # events: below this a replay in one process is faster than starting workers
+# events: below this a replay in one process is faster than starting workers (at 100,000 events on the
+# loaded 2-core benchmark machine one process still was: 3.6-4.0 s against 4.3-5.7 s for `report all`)
+PARALLEL_FROM = 200_000
 MAX_SHARD_ASSETS = 10_000  # a shard's assets are SQL parameters (three times each)
 
 
@@ -108,7 +111,14 @@ def replay_shards(db: Path, seq: int, shards: list[list[str]], *, year_ends: boo
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    context: multiprocessing.context.BaseContext
+    if "forkserver" in methods:
+        server = multiprocessing.get_context("forkserver")
+        root = __name__.rsplit(".", 2)[0]  # the workers' modules, imported once by the server they fork from
+        server.set_forkserver_preload([__name__, f"{root}.projections.pipeline", f"{root}.ledger.store"])
+        context = server
+    else:
+        context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(shards), mp_context=context) as pool:
         futures = [pool.submit(replay_shard, str(db), seq, assets, year_ends) for assets in shards]
         futures.reverse()
@@ -155,12 +165,15 @@ def stream_sharded(
             reason = f"more than {MAX_SHARD_ASSETS:,} assets in a shard"
     if not reason:
         with gc_paused(), working(f"Replaying {seq:,} events in {len(shards)} processes", large=seq >= LARGE_LOG):
-            parts = [msgspec.msgpack.decode(data, type=Part)
-                     for data in replay_shards(store.path, seq, shards, year_ends=year_ends)]
-            merged = merge(parts)
+            try:
+                parts = [msgspec.msgpack.decode(data, type=Part)
+                         for data in replay_shards(store.path, seq, shards, year_ends=year_ends)]
+            except Exception as exc:  # noqa: BLE001 - one process again says what it is, as one line
+                parts, reason = [], f"a worker failed ({type(exc).__name__})"
+            merged = merge(parts) if parts else None
         if merged is not None:
             return Streamed(store=store, seq=seq, replay=merged), Sharding(shards=shards)
-        reason = next(p.unshardable for p in parts if p.unshardable)
+        reason = reason or next(p.unshardable for p in parts if p.unshardable)
     store.close()
     return one_process(db, str(seq), strict=strict, check=False, year_ends=year_ends), Sharding(
         shards=[], reason=reason)
