@@ -63,16 +63,18 @@ class Form8949:
 
 
 def form8949(
-    db: Path, year: int, *, as_of: str | None = None, strict: bool = False, whole_dollars: bool = False
+    db: Path, year: int, *, as_of: str | None = None, strict: bool = False, whole_dollars: bool = False,
+    jobs: int = 1,
 ) -> Form8949:
-    """`report 8949`: the year's rows, streamed (the log is never held whole)."""
+    """`report 8949`: the year's rows, streamed (the log is never held whole); `jobs`: replayed in up
+    to that many processes, sharded by asset (`api.parallel`: the same rows)."""
     from itertools import takewhile
 
     from ..projections import form8949 as f8949
     from ..projections.rules.form_box import wallet_reports
-    from .reading import stream
+    from .parallel import stream
 
-    streamed = stream(db, as_of, strict=strict)
+    streamed = stream(db, as_of, strict=strict, jobs=jobs)
     replay = streamed.replay
     # the slices come in 8949 order: the year's are all in once a later year's begins
     slices = (s for s in takewhile(lambda s: s.date_sold.year <= year, replay.slices) if s.date_sold.year == year)
@@ -261,11 +263,14 @@ class Written:
         }
 
 
-def write_reports(db: Path, out: Path, *, as_of: str | None = None, strict: bool = False) -> Written:
+def write_reports(
+    db: Path, out: Path, *, as_of: str | None = None, strict: bool = False, jobs: int = 1
+) -> Written:
     """`report all`: every year's 8949 (CSV, JSON), Schedule D and income (JSON) and year at a glance
     (HTML, `api.year_html`) into `out/YEAR/`,
     from one replay, with `out/manifest.json`; `out` is replaced as a whole, atomically. A
-    `UsageError` when `out` holds anything `report all` did not write."""
+    `UsageError` when `out` holds anything `report all` did not write. `jobs`: the replay in up to
+    that many processes, sharded by asset (`api.parallel`: the same files)."""
     import shutil
     import tempfile
 
@@ -279,7 +284,7 @@ def write_reports(db: Path, out: Path, *, as_of: str | None = None, strict: bool
     # previous DIR whole (and at most a `.DIR.gainlog-*` folder next to it)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.gainlog-", dir=target.parent))
     try:
-        written = write_report_files(db, work, as_of=as_of, strict=strict)
+        written = write_report_files(db, work, as_of=as_of, strict=strict, jobs=jobs)
         write_manifest(work, written)
         swap_into_place(work, target)
     except BaseException:
@@ -290,21 +295,22 @@ def write_reports(db: Path, out: Path, *, as_of: str | None = None, strict: bool
 
 
 def write_report_files(
-    db: Path, folder: Path, *, as_of: str | None = None, strict: bool = False, check: bool = True
+    db: Path, folder: Path, *, as_of: str | None = None, strict: bool = False, check: bool = True, jobs: int = 1
 ) -> Written:
     """`report all`'s files into the existing `folder`, as of `as_of`, without the manifest or the
-    atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`)."""
+    atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`);
+    `jobs`: as `write_reports`."""
     from ..ledger.speed import gc_paused
     from ..projections import form8949, reports
     from ..projections.glance import RowSums
     from ..projections.rules.form_box import wallet_reports
     from ..projections.tax_year import YearBoxes, add_rows, totalled
-    from .reading import stream
+    from .parallel import stream
     from .report_files import Form8949Files, write_json
     from .year_html import PAGE, glance_of, page
 
     with gc_paused():
-        streamed = stream(db, as_of, strict=strict, check=check, year_ends=True)
+        streamed = stream(db, as_of, strict=strict, check=check, year_ends=True, jobs=jobs)
         replay = streamed.replay
         # Each year's 8949 files are written a few thousand rows at a time as the slices come
         # (issue #7); Schedule D needs only the totals of every year's rows.

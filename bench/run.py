@@ -89,6 +89,7 @@ class Step:
 
     name: str
     runs: list[Run] = field(default_factory=list)
+    same: list[bool] = field(default_factory=list)  # `report_all_jobs1`: the same files as on all cores
 
     @property
     def ok(self) -> bool:
@@ -180,7 +181,8 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
     """The steps for one ledger, each repeated in a fresh database."""
     steps = {name: Step(name) for name in ("import", "report_all", "checkpoint", "report_all_after_append",
                                            "schedule_d_after_append", "init", "lots", "explain", "explain_row",
-                                           "diff")}
+                                           "diff", "report_all_jobs1")}
+    same: list[bool] = []  # per repeat: `report all` on all cores wrote what `--jobs 1` did, byte for byte
     for r in range(repeat):
         with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
             work = Path(tmp)
@@ -190,6 +192,9 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
             run_child([*gainlog, *db, "tag", "bench-base"], workdir=work)
             report_all = [*gainlog, *db, "report", "all", "--out", str(work / "reports")]
             steps["report_all"].runs.append(run_child(report_all, workdir=work))
+            jobs1 = [*gainlog, *db, "report", "all", "--out", str(work / "reports-jobs1"), "--jobs", "1"]
+            steps["report_all_jobs1"].runs.append(run_child(jobs1, workdir=work))
+            same.append(tree_digest(work / "reports") == tree_digest(work / "reports-jobs1"))
             steps["checkpoint"].runs.append(run_child([*gainlog, *db, "checkpoint"], workdir=work))
             run_child([*gainlog, *db, "import", str(append_file(work, 1)), "--source", "bench-append"],
                       workdir=work)
@@ -208,7 +213,19 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
         done = [f"{s.name} {s.runs[-1].seconds:.2f}s" + ("" if s.runs[-1].ok else " (failed)")
                 for s in steps.values()]
         print(f"  repeat {r + 1}/{repeat}: " + ", ".join(done), file=sys.stderr)
+    steps["report_all_jobs1"].same = same
     return steps
+
+
+def tree_digest(folder: Path) -> str:
+    """SHA-256 over a folder's files (relative names and bytes, in name order); "" when there is none."""
+    if not folder.is_dir():
+        return ""
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def _together(runs: list[Run]) -> Run:
@@ -376,6 +393,22 @@ def table(results: dict[int, SizeResult], one_asset: list[str] | None) -> list[s
         cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
                  for step in (result.steps[n] for n in AUDIT_STEPS)]
         lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    lines += [
+        "",
+        f"Parallel replay (issue #19): `report all --jobs 1` against the default, all {usable} usable cores "
+        "(sharded by asset); the two folders compared by digest in every repeat:",
+        "",
+        "| events | report all --jobs 1 s | report all, all cores s | speed-up | peak MB (1 / all) | same bytes |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for size, result in results.items():
+        one_core, all_cores = result.steps["report_all_jobs1"], result.steps["report_all"]
+        a, b = one_core.median(), all_cores.median()
+        speedup = f"{a / b:.2f}×" if a and b else "n/a"
+        same = "n/a" if not one_core.same else ("yes" if all(one_core.same) else "NO")
+        lines.append(f"| {size:,} | {_s(a)} | {_s(b)} | {speedup} | {_s(one_core.peak())} / {_s(all_cores.peak())} "
+                     f"| {same} |")
     if one_asset:
         lines += ["", *one_asset]
     if notes:
@@ -449,7 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(timed in the same run).",
         "",
         "Steps per repeat, in a fresh database: `gainlog --db DB init`; `import LEDGER`; "
-        "`report all --out DIR`; `checkpoint`; `import ONE-LINE --source bench-append`; `report all --out DIR`; "
+        "`report all --out DIR` (all cores); `report all --out DIR1 --jobs 1`; `checkpoint`; "
+        "`import ONE-LINE --source bench-append`; `report all --out DIR`; "
         "`import ONE-LINE --source bench-append`; `report schedule-d --year 2026 --json`; "
         "`lots --year-end 2025 --json`; `explain --year 2025 --json`; `explain --year 2025 --row 1 --json`; "
         "`diff --year 2025 --from bench-base --json` (`tag bench-base` right after the import).",

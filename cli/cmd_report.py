@@ -26,17 +26,29 @@ WholeDollarsOpt = Annotated[
     typer.Option("--whole-dollars", help="Round every amount to whole dollars (half up); (h) recomputed."),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", help="Directory to write DIR/YEAR/... into.")]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option("--jobs", min=1, help="Replay in up to N processes, sharded by asset (default: the usable cores)."),
+]
+
+
+def _jobs(jobs: int | None) -> int:
+    """`--jobs`, or the number of usable cores."""
+    from ..api.parallel import usable_cores
+
+    return usable_cores() if jobs is None else jobs
 
 
 @report_app.command("8949")
 def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False, csv_out: CsvOpt = False,
-                whole_dollars: WholeDollarsOpt = False) -> None:
+                whole_dollars: WholeDollarsOpt = False, jobs: JobsOpt = None) -> None:
     """Form 8949: one row per disposed lot slice, with its box."""
     from ..api import reports
     from ..ledger.speed import gc_paused
 
     with gc_paused():
-        form = reports.form8949(State.db, year, as_of=as_of, strict=State.strict, whole_dollars=whole_dollars)
+        form = reports.form8949(State.db, year, as_of=as_of, strict=State.strict, whole_dollars=whole_dollars,
+                                jobs=_jobs(jobs))
         if csv_out:
             _echo_8949_csv(form)
         elif json_out:
@@ -83,12 +95,12 @@ def report_income(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = Fals
 
 
 @report_app.command("all")
-def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) -> None:
+def report_all(out: OutOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False, jobs: JobsOpt = None) -> None:
     """Every year's 8949 (CSV, JSON), Schedule D and income (JSON) into DIR/YEAR/, from one replay,
     with DIR/manifest.json; DIR is replaced as a whole, atomically."""
     from ..api import reports
 
-    written = reports.write_reports(State.db, out, as_of=as_of, strict=State.strict)
+    written = reports.write_reports(State.db, out, as_of=as_of, strict=State.strict, jobs=_jobs(jobs))
     for year, missing in sorted(written.missing.items()):  # named where the files now are
         warn(missing.message(year), where=f" ({out / str(year) / 'form8949.csv'})")
     if json_out:

@@ -133,6 +133,12 @@ class Batch(msgspec.Struct, frozen=True):
     skipped: list[dict[str, str]]
 
 
+ASSET_TYPES = (  # the events of one asset (or a swap's two): what a shard of a parallel replay reads of its assets
+    "buy", "sell", "swap", "transfer", "withdrawal", "deposit", "fee", "income", "split", "rename", "reorg",
+    "gift_in", "gift_out", "donate", "lost", "worthless",
+)
+
+
 class Store(LedgerFile):
     """One ledger file. Use `Store.create` / `Store.open`, and `close()` (or `with`); every write
     inside `atomic()` (`ledger.transaction.LedgerFile`)."""
@@ -220,16 +226,28 @@ class Store(LedgerFile):
             return list(self.iter_read(after=after, until=until))
 
     def iter_read(
-        self, *, after: int = 0, until: int | None = None, types: Sequence[str] = ()
+        self, *, after: int = 0, until: int | None = None, types: Sequence[str] = (),
+        assets: Sequence[str] | None = None,
     ) -> Iterator[Recorded]:
         """`read` one record at a time, straight from the cursor: a caller that keeps only some of
         them (`projections.pipeline.replay`) never holds the whole log at once. `types`: only events
-        of these types (CONTRACT §2 `type`), the others never decoded."""
+        of these types (CONTRACT §2 `type`), the others never decoded. `assets`: of the trades
+        (`ASSET_TYPES`), only those whose `asset`, `give_asset` or `get_asset` is one of these (a
+        shard of a parallel replay, `api.parallel`); every other event is read."""
         only = f" AND type IN ({', '.join('?' * len(types))})" if types else ""
+        named: tuple[str, ...] = ()
+        if assets is not None:
+            marks = ", ".join("?" * len(assets))
+            only += (
+                f" AND (type NOT IN ({', '.join(repr(t) for t in ASSET_TYPES)})"
+                f" OR json_extract(body, '$.asset') IN ({marks}) OR json_extract(body, '$.give_asset') IN ({marks})"
+                f" OR json_extract(body, '$.get_asset') IN ({marks}))"
+            )
+            named = (*assets, *assets, *assets)
         rows = self.conn.execute(
             "SELECT seq, key, source, batch, recorded_at, CAST(body AS BLOB) FROM events"
             f" WHERE seq > ? AND seq <= ?{only} ORDER BY seq",
-            (after, MAX_SEQ if until is None else until, *types),
+            (after, MAX_SEQ if until is None else until, *types, *named),
         )
         decode, share = codec.decode_body, codec.share_names
         text_to_time: dict[str, datetime] = {}

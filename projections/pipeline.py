@@ -64,6 +64,8 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
             trade a problem names. `tax_years(booked, log)` equals `tax_years(booked, records)`.
         engine: with `freeze`, the lot engine's state after the fold (`checkpoint.freeze_engine`).
         fold_problems: the problems the fold's steps reported (a checkpoint keeps these).
+        fold_owners: for each of the first of `fold_problems`, the seq of the trade being folded
+            when it was reported (0: none, as before the first trade); those after it have none.
         late_corrections: the R3.6 problems of `--replace` corrections (from the whole log).
         acquisitions: with `keep_lots`, every acquisition (else only those the wash-sale pass read).
         open_lots: with `keep_lots` (or `keep_open`), the open lots, washed units marked, once `slices` has been read
@@ -81,6 +83,7 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
     log: list[Recorded]
     engine: bytes | None = None
     fold_problems: tuple[Problem, ...] = ()
+    fold_owners: tuple[int, ...] = ()
     late_corrections: tuple[Problem, ...] = ()
     acquisitions: tuple[Acquisition, ...] = ()
     open_lots: Iterable[OpenLot] = ()
@@ -93,6 +96,7 @@ def replay(
     records: Iterable[Recorded], *, tz: ZoneInfo, until_seq: int | None = None, until: datetime | None = None,
     targets: Container[str] | None = None, freeze: bool = False, keep_lots: bool = False, year_ends: bool = False,
     keep_open: bool = False,
+    assets: Container[str] | None = None,
 ) -> Replay:
     """The pipeline for a log given as an iterable in seq order (a store's `iter_read`), keeping
     only what the reports read (issue #7): each trade is dropped once the lot engine has folded it,
@@ -102,7 +106,9 @@ def replay(
     trades off (`lots --on DATE`). `targets`: the keys the log's retractions target, if known
     (`knowledge.live`). `freeze`: keep the engine's state for a checkpoint (`Replay.engine`).
     `year_ends`: note the open lots at each year's end on the way (`Replay.year_end_lots`).
-    `keep_open`: keep the open lots as `keep_lots` does, but not the acquisitions (`lots`)."""
+    `keep_open`: keep the open lots as `keep_lots` does, but not the acquisitions (`lots`). `assets`: a
+    shard of a parallel replay (`projections.shards`): `records` hold the trades of these assets, and
+    a swap books only its legs of them."""
     first_sells: dict[str, Recorded] = {}
     noted = _noting_first_sells(records, first_sells, until_seq=until_seq, targets=targets)
     known = live(noted, until_seq=until_seq, targets=targets)
@@ -111,13 +117,15 @@ def replay(
     named = {p.seq for p in late}
     with exact_context():
         state = LotBookState(known, tz=tz)
+        state.assets = assets
         crypto = crypto_ever(known)
         kept = [r for r in known if not isinstance(r.event, TRADES)]
         trades = fold_order(known, until=until)
         known.clear()  # ours (`live` built it): from here on `trades` holds the only reference to each trade
         if trades:
             kept += (trades[0], trades[-1])
-        released = _released(trades, state, kept, named, crypto=None if keep_lots else crypto)
+        owners: list[int] = []
+        released = _released(trades, state, kept, named, owners, crypto=None if keep_lots else crypto)
         year_to_lots: dict[int, tuple[OpenLot, ...]] = {}
         fold(state, year_end_lots(released, state, year_to_lots) if year_ends else released)
         engine = freeze_engine(state) if freeze else None  # a checkpoint: before `finish` changes the pools
@@ -140,17 +148,20 @@ def replay(
         washed = wash.slices(unwashed, upto=_marking(wash, year_to_lots) if year_ends else None)
     return Replay(
         slices=washed, income=income, problems=problems_out, log=log,
-        engine=engine, fold_problems=fold_problems, late_corrections=tuple(late), acquisitions=acquisitions,
+        engine=engine, fold_problems=fold_problems, fold_owners=tuple(owners), late_corrections=tuple(late),
+        acquisitions=acquisitions,
         open_lots=open_lots, donations=donations, unit_changes=unit_changes, year_end_lots=year_to_lots,
     )
 
 
 def _released(
-    trades: list[Recorded], state: LotBookState, kept: list[Recorded], named: Container[int], *, crypto: bool | None
+    trades: list[Recorded], state: LotBookState, kept: list[Recorded], named: Container[int], owners: list[int], *,
+    crypto: bool | None,
 ) -> Iterator[Recorded]:
     """The trades in order, each let go of once folded; on the way, keep in `kept` each trade the
-    fold reported a problem for (or that `named` names), and (unless `crypto` is None) drop the
-    acquisitions the wash-sale pass never reads, `SIFT_EVERY` at a time."""
+    fold reported a problem for (or that `named` names), and in `owners` its seq once per problem
+    (`Replay.fold_owners`), and (unless `crypto` is None) drop the acquisitions the wash-sale pass
+    never reads, `SIFT_EVERY` at a time."""
     problems, acquisitions = state.problems, state.acquisitions
     sifted = 0  # acquisitions[:sifted] are those the wash-sale pass reads: the rest go as they come
     trades.reverse()  # pop() from the end: each record is released as soon as it is folded
@@ -160,6 +171,7 @@ def _released(
         yield record  # the fold steps it here
         if len(problems) != count or record.seq in named:
             kept.append(record)
+            owners += [0] * (count - len(owners)) + [record.seq] * (len(problems) - count)
         if crypto is not None and len(acquisitions) - sifted >= SIFT_EVERY:
             acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
             sifted = len(acquisitions)

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ...ledger.events import CORPORATE, LEGS, TRADES, Income, Recorded
+from ...ledger.events import CORPORATE, LEGS, TRADES, Income, Recorded, Swap
 from ..exact import exact_context
 from ..model import Booked, IncomeRow, OpenLot, Problem, Slice
 from ..order import is_sorted
@@ -45,6 +45,8 @@ def step(state: LotBookState, record: Recorded) -> None:
     elif type(event) in _LEGS and record.key in state.paired:
         return  # a live transfer pairs this leg and books the move (R2.8)
     legs = classify(event)
+    if state.assets is not None and type(event) is Swap:  # a shard: the other asset's leg is another's
+        legs = tuple(leg for leg in legs if leg.asset in state.assets)
     if not legs:  # not a trade, or one of CONTRACT §4 "More events"
         if type(event) in _CORPORATE:
             day = local_date(event.at, state.tz)  # type: ignore[union-attr]

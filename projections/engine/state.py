@@ -3,7 +3,7 @@ that every booking shares: the pool a trade draws on, a new piece of a lot, a wa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -85,6 +85,8 @@ class LotBookState:
         self.donations: list[Donation] = []
         self.unit_changes: list[UnitChange] = []
         self.paired = paired_legs(pairing)  # leg key -> the live transfer pairing it (rules/transfer_legs.py)
+        # a shard of a parallel replay (projections/shards.py): a swap books only its legs of these assets
+        self.assets: Container[str] | None = None
         self.problems.extend(paired_twice(pairing))
 
 

@@ -1,0 +1,222 @@
+"""A replay split by asset and merged again (issue #19): the pure parts of `report all --jobs N`.
+
+Lots, pools, wash sales and 8949 rows are per asset: a shard of the log (the trades of some assets,
+and every event that is not a trade: settings, policies, profiles, carryovers, prices, retractions)
+replayed by the one pipeline (`pipeline.replay(..., assets=...)`) gives exactly the rows of those
+assets. Only the tax years merge, and they are computed from the merged rows as before.
+
+- `plan(counts, links, jobs)`: the assets in groups that must stay together (a rename or reorg
+  joins its assets, as do a transfer and the legs it pairs, and names that differ only by case),
+  the groups in at most `jobs` shards balanced by event count (largest first, into the lightest).
+  A swap joins nothing: each shard books only its side (`LotBookState.assets`), its proceeds and
+  basis being the swap's value.
+- `part(run, assets)`: what a shard's replay hands back (`Part`), its slices read to the end.
+- `merge(parts)`: the `Replay` one process would have made: slices in 8949 order (date sold, seq,
+  order), income, donations and unit changes in fold order, problems in report order, the log by
+  seq, each year's open lots in asset order. None when a shard saw something a shard cannot
+  reproduce exactly (`UNSHARDABLE`): the caller then replays in one process.
+
+Unshardable problems: the 2025 allocation's and a pre-2025 scope change's problems
+(`allocation-*`, `unallocated-units`: they come in the order of the trade that first reaches the
+pooling change, which a shard does not see), `leg-paired-twice`, `asset-case` (both listed before
+or after every trade in an order over all assets), and `lots-unsatisfiable` (a sell may name a lot
+of another asset, which its shard does not know).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+
+import msgspec
+
+from ..ledger.events import Allocate, Recorded, Swap
+from .model import Donation, IncomeRow, OpenLot, Problem, Slice, UnitChange
+from .pipeline import Replay
+
+UNSHARDABLE = frozenset({
+    "allocation-short", "unallocated-units", "allocation-leftover", "leg-paired-twice", "asset-case",
+    "lots-unsatisfiable",
+})
+LATE_ALLOCATION = "late-allocation"
+CHUNK = 4096  # slices per msgpack chunk of `Part.slices`
+
+
+def plan(counts: Mapping[str, int], links: Iterable[tuple[str, str]], jobs: int) -> list[list[str]]:
+    """The assets of `counts` (asset -> events naming it) in at most `jobs` shards: linked assets
+    (`links`, and names equal but for case) together, shards balanced by event count; each shard's
+    assets sorted. One shard when `jobs` < 2."""
+    parent: dict[str, str] = {}
+
+    def root(asset: str) -> str:
+        parent.setdefault(asset, asset)
+        while parent[asset] != asset:
+            parent[asset] = parent[parent[asset]]
+            asset = parent[asset]
+        return asset
+
+    def join(a: str, b: str) -> None:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    folded: dict[str, str] = {}
+    for asset in sorted(counts):
+        root(asset)
+        join(asset, folded.setdefault(asset.casefold(), asset))
+    for a, b in links:
+        join(a, b)
+    groups: dict[str, list[str]] = {}
+    for asset in sorted(parent):
+        groups.setdefault(root(asset), []).append(asset)
+    weighed = sorted(groups.values(), key=lambda g: (-sum(counts.get(a, 0) for a in g), g[0]))
+    bins: list[tuple[int, list[str]]] = [(0, []) for _ in range(max(1, min(jobs, len(weighed))))]
+    for group in weighed:
+        lightest = min(range(len(bins)), key=lambda i: (bins[i][0], i))
+        weight, assets = bins[lightest]
+        bins[lightest] = (weight + sum(counts.get(a, 0) for a in group), assets + group)
+    return [sorted(assets) for _, assets in bins if assets]
+
+
+class Part(msgspec.Struct, kw_only=True):
+    """What a shard's replay hands back.
+
+    Attributes:
+        unshardable: a problem (`UNSHARDABLE`) or an order the merge cannot reproduce: replay in one process.
+        slices: the washed slices in 8949 order, as msgpack chunks of `CHUNK` (decoded as the merge
+            reads them: the encoded rows take a fraction of the memory of the decoded ones).
+        income: the income rows in fold order.
+        fold_problems: `Replay.fold_problems` less those of a swap whose other side is the shard's.
+        fold_keys: the fold order (event time, seq) of the trade each of `fold_problems` was
+            reported in (`Replay.fold_owners`).
+        late_allocation: the `late-allocation` problems `finish` added.
+        late_corrections: `Replay.late_corrections`.
+        log: `Replay.log`.
+        donations: `Replay.donations`.
+        unit_changes: `Replay.unit_changes`.
+        year_end_lots: `Replay.year_end_lots`.
+    """
+
+    unshardable: str = ""
+    slices: list[bytes] = []
+    income: tuple[IncomeRow, ...] = ()
+    fold_problems: list[Problem] = []
+    fold_keys: list[tuple[datetime, int]] = []
+    late_allocation: list[Problem] = []
+    late_corrections: tuple[Problem, ...] = ()
+    log: list[Recorded] = []
+    donations: tuple[Donation, ...] = ()
+    unit_changes: tuple[UnitChange, ...] = ()
+    year_end_lots: dict[int, tuple[OpenLot, ...]] = {}
+
+
+def part(run: Replay, assets: frozenset[str]) -> Part:
+    """A shard's `Replay` (made with `assets`) as a `Part`: its slices are read to the end here."""
+    encode = msgspec.msgpack.Encoder().encode
+    slices: list[bytes] = []
+    chunk: list[Slice] = []
+    for s in run.slices:  # the wash-sale pass marks the year-end lots on the way
+        chunk.append(s)
+        if len(chunk) == CHUNK:
+            slices.append(encode(chunk))
+            chunk = []
+    if chunk:
+        slices.append(encode(chunk))
+    for problem in run.problems:
+        if problem.code in UNSHARDABLE:
+            return Part(unshardable=f"a {problem.code} problem")
+    extra = run.problems[len(run.fold_problems):len(run.problems) - len(run.late_corrections)]
+    if any(p.code != LATE_ALLOCATION for p in extra):
+        return Part(unshardable="a problem of a pooling change after the last trade")
+    seq_to_record = {r.seq: r for r in run.log}
+    problems: list[Problem] = []
+    keys: list[tuple[datetime, int]] = []
+    owners = run.fold_owners
+    for index, problem in enumerate(run.fold_problems):
+        record = seq_to_record.get(owners[index]) if index < len(owners) else None
+        at = getattr(record.event, "at", None) if record is not None else None
+        if record is None or at is None:
+            return Part(unshardable=f"a {problem.code} problem before the first or after the last trade")
+        event = record.event
+        if type(event) is Swap and event.give_asset not in assets:
+            continue  # the shard of the swap's give side reports it
+        key = (at, record.seq)
+        if keys and key < keys[-1]:
+            return Part(unshardable="problems out of fold order")
+        problems.append(problem)
+        keys.append(key)
+    return Part(
+        slices=slices, income=run.income, fold_problems=problems, fold_keys=keys, late_allocation=list(extra),
+        late_corrections=run.late_corrections, log=run.log, donations=run.donations,
+        unit_changes=run.unit_changes, year_end_lots=run.year_end_lots,
+    )
+
+
+def merge(parts: Sequence[Part]) -> Replay | None:
+    """The `Replay` of the whole log from its shards' parts (None when one is `unshardable`)."""
+    if any(p.unshardable for p in parts):
+        return None
+    log = sorted({r.seq: r for p in parts for r in p.log}.values(), key=_seq)
+    keyed = sorted(
+        ((key, i, n) for i, p in enumerate(parts) for n, key in enumerate(p.fold_keys)), key=lambda k: k[0]
+    )
+    fold_problems = tuple(parts[i].fold_problems[n] for _, i, n in keyed)
+    seq_to_asset = {r.seq: r.event.asset for r in log if isinstance(r.event, Allocate)}
+    late_allocation = sorted((p for part_ in parts for p in part_.late_allocation),
+                             key=lambda p: seq_to_asset.get(p.seq or 0, ""))
+    late = tuple(sorted((p for part_ in parts for p in part_.late_corrections), key=lambda p: p.seq or 0))
+    return Replay(
+        slices=heapq.merge(*(_decoded(p.slices) for p in parts), key=_8949_order),
+        income=tuple(heapq.merge(*(p.income for p in parts), key=_at_seq)),
+        problems=fold_problems + tuple(late_allocation) + late,
+        log=log,
+        fold_problems=fold_problems,
+        late_corrections=late,
+        donations=tuple(heapq.merge(*(p.donations for p in parts), key=_at_seq)),
+        unit_changes=tuple(heapq.merge(*(p.unit_changes for p in parts), key=_at_seq)),
+        year_end_lots=year_end_lots([p.year_end_lots for p in parts]),
+    )
+
+
+def _decoded(chunks: list[bytes]) -> Iterator[Slice]:
+    """The slices of `Part.slices`, a chunk decoded at a time (each chunk let go of once decoded)."""
+    decode = msgspec.msgpack.Decoder(list[Slice]).decode
+    chunks.reverse()
+    while chunks:
+        yield from decode(chunks.pop())
+
+
+def year_end_lots(shards: Sequence[Mapping[int, tuple[OpenLot, ...]]]) -> dict[int, tuple[OpenLot, ...]]:
+    """Each year's open lots over the shards: a shard with no entry for a year holds what it held at
+    the end of its last earlier year (nothing before its first); lots in asset order, as
+    `engine.open_lots_now` orders them (each asset is in one shard)."""
+    years = sorted({y for shard in shards for y in shard})
+    out: dict[int, tuple[OpenLot, ...]] = {}
+    for year in years:
+        held = [_held_at(shard, year) for shard in shards]
+        out[year] = tuple(heapq.merge(*held, key=_asset))
+    return out
+
+
+def _held_at(shard: Mapping[int, tuple[OpenLot, ...]], year: int) -> tuple[OpenLot, ...]:
+    if year in shard:
+        return shard[year]
+    earlier = [y for y in shard if y < year]
+    return shard[max(earlier)] if earlier else ()
+
+
+def _seq(record: Recorded) -> int:
+    return record.seq
+
+
+def _asset(lot: OpenLot) -> str:
+    return lot.asset
+
+
+def _8949_order(s: Slice) -> tuple[date, int, int]:
+    return s.date_sold, s.seq, s.order
+
+
+def _at_seq(row: IncomeRow | Donation | UnitChange) -> tuple[datetime, int]:
+    return row.at, row.seq
