@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..projections.model import IncomeRow
     from ..projections.tax_year import ScheduleD
     from .reading import Streamed
+    from .report_cache import Collected
 
 
 def schedule_d_json(sd: ScheduleD) -> dict[str, Any]:
@@ -50,23 +51,44 @@ class Form8949:
     year: int
     whole_dollars: bool
     chunks: Iterator[list[Row]]
-    streamed: Streamed = field(repr=False)
+    streamed: Streamed | None = field(default=None, repr=False)  # None: served from a checkpoint
+    served: tuple[str, list[str]] = ("", [])  # from a checkpoint: `empty_year()`, `unpaired()`
 
     def empty_year(self) -> str:
         """Why no event can fall in the year (`Facts.empty_year`), "" when one may; call it once
         `chunks` is used up (the replay's log is complete then)."""
         from ..projections.tax_year import Facts
 
+        if self.streamed is None:
+            return self.served[0]
         facts = Facts()
         facts.add(self.streamed.replay.log)  # the non-trade events and the first and last trade: the span
         return facts.empty_year(self.year, self.streamed.store.timezone)
+
+    def unpaired(self) -> list[str]:
+        """The warnings of the unpaired transfer legs (R2.8: they change rows in any year); after `chunks`."""
+        from ..projections.rules.transfer_legs import CODES
+
+        if self.streamed is None:
+            return list(self.served[1])
+        return [p.message for p in self.streamed.replay.problems if p.code in CODES]
 
 
 def form8949(
     db: Path, year: int, *, as_of: str | None = None, strict: bool = False, whole_dollars: bool = False
 ) -> Form8949:
-    """`report 8949`: the year's rows, streamed (the log is never held whole)."""
+    """`report 8949`: the year's rows, streamed (the log is never held whole), or in cents from a
+    checkpoint `report all` left when it serves and `year` is its open year or later (issue #19)."""
     from itertools import takewhile
+
+    from .report_cache import form8949_rows
+
+    if not whole_dollars:
+        served = form8949_rows(db, year, as_of=as_of, strict=strict)
+        if served is not None:
+            rows, empty, legs = served
+            served_chunks = (rows[i:i + 4096] for i in range(0, len(rows), 4096))
+            return Form8949(year=year, whole_dollars=False, chunks=served_chunks, served=(empty, legs))
 
     from ..projections import form8949 as f8949
     from ..projections.rules.form_box import wallet_reports
@@ -270,6 +292,7 @@ def write_reports(db: Path, out: Path, *, as_of: str | None = None, strict: bool
     import tempfile
 
     from .manifest import write_manifest
+    from .report_cache import Collected, write_incremental
     from .report_files import check_out, swap_into_place
 
     target = out.resolve()
@@ -278,22 +301,34 @@ def write_reports(db: Path, out: Path, *, as_of: str | None = None, strict: bool
     # written next to DIR and renamed into place (issue #18): a run killed at any point leaves the
     # previous DIR whole (and at most a `.DIR.gainlog-*` folder next to it)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.gainlog-", dir=target.parent))
+    collect: Collected | None = None
     try:
-        written = write_report_files(db, work, as_of=as_of, strict=strict)
-        write_manifest(work, written)
+        incremental = write_incremental(db, target, work, as_of=as_of, strict=strict)  # issue #19
+        if incremental is not None:
+            written, known = incremental
+        else:
+            shutil.rmtree(work)
+            work.mkdir()
+            collect = Collected()
+            written, known = write_report_files(db, work, as_of=as_of, strict=strict, collect=collect), {}
+        digests = write_manifest(work, written, known)
         swap_into_place(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    if collect is not None and collect.streamed is not None:
+        collect.save_now(digests)
     return Written(out=out, seq=written.seq, head=written.head, tags=written.tags, summary=written.summary,
                    missing=written.missing)
 
 
 def write_report_files(
-    db: Path, folder: Path, *, as_of: str | None = None, strict: bool = False, check: bool = True
+    db: Path, folder: Path, *, as_of: str | None = None, strict: bool = False, check: bool = True,
+    collect: Collected | None = None,
 ) -> Written:
     """`report all`'s files into the existing `folder`, as of `as_of`, without the manifest or the
-    atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`)."""
+    atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`).
+    `collect`: gather what a checkpoint keeps, when the log is large enough (`api.report_cache`)."""
     from ..ledger.speed import gc_paused
     from ..projections import form8949, reports
     from ..projections.glance import RowSums
@@ -304,8 +339,19 @@ def write_report_files(
     from .year_html import PAGE, glance_of, page
 
     with gc_paused():
-        streamed = stream(db, as_of, strict=strict, check=check, year_ends=True)
+        freeze = False
+        if collect is not None:
+            from .reading import open_ledger
+            from .report_cache import wanted
+
+            with open_ledger(db, check=False) as store:
+                freeze = wanted(store, store.resolve(as_of))
+        streamed = stream(db, as_of, strict=strict, check=check, year_ends=True, freeze=freeze)
         replay = streamed.replay
+        if freeze and collect is not None:
+            collect.start(streamed)
+        else:
+            collect = None
         # Each year's 8949 files are written a few thousand rows at a time as the slices come
         # (issue #7); Schedule D needs only the totals of every year's rows.
         year_boxes: YearBoxes = {}
@@ -320,6 +366,8 @@ def write_report_files(
                 files = Form8949Files(folder, rows[0].year)
             add_rows(year_boxes, rows)
             sums.add(rows)
+            if collect is not None:
+                collect.rows(rows)
             year_to_missing.setdefault(files.year, MissingBasis()).add(rows)
             files.add(rows)
         if files is not None:
@@ -335,11 +383,16 @@ def write_report_files(
             sd = ty.years[year]
             write_json(folder / str(year) / "schedule_d.json", reports.schedule_d_json(sd))
             write_json(folder / str(year) / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
-            (folder / str(year) / PAGE).write_text(page(glance_of(streamed, ty, sums, year), seq=streamed.seq),
-                                                   encoding="utf-8")
+            glance = glance_of(streamed, ty, sums, year)
+            if collect is not None:
+                collect.holdings[year] = glance.holdings
+            (folder / str(year) / PAGE).write_text(page(glance, seq=streamed.seq), encoding="utf-8")
             summary.append(YearSummary(year=year, rows=year_to_count.get(year, 0), schedule_d=sd))
         store, seq = streamed.store, streamed.seq
         tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
+        if collect is not None:
+            collect.keep(year_boxes=year_boxes, year_rows=year_to_count, year_missing=year_to_missing, sums=sums,
+                         income=list(replay.income))
         return Written(out=folder, seq=seq, head=store.hash_at(seq), tags=tags, summary=summary,
                        missing=year_to_missing)
 
