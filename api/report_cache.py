@@ -52,6 +52,7 @@ class Collected:
     horizon: str = ""
     open_rows: list[Row] = field(default_factory=list)
     holdings: dict[int, tuple[Holding, ...]] = field(default_factory=dict)
+    charts: dict[int, bytes] = field(default_factory=dict)  # year -> its page's charts but the carryover's
     kept: dict[str, Any] | None = None  # `keep`'s arguments
 
     def start(self, streamed: Streamed) -> None:
@@ -61,6 +62,13 @@ class Collected:
         horizon = cp.last_trade(streamed.replay.log)
         self.streamed, self.horizon = streamed, cp.horizon_text(horizon)
         self.open_year = open_year_of(horizon, streamed.store.timezone)
+
+    def page(self, year: int, holdings: tuple[Holding, ...], charts: dict[str, str]) -> None:
+        """A year's page was written: keep its holdings and charts (those of a year before the open
+        year are the same after any tail that a checkpoint serves)."""
+        self.holdings[year] = holdings
+        if self.open_year is not None and year < self.open_year:
+            self.charts[year] = _packed(charts)
 
     def rows(self, rows: list[Row]) -> None:
         if rows and rows[0].date_sold.year == self.open_year:
@@ -74,13 +82,14 @@ class Collected:
         self.kept = {"year_boxes": year_boxes, "year_rows": year_rows, "year_missing": year_missing, "sums": sums,
                      "income": income}
 
-    def save_now(self, digests: dict[str, str]) -> bool:
-        """`save` with what `keep` kept and the manifest's digests."""
-        return self.kept is not None and self.save(digests=digests, **self.kept)
+    def save_now(self, digests: dict[str, str], out: Path) -> bool:
+        """`save` with what `keep` kept, the manifest's digests and the files' stats in `out`."""
+        return self.kept is not None and self.save(digests=digests, stats=_stats(out, digests), **self.kept)
 
     def save(
         self, *, digests: dict[str, str], year_boxes: YearBoxes, year_rows: dict[int, int],
         year_missing: dict[int, MissingBasis], sums: RowSums, income: list[IncomeRow],
+        stats: dict[str, tuple[int, int, int]] | None = None,
     ) -> bool:
         """Save the checkpoint (False when the file refused the write, or nothing to keep)."""
         from ..ledger import checkpoints as saved
@@ -103,7 +112,7 @@ class Collected:
             open_year=self.open_year, open_rows=self.open_rows, income=income, files=digests,
             year_rows=year_rows, year_missing={y: m.rows for y, m in year_missing.items()}, sums=sums,
             holdings=self.holdings, open_lots=_lots_at_end(run.year_end_lots, self.open_year), log=run.log,
-            problems=run.problems,
+            problems=run.problems, charts=self.charts, stats=stats or {},
         )
         return saved.save(store, streamed.seq, digest, saved.code_version(), self.horizon, engine,
                           [(YEARS, years), (REPORT, report)], keep=cp.KEEP)
@@ -134,7 +143,8 @@ def form8949_rows(
 ) -> tuple[list[Row], str, list[str]] | None:
     """`report 8949`'s rows of `year` (cents) from a checkpoint `report all` left, when it serves
     and `year` is its open year or later: the rows, why the year is empty ("" when it may hold an
-    event) and the unpaired transfer legs' warnings; None to replay."""
+    event) and the unpaired transfer legs' warnings; None to replay. It runs the drift check
+    (`open_ledger`) either way: the caller's replay need not."""
     from ..ledger.speed import gc_paused
     from .reading import open_ledger
 
@@ -150,14 +160,14 @@ def write_incremental(
     db: Path, target: Path, work: Path, *, as_of: str | None, strict: bool
 ) -> tuple[Written, dict[str, str]] | None:
     """`report all`'s files into `work` from a checkpoint and the previous run's files in `target`
-    (module docstring): what was written and the digests of the reused files; None to replay."""
+    (module docstring): what was written and the digests of the reused files; None to replay. It
+    runs the drift check (`open_ledger`) either way: the caller's replay need not."""
     from ..ledger.speed import gc_paused
     from .reading import open_ledger
 
-    if not target.is_dir():
-        return None
-    store = open_ledger(db, strict=strict)
-    with gc_paused():
+    with open_ledger(db, strict=strict) as store, gc_paused():
+        if not target.is_dir():
+            return None
         seq = store.resolve(as_of)
         result = tail_from_checkpoint(store, seq)
         return None if result is None else _write(store, seq, result, target, work)
@@ -174,7 +184,7 @@ def _write(store: Store, seq: int, result: Tail, target: Path, work: Path) -> tu
     from .lots import end_of_day
     from .report_files import Form8949Files, write_json
     from .reports import Written, YearSummary
-    from .year_html import PAGE, page
+    from .year_html import PAGE, draw, page
 
     tz, ty, part = store.timezone, result.years, result.part
     known: dict[str, str] = {}
@@ -185,6 +195,7 @@ def _write(store: Store, seq: int, result: Tail, target: Path, work: Path) -> tu
     for income_row in result.income:
         year_to_income.setdefault(income_row.date.year, []).append(income_row)
     summary, missing = [], {}
+    carryover: str | None = None
     for year in ty.report_years():
         folder = work / str(year)
         held = result.holdings(year, end_of_day(date(year, 12, 31), tz))
@@ -194,7 +205,7 @@ def _write(store: Store, seq: int, result: Tail, target: Path, work: Path) -> tu
             folder.mkdir(parents=True, exist_ok=True)
             for name in KEPT:
                 key = f"{year}/{name}"
-                if not _reuse(target / key, folder / name, part.files.get(key)):
+                if not _reuse(target / key, folder / name, part.files.get(key), part.stats.get(key)):
                     return None
                 known[key] = part.files[key]
             count = part.year_rows.get(year, 0)
@@ -214,27 +225,71 @@ def _write(store: Store, seq: int, result: Tail, target: Path, work: Path) -> tu
             write_json(folder / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
         sd = ty.years[year]
         write_json(folder / "schedule_d.json", reports.schedule_d_json(sd))
-        (folder / PAGE).write_text(page(glance_held(year, ty, result.sums, held), seq=seq), encoding="utf-8")
+        glance = glance_held(year, ty, result.sums, held)
+        kept = _unpacked(part.charts[year]) if year < result.open_year and year in part.charts else None
+        if kept is not None:
+            charts = {"carryover": carryover if carryover is not None else draw(glance, only="carryover")["carryover"],
+                      **kept}
+        else:
+            charts = draw(glance, carryover=carryover)
+        carryover = charts["carryover"]
+        (folder / PAGE).write_text(page(glance, seq=seq, charts=charts), encoding="utf-8")
         summary.append(YearSummary(year=year, rows=count, schedule_d=sd))
     tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
     written = Written(out=work, seq=seq, head=store.hash_at(seq), tags=tags, summary=summary, missing=missing)
     return written, known
 
 
-def _reuse(source: Path, dest: Path, digest: str | None) -> bool:
-    """Link (else copy) `source` to `dest` when its SHA-256 is `digest`."""
+PACKED = ("months", "proceeds", "lots")  # the charts a checkpoint keeps per year (zlib)
+
+
+def _packed(charts: dict[str, str]) -> bytes:
+    """The `PACKED` charts as one compressed blob."""
+    import zlib
+
+    return zlib.compress("\0".join(charts[name] for name in PACKED).encode(), 6)
+
+
+def _unpacked(blob: bytes) -> dict[str, str] | None:
+    """`_packed`'s charts (None when the blob is not one)."""
+    import zlib
+
+    try:
+        parts = zlib.decompress(blob).decode().split("\0")
+    except (zlib.error, UnicodeDecodeError):
+        return None
+    return dict(zip(PACKED, parts, strict=True)) if len(parts) == len(PACKED) else None
+
+
+def _stats(out: Path, digests: dict[str, str]) -> dict[str, tuple[int, int, int]]:
+    """`YEAR/name` -> (size, mtime in ns, inode) of each file of `digests` in `out`."""
+    stats = {}
+    for key in digests:
+        try:
+            st = (out / key).stat()
+        except OSError:
+            continue
+        stats[key] = (st.st_size, st.st_mtime_ns, st.st_ino)
+    return stats
+
+
+def _reuse(source: Path, dest: Path, digest: str | None, stat: tuple[int, int, int] | None) -> bool:
+    """Link (else copy) `source` to `dest` when it still has the size, modification time and inode
+    `stat` it was written with (as `make` and `rsync` decide), else when its SHA-256 is `digest`."""
     import hashlib
     import os
     import shutil
 
     if digest is None or not source.is_file():
         return False
-    sha = hashlib.sha256()
-    with source.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            sha.update(chunk)
-    if sha.hexdigest() != digest:
-        return False
+    st = source.stat()
+    if stat is None or (st.st_size, st.st_mtime_ns, st.st_ino) != tuple(stat):
+        sha = hashlib.sha256()
+        with source.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                sha.update(chunk)
+        if sha.hexdigest() != digest:
+            return False
     try:
         os.link(source, dest)
     except OSError:

@@ -83,8 +83,10 @@ def form8949(
 
     from .report_cache import form8949_rows
 
+    checked = False  # the drift check ran (in `form8949_rows`)
     if not whole_dollars:
         served = form8949_rows(db, year, as_of=as_of, strict=strict)
+        checked = True
         if served is not None:
             rows, empty, legs = served
             served_chunks = (rows[i:i + 4096] for i in range(0, len(rows), 4096))
@@ -94,7 +96,7 @@ def form8949(
     from ..projections.rules.form_box import wallet_reports
     from .reading import stream
 
-    streamed = stream(db, as_of, strict=strict)
+    streamed = stream(db, as_of, strict=strict, check=not checked)
     replay = streamed.replay
     # the slices come in 8949 order: the year's are all in once a later year's begins
     slices = (s for s in takewhile(lambda s: s.date_sold.year <= year, replay.slices) if s.date_sold.year == year)
@@ -310,14 +312,15 @@ def write_reports(db: Path, out: Path, *, as_of: str | None = None, strict: bool
             shutil.rmtree(work)
             work.mkdir()
             collect = Collected()
-            written, known = write_report_files(db, work, as_of=as_of, strict=strict, collect=collect), {}
+            written = write_report_files(db, work, as_of=as_of, strict=strict, check=False, collect=collect)
+            known = {}  # the drift check ran in `write_incremental`
         digests = write_manifest(work, written, known)
         swap_into_place(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     if collect is not None and collect.streamed is not None:
-        collect.save_now(digests)
+        collect.save_now(digests, target)
     return Written(out=out, seq=written.seq, head=written.head, tags=written.tags, summary=written.summary,
                    missing=written.missing)
 
@@ -336,7 +339,7 @@ def write_report_files(
     from ..projections.tax_year import YearBoxes, add_rows, totalled
     from .reading import stream
     from .report_files import Form8949Files, write_json
-    from .year_html import PAGE, glance_of, page
+    from .year_html import PAGE, draw, glance_of, page
 
     with gc_paused():
         freeze = False
@@ -377,6 +380,7 @@ def write_report_files(
         for row in replay.income:
             year_to_income.setdefault(row.date.year, []).append(row)
         summary = []
+        carryover: str | None = None
         for year in ty.report_years():
             if year not in year_to_count:
                 Form8949Files(folder, year).close()
@@ -384,9 +388,11 @@ def write_report_files(
             write_json(folder / str(year) / "schedule_d.json", reports.schedule_d_json(sd))
             write_json(folder / str(year) / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
             glance = glance_of(streamed, ty, sums, year)
+            charts = draw(glance, carryover=carryover)  # one carryover chart: every page has the same chain
+            carryover = charts["carryover"]
             if collect is not None:
-                collect.holdings[year] = glance.holdings
-            (folder / str(year) / PAGE).write_text(page(glance, seq=streamed.seq), encoding="utf-8")
+                collect.page(year, glance.holdings, charts)
+            (folder / str(year) / PAGE).write_text(page(glance, seq=streamed.seq, charts=charts), encoding="utf-8")
             summary.append(YearSummary(year=year, rows=year_to_count.get(year, 0), schedule_d=sd))
         store, seq = streamed.store, streamed.seq
         tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}

@@ -102,6 +102,11 @@ class ReportPart(msgspec.Struct, array_like=True):
         held: the open lots at the open year's end, grouped.
         prices: every live `price` event.
         legs: the messages of the unpaired transfer legs (R2.8: `report 8949` names them).
+        charts: year -> the charts of its page but the carryover chain's, as the caller packed them
+            (opaque here), for the years before the open year.
+        stats: `YEAR/name` -> (size, modification time in ns, inode) of each `files` entry in the
+            folder `report all` wrote: a file that still has them is taken as unchanged without
+            reading it (else its SHA-256 decides).
     """
 
     schema: int
@@ -117,6 +122,8 @@ class ReportPart(msgspec.Struct, array_like=True):
     held: list[HeldFacts]
     prices: list[PriceFact]
     legs: list[str]
+    charts: dict[int, bytes]
+    stats: dict[str, tuple[int, int, int]] = {}
 
 
 _ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
@@ -128,7 +135,7 @@ def report_part(
     *, open_year: int, open_rows: Sequence[Row], income: Iterable[IncomeRow], files: dict[str, str],
     year_rows: dict[int, int], year_missing: dict[int, list[int]], sums: RowSums,
     holdings: dict[int, tuple[Holding, ...]], open_lots: Sequence[OpenLot], log: Iterable[Recorded],
-    problems: Iterable[Problem],
+    problems: Iterable[Problem], charts: dict[int, bytes], stats: dict[str, tuple[int, int, int]],
 ) -> bytes:
     """The part, from what a full `report all` has once its files are written (see `ReportPart`;
     `open_lots`: the lots at the open year's end, washed units marked)."""
@@ -145,6 +152,8 @@ def report_part(
         held=[HeldFacts(*g) for g in held(open_lots)],
         prices=[PriceFact(r.event.asset, r.event.usd, r.event.at, r.seq) for r in log if type(r.event) is Price],
         legs=[p.message for p in problems if p.code in LEG_CODES],
+        charts={y: c for y, c in charts.items() if y < open_year},
+        stats={k: v for k, v in stats.items() if k.partition("/")[2] in KEPT and int(k.partition("/")[0]) < open_year},
     ))
 
 

@@ -180,16 +180,20 @@ def test_incremental_report_all_equals_a_full_run(
             n = _import(store, folder, f"a{k}", events, n)
             write_reports(path, out)
             full = folder / f"full{k}"
-            write_reports(path, full)  # no previous folder: a full replay
+            with monkeypatch.context() as patch:  # no previous folder: a full replay (leaving no checkpoint)
+                patch.setattr(report_cache, "AUTO_CHECKPOINT", 10**9)
+                write_reports(path, full)
             assert _digests(out) == _digests(full), f"after append {k}: {events}"
             for year in (2025, 2026):
                 assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), (k, year)
         store.close()
     policy = any(e["type"] == "policy" for e in prefix)
     horizon = max(e["at"] for e in prefix if "at" in e)  # before 2025: the allocation to wallets is still due
+    first = min([int(e["at"][:4]) for e in prefix if "at" in e] + [e["year"] for e in prefix if "year" in e])
     simple = all(e["type"] in ("buy", "sell", "swap", "transfer", "fee", "income", "profile", "carryover")
                  and "lots" not in e and "XYZ" not in (e.get("asset"), e.get("give_asset"))
-                 and e.get("at", horizon) >= horizon for events in appends for e in events)
+                 and e.get("at", horizon) >= horizon and e.get("year", 9999) >= first
+                 for events in appends for e in events)  # a year before the first adds a folder: replays
     if simple and not policy and horizon >= "2025-01-01":
         assert served and all(served), served
     statistic(f"appends served incrementally: {sum(served)} of {len(served)}")
@@ -226,10 +230,17 @@ def test_sample_ledger_after_a_crypto_append_is_served_and_equal(
     assert after.missing[2026].rows  # the missing-basis warning of the new row
 
 
-def test_a_tampered_earlier_file_falls_back_to_a_full_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("same_size", [False, True])
+def test_a_tampered_earlier_file_falls_back_to_a_full_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, same_size: bool
+) -> None:
+    """An earlier year's file edited in DIR (shorter, or the same size in place: a new modification
+    time, so its SHA-256 is checked) is not reused: a full run."""
     store, path = _sample(tmp_path, monkeypatch)
     store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
-    (tmp_path / "out" / "2024" / "form8949.csv").write_text("edited\n")
+    edited = tmp_path / "out" / "2024" / "form8949.csv"
+    text = edited.read_bytes()
+    edited.write_bytes(text.replace(b"1", b"2", 1) if same_size else b"edited\n")
     served = _spy(monkeypatch)
     write_reports(path, tmp_path / "out")
     write_reports(path, tmp_path / "full")
@@ -288,11 +299,15 @@ def test_report_all_saves_the_state_gainlog_checkpoint_saves(tmp_path: Path, mon
     store.import_file(write_jsonl(tmp_path / "e.jsonl", events), source="t")  # type: ignore[arg-type]
     write_reports(tmp_path / "l.db", tmp_path / "out")
     [made] = saved.usable(store, at_or_before=3, version=saved.code_version())
-    by_report = [saved.part(store, made, name) for name in (STATE, YEARS)]
-    assert saved.part(store, made, report_checkpoint.REPORT) is not None
+    by_report = [saved.part(store, made, name) for name in (STATE, YEARS, report_checkpoint.REPORT)]
+    assert by_report[2] is not None
+    assert save_checkpoint(tmp_path / "l.db") == 3  # one is there: kept, with its `report` part
+    [kept] = saved.usable(store, at_or_before=3, version=saved.code_version())
+    assert [saved.part(store, kept, name) for name in (STATE, YEARS, report_checkpoint.REPORT)] == by_report
+    saved.clear(store)
     assert save_checkpoint(tmp_path / "l.db") == 3
     [again] = saved.usable(store, at_or_before=3, version=saved.code_version())
-    assert [saved.part(store, again, name) for name in (STATE, YEARS)] == by_report
+    assert [saved.part(store, again, name) for name in (STATE, YEARS)] == by_report[:2]
 
 
 def test_cli_report_8949_of_the_open_year_after_an_append(
@@ -326,3 +341,29 @@ def test_cli_report_8949_of_the_open_year_after_an_append(
         assert main(["--db", str(path), "report", "8949", *args]) == 0
         assert capsys.readouterr() == before
     assert served[3:] == [False, False]
+
+
+@pytest.mark.parametrize("again", [False, True])
+def test_report_all_warns_once_when_the_log_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], again: bool
+) -> None:
+    """The drift check runs once per `report all`, whether a checkpoint serves it or it replays."""
+    import sqlite3
+
+    from gainlog.cli.main import main
+
+    store, path = _sample(tmp_path, monkeypatch)
+    if again:
+        store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER batches_no_delete")
+    capsys.readouterr()
+    out = str(tmp_path / ("out" if again else "new"))
+    assert main(["--db", str(path), "report", "all", "--out", out]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "gainlog: warning: the log changed since the last verify (append-only trigger(s) missing: "
+        "batches_no_delete): run `gainlog verify`\n"
+    )
+    assert err.count("changed since the last verify") == 1
