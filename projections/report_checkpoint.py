@@ -24,6 +24,10 @@ and the lots of the other assets are as the checkpoint left them: the holdings o
 open year on are the stored groups for untouched assets and the engine's own lots (unmarked, as
 none can be) for the touched ones.
 
+Evolution (as projections.checkpoint's): the struct is `array_like`; a new field goes at the end
+with a default; a breaking change bumps `SCHEMA`, and a part of another schema (or one that does
+not decode) is not used: the caller replays. `verify` checks the part's digest like every part's.
+
 Example: a checkpoint at the head of a 1M-event log, then one crypto sell today: the open year's
 rows come from the part, the sell's row from one `step`, and the earlier years' 8949 files are the
 previous folder's.
