@@ -11,7 +11,9 @@ from pathlib import Path
 
 def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
     """`checkpoint`: replay the log once (streamed) and save a checkpoint at its head; the seq it
-    covers (None for an empty log). A file that refuses the write (read-only, locked) is a `GainlogError`."""
+    covers (None for an empty log). A file that refuses the write (read-only, locked) is a `GainlogError`.
+    A readable checkpoint at the head already (one `report all` left, with its `report` part) is kept
+    as it is: no replay."""
     from ..ledger import checkpoints as saved
     from ..ledger.errors import GainlogError
     from ..ledger.speed import gc_paused
@@ -27,6 +29,9 @@ def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
         digest = saved.hash_at(store, seq)
         if digest is None:
             return None  # an empty log: nothing to keep
+        for made in saved.usable(store, at_or_before=seq, version=saved.code_version()):
+            if made.seq == seq and all(saved.part(store, made, name) is not None for name in (cp.STATE, YEARS)):
+                return seq  # already there (and `report all`'s part kept)
         with working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
             run = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq,
                          targets=store.retract_targets(until=seq), freeze=True)

@@ -27,24 +27,28 @@ class Manifest:
     tags: dict[str, str]
 
 
-def file_digests(folder: Path) -> dict[str, str]:
-    """`YEAR/name` -> SHA-256 of every report file under `folder` (the manifest itself excluded)."""
+def file_digests(folder: Path, known: dict[str, str] | None = None) -> dict[str, str]:
+    """`YEAR/name` -> SHA-256 of every report file under `folder` (the manifest itself excluded);
+    `known`: digests already checked (an incremental `report all` reused those files), not read again."""
     import hashlib
 
+    known = known or {}
     return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        name: known[name] if name in known else hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(folder.rglob("*"))
         if path.is_file() and path.name != MANIFEST
+        for name in (path.relative_to(folder).as_posix(),)
     }
 
 
-def write_manifest(folder: Path, written: Written) -> None:
+def write_manifest(folder: Path, written: Written, known: dict[str, str] | None = None) -> dict[str, str]:
     """`folder/manifest.json`: the seq and chain hash the files are as of, their SHA-256, and the
-    tags up to that seq (`SEQ:HASH`)."""
+    tags up to that seq (`SEQ:HASH`); the digests (`file_digests`, `known` not read again)."""
     from .report_files import write_json
 
-    write_json(folder / MANIFEST, {"seq": written.seq, "head": written.head, "files": file_digests(folder),
-                                   "tags": written.tags})
+    digests = file_digests(folder, known)
+    write_json(folder / MANIFEST, {"seq": written.seq, "head": written.head, "files": digests, "tags": written.tags})
+    return digests
 
 
 def read_manifest(path: Path) -> Manifest:

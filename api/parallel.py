@@ -128,17 +128,19 @@ def replay_shards(db: Path, seq: int, shards: list[list[str]], *, year_ends: boo
 
 def stream(
     db: Path, as_of: str | None = None, *, strict: bool = False, check: bool = True, option: str = "--as-of",
-    year_ends: bool = False, jobs: int = 1, parallel_from: int | None = None,
+    year_ends: bool = False, jobs: int = 1, parallel_from: int | None = None, freeze: bool = False,
 ) -> Streamed:
     """`api.reading.stream` in up to `jobs` processes (the module docstring); the same `Streamed`.
-    `parallel_from`: the fewest events worth sharding (default `PARALLEL_FROM`)."""
+    `parallel_from`: the fewest events worth sharding (default `PARALLEL_FROM`). `freeze`: keep the
+    engine's state for a checkpoint when the replay runs in one process (a sharded replay has none:
+    `Replay.engine` is None)."""
     return stream_sharded(db, as_of, strict=strict, check=check, option=option, year_ends=year_ends, jobs=jobs,
-                          parallel_from=parallel_from)[0]
+                          parallel_from=parallel_from, freeze=freeze)[0]
 
 
 def stream_sharded(
     db: Path, as_of: str | None = None, *, strict: bool = False, check: bool = True, option: str = "--as-of",
-    year_ends: bool = False, jobs: int = 1, parallel_from: int | None = None,
+    year_ends: bool = False, jobs: int = 1, parallel_from: int | None = None, freeze: bool = False,
 ) -> tuple[Streamed, Sharding]:
     """`stream`, and how it ran (`Sharding`: for tests and the benchmark)."""
     import msgspec
@@ -149,8 +151,8 @@ def stream_sharded(
 
     least = PARALLEL_FROM if parallel_from is None else parallel_from
     if jobs < 2:
-        return one_process(db, as_of, strict=strict, check=check, option=option, year_ends=year_ends), Sharding(
-            shards=[], reason="--jobs 1")
+        return one_process(db, as_of, strict=strict, check=check, option=option, year_ends=year_ends,
+                           freeze=freeze), Sharding(shards=[], reason="--jobs 1")
     store = open_ledger(db, strict=strict, check=check)
     seq = store.resolve(as_of, option=option)
     shards: list[list[str]] = []
@@ -175,5 +177,5 @@ def stream_sharded(
             return Streamed(store=store, seq=seq, replay=merged), Sharding(shards=shards)
         reason = reason or next(p.unshardable for p in parts if p.unshardable)
     store.close()
-    return one_process(db, str(seq), strict=strict, check=False, year_ends=year_ends), Sharding(
+    return one_process(db, str(seq), strict=strict, check=False, year_ends=year_ends, freeze=freeze), Sharding(
         shards=[], reason=reason)

@@ -116,7 +116,7 @@ class Streamed:
 
 def stream(
     db: Path, as_of: str | None = None, *, strict: bool = False, check: bool = True, option: str = "--as-of",
-    year_ends: bool = False,
+    year_ends: bool = False, freeze: bool = False,
 ) -> Streamed:
     """`load` for `report all` and `report 8949` (issue #7): the same projection, but the log is read
     straight from the store into the fold and never held whole (`projections.pipeline.replay`): a
@@ -126,7 +126,8 @@ def stream(
     and the saved slices in memory next to each other, and saves `report all` little, since the
     wash-sale pass and the rows of every year are full passes anyway: on the benchmark's 1M-event
     log, 28 s and 2.85 GB through the checkpoint against about 30 s and 0.85 GB streamed.
-    `year_ends`: also note each year's open lots at its end (`Replay.year_end_lots`, `report html`)."""
+    `year_ends`: also note each year's open lots at its end (`Replay.year_end_lots`, `report html`).
+    `freeze`: keep the engine's state for a checkpoint (`Replay.engine`, `report all` of a large log)."""
     from ..projections.pipeline import replay
 
     store = open_ledger(db, strict=strict, check=check)
@@ -134,7 +135,7 @@ def stream(
     with gc_paused(), working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
         targets = store.retract_targets(until=seq)
         projected = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq, targets=targets,
-                           year_ends=year_ends)
+                           year_ends=year_ends, freeze=freeze)
     return Streamed(store=store, seq=seq, replay=projected)
 
 

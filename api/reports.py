@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..projections.model import IncomeRow
     from ..projections.tax_year import ScheduleD
     from .reading import Streamed
+    from .report_cache import Collected
 
 
 def schedule_d_json(sd: ScheduleD) -> dict[str, Any]:
@@ -50,31 +51,54 @@ class Form8949:
     year: int
     whole_dollars: bool
     chunks: Iterator[list[Row]]
-    streamed: Streamed = field(repr=False)
+    streamed: Streamed | None = field(default=None, repr=False)  # None: served from a checkpoint
+    served: tuple[str, list[str]] = ("", [])  # from a checkpoint: `empty_year()`, `unpaired()`
 
     def empty_year(self) -> str:
         """Why no event can fall in the year (`Facts.empty_year`), "" when one may; call it once
         `chunks` is used up (the replay's log is complete then)."""
         from ..projections.tax_year import Facts
 
+        if self.streamed is None:
+            return self.served[0]
         facts = Facts()
         facts.add(self.streamed.replay.log)  # the non-trade events and the first and last trade: the span
         return facts.empty_year(self.year, self.streamed.store.timezone)
+
+    def unpaired(self) -> list[str]:
+        """The warnings of the unpaired transfer legs (R2.8: they change rows in any year); after `chunks`."""
+        from ..projections.rules.transfer_legs import CODES
+
+        if self.streamed is None:
+            return list(self.served[1])
+        return [p.message for p in self.streamed.replay.problems if p.code in CODES]
 
 
 def form8949(
     db: Path, year: int, *, as_of: str | None = None, strict: bool = False, whole_dollars: bool = False,
     jobs: int = 1,
 ) -> Form8949:
-    """`report 8949`: the year's rows, streamed (the log is never held whole); `jobs`: replayed in up
-    to that many processes, sharded by asset (`api.parallel`: the same rows)."""
+    """`report 8949`: the year's rows, streamed (the log is never held whole), or in cents from a
+    checkpoint `report all` left when it serves and `year` is its open year or later (issue #19);
+    `jobs`: replayed in up to that many processes, sharded by asset (`api.parallel`: the same rows)."""
     from itertools import takewhile
+
+    from .report_cache import form8949_rows
+
+    checked = False  # the drift check ran (in `form8949_rows`)
+    if not whole_dollars:
+        served = form8949_rows(db, year, as_of=as_of, strict=strict)
+        checked = True
+        if served is not None:
+            rows, empty, legs = served
+            served_chunks = (rows[i:i + 4096] for i in range(0, len(rows), 4096))
+            return Form8949(year=year, whole_dollars=False, chunks=served_chunks, served=(empty, legs))
 
     from ..projections import form8949 as f8949
     from ..projections.rules.form_box import wallet_reports
     from .parallel import stream
 
-    streamed = stream(db, as_of, strict=strict, jobs=jobs)
+    streamed = stream(db, as_of, strict=strict, check=not checked, jobs=jobs)
     replay = streamed.replay
     # the slices come in 8949 order: the year's are all in once a later year's begins
     slices = (s for s in takewhile(lambda s: s.date_sold.year <= year, replay.slices) if s.date_sold.year == year)
@@ -275,6 +299,7 @@ def write_reports(
     import tempfile
 
     from .manifest import write_manifest
+    from .report_cache import Collected, write_incremental
     from .report_files import check_out, swap_into_place
 
     target = out.resolve()
@@ -283,23 +308,37 @@ def write_reports(
     # written next to DIR and renamed into place (issue #18): a run killed at any point leaves the
     # previous DIR whole (and at most a `.DIR.gainlog-*` folder next to it)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.gainlog-", dir=target.parent))
+    collect: Collected | None = None
     try:
-        written = write_report_files(db, work, as_of=as_of, strict=strict, jobs=jobs)
-        write_manifest(work, written)
+        incremental = write_incremental(db, target, work, as_of=as_of, strict=strict)  # issue #19
+        if incremental is not None:
+            written, known = incremental
+        else:
+            shutil.rmtree(work)
+            work.mkdir()
+            collect = Collected()
+            written = write_report_files(db, work, as_of=as_of, strict=strict, check=False, collect=collect,
+                                         jobs=jobs)
+            known = {}  # the drift check ran in `write_incremental`
+        digests = write_manifest(work, written, known)
         swap_into_place(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    if collect is not None and collect.streamed is not None:
+        collect.save_now(digests, target)
     return Written(out=out, seq=written.seq, head=written.head, tags=written.tags, summary=written.summary,
                    missing=written.missing)
 
 
 def write_report_files(
-    db: Path, folder: Path, *, as_of: str | None = None, strict: bool = False, check: bool = True, jobs: int = 1
+    db: Path, folder: Path, *, as_of: str | None = None, strict: bool = False, check: bool = True,
+    collect: Collected | None = None, jobs: int = 1,
 ) -> Written:
     """`report all`'s files into the existing `folder`, as of `as_of`, without the manifest or the
-    atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`);
-    `jobs`: as `write_reports`."""
+    atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`).
+    `collect`: gather what a checkpoint keeps, when the log is large enough (`api.report_cache`) and
+    the replay runs in one process (a sharded one keeps no engine state); `jobs`: as `write_reports`."""
     from ..ledger.speed import gc_paused
     from ..projections import form8949, reports
     from ..projections.glance import RowSums
@@ -307,11 +346,22 @@ def write_report_files(
     from ..projections.tax_year import YearBoxes, add_rows, totalled
     from .parallel import stream
     from .report_files import Form8949Files, write_json
-    from .year_html import PAGE, glance_of, page
+    from .year_html import PAGE, draw, glance_of, page
 
     with gc_paused():
-        streamed = stream(db, as_of, strict=strict, check=check, year_ends=True, jobs=jobs)
+        freeze = False
+        if collect is not None:
+            from .reading import open_ledger
+            from .report_cache import wanted
+
+            with open_ledger(db, check=False) as store:
+                freeze = wanted(store, store.resolve(as_of))
+        streamed = stream(db, as_of, strict=strict, check=check, year_ends=True, freeze=freeze, jobs=jobs)
         replay = streamed.replay
+        if freeze and collect is not None and replay.engine is not None:  # sharded: no engine state
+            collect.start(streamed)
+        else:
+            collect = None
         # Each year's 8949 files are written a few thousand rows at a time as the slices come
         # (issue #7); Schedule D needs only the totals of every year's rows.
         year_boxes: YearBoxes = {}
@@ -326,6 +376,8 @@ def write_report_files(
                 files = Form8949Files(folder, rows[0].year)
             add_rows(year_boxes, rows)
             sums.add(rows)
+            if collect is not None:
+                collect.rows(rows)
             year_to_missing.setdefault(files.year, MissingBasis()).add(rows)
             files.add(rows)
         if files is not None:
@@ -335,17 +387,25 @@ def write_report_files(
         for row in replay.income:
             year_to_income.setdefault(row.date.year, []).append(row)
         summary = []
+        carryover: str | None = None
         for year in ty.report_years():
             if year not in year_to_count:
                 Form8949Files(folder, year).close()
             sd = ty.years[year]
             write_json(folder / str(year) / "schedule_d.json", reports.schedule_d_json(sd))
             write_json(folder / str(year) / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
-            (folder / str(year) / PAGE).write_text(page(glance_of(streamed, ty, sums, year), seq=streamed.seq),
-                                                   encoding="utf-8")
+            glance = glance_of(streamed, ty, sums, year)
+            charts = draw(glance, carryover=carryover)  # one carryover chart: every page has the same chain
+            carryover = charts["carryover"]
+            if collect is not None:
+                collect.page(year, glance.holdings, charts)
+            (folder / str(year) / PAGE).write_text(page(glance, seq=streamed.seq, charts=charts), encoding="utf-8")
             summary.append(YearSummary(year=year, rows=year_to_count.get(year, 0), schedule_d=sd))
         store, seq = streamed.store, streamed.seq
         tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
+        if collect is not None:
+            collect.keep(year_boxes=year_boxes, year_rows=year_to_count, year_missing=year_to_missing, sums=sums,
+                         income=list(replay.income))
         return Written(out=folder, seq=seq, head=store.hash_at(seq), tags=tags, summary=summary,
                        missing=year_to_missing)
 

@@ -130,10 +130,19 @@ th{background:#f1f1f1;text-align:left}
 """.strip()
 
 
-def page(glance: Glance, *, seq: int) -> str:
-    """The HTML text of one year's page."""
+def draw(glance: Glance, *, carryover: str | None = None, only: str | None = None) -> dict[str, str]:
+    """The SVG of each of a page's charts (`CHARTS`), or of the chart `only`; `carryover`: that
+    chart already drawn (it is the same on every page `report all` writes: the chain of every year)."""
+    makers = {"carryover": (lambda g: carryover) if carryover is not None else _carryover_chart,
+              "months": _months_chart, "proceeds": _proceeds_chart, "lots": _lots_chart}
+    return {name: make(glance) for name, make in makers.items() if only is None or name == only}
+
+
+def page(glance: Glance, *, seq: int, charts: dict[str, str] | None = None) -> str:
+    """The HTML text of one year's page; `charts`: its charts already drawn (`draw`)."""
     from ..projections.form8949 import money
 
+    drawn = draw(glance) if charts is None else charts
     sd = glance.schedule_d
     year = glance.year
     parts = [
@@ -149,10 +158,10 @@ def page(glance: Glance, *, seq: int) -> str:
         _warnings(sd.warnings),
         "</section>",
         '<div class="grid">',
-        _chart_section("carryover", "Carryover chain", _carryover_chart(glance)),
-        _chart_section("months", "Realized gain by month", _months_chart(glance)),
-        _chart_section("proceeds", "Proceeds by wallet and asset", _proceeds_chart(glance)),
-        _chart_section("lots", f"Open lots on December 31, {year}", _lots_chart(glance)),
+        _chart_section("carryover", "Carryover chain", drawn["carryover"]),
+        _chart_section("months", "Realized gain by month", drawn["months"]),
+        _chart_section("proceeds", "Proceeds by wallet and asset", drawn["proceeds"]),
+        _chart_section("lots", f"Open lots on December 31, {year}", drawn["lots"]),
         "</div>",
         '<section id="chain-table"><h2>Carryover chain by year</h2>',
         _table(("year", "carried in (short)", "carried in (long)", "net gain or (loss), line 16", "deduction",

@@ -61,11 +61,8 @@ def report_8949(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False,
 
 def _warn_unpaired(form: Form8949) -> None:
     """Each unpaired transfer leg (R2.8) on stderr: they change the basis of rows in any year."""
-    from ..projections.rules.transfer_legs import CODES
-
-    for problem in form.streamed.replay.problems:
-        if problem.code in CODES:
-            warn(problem.message)
+    for message in form.unpaired():
+        warn(message)
 
 
 @report_app.command("schedule-d")

@@ -168,6 +168,14 @@ def holdings(
 ) -> tuple[Holding, ...]:
     """The open lots grouped by asset and wallet, valued at `prices` where the asset has one (its
     date in the ledger's time zone `tz`)."""
+    return priced(held(lots), prices, tz=tz)
+
+
+Held = tuple[str, str, int, Decimal, Decimal]  # asset, wallet, lots, qty, cost basis (each lot's in cents)
+
+
+def held(lots: Sequence[OpenLot]) -> list[Held]:
+    """The open lots grouped by asset and wallet, in that order, unpriced (`holdings` prices them)."""
     groups: dict[tuple[str, str], list[OpenLot]] = {}
     for lot in lots:
         groups.setdefault((lot.asset, lot.wallet), []).append(lot)
@@ -176,13 +184,24 @@ def holdings(
         for (asset, wallet), group in sorted(groups.items()):
             qty = sum((lot.qty for lot in group), ZERO)
             basis = sum((lot.basis.quantize(CENT, context=CONTEXT) for lot in group), ZERO)  # as `lots --json` rows
+            out.append((asset, wallet, len(group), qty, basis))
+    return out
+
+
+def priced(
+    groups: Iterable[Held], prices: dict[str, tuple[Decimal, datetime]], *, tz: ZoneInfo
+) -> tuple[Holding, ...]:
+    """`held` groups (asset, wallet order) valued at `prices` where the asset has one."""
+    out = []
+    with exact_context():
+        for asset, wallet, count, qty, basis in groups:
             quote = prices.get(asset)
             if quote is None:
-                out.append(Holding(asset=asset, wallet=wallet, lots=len(group), qty=qty, cost_basis=basis))
+                out.append(Holding(asset=asset, wallet=wallet, lots=count, qty=qty, cost_basis=basis))
                 continue
             usd, at = quote
             value = (qty * usd).quantize(CENT, context=CONTEXT)
-            out.append(Holding(asset=asset, wallet=wallet, lots=len(group), qty=qty, cost_basis=basis, price=usd,
+            out.append(Holding(asset=asset, wallet=wallet, lots=count, qty=qty, cost_basis=basis, price=usd,
                                priced_on=local_date(at, tz), value=value, unrealized=value - basis))
     return tuple(out)
 
@@ -192,9 +211,13 @@ def glance(
     *, tz: ZoneInfo,
 ) -> Glance:
     """The page of `year` (see the module docstring); `year` must be one of `ty.years`."""
+    return glance_held(year, ty, sums, holdings(lots, prices, tz=tz))
+
+
+def glance_held(year: int, ty: TaxYears, sums: RowSums, held: tuple[Holding, ...]) -> Glance:
+    """`glance` with the year-end holdings already valued (`projections.report_checkpoint` keeps them)."""
     written = ty.report_years()  # `report all`'s years; a year asked for outside them extends the span
     chain_years = range(min([*written, year]), max([*written, year]) + 1)
-    held = holdings(lots, prices, tz=tz)
     return Glance(
         year=year, schedule_d=ty.years[year], chain=tuple(ty.years[y] for y in chain_years if y in ty.years),
         months=sums.months(year), proceeds=sums.proceeds(year), holdings=held,

@@ -127,8 +127,14 @@ def replay(
         owners: list[int] = []
         released = _released(trades, state, kept, named, owners, crypto=None if keep_lots else crypto)
         year_to_lots: dict[int, tuple[OpenLot, ...]] = {}
-        fold(state, year_end_lots(released, state, year_to_lots) if year_ends else released)
-        engine = freeze_engine(state) if freeze else None  # a checkpoint: before `finish` changes the pools
+        frozen: list[bytes] = []  # with `year_ends`, the state before the last years' pooling changes
+
+        def keep_state(state: LotBookState = state) -> None:
+            frozen.append(freeze_engine(state))
+
+        noting = year_end_lots(released, state, year_to_lots, keep_state if freeze else None) if year_ends else None
+        fold(state, noting if noting is not None else released)
+        engine = (frozen[0] if frozen else freeze_engine(state)) if freeze else None  # before `finish` changes pools
         fold_problems = tuple(state.problems)
         booked = finish(state, until=until)
     del state, trades  # the engine's pools and its list of slices

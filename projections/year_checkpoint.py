@@ -82,7 +82,16 @@ def years_part(
     live events `log` (every non-trade event, and the trades its problems name: `pipeline.Replay.log`),
     the engine's problems before `finish` and the R3.6 corrections."""
     wallets = wallet_reports(log)
-    year_boxes = slice_boxes(slices, wallets)
+    return years_part_of(slice_boxes(slices, wallets), log, step_problems=step_problems,
+                         late_corrections=late_corrections, tz=tz)
+
+
+def years_part_of(
+    year_boxes: YearBoxes, log: Sequence[Recorded], *, step_problems: Sequence[Problem],
+    late_corrections: Sequence[Problem], tz: ZoneInfo,
+) -> bytes:
+    """`years_part` from the rows' totals already added up (`report all` adds them as it writes)."""
+    wallets = wallet_reports(log)
     facts = Facts()
     facts.add(log)
     crypto_wash = any(isinstance(r.event, Policy) and r.event.wash_sale_crypto for r in log)
@@ -103,6 +112,11 @@ def _qualifies(state: LotBookState, part: YearsPart, horizon: cp.Horizon | None,
         if not isinstance(event, TRADES) or part.crypto_wash or (isinstance(event, Sell) and event.lots):
             return False
     return True
+
+
+def qualifies(state: LotBookState, part: YearsPart, horizon: cp.Horizon | None, tail: Sequence[Recorded]) -> bool:
+    """The module docstring's rule but for the asset classes (projections.report_checkpoint adds its own)."""
+    return _qualifies(state, part, horizon, tail)
 
 
 def _touches_stock(state: LotBookState, tail: Sequence[Recorded]) -> bool:

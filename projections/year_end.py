@@ -18,7 +18,7 @@ slice sold by then (`WashPass.marked_now`), as `lots --year-end YEAR` shows them
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 
 from ..ledger.events import Recorded
@@ -30,11 +30,13 @@ from .rules.holding_period import local_date
 
 
 def year_end_lots(
-    trades: Iterable[Recorded], state: LotBookState, out: dict[int, tuple[OpenLot, ...]]
+    trades: Iterable[Recorded], state: LotBookState, out: dict[int, tuple[OpenLot, ...]],
+    before_end: Callable[[], None] | None = None,
 ) -> Iterator[Recorded]:
     """`trades` unchanged; on the way, `out[year]` = the open lots at the end of each year from the
     first trade's through the last trade's, or the last pooling change's when later (see the module
-    docstring)."""
+    docstring). `before_end` is called after the last trade, before the pooling changes still due are
+    applied for the last years' lots (a checkpoint is the state as the trades left it)."""
     year: int | None = None
     next_year_at: datetime | None = None  # the first instant of year + 1, ledger time: one compare per trade
     for record in trades:
@@ -47,6 +49,8 @@ def year_end_lots(
             next_year_at = datetime(now + 1, 1, 1, tzinfo=state.tz)
         yield record
     if year is not None:  # on through the last pooling change (the 2025 allocation to wallets)
+        if before_end is not None:
+            before_end()
         last = max([year, *(day.year for day in state.transitions[state.next_transition:])])
         _snapshot(state, out, range(year, last + 1))
 

@@ -1,0 +1,273 @@
+"""`report all` after an append, from a checkpoint and the tail alone (issue #19).
+
+A checkpoint (projections.checkpoint) keeps the lot engine's state at seq S and each year's
+Schedule D totals (projections.year_checkpoint). `report all` also saves a third part, `ReportPart`:
+what its files need that those two do not hold, for the *open year* (the local year of the
+checkpoint's horizon, the last trade folded) and the years before it:
+
+- the open year's 8949 rows and the income rows of the open year (and later): their files are
+  rewritten from them plus the tail's;
+- the SHA-256 of the 8949 files and `income.json` of every earlier year: those files cannot change
+  (no qualifying tail event can reach a year before the horizon), so the caller reuses the bytes
+  of the previous run's folder after checking them against these digests;
+- the month and wallet/asset sums of every year's rows and the valued holdings at the end of every
+  earlier year (the `report.html` pages: each names the seq and draws the carryover chain of every
+  year, so every page is rewritten), the open lots at the open year's end grouped by asset and
+  wallet (washed units marked), and the `price` events (a holding is valued at the latest one).
+
+`report_after` folds the tail (S, K] into the restored engine and answers only when that provably
+equals a full replay, else None and the caller replays. The tail must qualify for
+`year_checkpoint` (trades at or after the horizon naming no `lots`, in a log where crypto never
+washes, and `profile` or `carryover` events); moreover no asset a tail trade names may be stock.
+Then the wash-sale pass can neither change a slice nor mark a lot of the assets the tail touches,
+and the lots of the other assets are as the checkpoint left them: the holdings of a year from the
+open year on are the stored groups for untouched assets and the engine's own lots (unmarked, as
+none can be) for the touched ones.
+
+Evolution (as projections.checkpoint's): the struct is `array_like`; a new field goes at the end
+with a default; a breaking change bumps `SCHEMA`, and a part of another schema (or one that does
+not decode) is not used: the caller replays. `verify` checks the part's digest like every part's.
+
+Example: a checkpoint at the head of a 1M-event log, then one crypto sell today: the open year's
+rows come from the part, the sell's row from one `step`, and the earlier years' 8949 files are the
+previous folder's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from ..ledger.events import TRADES, Price, Recorded, Swap
+from . import checkpoint as cp
+from .engine import fold, fold_order
+from .form8949 import Row, rows
+from .glance import Holding, RowSums, held, priced
+from .model import IncomeRow, OpenLot, Problem
+from .rules.holding_period import local_date
+from .rules.transfer_legs import CODES as LEG_CODES
+from .tax_year import Facts, TaxYears, add_rows, chain, problem_years
+from .year_checkpoint import YEARS, YearsPart, qualifies
+from .year_end import year_end_lots
+
+REPORT = "report"  # the part's name in a checkpoint
+SCHEMA = 1  # bump on a breaking change of `ReportPart` (a new field at the end with a default is not one)
+KEPT = ("form8949.csv", "form8949.json", "income.json")  # the files of a year before the open year reused as they are
+
+
+class PriceFact(msgspec.Struct, array_like=True, frozen=True):
+    """A live `price` event: asset, USD per unit, when, its seq."""
+
+    asset: str
+    usd: Decimal
+    at: datetime
+    seq: int
+
+
+class HeldFacts(msgspec.Struct, array_like=True, frozen=True):
+    """The open lots of one asset in one wallet (`glance.held`): count, units, basis (each lot's in cents)."""
+
+    asset: str
+    wallet: str
+    lots: int
+    qty: Decimal
+    basis: Decimal
+
+
+class ProceedsSum(msgspec.Struct, array_like=True, frozen=True):
+    """`glance.RowSums`' running sums of one wallet and asset in one year."""
+
+    wallet: str
+    asset: str
+    rows: Decimal
+    proceeds: Decimal
+    gain: Decimal
+
+
+class ReportPart(msgspec.Struct, array_like=True):
+    """What a checkpoint keeps for `report all` (module docstring).
+
+    Attributes:
+        schema: `SCHEMA` when it was made.
+        open_year: the local year of the checkpoint's horizon.
+        rows: the open year's 8949 rows (cents, wash sales applied), in form order.
+        income: the income rows of the open year and later, in fold order.
+        files: `YEAR/name` -> SHA-256 of the `KEPT` files of every year before the open year.
+        year_rows: 8949 rows per year before the open year.
+        year_missing: the numbers of each earlier year's rows with missing basis (R3.5).
+        months: `RowSums.year_to_months`.
+        proceeds: `RowSums.year_to_proceeds`, as a list per year.
+        holdings: the valued holdings at the end of each year before the open year.
+        held: the open lots at the open year's end, grouped.
+        prices: every live `price` event.
+        legs: the messages of the unpaired transfer legs (R2.8: `report 8949` names them).
+        charts: year -> the charts of its page but the carryover chain's, as the caller packed them
+            (opaque here), for the years before the open year.
+        stats: `YEAR/name` -> (size, modification time in ns, inode) of each `files` entry in the
+            folder `report all` wrote: a file that still has them is taken as unchanged without
+            reading it (else its SHA-256 decides).
+    """
+
+    schema: int
+    open_year: int
+    rows: list[Row]
+    income: list[IncomeRow]
+    files: dict[str, str]
+    year_rows: dict[int, int]
+    year_missing: dict[int, list[int]]
+    months: dict[int, list[list[Decimal]]]
+    proceeds: dict[int, list[ProceedsSum]]
+    holdings: dict[int, list[Holding]]
+    held: list[HeldFacts]
+    prices: list[PriceFact]
+    legs: list[str]
+    charts: dict[int, bytes]
+    stats: dict[str, tuple[int, int, int]] = {}
+
+
+_ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
+_DECODER = msgspec.msgpack.Decoder(ReportPart)
+_YEARS = msgspec.msgpack.Decoder(YearsPart)
+
+
+def report_part(
+    *, open_year: int, open_rows: Sequence[Row], income: Iterable[IncomeRow], files: dict[str, str],
+    year_rows: dict[int, int], year_missing: dict[int, list[int]], sums: RowSums,
+    holdings: dict[int, tuple[Holding, ...]], open_lots: Sequence[OpenLot], log: Iterable[Recorded],
+    problems: Iterable[Problem], charts: dict[int, bytes], stats: dict[str, tuple[int, int, int]],
+) -> bytes:
+    """The part, from what a full `report all` has once its files are written (see `ReportPart`;
+    `open_lots`: the lots at the open year's end, washed units marked)."""
+    return _ENCODER.encode(ReportPart(
+        schema=SCHEMA, open_year=open_year, rows=list(open_rows),
+        income=[r for r in income if r.date.year >= open_year],
+        files={k: v for k, v in files.items() if k.partition("/")[2] in KEPT and int(k.partition("/")[0]) < open_year},
+        year_rows={y: n for y, n in year_rows.items() if y < open_year},
+        year_missing={y: m for y, m in year_missing.items() if y < open_year},
+        months=sums.year_to_months,
+        proceeds={y: [ProceedsSum(w, a, *sums_) for (w, a), sums_ in ps.items()]
+                  for y, ps in sums.year_to_proceeds.items()},
+        holdings={y: list(h) for y, h in holdings.items() if y < open_year},
+        held=[HeldFacts(*g) for g in held(open_lots)],
+        prices=[PriceFact(r.event.asset, r.event.usd, r.event.at, r.seq) for r in log if type(r.event) is Price],
+        legs=[p.message for p in problems if p.code in LEG_CODES],
+        charts={y: c for y, c in charts.items() if y < open_year},
+        stats={k: v for k, v in stats.items() if k.partition("/")[2] in KEPT and int(k.partition("/")[0]) < open_year},
+    ))
+
+
+def open_year_of(horizon: cp.Horizon | None, tz: ZoneInfo) -> int | None:
+    """The open year of a checkpoint with `horizon` (None when no trade was folded)."""
+    return None if horizon is None else local_date(horizon[0], tz).year
+
+
+def touched(tail: Iterable[Recorded]) -> set[str]:
+    """The assets the tail's trades name."""
+    out: set[str] = set()
+    for record in tail:
+        event = record.event
+        if isinstance(event, Swap):
+            out.update((event.give_asset, event.get_asset))
+        elif isinstance(event, TRADES):
+            out.add(event.asset)
+    return out
+
+
+@dataclass
+class Tail:
+    """`report all`'s values after folding a tail into a checkpoint.
+
+    Attributes:
+        open_year: the checkpoint's open year: the 8949 and income files of earlier years are kept.
+        years: every year's Schedule D.
+        rows: the 8949 rows of the open year and later, in form order.
+        income: the income rows of the open year and later.
+        sums: the rows' month and wallet/asset sums of every year.
+        part: the stored part (`files`, `year_rows`, `year_missing` of the earlier years).
+        facts: the year facts after the tail.
+    """
+
+    open_year: int
+    years: TaxYears
+    rows: list[Row]
+    income: list[IncomeRow]
+    sums: RowSums
+    part: ReportPart
+    year_to_lots: dict[int, tuple[OpenLot, ...]]
+    assets: set[str]
+    tz: ZoneInfo
+    facts: Facts
+
+    def holdings(self, year: int, until: datetime) -> tuple[Holding, ...] | None:
+        """The valued holdings at the end of `year` (`until`: its last instant); None when the part
+        does not hold them (a year before the open year that the full run did not write)."""
+        if year < self.open_year:
+            stored = self.part.holdings.get(year)
+            return None if stored is None else tuple(stored)
+        groups = [(g.asset, g.wallet, g.lots, g.qty, g.basis) for g in self.part.held]
+        known = [y for y in self.year_to_lots if y <= year]
+        if known:
+            lots = [lot for lot in self.year_to_lots[max(known)] if lot.asset in self.assets]
+            groups = sorted([g for g in groups if g[0] not in self.assets] + held(lots), key=lambda g: (g[0], g[1]))
+        return priced(groups, _latest(self.part.prices, until), tz=self.tz)
+
+
+def _latest(prices: Iterable[PriceFact], until: datetime) -> dict[str, tuple[Decimal, datetime]]:
+    """`glance.latest_prices` of the stored prices."""
+    best: dict[str, PriceFact] = {}
+    for p in prices:
+        if p.at <= until:
+            known = best.get(p.asset)
+            if known is None or (p.at, p.seq) >= (known.at, known.seq):
+                best[p.asset] = p
+    return {asset: (p.usd, p.at) for asset, p in best.items()}
+
+
+def report_after(
+    engine: bytes, totals: bytes, report: bytes, horizon: cp.Horizon | None, tail: Sequence[Recorded], *,
+    tz: ZoneInfo,
+) -> Tail | None:
+    """`report all`'s values after folding `tail` (the events after the checkpoint, seq order) into a
+    checkpoint's parts `state` (`engine`), `years` (`totals`) and `report`; None when the tail does
+    not qualify or a part is not readable (module docstring)."""
+    state = cp.thaw_engine(engine, tz=tz)
+    try:
+        part = _YEARS.decode(totals)
+        stored = _DECODER.decode(report)
+    except msgspec.DecodeError:
+        return None
+    open_year = open_year_of(horizon, tz)
+    if state is None or stored.schema != SCHEMA or open_year is None or stored.open_year != open_year:
+        return None
+    if not qualifies(state, part, horizon, tail) or not cp.adopt_classes(state, tail):
+        return None
+    assets = touched(tail)
+    if any(state.asset_class.get(asset, "crypto") != "crypto" for asset in assets):
+        return None  # stock: the wash-sale pass could wash the tail's slices or mark its lots
+    year_to_lots: dict[int, tuple[OpenLot, ...]] = {}
+    fold(state, year_end_lots(fold_order(tail), state, year_to_lots))
+    tail_booked = cp.booked(state)  # no pooling change is due (`qualifies`): only the tail's
+    named = [*tail, *state.allocation_used.values()]  # what the tail's problems can name
+    problems = [*part.step_problems, *problem_years(tail_booked.problems, named, tz), *part.late_corrections]
+    new_rows = rows(tail_booked.slices, part.wallets)
+    add_rows(part.year_boxes, new_rows)
+    part.facts.add(tail)
+    years, first, last = chain(part.year_boxes, part.facts, problems, tz=tz, through=None)
+    sums = RowSums()
+    sums.year_to_months = stored.months
+    sums.year_to_proceeds = {y: {(p.wallet, p.asset): [p.rows, p.proceeds, p.gain] for p in ps}
+                             for y, ps in stored.proceeds.items()}
+    sums.add(new_rows)
+    return Tail(
+        open_year=open_year, years=TaxYears(rows=(), years=years, first=first, last_activity=last),
+        rows=[*stored.rows, *new_rows], income=[*stored.income, *tail_booked.income], sums=sums, part=stored,
+        year_to_lots=year_to_lots, assets=assets, tz=tz, facts=part.facts,
+    )
+
+
+PARTS: tuple[str, ...] = (cp.STATE, YEARS, REPORT)  # the parts `report_after` reads, in its argument order

@@ -1,0 +1,398 @@
+"""Incremental `report all` (issue #19): after an append, `report all` from the checkpoint a large
+`report all` left writes a folder byte-identical to a full run's (every file and the manifest), and
+serves the tails it may (crypto trades after the horizon, year facts) without a replay; anything
+else (backdated, stock, `lots`, retractions, settings, wallets, splits, transfer legs, a tampered
+file in DIR, `--as-of` before the checkpoint) falls back and still gives the full run's bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import pytest
+from conftest import REPO, write_jsonl
+from gainlog.api import report_cache
+from gainlog.api.reports import write_reports
+from gainlog.ledger import checkpoints as saved
+from gainlog.ledger.store import Store
+from gainlog.projections import report_checkpoint
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as statistic
+from hypothesis import strategies as st
+
+ASSETS = {"BTC": "crypto", "ETH": "crypto", "XYZ": "stock"}
+WALLETS = ("A", "B")
+DAYS = sorted([f"2024-{m:02d}-{d:02d}" for m in (3, 6, 9, 12) for d in (1, 15)] + [
+    f"{y}-{m:02d}-{d:02d}" for y in (2025, 2026) for m in (1, 2, 4, 7, 10, 12) for d in (3, 20)])
+
+qtys = st.sampled_from(["0.5", "1", "2", "3"])
+prices = st.sampled_from(["50", "100", "180", "400"])
+
+
+@st.composite
+def trade(draw: st.DrawFn, days: list[str], assets: tuple[str, ...] = ("BTC", "ETH", "XYZ")) -> dict[str, Any]:
+    at = f"{draw(st.sampled_from(days))}T12:00:0{draw(st.integers(0, 1))}Z"
+    asset = draw(st.sampled_from(assets))
+    wallet = draw(st.sampled_from(WALLETS))
+    kind = draw(st.sampled_from(["buy", "buy", "sell", "sell", "swap", "transfer", "fee", "income"]))
+    base: dict[str, Any] = {"type": kind, "at": at}
+    if kind == "buy":
+        return {**base, "wallet": wallet, "asset": asset, "class": ASSETS[asset], "qty": draw(qtys),
+                "price": draw(prices)}
+    if kind == "sell":
+        return {**base, "wallet": wallet, "asset": asset, "qty": draw(qtys), "price": draw(prices)}
+    if kind == "swap":
+        return {**base, "wallet": wallet, "give_asset": "BTC", "give_qty": draw(qtys), "get_asset": "ETH",
+                "get_qty": draw(qtys), "value": draw(prices)}
+    if kind == "transfer":
+        return {**base, "from": wallet, "to": "B" if wallet == "A" else "A", "asset": "BTC", "qty": draw(qtys)}
+    if kind == "fee":
+        return {**base, "wallet": wallet, "asset": "ETH", "qty": "0.1", "value": "9"}
+    return {**base, "wallet": wallet, "asset": "ETH", "qty": "0.2", "value": "30", "kind": "staking"}
+
+
+TAIL = ["crypto"] * 16 + ["facts"] * 3 + ["price", "stock", "lots", "backdated", "retract", "wallet", "method",
+                                         "split", "legs"]
+
+
+@st.composite
+def ledgers(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
+    """(prefix, appends): each append a list of events, mostly of the kinds the checkpoint serves."""
+    split = draw(st.one_of(st.integers(4, len(DAYS) - 4), st.integers(10, len(DAYS) - 4)))  # mostly 2025 on
+    prefix = draw(st.lists(trade(DAYS[:split]), min_size=1, max_size=14))
+    prefix.append({"type": "buy", "at": f"{DAYS[split - 1]}T12:00:00Z", "wallet": "B", "asset": "BTC", "qty": "2",
+                   "price": "90"})
+    if draw(st.booleans()):
+        prefix.append({"type": "price", "at": f"{DAYS[split - 1]}T00:00:00Z", "asset": "BTC", "usd": "120"})
+    if draw(st.booleans()):
+        prefix.append({"type": "carryover", "year": 2024, "short_term": "1200", "long_term": "400"})
+    if draw(st.integers(0, 5)) == 0:
+        prefix.append({"type": "policy", "wash_sale_crypto": True, "from": "2025-01-01"})
+    latest = max(e["at"] for e in prefix if "at" in e)
+    later = [d for d in DAYS[split:] if d >= latest[:10]]
+    appends = []
+    for _ in range(draw(st.integers(1, 3))):
+        events: list[dict[str, Any]] = []
+        for kind in draw(st.lists(st.sampled_from(TAIL), min_size=1, max_size=3)):
+            if kind == "crypto":
+                events += draw(st.lists(trade(later, ("BTC", "ETH")), min_size=1, max_size=3))
+            elif kind == "facts":
+                events += [{"type": "profile", "year": draw(st.sampled_from([2024, 2025, 2026])),
+                            "filing_status": "mfs"},
+                           {"type": "carryover", "year": 2026, "short_term": "10", "long_term": "0"}]
+            elif kind == "price":
+                events.append({"type": "price", "at": f"{DAYS[-1]}T00:00:00Z", "asset": "ETH", "usd": "7"})
+            elif kind == "stock":
+                events.append({"type": "buy", "at": f"{DAYS[-1]}T12:00:00Z", "wallet": "A", "asset": "XYZ",
+                               "class": "stock", "qty": "1", "price": "5"})
+            elif kind == "lots":
+                events.append({"type": "sell", "at": f"{DAYS[-1]}T12:00:00Z", "wallet": "B", "asset": "BTC",
+                               "qty": "0.5", "price": "5", "lots": [{"lot": "e_last", "qty": "0.5"}]})
+            elif kind == "backdated":
+                events.append(draw(trade(DAYS[: split - 1])))
+            elif kind == "retract":
+                events.append({"type": "retract", "target": "t:e0"})
+            elif kind == "wallet":
+                events.append({"type": "wallet", "wallet": "A", "reports": "1099-DA"})
+            elif kind == "method":
+                events.append({"type": "method", "method": "HIFO", "from": "2024-06-01"})
+            elif kind == "split":
+                events.append({"type": "split", "at": f"{DAYS[-1]}T12:00:00Z", "asset": "ETH", "ratio": "2"})
+            else:
+                events.append({"type": "withdrawal", "at": f"{DAYS[-1]}T12:00:00Z", "wallet": "A", "asset": "BTC",
+                               "qty": "0.5"})
+        appends.append(events)
+    return prefix, appends
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each `report all` into a folder it wrote before was served incrementally (True) or replayed."""
+    served: list[bool] = []
+    original = report_cache.write_incremental
+
+    def spy(db: Path, target: Path, *args: Any, **kwargs: Any) -> Any:
+        result = original(db, target, *args, **kwargs)
+        if target.exists():
+            served.append(result is not None)
+        return result
+
+    monkeypatch.setattr(report_cache, "write_incremental", spy)
+    return served
+
+
+def _form8949(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -> tuple[Any, ...]:
+    """`report 8949 --year YEAR`'s rows, why the year is empty and the unpaired legs' warnings (from a
+    checkpoint when one serves; `replay`: never)."""
+    from gainlog.api import reports
+
+    if replay is None:
+        form = reports.form8949(path, year)
+    else:
+        with replay.context() as patch:
+            patch.setattr(report_cache, "form8949_rows", lambda *args, **kwargs: None)
+            form = reports.form8949(path, year)
+    rows = [r for chunk in form.chunks for r in chunk]
+    return rows, form.empty_year(), form.unpaired()
+
+
+def _import(store: Store, folder: Path, name: str, events: list[dict[str, Any]], start: int) -> int:
+    """Import `events` one at a time with ids from `start` (an event the store refuses is skipped)."""
+    for i, event in enumerate(events):
+        event = {**event, "id": f"e{start + i}"}
+        if "lots" in event:
+            event["lots"] = [{"lot": "e_last", "qty": "0.5"}]
+        try:
+            store.import_file(write_jsonl(folder / f"{name}{i}.jsonl", [event]), source="t")  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - e.g. a `lots` the ledger cannot satisfy: not recorded
+            continue
+    return start + len(events)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ledger=ledgers())
+def test_incremental_report_all_equals_a_full_run(
+    ledger: tuple[list[dict[str, Any]], list[list[dict[str, Any]]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix, appends = ledger
+    monkeypatch.setattr(report_cache, "AUTO_CHECKPOINT", 0)
+    with TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        path = folder / "ledger.db"
+        store = Store.create(path)
+        prefix = [*prefix[:-1], {**prefix[-1]}]
+        n = _import(store, folder, "p", prefix, 0)
+        store.import_file(write_jsonl(folder / "last.jsonl", [{"type": "buy", "id": "e_last", "at": max(
+            e["at"] for e in prefix if "at" in e), "wallet": "B", "asset": "BTC", "qty": "1", "price": "80"}]),
+            source="t")  # type: ignore[arg-type]
+        out = folder / "out"
+        write_reports(path, out)
+        assert saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())  # left by report all
+        served = _spy(monkeypatch)
+        for k, events in enumerate(appends):
+            n = _import(store, folder, f"a{k}", events, n)
+            write_reports(path, out)
+            full = folder / f"full{k}"
+            with monkeypatch.context() as patch:  # no previous folder: a full replay (leaving no checkpoint)
+                patch.setattr(report_cache, "AUTO_CHECKPOINT", 10**9)
+                write_reports(path, full)
+            assert _digests(out) == _digests(full), f"after append {k}: {events}"
+            for year in (2025, 2026):
+                assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), (k, year)
+        store.close()
+    policy = any(e["type"] == "policy" for e in prefix)
+    horizon = max(e["at"] for e in prefix if "at" in e)  # before 2025: the allocation to wallets is still due
+    first = min([int(e["at"][:4]) for e in prefix if "at" in e] + [e["year"] for e in prefix if "year" in e])
+    simple = all(e["type"] in ("buy", "sell", "swap", "transfer", "fee", "income", "profile", "carryover")
+                 and "lots" not in e and "XYZ" not in (e.get("asset"), e.get("give_asset"))
+                 and e.get("at", horizon) >= horizon and e.get("year", 9999) >= first
+                 for events in appends for e in events)  # a year before the first adds a folder: replays
+    if simple and not policy and horizon >= "2025-01-01":
+        assert served and all(served), served
+    statistic(f"appends served incrementally: {sum(served)} of {len(served)}")
+
+
+def _sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Store, Path]:
+    monkeypatch.setattr(report_cache, "AUTO_CHECKPOINT", 0)
+    store = Store.create(tmp_path / "l.db")
+    store.import_file(REPO / "fixtures" / "sample" / "events.jsonl", source="sample")
+    write_reports(tmp_path / "l.db", tmp_path / "out")
+    return store, tmp_path / "l.db"
+
+
+SELL = {"type": "sell", "id": "m2", "at": "2026-07-01T12:00:00Z", "wallet": "coinbase", "asset": "ETH",
+        "qty": "50", "price": "2500"}
+
+
+def test_sample_ledger_after_a_crypto_append_is_served_and_equal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled sample (stocks, wash sales, profiles, wallets): a crypto sell of more than is held
+    (missing basis) is served from the checkpoint, the earlier years' 8949 files reused as they were."""
+    store, path = _sample(tmp_path, monkeypatch)
+    before = _digests(tmp_path / "out")
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    served = _spy(monkeypatch)
+    after = write_reports(path, tmp_path / "out")
+    write_reports(path, tmp_path / "full")
+    assert served == [True]
+    assert _digests(tmp_path / "out") == _digests(tmp_path / "full")
+    now = _digests(tmp_path / "out")
+    assert now["2024/form8949.csv"] == before["2024/form8949.csv"]
+    assert now["2024/report.html"] != before["2024/report.html"]  # the page names the seq
+    assert after.missing[2026].rows  # the missing-basis warning of the new row
+
+
+@pytest.mark.parametrize("same_size", [False, True])
+def test_a_tampered_earlier_file_falls_back_to_a_full_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, same_size: bool
+) -> None:
+    """An earlier year's file edited in DIR (shorter, or the same size in place: a new modification
+    time, so its SHA-256 is checked) is not reused: a full run."""
+    store, path = _sample(tmp_path, monkeypatch)
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    edited = tmp_path / "out" / "2024" / "form8949.csv"
+    text = edited.read_bytes()
+    edited.write_bytes(text.replace(b"1", b"2", 1) if same_size else b"edited\n")
+    served = _spy(monkeypatch)
+    write_reports(path, tmp_path / "out")
+    write_reports(path, tmp_path / "full")
+    assert served == [False]
+    assert _digests(tmp_path / "out") == _digests(tmp_path / "full")
+
+
+def test_as_of_before_the_checkpoint_replays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store, path = _sample(tmp_path, monkeypatch)
+    seq = store.last_seq()
+    served = _spy(monkeypatch)
+    write_reports(path, tmp_path / "out", as_of=str(seq - 3))
+    write_reports(path, tmp_path / "full", as_of=str(seq - 3))
+    assert served == [False]
+    assert _digests(tmp_path / "out") == _digests(tmp_path / "full")
+
+
+def test_small_logs_leave_no_checkpoint(tmp_path: Path) -> None:
+    """Below `AUTO_CHECKPOINT` events `report all` writes no checkpoint (its cost is not worth it)."""
+    store = Store.create(tmp_path / "l.db")
+    store.import_file(REPO / "fixtures" / "sample" / "events.jsonl", source="sample")
+    assert store.last_seq() < report_cache.AUTO_CHECKPOINT
+    write_reports(tmp_path / "l.db", tmp_path / "out")
+    assert saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version()) == []
+
+
+def test_the_report_part_is_covered_by_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`verify` names the new part when its bytes are edited; reports then never use it."""
+    import sqlite3
+
+    store, path = _sample(tmp_path, monkeypatch)
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE checkpoint_parts SET blob = x'00' WHERE name = ?", (report_checkpoint.REPORT,))
+    with Store.open(path) as again:
+        problem, _ = saved.verify(again)
+    assert problem is not None and f"part {report_checkpoint.REPORT!r} does not match its digest" in problem
+
+
+def test_report_all_saves_the_state_gainlog_checkpoint_saves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine state `report all` leaves is the one `gainlog checkpoint` saves: taken before the
+    year-end lots apply the pooling changes still due (a 2024 horizon: the 2025 allocation is not
+    applied in it), and the same Schedule D totals."""
+    from gainlog.api.checkpoints import save_checkpoint
+    from gainlog.projections.checkpoint import STATE
+    from gainlog.projections.year_checkpoint import YEARS
+
+    events = [{"type": "buy", "id": "b1", "at": "2024-03-01T12:00:00Z", "wallet": "A", "asset": "BTC", "qty": "1",
+               "price": "50"},
+              {"type": "buy", "id": "b2", "at": "2024-06-15T12:00:00Z", "wallet": "B", "asset": "BTC", "qty": "2",
+               "price": "90"},
+              {"type": "sell", "id": "s1", "at": "2024-07-15T12:00:00Z", "wallet": "B", "asset": "BTC",
+               "qty": "0.5", "price": "95"}]
+    monkeypatch.setattr(report_cache, "AUTO_CHECKPOINT", 0)
+    store = Store.create(tmp_path / "l.db")
+    store.import_file(write_jsonl(tmp_path / "e.jsonl", events), source="t")  # type: ignore[arg-type]
+    write_reports(tmp_path / "l.db", tmp_path / "out")
+    [made] = saved.usable(store, at_or_before=3, version=saved.code_version())
+    by_report = [saved.part(store, made, name) for name in (STATE, YEARS, report_checkpoint.REPORT)]
+    assert by_report[2] is not None
+    assert save_checkpoint(tmp_path / "l.db") == 3  # one is there: kept, with its `report` part
+    [kept] = saved.usable(store, at_or_before=3, version=saved.code_version())
+    assert [saved.part(store, kept, name) for name in (STATE, YEARS, report_checkpoint.REPORT)] == by_report
+    saved.clear(store)
+    assert save_checkpoint(tmp_path / "l.db") == 3
+    [again] = saved.usable(store, at_or_before=3, version=saved.code_version())
+    assert [saved.part(store, again, name) for name in (STATE, YEARS)] == by_report[:2]
+
+
+def test_cli_report_8949_of_the_open_year_after_an_append(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`report 8949 --year 2026` (the open year) after a crypto append is served from the checkpoint
+    `report all` left, with the replay's bytes (JSON, CSV); 2024 (before the open year) replays."""
+    from gainlog.cli.main import main
+
+    store, path = _sample(tmp_path, monkeypatch)
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    served: list[bool] = []
+    original = report_cache.form8949_rows
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        served.append(result is not None)
+        return result
+
+    monkeypatch.setattr(report_cache, "form8949_rows", spy)
+    outputs = []
+    for args in (["--year", "2026", "--json"], ["--year", "2026", "--csv"], ["--year", "2024", "--json"]):
+        capsys.readouterr()
+        assert main(["--db", str(path), "report", "8949", *args]) == 0
+        outputs.append(capsys.readouterr())
+    assert served == [True, True, False]
+    assert len(json.loads(outputs[0].out)) >= 1 and "ETH" in outputs[1].out
+    assert main(["--db", str(path), "checkpoint", "--clear"]) == 0
+    for args, before in zip((["--year", "2026", "--json"], ["--year", "2026", "--csv"]), outputs, strict=False):
+        capsys.readouterr()
+        assert main(["--db", str(path), "report", "8949", *args]) == 0
+        assert capsys.readouterr() == before
+    assert served[3:] == [False, False]
+
+
+@pytest.mark.parametrize("again", [False, True])
+def test_report_all_warns_once_when_the_log_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], again: bool
+) -> None:
+    """The drift check runs once per `report all`, whether a checkpoint serves it or it replays."""
+    import sqlite3
+
+    from gainlog.cli.main import main
+
+    store, path = _sample(tmp_path, monkeypatch)
+    if again:
+        store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER batches_no_delete")
+    capsys.readouterr()
+    out = str(tmp_path / ("out" if again else "new"))
+    assert main(["--db", str(path), "report", "all", "--out", out]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "gainlog: warning: the log changed since the last verify (append-only trigger(s) missing: "
+        "batches_no_delete): run `gainlog verify`\n"
+    )
+    assert err.count("changed since the last verify") == 1
+
+
+def test_a_sharded_report_all_leaves_no_checkpoint_and_the_next_run_is_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay sharded by asset (`--jobs`) has no engine state to keep, so the full `report all` it
+    serves leaves no checkpoint; the run after an append then replays the whole log, with the bytes
+    one process writes."""
+    from gainlog.api import parallel
+
+    events = [{"type": "buy", "id": f"b{i}", "at": f"2024-0{1 + i % 6}-01T12:00:00Z", "wallet": "A",
+               "asset": asset, "qty": "1", "price": str(10 + i)} for i, asset in enumerate(["BTC", "ETH"] * 4)]
+    events.append({"type": "sell", "id": "s1", "at": "2024-08-01T12:00:00Z", "wallet": "A", "asset": "ETH",
+                   "qty": "2", "price": "30"})
+    monkeypatch.setattr(report_cache, "AUTO_CHECKPOINT", 0)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
+    store = Store.create(tmp_path / "l.db")
+    store.import_file(write_jsonl(tmp_path / "e.jsonl", events), source="t")  # type: ignore[arg-type]
+    assert len(parallel.stream_sharded(tmp_path / "l.db", jobs=2)[1].shards) == 2  # it really shards
+    write_reports(tmp_path / "l.db", tmp_path / "out", jobs=2)
+    assert saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version()) == []
+    more = [{"type": "sell", "id": "s2", "at": "2024-09-01T12:00:00Z", "wallet": "A", "asset": "BTC", "qty": "1",
+             "price": "40"}]
+    store.import_file(write_jsonl(tmp_path / "f.jsonl", more), source="t2")  # type: ignore[arg-type]
+    write_reports(tmp_path / "l.db", tmp_path / "out", jobs=2)
+    write_reports(tmp_path / "l.db", tmp_path / "one", jobs=1)
+    files = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
+    assert all((tmp_path / "out" / f).read_bytes() == (tmp_path / "one" / f).read_bytes() for f in files)
