@@ -501,9 +501,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "`lots --year-end 2025 --json`; `explain --year 2025 --json`; `explain --year 2025 --row 1 --json`; "
         "`diff --year 2025 --from bench-base --json` (`tag bench-base` right after the import).",
     ]
-    text = "\n".join(report) + "\n" + kept_notes(args.results)
-    print(text)
     results = args.results or HERE / "results.md"
+    text = "\n".join(report) + "\n" + kept_notes(results)
+    print(text)
     results.write_text(text, encoding="utf-8")
     print(f"wrote {results}", file=sys.stderr)
     return 0
