@@ -294,8 +294,8 @@ def test_a_split_dated_at_local_midnight_comes_before_that_days_trades() -> None
 
 
 def test_schwab_journaled_shares_are_a_transfer_leg(tmp_path: Path) -> None:
-    """Journaled Shares (once refused, failing the whole file): shares in or out, recorded through the
-    transfer-leg seam like Fidelity's TRANSFERRED FROM rows (skipped with a warning naming the event)."""
+    """Journaled Shares (once refused, failing the whole file): shares in or out of the account, a
+    `withdrawal` or `deposit` leg (R2.8) on the row's date, like Fidelity's TRANSFERRED FROM rows."""
     path = tmp_path / "schwab.csv"
     path.write_text(
         '"Date","Action","Symbol","Description","Quantity","Price","Fees & Comm","Amount"\n'
@@ -304,7 +304,9 @@ def test_schwab_journaled_shares_are_a_transfer_leg(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     events, conversion = converted("schwab", path)
-    assert [e["type"] for e in events] == ["buy"]
-    assert [(s.where.rsplit(":", 1)[1], s.label, s.reason) for s in conversion.skipped] == [
-        ("2", "Journaled Shares", "transfer")]
-    assert conversion.warnings[0].startswith(f"{path}:2: skipped 'Journaled Shares' of 5 VTI: a transfer in or out")
+    assert [e["type"] for e in events] == ["buy", "withdrawal"]
+    leg = {k: v for k, v in events[1].items() if k != "id"}
+    assert leg == {"type": "withdrawal", "at": "2024-04-01T12:00:00Z", "wallet": "schwab", "asset": "VTI",
+                   "qty": "5", "note": "Journaled Shares"}
+    assert conversion.skipped == []
+    assert conversion.warnings[0].startswith(f"{path}: recorded 1 withdrawal(s) as transfer legs")

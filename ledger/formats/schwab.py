@@ -123,7 +123,8 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
             continue
         if action in SHARE_MOVES and row.text("Symbol") and row.decimal("Quantity"):
             qty = row.decimal("Quantity") or Decimal(0)
-            out.transfer_leg(row, action, "in" if qty > 0 else "out", row.text("Symbol"), abs(qty))
+            out.transfer_leg(row, action, "in" if qty > 0 else "out", row.text("Symbol"), abs(qty),
+                             at=row.us_date("Date", as_of=True))
             continue
         if action in SHARE_ACTIONS:
             out.not_mapped(row, "Action", action, "an action",
