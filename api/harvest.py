@@ -33,19 +33,9 @@ STALE_DAYS = 7  # a recorded price older than this many days before DATE is name
 def harvest_day(on: str | None, tz: ZoneInfo) -> date:
     """The date `gainlog harvest --on` names (YYYY-MM-DD), else today in the ledger's time zone; a
     `UsageError` for a bad date."""
-    from ..ledger.errors import UsageError
-    from ..ledger.limits import year_problem
+    from .lots import on_day
 
-    if on is None:
-        return datetime.now(tz).date()
-    try:
-        day = date.fromisoformat(on)
-    except ValueError:
-        raise UsageError(f"harvest: --on {on!r} is not a date YYYY-MM-DD") from None
-    problem = year_problem(day.year)
-    if problem is not None:
-        raise UsageError(f"harvest: --on {on}: year {problem}")
-    return day
+    return on_day(on, tz, command="harvest")
 
 
 def _amount(text: str, what: str) -> Decimal:

@@ -27,21 +27,29 @@ def lots_day(on: str | None, year_end: int | None, tz: ZoneInfo) -> date:
     """The date `lots` reports on: `on` (YYYY-MM-DD), December 31 of `year_end`, else today in `tz`;
     a `UsageError` for both, a bad date or a year out of range."""
     from ..ledger.errors import UsageError
-    from ..ledger.limits import year_problem
 
     if on is not None and year_end is not None:
         raise UsageError("lots: give either --on DATE or --year-end YEAR, not both")
     if year_end is not None:
         return date(year_end, 12, 31)
+    return on_day(on, tz, command="lots")
+
+
+def on_day(on: str | None, tz: ZoneInfo, *, command: str) -> date:
+    """A command's `--on DATE` (YYYY-MM-DD), else today in `tz`: a `UsageError` naming `command`
+    for a bad date or a year out of range (`lots`, `harvest`)."""
+    from ..ledger.errors import UsageError
+    from ..ledger.limits import year_problem
+
     if on is None:
         return datetime.now(tz).date()
     try:
         day = date.fromisoformat(on)
     except ValueError:
-        raise UsageError(f"lots: --on {on!r} is not a date YYYY-MM-DD") from None
+        raise UsageError(f"{command}: --on {on!r} is not a date YYYY-MM-DD") from None
     problem = year_problem(day.year)
     if problem is not None:
-        raise UsageError(f"lots: --on {on}: year {problem}")
+        raise UsageError(f"{command}: --on {on}: year {problem}")
     return day
 
 

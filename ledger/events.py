@@ -465,15 +465,15 @@ class GiftIn(_Base, tag="gift_in", frozen=True, kw_only=True):
     class_: AssetClass | None = msgspec.field(default=None, name="class")
 
 
-class GiftOut(_Base, tag="gift_out", frozen=True, kw_only=True):
-    """Units given away: they leave with no disposal (the recipient takes the basis, §1015).
+class _UnitsGiven(_Base, frozen=True, kw_only=True):
+    """Units that leave a wallet with no disposal, picked like a sale's (`gift_out`, `donate`).
 
     Attributes:
         at: event time.
         wallet: the giving wallet.
         asset: the asset given.
         qty: units given.
-        fmv: their fair market value at the gift (USD).
+        fmv: their fair market value when given (USD).
         lots: specific identification, overriding the method in force.
     """
 
@@ -485,24 +485,12 @@ class GiftOut(_Base, tag="gift_out", frozen=True, kw_only=True):
     lots: tuple[LotPick, ...] | None = None
 
 
-class Donate(_Base, tag="donate", frozen=True, kw_only=True):
-    """Units given to a charity: they leave with no disposal, listed by `report donations` (Form 8283).
+class GiftOut(_UnitsGiven, tag="gift_out", frozen=True, kw_only=True):
+    """Units given away: they leave with no disposal (the recipient takes the basis, §1015)."""
 
-    Attributes:
-        at: event time.
-        wallet: the giving wallet.
-        asset: the asset donated.
-        qty: units donated.
-        fmv: their fair market value at the donation (USD).
-        lots: specific identification, overriding the method in force.
-    """
 
-    at: datetime
-    wallet: str
-    asset: str
-    qty: Decimal
-    fmv: Decimal
-    lots: tuple[LotPick, ...] | None = None
+class Donate(_UnitsGiven, tag="donate", frozen=True, kw_only=True):
+    """Units given to a charity: they leave with no disposal, listed by `report donations` (Form 8283)."""
 
 
 class Lost(_Base, tag="lost", frozen=True, kw_only=True):

@@ -210,6 +210,11 @@ _ONE_PRICE = OneOf("price", "total", before="price")
 _UNIVERSAL_ENDS = "a universal scope ends on 2025-01-01 (Rev. Proc. 2024-28); from then on each wallet is its own pool"
 _CLASS = Field("enum", values=_values(AssetClass))
 
+_UNITS_GIVEN = Rules(  # gift_out and donate: units leave with no disposal, picked like a sale's
+    {"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "fmv": Field("plain", required=True),
+     "lots": Field("lots", entry=LotPick), **COMMON},
+    (NonEmpty("lots", "an empty list names no lot", before="lots"),),
+)
 RULES: dict[type, Rules] = {
     Buy: Rules({**_PRICED, "class": _CLASS, **COMMON}, (_ONE_PRICE,), fast=True),
     Sell: Rules(
@@ -286,16 +291,8 @@ RULES: dict[type, Rules] = {
          "donor_acquired": Field("date", required=True), "fmv": Field("plain", required=True), "class": _CLASS,
          **COMMON},
     ),
-    GiftOut: Rules(
-        {"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "fmv": Field("plain", required=True),
-         "lots": Field("lots", entry=LotPick), **COMMON},
-        (NonEmpty("lots", "an empty list names no lot", before="lots"),),
-    ),
-    Donate: Rules(
-        {"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, "fmv": Field("plain", required=True),
-         "lots": Field("lots", entry=LotPick), **COMMON},
-        (NonEmpty("lots", "an empty list names no lot", before="lots"),),
-    ),
+    GiftOut: _UNITS_GIVEN,
+    Donate: _UNITS_GIVEN,
     Lost: Rules({"at": TIME, "wallet": NAME, "asset": NAME, "qty": QTY, **COMMON}),
     Worthless: Rules({"at": TIME, "asset": NAME, "wallet": Field("name"), **COMMON}),
     Withdrawal: Rules(
