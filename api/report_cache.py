@@ -1,11 +1,16 @@
 """`report all` from a checkpoint, and the checkpoint a large `report all` leaves (issue #19).
 
 `write_incremental`: when a usable checkpoint's tail qualifies (`projections.report_checkpoint`),
-the files of the years before its open year are the previous run's in DIR, reused (hard links,
-else copies) after their SHA-256 is checked against the checkpoint's; the 8949 and income files
-of the open year onward are written from the stored rows and the tail's; every year's
+the 8949 and income files of the years before its open year, and of any later year the tail adds
+no row to, are the previous run's in DIR, reused (hard links, else copies) after their size,
+modification time and inode, else their SHA-256, are checked against the checkpoint's; the other
+8949 and income files are written from the stored rows and the tail's; every year's
 `schedule_d.json` and `report.html` are written again (each page names the seq and the carryover
-chain of every year). Anything else: None, and the caller replays in full.
+chain of every year). Anything else: None, and the caller replays in full. When the tail was not
+empty, `Collected.save_now` then saves a checkpoint at the tail's end (`Continued`): the engine
+state the tail left, the totals, and the report part with the digests of the files just written,
+so the next append folds only what came after it (the cost: the parts encoded, mostly the open
+year's rows, whose stored chunks are copied as they are, and one write transaction).
 
 `Collected`: what a full `report all` gathers on the way for a checkpoint, saved after the files
 are in place when the log has `AUTO_CHECKPOINT` events or more and no checkpoint is at that seq
@@ -24,9 +29,9 @@ from .report_files import MissingBasis
 if TYPE_CHECKING:
     from ..ledger.store import Store
     from ..projections.form8949 import Row
-    from ..projections.glance import Holding, RowSums
+    from ..projections.glance import Glance, Holding, RowSums
     from ..projections.model import IncomeRow
-    from ..projections.report_checkpoint import Tail
+    from ..projections.report_checkpoint import ReportPart, Tail
     from ..projections.tax_year import YearBoxes
     from .reading import Streamed
     from .reports import Written
@@ -52,8 +57,9 @@ class Collected:
     horizon: str = ""
     open_rows: list[Row] = field(default_factory=list)
     holdings: dict[int, tuple[Holding, ...]] = field(default_factory=dict)
-    charts: dict[int, bytes] = field(default_factory=dict)  # year -> its page's charts but the carryover's
+    charts: dict[int, bytes] = field(default_factory=dict)  # year -> its page's charts and their keys (`_packed`)
     kept: dict[str, Any] | None = None  # `keep`'s arguments
+    continued: Continued | None = None  # served from a checkpoint: what a checkpoint at its seq keeps
 
     def start(self, streamed: Streamed) -> None:
         from ..projections import checkpoint as cp
@@ -63,12 +69,11 @@ class Collected:
         self.streamed, self.horizon = streamed, cp.horizon_text(horizon)
         self.open_year = open_year_of(horizon, streamed.store.timezone)
 
-    def page(self, year: int, holdings: tuple[Holding, ...], charts: dict[str, str]) -> None:
-        """A year's page was written: keep its holdings and charts (those of a year before the open
-        year are the same after any tail that a checkpoint serves)."""
-        self.holdings[year] = holdings
-        if self.open_year is not None and year < self.open_year:
-            self.charts[year] = _packed(charts)
+    def page(self, year: int, glance: Glance, charts: dict[str, str]) -> None:
+        """A year's page was written: keep its holdings, and its charts with what each is drawn from
+        (a run from this checkpoint redraws only those whose inputs changed)."""
+        self.holdings[year] = glance.holdings
+        self.charts[year] = _packed(charts, _chart_keys(glance))
 
     def rows(self, rows: list[Row]) -> None:
         if rows and rows[0].date_sold.year == self.open_year:
@@ -83,15 +88,19 @@ class Collected:
                      "income": income}
 
     def save_now(self, digests: dict[str, str], out: Path) -> bool:
-        """`save` with what `keep` kept, the manifest's digests and the files' stats in `out`."""
-        return self.kept is not None and self.save(digests=digests, stats=_stats(out, digests), **self.kept)
+        """`save` with what `keep` kept (or `Continued.save`), the manifest's digests and the files'
+        stats in `out`; False when there is nothing to save."""
+        if self.continued is not None:
+            return self.continued.save(digests, _stats(out, digests), out)
+        return self.kept is not None and self.save(digests=digests, stats=_stats(out, digests), out=out, **self.kept)
 
     def save(
         self, *, digests: dict[str, str], year_boxes: YearBoxes, year_rows: dict[int, int],
         year_missing: dict[int, MissingBasis], sums: RowSums, income: list[IncomeRow],
-        stats: dict[str, tuple[int, int, int]] | None = None,
+        stats: dict[str, tuple[int, int, int]] | None = None, out: Path | None = None,
     ) -> bool:
-        """Save the checkpoint (False when the file refused the write, or nothing to keep)."""
+        """Save the checkpoint (False when the file refused the write, or nothing to keep); `out`:
+        the folder the files are in."""
         from ..ledger import checkpoints as saved
         from ..projections import checkpoint as cp
         from ..projections.report_checkpoint import REPORT, report_part
@@ -112,15 +121,49 @@ class Collected:
             open_year=self.open_year, open_rows=self.open_rows, income=income, files=digests,
             year_rows=year_rows, year_missing={y: m.rows for y, m in year_missing.items()}, sums=sums,
             holdings=self.holdings, open_lots=_lots_at_end(run.year_end_lots, self.open_year), log=run.log,
-            problems=run.problems, charts=self.charts, stats=stats or {},
+            problems=run.problems, charts=self.charts, stats=stats or {}, out="" if out is None else str(out),
         )
         return saved.save(store, streamed.seq, digest, saved.code_version(), self.horizon, engine,
                           [(YEARS, years), (REPORT, report)], keep=cp.KEEP)
 
 
-def tail_from_checkpoint(store: Store, seq: int) -> Tail | None:
+@dataclass
+class Continued:
+    """What `write_incremental` knows for a checkpoint at its seq (`report_checkpoint.Tail.report_part`)."""
+
+    db: Path
+    seq: int
+    tail: Tail
+    year_rows: dict[int, int] = field(default_factory=dict)
+    year_missing: dict[int, list[int]] = field(default_factory=dict)
+    holdings: dict[int, tuple[Holding, ...]] = field(default_factory=dict)
+    charts: dict[int, bytes] = field(default_factory=dict)
+
+    def save(self, digests: dict[str, str], stats: dict[str, tuple[int, int, int]], out: Path) -> bool:
+        """Save the checkpoint at `seq`, of the files in `out` (False when the file refused the write)."""
+        from ..ledger import checkpoints as saved
+        from ..ledger.store import Store
+        from ..projections import checkpoint as cp
+        from ..projections.report_checkpoint import REPORT
+        from ..projections.year_checkpoint import YEARS
+
+        tail = self.tail
+        report = tail.report_part(files=digests, stats=stats, year_rows=self.year_rows,
+                                  year_missing=self.year_missing, holdings=self.holdings, charts=self.charts,
+                                  out=str(out))
+        with Store.open(self.db) as store:
+            digest, version = saved.hash_at(store, self.seq), saved.code_version()
+            oldest = min((c.seq for c in saved.usable(store, at_or_before=self.seq, version=version)), default=None)
+            # kept: this one and the oldest (the earliest horizon: an append dated before this one's
+            # can still start there); the ones between are dropped
+            return digest is not None and saved.save(
+                store, self.seq, digest, version, cp.horizon_text(tail.horizon), tail.engine,
+                [(YEARS, tail.years_bytes()), (REPORT, report)], keep=1, also=oldest)
+
+
+def tail_from_checkpoint(store: Store, seq: int) -> tuple[Tail, int] | None:
     """`report_checkpoint.report_after` of the newest usable checkpoint at or before `seq` that
-    serves, None when none does."""
+    serves, with that checkpoint's seq; None when none does."""
     from ..ledger import checkpoints as saved
     from ..projections import checkpoint as cp
     from ..projections.report_checkpoint import PARTS, report_after
@@ -134,34 +177,56 @@ def tail_from_checkpoint(store: Store, seq: int) -> Tail | None:
         tail = store.read(after=candidate.seq, until=seq)
         result = report_after(engine, totals, report, cp.parse_horizon(candidate.horizon), tail, tz=store.timezone)
         if result is not None:
-            return result
+            return result, candidate.seq
     return None
 
 
 def form8949_rows(
     db: Path, year: int, *, as_of: str | None, strict: bool
 ) -> tuple[list[Row], str, list[str]] | None:
-    """`report 8949`'s rows of `year` (cents) from a checkpoint `report all` left, when it serves
-    and `year` is its open year or later: the rows, why the year is empty ("" when it may hold an
-    event) and the unpaired transfer legs' warnings; None to replay. It runs the drift check
+    """`report 8949`'s rows of `year` (cents) from a checkpoint `report all` left, when it serves:
+    the rows, why the year is empty ("" when it may hold an event) and the unpaired transfer legs'
+    warnings; None to replay. A year from the open year on: the stored rows and the tail's; an
+    earlier one: the year's `form8949.json` in the folder that `report all` wrote, when it is still
+    the file the checkpoint names (its stats, else its SHA-256). It runs the drift check
     (`open_ledger`) either way: the caller's replay need not."""
     from ..ledger.speed import gc_paused
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store, gc_paused():
-        result = tail_from_checkpoint(store, store.resolve(as_of))
-        if result is None or year < result.open_year:
+        served = tail_from_checkpoint(store, store.resolve(as_of))
+        if served is None:
             return None
-        rows = [r for r in result.rows if r.date_sold.year == year]
+        result = served[0]
+        rows = result.rows_of(year) if year >= result.open_year else _earlier_rows(result.part, year)
+        if rows is None:
+            return None
         return rows, result.facts.empty_year(year, store.timezone), list(result.part.legs)
 
 
+def _earlier_rows(part: ReportPart, year: int) -> list[Row] | None:
+    """The rows of `year` (before the part's open year) from the `form8949.json` `report all` wrote,
+    when that file is still the one the part names; None otherwise (a year it wrote no file for:
+    outside its years, or the folder moved or changed)."""
+    from ..projections.report_checkpoint import rows_from_json
+
+    key = f"{year}/form8949.json"
+    path = Path(part.out) / key
+    if not part.out or not _unchanged(path, part.files.get(key), part.stats.get(key)):
+        return None
+    try:
+        return rows_from_json(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
 def write_incremental(
-    db: Path, target: Path, work: Path, *, as_of: str | None, strict: bool
+    db: Path, target: Path, work: Path, *, as_of: str | None, strict: bool, collect: Collected | None = None,
 ) -> tuple[Written, dict[str, str]] | None:
     """`report all`'s files into `work` from a checkpoint and the previous run's files in `target`
     (module docstring): what was written and the digests of the reused files; None to replay. It
-    runs the drift check (`open_ledger`) either way: the caller's replay need not."""
+    runs the drift check (`open_ledger`) either way: the caller's replay need not. `collect`: given
+    what a checkpoint at `as_of` keeps (`Continued`) when the checkpoint was older."""
     from ..ledger.speed import gc_paused
     from .reading import open_ledger
 
@@ -169,13 +234,22 @@ def write_incremental(
         if not target.is_dir():
             return None
         seq = store.resolve(as_of)
-        result = tail_from_checkpoint(store, seq)
-        return None if result is None else _write(store, seq, result, target, work)
+        served = tail_from_checkpoint(store, seq)
+        if served is None:
+            return None
+        continued = Continued(db, seq, served[0])
+        written = _write(store, seq, served[0], target, work, continued)
+        if written is not None and collect is not None and served[1] < seq:
+            collect.continued = continued
+        return written
 
 
-def _write(store: Store, seq: int, result: Tail, target: Path, work: Path) -> tuple[Written, dict[str, str]] | None:
-    """The files of `result` (a `report_checkpoint.Tail`) into `work`; None when a reused file is
-    missing or not the checkpoint's bytes (the caller replays into a fresh folder)."""
+def _write(
+    store: Store, seq: int, result: Tail, target: Path, work: Path, keep: Continued,
+) -> tuple[Written, dict[str, str]] | None:
+    """The files of `result` (a `report_checkpoint.Tail`) into `work`, and into `keep` what a
+    checkpoint at `seq` keeps of them; None when a reused file is missing or not the checkpoint's
+    bytes (the caller replays into a fresh folder)."""
     from datetime import date
 
     from ..projections import reports
@@ -184,13 +258,22 @@ def _write(store: Store, seq: int, result: Tail, target: Path, work: Path) -> tu
     from .lots import end_of_day
     from .report_files import Form8949Files, write_json
     from .reports import Written, YearSummary
-    from .year_html import PAGE, draw, page
+    from .year_html import CHARTS, PAGE, draw, page
 
     tz, ty, part = store.timezone, result.years, result.part
     known: dict[str, str] = {}
-    year_to_rows: dict[int, list[Row]] = {}
-    for row in result.rows:
-        year_to_rows.setdefault(row.date_sold.year, []).append(row)
+
+    def reuse(year: int, names: tuple[str, ...]) -> bool:
+        """Link the previous run's files `names` of `year` into `work`, all or (False: one is not the
+        checkpoint's) none."""
+        keys = [f"{year}/{name}" for name in names]
+        if not all(_unchanged(target / key, part.files.get(key), part.stats.get(key)) for key in keys):
+            return False
+        for key in keys:
+            _link(target / key, work / key)
+            known[key] = part.files[key]
+        return True
+
     year_to_income: dict[int, list[IncomeRow]] = {}
     for income_row in result.income:
         year_to_income.setdefault(income_row.date.year, []).append(income_row)
@@ -201,20 +284,18 @@ def _write(store: Store, seq: int, result: Tail, target: Path, work: Path) -> tu
         held = result.holdings(year, end_of_day(date(year, 12, 31), tz))
         if held is None:
             return None
-        if year < result.open_year:
-            folder.mkdir(parents=True, exist_ok=True)
-            for name in KEPT:
-                key = f"{year}/{name}"
-                if not _reuse(target / key, folder / name, part.files.get(key), part.stats.get(key)):
-                    return None
-                known[key] = part.files[key]
+        folder.mkdir(parents=True, exist_ok=True)
+        new_rows, new_income = (False, False) if year < result.open_year else result.changed(year)
+        if year < result.open_year and not reuse(year, KEPT):
+            return None
+        if year < result.open_year or (not new_rows and year in part.year_rows and reuse(year, KEPT[:2])):
             count = part.year_rows.get(year, 0)
             if year in part.year_missing:
                 missing[year] = MissingBasis()
                 missing[year].count, missing[year].rows = count, part.year_missing[year]
         else:
             files = Form8949Files(work, year)
-            year_rows = year_to_rows.get(year, [])
+            year_rows = result.rows_of(year)
             if year_rows:
                 missing[year] = MissingBasis()
             for i in range(0, len(year_rows), 4096):
@@ -222,17 +303,27 @@ def _write(store: Store, seq: int, result: Tail, target: Path, work: Path) -> tu
                 missing[year].add(chunk)
                 files.add(chunk)
             count = files.close()
+        if year >= result.open_year and (new_income or not reuse(year, KEPT[2:])):
             write_json(folder / "income.json", reports.income_rows_json(year_to_income.get(year, []), year))
+        keep.year_rows[year] = count
+        if year in missing:
+            keep.year_missing[year] = missing[year].rows
         sd = ty.years[year]
         write_json(folder / "schedule_d.json", reports.schedule_d_json(sd))
         glance = glance_held(year, ty, result.sums, held)
-        kept = _unpacked(part.charts[year]) if year < result.open_year and year in part.charts else None
-        if kept is not None:
-            charts = {"carryover": carryover if carryover is not None else draw(glance, only="carryover")["carryover"],
-                      **kept}
-        else:
-            charts = draw(glance, carryover=carryover)
+        keys = _chart_keys(glance)
+        stored = _unpacked(part.charts[year]) if year in part.charts else {}
+        charts = {}
+        for name in CHARTS:  # a chart drawn from what its stored one was drawn from is that one
+            if name == "carryover" and carryover is not None:
+                charts[name] = carryover  # every page has the same chain
+            elif name in stored and stored[name][0] == keys[name]:
+                charts[name] = stored[name][1]
+            else:
+                charts[name] = draw(glance, only=name)[name]
         carryover = charts["carryover"]
+        keep.holdings[year] = held
+        keep.charts[year] = _packed(charts, keys)
         (folder / PAGE).write_text(page(glance, seq=seq, charts=charts), encoding="utf-8")
         summary.append(YearSummary(year=year, rows=count, schedule_d=sd))
     tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
@@ -240,25 +331,40 @@ def _write(store: Store, seq: int, result: Tail, target: Path, work: Path) -> tu
     return written, known
 
 
-PACKED = ("months", "proceeds", "lots")  # the charts a checkpoint keeps per year (zlib)
+def _chart_keys(glance: Glance) -> dict[str, str]:
+    """For each chart of a page (`year_html.CHARTS`), a digest of the values `year_html.draw` draws
+    it from: equal keys, equal SVG."""
+    import hashlib
+
+    import msgspec
+
+    inputs = {"carryover": glance.chain, "months": glance.months, "proceeds": glance.proceeds,
+              "lots": (glance.holdings, glance.priced)}
+    return {name: hashlib.sha256(msgspec.msgpack.encode(value)).hexdigest() for name, value in inputs.items()}
 
 
-def _packed(charts: dict[str, str]) -> bytes:
-    """The `PACKED` charts as one compressed blob."""
+def _packed(charts: dict[str, str], keys: dict[str, str]) -> bytes:
+    """A page's charts and their keys (`_chart_keys`) as one compressed blob."""
     import zlib
 
-    return zlib.compress("\0".join(charts[name] for name in PACKED).encode(), 6)
+    from .year_html import CHARTS
+
+    return zlib.compress("\0".join(f"{keys[name]}\0{charts[name]}" for name in CHARTS).encode(), 6)
 
 
-def _unpacked(blob: bytes) -> dict[str, str] | None:
-    """`_packed`'s charts (None when the blob is not one)."""
+def _unpacked(blob: bytes) -> dict[str, tuple[str, str]]:
+    """`_packed`'s charts: name -> (key, SVG); empty when the blob is not one."""
     import zlib
+
+    from .year_html import CHARTS
 
     try:
         parts = zlib.decompress(blob).decode().split("\0")
     except (zlib.error, UnicodeDecodeError):
-        return None
-    return dict(zip(PACKED, parts, strict=True)) if len(parts) == len(PACKED) else None
+        return {}
+    if len(parts) != 2 * len(CHARTS):
+        return {}
+    return {name: (parts[2 * i], parts[2 * i + 1]) for i, name in enumerate(CHARTS)}
 
 
 def _stats(out: Path, digests: dict[str, str]) -> dict[str, tuple[int, int, int]]:
@@ -273,25 +379,29 @@ def _stats(out: Path, digests: dict[str, str]) -> dict[str, tuple[int, int, int]
     return stats
 
 
-def _reuse(source: Path, dest: Path, digest: str | None, stat: tuple[int, int, int] | None) -> bool:
-    """Link (else copy) `source` to `dest` when it still has the size, modification time and inode
-    `stat` it was written with (as `make` and `rsync` decide), else when its SHA-256 is `digest`."""
+def _unchanged(source: Path, digest: str | None, stat: tuple[int, int, int] | None) -> bool:
+    """Whether `source` is still the file the checkpoint saw: it has the size, modification time
+    and inode `stat` it was written with (as `make` and `rsync` decide), else its SHA-256 is `digest`."""
     import hashlib
-    import os
-    import shutil
 
     if digest is None or not source.is_file():
         return False
     st = source.stat()
-    if stat is None or (st.st_size, st.st_mtime_ns, st.st_ino) != tuple(stat):
-        sha = hashlib.sha256()
-        with source.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                sha.update(chunk)
-        if sha.hexdigest() != digest:
-            return False
+    if stat is not None and (st.st_size, st.st_mtime_ns, st.st_ino) == tuple(stat):
+        return True
+    sha = hashlib.sha256()
+    with source.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest() == digest
+
+
+def _link(source: Path, dest: Path) -> None:
+    """`dest` as a hard link to `source`, else a copy (another file system)."""
+    import os
+    import shutil
+
     try:
         os.link(source, dest)
     except OSError:
         shutil.copyfile(source, dest)
-    return True

@@ -79,7 +79,7 @@ def form8949(
     jobs: int = 1,
 ) -> Form8949:
     """`report 8949`: the year's rows, streamed (the log is never held whole), or in cents from a
-    checkpoint `report all` left when it serves and `year` is its open year or later (issue #19);
+    checkpoint `report all` left when it serves (issue #19: `report_cache.form8949_rows`);
     `jobs`: replayed in up to that many processes, sharded by asset (`api.parallel`: the same rows)."""
     from itertools import takewhile
 
@@ -308,9 +308,9 @@ def write_reports(
     # written next to DIR and renamed into place (issue #18): a run killed at any point leaves the
     # previous DIR whole (and at most a `.DIR.gainlog-*` folder next to it)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.gainlog-", dir=target.parent))
-    collect: Collected | None = None
+    collect = Collected()  # what a checkpoint keeps: after a full replay, or at the end of a checkpoint's tail
     try:
-        incremental = write_incremental(db, target, work, as_of=as_of, strict=strict)  # issue #19
+        incremental = write_incremental(db, target, work, as_of=as_of, strict=strict, collect=collect)  # issue #19
         if incremental is not None:
             written, known = incremental
         else:
@@ -325,8 +325,7 @@ def write_reports(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    if collect is not None and collect.streamed is not None:
-        collect.save_now(digests, target)
+    collect.save_now(digests, target)
     return Written(out=out, seq=written.seq, head=written.head, tags=written.tags, summary=written.summary,
                    missing=written.missing)
 
@@ -398,7 +397,7 @@ def write_report_files(
             charts = draw(glance, carryover=carryover)  # one carryover chart: every page has the same chain
             carryover = charts["carryover"]
             if collect is not None:
-                collect.page(year, glance.holdings, charts)
+                collect.page(year, glance, charts)
             (folder / str(year) / PAGE).write_text(page(glance, seq=streamed.seq, charts=charts), encoding="utf-8")
             summary.append(YearSummary(year=year, rows=year_to_count.get(year, 0), schedule_d=sd))
         store, seq = streamed.store, streamed.seq

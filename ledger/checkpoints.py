@@ -62,11 +62,13 @@ def source_digest(root: Path) -> str:
 
 
 def _create(store: Store) -> None:
-    """The two cache tables, when missing, inside the caller's transaction (sqlite-utils: off the hot
-    path, only `gainlog checkpoint` writes)."""
+    """The two cache tables, when missing, inside the caller's transaction (sqlite-utils only when
+    they are made: a `report all` after an append saves into existing ones)."""
+    if _exists(store):
+        if _has_digests(store):
+            return  # both there (plain SQL: sqlite-utils' import would cost a save after an append more)
+        _drop(store)  # saved by a gainlog before issue #18
     db = store.db
-    if _exists(store) and not _has_digests(store):  # saved by a gainlog before issue #18
-        _drop(store)
     db.table(TABLE).create(
         {"seq": int, "hash": str, "version": str, "horizon": str, "created_at": str, "state": bytes, "digest": str},
         pk=("version", "seq"), not_null={"seq", "hash", "version", "horizon", "created_at", "state", "digest"},
@@ -151,11 +153,11 @@ def part(store: Store, checkpoint: Checkpoint, name: str) -> bytes | None:
 
 def save(
     store: Store, seq: int, hash: str, version: str, horizon: str, state: bytes,
-    more: Iterable[tuple[str, bytes]] = (), *, keep: int = 2,
+    more: Iterable[tuple[str, bytes]] = (), *, keep: int = 2, also: int | None = None,
 ) -> bool:
     """Save a checkpoint for `seq`: its `state` part and the (name, bytes) parts of `more` (written as
-    they are produced), then prune to the `keep` newest; False when the file refused the write
-    (read-only, locked): a cache that cannot be written is simply not used."""
+    they are produced), then prune to the `keep` newest and the one at seq `also`; False when the
+    file refused the write (read-only, locked): a cache that cannot be written is simply not used."""
     conn = store.conn
     try:
         with store.atomic():
@@ -171,8 +173,9 @@ def save(
                              (version, seq, name, blob, digest(blob)))
             conn.execute(
                 f"DELETE FROM {TABLE} WHERE rowid NOT IN"
-                f" (SELECT rowid FROM {TABLE} WHERE version = ? ORDER BY seq DESC LIMIT ?)",
-                (version, keep),
+                f" (SELECT rowid FROM {TABLE} WHERE version = ? ORDER BY seq DESC LIMIT ?)"
+                " AND NOT (version = ? AND seq IS ?)",
+                (version, keep, version, also),
             )
             conn.execute(
                 f"DELETE FROM {PARTS} WHERE NOT EXISTS"

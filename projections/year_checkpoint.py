@@ -101,6 +101,11 @@ def years_part_of(
     ))
 
 
+def encode_years(part: YearsPart) -> bytes:
+    """The stored form of a `years` part (`report_checkpoint.Tail` makes one after a tail)."""
+    return _ENCODER.encode(part)
+
+
 def _qualifies(state: LotBookState, part: YearsPart, horizon: cp.Horizon | None, tail: Sequence[Recorded]) -> bool:
     """The module docstring's rule, but for the asset classes (`_touches_stock`, after `adopt_classes`)."""
     if not cp.tail_qualifies(horizon, tail) or state.next_transition < len(state.transitions):

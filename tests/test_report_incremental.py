@@ -139,8 +139,10 @@ def _form8949(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -
         with replay.context() as patch:
             patch.setattr(report_cache, "form8949_rows", lambda *args, **kwargs: None)
             form = reports.form8949(path, year)
+    from gainlog.projections.form8949 import rows_json_bytes, to_csv
+
     rows = [r for chunk in form.chunks for r in chunk]
-    return rows, form.empty_year(), form.unpaired()
+    return rows, to_csv(rows), rows_json_bytes(rows), form.empty_year(), form.unpaired()
 
 
 def _import(store: Store, folder: Path, name: str, events: list[dict[str, Any]], start: int) -> int:
@@ -179,12 +181,15 @@ def test_incremental_report_all_equals_a_full_run(
         for k, events in enumerate(appends):
             n = _import(store, folder, f"a{k}", events, n)
             write_reports(path, out)
+            if served[-1]:  # served: it left a checkpoint at the head, which the next append starts from
+                newest = saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())[0]
+                assert newest.seq == store.last_seq()
             full = folder / f"full{k}"
             with monkeypatch.context() as patch:  # no previous folder: a full replay (leaving no checkpoint)
                 patch.setattr(report_cache, "AUTO_CHECKPOINT", 10**9)
                 write_reports(path, full)
             assert _digests(out) == _digests(full), f"after append {k}: {events}"
-            for year in (2025, 2026):
+            for year in (2024, 2025, 2026):  # before the open year too (from DIR's form8949.json)
                 assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), (k, year)
         store.close()
     policy = any(e["type"] == "policy" for e in prefix)
@@ -314,7 +319,8 @@ def test_cli_report_8949_of_the_open_year_after_an_append(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`report 8949 --year 2026` (the open year) after a crypto append is served from the checkpoint
-    `report all` left, with the replay's bytes (JSON, CSV); 2024 (before the open year) replays."""
+    `report all` left, with the replay's bytes (JSON, CSV); so is 2024 (before the open year: from
+    the `form8949.json` `report all` wrote, checked against the checkpoint), until that file changes."""
     from gainlog.cli.main import main
 
     store, path = _sample(tmp_path, monkeypatch)
@@ -333,14 +339,24 @@ def test_cli_report_8949_of_the_open_year_after_an_append(
         capsys.readouterr()
         assert main(["--db", str(path), "report", "8949", *args]) == 0
         outputs.append(capsys.readouterr())
-    assert served == [True, True, False]
-    assert len(json.loads(outputs[0].out)) >= 1 and "ETH" in outputs[1].out
+    assert served == [True, True, True]
+    assert len(json.loads(outputs[0].out)) >= 1 and "ETH" in outputs[1].out and len(json.loads(outputs[2].out)) >= 1
+    edited = tmp_path / "out" / "2024" / "form8949.json"
+    edited.write_bytes(edited.read_bytes())  # the same bytes, a new modification time: its SHA-256 decides
+    capsys.readouterr()
+    assert main(["--db", str(path), "report", "8949", "--year", "2024", "--json"]) == 0
+    assert capsys.readouterr() == outputs[2] and served[3:] == [True]
+    edited.write_bytes(edited.read_bytes().replace(b'"proceeds": "', b'"proceeds": "1', 1))  # not the file: replay
+    capsys.readouterr()
+    assert main(["--db", str(path), "report", "8949", "--year", "2024", "--json"]) == 0
+    assert capsys.readouterr() == outputs[2] and served[4:] == [False]
     assert main(["--db", str(path), "checkpoint", "--clear"]) == 0
-    for args, before in zip((["--year", "2026", "--json"], ["--year", "2026", "--csv"]), outputs, strict=False):
+    for args, before in zip((["--year", "2026", "--json"], ["--year", "2026", "--csv"], ["--year", "2024", "--json"]),
+                            outputs, strict=True):
         capsys.readouterr()
         assert main(["--db", str(path), "report", "8949", *args]) == 0
         assert capsys.readouterr() == before
-    assert served[3:] == [False, False]
+    assert served[5:] == [False, False, False]
 
 
 @pytest.mark.parametrize("again", [False, True])
@@ -396,3 +412,63 @@ def test_a_sharded_report_all_leaves_no_checkpoint_and_the_next_run_is_whole(
     files = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*") if p.is_file())
     assert all((tmp_path / "out" / f).read_bytes() == (tmp_path / "one" / f).read_bytes() for f in files)
+
+
+BUY = {"type": "buy", "id": "m3", "at": "2026-07-02T12:00:00Z", "wallet": "coinbase", "asset": "ETH", "qty": "1",
+       "price": "2400"}
+
+
+def test_a_served_report_all_leaves_the_checkpoint_the_next_append_starts_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an append served from a checkpoint, `report all` saves one at the head: the next append
+    folds one event, not two; the checkpoint the full run left stays (the oldest: an append dated
+    before the newest one's horizon can start there), those between are dropped."""
+    store, path = _sample(tmp_path, monkeypatch)
+    base = store.last_seq()
+    tails: list[int] = []
+    original = report_checkpoint.report_after
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        tails.append(len(args[4]))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(report_checkpoint, "report_after", spy)
+    for i, event in enumerate([SELL, BUY, {**BUY, "id": "m4"}]):
+        store.import_file(write_jsonl(tmp_path / f"more{i}.jsonl", [event]), source=f"more{i}")  # type: ignore[arg-type]
+        write_reports(path, tmp_path / "out")
+        seqs = [c.seq for c in saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())]
+        assert seqs == [store.last_seq(), base]
+    assert tails == [1, 1, 1]
+    write_reports(path, tmp_path / "full")
+    assert _digests(tmp_path / "out") == _digests(tmp_path / "full")
+
+
+def test_after_a_buy_the_open_years_files_and_unchanged_charts_are_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A buy adds no row: the open year's 8949 and income files are the previous run's (the same
+    inode: linked, not rewritten), and of each page only the open lots chart is drawn again."""
+    from gainlog.api import year_html
+
+    store, path = _sample(tmp_path, monkeypatch)
+    store.import_file(write_jsonl(tmp_path / "sell.jsonl", [SELL]), source="sell")  # type: ignore[arg-type]
+    write_reports(path, tmp_path / "out")  # a checkpoint at the sell: 2026 is its open year
+    before = (tmp_path / "out" / "2026" / "form8949.csv").stat().st_ino
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", [BUY]), source="more")  # type: ignore[arg-type]
+    drawn: list[str | None] = []
+    original = year_html.draw
+
+    def spy(glance: Any, **kwargs: Any) -> Any:
+        drawn.append(kwargs.get("only"))
+        return original(glance, **kwargs)
+
+    monkeypatch.setattr(year_html, "draw", spy)
+    served = _spy(monkeypatch)
+    write_reports(path, tmp_path / "out")
+    assert served == [True]
+    assert (tmp_path / "out" / "2026" / "form8949.csv").stat().st_ino == before
+    assert drawn and set(drawn) == {"lots"}
+    monkeypatch.setattr(year_html, "draw", original)
+    write_reports(path, tmp_path / "full")
+    assert _digests(tmp_path / "out") == _digests(tmp_path / "full")
