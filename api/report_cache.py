@@ -141,7 +141,10 @@ class Continued:
 
     def save(self, digests: dict[str, str], stats: dict[str, tuple[int, int, int]], out: Path) -> bool:
         """Save the checkpoint at `seq`, of the files in `out` (False when the file refused the write)."""
+        import sqlite3
+
         from ..ledger import checkpoints as saved
+        from ..ledger.errors import GainlogError
         from ..ledger.store import Store
         from ..projections import checkpoint as cp
         from ..projections.report_checkpoint import REPORT
@@ -151,7 +154,11 @@ class Continued:
         report = tail.report_part(files=digests, stats=stats, year_rows=self.year_rows,
                                   year_missing=self.year_missing, holdings=self.holdings, charts=self.charts,
                                   out=str(out))
-        with Store.open(self.db) as store:
+        try:
+            store = Store.open(self.db)
+        except (GainlogError, sqlite3.Error):
+            return False  # the files are in place: a cache that cannot be written is simply not used
+        with store:
             digest, version = saved.hash_at(store, self.seq), saved.code_version()
             oldest = min((c.seq for c in saved.usable(store, at_or_before=self.seq, version=version)), default=None)
             # kept: this one and the oldest (the earliest horizon: an append dated before this one's
@@ -161,9 +168,9 @@ class Continued:
                 [(YEARS, tail.years_bytes()), (REPORT, report)], keep=1, also=oldest)
 
 
-def tail_from_checkpoint(store: Store, seq: int) -> tuple[Tail, int] | None:
+def tail_from_checkpoint(store: Store, seq: int, *, freeze: bool = True) -> tuple[Tail, int] | None:
     """`report_checkpoint.report_after` of the newest usable checkpoint at or before `seq` that
-    serves, with that checkpoint's seq; None when none does."""
+    serves (`freeze`: as there), with that checkpoint's seq; None when none does."""
     from ..ledger import checkpoints as saved
     from ..projections import checkpoint as cp
     from ..projections.report_checkpoint import PARTS, report_after
@@ -175,7 +182,8 @@ def tail_from_checkpoint(store: Store, seq: int) -> tuple[Tail, int] | None:
         engine, totals, report = blobs
         assert engine is not None and totals is not None and report is not None
         tail = store.read(after=candidate.seq, until=seq)
-        result = report_after(engine, totals, report, cp.parse_horizon(candidate.horizon), tail, tz=store.timezone)
+        result = report_after(engine, totals, report, cp.parse_horizon(candidate.horizon), tail, tz=store.timezone,
+                              freeze=freeze)
         if result is not None:
             return result, candidate.seq
     return None
@@ -194,7 +202,7 @@ def form8949_rows(
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store, gc_paused():
-        served = tail_from_checkpoint(store, store.resolve(as_of))
+        served = tail_from_checkpoint(store, store.resolve(as_of), freeze=False)
         if served is None:
             return None
         result = served[0]

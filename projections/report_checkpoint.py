@@ -244,7 +244,8 @@ class Tail:
         part: the stored part (`files`, `year_rows`, `year_missing` of every year).
         facts: the year facts after the tail.
         new_income: how many of `income` the tail added (the last ones).
-        engine: the engine's state as the tail's trades left it (`checkpoint.freeze_engine`).
+        engine: the engine's state as the tail's trades left it (`checkpoint.freeze_engine`; b"" when
+            not asked for).
         years_part: the `years` part after the tail.
         horizon: the horizon after the tail.
     """
@@ -346,11 +347,12 @@ def _latest(prices: Iterable[PriceFact], until: datetime) -> dict[str, tuple[Dec
 
 def report_after(
     engine: bytes, totals: bytes, report: bytes, horizon: cp.Horizon | None, tail: Sequence[Recorded], *,
-    tz: ZoneInfo,
+    tz: ZoneInfo, freeze: bool = True,
 ) -> Tail | None:
     """`report all`'s values after folding `tail` (the events after the checkpoint, seq order) into a
     checkpoint's parts `state` (`engine`), `years` (`totals`) and `report`; None when the tail does
-    not qualify or a part is not readable (module docstring)."""
+    not qualify or a part is not readable (module docstring). `freeze`: keep the state for a
+    checkpoint at the tail's end (`Tail.engine`; `report 8949` needs none)."""
     state = cp.thaw_engine(engine, tz=tz)
     try:
         part = _YEARS.decode(totals)
@@ -367,8 +369,9 @@ def report_after(
         return None  # stock: the wash-sale pass could wash the tail's slices or mark its lots
     year_to_lots: dict[int, tuple[OpenLot, ...]] = {}
     frozen: list[bytes] = []  # the state as the trades left it (before the last years' lots are taken)
-    fold(state, year_end_lots(fold_order(tail), state, year_to_lots, lambda: frozen.append(cp.freeze_engine(state))))
-    after = frozen[0] if frozen else cp.freeze_engine(state)
+    fold(state, year_end_lots(fold_order(tail), state, year_to_lots,
+                              (lambda: frozen.append(cp.freeze_engine(state))) if freeze else None))
+    after = (frozen[0] if frozen else cp.freeze_engine(state)) if freeze else b""
     named = [*tail, *state.allocation_used.values()]  # what the tail's problems can name
     steps = problem_years(state.problems, named, tz)  # the tail's steps' problems (a checkpoint keeps these)
     tail_booked = cp.booked(state)  # no pooling change is due (`qualifies`): only the tail's
