@@ -143,9 +143,9 @@ class Pool:
         self.qty -= qty
         return Portion(piece, qty, taken)
 
-    def take(self, qty: Decimal, method: Method) -> tuple[list[Portion], Decimal]:
-        """Take up to `qty` units in `method` order; returns the portions and the uncovered rest."""
-        portions: list[Portion] = []
+    def take(self, qty: Decimal, method: Method, portions: list[Portion]) -> Decimal:
+        """Take up to `qty` units in `method` order, appending a portion per piece to `portions`;
+        returns the uncovered rest."""
         heap = self._heap(method)
         members = self.members
         while qty > ZERO:
@@ -160,7 +160,9 @@ class Pool:
             portion = self._take_from(piece, qty)
             portions.append(portion)
             qty -= portion.qty
-        return portions, qty
+            if piece.qty is ZERO:  # taken whole (`_take_from`): its entry goes now, not on the next peek
+                heappop(heap)
+        return qty
 
     def lot_qty(self, lot: str) -> Decimal:
         """Units of `lot` this pool holds."""

@@ -121,8 +121,7 @@ def select(
                     )
                 )
         method = choice.method
-        more, qty = pool.take(qty, method)
-        portions.extend(more)
+        qty = pool.take(qty, method, portions)
     return Selection(portions, specific, method, qty)
 
 
