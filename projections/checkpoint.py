@@ -315,9 +315,8 @@ def restore(snap: EngineSnapshot, tz: ZoneInfo) -> LotBookState:
                     uid=p.uid, lot=p.lot, seq=p.seq, asset=facts.asset, asset_class=p.asset_class, wallet=p.wallet,
                     qty=p.qty, basis=p.basis, acquired_at=p.acquired_at,
                     acquired_us=(p.acquired_at - EPOCH) // ONE_US, date_acquired=p.date_acquired,
-                    covered=p.covered, transferred=p.transferred,
+                    covered=p.covered, transferred=p.transferred, unit_cost=p.unit_cost,
                 )
-                piece.unit_cost = p.unit_cost
                 pool.add(piece)
             pool.qty = facts.qty
             state.pools[facts.asset, facts.wallet] = pool

@@ -37,14 +37,18 @@ def exact_context() -> Iterator[Context]:
 
 def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """`amount x part / whole`, rounded so that `amount - result` is exact."""
-    if part == whole or amount == 0:
+    if part == whole or not amount:
         return amount
-    share = amount * part / whole
     exponent = amount.adjusted() - (DIGITS - 1)
     quantum = _QUANTA.get(exponent)
     if quantum is None:
-        quantum = Decimal(1).scaleb(exponent)
-    return tidy(share.quantize(quantum))
+        quantum = ONE.scaleb(exponent)
+    # `tidy`, inline (the lot engine's hot path): the quantized share has at most the context's
+    # digits (`quantize` raises otherwise), so normalizing it in that context is exact
+    share = (amount * part / whole).quantize(quantum).normalize()
+    if share.adjusted() > 0 and share == share.to_integral_value():
+        return share.quantize(ONE, context=EXACT)
+    return share
 
 
 def tidy(value: Decimal) -> Decimal:
@@ -60,7 +64,10 @@ def tidy(value: Decimal) -> Decimal:
 
 def minus(a: Decimal, b: Decimal) -> Decimal:
     """`a - b` without rounding."""
-    return tidy(EXACT.subtract(a, b))
+    value = EXACT.subtract(a, b).normalize(EXACT)  # `tidy`, inline (the lot engine's hot path)
+    if value.adjusted() > 0 and value == value.to_integral_value():
+        return value.quantize(ONE, context=EXACT)
+    return value
 
 
 def plus(a: Decimal, b: Decimal) -> Decimal:

@@ -14,67 +14,44 @@ All state is plain objects (deep-copyable); a checkpoint stores the open pieces 
 
 from __future__ import annotations
 
-import heapq
 from datetime import date, datetime
 from decimal import Decimal
+from heapq import heapify, heappop, heappush
+
+import msgspec
 
 from ..ledger.events import AssetClass, Method
 from .exact import minus, pro_rata
-from .rules.lot_methods import SortKey, sort_key
+from .rules.lot_methods import SORT_KEYS, SortKey, sort_key
 
 ZERO = Decimal(0)
 
 
-class Piece:
-    """Units of one lot held in one pool (mutable: qty and basis shrink as units leave)."""
+class Piece(msgspec.Struct, gc=False):
+    """Units of one lot held in one pool (mutable: qty and basis shrink as units leave).
 
-    __slots__ = (
-        "uid",
-        "lot",
-        "seq",
-        "asset",
-        "asset_class",
-        "wallet",
-        "qty",
-        "basis",
-        "acquired_at",
-        "acquired_us",
-        "date_acquired",
-        "covered",
-        "transferred",
-        "unit_cost",
-    )
+    A Struct, not a class with `__init__`: built in C, positionally in the lot engine's hot path
+    (`engine.state.new_piece`, which also ranks it: `unit_cost`), by keyword elsewhere. Its fields
+    hold no containers, so it stays out of the cyclic garbage collector.
 
-    def __init__(  # positional in the lot engine's hot path (`engine.state.new_piece`), by keyword elsewhere
-        self,
-        uid: int,
-        lot: str,
-        seq: int,
-        asset: str,
-        asset_class: AssetClass,
-        wallet: str,
-        qty: Decimal,
-        basis: Decimal,
-        acquired_at: datetime,
-        acquired_us: int,
-        date_acquired: date,
-        covered: bool,
-        transferred: bool,
-    ) -> None:
-        self.uid = uid
-        self.lot = lot
-        self.seq = seq
-        self.asset = asset
-        self.asset_class = asset_class
-        self.wallet = wallet
-        self.qty = qty
-        self.basis = basis
-        self.acquired_at = acquired_at
-        self.acquired_us = acquired_us
-        self.date_acquired = date_acquired
-        self.covered = covered
-        self.transferred = transferred
-        self.unit_cost = basis / qty
+    Attributes:
+        unit_cost: HIFO/LOFO's rank, `basis / qty` when the piece entered its pool (R3.1).
+    """
+
+    uid: int
+    lot: str
+    seq: int
+    asset: str
+    asset_class: AssetClass
+    wallet: str
+    qty: Decimal
+    basis: Decimal
+    acquired_at: datetime
+    acquired_us: int
+    date_acquired: date
+    covered: bool
+    transferred: bool
+    unit_cost: Decimal
 
     def key(self, method: Method) -> SortKey:
         return sort_key(
@@ -82,44 +59,56 @@ class Piece:
         )
 
 
-class Portion:
-    """Units taken from one piece by one selection: the piece (for its lot facts), qty and basis."""
+class Portion(msgspec.Struct, gc=False):
+    """Units taken from one piece by one selection: the piece (for its lot facts), qty and basis
+    (a Struct: built in C, once per piece a disposal touches)."""
 
-    __slots__ = ("piece", "qty", "basis")
-
-    def __init__(self, piece: Piece, qty: Decimal, basis: Decimal) -> None:
-        self.piece = piece
-        self.qty = qty
-        self.basis = basis
+    piece: Piece
+    qty: Decimal
+    basis: Decimal
 
 
 class Pool:
     """The open pieces of one asset in one wallet (or `*`), with per-method heaps."""
 
-    __slots__ = ("asset", "wallet", "members", "by_lot", "heaps", "qty")
+    __slots__ = ("asset", "wallet", "members", "_by_lot", "heaps", "qty")
 
     def __init__(self, asset: str, wallet: str) -> None:
         self.asset = asset
         self.wallet = wallet
         self.members: dict[int, Piece] = {}
-        self.by_lot: dict[str, list[int]] = {}
+        # lot -> uids of its open pieces, in pool order: built on the first specific identification
+        # (`_lots`), then maintained; most pools never need it
+        self._by_lot: dict[str, list[int]] | None = None
         self.heaps: dict[Method, list[SortKey]] = {}
         self.qty = ZERO
 
     def add(self, piece: Piece) -> None:
-        self.members[piece.uid] = piece
-        self.by_lot.setdefault(piece.lot, []).append(piece.uid)
+        uid = piece.uid
+        self.members[uid] = piece
+        if self._by_lot is not None:
+            self._by_lot.setdefault(piece.lot, []).append(uid)
         self.qty += piece.qty
         for method, heap in self.heaps.items():
-            heapq.heappush(heap, piece.key(method))
+            heappush(heap, SORT_KEYS[method](piece.acquired_us, piece.seq, uid, piece.unit_cost))
 
     def _heap(self, method: Method) -> list[SortKey]:
         heap = self.heaps.get(method)
         if heap is None:
-            heap = [p.key(method) for p in self.members.values()]
-            heapq.heapify(heap)
+            key = SORT_KEYS[method]
+            heap = [key(p.acquired_us, p.seq, p.uid, p.unit_cost) for p in self.members.values()]
+            heapify(heap)
             self.heaps[method] = heap
         return heap
+
+    def _lots(self) -> dict[str, list[int]]:
+        """`_by_lot`, built from `members` (in pool order) on first use."""
+        by_lot = self._by_lot
+        if by_lot is None:
+            by_lot = self._by_lot = {}
+            for uid, piece in self.members.items():
+                by_lot.setdefault(piece.lot, []).append(uid)
+        return by_lot
 
     def peek(self, method: Method) -> Piece | None:
         """The piece `method` would take next (drops stale heap entries)."""
@@ -129,47 +118,60 @@ class Pool:
             piece = members.get(heap[0][-1])  # type: ignore[arg-type]
             if piece is not None:
                 return piece
-            heapq.heappop(heap)
+            heappop(heap)
         return None
 
     def _take_from(self, piece: Piece, qty: Decimal) -> Portion:
-        if qty >= piece.qty:
-            portion = Portion(piece, piece.qty, piece.basis)
-            del self.members[piece.uid]
-            uids = self.by_lot[piece.lot]  # keep `by_lot` to open pieces: a long log closes most lots
-            uids.remove(piece.uid)
-            if not uids:
-                del self.by_lot[piece.lot]
-            self.qty -= piece.qty
-            piece.qty = ZERO
-            piece.basis = ZERO
+        have = piece.qty
+        if qty >= have:
+            uid = piece.uid
+            del self.members[uid]
+            by_lot = self._by_lot
+            if by_lot is not None:  # keep it to open pieces: a long log closes most lots
+                uids = by_lot[piece.lot]
+                uids.remove(uid)
+                if not uids:
+                    del by_lot[piece.lot]
+            self.qty -= have
+            portion = Portion(piece, have, piece.basis)
+            piece.qty = piece.basis = ZERO
             return portion
-        taken = pro_rata(piece.basis, qty, piece.qty)
-        piece.basis = minus(piece.basis, taken)
-        piece.qty = minus(piece.qty, qty)
+        basis = piece.basis
+        taken = pro_rata(basis, qty, have)
+        piece.basis = minus(basis, taken)
+        piece.qty = minus(have, qty)
         self.qty -= qty
         return Portion(piece, qty, taken)
 
-    def take(self, qty: Decimal, method: Method) -> tuple[list[Portion], Decimal]:
-        """Take up to `qty` units in `method` order; returns the portions and the uncovered rest."""
-        portions: list[Portion] = []
-        while qty > 0:
-            piece = self.peek(method)
+    def take(self, qty: Decimal, method: Method, portions: list[Portion]) -> Decimal:
+        """Take up to `qty` units in `method` order, appending a portion per piece to `portions`;
+        returns the uncovered rest."""
+        heap = self._heap(method)
+        members = self.members
+        while qty > ZERO:
+            piece = None
+            while heap:  # `peek`, inline: once or twice per disposal
+                piece = members.get(heap[0][-1])  # type: ignore[arg-type]
+                if piece is not None:
+                    break
+                heappop(heap)
             if piece is None:
                 break
             portion = self._take_from(piece, qty)
             portions.append(portion)
             qty -= portion.qty
-        return portions, qty
+            if piece.qty is ZERO:  # taken whole (`_take_from`): its entry goes now, not on the next peek
+                heappop(heap)
+        return qty
 
     def lot_qty(self, lot: str) -> Decimal:
         """Units of `lot` this pool holds."""
-        return sum((self.members[uid].qty for uid in self.by_lot.get(lot, ())), ZERO)
+        return sum((self.members[uid].qty for uid in self._lots().get(lot, ())), ZERO)
 
     def take_lot(self, lot: str, qty: Decimal) -> list[Portion]:
         """Take `qty` units of one lot (specific identification); the caller checked `lot_qty`."""
         portions: list[Portion] = []
-        for uid in list(self.by_lot.get(lot, ())):  # a copy: taking a whole piece removes its uid
+        for uid in list(self._lots().get(lot, ())):  # a copy: taking a whole piece removes its uid
             if qty <= 0:
                 break
             piece = self.members.get(uid)
@@ -184,7 +186,7 @@ class Pool:
         """Remove and return every open piece (for a change of pooling, R3.4)."""
         pieces = list(self.members.values())
         self.members.clear()
-        self.by_lot.clear()
+        self._by_lot = None
         self.heaps.clear()
         self.qty = ZERO
         return pieces

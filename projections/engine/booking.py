@@ -233,33 +233,34 @@ def _slices(
     the remainder; each slice records how its units were selected."""
     portions, uncovered, method, specific = taken.portions, taken.uncovered, taken.method, taken.specific
     asset_class = state.asset_class.get(asset, "crypto")
-    parts = len(portions) + (1 if uncovered > 0 else 0)
+    # the part that takes the remainder of the proceeds: the missing-basis rest, else the last portion
+    last = len(portions) if uncovered > ZERO else len(portions) - 1
     # the whole disposed quantity: for the shares of several parts, and the missing-basis message
-    whole = plus(total(p.qty for p in portions), uncovered) if parts > 1 or uncovered > 0 else ZERO
+    whole = plus(total(p.qty for p in portions), uncovered) if last > 0 or uncovered > ZERO else ZERO
     term = state.terms.term  # R1.2
     dual = state.dual  # gift lots with two bases (rules/gifts.py)
+    append = state.slices.append
+    seq, key = record.seq, record.key
     left = proceeds
     for order, portion in enumerate(portions):
         piece = portion.piece
-        if parts == 1:  # the only slice: all the proceeds
+        if order == last:
             share = left
         else:
-            share = left if order == parts - 1 else pro_rata(proceeds, portion.qty, whole)
+            share = pro_rata(proceeds, portion.qty, whole)
             left = minus(left, share)
         if dual and piece.lot in dual:
             _gift_slice(state, record, dual[piece.lot], portion, share, kind, order, asset, asset_class, wallet,
                         at, day, method if order >= specific else SPECIFIC)
-            continue
-        # the fast constructor (projections.model): once per slice
-        state.slices.append(
-            make_slice(
-                record.seq, record.key, kind, order, asset, asset_class, wallet, piece.lot, portion.qty,
-                piece.acquired_at, piece.date_acquired, at, day, share, portion.basis,
-                term(piece.date_acquired, day), piece.covered, piece.transferred,
-                method if order >= specific else SPECIFIC,
+        else:  # the fast constructor (projections.model): once per slice
+            append(
+                make_slice(
+                    seq, key, kind, order, asset, asset_class, wallet, piece.lot, portion.qty, piece.acquired_at,
+                    piece.date_acquired, at, day, share, portion.basis, term(piece.date_acquired, day),
+                    piece.covered, piece.transferred, method if order >= specific else SPECIFIC,
+                )
             )
-        )
-    if uncovered > 0:
+    if uncovered > ZERO:
         state.slices.append(
             Slice(
                 seq=record.seq,

@@ -37,29 +37,29 @@ ZERO = Decimal(0)
 def step(state: LotBookState, record: Recorded) -> None:
     """Apply one trade (callers feed trades in (at, seq) order; settings events are ignored here)."""
     event = record.event
-    if type(event) in _VALUED and event.value is None:  # type: ignore[union-attr]
+    kind = type(event)  # a valued event keeps its type
+    if kind in _VALUED and event.value is None:  # type: ignore[union-attr]
         valued = value_event(state.prices, record)  # CONTRACT §4 Prices
         if valued.problem is not None:
             state.problems.append(valued.problem)
         event = valued.event
-    elif type(event) in _LEGS and record.key in state.paired:
+    elif kind in _LEGS and record.key in state.paired:
         return  # a live transfer pairs this leg and books the move (R2.8)
     legs = classify(event)
-    if state.assets is not None and type(event) is Swap:  # a shard: the other asset's leg is another's
+    if kind is Swap and state.assets is not None:  # a shard: the other asset's leg is another's
         legs = tuple(leg for leg in legs if leg.asset in state.assets)
     if not legs:  # not a trade, or one of CONTRACT §4 "More events"
-        if type(event) in _CORPORATE:
+        if kind in _CORPORATE:
             day = local_date(event.at, state.tz)  # type: ignore[union-attr]
-            if state.next_transition < len(state.transitions) and state.transitions[state.next_transition] <= day:
+            if day >= state.transition_due:
                 apply_transitions(state, day)
             corporate.apply(state, record, day)
         return
     at = event.at  # type: ignore[union-attr]
     day = local_date(at, state.tz)
-    if type(event) in _LEGS:
+    if kind in _LEGS:
         state.problems.append(unpaired_problem(record, day))
-    transitions = state.transitions
-    if state.next_transition < len(transitions) and transitions[state.next_transition] <= day:
+    if day >= state.transition_due:
         apply_transitions(state, day)
     book_legs(state, record, legs, at, day)
 

@@ -104,7 +104,7 @@ def select(
             portions.extend(pool.take_lot(lot, need))
             qty -= need
     specific = len(portions)
-    if qty > 0:
+    if qty > ZERO:
         choice = state.settings.method(wallet, asset, day)
         late = choice.recorded_at is not None and choice.recorded_at > record.recorded_at
         if late and len(pool.members) > 1:
@@ -121,8 +121,7 @@ def select(
                     )
                 )
         method = choice.method
-        more, qty = pool.take(qty, method)
-        portions.extend(more)
+        qty = pool.take(qty, method, portions)
     return Selection(portions, specific, method, qty)
 
 

@@ -68,6 +68,7 @@ class LotBookState:
         self.lot_keys: set[str] = set()
         self.next_uid = 0
         self.transitions = self.settings.transition_dates()
+        self.transition_due = date.max  # the date of the next pooling change not applied (`next_transition`)
         self.next_transition = 0
         self.first_2025_disposal: dict[str, datetime] = {}  # asset -> its recorded_at
         self.allocation_used: dict[str, Recorded] = {}
@@ -88,6 +89,17 @@ class LotBookState:
         # a shard of a parallel replay (projections/shards.py): a swap books only its legs of these assets
         self.assets: Container[str] | None = None
         self.problems.extend(paired_twice(pairing))
+
+    @property
+    def next_transition(self) -> int:
+        """How many of the pooling changes (`transitions`) were applied."""
+        return self._next_transition
+
+    @next_transition.setter
+    def next_transition(self, applied: int) -> None:
+        # keeps `transition_due`, so that the fold tests one date per trade (`fold.step`)
+        self._next_transition = applied
+        self.transition_due = self.transitions[applied] if applied < len(self.transitions) else date.max
 
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
@@ -151,7 +163,7 @@ def new_piece(
     state.next_uid += 1
     return Piece(
         state.next_uid, lot, seq, asset, state.asset_class.get(asset, "crypto"), wallet, qty, basis, acquired_at,
-        (acquired_at - EPOCH) // ONE_US, date_acquired, covered, transferred,
+        (acquired_at - EPOCH) // ONE_US, date_acquired, covered, transferred, basis / qty,
     )
 
 
