@@ -298,6 +298,10 @@ def stream_sharded(
                 parts = workers.replay([] if reason else shards)
             except (WorkerFailed, OSError) as exc:  # one process again says what it is, as one line
                 parts, reason = [], f"a worker failed ({exc if isinstance(exc, WorkerFailed) else type(exc).__name__})"
+            except BaseException:  # e.g. ^C: no worker is left waiting for its shard
+                if workers is not None:
+                    workers.stop()
+                raise
         reason = reason or next((p.unshardable for p in parts if p.unshardable), "")
         if not reason and workers is not None:
             ends: dict[int, tuple[OpenLot, ...]] = {}
