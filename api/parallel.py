@@ -1,18 +1,25 @@
 """Parallel replay, sharded by asset (issue #19): `report all --jobs N` and `report 8949 --jobs N`.
 
-`stream(db, as_of, jobs=N)` is `api.reading.stream` with the fold and the wash-sale pass run in up
-to N worker processes, one shard of assets each (`projections.shards.plan`, from one SQL pass over
-the log: events per asset, and the renames, reorgs and paired transfers that join assets). Each
-worker opens the ledger itself and reads only its shard (`Store.iter_read(assets=...)`: the trades
-of its assets and every other event), replays it with the one pipeline and sends back its rows,
-problems and log as msgpack (`projections.shards.Part`); the parent merges them
-(`projections.shards.merge`) into the `Replay` one process makes, byte for byte, and writes the
-reports from it as before. Workers start with `forkserver` (else `spawn`): nothing is inherited.
+`stream(db, as_of, jobs=N)` is `api.reading.stream` with the fold and the wash-sale pass run in N
+worker processes (`Workers`), one shard of assets each. The workers start first and each counts the
+assets of its part of the log (`asset_counts`) while the parent reads what joins assets (renames,
+reorgs, paired transfers: `asset_links`); the parent plans the shards from both
+(`projections.shards.plan`) and sends each worker its assets. A worker reads only its shard
+(`Store.iter_read(assets=...)`: the trades of its assets and every other event), replays it with
+the one pipeline and sends back, as msgpack messages on its pipe: its problems, log and income
+(`projections.shards.Part`) once folded, then its slices a chunk at a time as its wash-sale pass
+hands them out, then its year-end lots. The parent merges the parts (`projections.shards.merge`)
+into the `Replay` one process makes, byte for byte, its slices merged from the workers' streams as
+the reports read them: the parent writes the first rows while the workers still send theirs, and
+holds a chunk per worker, never all the rows. Workers start with `forkserver` (else `spawn`):
+nothing is inherited.
 
 One process instead (the same result, `api.reading.stream`): `jobs` < 2, a log of fewer than
 `PARALLEL_FROM` events (starting processes costs more than it saves), fewer than two shards, or a
 shard that saw a problem the merge cannot order exactly (`projections.shards.UNSHARDABLE`), or a
-worker that failed (the replay in one process then reports the error as every command does).
+worker that failed (the replay in one process then reports the error as every command does). A
+worker that fails after the rows began to flow hands over to a replay in one process, which skips
+the slices already handed out (the same slices in the same order).
 """
 
 from __future__ import annotations
@@ -27,7 +34,12 @@ from ..ledger.speed import gc_paused
 from .progress import LARGE_LOG, working
 
 if TYPE_CHECKING:
-    from ..ledger.store import Store
+    import sqlite3
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from ..projections.model import OpenLot, Slice
+    from ..projections.shards import Part
     from .reading import Streamed
 
 # events: below this a replay in one process is faster than starting workers (at 100,000 events on the
@@ -46,29 +58,38 @@ def usable_cores() -> int:
 
 @dataclass(frozen=True)
 class Sharding:
-    """How a replay was run: the shards' assets (one shard: one process), and why one process when so."""
+    """How a replay was run: the shards' assets (one shard: one process), why one process when so,
+    and the workers' process ids (they end once their streams are read, or dropped)."""
 
     shards: list[list[str]]
     reason: str = ""
+    pids: tuple[int, ...] = ()
 
 
-def shard_plan(store: Store, seq: int, jobs: int) -> list[list[str]]:
-    """The assets of the log up to `seq` in at most `jobs` shards (`projections.shards.plan`): one
-    SQL pass counts each asset's events (a swap counts for both sides) and finds what joins assets."""
+def asset_counts(conn: sqlite3.Connection, after: int, until: int) -> dict[str, int]:
+    """How many trades (`ASSET_TYPES`) with seq in (after, until] name each asset (a swap counts for
+    both sides): one SQL pass, each body parsed once (`json_extract` of the three fields at once).
+    A worker counts its part of the log while the others count theirs (`Workers`)."""
+    import json
+
     from ..ledger.store import ASSET_TYPES
-    from ..projections.shards import plan
 
-    conn = store.conn
     types = ", ".join(repr(t) for t in ASSET_TYPES)
     counts: dict[str, int] = {}
     rows = conn.execute(
-        "SELECT json_extract(body, '$.asset'), json_extract(body, '$.give_asset'), json_extract(body, '$.get_asset'),"
-        f" count(*) FROM events WHERE seq <= ? AND type IN ({types}) GROUP BY 1, 2, 3",
-        (seq,),
+        "SELECT json_extract(body, '$.asset', '$.give_asset', '$.get_asset'), count(*) FROM events"
+        f" WHERE seq > ? AND seq <= ? AND type IN ({types}) GROUP BY 1",
+        (after, until),
     )
-    for asset, give, get, n in rows:
-        for name in {asset, give, get} - {None}:
+    for names, n in rows:
+        for name in set(json.loads(names)) - {None}:
             counts[name] = counts.get(name, 0) + n
+    return counts
+
+
+def asset_links(conn: sqlite3.Connection, seq: int) -> list[tuple[str, str]]:
+    """The pairs of assets the log up to `seq` joins (`projections.shards.plan`): a rename's two
+    names, a reorg's asset and each it becomes, a paired transfer's asset and each leg's."""
     links: list[tuple[str, str]] = list(conn.execute(
         "SELECT json_extract(body, '$.asset'), json_extract(body, '$.to') FROM events"
         " WHERE seq <= ? AND type = 'rename'", (seq,),
@@ -84,46 +105,150 @@ def shard_plan(store: Store, seq: int, jobs: int) -> list[list[str]]:
         " FROM events AS t CROSS JOIN json_each(t.body, '$.legs') AS named CROSS JOIN events AS leg"
         " WHERE t.seq <= ? AND t.type = 'transfer' AND leg.key = named.value", (seq,),
     )
-    return plan(counts, [(a, b) for a, b in links if a is not None and b is not None], jobs)
+    return [(a, b) for a, b in links if a is not None and b is not None]
 
 
-def replay_shard(db: str, seq: int, assets: list[str], year_ends: bool) -> bytes:
-    """A worker: the shard of `assets` of the ledger at `db` as of `seq`, replayed, as msgpack of a
-    `projections.shards.Part` (top level, so that `spawn` and `forkserver` can call it)."""
+class WorkerFailed(Exception):
+    """A worker raised (its error's type name) or went away: the replay runs in one process, which
+    reports any error in the log itself."""
+
+
+def serve_shard(db: str, seq: int, year_ends: bool, count: tuple[int, int], chunk: int, conn: Connection) -> None:
+    """A worker (top level, so that `spawn` and `forkserver` can call it). It counts the assets of
+    its part `count` (after, until] of the log (`asset_counts`) and sends them; receives its shard's
+    assets (none: it is not needed); replays that shard of the ledger at `db` as of `seq` and sends,
+    each as one message: the `Part`, its slices `chunk` at a time, its year-end lots. Each message is
+    msgpack behind a tag byte (`C`ounts, `P`art, `S`lices, `Y`ear ends, `E`rror: the type's name)."""
+    from contextlib import suppress
+
     import msgspec
 
     from ..ledger.store import Store
     from ..projections.pipeline import replay
-    from ..projections.shards import part
+    from ..projections.shards import chunks, part
 
-    with gc_paused(), Store.open(Path(db)) as store:
-        targets = store.retract_targets(until=seq)
-        shard = frozenset(assets)
-        run = replay(store.iter_read(until=seq, assets=assets), tz=store.timezone, until_seq=seq, targets=targets,
-                     year_ends=year_ends, assets=shard)
-        return msgspec.msgpack.encode(part(run, shard))
+    encode = msgspec.msgpack.Encoder().encode
+    try:
+        with gc_paused(), Store.open(Path(db)) as store:
+            conn.send_bytes(b"C" + encode(asset_counts(store.conn, *count)))
+            assets = msgspec.msgpack.decode(conn.recv_bytes(), type=list[str])
+            if not assets:
+                return
+            shard = frozenset(assets)
+            run = replay(store.iter_read(until=seq, assets=assets), tz=store.timezone, until_seq=seq,
+                         targets=store.retract_targets(until=seq), year_ends=year_ends, assets=shard)
+            head = part(run, shard)
+            conn.send_bytes(b"P" + encode(head))
+            if head.unshardable:
+                return
+            for piece in chunks(run.slices, chunk):
+                conn.send_bytes(b"S" + encode(piece))
+            conn.send_bytes(b"Y" + encode(run.year_end_lots))
+    except (OSError, EOFError):  # the parent stopped listening
+        return
+    except Exception as exc:  # noqa: BLE001 - the parent falls back to one process, which reports it
+        with suppress(OSError):
+            conn.send_bytes(b"E" + type(exc).__name__.encode())
+    finally:
+        conn.close()
 
 
-def replay_shards(db: Path, seq: int, shards: list[list[str]], *, year_ends: bool) -> Iterator[bytes]:
-    """Each shard replayed in its own worker process; what each sends back, in shard order (each
-    let go of by the pool once handed out)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class Workers:
+    """`jobs` worker processes (`serve_shard`), started before the shard plan is known: they count
+    the log's assets a part each while the parent reads the links, then each replays the shard it is
+    sent and streams it back. Started with `forkserver` (else `spawn`): nothing is inherited."""
 
-    methods = multiprocessing.get_all_start_methods()
-    context: multiprocessing.context.BaseContext
-    if "forkserver" in methods:
-        server = multiprocessing.get_context("forkserver")
-        root = __name__.rsplit(".", 2)[0]  # the workers' modules, imported once by the server they fork from
-        server.set_forkserver_preload([__name__, f"{root}.projections.pipeline", f"{root}.ledger.store"])
-        context = server
-    else:
-        context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=len(shards), mp_context=context) as pool:
-        futures = [pool.submit(replay_shard, str(db), seq, assets, year_ends) for assets in shards]
-        futures.reverse()
-        while futures:
-            yield futures.pop().result()
+    def __init__(self, db: Path, seq: int, jobs: int, *, year_ends: bool) -> None:
+        import multiprocessing
+
+        from ..projections.shards import CHUNK
+
+        methods = multiprocessing.get_all_start_methods()
+        context: multiprocessing.context.BaseContext
+        if "forkserver" in methods:
+            server = multiprocessing.get_context("forkserver")
+            root = __name__.rsplit(".", 2)[0]  # the workers' modules, imported once by the server they fork from
+            server.set_forkserver_preload([__name__, f"{root}.projections.pipeline", f"{root}.ledger.store"])
+            context = server
+        else:
+            context = multiprocessing.get_context("spawn")
+        self.conns: list[Connection] = []
+        self.processes: list[BaseProcess] = []
+        try:
+            for i in range(jobs):
+                mine, theirs = context.Pipe()
+                count = (seq * i // jobs, seq * (i + 1) // jobs)
+                process = context.Process(
+                    target=serve_shard, args=(str(db), seq, year_ends, count, CHUNK, theirs), daemon=True,
+                )
+                self.conns.append(mine)
+                process.start()
+                self.processes.append(process)
+                theirs.close()
+        except BaseException:
+            self.stop()
+            raise
+
+    def counts(self) -> dict[str, int]:
+        """Each asset's trades over the whole log, from the workers' parts of it."""
+        import msgspec
+
+        total: dict[str, int] = {}
+        for conn in self.conns:
+            for asset, n in msgspec.msgpack.decode(self._received(conn, b"C")[1:], type=dict[str, int]).items():
+                total[asset] = total.get(asset, 0) + n
+        return total
+
+    def replay(self, shards: list[list[str]]) -> list[Part]:
+        """Send each worker its shard (those left over: none, and they end), and receive each
+        shard's `Part` once its fold is done."""
+        import msgspec
+
+        from ..projections.shards import Part
+
+        encode = msgspec.msgpack.Encoder().encode
+        for i, conn in enumerate(self.conns):
+            conn.send_bytes(encode(shards[i] if i < len(shards) else []))
+        decode = msgspec.msgpack.Decoder(Part).decode
+        return [decode(self._received(conn, b"P")[1:]) for conn in self.conns[:len(shards)]]
+
+    def slices(self, index: int, tails: dict[int, dict[int, tuple[OpenLot, ...]]]) -> Iterator[Slice]:
+        """Worker `index`'s slices as they come, a message at a time; then its year-end lots in `tails[index]`."""
+        import msgspec
+
+        from ..projections.model import OpenLot, Slice
+
+        decode = msgspec.msgpack.Decoder(list[Slice]).decode
+        conn = self.conns[index]
+        while (data := self._received(conn, b"SY"))[0] == ord("S"):
+            yield from decode(data[1:])
+        tails[index] = msgspec.msgpack.decode(data[1:], type=dict[int, tuple[OpenLot, ...]])
+
+    @staticmethod
+    def _received(conn: Connection, tags: bytes) -> memoryview:
+        """The next message, which must bear one of `tags` (its first byte): else (an error, or the
+        worker gone) `WorkerFailed`."""
+        try:
+            data = conn.recv_bytes()
+        except (OSError, EOFError) as exc:
+            raise WorkerFailed(type(exc).__name__) from None
+        tag = data[:1]
+        if tag == b"E":
+            raise WorkerFailed(data[1:].decode())
+        if not tag or tag not in tags:
+            raise WorkerFailed(f"message {tag!r}")
+        return memoryview(data)
+
+    def stop(self, *, done: bool = False) -> None:
+        """Close the pipes and end the workers: wait for them when `done` (each has sent its last
+        message), else kill those still at work."""
+        for conn in self.conns:
+            conn.close()
+        for process in self.processes:
+            if not done:
+                process.kill()
+            process.join()
+        self.conns, self.processes = [], []
 
 
 def stream(
@@ -143,9 +268,11 @@ def stream_sharded(
     year_ends: bool = False, jobs: int = 1, parallel_from: int | None = None, freeze: bool = False,
 ) -> tuple[Streamed, Sharding]:
     """`stream`, and how it ran (`Sharding`: for tests and the benchmark)."""
+    import weakref
+
     import msgspec
 
-    from ..projections.shards import Part, merge
+    from ..projections.shards import merge, plan
     from .reading import Streamed, open_ledger
     from .reading import stream as one_process
 
@@ -156,26 +283,73 @@ def stream_sharded(
     store = open_ledger(db, strict=strict, check=check)
     seq = store.resolve(as_of, option=option)
     shards: list[list[str]] = []
-    reason = ""
-    if seq < least:
-        reason = f"fewer than {least:,} events"
-    else:
-        shards = shard_plan(store, seq, jobs)
-        if len(shards) < 2:
-            reason = "one group of assets"
-        elif max(len(s) for s in shards) > MAX_SHARD_ASSETS:
-            reason = f"more than {MAX_SHARD_ASSETS:,} assets in a shard"
+    reason = f"fewer than {least:,} events" if seq < least else ""
+    workers: Workers | None = None
     if not reason:
-        with gc_paused(), working(f"Replaying {seq:,} events in {len(shards)} processes", large=seq >= LARGE_LOG):
+        with gc_paused(), working(f"Replaying {seq:,} events in {jobs} processes", large=seq >= LARGE_LOG):
             try:
-                parts = [msgspec.msgpack.decode(data, type=Part)
-                         for data in replay_shards(store.path, seq, shards, year_ends=year_ends)]
-            except Exception as exc:  # noqa: BLE001 - one process again says what it is, as one line
-                parts, reason = [], f"a worker failed ({type(exc).__name__})"
-            merged = merge(parts) if parts else None
-        if merged is not None:
-            return Streamed(store=store, seq=seq, replay=merged), Sharding(shards=shards)
-        reason = reason or next(p.unshardable for p in parts if p.unshardable)
+                workers = Workers(store.path, seq, jobs, year_ends=year_ends)
+                links = asset_links(store.conn, seq)
+                shards = plan(workers.counts(), links, jobs)
+                if len(shards) < 2:
+                    reason = "one group of assets"
+                elif max(len(s) for s in shards) > MAX_SHARD_ASSETS:
+                    reason = f"more than {MAX_SHARD_ASSETS:,} assets in a shard"
+                parts = workers.replay([] if reason else shards)
+            except (WorkerFailed, OSError) as exc:  # one process again says what it is, as one line
+                parts, reason = [], f"a worker failed ({exc if isinstance(exc, WorkerFailed) else type(exc).__name__})"
+            except BaseException:  # e.g. ^C: no worker is left waiting for its shard
+                if workers is not None:
+                    workers.stop()
+                raise
+        reason = reason or next((p.unshardable for p in parts if p.unshardable), "")
+        if not reason and workers is not None:
+            ends: dict[int, tuple[OpenLot, ...]] = {}
+            tails: dict[int, dict[int, tuple[OpenLot, ...]]] = {}
+            merged = merge(parts, [workers.slices(i, tails) for i in range(len(parts))], ends)
+            assert merged is not None  # no part is unshardable
+            slices = _handed_out(merged.slices, workers, ends, tails, db=db, seq=seq, year_ends=year_ends)
+            weakref.finalize(slices, workers.stop)  # a stream never read to its end (`report 8949`)
+            replay = msgspec.structs.replace(merged, slices=slices)
+            pids = tuple(p.pid for p in workers.processes if p.pid is not None)
+            return Streamed(store=store, seq=seq, replay=replay), Sharding(shards=shards, pids=pids)
+    if workers is not None:
+        workers.stop()
     store.close()
     return one_process(db, str(seq), strict=strict, check=False, year_ends=year_ends, freeze=freeze), Sharding(
         shards=[], reason=reason)
+
+
+def _handed_out(
+    merged: Iterator[Slice], workers: Workers, ends: dict[int, tuple[OpenLot, ...]],
+    tails: dict[int, dict[int, tuple[OpenLot, ...]]], *, db: Path, seq: int, year_ends: bool,
+) -> Iterator[Slice]:
+    """The merged slices; once read to the end, the year-end lots in `ends` (`shards.year_end_lots`)
+    and the workers ended. When a worker fails mid-way, the log is replayed in one process, which
+    hands out the same slices in the same order: those already handed out are skipped, and its
+    year-end lots go in `ends`."""
+    from itertools import islice
+
+    from ..projections.shards import year_end_lots
+    from .reading import stream as one_process
+
+    handed = 0
+    done = False
+    try:
+        try:
+            for s in merged:
+                yield s
+                handed += 1
+        except WorkerFailed:
+            workers.stop()
+            streamed = one_process(db, str(seq), check=False, year_ends=year_ends)
+            with streamed.store, gc_paused():
+                rest = streamed.replay.slices
+                next(islice(rest, handed, handed), None)  # skip those handed out
+                yield from rest
+                ends.update(streamed.replay.year_end_lots)
+            return
+        done = True
+        ends.update(year_end_lots([tails[i] for i in sorted(tails)]))
+    finally:
+        workers.stop(done=done)

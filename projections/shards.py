@@ -10,11 +10,15 @@ assets. Only the tax years merge, and they are computed from the merged rows as 
   the groups in at most `jobs` shards balanced by event count (largest first, into the lightest).
   A swap joins nothing: each shard books only its side (`LotBookState.assets`), its proceeds and
   basis being the swap's value.
-- `part(run, assets)`: what a shard's replay hands back (`Part`), its slices read to the end.
-- `merge(parts)`: the `Replay` one process would have made: slices in 8949 order (date sold, seq,
-  order), income, donations and unit changes in fold order, problems in report order, the log by
-  seq, each year's open lots in asset order. None when a shard saw something a shard cannot
-  reproduce exactly (`UNSHARDABLE`): the caller then replays in one process.
+- `part(run, assets)`: what a shard's replay hands back before its slices (`Part`); then its slices
+  follow in `chunks`, and last each year's open lots (`Replay.year_end_lots`, complete once the
+  slices have been read).
+- `merge(parts, slices, ends)`: the `Replay` one process would have made: slices in 8949 order (date
+  sold, seq, order) merged from each shard's stream as they are read (never all of them at once),
+  income, donations and unit changes in fold order, problems in report order, the log by seq, and
+  `ends` as the year-end lots (the caller fills it from `year_end_lots` once the slices are read).
+  None when a shard saw something a shard cannot reproduce exactly (`UNSHARDABLE`): the caller then
+  replays in one process.
 
 Unshardable problems: the 2025 allocation's and a pre-2025 scope change's problems
 (`allocation-*`, `unallocated-units`: they come in the order of the trade that first reaches the
@@ -40,7 +44,7 @@ UNSHARDABLE = frozenset({
     "lots-unsatisfiable",
 })
 LATE_ALLOCATION = "late-allocation"
-CHUNK = 4096  # slices per msgpack chunk of `Part.slices`
+CHUNK = 4096  # slices per message from a worker (`chunks`)
 
 
 def plan(counts: Mapping[str, int], links: Iterable[tuple[str, str]], jobs: int) -> list[list[str]]:
@@ -80,12 +84,10 @@ def plan(counts: Mapping[str, int], links: Iterable[tuple[str, str]], jobs: int)
 
 
 class Part(msgspec.Struct, kw_only=True):
-    """What a shard's replay hands back.
+    """What a shard's replay hands back once folded, before its slices (`chunks`) and its year-end lots.
 
     Attributes:
         unshardable: a problem (`UNSHARDABLE`) or an order the merge cannot reproduce: replay in one process.
-        slices: the washed slices in 8949 order, as msgpack chunks of `CHUNK` (decoded as the merge
-            reads them: the encoded rows take a fraction of the memory of the decoded ones).
         income: the income rows in fold order.
         fold_problems: `Replay.fold_problems` less those of a swap whose other side is the shard's.
         fold_keys: the fold order (event time, seq) of the trade each of `fold_problems` was
@@ -95,11 +97,9 @@ class Part(msgspec.Struct, kw_only=True):
         log: `Replay.log`.
         donations: `Replay.donations`.
         unit_changes: `Replay.unit_changes`.
-        year_end_lots: `Replay.year_end_lots`.
     """
 
     unshardable: str = ""
-    slices: list[bytes] = []
     income: tuple[IncomeRow, ...] = ()
     fold_problems: list[Problem] = []
     fold_keys: list[tuple[datetime, int]] = []
@@ -108,21 +108,11 @@ class Part(msgspec.Struct, kw_only=True):
     log: list[Recorded] = []
     donations: tuple[Donation, ...] = ()
     unit_changes: tuple[UnitChange, ...] = ()
-    year_end_lots: dict[int, tuple[OpenLot, ...]] = {}
 
 
 def part(run: Replay, assets: frozenset[str]) -> Part:
-    """A shard's `Replay` (made with `assets`) as a `Part`: its slices are read to the end here."""
-    encode = msgspec.msgpack.Encoder().encode
-    slices: list[bytes] = []
-    chunk: list[Slice] = []
-    for s in run.slices:  # the wash-sale pass marks the year-end lots on the way
-        chunk.append(s)
-        if len(chunk) == CHUNK:
-            slices.append(encode(chunk))
-            chunk = []
-    if chunk:
-        slices.append(encode(chunk))
+    """A shard's `Replay` (made with `assets`) as a `Part`, its slices not read yet (its problems
+    are all known once the fold is done: the wash-sale pass adds none)."""
     for problem in run.problems:
         if problem.code in UNSHARDABLE:
             return Part(unshardable=f"a {problem.code} problem")
@@ -147,14 +137,29 @@ def part(run: Replay, assets: frozenset[str]) -> Part:
         problems.append(problem)
         keys.append(key)
     return Part(
-        slices=slices, income=run.income, fold_problems=problems, fold_keys=keys, late_allocation=list(extra),
-        late_corrections=run.late_corrections, log=run.log, donations=run.donations,
-        unit_changes=run.unit_changes, year_end_lots=run.year_end_lots,
+        income=run.income, fold_problems=problems, fold_keys=keys, late_allocation=list(extra),
+        late_corrections=run.late_corrections, log=run.log, donations=run.donations, unit_changes=run.unit_changes,
     )
 
 
-def merge(parts: Sequence[Part]) -> Replay | None:
-    """The `Replay` of the whole log from its shards' parts (None when one is `unshardable`)."""
+def chunks(slices: Iterable[Slice], size: int = CHUNK) -> Iterator[list[Slice]]:
+    """`slices` a list of at most `size` at a time (a worker sends each as one message)."""
+    chunk: list[Slice] = []
+    for s in slices:
+        chunk.append(s)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def merge(
+    parts: Sequence[Part], slices: Sequence[Iterable[Slice]], ends: dict[int, tuple[OpenLot, ...]]
+) -> Replay | None:
+    """The `Replay` of the whole log from its shards' parts and their slices (each shard's in 8949
+    order, read a few at a time as the merged stream is read); `ends` is its `year_end_lots`, which
+    the caller fills (`year_end_lots`) once the slices are read. None when a part is `unshardable`."""
     if any(p.unshardable for p in parts):
         return None
     log = sorted({r.seq: r for p in parts for r in p.log}.values(), key=_seq)
@@ -167,7 +172,7 @@ def merge(parts: Sequence[Part]) -> Replay | None:
                              key=lambda p: seq_to_asset.get(p.seq or 0, ""))
     late = tuple(sorted((p for part_ in parts for p in part_.late_corrections), key=lambda p: p.seq or 0))
     return Replay(
-        slices=heapq.merge(*(_decoded(p.slices) for p in parts), key=_8949_order),
+        slices=heapq.merge(*slices, key=_8949_order),
         income=tuple(heapq.merge(*(p.income for p in parts), key=_at_seq)),
         problems=fold_problems + tuple(late_allocation) + late,
         log=log,
@@ -175,16 +180,8 @@ def merge(parts: Sequence[Part]) -> Replay | None:
         late_corrections=late,
         donations=tuple(heapq.merge(*(p.donations for p in parts), key=_at_seq)),
         unit_changes=tuple(heapq.merge(*(p.unit_changes for p in parts), key=_at_seq)),
-        year_end_lots=year_end_lots([p.year_end_lots for p in parts]),
+        year_end_lots=ends,
     )
-
-
-def _decoded(chunks: list[bytes]) -> Iterator[Slice]:
-    """The slices of `Part.slices`, a chunk decoded at a time (each chunk let go of once decoded)."""
-    decode = msgspec.msgpack.Decoder(list[Slice]).decode
-    chunks.reverse()
-    while chunks:
-        yield from decode(chunks.pop())
 
 
 def year_end_lots(shards: Sequence[Mapping[int, tuple[OpenLot, ...]]]) -> dict[int, tuple[OpenLot, ...]]:

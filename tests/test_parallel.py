@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
-from datetime import UTC, datetime, timedelta
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,9 @@ from gainlog.api import parallel
 from gainlog.api.ledger_ops import import_file, init_ledger
 from gainlog.api.reports import form8949, write_reports
 from gainlog.cli.main import main
+from gainlog.ledger.store import Store
+from gainlog.projections import shards
+from gainlog.projections.model import Slice
 from gainlog.projections.shards import plan
 
 STOCKS = ["AAA", "BBB", "CCC"]
@@ -294,9 +300,145 @@ def test_a_failed_worker_falls_back_to_one_process(tmp_path: Path, shard_always:
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise OSError("no more processes")
-        yield b""
 
-    monkeypatch.setattr(parallel, "replay_shards", broken)
+    monkeypatch.setattr(parallel.Workers, "replay", broken)
     _, how = parallel.stream_sharded(db, jobs=2)
     assert how.reason == "a worker failed (OSError)"
     assert reports_digest(db, tmp_path / "two", 2) == one
+
+
+def test_a_worker_failing_mid_stream_hands_over_to_one_process(
+    tmp_path: Path, shard_always: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that goes away after the rows began to flow: one process replays the log and goes
+    on from the slice the merge had reached; the files (year-end lots in report.html included) are
+    those of one process, and the workers are ended."""
+    db = make_ledger(tmp_path, ledger_lines(2, events=400))
+    one = reports_digest(db, tmp_path / "one", 1)
+    monkeypatch.setattr(shards, "CHUNK", 5)
+    streamed_slices = parallel.Workers.slices
+
+    def failing(self: parallel.Workers, index: int, tails: Any) -> Iterator[Any]:
+        for n, s in enumerate(streamed_slices(self, index, tails)):
+            if index == 1 and n == 12:
+                raise parallel.WorkerFailed("EOFError")
+            yield s
+
+    monkeypatch.setattr(parallel.Workers, "slices", failing)
+    streamed, how = parallel.stream_sharded(db, jobs=2, year_ends=True)
+    assert how.reason == "" and len(how.pids) == 2
+    one_process = parallel.stream_sharded(db, jobs=1, year_ends=True)[0].replay
+    expected = list(one_process.slices)
+    assert len(expected) > 40
+    assert list(streamed.replay.slices) == expected
+    assert streamed.replay.year_end_lots == one_process.year_end_lots
+    assert reports_digest(db, tmp_path / "two", 2) == one
+    _ended(how.pids)
+
+
+def _ended(pids: tuple[int, ...]) -> None:
+    """Each of `pids` gone within a few seconds (the forkserver reaps its children)."""
+    for pid in pids:
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError(f"worker {pid} still runs")
+
+
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_many_small_chunks_and_uneven_shards(tmp_path: Path, shard_always: None, monkeypatch: pytest.MonkeyPatch,
+                                             jobs: int) -> None:
+    """Workers send their slices 3 at a time: many messages, merged across shards as they come."""
+    db = make_ledger(tmp_path, ledger_lines(5, events=300))
+    one = reports_digest(db, tmp_path / "one", 1)
+    monkeypatch.setattr(shards, "CHUNK", 3)
+    _, how = parallel.stream_sharded(db, jobs=jobs)
+    assert how.reason == "" and len(how.shards) == jobs
+    assert reports_digest(db, tmp_path / f"jobs{jobs}", jobs) == one
+    assert [r for rows in form8949(db, 2024, jobs=jobs).chunks for r in rows] == [
+        r for rows in form8949(db, 2024, jobs=1).chunks for r in rows]
+
+
+def test_a_shard_without_sales_streams_nothing(tmp_path: Path, shard_always: None,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """One shard sells 40 times, the other only buys: its stream is empty, its year-end lots still count."""
+    lines = [{"type": "buy", "id": "b0", "at": "2024-01-02T15:00:00Z", "wallet": "w", "asset": "BTC", "qty": "100",
+              "price": "10"}]
+    lines += [{"type": "sell", "id": f"s{n}", "at": f"2024-02-{n % 28 + 1:02d}T{n % 10 + 10}:00:00Z", "wallet": "w",
+               "asset": "BTC", "qty": "1", "price": str(9 + n % 3)} for n in range(40)]
+    lines += [{"type": "buy", "id": f"h{n}", "at": f"2024-0{n + 3}-01T15:00:00Z", "wallet": "w", "asset": "HOLD",
+               "qty": "2", "price": "5"} for n in range(3)]
+    db = make_ledger(tmp_path, lines)
+    monkeypatch.setattr(shards, "CHUNK", 7)
+    _, how = parallel.stream_sharded(db, jobs=2)
+    assert how.reason == "" and how.shards == [["BTC"], ["HOLD"]]
+    assert reports_digest(db, tmp_path / "two", 2) == reports_digest(db, tmp_path / "one", 1)
+    html = (tmp_path / "two" / "2024" / "report.html").read_text(encoding="utf-8")
+    assert "HOLD" in html
+
+
+def test_a_stream_read_in_part_ends_its_workers(tmp_path: Path, shard_always: None,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`report 8949` reads the slices only up to its year: once the replay is dropped, the workers
+    (blocked sending the rest) are ended."""
+    db = make_ledger(tmp_path, ledger_lines(3, events=300))
+    monkeypatch.setattr(shards, "CHUNK", 2)
+    streamed, how = parallel.stream_sharded(db, jobs=2)
+    assert how.reason == "" and len(how.pids) == 2
+    first = next(streamed.replay.slices)
+    assert first.date_sold.year == 2022
+    del streamed
+    _ended(how.pids)
+    streamed, how = parallel.stream_sharded(db, jobs=2)  # never read at all
+    del streamed
+    _ended(how.pids)
+
+
+def test_merge_reads_each_shards_slices_as_it_goes() -> None:
+    """The merge pulls a shard's next slice only when it needs it: never all of them at once."""
+    pulled = [0, 0]
+
+    def stream(index: int, days: list[int]) -> Iterator[Slice]:
+        for day in days:
+            pulled[index] += 1
+            yield _slice(date(2024, 1, day), seq=day)
+
+    ends: dict[int, Any] = {}
+    merged = shards.merge([shards.Part(), shards.Part()], [stream(0, [1, 3, 5, 7]), stream(1, [2, 4, 6, 8])], ends)
+    assert merged is not None
+    got = [next(merged.slices).seq for _ in range(3)]
+    assert got == [1, 2, 3] and pulled == [2, 2]  # each the one it holds: 5 and 4 next
+    assert [s.seq for s in merged.slices] == [4, 5, 6, 7, 8]
+    assert merged.year_end_lots is ends
+
+
+def _slice(sold: date, *, seq: int) -> Slice:
+    at = datetime(sold.year, sold.month, sold.day, tzinfo=UTC)
+    return Slice(seq=seq, event_key=f"e{seq}", kind="sell", order=0, asset="BTC", asset_class="crypto", wallet="w",
+                 lot="", qty=Decimal(1), acquired_at=at, date_acquired=sold, sold_at=at, date_sold=sold,
+                 proceeds=Decimal(1), basis=Decimal(1), term="short", covered=False)
+
+
+def test_asset_counts_by_part_add_up_and_a_swap_counts_both_sides(tmp_path: Path) -> None:
+    lines = [
+        {"type": "buy", "id": "b1", "at": "2024-03-01T15:00:00Z", "wallet": "w", "asset": "BTC", "qty": "2",
+         "price": "10"},
+        {"type": "swap", "id": "s1", "at": "2024-03-02T15:00:00Z", "wallet": "w", "give_asset": "BTC",
+         "give_qty": "1", "get_asset": "ETH", "get_qty": "3", "value": "10"},
+        {"type": "price", "id": "p1", "at": "2024-03-03T15:00:00Z", "asset": "SOL", "usd": "5"},
+        {"type": "sell", "id": "x1", "at": "2024-03-04T15:00:00Z", "wallet": "w", "asset": "ETH", "qty": "1",
+         "price": "4"},
+        {"type": "rename", "id": "r1", "at": "2024-03-05T15:00:00Z", "asset": "ETH", "to": "ETX"},
+    ]
+    db = make_ledger(tmp_path, lines)
+    with Store.open(db) as store:
+        seq = store.last_seq()
+        whole = parallel.asset_counts(store.conn, 0, seq)
+        assert whole == {"BTC": 2, "ETH": 3}  # the rename counts for its asset, the price for none
+        halves = [parallel.asset_counts(store.conn, 0, 2), parallel.asset_counts(store.conn, 2, seq)]
+        assert halves == [{"BTC": 2, "ETH": 1}, {"ETH": 2}]
+        assert parallel.asset_links(store.conn, seq) == [("ETH", "ETX")]
