@@ -351,8 +351,11 @@ def _print_income(report: dict[str, Any]) -> None:
 
 
 def _print_summary(written: Written) -> None:
+    """The table of the years written; to a pipe or a file, the same text without importing rich."""
+    import sys
+
     from ..projections.form8949 import money
-    from .render import number_table
+    from .render import number_table, plain_number_table
 
     out_dir, summary = written.out, written.summary
     if not summary:
@@ -360,13 +363,20 @@ def _print_summary(written: Written) -> None:
         return
     from .render import number_column
 
-    table = number_table(title=f"Reports written to {out_dir}")
-    for name in ("year", "8949 rows", "net (line 16)", "deduction", "carryover out (short / long)"):
+    title = f"Reports written to {out_dir}"
+    head = ("year", "8949 rows", "net (line 16)", "deduction", "carryover out (short / long)")
+    rows = [(str(y.year), str(y.rows), money(y.schedule_d.netting.line16), money(y.schedule_d.netting.deduction),
+             f"{money(y.schedule_d.carryover_out.short_term)} / {money(y.schedule_d.carryover_out.long_term)}")
+            for y in summary]
+    text = plain_number_table(title, head, rows)
+    if text is not None:
+        sys.stdout.write(text)
+        return
+    table = number_table(title=title)
+    for name in head:
         number_column(table, name)
-    for y in summary:
-        sd, out = y.schedule_d, y.schedule_d.carryover_out
-        table.add_row(str(y.year), str(y.rows), money(sd.netting.line16), money(sd.netting.deduction),
-                      f"{money(out.short_term)} / {money(out.long_term)}")
+    for row in rows:
+        table.add_row(*row)
     console().print(table)
 
 
