@@ -27,7 +27,6 @@ import msgspec
 
 from ..ledger.events import Reports
 from .model import DisposalKind, Slice, Term
-from .order import is_sorted
 from .rules.form_box import LONG_BOXES, SHORT_BOXES, Box, Part, WalletReports, box
 
 CENT = Decimal("0.01")
@@ -126,8 +125,18 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
     Amounts are kept with two decimals even when `quantum` is DOLLAR (101 -> 101.00), so `str()`
     of any Row amount is already the contract's text.
     """
-    ordered = slices if isinstance(slices, list | tuple) and is_sorted(slices, sold_order) else \
-        sorted(slices, key=sold_order)  # stable: selection order kept
+    if isinstance(slices, list | tuple):
+        made = _rows(slices, wallets, quantum)
+        if made is not None:
+            return made
+    made = _rows(sorted(slices, key=sold_order), wallets, quantum)  # stable: selection order kept
+    assert made is not None
+    return made
+
+
+def _rows(ordered: Sequence[Slice], wallets: WalletReports, quantum: Decimal) -> list[Row] | None:
+    """`rows` of slices in 8949 order (`sold_order`), or None as soon as one is out of it: the order
+    is checked as the rows are made, once per disposal, not in a pass of its own (issue #19)."""
     out: list[Row] = []
     append, new_row = out.append, make_row  # locals: looked up once per call, not once per row
     key_to_box: dict[tuple[str, str, bool, int, str | None], Box] = {}
@@ -136,8 +145,14 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
     wallet: str | None = None
     day: date | None = None
     reports: Reports | None = None
+    last_sold, last_seq = (ordered[0].date_sold, ordered[0].seq) if ordered else (date.min, 0)
     with localcontext(CONTEXT):
         for s in ordered:
+            sold, seq = s.date_sold, s.seq
+            if seq != last_seq or sold != last_sold:  # a slice of another disposal
+                if sold < last_sold or (sold == last_sold and seq < last_seq):
+                    return None
+                last_sold, last_seq = sold, seq
             if whole:
                 proceeds = s.proceeds.quantize(quantum).quantize(CENT)
                 basis = s.basis.quantize(quantum).quantize(CENT)
@@ -149,17 +164,17 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
                     adjustment.quantize(CENT)
             term: Term = "short" if s.missing_basis else s.term
             covered = s.covered and not s.missing_basis
-            if has_settings and (s.wallet is not wallet or s.date_sold is not day):  # once per disposal
-                wallet, day = s.wallet, s.date_sold
+            if has_settings and (s.wallet is not wallet or sold is not day):  # once per disposal
+                wallet, day = s.wallet, sold
                 reports = wallets.reports(wallet, day)
-            key = (s.asset_class, term, covered, s.date_sold.year, reports)
+            key = (s.asset_class, term, covered, sold.year, reports)
             the_box = key_to_box.get(key)
             if the_box is None:
                 the_box = key_to_box[key] = box(asset_class=s.asset_class, term=term, covered=covered,
-                                                year=s.date_sold.year, reports=reports)
+                                                year=sold.year, reports=reports)
             append(new_row(
-                s.seq, s.event_key, s.kind, s.asset, s.qty, s.wallet, s.lot,
-                s.date_sold if s.missing_basis else s.date_acquired, s.date_sold, proceeds, basis,
+                seq, s.event_key, s.kind, s.asset, s.qty, s.wallet, s.lot,
+                sold if s.missing_basis else s.date_acquired, sold, proceeds, basis,
                 "".join(sorted(s.code)) if len(s.code) > 1 else s.code, adjustment,
                 proceeds - basis + adjustment, term,
                 "I" if term == "short" else "II", the_box, s.missing_basis,

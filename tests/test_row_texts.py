@@ -116,3 +116,19 @@ def test_totals_of_rows_in_any_year_order_are_the_per_row_sums(rows: list[Row]) 
     row_sums = RowSums()
     row_sums.add(rows)
     assert (row_sums.year_to_months, row_sums.year_to_proceeds) == (months, pairs)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 4), st.integers(1, 3)), max_size=10))
+def test_rows_of_slices_in_any_order_are_those_of_the_sorted_slices(keys: list[tuple[int, int]]) -> None:
+    """`rows` checks the 8949 order as it makes the rows (issue #19): a list out of order anywhere,
+    even two slices of one seq on different days, comes out as the stable sort of it."""
+    from gainlog.projections.rules.form_box import WalletReports
+    from helpers import make_slice
+
+    slices = [make_slice(seq=seq, order=i, lot=f"t:{i}", date_sold=date(2024, 3, day))
+              for i, (day, seq) in enumerate(keys)]
+    ordered = sorted(slices, key=form8949.sold_order)
+    made = form8949.rows(slices, WalletReports(wallet_to_settings={}))
+    assert [r.lot for r in made] == [s.lot for s in ordered]
+    assert made == form8949.rows(iter(slices), WalletReports(wallet_to_settings={}))
