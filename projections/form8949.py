@@ -108,7 +108,17 @@ def make_row(
 
 
 def plain(qty: Decimal) -> str:
-    """A normalized quantity in plain notation: "0.5", "100", never "1E+2"."""
+    """A normalized quantity in plain notation: "0.5", "100", never "1E+2".
+
+    `str()` of most quantities is already that (no exponent, no trailing zero after a point, not
+    "-0", at most 34 characters, so normalizing in the 34-digit context changes nothing), and costs
+    a fraction of normalizing and formatting (issue #19: once per 8949 row).
+    """
+    text = str(qty)
+    last = text[-1]
+    if len(text) <= 34 and "E" not in text and (
+            last in "123456789" or (last == "0" and "." not in text and text != "-0")):
+        return text
     text = format(qty.normalize(CONTEXT), "f")
     return "0" if text in ("-0", "0") else text
 
@@ -242,11 +252,9 @@ def row_texts(form_rows: Iterable[Row]) -> RowTexts:
     row (`_RowJson`): one pass that makes the text of each column once for both files (issue #19).
 
     The only place a `_RowJson` is built (positionally, in field order): each field from the row's
-    field of its name, as text; `qty` is `plain(r.qty)` and `description` is qty and asset. The
-    text of a qty is `str()` of it whenever that is already `plain`'s (no exponent, no trailing zero
-    after a point, not "-0", at most 34 characters: normalizing in the 34-digit context changes
-    nothing), else `plain`; a date's ISO text is made once per date. A row whose asset needs CSV
-    quoting (a comma, quote or line break) goes through `csv.writer` itself.
+    field of its name, as text; `qty` is `plain(r.qty)` and `description` is qty and asset. A
+    date's ISO text is made once per date. A row whose asset needs CSV quoting (a comma, quote or
+    line break) goes through `csv.writer` itself.
     """
     box_to_lines: dict[str, list[str]] = {}
     json_rows: list[_RowJson] = []
@@ -254,11 +262,7 @@ def row_texts(form_rows: Iterable[Row]) -> RowTexts:
     day_to_text: dict[date, str] = {}
     asset_to_plain: dict[str, bool] = {}  # the asset needs no CSV quoting
     for r in form_rows:
-        qty = str(r.qty)
-        last = qty[-1]
-        if not (len(qty) <= 34 and "E" not in qty and (last in "123456789" or (
-                last == "0" and "." not in qty and qty != "-0"))):
-            qty = plain(r.qty)
+        qty = plain(r.qty)
         acquired = day_to_text.get(r.date_acquired)
         if acquired is None:
             acquired = day_to_text[r.date_acquired] = r.date_acquired.isoformat()

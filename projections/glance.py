@@ -35,6 +35,7 @@ from .rules.holding_period import local_date
 from .tax_year import ScheduleD, TaxYears
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 
 class MonthGain(msgspec.Struct, frozen=True, kw_only=True):
@@ -150,7 +151,7 @@ class RowSums:
             sums = pair_to_sums.get(pair)
             if sums is None:
                 sums = pair_to_sums[pair] = [ZERO, ZERO, ZERO]
-            sums[0] += 1
+            sums[0] += ONE  # a count kept as a Decimal (checkpoints store it so): the same as adding 1
             sums[1] += row.proceeds
             sums[2] += gain
 
