@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
-    from ..projections.form8949 import Row
+    from ..projections.form8949 import Row, RowTexts
 
 REPORT_FILES = ("form8949.csv", "form8949.json", "schedule_d.json", "income.json", "report.html")  # in DIR/YEAR/
 MANIFEST = "manifest.json"  # in DIR
@@ -68,14 +68,14 @@ class JsonRows:
         self.file = file
         self.count = 0
 
-    def add(self, rows: Sequence[Row], qtys: Sequence[str] | None = None) -> None:
-        """Add rows; `qtys`: `form8949.plain` of each row's qty, when the caller has them."""
+    def add(self, rows: Sequence[Row], texts: RowTexts | None = None) -> None:
+        """Add rows; `texts`: `form8949.row_texts(rows)`, when the caller has them."""
         from ..projections.reports import form8949_json_bytes
 
         if not rows:
             return
         self.file.write(b",\n" if self.count else b"[\n")
-        text = indented(form8949_json_bytes(rows, qtys))
+        text = indented(form8949_json_bytes(rows, texts))
         self.file.write(memoryview(text)[2:-3])  # the rows, indented as in the whole array
         self.count += len(rows)
 
@@ -98,11 +98,11 @@ class Form8949Files:
         self.json = JsonRows((self.folder / "form8949.json").open("wb"))
 
     def add(self, rows: Sequence[Row]) -> None:
-        from ..projections.form8949 import plain
+        from ..projections.form8949 import row_texts
 
-        qtys = [plain(r.qty) for r in rows]  # once for both files
-        self.csv.add(rows, qtys)
-        self.json.add(rows, qtys)
+        texts = row_texts(rows)  # the text of each column made once for both files
+        self.csv.add(rows, texts)
+        self.json.add(rows, texts)
 
     def close(self) -> int:
         """Finish both files; how many rows they hold."""

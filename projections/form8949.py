@@ -27,7 +27,6 @@ import msgspec
 
 from ..ledger.events import Reports
 from .model import DisposalKind, Slice, Term
-from .order import is_sorted
 from .rules.form_box import LONG_BOXES, SHORT_BOXES, Box, Part, WalletReports, box
 
 CENT = Decimal("0.01")
@@ -109,7 +108,17 @@ def make_row(
 
 
 def plain(qty: Decimal) -> str:
-    """A normalized quantity in plain notation: "0.5", "100", never "1E+2"."""
+    """A normalized quantity in plain notation: "0.5", "100", never "1E+2".
+
+    `str()` of most quantities is already that (no exponent, no trailing zero after a point, not
+    "-0", at most 34 characters, so normalizing in the 34-digit context changes nothing), and costs
+    a fraction of normalizing and formatting (issue #19: once per 8949 row).
+    """
+    text = str(qty)
+    last = text[-1]
+    if len(text) <= 34 and "E" not in text and (
+            last in "123456789" or (last == "0" and "." not in text and text != "-0")):
+        return text
     text = format(qty.normalize(CONTEXT), "f")
     return "0" if text in ("-0", "0") else text
 
@@ -126,8 +135,18 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
     Amounts are kept with two decimals even when `quantum` is DOLLAR (101 -> 101.00), so `str()`
     of any Row amount is already the contract's text.
     """
-    ordered = slices if isinstance(slices, list | tuple) and is_sorted(slices, sold_order) else \
-        sorted(slices, key=sold_order)  # stable: selection order kept
+    if isinstance(slices, list | tuple):
+        made = _rows(slices, wallets, quantum)
+        if made is not None:
+            return made
+    made = _rows(sorted(slices, key=sold_order), wallets, quantum)  # stable: selection order kept
+    assert made is not None
+    return made
+
+
+def _rows(ordered: Sequence[Slice], wallets: WalletReports, quantum: Decimal) -> list[Row] | None:
+    """`rows` of slices in 8949 order (`sold_order`), or None as soon as one is out of it: the order
+    is checked as the rows are made, once per disposal, not in a pass of its own (issue #19)."""
     out: list[Row] = []
     append, new_row = out.append, make_row  # locals: looked up once per call, not once per row
     key_to_box: dict[tuple[str, str, bool, int, str | None], Box] = {}
@@ -136,8 +155,14 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
     wallet: str | None = None
     day: date | None = None
     reports: Reports | None = None
+    last_sold, last_seq = (ordered[0].date_sold, ordered[0].seq) if ordered else (date.min, 0)
     with localcontext(CONTEXT):
         for s in ordered:
+            sold, seq = s.date_sold, s.seq
+            if seq != last_seq or sold != last_sold:  # a slice of another disposal
+                if sold < last_sold or (sold == last_sold and seq < last_seq):
+                    return None
+                last_sold, last_seq = sold, seq
             if whole:
                 proceeds = s.proceeds.quantize(quantum).quantize(CENT)
                 basis = s.basis.quantize(quantum).quantize(CENT)
@@ -149,17 +174,17 @@ def rows(slices: Iterable[Slice], wallets: WalletReports, *, quantum: Decimal = 
                     adjustment.quantize(CENT)
             term: Term = "short" if s.missing_basis else s.term
             covered = s.covered and not s.missing_basis
-            if has_settings and (s.wallet is not wallet or s.date_sold is not day):  # once per disposal
-                wallet, day = s.wallet, s.date_sold
+            if has_settings and (s.wallet is not wallet or sold is not day):  # once per disposal
+                wallet, day = s.wallet, sold
                 reports = wallets.reports(wallet, day)
-            key = (s.asset_class, term, covered, s.date_sold.year, reports)
+            key = (s.asset_class, term, covered, sold.year, reports)
             the_box = key_to_box.get(key)
             if the_box is None:
                 the_box = key_to_box[key] = box(asset_class=s.asset_class, term=term, covered=covered,
-                                                year=s.date_sold.year, reports=reports)
+                                                year=sold.year, reports=reports)
             append(new_row(
-                s.seq, s.event_key, s.kind, s.asset, s.qty, s.wallet, s.lot,
-                s.date_sold if s.missing_basis else s.date_acquired, s.date_sold, proceeds, basis,
+                seq, s.event_key, s.kind, s.asset, s.qty, s.wallet, s.lot,
+                sold if s.missing_basis else s.date_acquired, sold, proceeds, basis,
                 "".join(sorted(s.code)) if len(s.code) > 1 else s.code, adjustment,
                 proceeds - basis + adjustment, term,
                 "I" if term == "short" else "II", the_box, s.missing_basis,
@@ -194,8 +219,9 @@ def row_chunks(
 class _RowJson(msgspec.Struct, gc=False):
     """One row exactly as CONTRACT §3 `report 8949 --json` (plus seq, event_key, kind, missing_basis).
 
-    msgspec encodes it in field order, a Decimal as its `str()` (row amounts are already
-    two-decimal Decimals, see `rows`) and a date as its ISO text, without a dict per row.
+    msgspec encodes it in field order without a dict per row. Dates and amounts are already their
+    text (the ISO date, `str()` of the two-decimal Decimal: what msgspec would write for them),
+    made once in `row_texts` for the CSV line and the JSON row alike.
     """
 
     description: str
@@ -203,13 +229,13 @@ class _RowJson(msgspec.Struct, gc=False):
     qty: str
     wallet: str
     lot: str
-    date_acquired: date
-    date_sold: date
-    proceeds: Decimal
-    cost_basis: Decimal
+    date_acquired: str
+    date_sold: str
+    proceeds: str
+    cost_basis: str
     code: str
-    adjustment: Decimal
-    gain: Decimal
+    adjustment: str
+    gain: str
     term: str
     box: str
     seq: int
@@ -218,33 +244,69 @@ class _RowJson(msgspec.Struct, gc=False):
     missing_basis: bool
 
 
-def _row_struct(r: Row, qty: str | None = None) -> _RowJson:
-    """The fast constructor of `_RowJson`, the only place one is built (positionally, in field order):
-    each field from the row's field of its name, `description` from `qty` (`plain(r.qty)`, when the
-    caller has it) and the asset."""
-    qty = plain(r.qty) if qty is None else qty
-    return _RowJson(
-        f"{qty} {r.asset}", r.asset, qty, r.wallet, r.lot, r.date_acquired, r.date_sold, r.proceeds,
-        r.cost_basis, r.code, r.adjustment, r.gain, r.term, r.box, r.seq, r.event_key, r.kind, r.missing_basis,
-    )
+RowTexts = tuple[dict[str, list[str]], list[_RowJson]]  # CSV lines (cents) by box, in row order; JSON rows
+
+
+def row_texts(form_rows: Iterable[Row]) -> RowTexts:
+    """Each row's CSV line (as `csv.writer` writes it, amounts in cents) under its box, and its JSON
+    row (`_RowJson`): one pass that makes the text of each column once for both files (issue #19).
+
+    The only place a `_RowJson` is built (positionally, in field order): each field from the row's
+    field of its name, as text; `qty` is `plain(r.qty)` and `description` is qty and asset. A
+    date's ISO text is made once per date. A row whose asset needs CSV quoting (a comma, quote or
+    line break) goes through `csv.writer` itself.
+    """
+    box_to_lines: dict[str, list[str]] = {}
+    json_rows: list[_RowJson] = []
+    append_json = json_rows.append
+    day_to_text: dict[date, str] = {}
+    asset_to_plain: dict[str, bool] = {}  # the asset needs no CSV quoting
+    for r in form_rows:
+        qty = plain(r.qty)
+        acquired = day_to_text.get(r.date_acquired)
+        if acquired is None:
+            acquired = day_to_text[r.date_acquired] = r.date_acquired.isoformat()
+        sold = day_to_text.get(r.date_sold)
+        if sold is None:
+            sold = day_to_text[r.date_sold] = r.date_sold.isoformat()
+        asset, the_box, code = r.asset, r.box, r.code
+        proceeds, basis, adjustment, gain = str(r.proceeds), str(r.cost_basis), str(r.adjustment), str(r.gain)
+        description = f"{qty} {asset}"
+        lines = box_to_lines.get(the_box)
+        if lines is None:
+            lines = box_to_lines[the_box] = []
+        is_plain = asset_to_plain.get(asset)
+        if is_plain is None:
+            is_plain = asset_to_plain[asset] = not any(c in asset for c in ',"\r\n')
+        if is_plain:
+            lines.append(f"{r.part},{the_box},{description},{acquired},{sold},{proceeds},{basis},{code},"
+                         f"{adjustment},{gain}\n")
+        else:
+            quoted = io.StringIO()
+            csv.writer(quoted, lineterminator="\n").writerow(
+                (r.part, the_box, description, acquired, sold, proceeds, basis, code, adjustment, gain))
+            lines.append(quoted.getvalue())
+        append_json(_RowJson(
+            description, asset, qty, r.wallet, r.lot, acquired, sold, proceeds, basis, code, adjustment, gain,
+            r.term, the_box, r.seq, r.event_key, r.kind, r.missing_basis,
+        ))
+    return box_to_lines, json_rows
 
 
 def row_json(row: Row) -> dict[str, object]:
     """A row as the plain JSON object `report 8949 --json` prints."""
-    return msgspec.to_builtins(_row_struct(row))  # type: ignore[no-any-return]
+    return msgspec.to_builtins(row_texts((row,))[1][0])  # type: ignore[no-any-return]
 
 
 def rows_json(form_rows: Iterable[Row]) -> list[dict[str, object]]:
     """`row_json` of each row, in the order given."""
-    return msgspec.to_builtins([_row_struct(r) for r in form_rows])  # type: ignore[no-any-return]
+    return msgspec.to_builtins(row_texts(form_rows)[1])  # type: ignore[no-any-return]
 
 
-def rows_json_bytes(form_rows: Sequence[Row], qtys: Sequence[str] | None = None) -> bytes:
-    """Compact JSON of `rows_json(form_rows)`, encoded straight from the structs; `qtys`: `plain`
-    of each row's qty, when the caller has them."""
-    if qtys is None:
-        return msgspec.json.encode([_row_struct(r) for r in form_rows])
-    return msgspec.json.encode([_row_struct(r, qty) for r, qty in zip(form_rows, qtys, strict=True)])
+def rows_json_bytes(form_rows: Sequence[Row], texts: RowTexts | None = None) -> bytes:
+    """Compact JSON of `rows_json(form_rows)`, encoded straight from the structs; `texts`:
+    `row_texts(form_rows)`, when the caller has them (`api.report_files.Form8949Files`)."""
+    return msgspec.json.encode((row_texts(form_rows) if texts is None else texts)[1])
 
 
 def grouped(form_rows: Sequence[Row]) -> list[Row]:
@@ -277,53 +339,29 @@ class CsvText:
     def __init__(self, *, whole_dollars: bool = False) -> None:
         self._whole_dollars = whole_dollars
         self._box_to_text: dict[str, io.StringIO] = {}
-        self._asset_to_plain: dict[str, bool] = {}  # the asset needs no CSV quoting
 
-    def add(self, form_rows: Sequence[Row], qtys: Sequence[str] | None = None) -> None:
-        """Add rows (in row order); `qtys`: `plain` of each row's qty, when the caller has them."""
-        if qtys is None:
-            qtys = [plain(r.qty) for r in form_rows]
-        box_to_rows: dict[str, list[tuple[Row, str]]] = {}
-        for r, qty in zip(form_rows, qtys, strict=True):
-            box_rows = box_to_rows.get(r.box)
-            if box_rows is None:
-                box_rows = box_to_rows[r.box] = []
-            box_rows.append((r, qty))
-        for the_box, box_rows in box_to_rows.items():
-            text = self._box_to_text.get(the_box)
-            if text is None:
-                text = self._box_to_text[the_box] = io.StringIO()
-            if self._whole_dollars:
-                csv.writer(text, lineterminator="\n").writerows(
-                    (r.part, r.box, f"{qty} {r.asset}", r.date_acquired, r.date_sold,
+    def add(self, form_rows: Sequence[Row], texts: RowTexts | None = None) -> None:
+        """Add rows (in row order); `texts`: `row_texts(form_rows)`, when the caller has them."""
+        if self._whole_dollars:
+            box_to_rows: dict[str, list[Row]] = {}
+            for r in form_rows:
+                box_to_rows.setdefault(r.box, []).append(r)
+            for the_box, box_rows in box_to_rows.items():
+                csv.writer(self._text(the_box), lineterminator="\n").writerows(
+                    (r.part, r.box, f"{plain(r.qty)} {r.asset}", r.date_acquired, r.date_sold,
                      dollars(r.proceeds), dollars(r.cost_basis), r.code, dollars(r.adjustment), dollars(r.gain))
-                    for r, qty in box_rows
+                    for r in box_rows
                 )
-            else:
-                self._add_cents(text, box_rows)
+            return
+        box_to_lines = (row_texts(form_rows) if texts is None else texts)[0]
+        for the_box, lines in box_to_lines.items():
+            self._text(the_box).write("".join(lines))
 
-    def _add_cents(self, text: io.StringIO, box_rows: list[tuple[Row, str]]) -> None:
-        """The lines `csv.writer` writes for these rows (str() of each date and Decimal), formatted
-        directly (twice as fast); a row whose asset needs quoting goes through the writer itself."""
-        lines: list[str] = []
-        asset_to_plain = self._asset_to_plain
-        for r, qty in box_rows:
-            is_plain = asset_to_plain.get(r.asset)
-            if is_plain is None:
-                is_plain = asset_to_plain[r.asset] = not any(c in r.asset for c in ',"\r\n')
-            if is_plain:
-                lines.append(
-                    f"{r.part},{r.box},{qty} {r.asset},{r.date_acquired.isoformat()},{r.date_sold.isoformat()},"
-                    f"{r.proceeds!s},{r.cost_basis!s},{r.code},{r.adjustment!s},{r.gain!s}\n"
-                )
-            else:
-                text.write("".join(lines))
-                lines = []
-                csv.writer(text, lineterminator="\n").writerow(
-                    (r.part, r.box, f"{qty} {r.asset}", r.date_acquired, r.date_sold,
-                     r.proceeds, r.cost_basis, r.code, r.adjustment, r.gain)
-                )
-        text.write("".join(lines))
+    def _text(self, the_box: str) -> io.StringIO:
+        text = self._box_to_text.get(the_box)
+        if text is None:
+            text = self._box_to_text[the_box] = io.StringIO()
+        return text
 
     def pieces(self) -> Iterator[str]:
         """The CSV text in pieces: the header, then each box's rows, boxes in form order (`grouped`)."""

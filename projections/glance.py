@@ -35,6 +35,7 @@ from .rules.holding_period import local_date
 from .tax_year import ScheduleD, TaxYears
 
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 
 class MonthGain(msgspec.Struct, frozen=True, kw_only=True):
@@ -127,17 +128,32 @@ class RowSums:
         self.year_to_proceeds: dict[int, dict[tuple[str, str], list[Decimal]]] = {}
 
     def add(self, rows: Iterable[Row]) -> None:
+        # one year's dicts looked up when the year changes, not per row (a chunk lies in one year);
+        # each sum still takes the rows in their order (Decimal sums are then the same to the digit)
+        year = 0
+        months: list[list[Decimal]] = []
+        pair_to_sums: dict[tuple[str, str], list[Decimal]] = {}
         for row in rows:
-            year = row.date_sold.year
-            months = self.year_to_months.get(year)
-            if months is None:
-                months = self.year_to_months[year] = [[ZERO, ZERO] for _ in range(12)]
-                self.year_to_proceeds[year] = {}
-            months[row.date_sold.month - 1][0 if row.term == "short" else 1] += row.gain
-            sums = self.year_to_proceeds[year].setdefault((row.wallet, row.asset), [ZERO, ZERO, ZERO])
-            sums[0] += 1
+            sold = row.date_sold
+            if sold.year != year:
+                year = sold.year
+                months = self.year_to_months.get(year)  # type: ignore[assignment]
+                if months is None:
+                    months = self.year_to_months[year] = [[ZERO, ZERO] for _ in range(12)]
+                    self.year_to_proceeds[year] = {}
+                pair_to_sums = self.year_to_proceeds[year]
+            gain = row.gain
+            if row.term == "short":
+                months[sold.month - 1][0] += gain
+            else:
+                months[sold.month - 1][1] += gain
+            pair = (row.wallet, row.asset)
+            sums = pair_to_sums.get(pair)
+            if sums is None:
+                sums = pair_to_sums[pair] = [ZERO, ZERO, ZERO]
+            sums[0] += ONE  # a count kept as a Decimal (checkpoints store it so): the same as adding 1
             sums[1] += row.proceeds
-            sums[2] += row.gain
+            sums[2] += gain
 
     def months(self, year: int) -> tuple[MonthGain, ...]:
         months = self.year_to_months.get(year) or [[ZERO, ZERO] for _ in range(12)]

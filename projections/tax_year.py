@@ -190,11 +190,13 @@ YearBoxes = dict[int, dict[str, BoxSum]]  # tax year -> box -> totals (years wit
 
 def add_rows(year_boxes: YearBoxes, form_rows: Iterable[Row]) -> None:
     """Add 8949 rows to the per-year, per-box totals."""
+    year = 0
+    boxes: dict[str, BoxSum] = {}
     with localcontext(CONTEXT):
         for r in form_rows:
-            boxes = year_boxes.get(r.date_sold.year)
-            if boxes is None:
-                boxes = year_boxes[r.date_sold.year] = {}
+            if r.date_sold.year != year:  # a year's boxes looked up when the year changes, not per row
+                year = r.date_sold.year
+                boxes = year_boxes.setdefault(year, {})
             acc = boxes.get(r.box)
             if acc is None:
                 acc = boxes[r.box] = BoxSum()
