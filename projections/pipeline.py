@@ -21,7 +21,7 @@ from .engine import LotBookState, finish, fold, fold_order
 from .exact import exact_context
 from .knowledge import live
 from .model import Acquisition, Booked, Donation, IncomeRow, OpenLot, Problem, Slice, UnitChange
-from .rules.late_identification import corrections, note_first_sell
+from .rules.late_identification import corrections
 from .rules.wash_sale import WashPass, crypto_ever, tracked
 from .year_end import year_end_lots
 
@@ -110,8 +110,7 @@ def replay(
     shard of a parallel replay (`projections.shards`): `records` hold the trades of these assets, and
     a swap books only its legs of them."""
     first_sells: dict[str, Recorded] = {}
-    noted = _noting_first_sells(records, first_sells, until_seq=until_seq, targets=targets)
-    known = live(noted, until_seq=until_seq, targets=targets)
+    known = live(records, until_seq=until_seq, targets=targets, first_sells=first_sells)
     late = corrections(first_sells, known)
     first_sells.clear()
     named = {p.seq for p in late}
@@ -213,14 +212,3 @@ def _drained(items: list[Slice]) -> Iterator[Slice]:
         items[i] = None  # type: ignore[call-overload]
         yield item
     items.clear()
-
-
-def _noting_first_sells(
-    records: Iterable[Recorded], first: dict[str, Recorded], *, until_seq: int | None, targets: Container[str] | None
-) -> Iterator[Recorded]:
-    """`records` unchanged, noting each sell key's first recording on the way (R3.6 needs it); with
-    `targets`, only for those keys: a key is recorded again only after a retraction of it."""
-    for record in records:
-        if (until_seq is None or record.seq <= until_seq) and (targets is None or record.key in targets):
-            note_first_sell(first, record)
-        yield record

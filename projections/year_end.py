@@ -38,7 +38,9 @@ def year_end_lots(
     docstring). `before_end` is called after the last trade, before the pooling changes still due are
     applied for the last years' lots (a checkpoint is the state as the trades left it)."""
     year: int | None = None
-    next_year_at: datetime | None = None  # the first instant of year + 1, ledger time: one compare per trade
+    # the first instant of year + 1 in the ledger's zone, held in the trades' own tzinfo (UTC): one
+    # compare of plain fields per trade, where two zones would ask each for its UTC offset
+    next_year_at: datetime | None = None
     for record in trades:
         at: datetime = record.event.at  # type: ignore[union-attr]
         if next_year_at is None or at >= next_year_at:
@@ -46,7 +48,7 @@ def year_end_lots(
             if year is not None and now > year:
                 _snapshot(state, out, range(year, now))
             year = now
-            next_year_at = datetime(now + 1, 1, 1, tzinfo=state.tz)
+            next_year_at = datetime(now + 1, 1, 1, tzinfo=state.tz).astimezone(at.tzinfo)
         yield record
     if year is not None:  # on through the last pooling change (the 2025 allocation to wallets)
         if before_end is not None:

@@ -9,7 +9,7 @@ Example (R-E1): bought 2024-02-29 -> T = 2025-03-01; sold 2025-02-28 short, 2025
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..model import Term
@@ -44,6 +44,13 @@ class Terms(dict[date, date]):
         return "long" if sold >= self[acquired] else "short"
 
 
+_UTC_ZONE = ZoneInfo("UTC")  # the zone a UTC ledger opens with (ZoneInfo hands out one object per key)
+
+
 def local_date(at: datetime, tz: ZoneInfo) -> date:
-    """The calendar date of an aware timestamp in the ledger's time zone (R1.3)."""
+    """The calendar date of an aware timestamp in the ledger's time zone (R1.3).
+
+    A UTC timestamp in a UTC ledger is its own date: no conversion (the lot engine asks once per trade)."""
+    if tz is _UTC_ZONE and at.tzinfo is UTC:
+        return at.date()
     return at.astimezone(tz).date()
