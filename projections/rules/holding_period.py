@@ -44,13 +44,10 @@ class Terms(dict[date, date]):
         return "long" if sold >= self[acquired] else "short"
 
 
-_UTC_ZONE = ZoneInfo("UTC")  # the zone a UTC ledger opens with (ZoneInfo hands out one object per key)
-
-
 def local_date(at: datetime, tz: ZoneInfo) -> date:
     """The calendar date of an aware timestamp in the ledger's time zone (R1.3).
 
     A UTC timestamp in a UTC ledger is its own date: no conversion (the lot engine asks once per trade)."""
-    if tz is _UTC_ZONE and at.tzinfo is UTC:
+    if at.tzinfo is UTC and getattr(tz, "key", None) == "UTC":
         return at.date()
     return at.astimezone(tz).date()
