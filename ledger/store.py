@@ -249,16 +249,15 @@ class Store(LedgerFile):
             f" WHERE seq > ? AND seq <= ?{only} ORDER BY seq",
             (after, MAX_SEQ if until is None else until, *types, *named),
         )
-        decode, share = codec.decode_body, codec.share_names
+        decode = codec.body_decoder()
         text_to_time: dict[str, datetime] = {}
         sources: dict[str, str] = {}  # one str per source and one datetime per batch, not per event
-        names: dict[str, str] = {}  # and one str per wallet or asset name
         for seq, key, source, batch, recorded, body in rows:
             at = text_to_time.get(recorded)
             try:
                 if at is None:
                     at = text_to_time[recorded] = chain.parse_time_text(recorded)
-                event = share(decode(body), names)
+                event = decode(body)
             except (msgspec.DecodeError, ValueError, TypeError) as exc:
                 raise _undecodable(seq, exc) from None
             source = sources.setdefault(source, source)

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable
 
-from ..ledger.events import Recorded, Retract
+from ..ledger.events import Recorded, Retract, Sell
 
 
 def live(
-    records: Iterable[Recorded], *, until_seq: int | None = None, targets: Container[str] | None = None
+    records: Iterable[Recorded], *, until_seq: int | None = None, targets: Container[str] | None = None,
+    first_sells: dict[str, Recorded] | None = None,
 ) -> list[Recorded]:
     """The live events among `records` (ordered by seq) with seq <= until_seq, in seq order.
 
     `targets`, when given, holds every key a `retract` among `records` targets (the store knows
     them: `Store.retract_targets`); only those keys are then indexed, instead of every key of a
     log of a million events (issue #7).
+
+    `first_sells`, when given, gets each sell key's first recording on the way (R3.6,
+    `rules.late_identification.corrections`); with `targets`, only for those keys: a key is
+    recorded again only after a retraction of it. The same pass, so no second loop over the log.
     """
     key_to_index: dict[str, int] = {}
     kept: list[Recorded | None] = []
@@ -34,6 +39,8 @@ def live(
             continue
         if targets is None or record.key in targets:
             key_to_index[record.key] = len(kept)
+            if first_sells is not None and isinstance(record.event, Sell):
+                first_sells.setdefault(record.key, record)
         kept.append(record)
     if not dropped:  # no second list of a million records
         return kept  # type: ignore[return-value]

@@ -8,19 +8,15 @@ alive at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise, starmap
+from operator import gt
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
 def is_sorted(items: Sequence[T], key: Callable[[T], Any]) -> bool:
-    """Whether `key(item)` never decreases along `items` (ties allowed: a stable sort keeps them)."""
-    if not items:
-        return True
-    previous = key(items[0])
-    for item in items:
-        current = key(item)
-        if current < previous:
-            return False
-        previous = current
-    return True
+    """Whether `key(item)` never decreases along `items` (ties allowed: a stable sort keeps them).
+
+    Each key is compared with the next as they are made (no list of keys), the loop in C."""
+    return not any(starmap(gt, pairwise(map(key, items))))

@@ -21,9 +21,9 @@ from .engine import LotBookState, finish, fold, fold_order
 from .exact import exact_context
 from .knowledge import live
 from .model import Acquisition, Booked, Donation, IncomeRow, OpenLot, Problem, Slice, UnitChange
-from .rules.late_identification import corrections, note_first_sell
+from .rules.late_identification import corrections
 from .rules.wash_sale import WashPass, crypto_ever, tracked
-from .year_end import year_end_lots
+from .year_end import YearEnds
 
 
 def project(
@@ -47,6 +47,7 @@ def materialise(run: Replay) -> Booked:
     )
 
 
+_TRADE_TYPES = frozenset(TRADES)  # each event is of one of the union's types, none a subclass of another
 SIFT_EVERY = 4096  # acquisitions: `replay` drops those the wash-sale pass never reads in batches of this many
 
 
@@ -110,8 +111,7 @@ def replay(
     shard of a parallel replay (`projections.shards`): `records` hold the trades of these assets, and
     a swap books only its legs of them."""
     first_sells: dict[str, Recorded] = {}
-    noted = _noting_first_sells(records, first_sells, until_seq=until_seq, targets=targets)
-    known = live(noted, until_seq=until_seq, targets=targets)
+    known = live(records, until_seq=until_seq, targets=targets, first_sells=first_sells)
     late = corrections(first_sells, known)
     first_sells.clear()
     named = {p.seq for p in late}
@@ -119,21 +119,20 @@ def replay(
         state = LotBookState(known, tz=tz)
         state.assets = assets
         crypto = crypto_ever(known)
-        kept = [r for r in known if not isinstance(r.event, TRADES)]
+        kept = [r for r in known if type(r.event) not in _TRADE_TYPES]
         trades = fold_order(known, until=until)
         known.clear()  # ours (`live` built it): from here on `trades` holds the only reference to each trade
         if trades:
             kept += (trades[0], trades[-1])
         owners: list[int] = []
-        released = _released(trades, state, kept, named, owners, crypto=None if keep_lots else crypto)
         year_to_lots: dict[int, tuple[OpenLot, ...]] = {}
         frozen: list[bytes] = []  # with `year_ends`, the state before the last years' pooling changes
 
         def keep_state(state: LotBookState = state) -> None:
             frozen.append(freeze_engine(state))
 
-        noting = year_end_lots(released, state, year_to_lots, keep_state if freeze else None) if year_ends else None
-        fold(state, noting if noting is not None else released)
+        ends = YearEnds(state, year_to_lots, keep_state if freeze else None) if year_ends else None
+        fold(state, _released(trades, state, kept, named, owners, crypto=None if keep_lots else crypto, ends=ends))
         engine = (frozen[0] if frozen else freeze_engine(state)) if freeze else None  # before `finish` changes pools
         fold_problems = tuple(state.problems)
         booked = finish(state, until=until)
@@ -162,18 +161,21 @@ def replay(
 
 def _released(
     trades: list[Recorded], state: LotBookState, kept: list[Recorded], named: Container[int], owners: list[int], *,
-    crypto: bool | None,
+    crypto: bool | None, ends: YearEnds | None = None,
 ) -> Iterator[Recorded]:
     """The trades in order, each let go of once folded; on the way, keep in `kept` each trade the
     fold reported a problem for (or that `named` names), and in `owners` its seq once per problem
-    (`Replay.fold_owners`), and (unless `crypto` is None) drop the acquisitions the wash-sale pass
-    never reads, `SIFT_EVERY` at a time."""
+    (`Replay.fold_owners`), (unless `crypto` is None) drop the acquisitions the wash-sale pass
+    never reads, `SIFT_EVERY` at a time, and (with `ends`) note the open lots at each year's end
+    (`year_end.YearEnds`, here rather than in a second generator per trade)."""
     problems, acquisitions = state.problems, state.acquisitions
     sifted = 0  # acquisitions[:sifted] are those the wash-sale pass reads: the rest go as they come
     trades.reverse()  # pop() from the end: each record is released as soon as it is folded
     while trades:
         record = trades.pop()
-        count = len(problems)
+        count = len(problems)  # a year's end pooling change reports its problems as this trade's
+        if ends is not None and record.event.at >= ends.next_year_at:  # type: ignore[union-attr]
+            ends.reach(record.event.at)  # type: ignore[union-attr]
         yield record  # the fold steps it here
         if len(problems) != count or record.seq in named:
             kept.append(record)
@@ -183,6 +185,8 @@ def _released(
             sifted = len(acquisitions)
     if crypto is not None:
         acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
+    if ends is not None:
+        ends.close()
 
 
 def _washed_open_lots(wash: WashPass, open_lots: Sequence[OpenLot]) -> Iterator[OpenLot]:
@@ -213,14 +217,3 @@ def _drained(items: list[Slice]) -> Iterator[Slice]:
         items[i] = None  # type: ignore[call-overload]
         yield item
     items.clear()
-
-
-def _noting_first_sells(
-    records: Iterable[Recorded], first: dict[str, Recorded], *, until_seq: int | None, targets: Container[str] | None
-) -> Iterator[Recorded]:
-    """`records` unchanged, noting each sell key's first recording on the way (R3.6 needs it); with
-    `targets`, only for those keys: a key is recorded again only after a retraction of it."""
-    for record in records:
-        if (until_seq is None or record.seq <= until_seq) and (targets is None or record.key in targets):
-            note_first_sell(first, record)
-        yield record

@@ -1,12 +1,12 @@
 """The open lots at the end of each calendar year, taken on the way through the one fold.
 
-`year_end_lots(trades, state, out)` hands the trades to the fold unchanged; before the first trade
-of a later year it records, for each year that ended since the last trade, the units the pools hold
-(`engine.open_lots_now`), after the pooling changes due by December 31 (`apply_transitions`: the
-same change the next trade's step would make first). After the last trade, `out` gets the last
-trade's year and each year through that of the last pooling change still due (`finish` would make
-it); a later year holds what the last one in `out` holds. The `report html` page reads them (no
-second replay).
+`year_end_lots(trades, state, out)` hands the trades to the fold unchanged (`YearEnds` does the
+same inside a loop that hands them itself); before the first trade of a later year it records, for
+each year that ended since the last trade, the units the pools hold (`engine.open_lots_now`),
+after the pooling changes due by December 31 (`apply_transitions`: the same change the next
+trade's step would make first). After the last trade, `out` gets the last trade's year and each
+year through that of the last pooling change still due (`finish` would make it); a later year
+holds what the last one in `out` holds. The `report html` page reads them (no second replay).
 
 Example: buy 1 BTC in 2023, sell 0.4 in 2024, buy 1 ETH in 2026 -> out[2023] = 1 BTC,
 out[2024] = out[2025] = 0.6 BTC, and after the last trade out[2026] = 0.6 BTC and 1 ETH.
@@ -19,7 +19,7 @@ slice sold by then (`WashPass.marked_now`), as `lots --year-end YEAR` shows them
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from ..ledger.events import Recorded
 from .engine import LotBookState
@@ -37,22 +37,46 @@ def year_end_lots(
     first trade's through the last trade's, or the last pooling change's when later (see the module
     docstring). `before_end` is called after the last trade, before the pooling changes still due are
     applied for the last years' lots (a checkpoint is the state as the trades left it)."""
-    year: int | None = None
-    next_year_at: datetime | None = None  # the first instant of year + 1, ledger time: one compare per trade
+    ends = YearEnds(state, out, before_end)
     for record in trades:
         at: datetime = record.event.at  # type: ignore[union-attr]
-        if next_year_at is None or at >= next_year_at:
-            now = local_date(at, state.tz).year
-            if year is not None and now > year:
-                _snapshot(state, out, range(year, now))
-            year = now
-            next_year_at = datetime(now + 1, 1, 1, tzinfo=state.tz)
+        if at >= ends.next_year_at:
+            ends.reach(at)
         yield record
-    if year is not None:  # on through the last pooling change (the 2025 allocation to wallets)
-        if before_end is not None:
-            before_end()
-        last = max([year, *(day.year for day in state.transitions[state.next_transition:])])
-        _snapshot(state, out, range(year, last + 1))
+    ends.close()
+
+
+class YearEnds:
+    """What `year_end_lots` notes, for a caller that already loops over the trades
+    (`pipeline.replay`, one generator per trade fewer): before folding a trade at `at`, call
+    `reach(at)` when `at >= next_year_at`; after the last trade, `close()`."""
+
+    def __init__(
+        self, state: LotBookState, out: dict[int, tuple[OpenLot, ...]], before_end: Callable[[], None] | None = None
+    ) -> None:
+        self.state, self.out, self.before_end = state, out, before_end
+        self.year: int | None = None
+        # the first instant of year + 1 in the ledger's zone, held in the trades' own tzinfo (UTC):
+        # one compare of plain fields per trade, where two zones would ask each for its UTC offset
+        self.next_year_at = datetime.min.replace(tzinfo=UTC)
+
+    def reach(self, at: datetime) -> None:
+        """The trade at `at` is the first of a later year (or the first): note the years that ended."""
+        now = local_date(at, self.state.tz).year
+        if self.year is not None and now > self.year:
+            _snapshot(self.state, self.out, range(self.year, now))
+        self.year = now
+        self.next_year_at = datetime(now + 1, 1, 1, tzinfo=self.state.tz).astimezone(at.tzinfo)
+
+    def close(self) -> None:
+        """After the last trade: on through the last pooling change (the 2025 allocation to wallets)."""
+        if self.year is None:
+            return
+        state = self.state
+        if self.before_end is not None:
+            self.before_end()
+        last = max([self.year, *(day.year for day in state.transitions[state.next_transition:])])
+        _snapshot(state, self.out, range(self.year, last + 1))
 
 
 def _snapshot(state: LotBookState, out: dict[int, tuple[OpenLot, ...]], years: range) -> None:

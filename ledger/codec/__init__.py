@@ -16,7 +16,7 @@ import's fast path, `decode_fast`). This package re-exports what the rest of gai
 
 from __future__ import annotations
 
-from .canonical import Decoded, body_digest, canonical, canonical_body, decode_body, decoded, share_names
+from .canonical import Decoded, body_decoder, body_digest, canonical, canonical_body, decode_body, decoded
 from .fast_import import _ZULU, decode_fast
 from .rules import BARE_DATE, PLAIN, RFC3339, SIGNED, normalize_text
 from .validate import decode_line, parse_at, parse_event, refuse_duplicate_keys
@@ -28,6 +28,7 @@ __all__ = [
     "SIGNED",
     "Decoded",
     "_ZULU",
+    "body_decoder",
     "body_digest",
     "canonical",
     "canonical_body",
@@ -39,5 +40,4 @@ __all__ = [
     "parse_at",
     "parse_event",
     "refuse_duplicate_keys",
-    "share_names",
 ]

@@ -5,6 +5,7 @@ It is what the key hashes and the hash chain cover, and what the store keeps."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -44,24 +45,39 @@ def canonical_body(event: Event) -> bytes:
 
 
 def decode_body(body: bytes | str) -> Event:
-    """A stored canonical body back into its event (the replay's fast path: no re-validation)."""
+    """A stored canonical body back into its event (no re-validation: the replay's `body_decoder`
+    and the integrity checks)."""
     event: Event = _BODY.decode(body)
     return event
 
 
-def share_names(event: Event, names: dict[str, str]) -> Event:
-    """`event` with its wallet and asset names replaced by the equal ones in `names` (added when new).
+def body_decoder() -> Callable[[bytes | str], Event]:
+    """`decode_body` for a replay: each decoded event's wallet and asset names replaced by the equal
+    ones this decoder met before.
 
     A decoded body has its own copy of every name; a million-event replay would hold millions of
-    copies of a few dozen strings (issue #7). The event is fresh from `decode_body` and not yet
-    shared, so its fields are set in place.
+    copies of a few dozen strings (issue #7). One function per record, the names and each type's
+    name fields (`rules.name_attributes`) looked up in plain dicts: the replay calls it a million
+    times. The event is fresh from the decoder and not yet shared, so its fields are set in place.
     """
-    for field in name_attributes(type(event)):  # the table's wallet and asset names
-        name = getattr(event, field)
-        shared = names.setdefault(name, name)
-        if shared is not name:
-            msgspec.structs.force_setattr(event, field, shared)
-    return event
+    decode, force_setattr = _BODY.decode, msgspec.structs.force_setattr
+    names: dict[str, str] = {}
+    type_to_fields: dict[type, tuple[str, ...]] = {}
+
+    def shared(body: bytes | str) -> Event:
+        event: Event = decode(body)
+        kind = type(event)
+        fields = type_to_fields.get(kind)
+        if fields is None:
+            fields = type_to_fields[kind] = name_attributes(kind)  # the table's wallet and asset names
+        for field in fields:
+            name = getattr(event, field)
+            known = names.setdefault(name, name)
+            if known is not name:
+                force_setattr(event, field, known)
+        return event
+
+    return shared
 
 
 def body_digest(body: bytes) -> str:

@@ -9,7 +9,7 @@ Example (R-E1): bought 2024-02-29 -> T = 2025-03-01; sold 2025-02-28 short, 2025
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..model import Term
@@ -45,5 +45,9 @@ class Terms(dict[date, date]):
 
 
 def local_date(at: datetime, tz: ZoneInfo) -> date:
-    """The calendar date of an aware timestamp in the ledger's time zone (R1.3)."""
+    """The calendar date of an aware timestamp in the ledger's time zone (R1.3).
+
+    A UTC timestamp in a UTC ledger is its own date: no conversion (the lot engine asks once per trade)."""
+    if at.tzinfo is UTC and getattr(tz, "key", None) == "UTC":
+        return at.date()
     return at.astimezone(tz).date()

@@ -21,23 +21,14 @@ from ..model import Problem
 def late_lot_corrections(records: Sequence[Recorded], *, until_seq: int | None = None) -> list[Problem]:
     """A problem for each live sell whose `lots` differ from those of its key's first recording."""
     first: dict[str, Recorded] = {}
-    for record in records:
-        if until_seq is not None and record.seq > until_seq:
-            break
-        note_first_sell(first, record)
-    return corrections(first, live(records, until_seq=until_seq))
-
-
-def note_first_sell(first: dict[str, Recorded], record: Recorded) -> None:
-    """Remember `record` in `first` when it is the first recording of a sell's key (seq order)."""
-    if isinstance(record.event, Sell):
-        first.setdefault(record.key, record)
+    known = live(records, until_seq=until_seq, first_sells=first)
+    return corrections(first, known)
 
 
 def corrections(first: Mapping[str, Recorded], known: Iterable[Recorded]) -> list[Problem]:
-    """The problems of `late_lot_corrections`, from each sell key's first recording (`note_first_sell`
-    over the log; a key missing there was recorded once) and the live events: a log read once can
-    collect both in the same pass."""
+    """The problems of `late_lot_corrections`, from each sell key's first recording (`knowledge.live`
+    notes them: a key missing there was recorded once) and the live events: a log read once
+    collects both in the same pass."""
     problems = []
     for record in known:
         event = record.event
