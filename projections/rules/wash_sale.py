@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -94,12 +93,17 @@ class _LotUnits:
         for washed in self.washed:
             washed.qty = mul(washed.qty, ratio)
 
-    def available(self) -> Decimal:
-        """Units that can still become replacements: held (or yet to come) and not washed before."""
+    def room(self) -> Decimal:
+        """`available` as the exact difference it is (zero or less when none; not yet `tidy`): what
+        a scan of the window compares, tidying only the amounts that become a link's quantity."""
         qty = self.qty
         unmatched = EXACT.subtract(qty, self.matched)
         unheld = EXACT.subtract(EXACT.subtract(qty, self.consumed), self.held)
-        least = unheld if unheld < unmatched else unmatched
+        return unheld if unheld < unmatched else unmatched
+
+    def available(self) -> Decimal:
+        """Units that can still become replacements: held (or yet to come) and not washed before."""
+        least = self.room()
         return tidy(least) if least > 0 else ZERO
 
 
@@ -131,20 +135,27 @@ class _Candidates:
             nxt[i], i = root, nxt[i]
         return root
 
-    def open_within(self, sold: date, lot_to_units: dict[str, _LotUnits]) -> Iterator[tuple[Acquisition, _LotUnits]]:
+    def open_within(
+        self, sold: date, lot_to_units: dict[str, _LotUnits],
+    ) -> Iterator[tuple[Acquisition, _LotUnits, Decimal]]:
         """Those acquired from 30 days before `sold` through 30 days after it (R4.1) that still have
-        units to absorb a loss, in acquisition order."""
+        units to absorb a loss, in acquisition order, each with its `_LotUnits.room` (> 0) as of the
+        moment it is handed out."""
         start = bisect_left(self.dates, sold - WINDOW)
         end = bisect_right(self.dates, sold + WINDOW, lo=start)
+        acquisitions, nxt = self.acquisitions, self.next_open
         i = self._open_from(start)
         while i < end:
-            acquisition = self.acquisitions[i]
+            acquisition = acquisitions[i]
             units = lot_to_units[acquisition.lot]
-            if units.available() > 0:
-                yield acquisition, units
+            room = units.room()
+            if room > 0:
+                yield acquisition, units, room
             else:
-                self.next_open[i] = i + 1
-            i = self._open_from(i + 1)
+                nxt[i] = i + 1
+            i += 1
+            if i < end and nxt[i] != i:
+                i = self._open_from(i)
 
 
 @dataclass(slots=True)
@@ -183,6 +194,7 @@ class WashPass:
         self._crypto_from = _crypto_wash_dates(records)
         self._units = _Units(booked.unit_changes)
         self._lot_to_units = _lot_units(booked, crypto=any(s.value for s in self._crypto_from), units=self._units)
+        self._washing = ("stock", "crypto") if self._crypto_from else ("stock",)  # the classes R4 may cover
         self._asset_to_acquisitions: dict[str, _Candidates] = {}
         for acquisition in sorted(
             (a for a in booked.acquisitions if a.lot in self._lot_to_units),
@@ -216,33 +228,69 @@ class WashPass:
             upto(None)
 
     def _batch(self, batch: list[Slice]) -> list[Slice]:
+        """The batch's slices through the pass. Only the disposals with a slice the pass may change go
+        through `_disposal`: one of a lot it tracks (its units are taken), or a loss of a class the
+        rule can cover (it may wash); the runs between them (crypto without the policy, most of a
+        typical log) are copied as they are. With splits in the log every disposal goes through
+        (`_Units.apply_until` follows them disposal by disposal)."""
+        lot_to_units, washing = self._lot_to_units, self._washing
+        every = bool(self._units.splits)
         out: list[Slice] = []
+        pos, end = 0, len(batch)
         with exact_context():
-            for _, group in groupby(batch, key=_seq_of):
-                out.extend(self._disposal(list(group)))
+            for i in [i for i, s in enumerate(batch)
+                      if every or s.lot in lot_to_units or s.asset_class in washing and s.proceeds < s.basis]:
+                if i < pos:  # in a disposal already done
+                    continue
+                seq, first, last = batch[i].seq, i, i + 1
+                while first > pos and batch[first - 1].seq == seq:
+                    first -= 1
+                while last < end and batch[last].seq == seq:
+                    last += 1
+                out += batch[pos:first]
+                out += self._disposal(batch[first:last])
+                pos = last
+        out += batch[pos:]
         return out
 
     def _disposal(self, disposal: list[Slice]) -> list[Slice]:
+        """One disposal's slices through steps 1 and 2: every slice takes its units first, then each
+        loss washes (a loss matches against the lots as the whole disposal left them). Most slices
+        can neither carry nor take a loss (crypto without the policy, a gain, no lot the pass tracks):
+        those cost a dict lookup and a comparison, and come back as the same objects."""
         lot_to_units = self._lot_to_units
         changes = self._units
         if changes.splits:
             changes.apply_until(disposal[0].sold_at, disposal[0].seq, lot_to_units)
-        pieces: list[Slice] = []
-        for s in disposal:
+        pieces = disposal  # a new list only once a slice splits into rows
+        for index, s in enumerate(disposal):
             units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
-            if (units is not None and s.asset != units.acquisition.asset
-                    and changes.root(s.asset) != changes.root(units.acquisition.asset)):
-                units = None  # a reorg's lot of another asset under the same lot key
             if units is None:  # a lot that cannot wash or replace: nothing to track
-                pieces.append(s)
+                if pieces is not disposal:
+                    pieces.append(s)
+                continue
+            if s.asset != units.acquisition.asset and changes.root(s.asset) != changes.root(units.acquisition.asset):
+                taken = [s]  # a reorg's lot of another asset under the same lot key
             else:
-                pieces.extend(_take_units(s, units))
+                taken = _take_units(s, units)
+            if pieces is not disposal:
+                pieces.extend(taken)
+            elif len(taken) != 1 or taken[0] is not s:
+                pieces = disposal[:index] + taken
+        crypto_from, tz = self._crypto_from, self._tz
         for index, piece in enumerate(pieces):
-            if _is_washable_loss(piece, self._crypto_from, self._tz):
+            # a loss slice of a real lot whose class the rule covers on the sale date (R4.1, R4.5)
+            if piece.proceeds < piece.basis and piece.lot and not piece.missing_basis and (
+                    piece.asset_class == "stock"
+                    or crypto_from and _crypto_on(crypto_from, local_date(piece.sold_at, tz))):
                 found = self._asset_to_acquisitions.get(changes.root(piece.asset))
                 if found is not None:
                     factor = changes.factor_after(piece) if changes.splits else None
-                    pieces[index] = _wash(piece, found.open_within(piece.date_sold, lot_to_units), factor)
+                    washed = _wash(piece, found, lot_to_units, factor)
+                    if washed is not piece:
+                        if pieces is disposal:
+                            pieces = list(disposal)
+                        pieces[index] = washed
         if len(pieces) == len(disposal):  # no slice was split: the orders stand
             return pieces
         first = disposal[0].order
@@ -267,10 +315,6 @@ class WashPass:
                 copies[lot.lot] = _LotUnits(units.acquisition, units.qty, washed=washed, held=units.held)
         with exact_context():
             return [piece for lot in open_lots for piece in _mark_open_lot(lot, copies)]
-
-
-def _seq_of(s: Slice) -> int:
-    return s.seq
 
 
 def crypto_ever(records: Iterable[Recorded]) -> bool:
@@ -406,15 +450,6 @@ def _crypto_on(crypto_from: list[Setting[bool]], day: date) -> bool:
     return policy is not None and policy.value
 
 
-def _is_washable_loss(piece: Slice, crypto_from: list[Setting[bool]], tz: ZoneInfo) -> bool:
-    """A loss slice of a real lot whose class the rule covers on the sale date (R4.1, R4.5)."""
-    if piece.missing_basis or not piece.lot or piece.proceeds >= piece.basis:
-        return False
-    if piece.asset_class == "stock":
-        return True
-    return bool(crypto_from) and _crypto_on(crypto_from, local_date(piece.sold_at, tz))
-
-
 def _take_units(s: Slice, units: _LotUnits) -> list[Slice]:
     """Consume the slice's units from its lot, washed units first; one row per date acquired."""
     units.consumed = EXACT.add(units.consumed, s.qty)
@@ -430,96 +465,107 @@ def _pop_front(units: _LotUnits, qty: Decimal) -> list[_Part]:
     """Take `qty` units off the lot's queue; runs with the same tacked days are merged."""
     parts: list[_Part] = []
     left = qty
-    while left > 0 and units.washed:
-        head = units.washed[0]
+    washed, held = units.washed, units.held
+    subtract, replace = EXACT.subtract, msgspec.structs.replace
+    while left > 0 and washed:
+        head = washed[0]
         take = min(left, head.qty)
         if take == head.qty:
             added = head.amount
-            units.washed.popleft()
+            washed.popleft()
         else:
             added = pro_rata(head.amount, take, head.qty)
             head.qty = minus(head.qty, take)
             head.amount = minus(head.amount, added)
-        units.held = EXACT.subtract(units.held, take)
+        held = subtract(held, take)
         left = minus(left, take)
-        link = msgspec.structs.replace(head.link, qty=take, amount=added)
-        _append_part(parts, _Part(take, added, head.days, [link]))
+        link = head.link
+        if link.qty is not take or link.amount is not added:  # the units as they were matched: the same link
+            link = replace(link, qty=take, amount=added)
+        if parts and parts[-1].days == head.days:
+            last = parts[-1]
+            last.qty = plus(last.qty, take)
+            last.added = plus(last.added, added)
+            last.links.append(link)
+        else:
+            parts.append(_Part(take, added, head.days, [link]))
+    units.held = held
     if left > 0:
-        _append_part(parts, _Part(left, ZERO, 0, []))
+        if parts and parts[-1].days == 0:
+            last = parts[-1]
+            last.qty = plus(last.qty, left)
+            last.added = plus(last.added, ZERO)
+        else:
+            parts.append(_Part(left, ZERO, 0, []))
     return parts
-
-
-def _append_part(parts: list[_Part], part: _Part) -> None:
-    if parts and parts[-1].days == part.days:
-        last = parts[-1]
-        last.qty = plus(last.qty, part.qty)
-        last.added = plus(last.added, part.added)
-        last.links.extend(part.links)
-    else:
-        parts.append(part)
 
 
 def _split_slice(s: Slice, parts: list[_Part]) -> list[Slice]:
     """Rows for each part: proceeds and basis pro rata (the last part takes the rest, R2.7)."""
     out: list[Slice] = []
     proceeds_left, basis_left, qty_left = s.proceeds, s.basis, s.qty
-    for part in parts:
+    last = len(parts) - 1
+    sold, replace = s.date_sold, msgspec.structs.replace
+    for index, part in enumerate(parts):
         if part.qty == qty_left:
             proceeds, basis = proceeds_left, basis_left
         else:
             proceeds = pro_rata(s.proceeds, part.qty, s.qty)
             basis = pro_rata(s.basis, part.qty, s.qty)
-        proceeds_left = minus(proceeds_left, proceeds)
-        basis_left = minus(basis_left, basis)
-        qty_left = minus(qty_left, part.qty)
-        acquired = s.date_acquired - timedelta(days=part.days)
+        if index != last:  # what the rows after this one take the rest of
+            proceeds_left = minus(proceeds_left, proceeds)
+            basis_left = minus(basis_left, basis)
+            qty_left = EXACT.subtract(qty_left, part.qty)  # only ever compared
+        acquired = s.date_acquired - timedelta(days=part.days) if part.days else s.date_acquired
         out.append(
-            msgspec.structs.replace(
+            replace(
                 s, qty=part.qty, proceeds=proceeds, basis=plus(basis, part.added), date_acquired=acquired,
-                term=term(acquired, s.date_sold), wash=s.wash + tuple(part.links),
+                term=term(acquired, sold), wash=s.wash + tuple(part.links),
             )
         )
     return out
 
 
 def _wash(
-    piece: Slice, candidates: Iterable[tuple[Acquisition, _LotUnits]],
+    piece: Slice, found: _Candidates, lot_to_units: dict[str, _LotUnits],
     factor: Callable[[Acquisition], Decimal] | None = None,
 ) -> Slice:
     """Match a loss slice to the replacement candidates in its window, in acquisition order, and
     disallow its loss pro rata (R4.1–R4.4). `factor`: a later replacement's units per unit sold
-    (splits in between, `_Units.factor_after`); None when there are none."""
+    (splits in between, `_Units.factor_after`); None when there are none. The scan of the window
+    stops as soon as the sold units are matched."""
+    need = piece.qty
+    if need <= 0:
+        return piece
     loss = minus(piece.basis, piece.proceeds)
     days = max(0, (piece.date_sold - piece.date_acquired).days)
-    need, matched, disallowed = piece.qty, ZERO, ZERO
+    matched, disallowed = ZERO, ZERO
     links: list[WashLink] = []
-    for acquisition, units in candidates:
-        if need <= 0:
-            break
+    add = EXACT.add
+    for acquisition, units, room in found.open_within(piece.date_sold, lot_to_units):
         if acquisition.lot == piece.lot:
             continue
-        ratio = factor(acquisition) if factor is not None else None
-        available = units.available()
-        if ratio is not None and ratio != 1:
-            available = available / ratio  # in units of the sale
-        take = min(need, available)
-        if take <= 0:
-            continue
-        need = minus(need, take)
+        if factor is None or (ratio := factor(acquisition)) == 1:
+            take = tidy(room) if room < need else need  # min(need, units.available())
+            absorbed = take
+        else:  # the replacement's own units: more after a forward split between the sale and the purchase
+            available = tidy(room)
+            take = min(need, available / ratio)  # in units of the sale
+            if take <= 0:
+                continue
+            absorbed = min(available, take * ratio)
+        need = ZERO if take is need else minus(need, take)
         matched = plus(matched, take)
         cumulative = pro_rata(loss, matched, piece.qty)  # the whole loss once matched == sold
         amount = minus(cumulative, disallowed)
         disallowed = cumulative
-        # the replacement's own units (more after a forward split between the sale and the purchase)
-        absorbed = take if ratio is None or ratio == 1 else min(units.available(), take * ratio)
-        link = WashLink(
-            loss_key=piece.event_key, loss_seq=piece.seq, loss_lot=piece.lot,
-            replacement_lot=acquisition.lot, qty=absorbed, amount=amount, days=days,
-        )
-        units.matched = plus(units.matched, absorbed)
+        link = WashLink(piece.event_key, piece.seq, piece.lot, acquisition.lot, absorbed, amount, days)
+        units.matched = add(units.matched, absorbed)
         units.washed.append(_Washed(absorbed, amount, days, link))
-        units.held = EXACT.add(units.held, absorbed)
+        units.held = add(units.held, absorbed)
         links.append(link)
+        if need <= 0:
+            break
     if not links:
         return piece
     return msgspec.structs.replace(
