@@ -494,3 +494,16 @@ def test_the_window_scan_stops_once_the_sold_units_are_matched(monkeypatch: pyte
     assert looked == ["t:3"]  # the first replacement in the window, and no other
     (loss,) = booked.slices
     assert [(w.replacement_lot, w.qty, w.amount) for w in loss.wash] == [("t:3", D(10), D(100))]
+
+
+def test_replacement_units_sold_as_matched_carry_the_very_link_of_their_loss() -> None:
+    # issue #19: units sold exactly as they absorbed a loss bring that loss's own link into their row
+    # (one object, not a copy per row: a long chain makes one row per link); a part of them gets a
+    # link of its own, for the units and the share of the loss it carries
+    booked = washed(R_E6 + "2026-02-10 sell 60 XYZ 2700")
+    loss, sold = booked.slices
+    assert sold.wash[0] is loss.wash[0]
+    partly = washed(R_E6 + "2026-02-10 sell 20 XYZ 900")
+    loss, sold = partly.slices
+    assert [(w.replacement_lot, w.qty, w.amount) for w in sold.wash] == [("t:3", D(20), D(200))]
+    assert loss.wash[0].qty == D(60)

@@ -49,7 +49,7 @@ import msgspec
 from ...ledger.events import Policy, Recorded
 from ..exact import EXACT, exact_context, minus, plus, pro_rata, tidy
 from ..model import ZERO, Acquisition, Booked, OpenLot, Slice, UnitChange, WashLink
-from .holding_period import local_date, term
+from .holding_period import Terms, local_date
 from .precedence import Setting, in_force, ranked
 
 WINDOW = timedelta(days=30)
@@ -94,23 +94,19 @@ class _LotUnits:
             washed.qty = mul(washed.qty, ratio)
 
     def room(self) -> Decimal:
-        """`available` as the exact difference it is (zero or less when none; not yet `tidy`): what
-        a scan of the window compares, tidying only the amounts that become a link's quantity."""
+        """Units that can still become replacements: held (or yet to come) and not washed before;
+        zero or less when none. The exact difference, not yet `tidy`: a scan of the window compares
+        it, and tidies only the amounts that become a link's quantity."""
         qty = self.qty
         unmatched = EXACT.subtract(qty, self.matched)
         unheld = EXACT.subtract(EXACT.subtract(qty, self.consumed), self.held)
         return unheld if unheld < unmatched else unmatched
 
-    def available(self) -> Decimal:
-        """Units that can still become replacements: held (or yet to come) and not washed before."""
-        least = self.room()
-        return tidy(least) if least > 0 else ZERO
-
 
 @dataclass(slots=True)
 class _Candidates:
     """Acquisitions of one asset in order of actual acquisition time (acquired_at, seq), with their
-    local dates (non-decreasing along that order) for finding a sale's window.
+    unit bookkeeping and local dates (non-decreasing along that order) for finding a sale's window.
 
     A lot's available units never grow again once they reach zero (matches and disposals only take
     units away), so exhausted lots are skipped for good: `next_open[i]` points at the first index
@@ -118,15 +114,28 @@ class _Candidates:
     """
 
     acquisitions: list[Acquisition] = field(default_factory=list)
+    units: list[_LotUnits] = field(default_factory=list)
     dates: list[date] = field(default_factory=list)
     next_open: list[int] = field(default_factory=list)
+    sold: date | None = None  # the last `window` asked for: the rows of one sale ask in turn
+    bounds: tuple[int, int] = (0, 0)
 
-    def add(self, acquisition: Acquisition) -> None:
+    def add(self, acquisition: Acquisition, units: _LotUnits) -> None:
         self.acquisitions.append(acquisition)
+        self.units.append(units)
         self.dates.append(acquisition.date_acquired)
         self.next_open.append(len(self.next_open))
 
-    def _open_from(self, i: int) -> int:
+    def window(self, sold: date) -> tuple[int, int]:
+        """The indices [start, end) of those acquired from 30 days before `sold` through 30 days
+        after it (R4.1)."""
+        if sold != self.sold:
+            start = bisect_left(self.dates, sold - WINDOW)
+            self.sold, self.bounds = sold, (start, bisect_right(self.dates, sold + WINDOW, lo=start))
+        return self.bounds
+
+    def open_from(self, i: int) -> int:
+        """The first index >= i not known to be exhausted."""
         nxt = self.next_open
         root = i
         while root < len(nxt) and nxt[root] != root:
@@ -135,37 +144,11 @@ class _Candidates:
             nxt[i], i = root, nxt[i]
         return root
 
-    def open_within(
-        self, sold: date, lot_to_units: dict[str, _LotUnits],
-    ) -> Iterator[tuple[Acquisition, _LotUnits, Decimal]]:
-        """Those acquired from 30 days before `sold` through 30 days after it (R4.1) that still have
-        units to absorb a loss, in acquisition order, each with its `_LotUnits.room` (> 0) as of the
-        moment it is handed out."""
-        start = bisect_left(self.dates, sold - WINDOW)
-        end = bisect_right(self.dates, sold + WINDOW, lo=start)
-        acquisitions, nxt = self.acquisitions, self.next_open
-        i = self._open_from(start)
-        while i < end:
-            acquisition = acquisitions[i]
-            units = lot_to_units[acquisition.lot]
-            room = units.room()
-            if room > 0:
-                yield acquisition, units, room
-            else:
-                nxt[i] = i + 1
-            i += 1
-            if i < end and nxt[i] != i:
-                i = self._open_from(i)
 
-
-@dataclass(slots=True)
-class _Part:
-    """A run of units taken from a lot's queue that share one moved-back date."""
-
-    qty: Decimal
-    added: Decimal
-    days: int
-    links: list[WashLink]
+_Part = tuple[Decimal, Decimal, int, tuple[WashLink, ...]]
+"""A run of units taken from a lot's queue that share one moved-back date: (qty, the disallowed loss
+they carry, the days their date moves back, the links of that loss). A plain tuple: a slice split
+over a long wash-sale chain makes one per row."""
 
 
 def apply_wash_sales(booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> Booked:
@@ -191,6 +174,7 @@ class WashPass:
 
     def __init__(self, booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> None:
         self._tz = tz
+        self._terms = Terms()
         self._crypto_from = _crypto_wash_dates(records)
         self._units = _Units(booked.unit_changes)
         self._lot_to_units = _lot_units(booked, crypto=any(s.value for s in self._crypto_from), units=self._units)
@@ -200,7 +184,8 @@ class WashPass:
             (a for a in booked.acquisitions if a.lot in self._lot_to_units),
             key=lambda a: (a.acquired_at, a.seq),
         ):
-            self._asset_to_acquisitions.setdefault(self._units.root(acquisition.asset), _Candidates()).add(acquisition)
+            self._asset_to_acquisitions.setdefault(self._units.root(acquisition.asset), _Candidates()).add(
+                acquisition, self._lot_to_units[acquisition.lot])
 
     @property
     def active(self) -> bool:
@@ -213,11 +198,14 @@ class WashPass:
         `upto(year)`: called once every slice sold before `year` has been through the pass (before
         any later one), `upto(None)` at the end (`report html`'s year-end lots: `marked_now`)."""
         batch: list[Slice] = []
+        year = 0  # with `upto`: the year the slice before sold in (0: none yet)
         for s in slices:
-            if upto is not None and batch and s.date_sold.year != batch[-1].date_sold.year:
-                yield from self._batch(batch)
-                batch = []
-                upto(s.date_sold.year)
+            if upto is not None and s.date_sold.year != year:
+                if year:
+                    yield from self._batch(batch)
+                    batch = []
+                    upto(s.date_sold.year)
+                year = s.date_sold.year
             elif len(batch) >= BATCH and s.seq != batch[-1].seq:
                 yield from self._batch(batch)
                 batch = []
@@ -272,7 +260,7 @@ class WashPass:
             if s.asset != units.acquisition.asset and changes.root(s.asset) != changes.root(units.acquisition.asset):
                 taken = [s]  # a reorg's lot of another asset under the same lot key
             else:
-                taken = _take_units(s, units)
+                taken = _take_units(s, units, self._terms)
             if pieces is not disposal:
                 pieces.extend(taken)
             elif len(taken) != 1 or taken[0] is not s:
@@ -286,7 +274,7 @@ class WashPass:
                 found = self._asset_to_acquisitions.get(changes.root(piece.asset))
                 if found is not None:
                     factor = changes.factor_after(piece) if changes.splits else None
-                    washed = _wash(piece, found, lot_to_units, factor)
+                    washed = _wash(piece, found, factor)
                     if washed is not piece:
                         if pieces is disposal:
                             pieces = list(disposal)
@@ -412,9 +400,8 @@ def _lot_units(booked: Booked, *, crypto: bool, units: _Units | None = None) -> 
     add = EXACT.add
     if units is None or not (units.splits or units.renames):
         for held in (booked.slices, booked.open_lots):
-            for s in held:
-                a = lot_to_acquisition.get(s.lot)
-                if a is not None and s.asset == a.asset:  # a reorg's lots keep the old lot key
+            for s in [s for s in held if s.lot in lot_to_acquisition]:  # a few: those of tracked lots
+                if s.asset == lot_to_acquisition[s.lot].asset:  # a reorg's lots keep the old lot key
                     lot_to_seen[s.lot] = add(lot_to_seen.get(s.lot, ZERO), s.qty)
     else:
         for s in booked.slices:
@@ -450,26 +437,26 @@ def _crypto_on(crypto_from: list[Setting[bool]], day: date) -> bool:
     return policy is not None and policy.value
 
 
-def _take_units(s: Slice, units: _LotUnits) -> list[Slice]:
+def _take_units(s: Slice, units: _LotUnits, terms: Terms) -> list[Slice]:
     """Consume the slice's units from its lot, washed units first; one row per date acquired."""
     units.consumed = EXACT.add(units.consumed, s.qty)
     if not units.washed and s.qty > 0:  # no washed units: the slice stands as it is
         return [s]
     parts = _pop_front(units, s.qty)
-    if len(parts) == 1 and not parts[0].links:
+    if len(parts) == 1 and not parts[0][3]:
         return [s]
-    return _split_slice(s, parts)
+    return _split_slice(s, parts, terms)
 
 
 def _pop_front(units: _LotUnits, qty: Decimal) -> list[_Part]:
     """Take `qty` units off the lot's queue; runs with the same tacked days are merged."""
     parts: list[_Part] = []
-    left = qty
+    left = qty  # exact; as `minus` would leave it (tidy) wherever a part takes it, once anything is taken
     washed, held = units.washed, units.held
     subtract, replace = EXACT.subtract, msgspec.structs.replace
     while left > 0 and washed:
         head = washed[0]
-        take = min(left, head.qty)
+        take = head.qty if head.qty < left else left if left is qty else tidy(left)  # min(left, head.qty)
         if take == head.qty:
             added = head.amount
             washed.popleft()
@@ -478,58 +465,52 @@ def _pop_front(units: _LotUnits, qty: Decimal) -> list[_Part]:
             head.qty = minus(head.qty, take)
             head.amount = minus(head.amount, added)
         held = subtract(held, take)
-        left = minus(left, take)
+        left = subtract(left, take)
         link = head.link
-        if link.qty is not take or link.amount is not added:  # the units as they were matched: the same link
+        if link.qty.compare_total(take) or link.amount.compare_total(added):  # not the very digits it has
             link = replace(link, qty=take, amount=added)
-        if parts and parts[-1].days == head.days:
-            last = parts[-1]
-            last.qty = plus(last.qty, take)
-            last.added = plus(last.added, added)
-            last.links.append(link)
+        if parts and parts[-1][2] == head.days:
+            last_qty, last_added, days, links = parts[-1]
+            parts[-1] = (plus(last_qty, take), plus(last_added, added), days, (*links, link))
         else:
-            parts.append(_Part(take, added, head.days, [link]))
+            parts.append((take, added, head.days, (link,)))
     units.held = held
     if left > 0:
-        if parts and parts[-1].days == 0:
-            last = parts[-1]
-            last.qty = plus(last.qty, left)
-            last.added = plus(last.added, ZERO)
+        left = left if left is qty else tidy(left)
+        if parts and parts[-1][2] == 0:
+            last_qty, last_added, days, links = parts[-1]
+            parts[-1] = (plus(last_qty, left), plus(last_added, ZERO), days, links)
         else:
-            parts.append(_Part(left, ZERO, 0, []))
+            parts.append((left, ZERO, 0, ()))
     return parts
 
 
-def _split_slice(s: Slice, parts: list[_Part]) -> list[Slice]:
+def _split_slice(s: Slice, parts: list[_Part], terms: Terms) -> list[Slice]:
     """Rows for each part: proceeds and basis pro rata (the last part takes the rest, R2.7)."""
     out: list[Slice] = []
-    proceeds_left, basis_left, qty_left = s.proceeds, s.basis, s.qty
-    last = len(parts) - 1
-    sold, replace = s.date_sold, msgspec.structs.replace
-    for index, part in enumerate(parts):
-        if part.qty == qty_left:
-            proceeds, basis = proceeds_left, basis_left
+    proceeds_taken, basis_taken, qty_left = ZERO, ZERO, s.qty  # exact sums of the rows so far
+    sold, replace, add = s.date_sold, msgspec.structs.replace, EXACT.add
+    for index, (qty, added, days, links) in enumerate(parts):
+        if qty == qty_left:  # the rest (`minus` of the exact sums: the same digits as subtracting row by row)
+            proceeds = minus(s.proceeds, proceeds_taken) if index else s.proceeds
+            basis = minus(s.basis, basis_taken) if index else s.basis
         else:
-            proceeds = pro_rata(s.proceeds, part.qty, s.qty)
-            basis = pro_rata(s.basis, part.qty, s.qty)
-        if index != last:  # what the rows after this one take the rest of
-            proceeds_left = minus(proceeds_left, proceeds)
-            basis_left = minus(basis_left, basis)
-            qty_left = EXACT.subtract(qty_left, part.qty)  # only ever compared
-        acquired = s.date_acquired - timedelta(days=part.days) if part.days else s.date_acquired
+            proceeds = pro_rata(s.proceeds, qty, s.qty)
+            basis = pro_rata(s.basis, qty, s.qty)
+            proceeds_taken = add(proceeds_taken, proceeds) if index else proceeds
+            basis_taken = add(basis_taken, basis) if index else basis
+            qty_left = EXACT.subtract(qty_left, qty)  # only ever compared
+        acquired = s.date_acquired - timedelta(days=days) if days else s.date_acquired
         out.append(
             replace(
-                s, qty=part.qty, proceeds=proceeds, basis=plus(basis, part.added), date_acquired=acquired,
-                term=term(acquired, sold), wash=s.wash + tuple(part.links),
+                s, qty=qty, proceeds=proceeds, basis=plus(basis, added), date_acquired=acquired,
+                term=terms.term(acquired, sold), wash=s.wash + links,
             )
         )
     return out
 
 
-def _wash(
-    piece: Slice, found: _Candidates, lot_to_units: dict[str, _LotUnits],
-    factor: Callable[[Acquisition], Decimal] | None = None,
-) -> Slice:
+def _wash(piece: Slice, found: _Candidates, factor: Callable[[Acquisition], Decimal] | None = None) -> Slice:
     """Match a loss slice to the replacement candidates in its window, in acquisition order, and
     disallow its loss pro rata (R4.1–R4.4). `factor`: a later replacement's units per unit sold
     (splits in between, `_Units.factor_after`); None when there are none. The scan of the window
@@ -542,30 +523,40 @@ def _wash(
     matched, disallowed = ZERO, ZERO
     links: list[WashLink] = []
     add = EXACT.add
-    for acquisition, units, room in found.open_within(piece.date_sold, lot_to_units):
-        if acquisition.lot == piece.lot:
-            continue
-        if factor is None or (ratio := factor(acquisition)) == 1:
-            take = tidy(room) if room < need else need  # min(need, units.available())
-            absorbed = take
-        else:  # the replacement's own units: more after a forward split between the sale and the purchase
-            available = tidy(room)
-            take = min(need, available / ratio)  # in units of the sale
-            if take <= 0:
-                continue
-            absorbed = min(available, take * ratio)
-        need = ZERO if take is need else minus(need, take)
-        matched = plus(matched, take)
-        cumulative = pro_rata(loss, matched, piece.qty)  # the whole loss once matched == sold
-        amount = minus(cumulative, disallowed)
-        disallowed = cumulative
-        link = WashLink(piece.event_key, piece.seq, piece.lot, acquisition.lot, absorbed, amount, days)
-        units.matched = add(units.matched, absorbed)
-        units.washed.append(_Washed(absorbed, amount, days, link))
-        units.held = add(units.held, absorbed)
-        links.append(link)
-        if need <= 0:
-            break
+    acquisitions, lots, nxt = found.acquisitions, found.units, found.next_open
+    i, end = found.window(piece.date_sold)
+    if i < end and (j := nxt[i]) != i:  # the path is compressed: one step, as a rule
+        i = j if j >= end or nxt[j] == j else found.open_from(i)
+    while i < end:
+        units = lots[i]
+        room = units.room()
+        if room <= 0:
+            nxt[i] = i + 1  # exhausted for good
+        elif (lot := acquisitions[i].lot) != piece.lot:  # never the sold lot itself
+            if factor is None or (ratio := factor(acquisitions[i])) == 1:
+                take = tidy(room) if room < need else need  # min(need, available)
+                absorbed = take
+            else:  # the replacement's own units: more after a forward split between the sale and the purchase
+                available = tidy(room)
+                take = min(need, available / ratio)  # in units of the sale
+                absorbed = min(available, take * ratio)
+            if take > 0:
+                need = ZERO if take is need else minus(need, take)
+                matched = plus(matched, take)
+                cumulative = pro_rata(loss, matched, piece.qty)  # the whole loss once matched == sold
+                # (`cumulative` is tidy already: minus(cumulative, ZERO) is cumulative itself)
+                amount = cumulative if disallowed is ZERO else minus(cumulative, disallowed)
+                disallowed = cumulative
+                link = WashLink(piece.event_key, piece.seq, piece.lot, lot, absorbed, amount, days)
+                units.matched = add(units.matched, absorbed)
+                units.washed.append(_Washed(absorbed, amount, days, link))
+                units.held = add(units.held, absorbed)
+                links.append(link)
+                if need <= 0:
+                    break
+        i += 1
+        if i < end and nxt[i] != i:
+            i = found.open_from(i)
     if not links:
         return piece
     return msgspec.structs.replace(
@@ -576,7 +567,7 @@ def _wash(
 
 def _with_code(codes: str, code: str) -> str:
     """Form 8949 (f): codes in alphabetical order, each once (R6.3)."""
-    return "".join(sorted(set(codes) | {code}))
+    return "".join(sorted(set(codes) | {code})) if codes else code
 
 
 def _mark_open_lot(lot: OpenLot, lot_to_units: dict[str, _LotUnits], changes: _Units | None = None) -> list[OpenLot]:
@@ -587,18 +578,16 @@ def _mark_open_lot(lot: OpenLot, lot_to_units: dict[str, _LotUnits], changes: _U
     if (changes is not None and lot.asset != units.acquisition.asset
             and changes.root(lot.asset) != changes.root(units.acquisition.asset)):
         return [lot]  # a reorg's lot of another asset under the same lot key
-    parts = _pop_front(units, lot.qty)
     out: list[OpenLot] = []
     basis_left, qty_left = lot.basis, lot.qty
-    for part in parts:
-        basis = basis_left if part.qty == qty_left else pro_rata(lot.basis, part.qty, lot.qty)
+    for qty, added, days, links in _pop_front(units, lot.qty):
+        basis = basis_left if qty == qty_left else pro_rata(lot.basis, qty, lot.qty)
         basis_left = minus(basis_left, basis)
-        qty_left = minus(qty_left, part.qty)
+        qty_left = minus(qty_left, qty)
         out.append(
             msgspec.structs.replace(
-                lot, qty=part.qty, basis=plus(basis, part.added),
-                date_acquired=lot.date_acquired - timedelta(days=part.days),
-                wash_adjustment=plus(lot.wash_adjustment, part.added), wash=lot.wash + tuple(part.links),
+                lot, qty=qty, basis=plus(basis, added), date_acquired=lot.date_acquired - timedelta(days=days),
+                wash_adjustment=plus(lot.wash_adjustment, added), wash=lot.wash + links,
             )
         )
     return out
