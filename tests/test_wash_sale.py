@@ -14,11 +14,12 @@ from decimal import Decimal, localcontext
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from gainlog.ledger.events import AssetClass, Recorded
 from gainlog.projections.exact import minus, plus, total
 from gainlog.projections.model import Acquisition, AcquisitionKind, Booked, OpenLot, Slice
 from gainlog.projections.rules.holding_period import term
-from gainlog.projections.rules.wash_sale import apply_wash_sales, wash_sale_crypto_on
+from gainlog.projections.rules.wash_sale import _LotUnits, apply_wash_sales, wash_sale_crypto_on
 from helpers import records
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -470,3 +471,39 @@ def test_wash_sales_only_move_the_timing_of_gain(trades: str) -> None:
                 lot_to_matched[lot] = lot_to_matched.get(lot, D(0)) + link.qty
     lot_to_qty = {a.lot: a.qty for a in plain.acquisitions}
     assert all(qty <= lot_to_qty[lot] for lot, qty in lot_to_matched.items())  # each unit absorbs one loss
+
+
+def test_the_window_scan_stops_once_the_sold_units_are_matched(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue #19: a loss fully matched by the first replacement never looks at the others in the window
+    # (each look computes a lot's units still available, `_LotUnits.room`)
+    looked: list[str] = []
+    room = _LotUnits.room
+
+    def spy(self: _LotUnits) -> Decimal:
+        looked.append(self.acquisition.lot)
+        return room(self)
+
+    monkeypatch.setattr(_LotUnits, "room", spy)
+    booked = washed("""
+        2025-01-10 buy 10 XYZ 500
+        2025-06-02 sell 10 XYZ 400
+        2025-06-03 buy 10 XYZ 410
+        2025-06-04 buy 10 XYZ 420
+        2025-06-05 buy 10 XYZ 430
+    """)
+    assert looked == ["t:3"]  # the first replacement in the window, and no other
+    (loss,) = booked.slices
+    assert [(w.replacement_lot, w.qty, w.amount) for w in loss.wash] == [("t:3", D(10), D(100))]
+
+
+def test_replacement_units_sold_as_matched_carry_the_very_link_of_their_loss() -> None:
+    # issue #19: units sold exactly as they absorbed a loss bring that loss's own link into their row
+    # (one object, not a copy per row: a long chain makes one row per link); a part of them gets a
+    # link of its own, for the units and the share of the loss it carries
+    booked = washed(R_E6 + "2026-02-10 sell 60 XYZ 2700")
+    loss, sold = booked.slices
+    assert sold.wash[0] is loss.wash[0]
+    partly = washed(R_E6 + "2026-02-10 sell 20 XYZ 900")
+    loss, sold = partly.slices
+    assert [(w.replacement_lot, w.qty, w.amount) for w in sold.wash] == [("t:3", D(20), D(200))]
+    assert loss.wash[0].qty == D(60)

@@ -7,10 +7,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from gainlog.projections.engine import book
 from gainlog.projections.exact import minus, plus, total
 from gainlog.projections.model import Booked, Slice
 from gainlog.projections.pipeline import project
+from gainlog.projections.rules.wash_sale import WashPass
 from gainlog.projections.tax_year import tax_years
 from helpers import records
 from hypothesis import given, settings
@@ -208,3 +210,32 @@ def test_a_fee_paid_in_crypto_under_the_policy_is_a_loss_sale() -> None:
         ("test:b2", D("0.1"), D(150), date(2025, 2, 11)),
         ("test:b2", D("0.9"), D(810), date(2025, 3, 11)),
     ]
+
+
+def test_disposals_the_pass_cannot_change_skip_its_bookkeeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue #19: crypto without the policy can neither wash nor replace (R4.5), so its disposals never
+    # reach the per-disposal bookkeeping (only those with a tracked lot or a coverable loss do) and
+    # come back exactly as the lot engine made them
+    events = [
+        _buy("c1", "2025-01-10T15:00:00Z", "2", "2000", asset="BTC", class_="crypto"),
+        _sell("c2", "2025-02-01T15:00:00Z", "1", "500", asset="BTC"),  # a crypto loss
+        *r_e6("XYZ", "stock"),
+        _sell("c3", "2025-06-21T15:00:00Z", "1", "1500", asset="BTC"),  # a crypto gain
+    ]
+    known = records(events)
+    seen: list[str] = []
+    original = WashPass._disposal
+
+    def spy(self: WashPass, disposal: list[Slice]) -> list[Slice]:
+        seen.extend(s.event_key for s in disposal)
+        return original(self, disposal)
+
+    plain = book(known, tz=UTC)
+    monkeypatch.setattr(WashPass, "_disposal", spy)
+    washed = project(known, tz=UTC)
+    assert seen == ["test:s1", "test:s2"]
+    assert [(s.event_key, s.code, s.adjustment) for s in washed.slices] == [
+        ("test:c2", "", D(0)), ("test:s1", "W", D(600)), ("test:c3", "", D(0)), ("test:s2", "", D(0)),
+    ]
+    plain_by_key = {s.event_key: s for s in plain.slices}
+    assert all(s == plain_by_key[s.event_key] for s in washed.slices if s.asset == "BTC")

@@ -42,7 +42,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -50,7 +49,7 @@ import msgspec
 from ...ledger.events import Policy, Recorded
 from ..exact import EXACT, exact_context, minus, plus, pro_rata, tidy
 from ..model import ZERO, Acquisition, Booked, OpenLot, Slice, UnitChange, WashLink
-from .holding_period import local_date, term
+from .holding_period import Terms, local_date
 from .precedence import Setting, in_force, ranked
 
 WINDOW = timedelta(days=30)
@@ -94,19 +93,20 @@ class _LotUnits:
         for washed in self.washed:
             washed.qty = mul(washed.qty, ratio)
 
-    def available(self) -> Decimal:
-        """Units that can still become replacements: held (or yet to come) and not washed before."""
+    def room(self) -> Decimal:
+        """Units that can still become replacements: held (or yet to come) and not washed before;
+        zero or less when none. The exact difference, not yet `tidy`: a scan of the window compares
+        it, and tidies only the amounts that become a link's quantity."""
         qty = self.qty
         unmatched = EXACT.subtract(qty, self.matched)
         unheld = EXACT.subtract(EXACT.subtract(qty, self.consumed), self.held)
-        least = unheld if unheld < unmatched else unmatched
-        return tidy(least) if least > 0 else ZERO
+        return unheld if unheld < unmatched else unmatched
 
 
 @dataclass(slots=True)
 class _Candidates:
     """Acquisitions of one asset in order of actual acquisition time (acquired_at, seq), with their
-    local dates (non-decreasing along that order) for finding a sale's window.
+    unit bookkeeping and local dates (non-decreasing along that order) for finding a sale's window.
 
     A lot's available units never grow again once they reach zero (matches and disposals only take
     units away), so exhausted lots are skipped for good: `next_open[i]` points at the first index
@@ -114,15 +114,28 @@ class _Candidates:
     """
 
     acquisitions: list[Acquisition] = field(default_factory=list)
+    units: list[_LotUnits] = field(default_factory=list)
     dates: list[date] = field(default_factory=list)
     next_open: list[int] = field(default_factory=list)
+    sold: date | None = None  # the last `window` asked for: the rows of one sale ask in turn
+    bounds: tuple[int, int] = (0, 0)
 
-    def add(self, acquisition: Acquisition) -> None:
+    def add(self, acquisition: Acquisition, units: _LotUnits) -> None:
         self.acquisitions.append(acquisition)
+        self.units.append(units)
         self.dates.append(acquisition.date_acquired)
         self.next_open.append(len(self.next_open))
 
-    def _open_from(self, i: int) -> int:
+    def window(self, sold: date) -> tuple[int, int]:
+        """The indices [start, end) of those acquired from 30 days before `sold` through 30 days
+        after it (R4.1)."""
+        if sold != self.sold:
+            start = bisect_left(self.dates, sold - WINDOW)
+            self.sold, self.bounds = sold, (start, bisect_right(self.dates, sold + WINDOW, lo=start))
+        return self.bounds
+
+    def open_from(self, i: int) -> int:
+        """The first index >= i not known to be exhausted."""
         nxt = self.next_open
         root = i
         while root < len(nxt) and nxt[root] != root:
@@ -131,30 +144,11 @@ class _Candidates:
             nxt[i], i = root, nxt[i]
         return root
 
-    def open_within(self, sold: date, lot_to_units: dict[str, _LotUnits]) -> Iterator[tuple[Acquisition, _LotUnits]]:
-        """Those acquired from 30 days before `sold` through 30 days after it (R4.1) that still have
-        units to absorb a loss, in acquisition order."""
-        start = bisect_left(self.dates, sold - WINDOW)
-        end = bisect_right(self.dates, sold + WINDOW, lo=start)
-        i = self._open_from(start)
-        while i < end:
-            acquisition = self.acquisitions[i]
-            units = lot_to_units[acquisition.lot]
-            if units.available() > 0:
-                yield acquisition, units
-            else:
-                self.next_open[i] = i + 1
-            i = self._open_from(i + 1)
 
-
-@dataclass(slots=True)
-class _Part:
-    """A run of units taken from a lot's queue that share one moved-back date."""
-
-    qty: Decimal
-    added: Decimal
-    days: int
-    links: list[WashLink]
+_Part = tuple[Decimal, Decimal, int, tuple[WashLink, ...]]
+"""A run of units taken from a lot's queue that share one moved-back date: (qty, the disallowed loss
+they carry, the days their date moves back, the links of that loss). A plain tuple: a slice split
+over a long wash-sale chain makes one per row."""
 
 
 def apply_wash_sales(booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> Booked:
@@ -180,15 +174,18 @@ class WashPass:
 
     def __init__(self, booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> None:
         self._tz = tz
+        self._terms = Terms()
         self._crypto_from = _crypto_wash_dates(records)
         self._units = _Units(booked.unit_changes)
         self._lot_to_units = _lot_units(booked, crypto=any(s.value for s in self._crypto_from), units=self._units)
+        self._washing = ("stock", "crypto") if self._crypto_from else ("stock",)  # the classes R4 may cover
         self._asset_to_acquisitions: dict[str, _Candidates] = {}
         for acquisition in sorted(
             (a for a in booked.acquisitions if a.lot in self._lot_to_units),
             key=lambda a: (a.acquired_at, a.seq),
         ):
-            self._asset_to_acquisitions.setdefault(self._units.root(acquisition.asset), _Candidates()).add(acquisition)
+            self._asset_to_acquisitions.setdefault(self._units.root(acquisition.asset), _Candidates()).add(
+                acquisition, self._lot_to_units[acquisition.lot])
 
     @property
     def active(self) -> bool:
@@ -201,11 +198,14 @@ class WashPass:
         `upto(year)`: called once every slice sold before `year` has been through the pass (before
         any later one), `upto(None)` at the end (`report html`'s year-end lots: `marked_now`)."""
         batch: list[Slice] = []
+        year = 0  # with `upto`: the year the slice before sold in (0: none yet)
         for s in slices:
-            if upto is not None and batch and s.date_sold.year != batch[-1].date_sold.year:
-                yield from self._batch(batch)
-                batch = []
-                upto(s.date_sold.year)
+            if upto is not None and s.date_sold.year != year:
+                if year:
+                    yield from self._batch(batch)
+                    batch = []
+                    upto(s.date_sold.year)
+                year = s.date_sold.year
             elif len(batch) >= BATCH and s.seq != batch[-1].seq:
                 yield from self._batch(batch)
                 batch = []
@@ -216,33 +216,69 @@ class WashPass:
             upto(None)
 
     def _batch(self, batch: list[Slice]) -> list[Slice]:
+        """The batch's slices through the pass. Only the disposals with a slice the pass may change go
+        through `_disposal`: one of a lot it tracks (its units are taken), or a loss of a class the
+        rule can cover (it may wash); the runs between them (crypto without the policy, most of a
+        typical log) are copied as they are. With splits in the log every disposal goes through
+        (`_Units.apply_until` follows them disposal by disposal)."""
+        lot_to_units, washing = self._lot_to_units, self._washing
+        every = bool(self._units.splits)
         out: list[Slice] = []
+        pos, end = 0, len(batch)
         with exact_context():
-            for _, group in groupby(batch, key=_seq_of):
-                out.extend(self._disposal(list(group)))
+            for i in [i for i, s in enumerate(batch)
+                      if every or s.lot in lot_to_units or s.asset_class in washing and s.proceeds < s.basis]:
+                if i < pos:  # in a disposal already done
+                    continue
+                seq, first, last = batch[i].seq, i, i + 1
+                while first > pos and batch[first - 1].seq == seq:
+                    first -= 1
+                while last < end and batch[last].seq == seq:
+                    last += 1
+                out += batch[pos:first]
+                out += self._disposal(batch[first:last])
+                pos = last
+        out += batch[pos:]
         return out
 
     def _disposal(self, disposal: list[Slice]) -> list[Slice]:
+        """One disposal's slices through steps 1 and 2: every slice takes its units first, then each
+        loss washes (a loss matches against the lots as the whole disposal left them). Most slices
+        can neither carry nor take a loss (crypto without the policy, a gain, no lot the pass tracks):
+        those cost a dict lookup and a comparison, and come back as the same objects."""
         lot_to_units = self._lot_to_units
         changes = self._units
         if changes.splits:
             changes.apply_until(disposal[0].sold_at, disposal[0].seq, lot_to_units)
-        pieces: list[Slice] = []
-        for s in disposal:
+        pieces = disposal  # a new list only once a slice splits into rows
+        for index, s in enumerate(disposal):
             units = lot_to_units.get(s.lot) if s.lot and not s.missing_basis else None
-            if (units is not None and s.asset != units.acquisition.asset
-                    and changes.root(s.asset) != changes.root(units.acquisition.asset)):
-                units = None  # a reorg's lot of another asset under the same lot key
             if units is None:  # a lot that cannot wash or replace: nothing to track
-                pieces.append(s)
+                if pieces is not disposal:
+                    pieces.append(s)
+                continue
+            if s.asset != units.acquisition.asset and changes.root(s.asset) != changes.root(units.acquisition.asset):
+                taken = [s]  # a reorg's lot of another asset under the same lot key
             else:
-                pieces.extend(_take_units(s, units))
+                taken = _take_units(s, units, self._terms)
+            if pieces is not disposal:
+                pieces.extend(taken)
+            elif len(taken) != 1 or taken[0] is not s:
+                pieces = disposal[:index] + taken
+        crypto_from, tz = self._crypto_from, self._tz
         for index, piece in enumerate(pieces):
-            if _is_washable_loss(piece, self._crypto_from, self._tz):
+            # a loss slice of a real lot whose class the rule covers on the sale date (R4.1, R4.5)
+            if piece.proceeds < piece.basis and piece.lot and not piece.missing_basis and (
+                    piece.asset_class == "stock"
+                    or crypto_from and _crypto_on(crypto_from, local_date(piece.sold_at, tz))):
                 found = self._asset_to_acquisitions.get(changes.root(piece.asset))
                 if found is not None:
                     factor = changes.factor_after(piece) if changes.splits else None
-                    pieces[index] = _wash(piece, found.open_within(piece.date_sold, lot_to_units), factor)
+                    washed = _wash(piece, found, factor)
+                    if washed is not piece:
+                        if pieces is disposal:
+                            pieces = list(disposal)
+                        pieces[index] = washed
         if len(pieces) == len(disposal):  # no slice was split: the orders stand
             return pieces
         first = disposal[0].order
@@ -267,10 +303,6 @@ class WashPass:
                 copies[lot.lot] = _LotUnits(units.acquisition, units.qty, washed=washed, held=units.held)
         with exact_context():
             return [piece for lot in open_lots for piece in _mark_open_lot(lot, copies)]
-
-
-def _seq_of(s: Slice) -> int:
-    return s.seq
 
 
 def crypto_ever(records: Iterable[Recorded]) -> bool:
@@ -368,9 +400,8 @@ def _lot_units(booked: Booked, *, crypto: bool, units: _Units | None = None) -> 
     add = EXACT.add
     if units is None or not (units.splits or units.renames):
         for held in (booked.slices, booked.open_lots):
-            for s in held:
-                a = lot_to_acquisition.get(s.lot)
-                if a is not None and s.asset == a.asset:  # a reorg's lots keep the old lot key
+            for s in [s for s in held if s.lot in lot_to_acquisition]:  # a few: those of tracked lots
+                if s.asset == lot_to_acquisition[s.lot].asset:  # a reorg's lots keep the old lot key
                     lot_to_seen[s.lot] = add(lot_to_seen.get(s.lot, ZERO), s.qty)
     else:
         for s in booked.slices:
@@ -406,120 +437,126 @@ def _crypto_on(crypto_from: list[Setting[bool]], day: date) -> bool:
     return policy is not None and policy.value
 
 
-def _is_washable_loss(piece: Slice, crypto_from: list[Setting[bool]], tz: ZoneInfo) -> bool:
-    """A loss slice of a real lot whose class the rule covers on the sale date (R4.1, R4.5)."""
-    if piece.missing_basis or not piece.lot or piece.proceeds >= piece.basis:
-        return False
-    if piece.asset_class == "stock":
-        return True
-    return bool(crypto_from) and _crypto_on(crypto_from, local_date(piece.sold_at, tz))
-
-
-def _take_units(s: Slice, units: _LotUnits) -> list[Slice]:
+def _take_units(s: Slice, units: _LotUnits, terms: Terms) -> list[Slice]:
     """Consume the slice's units from its lot, washed units first; one row per date acquired."""
     units.consumed = EXACT.add(units.consumed, s.qty)
     if not units.washed and s.qty > 0:  # no washed units: the slice stands as it is
         return [s]
     parts = _pop_front(units, s.qty)
-    if len(parts) == 1 and not parts[0].links:
+    if len(parts) == 1 and not parts[0][3]:
         return [s]
-    return _split_slice(s, parts)
+    return _split_slice(s, parts, terms)
 
 
 def _pop_front(units: _LotUnits, qty: Decimal) -> list[_Part]:
     """Take `qty` units off the lot's queue; runs with the same tacked days are merged."""
     parts: list[_Part] = []
-    left = qty
-    while left > 0 and units.washed:
-        head = units.washed[0]
-        take = min(left, head.qty)
+    left = qty  # exact; as `minus` would leave it (tidy) wherever a part takes it, once anything is taken
+    washed, held = units.washed, units.held
+    subtract, replace = EXACT.subtract, msgspec.structs.replace
+    while left > 0 and washed:
+        head = washed[0]
+        take = head.qty if head.qty < left else left if left is qty else tidy(left)  # min(left, head.qty)
         if take == head.qty:
             added = head.amount
-            units.washed.popleft()
+            washed.popleft()
         else:
             added = pro_rata(head.amount, take, head.qty)
             head.qty = minus(head.qty, take)
             head.amount = minus(head.amount, added)
-        units.held = EXACT.subtract(units.held, take)
-        left = minus(left, take)
-        link = msgspec.structs.replace(head.link, qty=take, amount=added)
-        _append_part(parts, _Part(take, added, head.days, [link]))
+        held = subtract(held, take)
+        left = subtract(left, take)
+        link = head.link
+        if link.qty.compare_total(take) or link.amount.compare_total(added):  # not the very digits it has
+            link = replace(link, qty=take, amount=added)
+        if parts and parts[-1][2] == head.days:
+            last_qty, last_added, days, links = parts[-1]
+            parts[-1] = (plus(last_qty, take), plus(last_added, added), days, (*links, link))
+        else:
+            parts.append((take, added, head.days, (link,)))
+    units.held = held
     if left > 0:
-        _append_part(parts, _Part(left, ZERO, 0, []))
+        left = left if left is qty else tidy(left)
+        if parts and parts[-1][2] == 0:
+            last_qty, last_added, days, links = parts[-1]
+            parts[-1] = (plus(last_qty, left), plus(last_added, ZERO), days, links)
+        else:
+            parts.append((left, ZERO, 0, ()))
     return parts
 
 
-def _append_part(parts: list[_Part], part: _Part) -> None:
-    if parts and parts[-1].days == part.days:
-        last = parts[-1]
-        last.qty = plus(last.qty, part.qty)
-        last.added = plus(last.added, part.added)
-        last.links.extend(part.links)
-    else:
-        parts.append(part)
-
-
-def _split_slice(s: Slice, parts: list[_Part]) -> list[Slice]:
+def _split_slice(s: Slice, parts: list[_Part], terms: Terms) -> list[Slice]:
     """Rows for each part: proceeds and basis pro rata (the last part takes the rest, R2.7)."""
     out: list[Slice] = []
-    proceeds_left, basis_left, qty_left = s.proceeds, s.basis, s.qty
-    for part in parts:
-        if part.qty == qty_left:
-            proceeds, basis = proceeds_left, basis_left
+    proceeds_taken, basis_taken, qty_left = ZERO, ZERO, s.qty  # exact sums of the rows so far
+    sold, replace, add = s.date_sold, msgspec.structs.replace, EXACT.add
+    for index, (qty, added, days, links) in enumerate(parts):
+        if qty == qty_left:  # the rest (`minus` of the exact sums: the same digits as subtracting row by row)
+            proceeds = minus(s.proceeds, proceeds_taken) if index else s.proceeds
+            basis = minus(s.basis, basis_taken) if index else s.basis
         else:
-            proceeds = pro_rata(s.proceeds, part.qty, s.qty)
-            basis = pro_rata(s.basis, part.qty, s.qty)
-        proceeds_left = minus(proceeds_left, proceeds)
-        basis_left = minus(basis_left, basis)
-        qty_left = minus(qty_left, part.qty)
-        acquired = s.date_acquired - timedelta(days=part.days)
+            proceeds = pro_rata(s.proceeds, qty, s.qty)
+            basis = pro_rata(s.basis, qty, s.qty)
+            proceeds_taken = add(proceeds_taken, proceeds) if index else proceeds
+            basis_taken = add(basis_taken, basis) if index else basis
+            qty_left = EXACT.subtract(qty_left, qty)  # only ever compared
+        acquired = s.date_acquired - timedelta(days=days) if days else s.date_acquired
         out.append(
-            msgspec.structs.replace(
-                s, qty=part.qty, proceeds=proceeds, basis=plus(basis, part.added), date_acquired=acquired,
-                term=term(acquired, s.date_sold), wash=s.wash + tuple(part.links),
+            replace(
+                s, qty=qty, proceeds=proceeds, basis=plus(basis, added), date_acquired=acquired,
+                term=terms.term(acquired, sold), wash=s.wash + links,
             )
         )
     return out
 
 
-def _wash(
-    piece: Slice, candidates: Iterable[tuple[Acquisition, _LotUnits]],
-    factor: Callable[[Acquisition], Decimal] | None = None,
-) -> Slice:
+def _wash(piece: Slice, found: _Candidates, factor: Callable[[Acquisition], Decimal] | None = None) -> Slice:
     """Match a loss slice to the replacement candidates in its window, in acquisition order, and
     disallow its loss pro rata (R4.1–R4.4). `factor`: a later replacement's units per unit sold
-    (splits in between, `_Units.factor_after`); None when there are none."""
+    (splits in between, `_Units.factor_after`); None when there are none. The scan of the window
+    stops as soon as the sold units are matched."""
+    need = piece.qty
+    if need <= 0:
+        return piece
     loss = minus(piece.basis, piece.proceeds)
     days = max(0, (piece.date_sold - piece.date_acquired).days)
-    need, matched, disallowed = piece.qty, ZERO, ZERO
+    matched, disallowed = ZERO, ZERO
     links: list[WashLink] = []
-    for acquisition, units in candidates:
-        if need <= 0:
-            break
-        if acquisition.lot == piece.lot:
-            continue
-        ratio = factor(acquisition) if factor is not None else None
-        available = units.available()
-        if ratio is not None and ratio != 1:
-            available = available / ratio  # in units of the sale
-        take = min(need, available)
-        if take <= 0:
-            continue
-        need = minus(need, take)
-        matched = plus(matched, take)
-        cumulative = pro_rata(loss, matched, piece.qty)  # the whole loss once matched == sold
-        amount = minus(cumulative, disallowed)
-        disallowed = cumulative
-        # the replacement's own units (more after a forward split between the sale and the purchase)
-        absorbed = take if ratio is None or ratio == 1 else min(units.available(), take * ratio)
-        link = WashLink(
-            loss_key=piece.event_key, loss_seq=piece.seq, loss_lot=piece.lot,
-            replacement_lot=acquisition.lot, qty=absorbed, amount=amount, days=days,
-        )
-        units.matched = plus(units.matched, absorbed)
-        units.washed.append(_Washed(absorbed, amount, days, link))
-        units.held = EXACT.add(units.held, absorbed)
-        links.append(link)
+    add = EXACT.add
+    acquisitions, lots, nxt = found.acquisitions, found.units, found.next_open
+    i, end = found.window(piece.date_sold)
+    if i < end and (j := nxt[i]) != i:  # the path is compressed: one step, as a rule
+        i = j if j >= end or nxt[j] == j else found.open_from(i)
+    while i < end:
+        units = lots[i]
+        room = units.room()
+        if room <= 0:
+            nxt[i] = i + 1  # exhausted for good
+        elif (lot := acquisitions[i].lot) != piece.lot:  # never the sold lot itself
+            if factor is None or (ratio := factor(acquisitions[i])) == 1:
+                take = tidy(room) if room < need else need  # min(need, available)
+                absorbed = take
+            else:  # the replacement's own units: more after a forward split between the sale and the purchase
+                available = tidy(room)
+                take = min(need, available / ratio)  # in units of the sale
+                absorbed = min(available, take * ratio)
+            if take > 0:
+                need = ZERO if take is need else minus(need, take)
+                matched = plus(matched, take)
+                cumulative = pro_rata(loss, matched, piece.qty)  # the whole loss once matched == sold
+                # (`cumulative` is tidy already: minus(cumulative, ZERO) is cumulative itself)
+                amount = cumulative if disallowed is ZERO else minus(cumulative, disallowed)
+                disallowed = cumulative
+                link = WashLink(piece.event_key, piece.seq, piece.lot, lot, absorbed, amount, days)
+                units.matched = add(units.matched, absorbed)
+                units.washed.append(_Washed(absorbed, amount, days, link))
+                units.held = add(units.held, absorbed)
+                links.append(link)
+                if need <= 0:
+                    break
+        i += 1
+        if i < end and nxt[i] != i:
+            i = found.open_from(i)
     if not links:
         return piece
     return msgspec.structs.replace(
@@ -530,7 +567,7 @@ def _wash(
 
 def _with_code(codes: str, code: str) -> str:
     """Form 8949 (f): codes in alphabetical order, each once (R6.3)."""
-    return "".join(sorted(set(codes) | {code}))
+    return "".join(sorted(set(codes) | {code})) if codes else code
 
 
 def _mark_open_lot(lot: OpenLot, lot_to_units: dict[str, _LotUnits], changes: _Units | None = None) -> list[OpenLot]:
@@ -541,18 +578,16 @@ def _mark_open_lot(lot: OpenLot, lot_to_units: dict[str, _LotUnits], changes: _U
     if (changes is not None and lot.asset != units.acquisition.asset
             and changes.root(lot.asset) != changes.root(units.acquisition.asset)):
         return [lot]  # a reorg's lot of another asset under the same lot key
-    parts = _pop_front(units, lot.qty)
     out: list[OpenLot] = []
     basis_left, qty_left = lot.basis, lot.qty
-    for part in parts:
-        basis = basis_left if part.qty == qty_left else pro_rata(lot.basis, part.qty, lot.qty)
+    for qty, added, days, links in _pop_front(units, lot.qty):
+        basis = basis_left if qty == qty_left else pro_rata(lot.basis, qty, lot.qty)
         basis_left = minus(basis_left, basis)
-        qty_left = minus(qty_left, part.qty)
+        qty_left = minus(qty_left, qty)
         out.append(
             msgspec.structs.replace(
-                lot, qty=part.qty, basis=plus(basis, part.added),
-                date_acquired=lot.date_acquired - timedelta(days=part.days),
-                wash_adjustment=plus(lot.wash_adjustment, part.added), wash=lot.wash + tuple(part.links),
+                lot, qty=qty, basis=plus(basis, added), date_acquired=lot.date_acquired - timedelta(days=days),
+                wash_adjustment=plus(lot.wash_adjustment, added), wash=lot.wash + links,
             )
         )
     return out
