@@ -48,12 +48,25 @@ PARALLEL_FROM = 200_000
 MAX_SHARD_ASSETS = 10_000  # a shard's assets are SQL parameters (three times each)
 
 
+# usable cores: fewer than this and `--jobs` defaults to one process. On the 2-core benchmark machine a
+# sharded `report all` of 1M events took 46.9 s against 40.3 s in one process (bench/results.md): the
+# parent's serial work (merging, every 8949 row and file) is about half the CPU, and a sharded replay
+# leaves no checkpoint, so the next `report all` after an append replays everything again.
+SHARD_FROM_CORES = 3
+
+
 def usable_cores() -> int:
-    """The cores this process may run on (`os.sched_getaffinity`, else `os.cpu_count`): `--jobs`'s default."""
+    """The cores this process may run on (`os.sched_getaffinity`, else `os.cpu_count`)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def default_jobs() -> int:
+    """`--jobs`'s default: every usable core, or one process below `SHARD_FROM_CORES` of them."""
+    cores = usable_cores()
+    return cores if cores >= SHARD_FROM_CORES else 1
 
 
 @dataclass(frozen=True)

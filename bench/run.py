@@ -58,6 +58,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 import rp2_feed as rp2  # noqa: E402  (bench/rp2_feed.py, next to this file)
+from gainlog.api.parallel import SHARD_FROM_CORES, usable_cores  # noqa: E402
 from gainlog.fixtures.generate import generate, write  # noqa: E402
 
 RP2_RATIO = 50  # gainlog at least this many times faster than RP2 on the one-asset case (issues #7, #19)
@@ -94,7 +95,7 @@ class Step:
 
     name: str
     runs: list[Run] = field(default_factory=list)
-    same: list[bool] = field(default_factory=list)  # `report_all_jobs1`: the same files as on all cores
+    same: list[bool] = field(default_factory=list)  # `report_all_sharded`: the same files as the default run
 
     @property
     def ok(self) -> bool:
@@ -186,8 +187,9 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
     """The steps for one ledger, each repeated in a fresh database."""
     steps = {name: Step(name) for name in ("import", "report_all", "checkpoint", "report_all_after_append",
                                            "schedule_d_after_append", "form8949_after_append", "init", "lots",
-                                           "explain", "explain_row", "diff", "report_all_jobs1")}
-    same: list[bool] = []  # per repeat: `report all` on all cores wrote what `--jobs 1` did, byte for byte
+                                           "explain", "explain_row", "diff", "report_all_sharded")}
+    same: list[bool] = []  # per repeat: `report all --jobs N` (sharded) wrote what the default run did, byte for byte
+    sharded_jobs = str(max(2, usable_cores()))
     for r in range(repeat):
         with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
             work = Path(tmp)
@@ -197,9 +199,9 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
             run_child([*gainlog, *db, "tag", "bench-base"], workdir=work)
             report_all = [*gainlog, *db, "report", "all", "--out", str(work / "reports")]
             steps["report_all"].runs.append(run_child(report_all, workdir=work))
-            jobs1 = [*gainlog, *db, "report", "all", "--out", str(work / "reports-jobs1"), "--jobs", "1"]
-            steps["report_all_jobs1"].runs.append(run_child(jobs1, workdir=work))
-            same.append(tree_digest(work / "reports") == tree_digest(work / "reports-jobs1"))
+            sharded = [*gainlog, *db, "report", "all", "--out", str(work / "reports-sharded"), "--jobs", sharded_jobs]
+            steps["report_all_sharded"].runs.append(run_child(sharded, workdir=work))
+            same.append(tree_digest(work / "reports") == tree_digest(work / "reports-sharded"))
             steps["checkpoint"].runs.append(run_child([*gainlog, *db, "checkpoint"], workdir=work))
             run_child([*gainlog, *db, "import", str(append_file(work, 1)), "--source", "bench-append"],
                       workdir=work)
@@ -220,7 +222,7 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
         done = [f"{s.name} {s.runs[-1].seconds:.2f}s" + ("" if s.runs[-1].ok else " (failed)")
                 for s in steps.values()]
         print(f"  repeat {r + 1}/{repeat}: " + ", ".join(done), file=sys.stderr)
-    steps["report_all_jobs1"].same = same
+    steps["report_all_sharded"].same = same
     return steps
 
 
@@ -316,7 +318,7 @@ def machine() -> list[str]:
                 break
     except OSError:
         pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    usable = usable_cores()
     return [
         f"- Platform: {platform.platform()}",
         f"- CPU: {cpu}; {os.cpu_count()} logical cores ({usable} usable by this process)",
@@ -402,21 +404,23 @@ def table(results: dict[int, SizeResult], one_asset: list[str] | None) -> list[s
         cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
                  for step in (result.steps[n] for n in AUDIT_STEPS)]
         lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    jobs = max(2, usable_cores())
     lines += [
         "",
-        f"Parallel replay (issue #19): `report all --jobs 1` against the default, all {usable} usable cores "
-        "(sharded by asset); the two folders compared by digest in every repeat:",
+        f"Parallel replay (issue #19): the default `report all` (one process on fewer than {SHARD_FROM_CORES} usable "
+        f"cores, else sharded on all) against `report all --jobs {jobs}` (sharded by asset); the two folders "
+        "compared by digest in every repeat:",
         "",
-        "| events | report all --jobs 1 s | report all, all cores s | speed-up | peak MB (1 / all) | same bytes |",
+        f"| events | report all (default) s | report all --jobs {jobs} s | speed-up | peak MB (default / {jobs}) "
+        "| same bytes |",
         "|---:|---:|---:|---:|---:|---|",
     ]
     for size, result in results.items():
-        one_core, all_cores = result.steps["report_all_jobs1"], result.steps["report_all"]
-        a, b = one_core.median(), all_cores.median()
+        default, sharded = result.steps["report_all"], result.steps["report_all_sharded"]
+        a, b = default.median(), sharded.median()
         speedup = f"{a / b:.2f}×" if a and b else "n/a"
-        same = "n/a" if not one_core.same else ("yes" if all(one_core.same) else "NO")
-        lines.append(f"| {size:,} | {_s(a)} | {_s(b)} | {speedup} | {_s(one_core.peak())} / {_s(all_cores.peak())} "
+        same = "n/a" if not sharded.same else ("yes" if all(sharded.same) else "NO")
+        lines.append(f"| {size:,} | {_s(a)} | {_s(b)} | {speedup} | {_s(default.peak())} / {_s(sharded.peak())} "
                      f"| {same} |")
     if one_asset:
         lines += ["", *one_asset]
@@ -494,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "`checkpoint` step after it finds one at the head and keeps it.",
         "",
         "Steps per repeat, in a fresh database: `gainlog --db DB init`; `import LEDGER`; "
-        "`report all --out DIR` (all cores); `report all --out DIR1 --jobs 1`; `checkpoint`; "
+        "`report all --out DIR`; `report all --out DIR1 --jobs N` (N: the usable cores, at least 2); `checkpoint`; "
         "`import ONE-LINE --source bench-append`; `report all --out DIR`; "
         "`import ONE-LINE --source bench-append`; `report schedule-d --year 2026 --json`; "
         "`report 8949 --year 2026 --json`; "

@@ -28,15 +28,16 @@ WholeDollarsOpt = Annotated[
 OutOpt = Annotated[Path, typer.Option("--out", help="Directory to write DIR/YEAR/... into.")]
 JobsOpt = Annotated[
     int | None,
-    typer.Option("--jobs", min=1, help="Replay in up to N processes, sharded by asset (default: the usable cores)."),
+    typer.Option("--jobs", min=1, help="Replay in up to N processes, sharded by asset "
+                 "(default: the usable cores, one process on fewer than three)."),
 ]
 
 
 def _jobs(jobs: int | None) -> int:
-    """`--jobs`, or the number of usable cores."""
-    from ..api.parallel import usable_cores
+    """`--jobs`, or its default (`api.parallel.default_jobs`)."""
+    from ..api.parallel import default_jobs
 
-    return usable_cores() if jobs is None else jobs
+    return default_jobs() if jobs is None else jobs
 
 
 @report_app.command("8949")

@@ -442,3 +442,27 @@ def test_asset_counts_by_part_add_up_and_a_swap_counts_both_sides(tmp_path: Path
         halves = [parallel.asset_counts(store.conn, 0, 2), parallel.asset_counts(store.conn, 2, seq)]
         assert halves == [{"BTC": 2, "ETH": 1}, {"ETH": 2}]
         assert parallel.asset_links(store.conn, seq) == [("ETH", "ETX")]
+
+
+@pytest.mark.parametrize(("cores", "jobs"), [(1, 1), (2, 1), (3, 3), (8, 8)])
+def test_jobs_default_is_one_process_below_three_cores(monkeypatch: pytest.MonkeyPatch, cores: int, jobs: int) -> None:
+    """On two cores a sharded replay measured slower than one process and leaves no checkpoint (bench/results.md)."""
+    monkeypatch.setattr(parallel, "usable_cores", lambda: cores)
+    assert parallel.default_jobs() == jobs
+
+
+def test_cli_report_all_on_two_cores_runs_in_one_process(
+    tmp_path: Path, shard_always: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    seen: list[int] = []
+    real = parallel.stream_sharded
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs["jobs"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "stream_sharded", spy)
+    db = make_ledger(tmp_path, ledger_lines(2))
+    assert main(["--db", str(db), "report", "all", "--out", str(tmp_path / "out")]) == 0
+    assert seen == [1]
