@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 from .report_files import MissingBasis
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..ledger.store import Store
     from ..projections.form8949 import Row
     from ..projections.glance import Glance, Holding, RowSums
@@ -189,16 +191,33 @@ def tail_from_checkpoint(store: Store, seq: int, *, freeze: bool = True) -> tupl
     return None
 
 
-def form8949_rows(
-    db: Path, year: int, *, as_of: str | None, strict: bool
-) -> tuple[list[Row], str, list[str]] | None:
-    """`report 8949`'s rows of `year` (cents) from a checkpoint `report all` left, when it serves:
-    the rows, why the year is empty ("" when it may hold an event) and the unpaired transfer legs'
-    warnings; None to replay. A year from the open year on: the stored rows and the tail's; an
-    earlier one: the year's `form8949.json` in the folder that `report all` wrote, when it is still
-    the file the checkpoint names (its stats, else its SHA-256). It runs the drift check
-    (`open_ledger`) either way: the caller's replay need not."""
+@dataclass(frozen=True)
+class Served8949:
+    """`report 8949` of one year from a checkpoint (`form8949_rows`).
+
+    Attributes:
+        rows: the year's rows (cents), decoded when called.
+        empty: why the year is empty ("" when it may hold an event).
+        legs: the unpaired transfer legs' warnings.
+        json_file: when the year's rows are those of the `form8949.json` that `report all` wrote
+            and the file is still the one the checkpoint names: that file, whose bytes are `report
+            8949 --json`'s output (printed without decoding a row); else None.
+    """
+
+    rows: Callable[[], list[Row]]
+    empty: str
+    legs: list[str]
+    json_file: Path | None = None
+
+
+def form8949_rows(db: Path, year: int, *, as_of: str | None, strict: bool) -> Served8949 | None:
+    """`report 8949`'s rows of `year` from a checkpoint `report all` left, when it serves; None to
+    replay. A year from the open year on: the stored rows and the tail's; an earlier one: the year's
+    `form8949.json` in the folder that `report all` wrote, when it is still the file the checkpoint
+    names (its stats, else its SHA-256). It runs the drift check (`open_ledger`) either way: the
+    caller's replay need not."""
     from ..ledger.speed import gc_paused
+    from ..projections.report_checkpoint import rows_from_json
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store, gc_paused():
@@ -206,26 +225,25 @@ def form8949_rows(
         if served is None:
             return None
         result = served[0]
-        rows = result.rows_of(year) if year >= result.open_year else _earlier_rows(result.part, year)
-        if rows is None:
-            return None
-        return rows, result.facts.empty_year(year, store.timezone), list(result.part.legs)
+        empty, legs = result.facts.empty_year(year, store.timezone), list(result.part.legs)
+    same = _same_json(result.part, year)
+    if year >= result.open_year:
+        return Served8949(rows=lambda: result.rows_of(year), empty=empty, legs=legs,
+                          json_file=None if result.changed(year)[0] else same)
+    if same is None:
+        return None
+    # the file the checkpoint names (its stats or its SHA-256): rows_from_json reads it back
+    return Served8949(rows=lambda: rows_from_json(same.read_bytes()), empty=empty, legs=legs, json_file=same)
 
 
-def _earlier_rows(part: ReportPart, year: int) -> list[Row] | None:
-    """The rows of `year` (before the part's open year) from the `form8949.json` `report all` wrote,
-    when that file is still the one the part names; None otherwise (a year it wrote no file for:
-    outside its years, or the folder moved or changed)."""
-    from ..projections.report_checkpoint import rows_from_json
-
+def _same_json(part: ReportPart, year: int) -> Path | None:
+    """The year's `form8949.json` in the folder that `report all` wrote, when it is still the file
+    the part names; None otherwise (a year it wrote no file for, or the folder moved or changed)."""
     key = f"{year}/form8949.json"
     path = Path(part.out) / key
     if not part.out or not _unchanged(path, part.files.get(key), part.stats.get(key)):
         return None
-    try:
-        return rows_from_json(path.read_bytes())
-    except (OSError, ValueError):
-        return None
+    return path
 
 
 def write_incremental(

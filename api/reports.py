@@ -8,7 +8,7 @@ written by `write_reports`, with the manifest `verify --manifest` checks (`api.m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +53,7 @@ class Form8949:
     chunks: Iterator[list[Row]]
     streamed: Streamed | None = field(default=None, repr=False)  # None: served from a checkpoint
     served: tuple[str, list[str]] = ("", [])  # from a checkpoint: `empty_year()`, `unpaired()`
+    json_file: Path | None = None  # from a checkpoint: a file whose bytes are the rows' JSON (`chunks` unread)
 
     def empty_year(self) -> str:
         """Why no event can fall in the year (`Facts.empty_year`), "" when one may; call it once
@@ -90,9 +91,8 @@ def form8949(
         served = form8949_rows(db, year, as_of=as_of, strict=strict)
         checked = True
         if served is not None:
-            rows, empty, legs = served
-            served_chunks = (rows[i:i + 4096] for i in range(0, len(rows), 4096))
-            return Form8949(year=year, whole_dollars=False, chunks=served_chunks, served=(empty, legs))
+            return Form8949(year=year, whole_dollars=False, chunks=_served_chunks(served.rows),
+                            served=(served.empty, served.legs), json_file=served.json_file)
 
     from ..projections import form8949 as f8949
     from ..projections.rules.form_box import wallet_reports
@@ -105,6 +105,13 @@ def form8949(
     quantum = f8949.DOLLAR if whole_dollars else f8949.CENT
     chunks = f8949.row_chunks(slices, wallet_reports(replay.log), quantum=quantum)
     return Form8949(year=year, whole_dollars=whole_dollars, chunks=iter(chunks), streamed=streamed)
+
+
+def _served_chunks(rows: Callable[[], list[Row]]) -> Iterator[list[Row]]:
+    """The rows a checkpoint serves, 4,096 at a time, decoded only once the first chunk is asked for."""
+    served = rows()
+    for i in range(0, len(served), 4096):
+        yield served[i:i + 4096]
 
 
 # -- report schedule-d ------------------------------------------------------------------------

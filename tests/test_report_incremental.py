@@ -472,3 +472,35 @@ def test_after_a_buy_the_open_years_files_and_unchanged_charts_are_reused(
     monkeypatch.setattr(year_html, "draw", original)
     write_reports(path, tmp_path / "full")
     assert _digests(tmp_path / "out") == _digests(tmp_path / "full")
+
+
+def test_cli_report_8949_json_after_a_buy_is_the_file_report_all_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After an append that adds no row to the year, `report 8949 --json` of the open year (2025 here) is the
+    `form8949.json` `report all` wrote, printed without decoding a row (issue #19); after a sell it
+    is made from the rows again. Both equal a replay without any checkpoint."""
+    from gainlog.api import reports
+    from gainlog.cli.main import main
+
+    store, path = _sample(tmp_path, monkeypatch)
+    buy = {**BUY, "id": "b25", "at": "2025-12-20T12:00:00Z"}  # the sample's open year is 2025
+    sell = {**SELL, "id": "s25", "at": "2025-12-21T12:00:00Z", "qty": "0.5"}
+    store.import_file(write_jsonl(tmp_path / "buy.jsonl", [buy]), source="buy")  # type: ignore[arg-type]
+    written = tmp_path / "out" / "2025" / "form8949.json"
+    form = reports.form8949(path, 2025)
+    assert form.json_file == written.resolve()
+    capsys.readouterr()
+    assert main(["--db", str(path), "report", "8949", "--year", "2025", "--json"]) == 0
+    served_out = capsys.readouterr().out
+    assert served_out.encode() == written.read_bytes() and len(json.loads(served_out)) >= 1
+    store.import_file(write_jsonl(tmp_path / "sell.jsonl", [sell]), source="sell")  # type: ignore[arg-type]
+    assert reports.form8949(path, 2025).json_file is None  # the sell adds a 2025 row: not the file's
+    assert main(["--db", str(path), "report", "8949", "--year", "2025", "--json"]) == 0
+    after_sell = capsys.readouterr().out
+    before, now = json.loads(served_out), json.loads(after_sell)
+    assert now[:len(before)] == before and {r["event_key"] for r in now[len(before):]} == {"sell:s25"}
+    assert main(["--db", str(path), "checkpoint", "--clear"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(path), "report", "8949", "--year", "2025", "--json"]) == 0
+    assert capsys.readouterr().out == after_sell
