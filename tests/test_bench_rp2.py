@@ -140,3 +140,24 @@ def test_startup_mode_gives_each_command_its_cpu_time_and_modules(bench: ModuleT
         "| `report schedule-d`", "| `report all`"]
     assert "failed" not in out and all(row.endswith(") |") for row in table[3:])
     assert (tmp_path / "s.md").read_text() == out.removesuffix("\n")
+
+
+def test_stages_counts_the_rows_report_all_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """bench/stages.py replays the sample ledger stage by stage: the rows it makes are those of
+    `report all`'s 8949 files, and it writes nothing to the ledger."""
+    from gainlog.api.ledger_ops import import_file, init_ledger
+    from gainlog.api.reports import write_reports
+
+    db = tmp_path / "l.db"
+    init_ledger(db)
+    import_file(db, REPO / "fixtures" / "sample" / "events.jsonl")
+    written = write_reports(db, tmp_path / "out", jobs=1)
+    before = db.read_bytes()
+    _module("stages").main(db)
+    first, *stages = capsys.readouterr().out.splitlines()
+    rows = sum(y.rows for y in written.summary)
+    assert first.endswith(f"{rows:,} rows (CPU seconds)") and rows > 0
+    assert [line.split("  ")[0] for line in stages] == [
+        "read and decode", "knowledge, lot engine fold", "wash-sale pass", "8949 rows and year totals",
+        "8949 CSV and JSON writers"]
+    assert db.read_bytes() == before
