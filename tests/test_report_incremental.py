@@ -142,6 +142,11 @@ def _form8949(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -
     from gainlog.projections.form8949 import rows_json_bytes, to_csv
 
     rows = [r for chunk in form.chunks for r in chunk]
+    if form.json_file is not None:  # `--json` prints this file as it is: it must be the rows' JSON
+        from gainlog.api.report_files import indented
+
+        assert form.json_file.read_bytes() == indented(rows_json_bytes(rows))
+        statistic(f"report 8949 --json of {year} printed from the file report all wrote")
     return rows, to_csv(rows), rows_json_bytes(rows), form.empty_year(), form.unpaired()
 
 
