@@ -199,15 +199,17 @@ class Served8949:
         rows: the year's rows (cents), decoded when called.
         empty: why the year is empty ("" when it may hold an event).
         legs: the unpaired transfer legs' warnings.
-        json_file: when the year's rows are those of the `form8949.json` that `report all` wrote
-            and the file is still the one the checkpoint names: that file, whose bytes are `report
-            8949 --json`'s output (printed without decoding a row); else None.
+        json_file: when the year's rows begin with those of the `form8949.json` that `report all`
+            wrote (the checkpoint's) and the file is still the one the checkpoint names: that file,
+            whose rows `report 8949 --json` prints as they are, without decoding one; else None.
+        json_more: with `json_file`, the tail's rows of the year, which follow the file's.
     """
 
     rows: Callable[[], list[Row]]
     empty: str
     legs: list[str]
     json_file: Path | None = None
+    json_more: list[Row] = field(default_factory=list)
 
 
 def form8949_rows(db: Path, year: int, *, as_of: str | None, strict: bool) -> Served8949 | None:
@@ -228,8 +230,8 @@ def form8949_rows(db: Path, year: int, *, as_of: str | None, strict: bool) -> Se
         empty, legs = result.facts.empty_year(year, store.timezone), list(result.part.legs)
     same = _same_json(result.part, year)
     if year >= result.open_year:
-        return Served8949(rows=lambda: result.rows_of(year), empty=empty, legs=legs,
-                          json_file=None if result.changed(year)[0] else same)
+        more = [r for r in result.new_rows if r.date_sold.year == year]  # they follow the stored ones
+        return Served8949(rows=lambda: result.rows_of(year), empty=empty, legs=legs, json_file=same, json_more=more)
     if same is None:
         return None
     # the file the checkpoint names (its stats or its SHA-256): rows_from_json reads it back

@@ -64,6 +64,8 @@ class JsonRows:
     """`indented(reports.form8949_json_bytes(rows))` written to `file` from rows given a chunk at a
     time: the same bytes, without the text of all the rows in memory at once (issue #7)."""
 
+    END = b"\n]\n"  # after the last row, when there is one
+
     def __init__(self, file: BinaryIO) -> None:
         self.file = file
         self.count = 0
@@ -81,7 +83,7 @@ class JsonRows:
 
     def close(self) -> None:
         """End the array (`[]` when no rows came)."""
-        self.file.write(b"\n]\n" if self.count else indented(b"[]"))
+        self.file.write(self.END if self.count else indented(b"[]"))
 
 
 class Form8949Files:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .report_files import REPORT_FILES, MissingBasis
 
@@ -53,7 +53,35 @@ class Form8949:
     chunks: Iterator[list[Row]]
     streamed: Streamed | None = field(default=None, repr=False)  # None: served from a checkpoint
     served: tuple[str, list[str]] = ("", [])  # from a checkpoint: `empty_year()`, `unpaired()`
-    json_file: Path | None = None  # from a checkpoint: a file whose bytes are the rows' JSON (`chunks` unread)
+    json_file: Path | None = None  # served: the JSON of the first rows, as `report all` wrote it
+    json_more: list[Row] = field(default_factory=list)  # served with `json_file`: the rows after the file's
+
+    def write_json(self, out: BinaryIO) -> None:
+        """`report 8949 --json` into `out`: the rows a chunk at a time (`report_files.JsonRows`); when
+        served with `json_file`, that file's rows as they are, then `json_more`'s (no row decoded)."""
+        import shutil
+
+        from .report_files import JsonRows
+
+        json_rows = JsonRows(out)
+        if self.json_file is not None:
+            with self.json_file.open("rb") as f:
+                size = f.seek(0, 2)
+                f.seek(0)
+                if not self.json_more:
+                    shutil.copyfileobj(f, out, 1 << 20)
+                    return
+                if size > len(JsonRows.END) + 2:  # `[`, the rows, END: the rows go on after the file's
+                    left = size - len(JsonRows.END)
+                    while left:
+                        left -= out.write(f.read(min(left, 1 << 20)))
+                    json_rows.count = 1
+            for i in range(0, len(self.json_more), 4096):
+                json_rows.add(self.json_more[i:i + 4096])
+        else:
+            for rows in self.chunks:
+                json_rows.add(rows)
+        json_rows.close()
 
     def empty_year(self) -> str:
         """Why no event can fall in the year (`Facts.empty_year`), "" when one may; call it once
@@ -92,7 +120,8 @@ def form8949(
         checked = True
         if served is not None:
             return Form8949(year=year, whole_dollars=False, chunks=_served_chunks(served.rows),
-                            served=(served.empty, served.legs), json_file=served.json_file)
+                            served=(served.empty, served.legs), json_file=served.json_file,
+                            json_more=served.json_more)
 
     from ..projections import form8949 as f8949
     from ..projections.rules.form_box import wallet_reports

@@ -145,23 +145,11 @@ def _echo_8949_csv(form: Form8949) -> None:
 
 
 def _echo_8949_json(form: Form8949) -> None:
-    """`report 8949 --json`, written a chunk of rows at a time (or, served, the file that holds it)."""
+    """`report 8949 --json`, written a chunk of rows at a time (`Form8949.write_json`)."""
     import sys
 
-    from ..api.report_files import JsonRows
-
     sys.stdout.flush()
-    if form.json_file is not None:
-        import shutil
-
-        with form.json_file.open("rb") as f:
-            shutil.copyfileobj(f, sys.stdout.buffer, 1 << 20)
-        sys.stdout.buffer.flush()
-        return
-    json_rows = JsonRows(sys.stdout.buffer)
-    for rows in form.chunks:
-        json_rows.add(rows)
-    json_rows.close()
+    form.write_json(sys.stdout.buffer)
     sys.stdout.buffer.flush()
 
 

@@ -142,11 +142,16 @@ def _form8949(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -
     from gainlog.projections.form8949 import rows_json_bytes, to_csv
 
     rows = [r for chunk in form.chunks for r in chunk]
-    if form.json_file is not None:  # `--json` prints this file as it is: it must be the rows' JSON
+    if form.json_file is not None:  # `--json` prints this file's rows as they are, then the tail's
+        from io import BytesIO
+
         from gainlog.api.report_files import indented
 
-        assert form.json_file.read_bytes() == indented(rows_json_bytes(rows))
-        statistic(f"report 8949 --json of {year} printed from the file report all wrote")
+        out = BytesIO()
+        reports.form8949(path, year).write_json(out)
+        assert out.getvalue() == indented(rows_json_bytes(rows))
+        statistic(f"report 8949 --json of {year} printed from the file report all wrote"
+                  + (" and the tail's rows" if form.json_more else ""))
     return rows, to_csv(rows), rows_json_bytes(rows), form.empty_year(), form.unpaired()
 
 
@@ -196,6 +201,11 @@ def test_incremental_report_all_equals_a_full_run(
             assert _digests(out) == _digests(full), f"after append {k}: {events}"
             for year in (2024, 2025, 2026):  # before the open year too (from DIR's form8949.json)
                 assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), (k, year)
+        # sells after the last `report all`: the open year's JSON is the file's rows, then the tail's
+        n = _import(store, folder, "z", [{"type": "sell", "at": f"{DAYS[-1]}T13:00:00Z", "wallet": w, "asset": "BTC",
+                                          "qty": "0.25", "price": "100"} for w in WALLETS], n)
+        for year in (2024, 2025, 2026):
+            assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), ("tail", year)
         store.close()
     policy = any(e["type"] == "policy" for e in prefix)
     horizon = max(e["at"] for e in prefix if "at" in e)  # before 2025: the allocation to wallets is still due
@@ -483,8 +493,8 @@ def test_cli_report_8949_json_after_a_buy_is_the_file_report_all_wrote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """After an append that adds no row to the year, `report 8949 --json` of the open year (2025 here) is the
-    `form8949.json` `report all` wrote, printed without decoding a row (issue #19); after a sell it
-    is made from the rows again. Both equal a replay without any checkpoint."""
+    `form8949.json` `report all` wrote, printed without decoding a row (issue #19); after a sell, that
+    file's rows and then the sell's. Both equal a replay without any checkpoint."""
     from gainlog.api import reports
     from gainlog.cli.main import main
 
@@ -500,7 +510,8 @@ def test_cli_report_8949_json_after_a_buy_is_the_file_report_all_wrote(
     served_out = capsys.readouterr().out
     assert served_out.encode() == written.read_bytes() and len(json.loads(served_out)) >= 1
     store.import_file(write_jsonl(tmp_path / "sell.jsonl", [sell]), source="sell")  # type: ignore[arg-type]
-    assert reports.form8949(path, 2025).json_file is None  # the sell adds a 2025 row: not the file's
+    form = reports.form8949(path, 2025)  # the sell adds 2025 rows: printed after the file's
+    assert form.json_file == written.resolve() and {r.event_key for r in form.json_more} == {"sell:s25"}
     assert main(["--db", str(path), "report", "8949", "--year", "2025", "--json"]) == 0
     after_sell = capsys.readouterr().out
     before, now = json.loads(served_out), json.loads(after_sell)
