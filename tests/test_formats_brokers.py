@@ -398,8 +398,9 @@ def test_coinbase_pro_account_statement(gainlog: Callable[..., Result]) -> None:
         "coinbase_pro_account.csv:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d: deposit of 2 ETH into 'coinbase-pro' on "
         "2022-02-01 is not paired with a withdrawal: counted as a lot with zero basis acquired on 2022-02-01 (R2.8)",
         "coinbase_pro_account.csv:f6a7b8c9-0d1e-4f2a-9b3c-4d5e6f7a8b9c: withdrawal of 1 LTC from 'coinbase-pro' on "
-        "2022-06-30 is not paired with a deposit: its lots wait in 'in transit from coinbase-pro', not disposed of "
-        "(R2.8)"]
+        "2022-06-30 is not paired with a deposit: not disposed of; LTC is one universal pool then (R3.3), so its "
+        "lots stay in the pool, where a sale from any wallet may draw on them, and 'in transit from coinbase-pro' "
+        "holds the 1 LTC until the pool is allocated to wallets (R3.4) (R2.8)"]
     again = gainlog("import", str(path), "--format", "coinbase-pro", "--json").json()
     assert (again["added"], again["duplicates"]) == (0, 6)  # the legs' ids are the transfer ids: stable
 
@@ -568,8 +569,9 @@ def test_every_format_in_one_ledger_reconciles_with_schedule_d(gainlog: Callable
         "coinbase_pro_account.csv:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d: deposit of 2 ETH into 'coinbase-pro' on "
         "2022-02-01 is not paired with a withdrawal: counted as a lot with zero basis acquired on 2022-02-01 (R2.8)",
         "coinbase_pro_account.csv:f6a7b8c9-0d1e-4f2a-9b3c-4d5e6f7a8b9c: withdrawal of 1 LTC from 'coinbase-pro' on "
-        "2022-06-30 is not paired with a deposit: its lots wait in 'in transit from coinbase-pro', not disposed of "
-        "(R2.8)",
+        "2022-06-30 is not paired with a deposit: not disposed of; LTC is one universal pool then (R3.3), so its "
+        "lots stay in the pool, where a sale from any wallet may draw on them, and 'in transit from coinbase-pro' "
+        "holds the 1 LTC until the pool is allocated to wallets (R3.4) (R2.8)",
         "fidelity.csv:leg-3923e961a4ad5e6b: deposit of 10 NVDA into 'fidelity' on 2024-02-15 is not paired with a "
         "withdrawal: counted as a lot with zero basis acquired on 2024-02-15 (R2.8)",
         "robinhood.csv:leg-680c7fac5b4af684: deposit of 3 TSLA into 'robinhood' on 2024-02-15 is not paired with a "

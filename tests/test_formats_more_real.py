@@ -253,7 +253,9 @@ def test_binanceus_imports_and_reports(gainlog: Callable[..., Result]) -> None:
     ]
     assert gainlog("report", "schedule-d", "--year", "2024", "--json").json()["warnings"] == [
         "binanceus.csv:7a1b2c3d4e5f60718293a4b5c6d7e8f9: withdrawal of 0.5008 ETH from 'binanceus' on 2024-03-03 is "
-        "not paired with a deposit: its lots wait in 'in transit from binanceus', not disposed of (R2.8)",
+        "not paired with a deposit: not disposed of; ETH is one universal pool then (R3.3), so its lots stay in the "
+        "pool, where a sale from any wallet may draw on them, and 'in transit from binanceus' holds the 0.5008 ETH "
+        "until the pool is allocated to wallets (R3.4) (R2.8)",
         "binanceus.csv:8b2c3d4e5f60718293a4b5c6d7e8f90a: deposit of 0.01 BTC into 'binanceus' on 2024-03-10 is not "
         "paired with a withdrawal: counted as a lot with zero basis acquired on 2024-03-10 (R2.8)"]
     again = gainlog("import", str(REAL / "binanceus.csv"), "--json").json()
