@@ -65,7 +65,7 @@ def test_fidelity_single_account_history(gainlog: Callable[..., Result]) -> None
         "note": "TRANSFERRED FROM"}
     assert conversion.warnings == [
         f"{path}: recorded 1 deposit(s) as transfer legs ('TRANSFERRED FROM' ×1 (line 12)): pair each with the "
-        "other side of the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in "
+        "other side of the move with `gainlog transfers` (until then reports warn: a withdrawal's units wait in "
         "transit, a deposit is a lot with zero basis)",
     ]
     # DISTRIBUTION of shares without cash: a forward split by the shares added (tests/test_share_action_rows.py)
@@ -179,7 +179,7 @@ def test_fidelity_newest_layout_cash_in_lieu_and_shares_leaving(tmp_path: Path,
         f"{path}:3: skipped 'IN LIEU OF FRX SHARE' of OTHR for 4.02: the sale of a fractional share, but the row has "
         "no Quantity; record it with `gainlog add sell`",
         f"{path}: recorded 1 withdrawal(s) as transfer legs ('TRANSFERRED TO' ×1 (line 4)): pair each with the other "
-        "side of the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, a "
+        "side of the move with `gainlog transfers` (until then reports warn: a withdrawal's units wait in transit, a "
         "deposit is a lot with zero basis)"]
     # unpaired, the bought lot (1,000 + 0.02 fee) waits in transit from that account with its basis and date
     assert gainlog("import", str(path)).code == 0
@@ -223,7 +223,7 @@ def test_robinhood_activity_report_stocks_and_crypto(gainlog: Callable[..., Resu
         "note": "ACATI"}
     assert conversion.warnings == [
         f"{path}: recorded 1 deposit(s) as transfer legs ('ACATI' ×1 (line 15)): pair each with the other side of "
-        "the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, a deposit "
+        "the move with `gainlog transfers` (until then reports warn: a withdrawal's units wait in transit, a deposit "
         "is a lot with zero basis)",
     ]
     # SPL "9S": the 9 shares a 10-for-1 split added to the 1 NVDA bought on 6/3
@@ -374,7 +374,7 @@ def test_coinbase_pro_account_statement(gainlog: Callable[..., Result]) -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('deposit' ×1 (line 6), 'withdrawal' ×1 "
         "(line 15)): pair each with the other side of the move with `gainlog transfers` (until then reports warn: a "
-        "withdrawal's lots wait in transit, a deposit is a lot with zero basis)"]
+        "withdrawal's units wait in transit, a deposit is a lot with zero basis)"]
     assert conversion.notes == [
         f"{path}: skipped 2 USD deposit(s) and withdrawal(s) (cash is not a lot): 'deposit' ×1 (line 2), "
         "'withdrawal' ×1 (line 16)",

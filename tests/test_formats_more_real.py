@@ -94,7 +94,7 @@ def test_gemini_rows_field_by_field() -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('Credit (Deposit (BTC))' ×1 (line 5), "
         "'Debit (Withdrawal (BTC))' ×1 (line 11)): pair each with the other side of the move with `gainlog "
-        "transfers` (until then reports warn: a withdrawal's lots wait in transit, a deposit is a lot with zero "
+        "transfers` (until then reports warn: a withdrawal's units wait in transit, a deposit is a lot with zero "
         "basis)"]
     assert conversion.notes == [
         f"{path}: skipped 2 cash deposit(s) and withdrawal(s) (cash is not a lot): "
@@ -233,7 +233,7 @@ def test_binanceus_rows_field_by_field() -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('Withdrawal (Crypto Withdrawal)' ×1 "
         "(line 9), 'Deposit (Crypto Deposit)' ×1 (line 10)): pair each with the other side of the move with `gainlog "
-        "transfers` (until then reports warn: a withdrawal's lots wait in transit, a deposit is a lot with zero "
+        "transfers` (until then reports warn: a withdrawal's units wait in transit, a deposit is a lot with zero "
         "basis)"]
 
 
@@ -347,7 +347,7 @@ def test_koinly_rows_by_their_sides_and_label() -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('send' ×1 (line 5), 'receive' ×1 "
         "(line 11)): pair each with the other side of the move with `gainlog transfers` (until then reports warn: "
-        "a withdrawal's lots wait in transit, a deposit is a lot with zero basis)"]
+        "a withdrawal's units wait in transit, a deposit is a lot with zero basis)"]
 
 
 def test_cointracker_rows_by_their_sides_and_tag() -> None:
@@ -379,7 +379,7 @@ def test_cointracker_rows_by_their_sides_and_tag() -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('send' ×1 (line 5), 'receive' ×1 "
         "(line 6)): pair each with the other side of the move with `gainlog transfers` (until then reports warn: "
-        "a withdrawal's lots wait in transit, a deposit is a lot with zero basis)"]
+        "a withdrawal's units wait in transit, a deposit is a lot with zero basis)"]
 
 
 def test_template_labels_gainlog_does_not_map_are_listed_at_once(tmp_path: Path) -> None:
