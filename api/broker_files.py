@@ -14,6 +14,12 @@
   `proceeds` (1f), `cost_basis` (1g), `gain_loss_classification` (box 6: Short-term, Long-term),
   `is_noncovered_security` (box 9), optionally `wash_sale_loss_disallowed` (1i) and
   `form_8949_checkbox` (G, H, J, K); dates M/D/YYYY or YYYY-MM-DD.
+- `1099-b`: any broker 1099-B CSV that `import --format 1099-b` reads (`ledger/formats/broker_1099b.py`:
+  columns found by name, box number and punctuation ignored, e.g. Fidelity's 1099 CSV with its
+  `1099-B-1g-Wash sale loss Disallowed`), read by the same code: box 1g, or a Form 8949 layout's code
+  W with its adjustment, is `wash_sale_disallowed`; a date acquired `Various` and an empty cost basis
+  are kept (None); the box is the `Box` column's, else A/B (short) or D/E (long) from a covered
+  column or section title.
 
 Every problem is an `InvalidEvent` (exit 2) naming the file, the line and the column.
 """
@@ -29,9 +35,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ..ledger.errors import InvalidEvent
+from ..ledger.formats.table import Row
 from ..projections.reconcile import BrokerRow
 
-FORMATS = ("generic", "schwab", "1099da")
+FORMATS = ("generic", "schwab", "1099da", "1099-b")
 GENERIC_HEADER = ("asset", "qty", "date_acquired", "date_sold", "proceeds", "cost_basis", "wash_sale_disallowed",
                   "box")
 SCHWAB_MARK = "Form 1099 B"
@@ -217,8 +224,51 @@ def read_1099da(path: Path, text: str) -> list[BrokerRow]:
     return out
 
 
+def read_1099b(path: Path, text: str) -> list[BrokerRow]:
+    from ..ledger.formats import broker_1099b as form
+
+    columns, sales = form.read_sales(text, path)
+    out = []
+    for row, section in sales:
+        line = int(row.where.rsplit(":", 1)[1])
+        qty = form.quantity_of(row, columns)
+        if not qty or qty <= 0:
+            raise row.error(columns.get("quantity", "Quantity"), "no quantity above zero (no Quantity column, and "
+                            "the description starts with no number)")
+        acquired = row.text(columns["acquired"])
+        proceeds = form.money(row, columns["proceeds"])
+        if proceeds is None:
+            raise row.error(columns["proceeds"], "is empty")
+        term = form.normalised(row.text(columns.get("term", ""))) or section.get("term", "")
+        term = "long" if term in form.LONG else "short" if term in form.SHORT else ""
+        box = form.box_letter(row.text(columns.get("box", "")))
+        covered = form.normalised(row.text(columns.get("covered", ""))) or section.get("covered", "")
+        if not box and term and covered:
+            reported = covered in ("yes", "y", "true", "covered")
+            box = {("short", True): "A", ("short", False): "B", ("long", True): "D", ("long", False): "E"}[
+                (term, reported)]
+        out.append(BrokerRow(
+            line=line, asset=form.asset_of(row, columns), qty=qty,
+            date_acquired=None if acquired.lower() in ("various", "var", "") else _day(row, columns["acquired"]),
+            date_sold=_day(row, columns["sold"]), proceeds=abs(proceeds),
+            cost_basis=form.money(row, columns["basis"]), wash_sale_disallowed=form.wash_sale(row, columns),
+            term=term, box=box,
+        ))
+    return out
+
+
+def _day(row: Row, column: str) -> date:
+    """A 1099-B date (MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD), as `import --format 1099-b` reads it."""
+    for fmt in ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(row.text(column), fmt).date()
+        except ValueError:
+            continue
+    raise row.error(column, f"{row.text(column)!r} is not a date (MM/DD/YYYY or YYYY-MM-DD)")
+
+
 READERS: dict[str, Callable[[Path, str], list[BrokerRow]]] = {
-    "generic": read_generic, "schwab": read_schwab, "1099da": read_1099da,
+    "generic": read_generic, "schwab": read_schwab, "1099da": read_1099da, "1099-b": read_1099b,
 }
 
 

@@ -213,10 +213,11 @@ def _income_year(
     transfer leg (R2.8). One read of the log."""
     from ..ledger.events import Income as IncomeEvent
     from ..projections.engine import income_rows as rows_of
+    from ..projections.engine import pooled_on
     from ..projections.exact import exact_context
     from ..projections.knowledge import live
     from ..projections.rules.prices import PriceIndex, needs_price, value_event
-    from ..projections.rules.transfer_legs import unpaired_problems
+    from ..projections.rules.transfer_legs import early_withdrawal, unpaired_problems
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store:
@@ -224,8 +225,12 @@ def _income_year(
         types = ("income", "price", "retract", "withdrawal", "deposit", "transfer")  # legs: R2.8 warnings
         known = live(store.iter_read(until=seq, types=types), until_seq=seq)
         tz = store.timezone
+        pooled = None  # before 2025 a withdrawal's warning depends on its asset's pooling (R3.3)
+        if early_withdrawal(known, tz=tz):
+            pooling = ("method", "buy", "income", "gift_in", "rename", "reorg", "retract")  # scope and class
+            pooled = pooled_on(live(store.iter_read(until=seq, types=pooling), until_seq=seq))
     rows = [r for r in rows_of(known, tz=tz) if r.date.year == year]
-    legs = [p.message for p in unpaired_problems(known, tz=tz)]  # every year's reports list them (R2.8)
+    legs = [p.message for p in unpaired_problems(known, tz=tz, pooled=pooled)]  # every year's reports (R2.8)
     seqs = {r.seq for r in rows}
     unvalued = [r for r in known if r.seq in seqs and isinstance(r.event, IncomeEvent) and needs_price(r.event)]
     if not unvalued:

@@ -1,8 +1,10 @@
 """`gainlog add` for the events of CONTRACT §4 "More events" and the transfer legs (issue #16):
 split, rename, reorg, gift-in, gift-out, donate, lost, worthless, withdrawal, deposit.
 
-Each subcommand's options are the event's fields with dashes (docs/events.md); the event is built
-and appended by `cmd_ledger._add` (validated like an imported line, `api.ledger_ops.add_event`).
+Each subcommand's options are the event's fields with dashes (docs/events.md), declared by a function
+that holds only them and its help; `_command` adds the options every subcommand shares (`SHARED`:
+--id, --note, --txid, --json) and has the event built and appended by `cmd_ledger._add` (validated
+like an imported line, `api.ledger_ops.add_event`).
 Event types spelled with an underscore (`gift_in`, `gift_out`) are named with a dash, as every
 multi-word name of the command line is (`schedule-d`, `--give-asset`); the underscore spelling is
 accepted too (hidden from the help).
@@ -10,6 +12,8 @@ accepted too (hidden from the help).
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -20,14 +24,32 @@ Fmv = Annotated[str | None, _opt("--fmv", "USD fair market value of the units at
 OnlyWallet = Annotated[str | None, _opt("--wallet", "Only this wallet (default: every wallet).")]
 
 
+SPLIT_BY = " (required: one of --ratio, --added-qty, --removed-qty)"
+SHARED = tuple(
+    inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation)
+    for name, annotation, default in (("id_", Id, None), ("note", Note, None), ("txid", Txid, None),
+                                      ("json_out", JsonOpt, False))
+)
+"""The options every `add` subcommand of this module ends with, in this order (the event's id and
+audit-trail fields, and --json)."""
+
+
 def _command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Register under `name` (dashed) and, when it differs, the event type's own spelling (hidden)."""
+    """Register the decorated function's options followed by `SHARED` as `add NAME` (dashed) and, when it
+    differs, under the event type's own spelling (hidden); run, it appends that event of them all."""
+    tag = name.replace("-", "_")
 
     def register(function: Callable[..., None]) -> Callable[..., None]:
-        add_app.command(name)(function)
+        def command(**options: Any) -> None:
+            _add(tag, options)
+
+        own = inspect.signature(function, eval_str=True)
+        functools.update_wrapper(command, function)
+        command.__signature__ = own.replace(parameters=[*own.parameters.values(), *SHARED])  # type: ignore[attr-defined]
+        add_app.command(name)(command)
         if "-" in name:
-            add_app.command(name.replace("-", "_"), hidden=True)(function)
-        return function
+            add_app.command(name.replace("-", "_"), hidden=True)(command)
+        return command
 
     return register
 
@@ -38,29 +60,22 @@ def add_split(
     asset: Asset = None,
     ratio: Annotated[
         str | None,
-        _opt("--ratio", "New units per old unit: 2 (2-for-1), 0.1 (1-for-10). "
-                        "(required: one of --ratio, --added-qty, --removed-qty)"),
+        _opt("--ratio", "New units per old unit: 2 (2-for-1), 0.1 (1-for-10)." + SPLIT_BY),
     ] = None,
     wallet: Annotated[
         str | None, _opt("--wallet", "The wallet of an --added-qty / --removed-qty split. (required with them)")
     ] = None,
     added_qty: Annotated[
         str | None,
-        _opt("--added-qty", "Units the split added to the wallet (ratio = (held + added) / held at replay). "
-                            "(required: one of --ratio, --added-qty, --removed-qty)"),
+        _opt("--added-qty",
+             "Units the split added to the wallet (ratio = (held + added) / held at replay)." + SPLIT_BY),
     ] = None,
     removed_qty: Annotated[
         str | None,
-        _opt("--removed-qty", "Units a reverse split took from the wallet. "
-                              "(required: one of --ratio, --added-qty, --removed-qty)"),
+        _opt("--removed-qty", "Units a reverse split took from the wallet." + SPLIT_BY),
     ] = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """A forward or reverse split: open lots hold ratio x their units; basis and dates unchanged."""
-    _add("split", dict(locals()))
 
 
 @_command("rename")
@@ -68,13 +83,8 @@ def add_rename(
     at: At = None,
     asset: Annotated[str | None, _opt("--asset", "The old symbol." + REQUIRED)] = None,
     to: Annotated[str | None, _opt("--to", "The new symbol." + REQUIRED)] = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """The asset continues under a new symbol (ticker change, token migration): lots unchanged."""
-    _add("rename", dict(locals()))
 
 
 @_command("reorg")
@@ -87,13 +97,8 @@ def add_reorg(
         _opt("--into", "Repeated ASSET:QTY_PER_UNIT:BASIS_SHARE, or a JSON list." + REQUIRED),
     ] = None,
     cash: Annotated[str | None, _opt("--cash", "USD cash received (boot).")] = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """A spin-off or merger: the old lots' basis allocated by basis share (Form 8937), dates carried."""
-    _add("reorg", dict(locals()))
 
 
 @_command("gift-in")
@@ -108,13 +113,8 @@ def add_gift_in(
     ] = None,
     fmv: Fmv = None,
     class_: Class = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Units received as a gift: the donor's basis and date; dual basis when fmv is lower (IRC §1015)."""
-    _add("gift_in", dict(locals()))
 
 
 @_command("gift-out")
@@ -125,13 +125,8 @@ def add_gift_out(
     qty: Qty = None,
     fmv: Fmv = None,
     lots: Lots = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Units given away: they leave with no disposal; --lots for specific identification."""
-    _add("gift_out", dict(locals()))
 
 
 @_command("donate")
@@ -142,13 +137,8 @@ def add_donate(
     qty: Qty = None,
     fmv: Fmv = None,
     lots: Lots = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Units given to a charity: no disposal; listed by `report donations` (Form 8283)."""
-    _add("donate", dict(locals()))
 
 
 @_command("lost")
@@ -157,13 +147,8 @@ def add_lost(
     wallet: Wallet = None,
     asset: Asset = None,
     qty: Qty = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """Units lost or stolen: they leave with no deduction (IRC §165(h)(5))."""
-    _add("lost", dict(locals()))
 
 
 @_command("worthless")
@@ -171,13 +156,8 @@ def add_worthless(
     at: Annotated[str | None, _opt("--at", "A time in the year it became worthless." + REQUIRED)] = None,
     asset: Asset = None,
     wallet: OnlyWallet = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """The asset became worthless: its remaining units disposed of for 0 on December 31 (IRC §165(g))."""
-    _add("worthless", dict(locals()))
 
 
 @_command("withdrawal")
@@ -187,13 +167,8 @@ def add_withdrawal(
     asset: Asset = None,
     qty: Annotated[str | None, _opt("--qty", "Units leaving the wallet, fee included." + REQUIRED)] = None,
     fee_qty: Annotated[str | None, _opt("--fee-qty", "The part of --qty the sender charged as a fee.")] = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """One side of a move between own wallets: units leave; `gainlog transfers` pairs it with a deposit."""
-    _add("withdrawal", dict(locals()))
 
 
 @_command("deposit")
@@ -202,13 +177,8 @@ def add_deposit(
     wallet: Annotated[str | None, _opt("--wallet", "The receiving wallet." + REQUIRED)] = None,
     asset: Asset = None,
     qty: Annotated[str | None, _opt("--qty", "Units arriving, after any fee." + REQUIRED)] = None,
-    id_: Id = None,
-    note: Note = None,
-    txid: Txid = None,
-    json_out: JsonOpt = False,
 ) -> None:
     """The other side of a move between own wallets: units arrive; `gainlog transfers` pairs it."""
-    _add("deposit", dict(locals()))
 
 
 def into_entries(values: list[str]) -> Any:

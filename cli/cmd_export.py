@@ -24,7 +24,8 @@ ExportFormatOpt = Annotated[
 ]
 ExportOutOpt = Annotated[Path, typer.Option("--out", help="The file to write (replaced whole).")]
 BrokerFormatOpt = Annotated[
-    str, typer.Option("--format", help="The broker file's layout: generic, schwab (1099 Composite CSV) or 1099da.")
+    str, typer.Option("--format", help="The broker file's layout: generic, schwab (1099 Composite CSV), 1099da or "
+                      "1099-b (any 1099-B CSV import --format 1099-b reads).")
 ]
 WalletOpt = Annotated[
     str | None, typer.Option("--wallet", help="Compare only the ledger's rows of this wallet (the broker's account).")
@@ -90,8 +91,11 @@ def _print_reconciled(result: Reconciled) -> None:
     from .render import number_table
 
     out = console()
-    out.print(f"{result.matched} broker rows matched, {len(result.differences)} with differences, "
-              f"{len(result.only_broker)} only at the broker, {len(result.only_ledger)} only in the ledger")
+    by_sale = (f" ({result.by_sale} per sale)", f", {len(result.sales)} sale{'s' * (len(result.sales) != 1)} with "
+               "differences") if result.by_sale else ("", "")
+    out.print(f"{result.matched} broker rows matched{by_sale[0]}, {len(result.differences)} with differences"
+              f"{by_sale[1]}, {len(result.only_broker)} only at the broker, {len(result.only_ledger)} only in the "
+              "ledger")
     if result.differences:
         table = number_table(title=f"Differences {result.year}")
         for name in ("broker line", "8949 row", "asset", "qty", "sold", "field", "broker", "ledger", "code"):
@@ -108,6 +112,14 @@ def _print_reconciled(result: Reconciled) -> None:
                               d.ledger.date_sold.isoformat(), name, str(broker[name]), ledger[name],
                               d.codes[name] or "-")
         out.print(table)
+    for sale in result.sales:
+        totals = sale.totals()
+        what = "; ".join(f"{name} broker {totals['broker'][name] or '-'}, ledger {totals['ledger'][name]} (code "
+                         f"{sale.codes[name] or '-'})" for name in sale.fields)
+        lines = ", ".join(str(b.line) for b in sale.broker)
+        out.print(f"sale of {plain(sale.qty)} {sale.asset} on {sale.date_sold.isoformat()} (broker line"
+                  f"{'s' * (len(sale.broker) > 1)} {lines}; 8949 rows {', '.join(str(n) for n, _ in sale.ledger)}): "
+                  f"{what}")
     for b in result.only_broker:
         out.print(f"only at the broker: line {b.line}: {plain(b.qty)} {b.asset} sold {b.date_sold.isoformat()}, "
                   f"proceeds {money(b.proceeds)}")

@@ -18,10 +18,13 @@ ignored by reports and dropped by the next save: a cache costs only a replay.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import os
 import sqlite3
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,22 +46,89 @@ CODE_FORM = "2"  # bump by hand to retire every stored checkpoint without a sour
 CODE_FOLDERS = ("projections", "ledger")  # the code a fold (and the events it reads) depends on
 
 
+CACHE = Path("ledger", "__pycache__", "code-version.json")  # under the code's root: the digest of its sources
+SETTLED_NS = 2_000_000_000  # a source changed less than this long ago is too fresh to cache its digest by
+
+
+class _Cached(msgspec.Struct, frozen=True):
+    """What `CACHE` holds: the sources' stat signature and the `source_digest` they had then."""
+
+    signature: str
+    digest: str
+
+
 @functools.cache
 def code_version() -> str:
     """The version checkpoints are saved and looked up under: `CODE_FORM` plus a digest of every
     module of the fold's code (`source_digest`), so any change retires old checkpoints. Computed on
-    first use (a checkpoint read or written), then kept for the process."""
-    return f"{CODE_FORM}-{source_digest(Path(__file__).resolve().parent.parent)}"
+    first use (a checkpoint read or written), then kept for the process; across processes the digest
+    is found again by the sources' stat signature (`cached_digest`), without reading them."""
+    return f"{CODE_FORM}-{cached_digest(Path(__file__).resolve().parent.parent)}"
+
+
+def cached_digest(root: Path) -> str:
+    """`source_digest(root)`, read from `root / CACHE` while the sources' stat signature is the one it was
+    computed under; else computed and saved there (when the directory is writable). The signature holds
+    each `.py` file's path, size, inode, mtime and ctime (which no edit can keep: even one that restores
+    size and mtime sets the ctime), the Python minor version and msgspec's version, so any change of a
+    source misses and recomputes. It is taken before the files are read (an edit in between only misses
+    next time), and a digest is not saved while a source changed within `SETTLED_NS` of now (an edit in
+    the same clock tick could leave the stat unchanged: git's "racy" index entries)."""
+    cache = root / CACHE
+    files = _sources(root)
+    now, stats = time.time_ns(), [os.stat(path) for _, path in files]
+    signature = hashlib.sha256(repr((_VERSIONS, [
+        (name, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+        for (name, _), st in zip(files, stats, strict=True)
+    ])).encode()).hexdigest()
+    try:
+        cached = msgspec.json.decode(cache.read_bytes(), type=_Cached)
+    except (OSError, msgspec.DecodeError):
+        cached = None
+    if cached is not None and cached.signature == signature:
+        return cached.digest
+    digest = _digest(files)
+    if all(now - max(st.st_mtime_ns, st.st_ctime_ns) >= SETTLED_NS for st in stats):
+        temporary = cache.with_name(f"{cache.name}.{os.getpid()}")
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            temporary.write_bytes(msgspec.json.encode(_Cached(signature, digest)))
+            os.replace(temporary, cache)  # atomic: a concurrent command reads the old file or this one
+        except OSError:  # a read-only install: computed each time, as before
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
+    return digest
+
+
+_VERSIONS = f"{sys.version_info[:2]} msgspec {msgspec.__version__}"
 
 
 def source_digest(root: Path) -> str:
     """A digest of the `.py` files under `root`'s `CODE_FOLDERS` (names and contents), the Python
     minor version and msgspec's version."""
-    digest = hashlib.sha256(f"{sys.version_info[:2]} msgspec {msgspec.__version__}".encode())
-    for path in sorted(p for folder in CODE_FOLDERS for p in (root / folder).rglob("*.py")):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
+    return _digest(_sources(root))
+
+
+def _digest(files: list[tuple[str, str]]) -> str:
+    digest = hashlib.sha256(_VERSIONS.encode())
+    for name, path in files:
+        digest.update(name.encode())
+        with open(path, "rb") as source:
+            digest.update(source.read())
     return digest.hexdigest()[:16]
+
+
+def _sources(root: Path) -> list[tuple[str, str]]:
+    """(path relative to `root` in POSIX form, path) of every `.py` file under `CODE_FOLDERS`, sorted by
+    the relative path's parts (plain strings: this runs on every first checkpoint use)."""
+    found: list[tuple[str, str]] = []
+    top = str(root)
+    for folder in CODE_FOLDERS:
+        for directory, subdirectories, names in os.walk(os.path.join(top, folder)):
+            subdirectories[:] = [d for d in subdirectories if d != "__pycache__"]
+            relative = os.path.relpath(directory, top).replace(os.sep, "/")
+            found += [(f"{relative}/{n}", os.path.join(directory, n)) for n in names if n.endswith(".py")]
+    return sorted(found, key=lambda item: item[0].split("/"))
 
 
 def _create(store: Store) -> None:

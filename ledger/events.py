@@ -175,7 +175,8 @@ class Withdrawal(_Base, tag="withdrawal", frozen=True, kw_only=True):
     own wallets until `gainlog transfers` pairs it with a `deposit` (TAX_RULES R2.8).
 
     Unpaired, the units leave the wallet with no disposal: their lots wait in transit (a wallet
-    named `in transit from WALLET`), basis and dates kept, with a warning in every report.
+    named `in transit from WALLET`), basis and dates kept, with a warning in every report (before
+    2025, in a universal crypto pool, only the wallet's holding moves there: the lots stay pooled).
 
     Attributes:
         at: event time.

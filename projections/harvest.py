@@ -11,9 +11,10 @@ store or a clock.
   adjustment, R4.3). An asset without a price is listed in `unpriced`; its lots are not valued.
 - Candidates: lots whose sale on DATE realizes a loss, the largest loss first. For a stock (and
   crypto when a wash-sale policy covers DATE) the acquisitions of the same asset, in any wallet,
-  dated within the 30 days before DATE whose units are still held (R4.1: they would replace the
-  sold units) are its `wash_sale.replacements`; `rebuy_after` = DATE + 31 days, the first day a
-  repurchase no longer falls within the 30 days after the sale.
+  dated within the 30 days before DATE whose units are still held, by purchase or exchange (R4.1:
+  they would replace the sold units; an unpaired deposit does not) are its
+  `wash_sale.replacements`; `rebuy_after` = DATE + 31 days, the first day a repurchase no longer
+  falls within the 30 days after the sale.
 - The plan (`plan_lots`) sells candidates whole by specific identification at the price, no fee,
   skipping those with replacements, the largest loss first, while the total loss stays within
   `max_loss` (None: all). The caller replays the log plus the plan's sells and drops any sell the
@@ -38,6 +39,7 @@ import msgspec
 from ..ledger.events import Price, Recorded
 from .model import Acquisition, OpenLot, Term
 from .rules.holding_period import long_term_from, term
+from .rules.wash_sale import replaces
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -116,7 +118,8 @@ def value_lots(
     lot_to_held: dict[str, Decimal] = {}
     for lot in held:
         lot_to_held[lot.lot] = lot_to_held.get(lot.lot, ZERO) + lot.qty
-    window = [a for a in acquisitions if day - WASH_WINDOW <= a.date_acquired <= day and lot_to_held.get(a.lot)]
+    window = [a for a in acquisitions
+              if day - WASH_WINDOW <= a.date_acquired <= day and lot_to_held.get(a.lot) and replaces(a)]
     rows: list[ValuedLot] = []
     unpriced: set[str] = set()
     for lot in held:

@@ -16,9 +16,13 @@ the difference calls for when the ledger's row is reported (docs/exports.md):
 | date_acquired | both give a date and they differ (same term) | "" (report the correct date in (b)) |
 | box | same term, another box (basis reported or not, 1099-B or 1099-DA) | "" (check the box the 1099 shows) |
 
-A broker row no ledger row matches is `only_broker` (a sale the ledger lacks); a ledger row no
-broker row matches is `only_ledger` (a sale the broker did not report: boxes C/F/I/L, or a
-missing broker row).
+Rows left unmatched are then matched per sale: the broker's and the ledger's rows of one asset and
+date sold whose quantities add up to the same total (a broker reporting a sale of several lots as
+one `VARIOUS` row, or splitting it otherwise than the ledger) are one sale, and its totals of
+proceeds, cost basis and wash sale loss disallowed (the ledger's (g) with code W, R4.4) are compared
+with the same codes (`SaleDifference`). A broker row still unmatched is `only_broker` (a sale the
+ledger lacks); a ledger row still unmatched is `only_ledger` (a sale the broker did not report:
+boxes C/F/I/L, or a missing broker row).
 
 Example: the broker shows 10 AAPL sold 2024-03-01 with basis 1,000.00, the ledger 1,100.00 ->
 one difference, fields ["cost_basis"], codes {"cost_basis": "B"}.
@@ -40,6 +44,7 @@ from .rules.form_box import LONG_BOXES
 
 ZERO = Decimal(0)
 FIELD_ORDER = ("date_acquired", "proceeds", "cost_basis", "wash_sale_disallowed", "term", "box")
+SALE_FIELDS = ("proceeds", "cost_basis", "wash_sale_disallowed")
 
 
 class BrokerRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -102,6 +107,39 @@ class Difference(msgspec.Struct, frozen=True, kw_only=True):
         return "".join(sorted({c for c in self.codes.values() if c}))
 
 
+class SaleDifference(msgspec.Struct, frozen=True, kw_only=True):
+    """One sale (asset, date sold) that no row matched one to one, matched by its totals, that disagrees.
+
+    Attributes:
+        asset: the asset sold.
+        date_sold: the date sold.
+        qty: the units sold (the same total on both sides).
+        broker: the broker's rows of the sale.
+        ledger: (number, row) of the ledger's 8949 rows of the sale, in 8949 order.
+        fields: what differs, in SALE_FIELDS order.
+        codes: field -> the Form 8949 column (f) code it calls for.
+    """
+
+    asset: str
+    date_sold: date
+    qty: Decimal
+    broker: tuple[BrokerRow, ...]
+    ledger: tuple[tuple[int, Row], ...]
+    fields: tuple[str, ...]
+    codes: dict[str, str]
+
+    @property
+    def code(self) -> str:
+        """The sale's column (f) codes together, in alphabetical order."""
+        return "".join(sorted({c for c in self.codes.values() if c}))
+
+    def totals(self) -> dict[str, dict[str, str]]:
+        """{"broker": {field: amount}, "ledger": {field: amount}} of the compared totals."""
+        broker, ledger = _broker_totals(self.broker), _ledger_totals([r for _, r in self.ledger])
+        return {side: {f: money(v) if v is not None else "" for f, v in amounts.items()}
+                for side, amounts in (("broker", broker), ("ledger", ledger))}
+
+
 class Reconciled(msgspec.Struct, frozen=True, kw_only=True):
     """The result of `reconcile`.
 
@@ -111,6 +149,8 @@ class Reconciled(msgspec.Struct, frozen=True, kw_only=True):
         differences: the matched pairs that disagree, in broker file order.
         only_broker: broker rows with no ledger row.
         only_ledger: (number, row) of ledger rows with no broker row, in 8949 order.
+        by_sale: of `matched`, the broker rows matched per sale (not row to row).
+        sales: the sales matched per sale that disagree, in broker file order.
     """
 
     year: int
@@ -118,6 +158,8 @@ class Reconciled(msgspec.Struct, frozen=True, kw_only=True):
     differences: tuple[Difference, ...]
     only_broker: tuple[BrokerRow, ...]
     only_ledger: tuple[tuple[int, Row], ...]
+    by_sale: int = 0
+    sales: tuple[SaleDifference, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """CONTRACT §4 `reconcile --json`, with each difference's `codes`, `code` and ledger `row`."""
@@ -130,6 +172,13 @@ class Reconciled(msgspec.Struct, frozen=True, kw_only=True):
             ],
             "only_broker": [b.to_json() for b in self.only_broker],
             "only_ledger": [{**row_json(r), "row": n} for n, r in self.only_ledger],
+            "matched_by_sale": self.by_sale,
+            "sales": [
+                {"asset": d.asset, "date_sold": d.date_sold.isoformat(), "qty": plain(d.qty),
+                 "broker_lines": [b.line for b in d.broker], "ledger_rows": [n for n, _ in d.ledger],
+                 **d.totals(), "fields": list(d.fields), "codes": d.codes, "code": d.code}
+                for d in self.sales
+            ],
         }
 
 
@@ -183,6 +232,64 @@ def reconcile(
         if codes:
             differences.append(Difference(broker=b, ledger=ledger_rows[number - 1], row=row_to_number[number - 1],
                                           fields=tuple(codes), codes=codes))
-    only_ledger = tuple((row_to_number[n - 1], r) for n, r in enumerate(ledger_rows, 1) if n not in taken)
-    return Reconciled(year=year, matched=matched, differences=tuple(differences), only_broker=tuple(only_broker),
-                      only_ledger=only_ledger)
+    left = [(n, r) for n, r in enumerate(ledger_rows, 1) if n not in taken]
+    sales, only_broker, left = _per_sale(only_broker, left)
+    by_sale = sum(len(s.broker) for s in sales)
+    only_ledger = tuple((row_to_number[n - 1], r) for n, r in left)
+    return Reconciled(
+        year=year, matched=matched + by_sale, differences=tuple(differences), only_broker=tuple(only_broker),
+        only_ledger=only_ledger, by_sale=by_sale,
+        sales=tuple(msgspec.structs.replace(s, ledger=tuple((row_to_number[n - 1], r) for n, r in s.ledger))
+                    for s in sales if s.fields),
+    )
+
+
+def _per_sale(
+    broker_rows: list[BrokerRow], ledger_rows: list[tuple[int, Row]]
+) -> tuple[list[SaleDifference], list[BrokerRow], list[tuple[int, Row]]]:
+    """The unmatched rows grouped by (asset, date sold); a group whose quantities add up to the same
+    total on both sides is one sale (compared by its totals). Returns the sales (each with its fields,
+    empty when they agree) and the rows still unmatched."""
+    def key(asset: str, sold: date) -> tuple[str, date]:
+        return asset.casefold(), sold
+
+    broker_groups: dict[tuple[str, date], list[BrokerRow]] = {}
+    for b in broker_rows:
+        broker_groups.setdefault(key(b.asset, b.date_sold), []).append(b)
+    ledger_groups: dict[tuple[str, date], list[tuple[int, Row]]] = {}
+    for n, r in ledger_rows:
+        ledger_groups.setdefault(key(r.asset, r.date_sold), []).append((n, r))
+    sales: list[SaleDifference] = []
+    for k, brokers in broker_groups.items():
+        ledgers = ledger_groups.get(k)
+        qty = sum((b.qty for b in brokers), ZERO)
+        if not ledgers or qty != sum((r.qty for _, r in ledgers), ZERO):
+            continue
+        broker, ledger = _broker_totals(brokers), _ledger_totals([r for _, r in ledgers])
+        codes: dict[str, str] = {}
+        if broker["proceeds"] != ledger["proceeds"]:
+            codes["proceeds"] = "E" if broker["proceeds"] > ledger["proceeds"] else "O"  # type: ignore[operator]
+        if broker["cost_basis"] is not None and broker["cost_basis"] != ledger["cost_basis"]:
+            codes["cost_basis"] = "B"
+        if broker["wash_sale_disallowed"] != ledger["wash_sale_disallowed"]:
+            codes["wash_sale_disallowed"] = "W"
+        sales.append(SaleDifference(asset=ledgers[0][1].asset, date_sold=k[1], qty=qty, broker=tuple(brokers),
+                                    ledger=tuple(ledgers), fields=tuple(codes), codes=codes))
+    matched_lines = {b.line for s in sales for b in s.broker}
+    matched_rows = {n for s in sales for n, _ in s.ledger}
+    return (sales, [b for b in broker_rows if b.line not in matched_lines],
+            [(n, r) for n, r in ledger_rows if n not in matched_rows])
+
+
+def _broker_totals(rows: Sequence[BrokerRow]) -> dict[str, Decimal | None]:
+    """A sale's totals on the broker's side (cost basis None when a row reported none)."""
+    bases = [b.cost_basis for b in rows]
+    return {"proceeds": sum((b.proceeds for b in rows), ZERO),
+            "cost_basis": None if None in bases else sum((b for b in bases if b is not None), ZERO),
+            "wash_sale_disallowed": sum((b.wash_sale_disallowed for b in rows), ZERO)}
+
+
+def _ledger_totals(rows: Sequence[Row]) -> dict[str, Decimal | None]:
+    """A sale's totals of the ledger's 8949 rows (the wash sale: (g) of the rows with code W)."""
+    return {"proceeds": sum((r.proceeds for r in rows), ZERO), "cost_basis": sum((r.cost_basis for r in rows), ZERO),
+            "wash_sale_disallowed": sum((r.adjustment for r in rows if "W" in r.code), ZERO)}

@@ -210,3 +210,34 @@ def test_log_summarises_a_split_by_its_units(tmp_path: Path, gainlog: Callable[.
     out = gainlog("log").out
     assert re.search(r"split .* NVDA \+90 units rh\n", out), out
     assert re.search(r"split .* NVDA ratio 2\n", out), out
+
+
+ADD_EVENTS = ("split", "rename", "reorg", "gift-in", "gift-out", "donate", "lost", "worthless", "withdrawal",
+              "deposit")
+
+
+@pytest.mark.parametrize("sub", ADD_EVENTS)
+def test_each_add_subcommand_ends_with_the_shared_options(sub: str) -> None:
+    # cli/cmd_add_events.py SHARED: --id, --note, --txid, --json, with the texts of `add buy`'s (defined once)
+    import typer
+    from gainlog.cli import cmd_add_events  # noqa: F401 (registers the subcommands)
+    from gainlog.cli.app import add_app
+
+    commands = typer.main.get_command(add_app).commands  # type: ignore[attr-defined]
+
+    def options(name: str) -> list[tuple[str, str | None]]:
+        return [(p.opts[0], getattr(p, "help", None)) for p in commands[name].params]
+
+    shared = options("buy")[-4:]
+    assert [o for o, _ in shared] == ["--id", "--note", "--txid", "--json"]
+    assert options(sub)[-4:] == shared
+    if "-" in sub:
+        assert options(sub.replace("-", "_")) == options(sub)
+
+
+def test_the_shared_options_reach_the_event(gainlog: Callable[..., Result]) -> None:
+    done = gainlog("add", "lost", "--at", "2025-03-01", "--wallet", "w", "--asset", "BTC", "--qty", "1", "--id",
+                   "gone", "--note", "phone", "--txid", "0xab", "--json")
+    assert done.code == 0, done.err
+    [event] = gainlog("log", "--json").json()
+    assert (event["key"], event["note"], event["txid"], event["type"]) == ("cli:gone", "phone", "0xab", "lost")

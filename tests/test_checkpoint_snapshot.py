@@ -221,22 +221,88 @@ def test_importing_the_checkpoint_modules_reads_no_file() -> None:
     assert done.stdout.strip() == "[]"
 
 
+class _Opened:
+    """A spy on the files `ledger.checkpoints` opens (its module-level `open`)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.paths: list[Path] = []
+        monkeypatch.setattr(saved, "open", self, raising=False)
+
+    def __call__(self, path: str, mode: str = "r") -> Any:
+        self.paths.append(Path(path))
+        return open(path, mode)  # noqa: SIM115 (the caller closes it)
+
+
 def test_the_code_version_is_computed_on_first_use_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    read: list[Path] = []
-    real = Path.read_bytes
-
-    def spy(self: Path) -> bytes:
-        read.append(self)
-        return real(self)
-
-    monkeypatch.setattr(Path, "read_bytes", spy)
+    # the first use in a process without the cache reads the sources; the next uses read nothing; a new
+    # process (cache_clear) finds the digest by the sources' stat signature and reads none of them
+    (REPO / saved.CACHE).unlink(missing_ok=True)
+    monkeypatch.setattr(saved, "SETTLED_NS", 0)  # the worktree's files may be fresh: cache all the same
+    opened = _Opened(monkeypatch)
     saved.code_version.cache_clear()
     first = saved.code_version()
-    assert REPO / "projections" / "checkpoint.py" in read and REPO / "ledger" / "events.py" in read
-    assert all(p.suffix == ".py" and p.relative_to(REPO).parts[0] in ("projections", "ledger") for p in read)
-    count = len(read)
-    assert saved.code_version() == first and len(read) == count  # once per process
+    assert REPO / "projections" / "checkpoint.py" in opened.paths and REPO / "ledger" / "events.py" in opened.paths
+    assert all(p.suffix == ".py" and p.relative_to(REPO).parts[0] in ("projections", "ledger") for p in opened.paths)
+    count = len(opened.paths)
+    assert saved.code_version() == first and len(opened.paths) == count  # once per process
     assert first.startswith(f"{saved.CODE_FORM}-") and len(first) == len(saved.CODE_FORM) + 17
+    saved.code_version.cache_clear()
+    assert saved.code_version() == first and len(opened.paths) == count  # the cache: no source read
+    assert first == f"{saved.CODE_FORM}-{saved.source_digest(REPO)}"
+
+
+def _sources(root: Path) -> Path:
+    for folder in saved.CODE_FOLDERS:
+        (root / folder / "rules").mkdir(parents=True)
+        (root / folder / "rules" / "x.py").write_text("X = 1\n")
+    return root / "projections" / "rules" / "x.py"
+
+
+def test_an_edit_that_keeps_size_and_mtime_still_changes_the_cached_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the guarantee (any change of the sources retires checkpoints) through the cache: the ctime moves on
+    # every write, whatever the size and mtime; a file replaced by another (a new inode) or added misses too
+    import os
+    import time
+
+    monkeypatch.setattr(saved, "SETTLED_NS", 0)
+    source = _sources(tmp_path)
+    before = saved.cached_digest(tmp_path)
+    assert before == saved.source_digest(tmp_path) and (tmp_path / saved.CACHE).exists()
+    opened = _Opened(monkeypatch)
+    assert saved.cached_digest(tmp_path) == before and opened.paths == []  # served by the stat signature
+    stat = source.stat()
+    time.sleep(0.05)  # past the file system's timestamp tick
+    source.write_text("X = 2\n")
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (source.stat().st_size, source.stat().st_mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+    edited = saved.cached_digest(tmp_path)
+    assert edited != before and edited == saved.source_digest(tmp_path)
+    replacement = tmp_path / "other.py"
+    replacement.write_text("X = 3\n")
+    os.utime(replacement, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    replacement.replace(source)
+    assert saved.cached_digest(tmp_path) == saved.source_digest(tmp_path) != edited
+    (tmp_path / "ledger" / "new.py").write_text("")
+    assert saved.cached_digest(tmp_path) == saved.source_digest(tmp_path)
+    assert len({before, edited, saved.source_digest(tmp_path)}) == 3
+
+
+def test_a_digest_of_sources_changed_just_now_is_not_cached(tmp_path: Path) -> None:
+    # git's racy entries: an edit within the same clock tick as the signature could leave the stat as it was
+    _sources(tmp_path)
+    assert saved.cached_digest(tmp_path) == saved.source_digest(tmp_path)
+    assert not (tmp_path / saved.CACHE).exists()
+
+
+def test_a_damaged_cache_is_recomputed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(saved, "SETTLED_NS", 0)
+    _sources(tmp_path)
+    (tmp_path / saved.CACHE).parent.mkdir(parents=True)
+    (tmp_path / saved.CACHE).write_text("{not json")
+    assert saved.cached_digest(tmp_path) == saved.source_digest(tmp_path)
+    assert msgspec.json.decode((tmp_path / saved.CACHE).read_bytes())["digest"] == saved.source_digest(tmp_path)
 
 
 def test_the_code_version_follows_the_code(tmp_path: Path) -> None:

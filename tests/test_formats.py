@@ -127,7 +127,7 @@ def test_coinbase_send_and_receive_are_transfer_legs_with_a_warning() -> None:
     assert conversion.warnings == [
         f"{REAL / 'coinbase.csv'}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('Send' ×1 (line 11), "
         "'Receive' ×1 (line 12)): pair each with the other side of the move with `gainlog transfers` (until then "
-        "reports warn: a withdrawal's lots wait in transit, a deposit is a lot with zero basis)"]
+        "reports warn: a withdrawal's units wait in transit, a deposit is a lot with zero basis)"]
 
 
 def test_coinbase_older_layout_without_id(tmp_path: Path) -> None:

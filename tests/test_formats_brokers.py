@@ -65,7 +65,7 @@ def test_fidelity_single_account_history(gainlog: Callable[..., Result]) -> None
         "note": "TRANSFERRED FROM"}
     assert conversion.warnings == [
         f"{path}: recorded 1 deposit(s) as transfer legs ('TRANSFERRED FROM' ×1 (line 12)): pair each with the "
-        "other side of the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in "
+        "other side of the move with `gainlog transfers` (until then reports warn: a withdrawal's units wait in "
         "transit, a deposit is a lot with zero basis)",
     ]
     # DISTRIBUTION of shares without cash: a forward split by the shares added (tests/test_share_action_rows.py)
@@ -179,7 +179,7 @@ def test_fidelity_newest_layout_cash_in_lieu_and_shares_leaving(tmp_path: Path,
         f"{path}:3: skipped 'IN LIEU OF FRX SHARE' of OTHR for 4.02: the sale of a fractional share, but the row has "
         "no Quantity; record it with `gainlog add sell`",
         f"{path}: recorded 1 withdrawal(s) as transfer legs ('TRANSFERRED TO' ×1 (line 4)): pair each with the other "
-        "side of the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, a "
+        "side of the move with `gainlog transfers` (until then reports warn: a withdrawal's units wait in transit, a "
         "deposit is a lot with zero basis)"]
     # unpaired, the bought lot (1,000 + 0.02 fee) waits in transit from that account with its basis and date
     assert gainlog("import", str(path)).code == 0
@@ -223,7 +223,7 @@ def test_robinhood_activity_report_stocks_and_crypto(gainlog: Callable[..., Resu
         "note": "ACATI"}
     assert conversion.warnings == [
         f"{path}: recorded 1 deposit(s) as transfer legs ('ACATI' ×1 (line 15)): pair each with the other side of "
-        "the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, a deposit "
+        "the move with `gainlog transfers` (until then reports warn: a withdrawal's units wait in transit, a deposit "
         "is a lot with zero basis)",
     ]
     # SPL "9S": the 9 shares a 10-for-1 split added to the 1 NVDA bought on 6/3
@@ -374,7 +374,7 @@ def test_coinbase_pro_account_statement(gainlog: Callable[..., Result]) -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('deposit' ×1 (line 6), 'withdrawal' ×1 "
         "(line 15)): pair each with the other side of the move with `gainlog transfers` (until then reports warn: a "
-        "withdrawal's lots wait in transit, a deposit is a lot with zero basis)"]
+        "withdrawal's units wait in transit, a deposit is a lot with zero basis)"]
     assert conversion.notes == [
         f"{path}: skipped 2 USD deposit(s) and withdrawal(s) (cash is not a lot): 'deposit' ×1 (line 2), "
         "'withdrawal' ×1 (line 16)",
@@ -398,8 +398,9 @@ def test_coinbase_pro_account_statement(gainlog: Callable[..., Result]) -> None:
         "coinbase_pro_account.csv:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d: deposit of 2 ETH into 'coinbase-pro' on "
         "2022-02-01 is not paired with a withdrawal: counted as a lot with zero basis acquired on 2022-02-01 (R2.8)",
         "coinbase_pro_account.csv:f6a7b8c9-0d1e-4f2a-9b3c-4d5e6f7a8b9c: withdrawal of 1 LTC from 'coinbase-pro' on "
-        "2022-06-30 is not paired with a deposit: its lots wait in 'in transit from coinbase-pro', not disposed of "
-        "(R2.8)"]
+        "2022-06-30 is not paired with a deposit: not disposed of; LTC is one universal pool then (R3.3), so its "
+        "lots stay in the pool, where a sale from any wallet may draw on them, and 'in transit from coinbase-pro' "
+        "holds the 1 LTC until the pool is allocated to wallets (R3.4) (R2.8)"]
     again = gainlog("import", str(path), "--format", "coinbase-pro", "--json").json()
     assert (again["added"], again["duplicates"]) == (0, 6)  # the legs' ids are the transfer ids: stable
 
@@ -568,8 +569,9 @@ def test_every_format_in_one_ledger_reconciles_with_schedule_d(gainlog: Callable
         "coinbase_pro_account.csv:9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d: deposit of 2 ETH into 'coinbase-pro' on "
         "2022-02-01 is not paired with a withdrawal: counted as a lot with zero basis acquired on 2022-02-01 (R2.8)",
         "coinbase_pro_account.csv:f6a7b8c9-0d1e-4f2a-9b3c-4d5e6f7a8b9c: withdrawal of 1 LTC from 'coinbase-pro' on "
-        "2022-06-30 is not paired with a deposit: its lots wait in 'in transit from coinbase-pro', not disposed of "
-        "(R2.8)",
+        "2022-06-30 is not paired with a deposit: not disposed of; LTC is one universal pool then (R3.3), so its "
+        "lots stay in the pool, where a sale from any wallet may draw on them, and 'in transit from coinbase-pro' "
+        "holds the 1 LTC until the pool is allocated to wallets (R3.4) (R2.8)",
         "fidelity.csv:leg-3923e961a4ad5e6b: deposit of 10 NVDA into 'fidelity' on 2024-02-15 is not paired with a "
         "withdrawal: counted as a lot with zero basis acquired on 2024-02-15 (R2.8)",
         "robinhood.csv:leg-680c7fac5b4af684: deposit of 3 TSLA into 'robinhood' on 2024-02-15 is not paired with a "

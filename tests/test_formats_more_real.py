@@ -94,7 +94,7 @@ def test_gemini_rows_field_by_field() -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('Credit (Deposit (BTC))' ×1 (line 5), "
         "'Debit (Withdrawal (BTC))' ×1 (line 11)): pair each with the other side of the move with `gainlog "
-        "transfers` (until then reports warn: a withdrawal's lots wait in transit, a deposit is a lot with zero "
+        "transfers` (until then reports warn: a withdrawal's units wait in transit, a deposit is a lot with zero "
         "basis)"]
     assert conversion.notes == [
         f"{path}: skipped 2 cash deposit(s) and withdrawal(s) (cash is not a lot): "
@@ -233,7 +233,7 @@ def test_binanceus_rows_field_by_field() -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('Withdrawal (Crypto Withdrawal)' ×1 "
         "(line 9), 'Deposit (Crypto Deposit)' ×1 (line 10)): pair each with the other side of the move with `gainlog "
-        "transfers` (until then reports warn: a withdrawal's lots wait in transit, a deposit is a lot with zero "
+        "transfers` (until then reports warn: a withdrawal's units wait in transit, a deposit is a lot with zero "
         "basis)"]
 
 
@@ -253,7 +253,9 @@ def test_binanceus_imports_and_reports(gainlog: Callable[..., Result]) -> None:
     ]
     assert gainlog("report", "schedule-d", "--year", "2024", "--json").json()["warnings"] == [
         "binanceus.csv:7a1b2c3d4e5f60718293a4b5c6d7e8f9: withdrawal of 0.5008 ETH from 'binanceus' on 2024-03-03 is "
-        "not paired with a deposit: its lots wait in 'in transit from binanceus', not disposed of (R2.8)",
+        "not paired with a deposit: not disposed of; ETH is one universal pool then (R3.3), so its lots stay in the "
+        "pool, where a sale from any wallet may draw on them, and 'in transit from binanceus' holds the 0.5008 ETH "
+        "until the pool is allocated to wallets (R3.4) (R2.8)",
         "binanceus.csv:8b2c3d4e5f60718293a4b5c6d7e8f90a: deposit of 0.01 BTC into 'binanceus' on 2024-03-10 is not "
         "paired with a withdrawal: counted as a lot with zero basis acquired on 2024-03-10 (R2.8)"]
     again = gainlog("import", str(REAL / "binanceus.csv"), "--json").json()
@@ -345,7 +347,7 @@ def test_koinly_rows_by_their_sides_and_label() -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('send' ×1 (line 5), 'receive' ×1 "
         "(line 11)): pair each with the other side of the move with `gainlog transfers` (until then reports warn: "
-        "a withdrawal's lots wait in transit, a deposit is a lot with zero basis)"]
+        "a withdrawal's units wait in transit, a deposit is a lot with zero basis)"]
 
 
 def test_cointracker_rows_by_their_sides_and_tag() -> None:
@@ -377,7 +379,7 @@ def test_cointracker_rows_by_their_sides_and_tag() -> None:
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) and 1 deposit(s) as transfer legs ('send' ×1 (line 5), 'receive' ×1 "
         "(line 6)): pair each with the other side of the move with `gainlog transfers` (until then reports warn: "
-        "a withdrawal's lots wait in transit, a deposit is a lot with zero basis)"]
+        "a withdrawal's units wait in transit, a deposit is a lot with zero basis)"]
 
 
 def test_template_labels_gainlog_does_not_map_are_listed_at_once(tmp_path: Path) -> None:

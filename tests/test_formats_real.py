@@ -142,7 +142,7 @@ def test_coinbase_2018_layout_with_usd_columns(gainlog: Callable[..., Result]) -
         "type": "sell", "at": "2020-12-21T18:30:00Z", "asset": "BTC", "qty": "0.05", "total": "1150", "fee": "17.15"}
     assert conversion.warnings == [
         f"{path}: recorded 1 deposit(s) as transfer legs ('Receive' ×1 (line 6)): pair each with the other side of "
-        "the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, a "
+        "the move with `gainlog transfers` (until then reports warn: a withdrawal's units wait in transit, a "
         "deposit is a lot with zero basis)"]
     assert gainlog("import", str(path), "--format", "coinbase").code == 0
     # proceeds = USD Total 1132.85; basis = half of the USD Total 1400
@@ -331,7 +331,7 @@ def test_kraken_ledgers(gainlog: Callable[..., Result]) -> None:
         "fee_qty": "0.0001", "id": "LWD7KL-N8OPQ-9RST0U", "note": "withdrawal"}
     assert conversion.warnings == [
         f"{path}: recorded 1 withdrawal(s) as transfer legs ('withdrawal' ×1 (line 22)): pair each with the other "
-        "side of the move with `gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, "
+        "side of the move with `gainlog transfers` (until then reports warn: a withdrawal's units wait in transit, "
         "a deposit is a lot with zero basis)",
     ]
     assert conversion.notes == [

@@ -117,6 +117,21 @@ def test_a_stock_bought_10_days_earlier_in_another_wallet_blocks_the_loss(gainlo
                in w for w in value["warnings"])
 
 
+def test_an_unpaired_deposit_10_days_earlier_does_not_block_the_loss(gainlog: Run, tmp_path: Path) -> None:
+    """R4.1, R2.8: an unpaired deposit is one's own shares moved in, not a purchase: no replacement,
+    so the loss is a candidate without `wash_sale` and the plan sells it."""
+    _import(gainlog, tmp_path, [
+        _trade("buy", "2025-02-03", "XYZ", "120", qty="50", id="old"),
+        {"type": "deposit", "id": "moved", "at": "2026-11-25", "wallet": "ira", "asset": "XYZ", "qty": "10"},
+        {"type": "price", "at": "2026-12-05", "asset": "XYZ", "usd": "80"},
+    ])
+    value = gainlog("harvest", "--on", "2026-12-05", "--json").json()
+    assert [(c["lot"], c["unrealized"], c["wash_sale"]) for c in value["candidates"]] == [
+        ("events.jsonl:old", "-2000.00", None)
+    ]
+    assert [(s["lot"], s["gain"]) for s in value["plan"]["sell"]] == [("events.jsonl:old", "-2000.00")]
+
+
 def test_crypto_under_a_wash_sale_policy_is_blocked_too(gainlog: Run, tmp_path: Path) -> None:  # R4.5
     _import(gainlog, tmp_path, [
         {"type": "policy", "from": "2026-01-01", "wash_sale_crypto": True},

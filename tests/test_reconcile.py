@@ -74,7 +74,7 @@ def test_an_agreeing_broker_file_has_no_differences(sample: Run, tmp_path: Path)
         path = _write(tmp_path / f"{year}.csv", _broker_rows(ledger))
         result = sample("reconcile", "--year", str(year), str(path), "--json").json()
         assert result == {"year": year, "matched": len(ledger), "differences": [], "only_broker": [],
-                          "only_ledger": []}
+                          "only_ledger": [], "matched_by_sale": 0, "sales": []}
 
 
 def test_codes_for_each_field(sample: Run, tmp_path: Path) -> None:
@@ -98,7 +98,8 @@ def test_codes_for_each_field(sample: Run, tmp_path: Path) -> None:
 def test_schwab_composite_fixture(sample: Run) -> None:
     result = sample("reconcile", "--year", "2025", "--format", "schwab", "--wallet", "schwab",
                     str(BROKER / "schwab-1099-composite-2025.csv"), "--json").json()
-    assert result == {"year": 2025, "matched": 3, "differences": [], "only_broker": [], "only_ledger": []}
+    assert result == {"year": 2025, "matched": 3, "differences": [], "only_broker": [], "only_ledger": [],
+                      "matched_by_sale": 0, "sales": []}
 
 
 def test_schwab_rows_are_read_field_by_field(tmp_path: Path) -> None:
@@ -157,4 +158,4 @@ def test_bad_broker_files(sample: Run, tmp_path: Path, text: str, fmt: str, mess
 
 def test_unknown_layout(sample: Run, tmp_path: Path) -> None:
     done = sample("reconcile", "--year", "2025", "--format", "fidelity", str(BROKER / "coinbase-1099da-2025.csv"))
-    assert (done.code, done.err) == (2, "gainlog: --format 'fidelity': give one of generic, schwab, 1099da\n")
+    assert (done.code, done.err) == (2, "gainlog: --format 'fidelity': give one of generic, schwab, 1099da, 1099-b\n")

@@ -250,3 +250,46 @@ def test_a_converter_that_gives_no_time_keeps_the_skipped_row_and_warning(tmp_pa
     assert (type(event).__name__, event.qty, event.fee_qty, event.txid, event.wallet) == (  # type: ignore[union-attr]
         "Withdrawal", Decimal("0.501"), Decimal("0.001"), "0xabc", "w")
     assert event.id is not None and event.id.startswith("leg-")
+
+
+POOLED = [
+    {"type": "buy", "id": "b1", "at": "2024-01-10", "wallet": "cb", "asset": "BTC", "qty": "1", "price": "100"},
+    {"type": "buy", "id": "b2", "at": "2024-02-10", "wallet": "kr", "asset": "BTC", "qty": "1", "price": "200"},
+    {"type": "withdrawal", "id": "w1", "at": "2024-03-01", "wallet": "cb", "asset": "BTC", "qty": "1"},
+    {"type": "sell", "id": "s1", "at": "2024-04-01", "wallet": "kr", "asset": "BTC", "qty": "1", "price": "300"},
+]
+
+
+def test_an_unpaired_withdrawal_from_a_universal_pool_leaves_its_lots_in_the_pool(
+    tmp_path: Path, gainlog: Gainlog
+) -> None:
+    # R2.8, R3.3, R3.4: before 2025 crypto is one universal pool; an unpaired withdrawal moves only the
+    # wallet's holding: the lots stay pooled (kr's sale takes cb's b1, FIFO) and the transit wallet gets
+    # lots from the 2025-01-01 allocation. The warning says so, in every report.
+    assert gainlog("import", str(write_jsonl(tmp_path / "pooled.jsonl", POOLED))).code == 0
+    message = ("pooled.jsonl:w1: withdrawal of 1 BTC from 'cb' on 2024-03-01 is not paired with a deposit: not "
+               "disposed of; BTC is one universal pool then (R3.3), so its lots stay in the pool, where a sale from "
+               "any wallet may draw on them, and 'in transit from cb' holds the 1 BTC until the pool is allocated to "
+               "wallets (R3.4) (R2.8)")
+    assert message in _warnings(gainlog, "2024")
+    assert message in gainlog("report", "income", "--year", "2024", "--json").json()["warnings"]
+    assert [(r["wallet"], r["lot"]) for r in gainlog("report", "8949", "--year", "2024", "--json").json()] == [
+        ("kr", "pooled.jsonl:b1")]
+    assert [(r["wallet"], r["lot"]) for r in gainlog("lots", "--on", "2024-12-31", "--json").json()] == [
+        ("*", "pooled.jsonl:b2")]
+    assert [(r["wallet"], r["lot"]) for r in gainlog("lots", "--on", "2025-01-02", "--json").json()] == [
+        ("in transit from cb", "pooled.jsonl:b2")]
+
+
+def test_an_unpaired_withdrawal_from_a_wallet_pool_moves_its_lots_in_transit(tmp_path: Path, gainlog: Gainlog) -> None:
+    # R2.8, R3.3: with scope wallet elected (as from 2025, and for stocks always) the lots themselves move
+    events = [{"type": "method", "method": "FIFO", "from": "2024-01-01", "scope": "wallet", "asset": "BTC"}, *POOLED]
+    assert gainlog("import", str(write_jsonl(tmp_path / "wallets.jsonl", events))).code == 0
+    message = ("wallets.jsonl:w1: withdrawal of 1 BTC from 'cb' on 2024-03-01 is not paired with a deposit: its lots "
+               "wait in 'in transit from cb', not disposed of (R2.8)")
+    assert message in _warnings(gainlog, "2024")
+    assert message in gainlog("report", "income", "--year", "2024", "--json").json()["warnings"]
+    assert [(r["wallet"], r["lot"]) for r in gainlog("report", "8949", "--year", "2024", "--json").json()] == [
+        ("kr", "wallets.jsonl:b2")]
+    assert [(r["wallet"], r["lot"]) for r in gainlog("lots", "--on", "2024-12-31", "--json").json()] == [
+        ("in transit from cb", "wallets.jsonl:b1")]

@@ -239,3 +239,30 @@ def test_disposals_the_pass_cannot_change_skip_its_bookkeeping(monkeypatch: pyte
     ]
     plain_by_key = {s.event_key: s for s in plain.slices}
     assert all(s == plain_by_key[s.event_key] for s in washed.slices if s.asset == "BTC")
+
+
+def _deposit(id_: str, at: str, qty: str, *, wallet: str = "ira", asset: str = "XYZ") -> dict[str, Any]:
+    return {"type": "deposit", "id": id_, "at": at, "wallet": wallet, "asset": asset, "qty": qty}
+
+
+def test_an_unpaired_deposit_is_not_a_replacement() -> None:
+    # R4.1 (IRC §1091(a): acquired "by purchase or by an exchange"), R2.8: an unpaired deposit is one's
+    # own units arriving from a wallet the ledger does not name, booked at zero basis only for want of
+    # the other leg: no purchase, so it never washes a loss. R-E6 with the 60 shares deposited.
+    events = [*r_e6("XYZ", "stock")[:2], _deposit("d1", "2025-06-20T15:00:00Z", "60")]
+    assert [(r["lot"], r["code"], r["adjustment"], r["gain"]) for r in _rows(events)] == [
+        ("test:b1", "", D(0), D(-1000)),
+    ]
+    (lot,) = project(records(events), tz=UTC).open_lots
+    assert (lot.lot, lot.basis, lot.date_acquired, lot.wash_adjustment, lot.wash) == (
+        "test:d1", D(0), date(2025, 6, 20), D(0), ()
+    )
+
+
+def test_a_purchase_after_an_unpaired_deposit_is_still_a_replacement() -> None:
+    # R4.1, R4.2: the deposit is skipped, the next purchase in the window absorbs the loss
+    events = [*r_e6("XYZ", "stock")[:2], _deposit("d1", "2025-06-10T15:00:00Z", "60"),
+              _buy("b3", "2025-06-25T15:00:00Z", "40", "1600", wallet="ira")]
+    assert [(r["lot"], r["code"], r["adjustment"], r["gain"]) for r in _rows(events)] == [
+        ("test:b1", "W", D(400), D(-600)),
+    ]

@@ -1,9 +1,10 @@
 """A broker's Form 1099-B as a CSV (the "1099 composite" download, or a tax tool's 1099-B template),
 imported as closed positions: each row becomes the `buy` and the `sell` that reproduce it.
 
-Brokers name the columns differently; each is found by its name with the box number and
-punctuation ignored ("1d- Proceeds", "Proceeds", "PROCEEDS" are one column; docs/formats.md lists
-the names read and where they were found):
+Brokers name the columns differently; each is found by its name with the box number, the form and
+punctuation ignored ("1d- Proceeds", "1099-B-1d Proceeds", "Proceeds", "PROCEEDS" are one column;
+docs/formats.md lists the names read and where they were found). A header whose first cell is a
+section label (Fidelity's 1099 CSV: `1099-B-Detail`) keeps the lines of that section only:
 
 | field | box | names read (any case, any punctuation) |
 |---|---|---|
@@ -14,7 +15,8 @@ the names read and where they were found):
 | date sold | 1c | Date sold, Date sold or disposed, DateSold, Sale date |
 | proceeds | 1d | Proceeds, Gross proceeds, Sales price |
 | cost basis | 1e | Cost basis, Cost or other basis, Basis, Cost |
-| wash sale | 1g | Wash sale loss disallowed, Wash sale loss, WashSaleLoss |
+| wash sale | 1g | Wash sale loss disallowed, Wash sale loss, WashSaleLoss, Disallowed loss, ...; else a Form
+  8949 layout's Adjustment code W with its Adjustment amount (`wash_sale`) |
 | term | 2 | Term, Short-term or long-term, Holding period |
 | gain | 1h | Gain or loss, Gain/Loss, Realized gain/loss (only checked) |
 | box | | Box, Form 8949 box, Basis reported to IRS (Yes/No), Covered |
@@ -69,16 +71,24 @@ NAMES: dict[str, frozenset[str]] = {
     "proceeds": frozenset({"proceeds", "grossproceeds", "salesprice", "totalproceeds", "salesproceeds"}),
     "basis": frozenset({"costbasis", "costorotherbasis", "basis", "cost", "costorotherbasisofcovered"}),
     "wash": frozenset({"washsalelossdisallowed", "washsaleloss", "washsale", "washsaledisallowed",
-                       "washsalelossdisallowedamount"}),
+                       "washsalelossdisallowedamount", "washsaledisallowedloss", "disallowedloss", "lossdisallowed",
+                       "washsaleadjustment", "washsalelossdisallowed1g"}),
+    # Form 8949 columns (f) and (g) (a tax tool's 8949 layout): code W with its amount is the wash sale
+    "code": frozenset({"adjustmentcode", "adjustmentcodes", "code", "codes", "fcode", "fcodes", "form8949code",
+                       "form8949codes"}),
+    "adjustment": frozenset({"adjustmentamount", "amountofadjustment", "adjustment", "adjustments",
+                             "gamountofadjustment", "gadjustment", "adjustmentsamount"}),
     "term": frozenset({"term", "shorttermorlongterm", "termshortlong", "holdingperiod", "shortlongterm",
                        "longtermshortterm"}),
     "gain": frozenset({"gainorloss", "gainloss", "realizedgainloss", "gainlossamount", "netgainorloss",
                        "gainorlossloss"}),
     "box": frozenset({"box", "form8949box", "8949box", "checkbox", "reportingcategory"}),
-    "covered": frozenset({"basisreportedtoirs", "covered", "coveredsecurity", "basisreported"}),
+    "covered": frozenset({"basisreportedtoirs", "covered", "coveredsecurity", "basisreported", "covereduncovered",
+                          "coverednoncovered"}),
 }
 KEY = ("acquired", "sold", "proceeds", "basis")  # a header row holds all four
-_BOX_CODE = re.compile(r"^\(?(?:box\s*)?\d[a-h]?\)?\s*[-:.)]\s*")
+_FORM = re.compile(r"^1099-?[a-z]{1,3}[-\s]+")  # Fidelity's "1099-B-1d Proceeds": the form before the box
+_BOX_CODE = re.compile(r"^\(?(?:box\s*)?\d[a-h]?\)?(?:\s*[-:.)]\s*|\s+(?=[a-z]))")
 _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})|(\d{4})-(\d{2})-(\d{2})")
 _QTY_IN_TEXT = re.compile(r"^\s*([\d,]*\.?\d+)\s*(?:sh\.?|shs\.?|shares?(?: of)?)?\s+(.+)$", re.IGNORECASE)
 _SYMBOL_IN_TEXT = re.compile(r"(?:(?i:symbol):?\s*|\()([A-Z][A-Z0-9.\-]{0,9})\)?\s*$")
@@ -93,6 +103,8 @@ WASH_GROUP = ("row(s) with a wash sale loss disallowed (box 1g): the disallowed 
               "again: check `gainlog report 8949`")
 TERM_GROUP = ("row(s) whose term on the 1099-B is not the one their dates give (a wash sale can move the date "
               "acquired): gainlog's Form 8949 follows the dates")
+ADJUSTMENT_GROUP = ("row(s) with a Form 8949 adjustment other than a wash sale (code W): gainlog records the "
+                    "proceeds and the cost basis without it; add the adjustment when you file")
 GAIN_GROUP = ("row(s) whose gain or loss is neither proceeds - cost basis + wash sale loss disallowed nor "
               "proceeds - cost basis: gainlog records the proceeds and the basis; check the row against the form")
 BOX_GROUP = ("row(s) whose box (covered or not) is not the one gainlog gives a stock acquired then (covered from "
@@ -100,8 +112,9 @@ BOX_GROUP = ("row(s) whose box (covered or not) is not the one gainlog gives a s
 
 
 def normalised(name: str) -> str:
-    """'1d- Proceeds' -> 'proceeds', 'Date Sold or Disposed' -> 'datesoldordisposed'."""
-    bare = _BOX_CODE.sub("", name.strip().lower())
+    """'1d- Proceeds' -> 'proceeds', '1099-B-1d Proceeds' -> 'proceeds', 'Date Sold or Disposed' ->
+    'datesoldordisposed'."""
+    bare = _BOX_CODE.sub("", _FORM.sub("", name.strip().lower()))
     return re.sub(r"[^a-z0-9]", "", bare)
 
 
@@ -123,21 +136,11 @@ def looks_like_header(cells: list[str]) -> bool:
 def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     """Every row of a broker 1099-B CSV as the buy and sell that reproduce it (module docstring)."""
     out = Conversion()
-    header, rows = _read(path)
-    columns = fields_of(list(header))
-    section: dict[str, str] = {}
+    columns, sales = read_sales(importer.read_text(path).text, path)
     ranks: Counter[str] = Counter()
-    flagged: dict[str, list[Row]] = {WASH_GROUP: [], GAIN_GROUP: [], TERM_GROUP: [], BOX_GROUP: []}
-    for row in rows:
-        title = _section_title(row, header)
-        if title is not None:
-            section = title
-            continue
-        text = row.text(columns.get("description", ""))
-        if [row.text(c) for c in header] == list(header) or text.lower().startswith("total"):
-            continue  # a repeated header, a totals row
-        if not row.text(columns["sold"]) and not row.text(columns["proceeds"]):
-            continue  # a note or subtotal line without a sale
+    flagged: dict[str, list[Row]] = {WASH_GROUP: [], ADJUSTMENT_GROUP: [], GAIN_GROUP: [], TERM_GROUP: [],
+                                     BOX_GROUP: []}
+    for row, section in sales:
         pair = _pair(row, columns, section, wallet, out, flagged)
         if pair is None:
             continue
@@ -157,10 +160,35 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     return out
 
 
-def _read(path: Path) -> tuple[tuple[str, ...], list[Row]]:
-    """The header (the first row naming date acquired, date sold, proceeds and cost basis) and the rows."""
-    text = importer.read_text(path).text
+def read_sales(text: str, path: Path) -> tuple[dict[str, str], list[tuple[Row, dict[str, str]]]]:
+    """The columns (`fields_of` the header) and the sale rows of a 1099-B CSV's text, each with the
+    term and covered status its section title gives (`section_title`); section titles, repeated
+    headers, totals and lines without a sale are left out. `import` and `reconcile` both read so."""
+    header, rows = _read(text, path)
+    columns = fields_of(list(header))
+    section: dict[str, str] = {}
+    sales: list[tuple[Row, dict[str, str]]] = []
+    for row in rows:
+        title = _section_title(row, header)
+        if title is not None:
+            section = title
+            continue
+        text = row.text(columns.get("description", ""))
+        if [row.text(c) for c in header] == list(header) or text.lower().startswith("total"):
+            continue  # a repeated header, a totals row
+        if not row.text(columns["sold"]) and not row.text(columns["proceeds"]):
+            continue  # a note or subtotal line without a sale
+        sales.append((row, section))
+    return columns, sales
+
+
+def _read(text: str, path: Path) -> tuple[tuple[str, ...], list[Row]]:
+    """The header (the first row naming date acquired, date sold, proceeds and cost basis) and the rows.
+    A header whose first cell is a form's section label (`1099-B-Detail`, Fidelity's 1099 CSV, where
+    every line starts with its section's label) keeps only the rows of that section; lines labelled
+    `1099...` are scanned for the header past the first `SCAN_ROWS`."""
     reader = csv.reader(io.StringIO(text, newline=""))
+    label: str | None = None
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
     seen = 0
@@ -178,9 +206,12 @@ def _read(path: Path) -> tuple[tuple[str, ...], list[Row]]:
             seen += 1
             if looks_like_header(cells):
                 header = tuple(cell.strip() for cell in cells)
-            elif seen >= SCAN_ROWS:
+                label = header[0] if header[0].startswith("1099") and "1099" not in normalised(header[0]) else None
+            elif seen >= SCAN_ROWS and not cells[0].strip().startswith("1099"):
                 break
             continue
+        if label is not None and cells[0].strip() != label:
+            continue  # a line of another section of the form
         rows.append(Row(f"{path}:{start}", dict(zip(header, cells, strict=False)), header))
     if header is None:
         raise InvalidEvent(
@@ -216,33 +247,32 @@ def _pair(
     if acquired is None or sold is None:
         return None
     named = _QTY_IN_TEXT.match(description)
-    qty = _money(row, columns["quantity"]) if "quantity" in columns else None
-    if qty is None and named is not None:
-        qty = Decimal(named[1].replace(",", ""))
+    qty = quantity_of(row, columns)
     if not qty:
         out.not_mapped(row, columns.get("quantity", "Quantity"), "no quantity", "",
                        "the row has no quantity (no Quantity column, and the description starts with no number)")
         return None
-    basis = _money(row, columns["basis"])
+    basis = money(row, columns["basis"])
     if basis is None or basis <= 0:
         out.not_mapped(row, columns["basis"], "no cost basis", "",
                        "the broker reports no cost basis for this sale: record the purchase with `gainlog add buy` "
                        "and the sale with `gainlog add sell`")
         return None
-    proceeds = abs(_money(row, columns["proceeds"]) or Decimal(0))
-    wash = abs(_money(row, columns["wash"]) or Decimal(0)) if "wash" in columns else Decimal(0)
+    proceeds = abs(money(row, columns["proceeds"]) or Decimal(0))
+    wash = wash_sale(row, columns, flagged)
     asset = _asset(row, columns, description, named)
     if proceeds <= 0:
         raise row.error(columns["proceeds"], "must be above zero")
     if wash >= basis:
-        raise row.error(columns["wash"], f"{shown(row.text(columns['wash']))} is not below the cost basis")
+        column = columns.get("wash") or columns["adjustment"]
+        raise row.error(column, f"{shown(row.text(column))} is not below the cost basis")
     box = box_letter(row.text(columns.get("box", "")))
     note = f"1099-B: {description} (proceeds {plain(proceeds)}, cost basis {plain(basis)}"
     note += f", wash sale {plain(wash)}" if wash else ""
     note += f", box {box})" if box else ")"
     if wash:
         flagged[WASH_GROUP].append(row)
-    gain = _money(row, columns["gain"]) if "gain" in columns else None
+    gain = money(row, columns["gain"]) if "gain" in columns else None
     if gain is not None and gain not in (proceeds - basis + wash, proceeds - basis):
         flagged[GAIN_GROUP].append(row)
     _check_term(row, columns, section, acquired, sold, flagged)
@@ -252,6 +282,37 @@ def _pair(
     sell = {"type": "sell", "at": sold.isoformat(), "wallet": wallet, "asset": asset, "qty": plain(qty),
             "total": plain(proceeds), "note": note}
     return buy, sell
+
+
+def wash_sale(row: Row, columns: dict[str, str], flagged: dict[str, list[Row]] | None = None) -> Decimal:
+    """The row's wash sale loss disallowed (positive): box 1g's column; else, in a Form 8949 layout, the
+    adjustment (g) of a row whose code (f) is W alone. A row with another code and an amount is not a wash
+    sale (added to `flagged[ADJUSTMENT_GROUP]`)."""
+    wash = abs(money(row, columns["wash"]) or Decimal(0)) if "wash" in columns else Decimal(0)
+    if "code" in columns and "adjustment" in columns:
+        code = re.sub(r"[^A-Z]", "", row.text(columns["code"]).upper())
+        amount = money(row, columns["adjustment"]) or Decimal(0)
+        if code == "W" and "wash" not in columns:
+            wash = abs(amount)
+        elif code.replace("W", "") and amount and flagged is not None:
+            flagged[ADJUSTMENT_GROUP].append(row)
+    return wash
+
+
+def asset_of(row: Row, columns: dict[str, str]) -> str:
+    """The security a row sold (`_asset`)."""
+    description = row.text(columns.get("description", "")) or row.text(columns.get("symbol", ""))
+    return _asset(row, columns, description, _QTY_IN_TEXT.match(description))
+
+
+def quantity_of(row: Row, columns: dict[str, str]) -> Decimal | None:
+    """Units sold: the Quantity column, else the number the description starts with; None if neither."""
+    qty = money(row, columns["quantity"]) if "quantity" in columns else None
+    description = row.text(columns.get("description", "")) or row.text(columns.get("symbol", ""))
+    named = _QTY_IN_TEXT.match(description)
+    if qty is None and named is not None:
+        qty = Decimal(named[1].replace(",", ""))
+    return qty
 
 
 def _asset(row: Row, columns: dict[str, str], description: str, named: re.Match[str] | None) -> str:
@@ -268,7 +329,7 @@ def _asset(row: Row, columns: dict[str, str], description: str, named: re.Match[
     return " ".join(name.split())
 
 
-def _money(row: Row, column: str) -> Decimal | None:
+def money(row: Row, column: str) -> Decimal | None:
     """A cell as a Decimal: '$1,234.56', '1234.56', '(12.00)' (negative)."""
     raw = row.text(column)
     negative = raw.startswith("(") and raw.endswith(")")
@@ -334,7 +395,7 @@ def _check_box(row: Row, columns: dict[str, str], section: dict[str, str], acqui
         covered = False
     elif reported in ("yes", "y", "true", "covered"):
         covered = True
-    elif reported in ("no", "n", "false", "noncovered"):
+    elif reported in ("no", "n", "false", "noncovered", "uncovered"):
         covered = False
     if covered is not None and covered != (acquired >= COVERED_FROM):
         flagged[BOX_GROUP].append(row)

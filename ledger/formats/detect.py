@@ -15,6 +15,7 @@ of formats, so the user can name one.
 | fidelity | Run Date (or Date), Action, Symbol, Quantity, Amount ($) |
 | robinhood | Activity Date, Instrument, Trans Code, Quantity, Amount |
 | 1099-b | Date Acquired, Date Sold (or Disposed), Proceeds, Cost Basis (or Cost or Other Basis), also "1b- ..." |
+| | or "1099-B-1b Date Acquired", ... (Fidelity's 1099 CSV) |
 | coinbase-pro | trade id, product, side, created at, size, ... (fills); type, time, amount, trade id, ... (account) |
 | prices | date_or_time, asset, usd; or Date, Open, High, Low, Close (Yahoo-style); or snapped_at, price (CoinGecko) |
 | gemini | Date, Time (UTC), Type, Symbol, Specification |
@@ -60,6 +61,8 @@ SIGNATURES: dict[str, tuple[frozenset[str], ...]] = {
         frozenset({"date acquired", "date sold or disposed", "proceeds", "cost or other basis"}),
         frozenset({"1b- date acquired", "1c- date sold or disposed", "1d- proceeds", "1e- cost or other basis"}),
         frozenset({"dateacquired", "datesold", "proceeds", "costbasis"}),
+        frozenset({"1099-b-1b date acquired", "1099-b-1c date sold or disposed", "1099-b-1d proceeds",
+                   "1099-b-1e cost or other basis"}),  # Fidelity's 1099 CSV (lines labelled by section)
     ),
     "prices": (
         frozenset({"date_or_time", "asset", "usd"}),

@@ -92,7 +92,7 @@ class PendingLeg:
 
 LEGS_WARNING = (
     "{path}: recorded {what} as transfer legs ({rows}): pair each with the other side of the move with "
-    "`gainlog transfers` (until then reports warn: a withdrawal's lots wait in transit, a deposit is a lot "
+    "`gainlog transfers` (until then reports warn: a withdrawal's units wait in transit, a deposit is a lot "
     "with zero basis)"
 )
 

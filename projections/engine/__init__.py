@@ -33,7 +33,7 @@ from .fold import (
     resume,
     step,
 )
-from .state import EPOCH, ONE_US, UNIVERSAL, LotBookState
+from .state import EPOCH, ONE_US, UNIVERSAL, LotBookState, pooled_on
 
 __all__ = [
     "EPOCH",
@@ -49,6 +49,7 @@ __all__ = [
     "fold",
     "fold_order",
     "income_rows",
+    "pooled_on",
     "resume",
     "step",
 ]

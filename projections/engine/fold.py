@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ...ledger.events import CORPORATE, LEGS, TRADES, Income, Recorded, Swap
+from ...ledger.events import CORPORATE, LEGS, TRADES, Income, Recorded, Swap, Withdrawal
 from ..exact import exact_context
 from ..model import Booked, IncomeRow, OpenLot, Problem, Slice
 from ..order import is_sorted
@@ -57,8 +57,11 @@ def step(state: LotBookState, record: Recorded) -> None:
         return
     at = event.at  # type: ignore[union-attr]
     day = local_date(at, state.tz)
-    if kind in _LEGS:
-        state.problems.append(unpaired_problem(record, day))
+    if kind in _LEGS:  # a withdrawal from the universal pool moves only the holding (R2.8, R3.3)
+        asset: str = event.asset  # type: ignore[union-attr,assignment]
+        pooled = kind is Withdrawal and state.settings.scope(
+            asset, state.asset_class.get(asset, "crypto"), day) == "universal"
+        state.problems.append(unpaired_problem(record, day, pooled=pooled))
     if day >= state.transition_due:
         apply_transitions(state, day)
     book_legs(state, record, legs, at, day)

@@ -171,7 +171,8 @@ def _transfer(event: Transfer) -> tuple[Leg, ...]:
 
 
 def _withdrawal(event: Withdrawal) -> tuple[Leg, ...]:
-    """Unpaired: the lots wait in transit, fee units included (R2.8)."""
+    """Unpaired: the units go in transit, fee units included (R2.8); from a universal pool only the
+    wallet's holding moves (`booking.send`)."""
     return (
         TransferOut(event.asset, event.wallet, event.qty, ZERO, None),
         TransferIn(event.asset, transit_wallet(event.wallet)),

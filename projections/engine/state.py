@@ -3,7 +3,7 @@ that every booking shares: the pool a trade draws on, a new piece of a lot, a wa
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -176,3 +176,11 @@ def hold(state: LotBookState, asset: str, wallet: str, delta: Decimal) -> Decima
     after = before + delta
     wallets[wallet] = ZERO if after < ZERO else after  # max(after, ZERO), without the call
     return before
+
+
+def pooled_on(records: Sequence[Recorded]) -> Callable[[str, date], bool]:
+    """Whether an asset is in the universal pool on a local date (R3.2, R3.3), from the settings and
+    class-naming events among `records` alone (`report income`'s transfer-leg warnings, R2.8; the fold
+    asks its own `settings` and `asset_class` the same question)."""
+    settings, classes = Settings(records), _asset_classes(records)
+    return lambda asset, day: settings.scope(asset, classes.get(asset, "crypto"), day) == "universal"

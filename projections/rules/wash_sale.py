@@ -13,8 +13,10 @@ queue of units in which washed units sit at the front (R4.3):
 2. Each slice that is then a loss (proceeds < basis), of a stock or of crypto under the policy,
    is matched against acquisitions (`buy`, swap receipts, `income`) of the same asset dated within
    30 days before or after the sale, in any wallet, earliest acquired first, never its own lot
-   (R4.1, R4.2). Units still count when bought before the sale and still held (not sold, not
-   already a replacement), or bought after it and not yet used as a replacement.
+   (R4.1, R4.2). An unpaired `deposit`'s zero-basis lot (R2.8) is never one: it stands for one's own
+   units moved in from a wallet the log does not name, not a purchase (§1091(a), `replaces`).
+   Units still count when bought before the sale and still held (not sold, not already a
+   replacement), or bought after it and not yet used as a replacement.
 3. Disallowed = loss × min(matched, sold) ÷ sold (R4.2), split over the replacement pieces so the
    pieces add up to the total. The loss slice gets code `W` and the amount as adjustment (R4.4);
    the matched units get the amount on their basis and their date moved back by the days the sold
@@ -48,7 +50,7 @@ import msgspec
 
 from ...ledger.events import Policy, Recorded
 from ..exact import EXACT, exact_context, minus, plus, pro_rata, tidy
-from ..model import ZERO, Acquisition, Booked, OpenLot, Slice, UnitChange, WashLink
+from ..model import ZERO, Acquisition, AcquisitionKind, Booked, OpenLot, Slice, UnitChange, WashLink
 from .holding_period import Terms, local_date
 from .precedence import Setting, in_force, ranked
 
@@ -181,7 +183,7 @@ class WashPass:
         self._washing = ("stock", "crypto") if self._crypto_from else ("stock",)  # the classes R4 may cover
         self._asset_to_acquisitions: dict[str, _Candidates] = {}
         for acquisition in sorted(
-            (a for a in booked.acquisitions if a.lot in self._lot_to_units),
+            (a for a in booked.acquisitions if a.lot in self._lot_to_units and replaces(a)),
             key=lambda a: (a.acquired_at, a.seq),
         ):
             self._asset_to_acquisitions.setdefault(self._units.root(acquisition.asset), _Candidates()).add(
@@ -303,6 +305,18 @@ class WashPass:
                 copies[lot.lot] = _LotUnits(units.acquisition, units.qty, washed=washed, held=units.held)
         with exact_context():
             return [piece for lot in open_lots for piece in _mark_open_lot(lot, copies)]
+
+
+REPLACING: frozenset[AcquisitionKind] = frozenset(("buy", "swap", "income"))
+"""The acquisitions that can replace sold units: by purchase or exchange (§1091(a), R4.1)."""
+
+
+def replaces(acquisition: Acquisition) -> bool:
+    """Whether an acquisition can be a wash-sale replacement (R4.1): a `buy`, a swap's received side or
+    an `income` lot (a reinvested dividend is a purchase). Not an unpaired deposit (R2.8): one's own
+    units arriving from a wallet the log does not name, booked at zero basis until paired; a transfer
+    between one's own wallets is no acquisition, paired or not."""
+    return acquisition.kind in REPLACING
 
 
 def crypto_ever(records: Iterable[Recorded]) -> bool:
