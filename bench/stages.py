@@ -4,7 +4,8 @@
 
 Stages, each timed with `time.process_time` as the one before it ends: reading and decoding the
 log (`Store.iter_read`, read once on its own), the replay up to the end of the lot engine's fold
-(reading again, knowledge, fold, `finish`), the wash-sale pass (the washed slices read to the end),
+(reading again, knowledge, fold, `finish`), the wash-sale pass (the washed slices read to the end;
+with its stock rows and rows coded W, which its cost follows: docs/limitations.md),
 the 8949 rows (`form8949.row_chunks`) with the year totals (`tax_year.add_rows`, `glance.RowSums`),
 and the 8949 writers (CSV and JSON into a temporary folder). The report pages, Schedule D and
 income files, a fixed cost per year, are left out. The ledger is only read.
@@ -61,10 +62,12 @@ def main(db: Path) -> None:
             files.close()
         written = clock() - started
     rows_count = sum(len(c) for c in chunks)
+    stock = sum(1 for s in slices if s.asset_class == "stock")
+    washes = sum(1 for s in slices if "W" in s.code)
     print(f"{count:,} events, {len(slices):,} slices, {rows_count:,} rows (CPU seconds)")
     print(f"read and decode            {read:6.2f}")
     print(f"knowledge, lot engine fold {folded - read:6.2f}  (replay to `finish`: {folded:.2f}, reading included)")
-    print(f"wash-sale pass             {washed:6.2f}")
+    print(f"wash-sale pass             {washed:6.2f}  ({stock:,} stock rows, {washes:,} with W: its cost follows them)")
     print(f"8949 rows and year totals  {made:6.2f}")
     print(f"8949 CSV and JSON writers  {written:6.2f}")
 

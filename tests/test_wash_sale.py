@@ -496,6 +496,29 @@ def test_the_window_scan_stops_once_the_sold_units_are_matched(monkeypatch: pyte
     assert [(w.replacement_lot, w.qty, w.amount) for w in loss.wash] == [("t:3", D(10), D(100))]
 
 
+def test_a_dense_window_is_scanned_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue #19 (the wash-sale pass grows with the log): 100 lots bought on one day, then each sold
+    # at a loss the next day, one sale per lot. Every loss washes into the next lot, which its own
+    # sale then carries on: a chain through one 30-day window. Each sale's scan steps over the lots
+    # earlier sales exhausted once, not once per sale: 100 sales look at 199 lots (the lot sold
+    # last has no replacement left), where looking again would be 5,149
+    looked: list[str] = []
+    room = _LotUnits.room
+
+    def spy(self: _LotUnits) -> Decimal:
+        looked.append(self.acquisition.lot)
+        return room(self)
+
+    monkeypatch.setattr(_LotUnits, "room", spy)
+    n = 100
+    booked = washed("\n".join(["2025-03-03 buy 1 XYZ 100"] * n + ["2025-03-04 sell 1 XYZ 50"] * n))
+    assert len(looked) == 2 * n - 1
+    assert [s.code for s in booked.slices] == ["W"] * (n - 1) + [""]
+    assert [w.replacement_lot for s in booked.slices for w in s.wash if w.loss_seq == s.seq] == [
+        f"t:{lot}" for lot in range(2, n + 1)
+    ]
+
+
 def test_replacement_units_sold_as_matched_carry_the_very_link_of_their_loss() -> None:
     # issue #19: units sold exactly as they absorbed a loss bring that loss's own link into their row
     # (one object, not a copy per row: a long chain makes one row per link); a part of them gets a
