@@ -59,10 +59,10 @@ PARALLEL_FROM = 200_000
 MAX_SHARD_ASSETS = 10_000  # a shard's assets are SQL parameters (three times each)
 
 
-# usable cores: fewer than this and `--jobs` defaults to one process. On the 2-core benchmark machine a
-# sharded `report all` of 1M events took 46.9 s against 40.3 s in one process (bench/results.md): the
-# parent's serial work (merging, every 8949 row and file) is about half the CPU, and a sharded replay
-# leaves no checkpoint, so the next `report all` after an append replays everything again.
+# usable cores: fewer than this and `--jobs` defaults to one process. A sharded replay leaves no checkpoint
+# (its shards' engine states are not merged), so the next `report all` after an append replays everything
+# again; and its gain on two cores is small (the workers now make the rows and their text: about 1.35x on
+# the critical path at 200,000 events, for 20-35 % more CPU in all; docs/limitations.md "Performance").
 SHARD_FROM_CORES = 3
 
 

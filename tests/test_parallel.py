@@ -456,7 +456,7 @@ def test_asset_counts_by_part_add_up_and_a_swap_counts_both_sides(tmp_path: Path
 
 @pytest.mark.parametrize(("cores", "jobs"), [(1, 1), (2, 1), (3, 3), (8, 8)])
 def test_jobs_default_is_one_process_below_three_cores(monkeypatch: pytest.MonkeyPatch, cores: int, jobs: int) -> None:
-    """On two cores a sharded replay measured slower than one process and leaves no checkpoint (bench/results.md)."""
+    """On two cores a sharded replay gains little and leaves no checkpoint (docs/limitations.md "Performance")."""
     monkeypatch.setattr(parallel, "usable_cores", lambda: cores)
     assert parallel.default_jobs() == jobs
 
