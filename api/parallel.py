@@ -452,10 +452,11 @@ class ShardRows:
 
     def runs(self) -> Iterator[MergedText]:
         """The rows' text merged from the workers' streams as they come (`shards.merge_texts`); once
-        read to the end, the totals added up and the workers ended. When a worker fails mid-way, the
-        log is replayed in one process, which makes the same rows in the same order: those already
-        handed out are skipped (`_one_process`)."""
-        from ..projections.shards import add_totals, merge_texts, year_end_lots
+        read to the end, the totals added up and the workers ended. When a worker fails mid-way (or
+        two shards sent rows of one disposal: `shards.OrderTie`), the log is replayed in one process,
+        which makes the same rows in the same order: those already handed out are skipped
+        (`_one_process`)."""
+        from ..projections.shards import OrderTie, add_totals, merge_texts, year_end_lots
 
         tails: dict[int, dict[int, tuple[OpenLot, ...]]] = {}
         sums: dict[int, ShardTotals] = {}
@@ -466,7 +467,7 @@ class ShardRows:
                 for run in merge_texts([self.workers.texts(i, tails, sums) for i in range(self.count)]):
                     yield run
                     handed += run.count
-            except WorkerFailed:
+            except (WorkerFailed, OrderTie):
                 self.workers.stop()
                 yield from self._one_process(handed)
                 return

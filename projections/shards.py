@@ -259,10 +259,15 @@ class RowText(msgspec.Struct, array_like=True, gc=False):
     missing: list[int]
 
 
+class OrderTie(Exception):
+    """Two shards sent rows of one disposal (`order_key`): the merge cannot order them, the caller
+    replays in one process."""
+
+
 def order_key(row: Row) -> int:
     """The row's place in 8949 order as one int (date sold, then the disposal's seq): a disposal's
     rows are all of its event's asset (a swap's: its give side), so all in one shard, which keeps
-    their order; rows of different disposals never tie."""
+    their order; rows of different disposals never tie (`merge_texts` checks: `OrderTie`)."""
     return (row.date_sold.toordinal() << 40) | row.seq
 
 
@@ -353,7 +358,8 @@ def merge_texts(streams: Sequence[Iterator[RowText]]) -> Iterator[MergedText]:
     """The rows of every shard's stream of chunks (each in 8949 order) merged in 8949 order, a run
     at a time: each run is every row not after the smallest last key of the chunks at hand (nothing
     a shard sends later can come before it), so one chunk per shard is held, never all the rows.
-    A run lies in one tax year: a chunk does, and the chunk that bounds it is the earliest."""
+    A run lies in one tax year: a chunk does, and the chunk that bounds it is the earliest. Rows of
+    one disposal from two shards (equal keys: a run holds them all) raise `OrderTie`."""
     held: list[RowText | None] = [None] * len(streams)
     at = [0] * len(streams)
     done = [False] * len(streams)
@@ -385,7 +391,9 @@ def _merged(pieces: Sequence[tuple[RowText, int, int]]) -> MergedText:
     csv: list[str] = []
     boxes: list[int] = []
     missing: list[int] = []
+    distinct = 0
     for chunk, lo, hi in pieces:
+        distinct += len(set(chunk.keys[lo:hi]))
         offset = len(keys) - lo
         keys += chunk.keys[lo:hi]
         json += chunk.json[lo:hi]
@@ -393,6 +401,8 @@ def _merged(pieces: Sequence[tuple[RowText, int, int]]) -> MergedText:
         boxes += chunk.boxes[lo:hi]
         missing += [offset + m for m in chunk.missing if lo <= m < hi]
     if len(pieces) > 1:
+        if len(set(keys)) != distinct:
+            raise OrderTie(f"rows of one disposal in two shards, sold in {pieces[0][0].year}")
         order = sorted(range(len(keys)), key=keys.__getitem__)
         json, csv, boxes = list(map(json.__getitem__, order)), list(map(csv.__getitem__, order)), list(
             map(boxes.__getitem__, order))

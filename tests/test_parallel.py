@@ -569,6 +569,18 @@ def test_merge_texts_reads_a_chunk_of_each_shard_at_a_time() -> None:
     assert [r.json.split(shards.JSON_BETWEEN) for r in runs] == [[b"4"], [b"5", b"6", b"7", b"8"], [b"9"]]
 
 
+def test_merge_texts_refuses_rows_of_one_disposal_from_two_shards() -> None:
+    """Equal keys from two shards (one disposal's rows in both) cannot be ordered: `OrderTie`."""
+    key = date(2024, 5, 1).toordinal() << 40 | 9
+
+    def one(text: bytes) -> Iterator[shards.RowText]:
+        yield shards.RowText(year=2024, keys=[key], json=[text], csv=["x\n"], boxes=[2], missing=[])
+
+    with pytest.raises(shards.OrderTie, match="rows of one disposal in two shards, sold in 2024"):
+        list(shards.merge_texts([one(b"a"), one(b"b")]))
+    assert [r.json for r in shards.merge_texts([one(b"a")])] == [b"a"]
+
+
 def test_report_all_sharded_has_its_rows_made_by_the_workers(tmp_path: Path, shard_always: None) -> None:
     """The parent merges text: its replay hands out no slice, the totals come from the workers."""
     db = make_ledger(tmp_path, ledger_lines(6))
