@@ -14,6 +14,13 @@ the reports read them: the parent writes the first rows while the workers still 
 holds a chunk per worker, never all the rows. Workers start with `forkserver` (else `spawn`):
 nothing is inherited.
 
+`report all` (`stream_sharded(..., texts=True)`) has the workers make the rest of the per-row work
+too: each turns its slices into 8949 rows, adds up their year totals and makes their text as
+`report all` writes it, and sends that (`projections.shards.RowText`) instead of its slices; the
+parent only merges ready text in 8949 order and adds up the totals (`ShardRows`). On two cores
+the parent's serial half (decoding the slices, every row and its text) was what made a sharded
+replay no faster than one process.
+
 One process instead (the same result, `api.reading.stream`): `jobs` < 2, a log of fewer than
 `PARALLEL_FROM` events (starting processes costs more than it saves), fewer than two shards, or a
 shard that saw a problem the merge cannot order exactly (`projections.shards.UNSHARDABLE`), or a
@@ -38,9 +45,13 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
+    from ..projections.glance import RowSums
     from ..projections.model import OpenLot, Slice
-    from ..projections.shards import Part
+    from ..projections.pipeline import Replay
+    from ..projections.shards import MergedText, Part, RowText, ShardTotals
+    from ..projections.tax_year import YearBoxes
     from .reading import Streamed
+    from .report_files import MissingBasis
 
 # events: below this a replay in one process is faster than starting workers (at 100,000 events on the
 # loaded 2-core benchmark machine one process still was: 3.6-4.0 s against 4.3-5.7 s for `report all`)
@@ -48,10 +59,10 @@ PARALLEL_FROM = 200_000
 MAX_SHARD_ASSETS = 10_000  # a shard's assets are SQL parameters (three times each)
 
 
-# usable cores: fewer than this and `--jobs` defaults to one process. On the 2-core benchmark machine a
-# sharded `report all` of 1M events took 46.9 s against 40.3 s in one process (bench/results.md): the
-# parent's serial work (merging, every 8949 row and file) is about half the CPU, and a sharded replay
-# leaves no checkpoint, so the next `report all` after an append replays everything again.
+# usable cores: fewer than this and `--jobs` defaults to one process. A sharded replay leaves no checkpoint
+# (its shards' engine states are not merged), so the next `report all` after an append replays everything
+# again; and its gain on two cores is small (the workers now make the rows and their text: about 1.35x on
+# the critical path at 200,000 events, for 20-35 % more CPU in all; docs/limitations.md "Performance").
 SHARD_FROM_CORES = 3
 
 
@@ -72,11 +83,13 @@ def default_jobs() -> int:
 @dataclass(frozen=True)
 class Sharding:
     """How a replay was run: the shards' assets (one shard: one process), why one process when so,
-    and the workers' process ids (they end once their streams are read, or dropped)."""
+    the workers' process ids (they end once their streams are read, or dropped), and with
+    `texts=True` the rows the workers made (`ShardRows`; None: the replay's slices hold them)."""
 
     shards: list[list[str]]
     reason: str = ""
     pids: tuple[int, ...] = ()
+    rows: ShardRows | None = None
 
 
 def asset_counts(conn: sqlite3.Connection, after: int, until: int) -> dict[str, int]:
@@ -126,12 +139,16 @@ class WorkerFailed(Exception):
     reports any error in the log itself."""
 
 
-def serve_shard(db: str, seq: int, year_ends: bool, count: tuple[int, int], chunk: int, conn: Connection) -> None:
+def serve_shard(
+    db: str, seq: int, year_ends: bool, count: tuple[int, int], chunk: int, conn: Connection, texts: bool = False,
+) -> None:
     """A worker (top level, so that `spawn` and `forkserver` can call it). It counts the assets of
     its part `count` (after, until] of the log (`asset_counts`) and sends them; receives its shard's
     assets (none: it is not needed); replays that shard of the ledger at `db` as of `seq` and sends,
-    each as one message: the `Part`, its slices `chunk` at a time, its year-end lots. Each message is
-    msgpack behind a tag byte (`C`ounts, `P`art, `S`lices, `Y`ear ends, `E`rror: the type's name)."""
+    each as one message: the `Part`, its slices `chunk` at a time (with `texts`: its 8949 rows as
+    text, `shards.RowText`, `chunk` rows at a time, then their totals, `shards.ShardTotals`), its
+    year-end lots. Each message is msgpack behind a tag byte (`C`ounts, `P`art, `S`lices, `R`ows,
+    `T`otals, `Y`ear ends, `E`rror: the type's name)."""
     from contextlib import suppress
 
     import msgspec
@@ -154,8 +171,11 @@ def serve_shard(db: str, seq: int, year_ends: bool, count: tuple[int, int], chun
             conn.send_bytes(b"P" + encode(head))
             if head.unshardable:
                 return
-            for piece in chunks(run.slices, chunk):
-                conn.send_bytes(b"S" + encode(piece))
+            if texts:
+                _send_texts(run, chunk, conn)
+            else:
+                for piece in chunks(run.slices, chunk):
+                    conn.send_bytes(b"S" + encode(piece))
             conn.send_bytes(b"Y" + encode(run.year_end_lots))
     except (OSError, EOFError):  # the parent stopped listening
         return
@@ -166,12 +186,33 @@ def serve_shard(db: str, seq: int, year_ends: bool, count: tuple[int, int], chun
         conn.close()
 
 
+def _send_texts(run: Replay, chunk: int, conn: Connection) -> None:
+    """A worker's rows for `report all`: made, added up and turned into text here, in the worker
+    (`shards.row_text`, `shards.totals`), `chunk` rows a message."""
+    import msgspec
+
+    from ..projections.form8949 import row_chunks
+    from ..projections.glance import RowSums
+    from ..projections.rules.form_box import wallet_reports
+    from ..projections.shards import row_text, totals
+    from ..projections.tax_year import add_rows
+
+    encode = msgspec.msgpack.Encoder().encode
+    year_boxes: YearBoxes = {}
+    sums = RowSums()
+    for rows in row_chunks(run.slices, wallet_reports(run.log), size=chunk):
+        add_rows(year_boxes, rows)
+        sums.add(rows)
+        conn.send_bytes(b"R" + encode(row_text(rows)))
+    conn.send_bytes(b"T" + encode(totals(year_boxes, sums)))
+
+
 class Workers:
     """`jobs` worker processes (`serve_shard`), started before the shard plan is known: they count
     the log's assets a part each while the parent reads the links, then each replays the shard it is
     sent and streams it back. Started with `forkserver` (else `spawn`): nothing is inherited."""
 
-    def __init__(self, db: Path, seq: int, jobs: int, *, year_ends: bool) -> None:
+    def __init__(self, db: Path, seq: int, jobs: int, *, year_ends: bool, texts: bool = False) -> None:
         import multiprocessing
 
         from ..projections.shards import CHUNK
@@ -181,7 +222,7 @@ class Workers:
         if "forkserver" in methods:
             server = multiprocessing.get_context("forkserver")
             root = __name__.rsplit(".", 2)[0]  # the workers' modules, imported once by the server they fork from
-            server.set_forkserver_preload([__name__, f"{root}.projections.pipeline", f"{root}.ledger.store"])
+            server.set_forkserver_preload([__name__, f"{root}.projections.shards", f"{root}.ledger.store"])
             context = server
         else:
             context = multiprocessing.get_context("spawn")
@@ -192,7 +233,7 @@ class Workers:
                 mine, theirs = context.Pipe()
                 count = (seq * i // jobs, seq * (i + 1) // jobs)
                 process = context.Process(
-                    target=serve_shard, args=(str(db), seq, year_ends, count, CHUNK, theirs), daemon=True,
+                    target=serve_shard, args=(str(db), seq, year_ends, count, CHUNK, theirs, texts), daemon=True,
                 )
                 self.conns.append(mine)
                 process.start()
@@ -237,6 +278,24 @@ class Workers:
             yield from decode(data[1:])
         tails[index] = msgspec.msgpack.decode(data[1:], type=dict[int, tuple[OpenLot, ...]])
 
+    def texts(
+        self, index: int, tails: dict[int, dict[int, tuple[OpenLot, ...]]], sums: dict[int, ShardTotals],
+    ) -> Iterator[RowText]:
+        """Worker `index`'s rows as text (`texts=True`) as they come, a message at a time; then its
+        totals in `sums[index]` and its year-end lots in `tails[index]`."""
+        import msgspec
+
+        from ..projections.model import OpenLot
+        from ..projections.shards import RowText, ShardTotals
+
+        decode = msgspec.msgpack.Decoder(RowText).decode
+        conn = self.conns[index]
+        while (data := self._received(conn, b"RT"))[0] == ord("R"):
+            yield decode(data[1:])
+        sums[index] = msgspec.msgpack.decode(data[1:], type=ShardTotals)
+        data = self._received(conn, b"Y")
+        tails[index] = msgspec.msgpack.decode(data[1:], type=dict[int, tuple[OpenLot, ...]])
+
     @staticmethod
     def _received(conn: Connection, tags: bytes) -> memoryview:
         """The next message, which must bear one of `tags` (its first byte): else (an error, or the
@@ -279,8 +338,11 @@ def stream(
 def stream_sharded(
     db: Path, as_of: str | None = None, *, strict: bool = False, check: bool = True, option: str = "--as-of",
     year_ends: bool = False, jobs: int = 1, parallel_from: int | None = None, freeze: bool = False,
+    texts: bool = False,
 ) -> tuple[Streamed, Sharding]:
-    """`stream`, and how it ran (`Sharding`: for tests and the benchmark)."""
+    """`stream`, and how it ran (`Sharding`: for tests and the benchmark). `texts` (`report all`):
+    when sharded, the workers make the 8949 rows and their text (`Sharding.rows`), and the replay's
+    slices are empty."""
     import weakref
 
     import msgspec
@@ -301,7 +363,7 @@ def stream_sharded(
     if not reason:
         with gc_paused(), working(f"Replaying {seq:,} events in {jobs} processes", large=seq >= LARGE_LOG):
             try:
-                workers = Workers(store.path, seq, jobs, year_ends=year_ends)
+                workers = Workers(store.path, seq, jobs, year_ends=year_ends, texts=texts)
                 links = asset_links(store.conn, seq)
                 shards = plan(workers.counts(), links, jobs)
                 if len(shards) < 2:
@@ -319,12 +381,18 @@ def stream_sharded(
         if not reason and workers is not None:
             ends: dict[int, tuple[OpenLot, ...]] = {}
             tails: dict[int, dict[int, tuple[OpenLot, ...]]] = {}
+            pids = tuple(p.pid for p in workers.processes if p.pid is not None)
+            if texts:
+                merged = merge(parts, [() for _ in parts], ends)
+                assert merged is not None  # no part is unshardable
+                rows = ShardRows(workers, len(parts), ends, db=db, seq=seq)
+                weakref.finalize(rows, workers.stop)  # rows never read to their end
+                return Streamed(store=store, seq=seq, replay=merged), Sharding(shards=shards, pids=pids, rows=rows)
             merged = merge(parts, [workers.slices(i, tails) for i in range(len(parts))], ends)
             assert merged is not None  # no part is unshardable
             slices = _handed_out(merged.slices, workers, ends, tails, db=db, seq=seq, year_ends=year_ends)
             weakref.finalize(slices, workers.stop)  # a stream never read to its end (`report 8949`)
             replay = msgspec.structs.replace(merged, slices=slices)
-            pids = tuple(p.pid for p in workers.processes if p.pid is not None)
             return Streamed(store=store, seq=seq, replay=replay), Sharding(shards=shards, pids=pids)
     if workers is not None:
         workers.stop()
@@ -366,3 +434,89 @@ def _handed_out(
         ends.update(year_end_lots([tails[i] for i in sorted(tails)]))
     finally:
         workers.stop(done=done)
+
+
+class ShardRows:
+    """`report all`'s 8949 rows as the workers made them (`stream_sharded(..., texts=True)`): their
+    text merged in 8949 order (`runs`, `write`) and, once read to the end, the year totals
+    (`year_boxes`, `sums`) and the year-end lots (in the replay's `year_end_lots`)."""
+
+    def __init__(
+        self, workers: Workers, count: int, ends: dict[int, tuple[OpenLot, ...]], *, db: Path, seq: int,
+    ) -> None:
+        from ..projections.glance import RowSums
+
+        self.workers, self.count, self.ends, self.db, self.seq = workers, count, ends, db, seq
+        self.year_boxes: YearBoxes = {}
+        self.sums = RowSums()
+
+    def runs(self) -> Iterator[MergedText]:
+        """The rows' text merged from the workers' streams as they come (`shards.merge_texts`); once
+        read to the end, the totals added up and the workers ended. When a worker fails mid-way (or
+        two shards sent rows of one disposal: `shards.OrderTie`), the log is replayed in one process,
+        which makes the same rows in the same order: those already handed out are skipped
+        (`_one_process`)."""
+        from ..projections.shards import OrderTie, add_totals, merge_texts, year_end_lots
+
+        tails: dict[int, dict[int, tuple[OpenLot, ...]]] = {}
+        sums: dict[int, ShardTotals] = {}
+        handed = 0
+        done = False
+        try:
+            try:
+                for run in merge_texts([self.workers.texts(i, tails, sums) for i in range(self.count)]):
+                    yield run
+                    handed += run.count
+            except (WorkerFailed, OrderTie):
+                self.workers.stop()
+                yield from self._one_process(handed)
+                return
+            done = True
+            add_totals(self.year_boxes, self.sums, [sums[i] for i in sorted(sums)])
+            self.ends.update(year_end_lots([tails[i] for i in sorted(tails)]))
+        finally:
+            self.workers.stop(done=done)
+
+    def _one_process(self, handed: int) -> Iterator[MergedText]:
+        """The runs after the first `handed` rows, and every total, from a replay in one process."""
+        from ..projections.form8949 import row_chunks
+        from ..projections.rules.form_box import wallet_reports
+        from ..projections.shards import merge_texts, row_text
+        from ..projections.tax_year import add_rows
+        from .reading import stream as one_process
+
+        streamed = one_process(self.db, str(self.seq), check=False, year_ends=True)
+        with streamed.store, gc_paused():
+            replay = streamed.replay
+            for rows in row_chunks(replay.slices, wallet_reports(replay.log)):
+                add_rows(self.year_boxes, rows)
+                self.sums.add(rows)
+                if handed >= len(rows):
+                    handed -= len(rows)
+                    continue
+                yield from merge_texts([iter([row_text(rows[handed:])])])
+                handed = 0
+            self.ends.update(replay.year_end_lots)
+
+    def write(
+        self, folder: Path, year_boxes: YearBoxes, sums: RowSums, year_to_count: dict[int, int],
+        year_to_missing: dict[int, MissingBasis],
+    ) -> None:
+        """Each year's 8949 files into `folder` (`report_files.Form8949Files`), and into the other
+        arguments (empty) what `report all` keeps of the rows: the totals, each year's rows and the
+        numbers of those with missing basis."""
+        from .report_files import Form8949Files, MissingBasis
+
+        files: Form8949Files | None = None
+        for run in self.runs():
+            if files is None or files.year != run.year:
+                if files is not None:
+                    year_to_count[files.year] = files.close()
+                files = Form8949Files(folder, run.year)
+            year_to_missing.setdefault(run.year, MissingBasis()).add_numbers(run.count, run.missing)
+            files.add_text(run)
+        if files is not None:
+            year_to_count[files.year] = files.close()
+        year_boxes.update(self.year_boxes)
+        sums.year_to_months.update(self.sums.year_to_months)
+        sums.year_to_proceeds.update(self.sums.year_to_proceeds)

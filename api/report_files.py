@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     from ..projections.form8949 import Row, RowTexts
+    from ..projections.shards import MergedText
 
 REPORT_FILES = ("form8949.csv", "form8949.json", "schedule_d.json", "income.json", "report.html")  # in DIR/YEAR/
 MANIFEST = "manifest.json"  # in DIR
@@ -54,6 +55,12 @@ class MissingBasis:
     def add(self, rows: Sequence[Row]) -> None:
         self.rows.extend(self.count + i for i, r in enumerate(rows, 1) if r.missing_basis)
         self.count += len(rows)
+
+    def add_numbers(self, count: int, missing: Sequence[int]) -> None:
+        """Add `count` rows given as text (`projections.shards.MergedText`): `missing` are the indexes
+        (from 0) of those with missing basis."""
+        self.rows.extend(self.count + i + 1 for i in missing)
+        self.count += count
 
     def message(self, year: int) -> str:
         """The warning, "" when there are no such rows."""
@@ -105,6 +112,18 @@ class Form8949Files:
         texts = row_texts(rows)  # the text of each column made once for both files
         self.csv.add(rows, texts)
         self.json.add(rows, texts)
+
+    def add_text(self, run: MergedText) -> None:
+        """Add rows as ready text, merged from a sharded replay's workers (`api.parallel.ShardRows`)."""
+        from ..projections.shards import JSON_HEAD
+
+        for the_box, text in run.csv:
+            self.csv.add_text(the_box, text)
+        json = self.json
+        json.file.write(b",\n  {\n" if json.count else JSON_HEAD)
+        json.file.write(run.json)
+        json.file.write(b"\n  }")
+        json.count += run.count
 
     def close(self) -> int:
         """Finish both files; how many rows they hold."""

@@ -384,7 +384,7 @@ def write_report_files(
     from ..projections.glance import RowSums
     from ..projections.rules.form_box import wallet_reports
     from ..projections.tax_year import YearBoxes, add_rows, totalled
-    from .parallel import stream
+    from .parallel import stream_sharded
     from .report_files import Form8949Files, write_json
     from .year_html import PAGE, draw, glance_of, page
 
@@ -396,7 +396,8 @@ def write_report_files(
 
             with open_ledger(db, check=False) as store:
                 freeze = wanted(store, store.resolve(as_of))
-        streamed = stream(db, as_of, strict=strict, check=check, year_ends=True, freeze=freeze, jobs=jobs)
+        streamed, sharding = stream_sharded(db, as_of, strict=strict, check=check, year_ends=True, freeze=freeze,
+                                            jobs=jobs, texts=True)
         replay = streamed.replay
         if freeze and collect is not None and replay.engine is not None:  # sharded: no engine state
             collect.start(streamed)
@@ -409,6 +410,8 @@ def write_report_files(
         year_to_missing: dict[int, MissingBasis] = {}
         files: Form8949Files | None = None
         sums = RowSums()  # the year pages' month and wallet/asset totals
+        if sharding.rows is not None:  # sharded: the workers made the rows, their text and totals (no slices here)
+            sharding.rows.write(folder, year_boxes, sums, year_to_count, year_to_missing)
         for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
             if files is None or files.year != rows[0].year:
                 if files is not None:

@@ -174,7 +174,7 @@ def _rows(ordered: Sequence[Slice], wallets: WalletReports, quantum: Decimal) ->
                     adjustment.quantize(CENT)
             term: Term = "short" if s.missing_basis else s.term
             covered = s.covered and not s.missing_basis
-            if has_settings and (s.wallet is not wallet or sold is not day):  # once per disposal
+            if has_settings and (s.wallet != wallet or sold != day):  # once per disposal (by value: decoded slices)
                 wallet, day = s.wallet, sold
                 reports = wallets.reports(wallet, day)
             key = (s.asset_class, term, covered, sold.year, reports)
@@ -356,6 +356,10 @@ class CsvText:
         box_to_lines = (row_texts(form_rows) if texts is None else texts)[0]
         for the_box, lines in box_to_lines.items():
             self._text(the_box).write("".join(lines))
+
+    def add_text(self, the_box: str, lines: str) -> None:
+        """Add the CSV lines of rows of `the_box`, ready made (a sharded replay's: `api.parallel`)."""
+        self._text(the_box).write(lines)
 
     def _text(self, the_box: str) -> io.StringIO:
         text = self._box_to_text.get(the_box)

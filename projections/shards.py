@@ -19,6 +19,11 @@ assets. Only the tax years merge, and they are computed from the merged rows as 
   `ends` as the year-end lots (the caller fills it from `year_end_lots` once the slices are read).
   None when a shard saw something a shard cannot reproduce exactly (`UNSHARDABLE`): the caller then
   replays in one process.
+- `report all` has its workers do the rest of the per-row work too (on two cores the parent's serial
+  half, rows and their text, was what made sharding no faster): `row_text(rows)` is a chunk of a
+  shard's 8949 rows as the text `report all` writes of them (`RowText`), `ShardTotals` its year
+  totals (`totals`); `merge_texts` merges the shards' chunks in 8949 order (`MergedText`: ready
+  text, nothing per row but a sort of ints and joins), and `add_totals` adds up their totals.
 
 Unshardable problems: the 2025 allocation's and a pre-2025 scope change's problems
 (`allocation-*`, `unallocated-units`: they come in the order of the trade that first reaches the
@@ -30,14 +35,20 @@ of another asset, which its shard does not know).
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from decimal import Decimal, localcontext
 
 import msgspec
 
 from ..ledger.events import Allocate, Recorded, Swap
+from .form8949 import BOX_ORDER, Row, row_texts
+from .glance import RowSums
 from .model import Donation, IncomeRow, OpenLot, Problem, Slice, UnitChange
 from .pipeline import Replay
+from .reports import form8949_json_bytes
+from .tax_year import CONTEXT, BoxSum, YearBoxes
 
 UNSHARDABLE = frozenset({
     "allocation-short", "unallocated-units", "allocation-leftover", "leg-paired-twice", "asset-case",
@@ -217,3 +228,194 @@ def _8949_order(s: Slice) -> tuple[date, int, int]:
 
 def _at_seq(row: IncomeRow | Donation | UnitChange) -> tuple[datetime, int]:
     return row.at, row.seq
+
+
+# -- report all: the rows' text made in the workers ------------------------------------------
+
+JSON_HEAD = b"[\n  {\n"  # form8949.json up to its first row's first field (indented as `json.dumps(..., indent=2)`)
+JSON_BETWEEN = b"\n  },\n  {\n"  # between one row's last field and the next row's first (no field holds a line break)
+JSON_END = b"\n  }\n]"  # after the last row's last field (the file then ends with a line break)
+BOXES = sorted(BOX_ORDER, key=BOX_ORDER.__getitem__)  # a box's rank (`RowText.boxes`) -> the box
+
+
+class RowText(msgspec.Struct, array_like=True, gc=False):
+    """A chunk of a shard's 8949 rows (one tax year, in 8949 order) as `report all` writes them.
+
+    Attributes:
+        year: the rows' tax year.
+        keys: each row's place in 8949 order among every shard's (`order_key`).
+        json: each row's fields as `form8949.json` holds them, between `JSON_HEAD` or `JSON_BETWEEN`
+            and `JSON_BETWEEN` or `JSON_END`.
+        csv: each row's line of `form8949.csv`.
+        boxes: each row's box, as its rank in form order (`form8949.BOX_ORDER`).
+        missing: the indexes of the rows with missing basis (R3.5).
+    """
+
+    year: int
+    keys: list[int]
+    json: list[bytes]
+    csv: list[str]
+    boxes: list[int]
+    missing: list[int]
+
+
+class OrderTie(Exception):
+    """Two shards sent rows of one disposal (`order_key`): the merge cannot order them, the caller
+    replays in one process."""
+
+
+def order_key(row: Row) -> int:
+    """The row's place in 8949 order as one int (date sold, then the disposal's seq): a disposal's
+    rows are all of its event's asset (a swap's: its give side), so all in one shard, which keeps
+    their order; rows of different disposals never tie (`merge_texts` checks: `OrderTie`)."""
+    return (row.date_sold.toordinal() << 40) | row.seq
+
+
+def row_text(rows: Sequence[Row]) -> RowText:
+    """`rows` (one year's, in 8949 order) as `RowText`: their text made by `form8949.row_texts`
+    and `reports.form8949_json_bytes`, the very functions one process writes with."""
+    box_to_lines, _ = texts = row_texts(rows)
+    whole = msgspec.json.format(form8949_json_bytes(rows, texts), indent=2)
+    assert whole.startswith(JSON_HEAD) and whole.endswith(JSON_END)
+    json = whole[len(JSON_HEAD):-len(JSON_END)].split(JSON_BETWEEN)
+    assert len(json) == len(rows)
+    box_to_next = {b: iter(lines).__next__ for b, lines in box_to_lines.items()}
+    return RowText(
+        year=rows[0].date_sold.year, keys=[order_key(r) for r in rows], json=json,
+        csv=[box_to_next[r.box]() for r in rows], boxes=[BOX_ORDER[r.box] for r in rows],
+        missing=[i for i, r in enumerate(rows) if r.missing_basis],
+    )
+
+
+class ShardTotals(msgspec.Struct, array_like=True):
+    """A shard's sums of its rows: `tax_year.add_rows`' per-year, per-box totals and `glance.RowSums`
+    (its month sums, and per year the wallet/asset sums as (wallet, asset, rows, proceeds, gain))."""
+
+    year_boxes: dict[int, dict[str, BoxSum]]
+    months: dict[int, list[list[Decimal]]]
+    proceeds: dict[int, list[tuple[str, str, Decimal, Decimal, Decimal]]]
+
+
+def totals(year_boxes: YearBoxes, sums: RowSums) -> ShardTotals:
+    """A shard's sums as one value to send."""
+    return ShardTotals(
+        year_boxes=year_boxes, months=sums.year_to_months,
+        proceeds={year: [(w, a, n, p, g) for (w, a), (n, p, g) in pairs.items()]
+                  for year, pairs in sums.year_to_proceeds.items()},
+    )
+
+
+def add_totals(year_boxes: YearBoxes, sums: RowSums, shards: Iterable[ShardTotals]) -> None:
+    """Add the shards' sums into `year_boxes` and `sums` (empty), years in order: sums of exact cent
+    amounts (as `add_rows` and `RowSums.add` make them) do not depend on the order they are added in,
+    so these are one process's to the digit."""
+    shards = list(shards)
+    with localcontext(CONTEXT):
+        for year in sorted({y for s in shards for y in s.year_boxes}):
+            boxes = year_boxes[year] = {}
+            for shard in shards:
+                for the_box, part_ in shard.year_boxes.get(year, {}).items():
+                    acc = boxes.setdefault(the_box, BoxSum())
+                    acc.rows += part_.rows
+                    acc.proceeds += part_.proceeds
+                    acc.cost_basis += part_.cost_basis
+                    acc.adjustments += part_.adjustments
+                    acc.gain += part_.gain
+    zero = Decimal(0)
+    for year in sorted({y for s in shards for y in s.months}):
+        months = sums.year_to_months[year] = [[zero, zero] for _ in range(12)]
+        pairs = sums.year_to_proceeds[year] = {}
+        for shard in shards:
+            for total, (short, long) in zip(months, shard.months.get(year, ()), strict=False):
+                total[0] += short
+                total[1] += long
+            for wallet, asset, n, proceeds, gain in shard.proceeds.get(year, ()):
+                acc_ = pairs.setdefault((wallet, asset), [zero, zero, zero])
+                acc_[0] += n
+                acc_[1] += proceeds
+                acc_[2] += gain
+
+
+class MergedText(msgspec.Struct, gc=False):
+    """A run of 8949 rows of one tax year, merged from the shards in 8949 order, as text.
+
+    Attributes:
+        year: the tax year.
+        count: how many rows.
+        json: their fields in `form8949.json`, joined by `JSON_BETWEEN`.
+        csv: (box, its rows' lines joined) for each box of the rows, boxes in form order.
+        missing: the indexes (from 0, in this run) of the rows with missing basis.
+    """
+
+    year: int
+    count: int
+    json: bytes
+    csv: list[tuple[str, str]]
+    missing: list[int]
+
+
+def merge_texts(streams: Sequence[Iterator[RowText]]) -> Iterator[MergedText]:
+    """The rows of every shard's stream of chunks (each in 8949 order) merged in 8949 order, a run
+    at a time: each run is every row not after the smallest last key of the chunks at hand (nothing
+    a shard sends later can come before it), so one chunk per shard is held, never all the rows.
+    A run lies in one tax year: a chunk does, and the chunk that bounds it is the earliest. Rows of
+    one disposal from two shards (equal keys: a run holds them all) raise `OrderTie`."""
+    held: list[RowText | None] = [None] * len(streams)
+    at = [0] * len(streams)
+    done = [False] * len(streams)
+    while True:
+        for i, stream in enumerate(streams):
+            while not done[i] and (held[i] is None or at[i] >= len(held[i].keys)):  # type: ignore[union-attr]
+                held[i], at[i] = next(stream, None), 0
+                done[i] = held[i] is None
+        live = [i for i, chunk in enumerate(held) if chunk is not None]
+        if not live:
+            return
+        bound = min(held[i].keys[-1] for i in live)  # type: ignore[union-attr]
+        pieces: list[tuple[RowText, int, int]] = []
+        for i in live:
+            chunk = held[i]
+            assert chunk is not None
+            cut = bisect_right(chunk.keys, bound, at[i])
+            if cut > at[i]:
+                pieces.append((chunk, at[i], cut))
+                at[i] = cut
+        yield _merged(pieces)
+
+
+def _merged(pieces: Sequence[tuple[RowText, int, int]]) -> MergedText:
+    """The rows `chunk[lo:hi]` of each piece as one run in 8949 order: the order is one sort of
+    ints (the pieces are sorted runs), the text taken in that order by C loops (`map`)."""
+    keys: list[int] = []
+    json: list[bytes] = []
+    csv: list[str] = []
+    boxes: list[int] = []
+    missing: list[int] = []
+    distinct = 0
+    for chunk, lo, hi in pieces:
+        distinct += len(set(chunk.keys[lo:hi]))
+        offset = len(keys) - lo
+        keys += chunk.keys[lo:hi]
+        json += chunk.json[lo:hi]
+        csv += chunk.csv[lo:hi]
+        boxes += chunk.boxes[lo:hi]
+        missing += [offset + m for m in chunk.missing if lo <= m < hi]
+    if len(pieces) > 1:
+        if len(set(keys)) != distinct:
+            raise OrderTie(f"rows of one disposal in two shards, sold in {pieces[0][0].year}")
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        json, csv, boxes = list(map(json.__getitem__, order)), list(map(csv.__getitem__, order)), list(
+            map(boxes.__getitem__, order))
+        if missing:
+            place = dict(zip(order, range(len(order)), strict=True))
+            missing = sorted(place[m] for m in missing)
+    ranks = sorted(set(boxes))
+    by_box = sorted(range(len(boxes)), key=boxes.__getitem__) if len(ranks) > 1 else range(len(boxes))
+    texts: list[tuple[str, str]] = []
+    start = 0
+    for rank in ranks:
+        end = start + (boxes.count(rank) if len(ranks) > 1 else len(boxes))
+        texts.append((BOXES[rank], "".join(map(csv.__getitem__, by_box[start:end]))))
+        start = end
+    return MergedText(year=pieces[0][0].year, count=len(keys), json=JSON_BETWEEN.join(json), csv=texts,
+                      missing=missing)

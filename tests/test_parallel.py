@@ -11,26 +11,36 @@ what cannot be sharded, which falls back and still gives the same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import json
 import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from gainlog.api import parallel
 from gainlog.api.ledger_ops import import_file, init_ledger
+from gainlog.api.report_files import Form8949Files, MissingBasis
 from gainlog.api.reports import form8949, write_reports
 from gainlog.cli.main import main
 from gainlog.ledger.store import Store
+from gainlog.projections import form8949 as f8949
 from gainlog.projections import shards
+from gainlog.projections.form8949 import Row, make_row
 from gainlog.projections.model import Slice
+from gainlog.projections.rules.form_box import WalletReports, wallet_reports
 from gainlog.projections.shards import plan
+from gainlog.projections.tax_year import YearBoxes, add_rows
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 STOCKS = ["AAA", "BBB", "CCC"]
 CRYPTO = ["BTC", "ETH", "SOL", "ADA"]
@@ -446,7 +456,7 @@ def test_asset_counts_by_part_add_up_and_a_swap_counts_both_sides(tmp_path: Path
 
 @pytest.mark.parametrize(("cores", "jobs"), [(1, 1), (2, 1), (3, 3), (8, 8)])
 def test_jobs_default_is_one_process_below_three_cores(monkeypatch: pytest.MonkeyPatch, cores: int, jobs: int) -> None:
-    """On two cores a sharded replay measured slower than one process and leaves no checkpoint (bench/results.md)."""
+    """On two cores a sharded replay gains little and leaves no checkpoint (docs/limitations.md "Performance")."""
     monkeypatch.setattr(parallel, "usable_cores", lambda: cores)
     assert parallel.default_jobs() == jobs
 
@@ -466,3 +476,168 @@ def test_cli_report_all_on_two_cores_runs_in_one_process(
     db = make_ledger(tmp_path, ledger_lines(2))
     assert main(["--db", str(db), "report", "all", "--out", str(tmp_path / "out")]) == 0
     assert seen == [1]
+
+
+# -- report all: the rows' text made in the workers (shards.row_text, merge_texts, ShardRows) --------
+
+ASSETS = st.sampled_from(["BTC", "ETH", "A,B", 'Q"T', "x\ny", "é€"])
+CENTS = st.integers(-10**9, 10**9).map(lambda n: Decimal(n).scaleb(-2))
+
+
+@st.composite
+def disposals(draw: st.DrawFn) -> list[Row]:
+    """Rows of a few disposals in 8949 order (date sold, seq), each disposal's rows of one asset."""
+    out: list[Row] = []
+    events = draw(st.lists(st.tuples(st.dates(date(2023, 12, 20), date(2025, 1, 10)), ASSETS,
+                                     st.integers(1, 3)), max_size=40))
+    for seq, (sold, asset, n) in enumerate(events, 1):
+        for _ in range(n):
+            proceeds, basis = draw(CENTS), draw(CENTS)
+            term = draw(st.sampled_from(["short", "long"]))
+            out.append(make_row(
+                seq, f"k{seq}", "sell", asset, draw(st.decimals("0.00000001", "1000", places=8)),
+                draw(st.sampled_from(["w", "w,2"])), f"k{seq}-lot", sold, sold, proceeds, basis,
+                draw(st.sampled_from(["", "W"])), Decimal("0.00"), proceeds - basis, term,
+                "I" if term == "short" else "II", draw(st.sampled_from(["A", "C", "H", "D", "F", "L"])),
+                draw(st.booleans()),
+            ))
+    return sorted(out, key=lambda r: (r.date_sold, r.seq))
+
+
+def _files(tmp: Path, runs: Iterable[tuple[int, Callable[[Form8949Files, MissingBasis], None]]]) -> dict[str, Any]:
+    """Each year's 8949 files written by the `add` of each run, with the missing-basis numbers."""
+    files: Form8949Files | None = None
+    missing: dict[int, MissingBasis] = {}
+    for year, add in runs:
+        if files is None or files.year != year:
+            if files is not None:
+                files.close()
+            files = Form8949Files(tmp, year)
+        add(files, missing.setdefault(year, MissingBasis()))
+    if files is not None:
+        files.close()
+    out: dict[str, Any] = {str(p.relative_to(tmp)): p.read_bytes() for p in sorted(tmp.rglob("*")) if p.is_file()}
+    out["missing"] = {y: (m.count, m.rows) for y, m in missing.items()}
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=disposals(), size=st.integers(1, 6), jobs=st.integers(1, 3))
+def test_merged_texts_write_the_bytes_of_one_process(rows: list[Row], size: int, jobs: int) -> None:
+    """Rows split by asset into `jobs` shards, each shard's made into text `size` rows at a time
+    (within a year), merged again: the 8949 files and the missing-basis numbers one process writes."""
+    import tempfile
+
+    def one(files: Form8949Files, missing: MissingBasis, chunk: list[Row]) -> None:
+        missing.add(chunk)
+        files.add(chunk)
+
+    def merged(files: Form8949Files, missing: MissingBasis, run: shards.MergedText) -> None:
+        missing.add_numbers(run.count, run.missing)
+        files.add_text(run)
+
+    def chunked(part: list[Row]) -> Iterator[list[Row]]:
+        for _, year_rows in itertools.groupby(part, key=lambda r: r.date_sold.year):
+            chunk = list(year_rows)
+            for i in range(0, len(chunk), size):
+                yield chunk[i:i + size]
+
+    assets = sorted({r.asset for r in rows})
+    parts = [[r for r in rows if assets.index(r.asset) % jobs == j] for j in range(jobs)]
+    streams = [(shards.row_text(c) for c in chunked(p)) for p in parts]
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        expected = _files(Path(a), ((c[0].date_sold.year, functools.partial(one, chunk=c)) for c in chunked(rows)))
+        got = _files(Path(b), ((run.year, functools.partial(merged, run=run)) for run in shards.merge_texts(streams)))
+    assert got == expected
+
+
+def test_merge_texts_reads_a_chunk_of_each_shard_at_a_time() -> None:
+    """A run is every row up to the smallest last key at hand: never more than one chunk per shard held."""
+    pulled = [0, 0]
+
+    def stream(index: int, chunks: list[list[int]]) -> Iterator[shards.RowText]:
+        for days in chunks:
+            pulled[index] += 1
+            keys = [date(2024, 1, d).toordinal() << 40 for d in days]
+            yield shards.RowText(year=2024, keys=keys, json=[b"%d" % d for d in days],
+                                 csv=[f"{d}\n" for d in days], boxes=[2] * len(days), missing=[])
+
+    runs = shards.merge_texts([stream(0, [[1, 4], [5, 9]]), stream(1, [[2, 3], [6, 7, 8]])])
+    first = next(runs)
+    assert (first.json, first.csv, pulled) == (b"1" + shards.JSON_BETWEEN + b"2" + shards.JSON_BETWEEN + b"3",
+                                               [("C", "1\n2\n3\n")], [1, 1])
+    assert [r.json.split(shards.JSON_BETWEEN) for r in runs] == [[b"4"], [b"5", b"6", b"7", b"8"], [b"9"]]
+
+
+def test_merge_texts_refuses_rows_of_one_disposal_from_two_shards() -> None:
+    """Equal keys from two shards (one disposal's rows in both) cannot be ordered: `OrderTie`."""
+    key = date(2024, 5, 1).toordinal() << 40 | 9
+
+    def one(text: bytes) -> Iterator[shards.RowText]:
+        yield shards.RowText(year=2024, keys=[key], json=[text], csv=["x\n"], boxes=[2], missing=[])
+
+    with pytest.raises(shards.OrderTie, match="rows of one disposal in two shards, sold in 2024"):
+        list(shards.merge_texts([one(b"a"), one(b"b")]))
+    assert [r.json for r in shards.merge_texts([one(b"a")])] == [b"a"]
+
+
+def test_report_all_sharded_has_its_rows_made_by_the_workers(tmp_path: Path, shard_always: None) -> None:
+    """The parent merges text: its replay hands out no slice, the totals come from the workers."""
+    db = make_ledger(tmp_path, ledger_lines(6))
+    streamed, how = parallel.stream_sharded(db, jobs=2, year_ends=True, texts=True)
+    assert how.reason == "" and how.rows is not None
+    assert list(streamed.replay.slices) == []
+    runs = list(how.rows.runs())
+    one = parallel.stream_sharded(db, jobs=1, year_ends=True)[0].replay
+    rows = list(itertools.chain.from_iterable(f8949.row_chunks(one.slices, wallet_reports(one.log))))
+    assert sum(r.count for r in runs) == len(rows) > 100
+    boxes: YearBoxes = {}
+    add_rows(boxes, rows)
+    assert how.rows.year_boxes == boxes
+    assert streamed.replay.year_end_lots == one.year_end_lots
+    _ended(how.pids)
+
+
+def test_a_worker_failing_mid_texts_hands_over_to_one_process(
+    tmp_path: Path, shard_always: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker gone after the rows' text began to flow: one process makes the rest of the rows
+    (those already written skipped) and every total; the files are one process's, the workers ended."""
+    db = make_ledger(tmp_path, ledger_lines(2, events=400))
+    one = reports_digest(db, tmp_path / "one", 1)
+    monkeypatch.setattr(shards, "CHUNK", 5)
+    real = parallel.Workers.texts
+    pids: list[int] = []
+
+    def failing(self: parallel.Workers, index: int, *args: Any) -> Iterator[Any]:
+        pids.extend(p.pid for p in self.processes if p.pid is not None and p.pid not in pids)
+        for n, text in enumerate(real(self, index, *args)):
+            if index == 1 and n == 3:
+                raise parallel.WorkerFailed("EOFError")
+            yield text
+
+    monkeypatch.setattr(parallel.Workers, "texts", failing)
+    assert reports_digest(db, tmp_path / "two", 2) == one
+    assert len(pids) == 2
+    _ended(tuple(pids))
+
+
+def test_rows_look_up_a_wallets_reports_once_per_disposal_of_decoded_slices() -> None:
+    """Slices decoded from a worker's message have strings and dates of their own: `form8949.rows`
+    compares them by value, so `WalletReports.reports` runs once per disposal, not once per slice."""
+    calls: list[tuple[str, date]] = []
+
+    class Counting(WalletReports, frozen=True, kw_only=True):
+        def reports(self, wallet: str, on: date) -> Any:
+            calls.append((wallet, on))
+            return super().reports(wallet, on)
+
+    wallet = "coinbase main"
+    wallets = Counting(wallet_to_settings={wallet: ((date.min, 1, "1099-DA"),)})
+    made = [msgspec.structs.replace(_slice(date(2025, 3, 1), seq=7), order=n, wallet=wallet) for n in range(3)]
+    made.append(msgspec.structs.replace(_slice(date(2025, 3, 2), seq=8), wallet=wallet))
+    decoded = msgspec.msgpack.decode(msgspec.msgpack.encode(made), type=list[Slice])
+    assert decoded[0].wallet is not decoded[1].wallet and decoded[0].date_sold is not decoded[1].date_sold
+    rows = f8949.rows(decoded, wallets)
+    assert calls == [(wallet, date(2025, 3, 1)), (wallet, date(2025, 3, 2))]
+    assert rows == f8949.rows(made, wallets) and {r.box for r in rows} == {"H"}
