@@ -62,9 +62,13 @@ def tidy(value: Decimal) -> Decimal:
     return value
 
 
+# EXACT's methods, bound once: the lot engine's hot path calls them a million times (issue #19)
+_subtract, _add = EXACT.subtract, EXACT.add
+
+
 def minus(a: Decimal, b: Decimal) -> Decimal:
     """`a - b` without rounding."""
-    value = EXACT.subtract(a, b).normalize(EXACT)  # `tidy`, inline (the lot engine's hot path)
+    value = _subtract(a, b).normalize(EXACT)  # `tidy`, inline (the lot engine's hot path)
     if value.adjusted() > 0 and value == value.to_integral_value():
         return value.quantize(ONE, context=EXACT)
     return value
@@ -72,13 +76,13 @@ def minus(a: Decimal, b: Decimal) -> Decimal:
 
 def plus(a: Decimal, b: Decimal) -> Decimal:
     """`a + b` without rounding."""
-    return EXACT.add(a, b)
+    return _add(a, b)
 
 
 def total(values: Iterable[Decimal]) -> Decimal:
     """The exact sum."""
     out = ZERO
-    add = EXACT.add
+    add = _add
     for value in values:
         out = add(out, value)
     return out

@@ -31,7 +31,7 @@ def live(
     for record in records:
         if until_seq is not None and record.seq > until_seq:
             break
-        if isinstance(record.event, Retract):
+        if type(record.event) is Retract:  # no event type is a subclass of another
             index = key_to_index.pop(record.event.target, None)
             if index is not None:
                 kept[index] = None
@@ -39,7 +39,7 @@ def live(
             continue
         if targets is None or record.key in targets:
             key_to_index[record.key] = len(kept)
-            if first_sells is not None and isinstance(record.event, Sell):
+            if first_sells is not None and type(record.event) is Sell:
                 first_sells.setdefault(record.key, record)
         kept.append(record)
     if not dropped:  # no second list of a million records

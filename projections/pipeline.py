@@ -118,8 +118,8 @@ def replay(
     with exact_context():
         state = LotBookState(known, tz=tz)
         state.assets = assets
-        crypto = crypto_ever(known)
         kept = [r for r in known if type(r.event) not in _TRADE_TYPES]
+        crypto = crypto_ever(kept)  # policies are not trades: a pass over the few others
         trades = fold_order(known, until=until)
         known.clear()  # ours (`live` built it): from here on `trades` holds the only reference to each trade
         if trades:

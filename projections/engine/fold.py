@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from ...ledger.events import CORPORATE, LEGS, TRADES, Income, Recorded, Swap
@@ -183,10 +184,17 @@ def _in_8949_order(slices: Sequence[Slice]) -> bool:
     return True
 
 
+_TRADES = frozenset(TRADES)  # each event is of one of the union's types, none a subclass of another
+_AT_SEQ = attrgetter("event.at", "seq")  # `time_order` in C: the fold order's check reads every trade
+
+
 def _trades(records: Sequence[Recorded], until: datetime | None) -> list[Recorded]:
-    trades = [r for r in records if isinstance(r.event, TRADES) and (until is None or r.event.at <= until)]
-    if not is_sorted(trades, time_order):
-        trades.sort(key=time_order)
+    if until is None:
+        trades = [r for r in records if type(r.event) in _TRADES]
+    else:
+        trades = [r for r in records if type(r.event) in _TRADES and r.event.at <= until]  # type: ignore[union-attr]
+    if not is_sorted(trades, _AT_SEQ):
+        trades.sort(key=_AT_SEQ)
     return trades
 
 
