@@ -112,7 +112,7 @@ def replay(
     a swap books only its legs of them."""
     first_sells: dict[str, Recorded] = {}
     known = live(records, until_seq=until_seq, targets=targets, first_sells=first_sells)
-    late = corrections(first_sells, known)
+    late = corrections(first_sells, known) if first_sells else []  # no sell recorded twice: no pass over the log
     first_sells.clear()
     named = {p.seq for p in late}
     with exact_context():

@@ -11,7 +11,7 @@ applies the pooling changes still due and builds the `Booked` value. `book`, `re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from operator import attrgetter
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from ..rules.prices import VALUED, PriceIndex, value_event
 from ..rules.transfer_legs import unpaired_problem
 from . import corporate
 from .booking import book_legs
-from .legs import classify
+from .legs import CLASSIFIERS
 from .state import LotBookState
 from .transitions import apply_transitions
 
@@ -46,18 +46,22 @@ def step(state: LotBookState, record: Recorded) -> None:
         event = valued.event
     elif kind in _LEGS and record.key in state.paired:
         return  # a live transfer pairs this leg and books the move (R2.8)
-    legs = classify(event)
-    if kind is Swap and state.assets is not None:  # a shard: the other asset's leg is another's
-        legs = tuple(leg for leg in legs if leg.asset in state.assets)
-    if not legs:  # not a trade, or one of CONTRACT §4 "More events"
+    classifier = CLASSIFIERS.get(kind)  # `legs.classify`, inline (once per trade)
+    if classifier is None:  # not a trade, or one of CONTRACT §4 "More events"
         if kind in _CORPORATE:
             day = local_date(event.at, state.tz)  # type: ignore[union-attr]
             if day >= state.transition_due:
                 apply_transitions(state, day)
             corporate.apply(state, record, day)
         return
+    legs = classifier(event)
+    if kind is Swap and state.assets is not None:  # a shard: the other asset's leg is another's
+        legs = tuple(leg for leg in legs if leg.asset in state.assets)
+        if not legs:
+            return
     at = event.at  # type: ignore[union-attr]
-    day = local_date(at, state.tz)
+    # `local_date`, inline for a UTC ledger's UTC timestamps (once per trade)
+    day = at.date() if state.utc and at.tzinfo is UTC else local_date(at, state.tz)
     if kind in _LEGS:
         state.problems.append(unpaired_problem(record, day))
     if day >= state.transition_due:

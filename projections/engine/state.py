@@ -51,6 +51,7 @@ class LotBookState:
         self, records: Sequence[Recorded], *, tz: ZoneInfo, check_from_seq: int | None = None
     ) -> None:
         self.tz = tz
+        self.utc = getattr(tz, "key", None) == "UTC"  # a local date is the UTC one (`fold.step`)
         records = _read_by_state(records)  # the few events read below: one pass over a log of trades
         self.settings = Settings(records)
         self.asset_class: dict[str, AssetClass] = _asset_classes(records)
