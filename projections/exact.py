@@ -20,6 +20,7 @@ PRECISION = DIGITS  # CONTRACT §3: internal arithmetic uses a 34-digit context
 EXACT = Context(prec=10_000)  # subtraction and addition of parts: exact for any ledger value
 ZERO = Decimal(0)
 ONE = Decimal(1)
+_SHIFT = DIGITS - 1  # a share's exponent: its amount's adjusted exponent less this
 _QUANTA = {e: ONE.scaleb(e) for e in range(-80, 41)}  # 1E<e>: the quanta `pro_rata` rounds to
 
 
@@ -39,7 +40,7 @@ def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     """`amount x part / whole`, rounded so that `amount - result` is exact."""
     if part == whole or not amount:
         return amount
-    exponent = amount.adjusted() - (DIGITS - 1)
+    exponent = amount.adjusted() - _SHIFT
     quantum = _QUANTA.get(exponent)
     if quantum is None:
         quantum = ONE.scaleb(exponent)
@@ -62,9 +63,13 @@ def tidy(value: Decimal) -> Decimal:
     return value
 
 
+# EXACT's methods, bound once: the lot engine's hot path calls them a million times (issue #19)
+_subtract, _add = EXACT.subtract, EXACT.add
+
+
 def minus(a: Decimal, b: Decimal) -> Decimal:
     """`a - b` without rounding."""
-    value = EXACT.subtract(a, b).normalize(EXACT)  # `tidy`, inline (the lot engine's hot path)
+    value = _subtract(a, b).normalize(EXACT)  # `tidy`, inline (the lot engine's hot path)
     if value.adjusted() > 0 and value == value.to_integral_value():
         return value.quantize(ONE, context=EXACT)
     return value
@@ -72,13 +77,13 @@ def minus(a: Decimal, b: Decimal) -> Decimal:
 
 def plus(a: Decimal, b: Decimal) -> Decimal:
     """`a + b` without rounding."""
-    return EXACT.add(a, b)
+    return _add(a, b)
 
 
 def total(values: Iterable[Decimal]) -> Decimal:
     """The exact sum."""
     out = ZERO
-    add = EXACT.add
+    add = _add
     for value in values:
         out = add(out, value)
     return out

@@ -6,6 +6,7 @@ targets its key. A key retracted and imported again is live again: the new event
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Container, Iterable
 
 from ..ledger.events import Recorded, Retract, Sell
@@ -27,11 +28,13 @@ def live(
     """
     key_to_index: dict[str, int] = {}
     kept: list[Recorded | None] = []
+    keep = kept.append
     dropped = 0
-    for record in records:
-        if until_seq is not None and record.seq > until_seq:
+    last = sys.maxsize if until_seq is None else until_seq
+    for record in records:  # once per event of the log
+        if record.seq > last:
             break
-        if isinstance(record.event, Retract):
+        if type(record.event) is Retract:  # no event type is a subclass of another
             index = key_to_index.pop(record.event.target, None)
             if index is not None:
                 kept[index] = None
@@ -39,9 +42,9 @@ def live(
             continue
         if targets is None or record.key in targets:
             key_to_index[record.key] = len(kept)
-            if first_sells is not None and isinstance(record.event, Sell):
+            if first_sells is not None and type(record.event) is Sell:
                 first_sells.setdefault(record.key, record)
-        kept.append(record)
+        keep(record)
     if not dropped:  # no second list of a million records
         return kept  # type: ignore[return-value]
     return [r for r in kept if r is not None]

@@ -112,14 +112,14 @@ def replay(
     a swap books only its legs of them."""
     first_sells: dict[str, Recorded] = {}
     known = live(records, until_seq=until_seq, targets=targets, first_sells=first_sells)
-    late = corrections(first_sells, known)
+    late = corrections(first_sells, known) if first_sells else []  # no sell recorded twice: no pass over the log
     first_sells.clear()
     named = {p.seq for p in late}
     with exact_context():
         state = LotBookState(known, tz=tz)
         state.assets = assets
-        crypto = crypto_ever(known)
         kept = [r for r in known if type(r.event) not in _TRADE_TYPES]
+        crypto = crypto_ever(kept)  # policies are not trades: a pass over the few others
         trades = fold_order(known, until=until)
         known.clear()  # ours (`live` built it): from here on `trades` holds the only reference to each trade
         if trades:

@@ -146,8 +146,11 @@ class Pool:
     def take(self, qty: Decimal, method: Method, portions: list[Portion]) -> Decimal:
         """Take up to `qty` units in `method` order, appending a portion per piece to `portions`;
         returns the uncovered rest."""
-        heap = self._heap(method)
+        heap = self.heaps.get(method)  # `_heap`, inline (once per disposal)
+        if heap is None:
+            heap = self._heap(method)
         members = self.members
+        append = portions.append
         while qty > ZERO:
             piece = None
             while heap:  # `peek`, inline: once or twice per disposal
@@ -157,8 +160,17 @@ class Pool:
                 heappop(heap)
             if piece is None:
                 break
+            have = piece.qty
+            if qty >= have and self._by_lot is None:  # `_take_from` of a whole piece, inline (most takes)
+                heappop(heap)  # its entry goes now, not on the next peek
+                del members[piece.uid]
+                self.qty -= have
+                append(Portion(piece, have, piece.basis))
+                piece.qty = piece.basis = ZERO
+                qty -= have
+                continue
             portion = self._take_from(piece, qty)
-            portions.append(portion)
+            append(portion)
             qty -= portion.qty
             if piece.qty is ZERO:  # taken whole (`_take_from`): its entry goes now, not on the next peek
                 heappop(heap)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from gainlog.projections.checkpoint import freeze_engine, thaw_engine
 from gainlog.projections.engine import LotBookState
+from gainlog.projections.engine.state import _read_by_state
 from gainlog.projections.engine.transitions import apply_transitions
 from gainlog.projections.exact import exact_context
 from gainlog.projections.pools import Piece, Pool, Portion
@@ -66,3 +67,47 @@ def test_next_pooling_change_date_follows_the_applied_count() -> None:
     assert state.next_transition == 1 and state.transition_due == date.max
     restored = thaw_engine(freeze_engine(state), tz=ZoneInfo("UTC"))  # a checkpoint keeps the count
     assert restored is not None and restored.next_transition == 1 and restored.transition_due == date.max
+
+
+def test_the_state_reads_only_its_events_in_one_pass() -> None:
+    recs = records([
+        {"type": "buy", "id": "b1", "at": "2024-01-01", "wallet": "A", "asset": "XYZ", "qty": "1", "price": "5",
+         "class": "stock"},
+        {"type": "buy", "id": "b2", "at": "2024-01-02", "wallet": "A", "asset": "BTC", "qty": "1", "price": "5"},
+        {"type": "method", "id": "m", "method": "LIFO", "from": "2024-01-01"},
+        {"type": "price", "id": "p", "at": "2024-01-03", "asset": "ETH", "usd": "3000"},
+        {"type": "withdrawal", "id": "w", "at": "2024-01-04", "wallet": "A", "asset": "BTC", "qty": "1"},
+        {"type": "deposit", "id": "d", "at": "2024-01-04", "wallet": "B", "asset": "BTC", "qty": "1"},
+        {"type": "transfer", "id": "t1", "at": "2024-01-04", "from": "A", "to": "B", "asset": "BTC", "qty": "1",
+         "legs": ["test:w", "test:d"]},
+        {"type": "transfer", "id": "t2", "at": "2024-01-05", "from": "B", "to": "A", "asset": "BTC", "qty": "1"},
+        {"type": "rename", "id": "r", "at": "2024-02-01", "asset": "XYZ", "to": "ABC"},
+        {"type": "sell", "id": "s", "at": "2024-03-01", "wallet": "A", "asset": "BTC", "qty": "1", "price": "9"},
+        {"type": "income", "id": "i", "at": "2024-03-02", "wallet": "A", "asset": "ETH", "qty": "1", "value": "9",
+         "kind": "staking"},
+    ])
+    read = _read_by_state(recs)
+    # the settings, the price, the transfer pairing legs, the rename and the buy naming a class
+    assert [r.event.id for r in read] == ["b1", "m", "p", "t1", "r"]  # type: ignore[union-attr]
+    whole, few = LotBookState(recs, tz=ZoneInfo("UTC")), LotBookState(read, tz=ZoneInfo("UTC"))
+    assert whole.asset_class == few.asset_class == {"XYZ": "stock", "ABC": "stock"}
+    assert whole.paired == few.paired and set(whole.paired) == {"test:w", "test:d"}
+    assert whole.settings_events == few.settings_events == [recs[2]]
+    assert whole.settings.method("A", "BTC", date(2024, 3, 1)).method == "LIFO"
+
+
+def test_a_whole_piece_taken_inline_keeps_the_pool_qty_and_index() -> None:
+    pool = Pool("BTC", "A")
+    with exact_context():
+        for uid in (1, 2, 3):
+            pool.add(_piece(uid, "x" if uid < 3 else "y", "1", "10"))
+        portions: list[Portion] = []
+        assert pool.take(D("2.5"), "FIFO", portions) == 0  # pieces 1 and 2 whole (inline), half of 3
+        assert [(p.piece.uid, str(p.qty), str(p.basis)) for p in portions] == [
+            (1, "1", "10"), (2, "1", "10"), (3, "0.5", "5"),
+        ]
+        assert pool.qty == D("0.5") and list(pool.members) == [3] and pool.heaps["FIFO"][0][-1] == 3
+        assert pool.lot_qty("y") == D("0.5") and pool.lot_qty("x") == 0  # the index, built now
+        pool.add(_piece(4, "x", "1", "10"))
+        assert pool.take(D("2"), "FIFO", portions) == D("0.5")  # index built: `_take_from`, same result
+        assert pool.qty == 0 and not pool.members and pool.lot_qty("x") == 0 and pool.lot_qty("y") == 0

@@ -233,11 +233,16 @@ def _slices(
     the remainder; each slice records how its units were selected."""
     portions, uncovered, method, specific = taken.portions, taken.uncovered, taken.method, taken.specific
     asset_class = state.asset_class.get(asset, "crypto")
+    missing = uncovered > ZERO
     # the part that takes the remainder of the proceeds: the missing-basis rest, else the last portion
-    last = len(portions) if uncovered > ZERO else len(portions) - 1
+    last = len(portions) if missing else len(portions) - 1
     # the whole disposed quantity: for the shares of several parts, and the missing-basis message
-    whole = plus(total(p.qty for p in portions), uncovered) if last > 0 or uncovered > ZERO else ZERO
-    term = state.terms.term  # R1.2
+    # (a value: `total` starts from 0, so adding a zero `uncovered` would change nothing)
+    if missing:
+        whole = plus(total([p.qty for p in portions]), uncovered)
+    else:
+        whole = total([p.qty for p in portions]) if last > 0 else ZERO
+    long_from = state.terms  # R1.2: `Terms.term`, inline (once per slice)
     dual = state.dual  # gift lots with two bases (rules/gifts.py)
     append = state.slices.append
     seq, key = record.seq, record.key
@@ -253,14 +258,15 @@ def _slices(
             _gift_slice(state, record, dual[piece.lot], portion, share, kind, order, asset, asset_class, wallet,
                         at, day, method if order >= specific else SPECIFIC)
         else:  # the fast constructor (projections.model): once per slice
+            acquired = piece.date_acquired
             append(
                 make_slice(
                     seq, key, kind, order, asset, asset_class, wallet, piece.lot, portion.qty, piece.acquired_at,
-                    piece.date_acquired, at, day, share, portion.basis, term(piece.date_acquired, day),
+                    acquired, at, day, share, portion.basis, "long" if day >= long_from[acquired] else "short",
                     piece.covered, piece.transferred, method if order >= specific else SPECIFIC,
                 )
             )
-    if uncovered > ZERO:
+    if missing:
         state.slices.append(
             Slice(
                 seq=record.seq,

@@ -11,8 +11,9 @@ applies the pooling changes still due and builds the `Booked` value. `book`, `re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from ...ledger.events import CORPORATE, LEGS, TRADES, Income, Recorded, Swap, Withdrawal
@@ -24,7 +25,7 @@ from ..rules.prices import VALUED, PriceIndex, value_event
 from ..rules.transfer_legs import unpaired_problem
 from . import corporate
 from .booking import book_legs
-from .legs import classify
+from .legs import CLASSIFIERS
 from .state import LotBookState
 from .transitions import apply_transitions
 
@@ -45,18 +46,22 @@ def step(state: LotBookState, record: Recorded) -> None:
         event = valued.event
     elif kind in _LEGS and record.key in state.paired:
         return  # a live transfer pairs this leg and books the move (R2.8)
-    legs = classify(event)
-    if kind is Swap and state.assets is not None:  # a shard: the other asset's leg is another's
-        legs = tuple(leg for leg in legs if leg.asset in state.assets)
-    if not legs:  # not a trade, or one of CONTRACT §4 "More events"
+    classifier = CLASSIFIERS.get(kind)  # `legs.classify`, inline (once per trade)
+    if classifier is None:  # not a trade, or one of CONTRACT §4 "More events"
         if kind in _CORPORATE:
             day = local_date(event.at, state.tz)  # type: ignore[union-attr]
             if day >= state.transition_due:
                 apply_transitions(state, day)
             corporate.apply(state, record, day)
         return
+    legs = classifier(event)
+    if kind is Swap and state.assets is not None:  # a shard: the other asset's leg is another's
+        legs = tuple(leg for leg in legs if leg.asset in state.assets)
+        if not legs:
+            return
     at = event.at  # type: ignore[union-attr]
-    day = local_date(at, state.tz)
+    # `local_date`, inline for a UTC ledger's UTC timestamps (once per trade)
+    day = at.date() if state.utc and at.tzinfo is UTC else local_date(at, state.tz)
     if kind in _LEGS:  # a withdrawal from the universal pool moves only the holding (R2.8, R3.3)
         asset: str = event.asset  # type: ignore[union-attr,assignment]
         pooled = kind is Withdrawal and state.settings.scope(
@@ -186,10 +191,17 @@ def _in_8949_order(slices: Sequence[Slice]) -> bool:
     return True
 
 
+_TRADES = frozenset(TRADES)  # each event is of one of the union's types, none a subclass of another
+_AT_SEQ = attrgetter("event.at", "seq")  # `time_order` in C: the fold order's check reads every trade
+
+
 def _trades(records: Sequence[Recorded], until: datetime | None) -> list[Recorded]:
-    trades = [r for r in records if isinstance(r.event, TRADES) and (until is None or r.event.at <= until)]
-    if not is_sorted(trades, time_order):
-        trades.sort(key=time_order)
+    if until is None:
+        trades = [r for r in records if type(r.event) in _TRADES]
+    else:
+        trades = [r for r in records if type(r.event) in _TRADES and r.event.at <= until]  # type: ignore[union-attr]
+    if not is_sorted(trades, _AT_SEQ):
+        trades.sort(key=_AT_SEQ)
     return trades
 
 

@@ -185,7 +185,7 @@ def _deposit(event: Deposit) -> tuple[Leg, ...]:
 
 
 # one lookup per event instead of a chain of isinstance checks (the fold's hot loop)
-_CLASSIFIERS: dict[type, Callable[[Any], tuple[Leg, ...]]] = {
+CLASSIFIERS: dict[type, Callable[[Any], tuple[Leg, ...]]] = {
     Buy: _buy, Sell: _sell, Swap: _swap, Fee: _fee, Income: _income, Transfer: _transfer,
     Withdrawal: _withdrawal, Deposit: _deposit,
 }
@@ -193,5 +193,5 @@ _CLASSIFIERS: dict[type, Callable[[Any], tuple[Leg, ...]]] = {
 
 def classify(event: Event) -> tuple[Leg, ...]:
     """The legs of a trade, in booking order (the module's table); () for any other event."""
-    classifier = _CLASSIFIERS.get(type(event))
+    classifier = CLASSIFIERS.get(type(event))
     return () if classifier is None else classifier(event)

@@ -37,6 +37,10 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = timedelta(microseconds=1)
 ONE_DAY = timedelta(days=1)
 SETTINGS_EVENTS = (MethodElection, Policy, Allocate)  # what `Settings` and `allocations` are built from
+# what `LotBookState` reads of a log besides the settings events (`_read_by_state`): the prices, the
+# transfers pairing legs, the renames and reorgs, and the events naming an asset's class
+_READ = frozenset((*SETTINGS_EVENTS, Price, Transfer, Rename, Reorg))
+_CLASSED = frozenset((Buy, Income, GiftIn))  # read only when they name a class (`_asset_classes`)
 
 
 class LotBookState:
@@ -47,6 +51,8 @@ class LotBookState:
         self, records: Sequence[Recorded], *, tz: ZoneInfo, check_from_seq: int | None = None
     ) -> None:
         self.tz = tz
+        self.utc = getattr(tz, "key", None) == "UTC"  # a local date is the UTC one (`fold.step`)
+        records = _read_by_state(records)  # the few events read below: one pass over a log of trades
         self.settings = Settings(records)
         self.asset_class: dict[str, AssetClass] = _asset_classes(records)
         self.allocations: dict[str, Recorded] = {}
@@ -100,6 +106,22 @@ class LotBookState:
         # keeps `transition_due`, so that the fold tests one date per trade (`fold.step`)
         self._next_transition = applied
         self.transition_due = self.transitions[applied] if applied < len(self.transitions) else date.max
+
+
+def _read_by_state(records: Sequence[Recorded]) -> list[Recorded]:
+    """The records `LotBookState` reads (`_READ`, a transfer only with `legs`, an event of `_CLASSED`
+    only with a class), in their order: one type lookup per record, where the state's three passes
+    (settings, classes, prices and pairings) would each test every trade of the log (issue #19)."""
+    read: list[Recorded] = []
+    for record in records:
+        event = record.event
+        kind = type(event)
+        if kind in _CLASSED:
+            if event.class_ is not None:  # type: ignore[union-attr]
+                read.append(record)
+        elif kind in _READ and (kind is not Transfer or event.legs):  # type: ignore[union-attr]
+            read.append(record)
+    return read
 
 
 def _asset_classes(records: Sequence[Recorded]) -> dict[str, AssetClass]:
