@@ -170,16 +170,17 @@ def _form8949(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -
     return rows, csv_out.getvalue(), missing.message(year), rows_json_bytes(rows), form.empty_year(), form.unpaired()
 
 
-def _income(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -> tuple[Any, ...]:
-    """`report income --year YEAR`: its rows, why the year is empty, its warnings and its `--json`
-    (the table prints that JSON: `cmd_report._print_income`), from a checkpoint when one serves
-    (`replay`: never)."""
+def _income(path: Path, year: int, replay: pytest.MonkeyPatch | None = None, as_of: str | None = None
+            ) -> tuple[Any, ...]:
+    """`report income --year YEAR [--as-of K]`: its rows, why the year is empty, its warnings and
+    its `--json` (the table prints that JSON: `cmd_report._print_income`), from a checkpoint when one
+    serves (`replay`: never)."""
     import msgspec
     from gainlog.api import reports
 
     if replay is None:
-        result = reports.income(path, year)
-        served = report_cache.income_year(path, year, as_of=None, strict=False)
+        result = reports.income(path, year, as_of=as_of)
+        served = report_cache.income_year(path, year, as_of=as_of, strict=False)
         assert served is None or served == result
         if served is not None:
             statistic(f"report income of {year} served from the checkpoint"
@@ -189,7 +190,7 @@ def _income(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -> 
     else:
         with replay.context() as patch:
             patch.setattr(report_cache, "income_year", lambda *args, **kwargs: None)
-            result = reports.income(path, year)
+            result = reports.income(path, year, as_of=as_of)
     return result.rows, result.empty, result.warnings, msgspec.json.encode(result.to_json())
 
 
@@ -227,6 +228,7 @@ def test_incremental_report_all_equals_a_full_run(
         assert saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())  # left by report all
         served = _spy(monkeypatch)
         for k, events in enumerate(appends):
+            before = str(store.last_seq())  # `--as-of` the previous head: an older checkpoint, or a replay
             n = _import(store, folder, f"a{k}", events, n)
             write_reports(path, out)
             if served[-1]:  # served: it left a checkpoint at the head, which the next append starts from
@@ -240,6 +242,7 @@ def test_incremental_report_all_equals_a_full_run(
             for year in (2024, 2025, 2026):  # before the open year too (from DIR's form8949.json)
                 assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), (k, year)
                 assert _income(path, year) == _income(path, year, replay=monkeypatch), (k, year)
+                assert _income(path, year, as_of=before) == _income(path, year, monkeypatch, before), (k, year)
         # sells and an income after the last `report all`: the open year's JSON is the file's rows, then the tail's
         n = _import(store, folder, "z", [*({"type": "sell", "at": f"{DAYS[-1]}T13:00:00Z", "wallet": w, "asset": "BTC",
                                             "qty": "0.25", "price": "100"} for w in WALLETS),
@@ -443,6 +446,45 @@ def test_report_all_warns_once_when_the_log_changed(
     assert err.count("changed since the last verify") == 1
 
 
+@pytest.mark.parametrize("served", [True, False])
+def test_report_income_and_8949_csv_warn_once_when_the_log_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], served: bool
+) -> None:
+    """The drift check runs once per `report income` and `report 8949 --csv`, served from a
+    checkpoint or replayed (no checkpoint); with `--strict` it stops them (exit 4) either way."""
+    import sqlite3
+
+    from gainlog.cli.main import main
+
+    store, path = _sample(tmp_path, monkeypatch)
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    store.close()
+    if not served:
+        assert main(["--db", str(path), "checkpoint", "--clear"]) == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER batches_no_delete")
+    answers: list[bool] = []
+    original = report_cache._served
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        answers.append(result is not None)
+        return result
+
+    monkeypatch.setattr(report_cache, "_served", spy)
+    commands = (["income", "--year", "2024"], ["income", "--year", "2024", "--json"],
+                ["8949", "--year", "2024", "--csv"])
+    for args in commands:
+        capsys.readouterr()
+        assert main(["--db", str(path), "report", *args]) == 0
+        err = capsys.readouterr().err
+        assert err.startswith("gainlog: warning: the log changed since the last verify (append-only trigger(s) "
+                              "missing: batches_no_delete): run `gainlog verify`\n")
+        assert err.count("changed since the last verify") == 1
+        assert main(["--db", str(path), "--strict", "report", *args]) == 4
+    assert answers == [served] * len(commands)
+
+
 def test_a_sharded_report_all_leaves_no_checkpoint_and_the_next_run_is_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -612,8 +654,9 @@ def test_cli_report_income_and_8949_csv_are_served_without_reading_the_log(
         served = outputs()
     income_2024 = json.loads(served[1][0])
     assert income_2024["total"] == "165.00" and [r["value"] for r in income_2024["rows"]] == ["165.00", "0.00"]
-    leg = ("extra:w-2024: withdrawal of 0.1 SOL from 'kraken' on 2024-05-02 is not paired with a deposit: its "
-           "lots wait in 'in transit from kraken', not disposed of (R2.8)")
+    leg = income_2024["warnings"][-1]  # its wording: docs/tax-rules.md R2.8
+    assert leg.startswith("extra:w-2024: withdrawal of 0.1 SOL from 'kraken' on 2024-05-02 is not paired with a "
+                          "deposit: ") and leg.endswith("(R2.8)")
     assert income_2024["warnings"] == [
         "extra:drop-2024: income of 2 SOL at 2024-05-01T00:00:00+00:00 has no value and no SOL price within the 24 "
         "hours before it; valued at 0", leg]
