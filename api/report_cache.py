@@ -28,6 +28,7 @@ from .report_files import MissingBasis
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from zoneinfo import ZoneInfo
 
     from ..ledger.store import Store
     from ..projections.form8949 import Row
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from ..projections.report_checkpoint import ReportPart, Tail
     from ..projections.tax_year import YearBoxes
     from .reading import Streamed
-    from .reports import Written
+    from .reports import Income, Written
 
 AUTO_CHECKPOINT = 50_000  # events: a full `report all` of a log this long saves a checkpoint at its seq
 
@@ -191,6 +192,18 @@ def tail_from_checkpoint(store: Store, seq: int, *, freeze: bool = True) -> tupl
     return None
 
 
+def _served(db: Path, as_of: str | None, strict: bool) -> tuple[Tail, ZoneInfo] | None:
+    """`tail_from_checkpoint` as of `as_of`, without the engine state for a new checkpoint (the
+    single reports keep none), with the ledger's time zone; None to replay. It runs the drift check
+    (`open_ledger`) either way: the caller's replay need not."""
+    from ..ledger.speed import gc_paused
+    from .reading import open_ledger
+
+    with open_ledger(db, strict=strict) as store, gc_paused():
+        served = tail_from_checkpoint(store, store.resolve(as_of), freeze=False)
+        return None if served is None else (served[0], store.timezone)
+
+
 @dataclass(frozen=True)
 class Served8949:
     """`report 8949` of one year from a checkpoint (`form8949_rows`).
@@ -203,6 +216,10 @@ class Served8949:
             wrote (the checkpoint's) and the file is still the one the checkpoint names: that file,
             whose rows `report 8949 --json` prints as they are, without decoding one; else None.
         json_more: with `json_file`, the tail's rows of the year, which follow the file's.
+        csv_file: when the year's rows are those of the `form8949.csv` that `report all` wrote (the
+            tail adds none to the year) and the file is still the checkpoint's: that file, which is
+            `report 8949 --csv`'s text; else None.
+        missing: with `csv_file`, the numbers of the year's rows with missing basis (R3.5).
     """
 
     rows: Callable[[], list[Row]]
@@ -210,38 +227,58 @@ class Served8949:
     legs: list[str]
     json_file: Path | None = None
     json_more: list[Row] = field(default_factory=list)
+    csv_file: Path | None = None
+    missing: list[int] = field(default_factory=list)
 
 
 def form8949_rows(db: Path, year: int, *, as_of: str | None, strict: bool) -> Served8949 | None:
-    """`report 8949`'s rows of `year` from a checkpoint `report all` left, when it serves; None to
-    replay. A year from the open year on: the stored rows and the tail's; an earlier one: the year's
-    `form8949.json` in the folder that `report all` wrote, when it is still the file the checkpoint
-    names (its stats, else its SHA-256). It runs the drift check (`open_ledger`) either way: the
-    caller's replay need not."""
-    from ..ledger.speed import gc_paused
+    """`report 8949`'s rows of `year` from a checkpoint `report all` left, when it serves (`_served`);
+    None to replay. A year from the open year on: the stored rows and the tail's; an earlier one:
+    the year's `form8949.json` in the folder that `report all` wrote, when it is still the file the
+    checkpoint names (its stats, else its SHA-256)."""
     from ..projections.report_checkpoint import rows_from_json
-    from .reading import open_ledger
 
-    with open_ledger(db, strict=strict) as store, gc_paused():
-        served = tail_from_checkpoint(store, store.resolve(as_of), freeze=False)
-        if served is None:
-            return None
-        result = served[0]
-        empty, legs = result.facts.empty_year(year, store.timezone), list(result.part.legs)
-    same = _same_json(result.part, year)
+    served = _served(db, as_of, strict)
+    if served is None:
+        return None
+    result, tz = served
+    part = result.part
+    empty, legs = result.facts.empty_year(year, tz), list(part.legs)
+    same = _same_file(part, year, "form8949.json")
+    more = [r for r in result.new_rows if r.date_sold.year == year]  # they follow the stored ones
+    csv_file = None if more else _same_file(part, year, "form8949.csv")
+    missing = list(part.year_missing.get(year, [])) if csv_file is not None else []
     if year >= result.open_year:
-        more = [r for r in result.new_rows if r.date_sold.year == year]  # they follow the stored ones
-        return Served8949(rows=lambda: result.rows_of(year), empty=empty, legs=legs, json_file=same, json_more=more)
+        return Served8949(rows=lambda: result.rows_of(year), empty=empty, legs=legs, json_file=same, json_more=more,
+                          csv_file=csv_file, missing=missing)
     if same is None:
         return None
     # the file the checkpoint names (its stats or its SHA-256): rows_from_json reads it back
-    return Served8949(rows=lambda: rows_from_json(same.read_bytes()), empty=empty, legs=legs, json_file=same)
+    return Served8949(rows=lambda: rows_from_json(same.read_bytes()), empty=empty, legs=legs, json_file=same,
+                      csv_file=csv_file, missing=missing)
 
 
-def _same_json(part: ReportPart, year: int) -> Path | None:
-    """The year's `form8949.json` in the folder that `report all` wrote, when it is still the file
-    the part names; None otherwise (a year it wrote no file for, or the folder moved or changed)."""
-    key = f"{year}/form8949.json"
+def income_year(db: Path, year: int, *, as_of: str | None, strict: bool) -> Income | None:
+    """`report income` of `year` from a checkpoint `report all` left, where `form8949_rows` serves
+    (`_served`); None to replay. The rows of a year before the open year as the checkpoint stored
+    them, of a later one the stored rows and the tail's; the warnings: the year's income events
+    valued at 0 (`ReportPart.unpriced`), then the unpaired transfer legs (`ReportPart.legs`)."""
+    from .reports import Income
+
+    served = _served(db, as_of, strict)
+    if served is None:
+        return None
+    result, tz = served
+    rows = result.income_of(year)
+    return Income(year=year, rows=rows, empty="" if rows else result.facts.empty_year(year, tz),
+                  warnings=[*result.part.unpriced.get(year, ()), *result.part.legs])
+
+
+def _same_file(part: ReportPart, year: int, name: str) -> Path | None:
+    """The year's file `name` (`report_checkpoint.KEPT`) in the folder that `report all` wrote, when
+    it is still the file the part names; None otherwise (a year it wrote no file for, or the folder
+    moved or changed)."""
+    key = f"{year}/{name}"
     path = Path(part.out) / key
     if not part.out or not _unchanged(path, part.files.get(key), part.stats.get(key)):
         return None

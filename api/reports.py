@@ -55,6 +55,30 @@ class Form8949:
     served: tuple[str, list[str]] = ("", [])  # from a checkpoint: `empty_year()`, `unpaired()`
     json_file: Path | None = None  # served: the JSON of the first rows, as `report all` wrote it
     json_more: list[Row] = field(default_factory=list)  # served with `json_file`: the rows after the file's
+    csv_file: Path | None = None  # served: the year's CSV as `report all` wrote it (the tail adds no row)
+    missing: list[int] = field(default_factory=list)  # served with `csv_file`: the rows with missing basis
+
+    def write_csv(self, out: BinaryIO) -> MissingBasis:
+        """`report 8949 --csv` into `out`, the rows a chunk at a time (`form8949.CsvText`, issue #7),
+        or when served with `csv_file`, that file as it is (no row decoded); the year's rows with
+        missing basis, for the warning."""
+        import shutil
+
+        from ..projections.form8949 import CsvText
+
+        missing = MissingBasis()
+        if self.csv_file is not None:
+            with self.csv_file.open("rb") as f:
+                shutil.copyfileobj(f, out, 1 << 20)
+            missing.rows = list(self.missing)
+            return missing
+        text = CsvText(whole_dollars=self.whole_dollars)
+        for rows in self.chunks:
+            text.add(rows)
+            missing.add(rows)
+        for piece in text.pieces():
+            out.write(piece.encode())
+        return missing
 
     def write_json(self, out: BinaryIO) -> None:
         """`report 8949 --json` into `out`: the rows a chunk at a time (`report_files.JsonRows`); when
@@ -121,7 +145,7 @@ def form8949(
         if served is not None:
             return Form8949(year=year, whole_dollars=False, chunks=_served_chunks(served.rows),
                             served=(served.empty, served.legs), json_file=served.json_file,
-                            json_more=served.json_more)
+                            json_more=served.json_more, csv_file=served.csv_file, missing=served.missing)
 
     from ..projections import form8949 as f8949
     from ..projections.rules.form_box import wallet_reports
@@ -206,11 +230,11 @@ def income_rows(db: Path, *, as_of: str | None = None, strict: bool = False) -> 
 
 
 def _income_year(
-    db: Path, year: int, *, as_of: str | None = None, strict: bool = False
+    db: Path, year: int, *, as_of: str | None = None, strict: bool = False, check: bool = True
 ) -> tuple[list[IncomeRow], list[str]]:
     """`year`'s income rows (as `income_rows`) and the warnings of `report income`: each income event
     without `value` that no price valued (counted at 0, CONTRACT §4 Prices), then each unpaired
-    transfer leg (R2.8). One read of the log."""
+    transfer leg (R2.8). One read of the log; `check`: run the drift check (`open_ledger`)."""
     from ..ledger.events import Income as IncomeEvent
     from ..projections.engine import income_rows as rows_of
     from ..projections.engine import pooled_on
@@ -220,7 +244,7 @@ def _income_year(
     from ..projections.rules.transfer_legs import early_withdrawal, unpaired_problems
     from .reading import open_ledger
 
-    with open_ledger(db, strict=strict) as store:
+    with open_ledger(db, strict=strict, check=check) as store:
         seq = store.resolve(as_of)
         types = ("income", "price", "retract", "withdrawal", "deposit", "transfer")  # legs: R2.8 warnings
         known = live(store.iter_read(until=seq, types=types), until_seq=seq)
@@ -265,11 +289,17 @@ class Income:
 
 
 def income(db: Path, year: int, *, as_of: str | None = None, strict: bool = False) -> Income:
-    """`report income`: the year's income rows; only when there are none is the log scanned for
-    whether the year can hold an event at all (`api.reading.empty_year`)."""
+    """`report income`: the year's income rows, from a checkpoint `report all` left where it serves
+    `report 8949` (issue #19: `report_cache.income_year`, no read of the log), else from the log;
+    only when there are none is the log scanned for whether the year can hold an event at all
+    (`api.reading.empty_year`)."""
     from .reading import empty_year
+    from .report_cache import income_year
 
-    rows, warnings = _income_year(db, year, as_of=as_of, strict=strict)
+    served = income_year(db, year, as_of=as_of, strict=strict)  # the drift check runs here
+    if served is not None:
+        return served
+    rows, warnings = _income_year(db, year, as_of=as_of, strict=strict, check=False)
     return Income(year=year, rows=rows, empty="" if rows else empty_year(db, year, as_of=as_of), warnings=warnings)
 
 

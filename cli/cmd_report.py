@@ -129,18 +129,12 @@ def report_html(year: YearOpt, out: HtmlOutOpt, as_of: AsOfOpt = None, json_out:
 
 
 def _echo_8949_csv(form: Form8949) -> None:
-    """`report 8949 --csv`, written a chunk of rows at a time as `report all` does (issue #7), then
-    the warning about rows with missing basis."""
-    from ..api.report_files import MissingBasis
-    from ..projections.form8949 import CsvText
+    """`report 8949 --csv` (`Form8949.write_csv`), then the warning about rows with missing basis."""
+    import sys
 
-    text = CsvText(whole_dollars=form.whole_dollars)
-    missing = MissingBasis()
-    for rows in form.chunks:
-        text.add(rows)
-        missing.add(rows)
-    for piece in text.pieces():
-        typer.echo(piece, nl=False)
+    sys.stdout.flush()
+    missing = form.write_csv(sys.stdout.buffer)
+    sys.stdout.buffer.flush()
     warn(missing.message(form.year))
 
 

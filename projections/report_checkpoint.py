@@ -16,7 +16,10 @@ checkpoint's horizon, the last trade folded) and the years before it:
 - the month and wallet/asset sums of every year's rows and the valued holdings at the end of every
   earlier year (the `report.html` pages: each names the seq and draws the carryover chain of every
   year, so every page is rewritten), the open lots at the open year's end grouped by asset and
-  wallet (washed units marked), and the `price` events (a holding is valued at the latest one).
+  wallet (washed units marked), and the `price` events (a holding is valued at the latest one);
+- for `report income`: the income rows of every earlier year (encoded a year at a time: only the
+  year asked for is decoded) and every year's warnings of income events valued at 0 (a qualifying
+  tail adds none: a trade without `value` does not qualify).
 
 `report_after` folds the tail (S, K] into the restored engine and answers only when that provably
 equals a full replay, else None and the caller replays. The tail must qualify for
@@ -42,9 +45,10 @@ previous folder's.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -53,18 +57,18 @@ import msgspec
 from ..ledger.events import TRADES, Price, Recorded, Swap
 from . import checkpoint as cp
 from .engine import fold, fold_order
-from .form8949 import Row, rows
+from .form8949 import Row, make_row, rows
 from .glance import Holding, RowSums, held, priced
-from .model import DisposalKind, IncomeRow, OpenLot, Problem, Term
-from .rules.form_box import Box
+from .model import IncomeRow, OpenLot, Problem
 from .rules.holding_period import local_date
+from .rules.prices import UNPRICED
 from .rules.transfer_legs import CODES as LEG_CODES
 from .tax_year import Facts, TaxYears, add_rows, chain, problem_years
 from .year_checkpoint import YEARS, YearsPart, encode_years, qualifies
 from .year_end import year_end_lots
 
 REPORT = "report"  # the part's name in a checkpoint
-SCHEMA = 2  # bump on a breaking change of `ReportPart` (a new field at the end with a default is not one)
+SCHEMA = 3  # bump on a breaking change of `ReportPart` (a new field at the end with a default is not one)
 KEPT = ("form8949.csv", "form8949.json", "income.json")  # a year's files reused as they are when its rows are
 CHUNKS = 32  # a part's rows are re-encoded as one chunk once a chain of appends has left more chunks than this
 
@@ -123,6 +127,13 @@ class ReportPart(msgspec.Struct, array_like=True):
             reading it (else its SHA-256 decides).
         out: that folder (absolute): `report 8949` of a year before the open year reads the year's
             `form8949.json` there when it is still the file of `files` (`rows_from_json`).
+        early_income: the income rows of each year before the open year that has some, each year's
+            an encoded `list[IncomeRow]`, compressed (a quarter of the size: the part is hashed on
+            every read and copied into each checkpoint a served `report all` saves; `Tail.income_of`
+            decodes only the year asked for).
+        unpriced: year -> the warnings of its income events without `value` that no price valued
+            (valued at 0, CONTRACT §4 Prices), in seq order: `report income` lists them (no tail
+            that qualifies adds one: a trade without `value` does not).
     """
 
     schema: int
@@ -141,12 +152,15 @@ class ReportPart(msgspec.Struct, array_like=True):
     charts: dict[int, bytes]
     stats: dict[str, tuple[int, int, int]] = {}
     out: str = ""
+    early_income: dict[int, bytes] = {}
+    unpriced: dict[int, list[str]] = {}
 
 
 _ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
 _DECODER = msgspec.msgpack.Decoder(ReportPart)
 _YEARS = msgspec.msgpack.Decoder(YearsPart)
 _ROWS = msgspec.msgpack.Decoder(list[Row])
+_INCOME = msgspec.msgpack.Decoder(list[IncomeRow])
 
 
 def report_part(
@@ -157,6 +171,8 @@ def report_part(
 ) -> bytes:
     """The part, from what a full `report all` has once its files are written (see `ReportPart`;
     `open_lots`: the lots at the open year's end, washed units marked)."""
+    income = list(income)
+    problems = list(problems)
     return _ENCODER.encode(ReportPart(
         schema=SCHEMA, open_year=open_year, rows=[msgspec.Raw(_ENCODER.encode(list(open_rows)))] if open_rows else [],
         income=[r for r in income if r.date.year >= open_year],
@@ -171,32 +187,41 @@ def report_part(
         legs=[p.message for p in problems if p.code in LEG_CODES],
         charts=dict(charts),
         stats={k: v for k, v in stats.items() if k.partition("/")[2] in KEPT}, out=out,
+        early_income=_early_income(income, open_year), unpriced=unpriced_income(income, problems),
     ))
 
 
-class _JsonRow(msgspec.Struct):
-    """A row as `form8949.json` holds it (`form8949.rows_json`): every `Row` field but `part`."""
-
-    seq: int
-    event_key: str
-    kind: DisposalKind
-    asset: str
-    qty: Decimal
-    wallet: str
-    lot: str
-    date_acquired: date
-    date_sold: date
-    proceeds: Decimal
-    cost_basis: Decimal
-    code: str
-    adjustment: Decimal
-    gain: Decimal
-    term: Term
-    box: Box
-    missing_basis: bool
+def _early_income(income: Iterable[IncomeRow], open_year: int) -> dict[int, bytes]:
+    """`ReportPart.early_income`: the rows of each year before `open_year`, encoded and compressed a
+    year at a time (zlib's fastest level: about 0.01 s per MB of rows, a quarter of the size)."""
+    year_to_rows: dict[int, list[IncomeRow]] = {}
+    for r in income:
+        if r.date.year < open_year:
+            year_to_rows.setdefault(r.date.year, []).append(r)
+    return {y: zlib.compress(_ENCODER.encode(rows), 1) for y, rows in year_to_rows.items()}
 
 
-_JSON_ROWS = msgspec.json.Decoder(list[_JsonRow])
+def unpriced_income(income: Iterable[IncomeRow], problems: Iterable[Problem]) -> dict[int, list[str]]:
+    """`ReportPart.unpriced`: the fold's `unpriced` problems of the income events (not those of
+    swaps and fees), by the year of their row, in seq order (as `report income` lists them)."""
+    seq_to_year = {r.seq: r.date.year for r in income}
+    found = sorted((p.seq, p.message) for p in problems if p.code == UNPRICED and p.seq in seq_to_year)
+    year_to_messages: dict[int, list[str]] = {}
+    for seq, message in found:
+        year_to_messages.setdefault(seq_to_year[seq], []).append(message)
+    return year_to_messages
+
+
+# A row as `form8949.json` holds it (`form8949.rows_json`): every `Row` field but `part`, by name
+# (`rows_from_json` puts `part` back in its place: `make_row` takes the fields in `Row`'s order).
+_FIELDS = msgspec.structs.fields(Row)
+_PART = [f.name for f in _FIELDS].index("part")
+_TERM = [f.name for f in _FIELDS].index("term")
+_JsonRow = msgspec.defstruct(
+    "_JsonRow", [(f.name, f.type) if f.required else (f.name, f.type, f.default) for f in _FIELDS if f.name != "part"],
+    frozen=True, gc=False,
+)
+_JSON_ROWS = msgspec.json.Decoder(list[_JsonRow])  # type: ignore[valid-type]
 
 
 def rows_from_json(data: bytes) -> list[Row]:
@@ -207,11 +232,12 @@ def rows_from_json(data: bytes) -> list[Row]:
         decoded = _JSON_ROWS.decode(data)
     except msgspec.DecodeError as e:
         raise ValueError(str(e)) from None
-    return [Row(seq=r.seq, event_key=r.event_key, kind=r.kind, asset=r.asset, qty=r.qty, wallet=r.wallet, lot=r.lot,
-                date_acquired=r.date_acquired, date_sold=r.date_sold, proceeds=r.proceeds, cost_basis=r.cost_basis,
-                code=r.code, adjustment=r.adjustment, gain=r.gain, term=r.term,
-                part="I" if r.term == "short" else "II", box=r.box, missing_basis=r.missing_basis)
-            for r in decoded]
+    astuple = msgspec.structs.astuple
+    out = []
+    for r in decoded:
+        values = astuple(r)
+        out.append(make_row(*[*values[:_PART], "I" if values[_TERM] == "short" else "II", *values[_PART:]]))
+    return out
 
 
 def open_year_of(horizon: cp.Horizon | None, tz: ZoneInfo) -> int | None:
@@ -270,6 +296,14 @@ class Tail:
         here, only when asked for) and the tail's."""
         stored = [r for chunk in self.part.rows for r in _ROWS.decode(chunk)] if year == self.open_year else []
         return [*stored, *(r for r in self.new_rows if r.date_sold.year == year)]
+
+    def income_of(self, year: int) -> list[IncomeRow]:
+        """The income rows of `year`, in fold order: a year before the open year's decoded from the
+        part (here, only when asked for), a later year's from `income`."""
+        if year < self.open_year:
+            stored = self.part.early_income.get(year)
+            return [] if stored is None else _INCOME.decode(zlib.decompress(stored))
+        return [r for r in self.income if r.date.year == year]
 
     def changed(self, year: int) -> tuple[bool, bool]:
         """Whether the tail added 8949 rows, income rows to `year` (else its files are the stored ones)."""
@@ -331,6 +365,8 @@ class Tail:
             held=[HeldFacts(*g) for g in self.groups(open_year)], prices=self.part.prices, legs=self.part.legs,
             charts={**self.part.charts, **charts},
             stats={k: v for k, v in stats.items() if k.partition("/")[2] in KEPT}, out=out,
+            early_income={**self.part.early_income, **_early_income(self.income, open_year)},
+            unpriced=self.part.unpriced,
         ))
 
 

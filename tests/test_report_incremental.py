@@ -51,7 +51,9 @@ def trade(draw: st.DrawFn, days: list[str], assets: tuple[str, ...] = ("BTC", "E
         return {**base, "from": wallet, "to": "B" if wallet == "A" else "A", "asset": "BTC", "qty": draw(qtys)}
     if kind == "fee":
         return {**base, "wallet": wallet, "asset": "ETH", "qty": "0.1", "value": "9"}
-    return {**base, "wallet": wallet, "asset": "ETH", "qty": "0.2", "value": "30", "kind": "staking"}
+    income = {**base, "wallet": wallet, "asset": "ETH", "qty": "0.2", "kind": "staking"}
+    # without `value`: valued from an ETH price, or at 0 with a warning (`report income` lists it)
+    return income if draw(st.integers(0, 3)) == 0 else {**income, "value": "30"}
 
 
 TAIL = ["crypto"] * 16 + ["facts"] * 3 + ["price", "stock", "lots", "backdated", "retract", "wallet", "method",
@@ -69,6 +71,14 @@ def ledgers(draw: st.DrawFn) -> tuple[list[dict[str, Any]], list[list[dict[str, 
         prefix.append({"type": "price", "at": f"{DAYS[split - 1]}T00:00:00Z", "asset": "BTC", "usd": "120"})
     if draw(st.booleans()):
         prefix.append({"type": "carryover", "year": 2024, "short_term": "1200", "long_term": "400"})
+    for day in draw(st.lists(st.sampled_from(DAYS[:split]), max_size=2)):  # values some incomes without `value`
+        prefix.append({"type": "price", "at": f"{day}T11:00:00Z", "asset": "ETH", "usd": "150"})
+    for day in draw(st.lists(st.sampled_from(DAYS[:split]), max_size=2)):  # valued from a price above, or at 0
+        prefix.append({"type": "income", "at": f"{day}T12:00:00Z", "wallet": "B", "asset": "ETH", "qty": "0.3",
+                       "kind": "airdrop"})
+    if draw(st.integers(0, 3)) == 0:  # an unpaired leg: every year's `report income` and 8949 warn of it
+        prefix.append({"type": "withdrawal", "at": f"{DAYS[split - 1]}T10:00:00Z", "wallet": "A", "asset": "ETH",
+                       "qty": "0.1"})
     if draw(st.integers(0, 5)) == 0:
         prefix.append({"type": "policy", "wash_sale_crypto": True, "from": "2025-01-01"})
     latest = max(e["at"] for e in prefix if "at" in e)
@@ -129,22 +139,27 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 
 def _form8949(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -> tuple[Any, ...]:
-    """`report 8949 --year YEAR`'s rows, why the year is empty and the unpaired legs' warnings (from a
-    checkpoint when one serves; `replay`: never)."""
+    """`report 8949 --year YEAR`'s rows, its `--csv` text and missing-basis warning, why the year is
+    empty and the unpaired legs' warnings (from a checkpoint when one serves; `replay`: never)."""
+    from io import BytesIO
+
     from gainlog.api import reports
 
     if replay is None:
-        form = reports.form8949(path, year)
+        form, again = reports.form8949(path, year), reports.form8949(path, year)
     else:
         with replay.context() as patch:
             patch.setattr(report_cache, "form8949_rows", lambda *args, **kwargs: None)
-            form = reports.form8949(path, year)
+            form, again = reports.form8949(path, year), reports.form8949(path, year)
     from gainlog.projections.form8949 import rows_json_bytes, to_csv
 
     rows = [r for chunk in form.chunks for r in chunk]
+    csv_out = BytesIO()
+    missing = again.write_csv(csv_out)  # served: the file report all wrote, when the tail adds no row to the year
+    assert csv_out.getvalue() == to_csv(rows).encode()
+    if again.csv_file is not None:
+        statistic(f"report 8949 --csv of {year} printed from the file report all wrote")
     if form.json_file is not None:  # `--json` prints this file's rows as they are, then the tail's
-        from io import BytesIO
-
         from gainlog.api.report_files import indented
 
         out = BytesIO()
@@ -152,7 +167,31 @@ def _form8949(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -
         assert out.getvalue() == indented(rows_json_bytes(rows))
         statistic(f"report 8949 --json of {year} printed from the file report all wrote"
                   + (" and the tail's rows" if form.json_more else ""))
-    return rows, to_csv(rows), rows_json_bytes(rows), form.empty_year(), form.unpaired()
+    return rows, csv_out.getvalue(), missing.message(year), rows_json_bytes(rows), form.empty_year(), form.unpaired()
+
+
+def _income(path: Path, year: int, replay: pytest.MonkeyPatch | None = None, as_of: str | None = None
+            ) -> tuple[Any, ...]:
+    """`report income --year YEAR [--as-of K]`: its rows, why the year is empty, its warnings and
+    its `--json` (the table prints that JSON: `cmd_report._print_income`), from a checkpoint when one
+    serves (`replay`: never)."""
+    import msgspec
+    from gainlog.api import reports
+
+    if replay is None:
+        result = reports.income(path, year, as_of=as_of)
+        served = report_cache.income_year(path, year, as_of=as_of, strict=False)
+        assert served is None or served == result
+        if served is not None:
+            statistic(f"report income of {year} served from the checkpoint"
+                      + (" with rows" if served.rows else "")
+                      + (" with an income valued at 0" if any("valued at 0" in w for w in served.warnings) else "")
+                      + (" with an unpaired leg" if any("valued at 0" not in w for w in served.warnings) else ""))
+    else:
+        with replay.context() as patch:
+            patch.setattr(report_cache, "income_year", lambda *args, **kwargs: None)
+            result = reports.income(path, year, as_of=as_of)
+    return result.rows, result.empty, result.warnings, msgspec.json.encode(result.to_json())
 
 
 def _import(store: Store, folder: Path, name: str, events: list[dict[str, Any]], start: int) -> int:
@@ -189,6 +228,7 @@ def test_incremental_report_all_equals_a_full_run(
         assert saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())  # left by report all
         served = _spy(monkeypatch)
         for k, events in enumerate(appends):
+            before = str(store.last_seq())  # `--as-of` the previous head: an older checkpoint, or a replay
             n = _import(store, folder, f"a{k}", events, n)
             write_reports(path, out)
             if served[-1]:  # served: it left a checkpoint at the head, which the next append starts from
@@ -201,17 +241,23 @@ def test_incremental_report_all_equals_a_full_run(
             assert _digests(out) == _digests(full), f"after append {k}: {events}"
             for year in (2024, 2025, 2026):  # before the open year too (from DIR's form8949.json)
                 assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), (k, year)
-        # sells after the last `report all`: the open year's JSON is the file's rows, then the tail's
-        n = _import(store, folder, "z", [{"type": "sell", "at": f"{DAYS[-1]}T13:00:00Z", "wallet": w, "asset": "BTC",
-                                          "qty": "0.25", "price": "100"} for w in WALLETS], n)
+                assert _income(path, year) == _income(path, year, replay=monkeypatch), (k, year)
+                assert _income(path, year, as_of=before) == _income(path, year, monkeypatch, before), (k, year)
+        # sells and an income after the last `report all`: the open year's JSON is the file's rows, then the tail's
+        n = _import(store, folder, "z", [*({"type": "sell", "at": f"{DAYS[-1]}T13:00:00Z", "wallet": w, "asset": "BTC",
+                                            "qty": "0.25", "price": "100"} for w in WALLETS),
+                                         {"type": "income", "at": f"{DAYS[-1]}T14:00:00Z", "wallet": "A",
+                                          "asset": "ETH", "qty": "0.2", "value": "31", "kind": "staking"}], n)
         for year in (2024, 2025, 2026):
             assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), ("tail", year)
+            assert _income(path, year) == _income(path, year, replay=monkeypatch), ("tail", year)
         store.close()
     policy = any(e["type"] == "policy" for e in prefix)
     horizon = max(e["at"] for e in prefix if "at" in e)  # before 2025: the allocation to wallets is still due
     first = min([int(e["at"][:4]) for e in prefix if "at" in e] + [e["year"] for e in prefix if "year" in e])
     simple = all(e["type"] in ("buy", "sell", "swap", "transfer", "fee", "income", "profile", "carryover")
-                 and "lots" not in e and "XYZ" not in (e.get("asset"), e.get("give_asset"))
+                 and "lots" not in e and (e["type"] != "income" or "value" in e)
+                 and "XYZ" not in (e.get("asset"), e.get("give_asset"))
                  and e.get("at", horizon) >= horizon and e.get("year", 9999) >= first
                  for events in appends for e in events)  # a year before the first adds a folder: replays
     if simple and not policy and horizon >= "2025-01-01":
@@ -400,6 +446,45 @@ def test_report_all_warns_once_when_the_log_changed(
     assert err.count("changed since the last verify") == 1
 
 
+@pytest.mark.parametrize("served", [True, False])
+def test_report_income_and_8949_csv_warn_once_when_the_log_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], served: bool
+) -> None:
+    """The drift check runs once per `report income` and `report 8949 --csv`, served from a
+    checkpoint or replayed (no checkpoint); with `--strict` it stops them (exit 4) either way."""
+    import sqlite3
+
+    from gainlog.cli.main import main
+
+    store, path = _sample(tmp_path, monkeypatch)
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    store.close()
+    if not served:
+        assert main(["--db", str(path), "checkpoint", "--clear"]) == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER batches_no_delete")
+    answers: list[bool] = []
+    original = report_cache._served
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        answers.append(result is not None)
+        return result
+
+    monkeypatch.setattr(report_cache, "_served", spy)
+    commands = (["income", "--year", "2024"], ["income", "--year", "2024", "--json"],
+                ["8949", "--year", "2024", "--csv"])
+    for args in commands:
+        capsys.readouterr()
+        assert main(["--db", str(path), "report", *args]) == 0
+        err = capsys.readouterr().err
+        assert err.startswith("gainlog: warning: the log changed since the last verify (append-only trigger(s) "
+                              "missing: batches_no_delete): run `gainlog verify`\n")
+        assert err.count("changed since the last verify") == 1
+        assert main(["--db", str(path), "--strict", "report", *args]) == 4
+    assert answers == [served] * len(commands)
+
+
 def test_a_sharded_report_all_leaves_no_checkpoint_and_the_next_run_is_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -520,3 +605,64 @@ def test_cli_report_8949_json_after_a_buy_is_the_file_report_all_wrote(
     capsys.readouterr()
     assert main(["--db", str(path), "report", "8949", "--year", "2025", "--json"]) == 0
     assert capsys.readouterr().out == after_sell
+
+
+def test_cli_report_income_and_8949_csv_are_served_without_reading_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a crypto append, `report income` (the table and `--json`) of a year before the open
+    year, of the open year and of the tail's year comes from the checkpoint `report all` left (its
+    income events valued at 0 and the unpaired leg among the warnings), and `report 8949 --csv` of a
+    year the tail adds no row to is the `form8949.csv` `report all` wrote, printed without decoding a
+    row; neither reads the log (issue #19). Without the checkpoint, the same bytes from the log."""
+    from gainlog.api import reading, reports
+    from gainlog.cli.main import main
+
+    monkeypatch.setattr(report_cache, "AUTO_CHECKPOINT", 0)
+    path = tmp_path / "l.db"
+    store = Store.create(path)
+    store.import_file(REPO / "fixtures" / "sample" / "events.jsonl", source="sample")
+    extra = [{"type": "income", "id": "drop-2024", "at": "2024-05-01T00:00:00Z", "wallet": "kraken", "asset": "SOL",
+              "qty": "2", "kind": "airdrop"},  # no value, no SOL price: at 0, with a warning
+             {"type": "withdrawal", "id": "w-2024", "at": "2024-05-02T00:00:00Z", "wallet": "kraken", "asset": "SOL",
+              "qty": "0.1"}]  # no transfer pairs it: every report warns of it (R2.8)
+    store.import_file(write_jsonl(tmp_path / "extra.jsonl", extra), source="extra")  # type: ignore[arg-type]
+    write_reports(path, tmp_path / "out")  # the checkpoint: 2025 is its open year
+    more = [SELL, {"type": "income", "id": "m-income", "at": "2026-07-02T00:00:00Z", "wallet": "kraken",
+                   "asset": "SOL", "qty": "1", "value": "150", "kind": "staking"}]
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", more), source="more")  # type: ignore[arg-type]
+    commands = [["income", "--year", "2024"], ["income", "--year", "2024", "--json"],
+                ["income", "--year", "2025", "--json"], ["income", "--year", "2026", "--json"],
+                ["income", "--year", "2030", "--json"], ["8949", "--year", "2024", "--csv"],
+                ["8949", "--year", "2025", "--csv"]]
+
+    def outputs() -> list[tuple[str, str]]:
+        printed = []
+        for args in commands:
+            capsys.readouterr()
+            assert main(["--db", str(path), "report", *args]) == 0
+            printed.append(tuple(capsys.readouterr()))
+        return printed
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("read the log or decoded rows")
+
+    with monkeypatch.context() as patch:
+        for owner, name in ((reports, "_income_year"), (reading, "empty_year"), (reading, "stream"),
+                            (report_checkpoint, "rows_from_json"), (report_checkpoint.Tail, "rows_of")):
+            patch.setattr(owner, name, refuse)
+        served = outputs()
+    income_2024 = json.loads(served[1][0])
+    assert income_2024["total"] == "165.00" and [r["value"] for r in income_2024["rows"]] == ["165.00", "0.00"]
+    leg = income_2024["warnings"][-1]  # its wording: docs/tax-rules.md R2.8
+    assert leg.startswith("extra:w-2024: withdrawal of 0.1 SOL from 'kraken' on 2024-05-02 is not paired with a "
+                          "deposit: ") and leg.endswith("(R2.8)")
+    assert income_2024["warnings"] == [
+        "extra:drop-2024: income of 2 SOL at 2024-05-01T00:00:00+00:00 has no value and no SOL price within the 24 "
+        "hours before it; valued at 0", leg]
+    assert "warning: extra:drop-2024: income of 2 SOL" in served[0][0] and f"warning: {leg}" in served[0][0]
+    assert json.loads(served[3][0])["total"] == "150.00" and json.loads(served[4][0])["warnings"] == [leg]
+    assert served[4][1] == "gainlog: warning: no event falls in 2030: the ledger's events are from 2022 to 2026\n"
+    assert served[5][0] == (tmp_path / "out" / "2024" / "form8949.csv").read_text()
+    assert main(["--db", str(path), "checkpoint", "--clear"]) == 0
+    assert outputs() == served

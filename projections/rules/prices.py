@@ -35,6 +35,7 @@ from ..model import Problem
 WINDOW = timedelta(hours=24)
 ZERO = Decimal(0)
 VALUED = (Swap, Fee, Income)  # the events that may leave out `value`
+UNPRICED = "unpriced"  # the problem's code: an event `value_event` valued at 0, without a price
 
 
 class Quote(msgspec.Struct, frozen=True, gc=False):
@@ -123,7 +124,7 @@ def value_event(prices: PriceIndex, record: Recorded) -> Valued:
     if quote is not None:
         return Valued(msgspec.structs.replace(event, value=qty * quote.usd), quote, None)
     problem = Problem(
-        code="unpriced",
+        code=UNPRICED,
         seq=record.seq,
         message=f"{record.key}: {record.event.__struct_config__.tag} of {format(qty.normalize(), 'f')} {asset} "
         f"at {event.at.isoformat()} has no value and no {asset} price within the 24 hours before it; "
