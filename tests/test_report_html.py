@@ -405,6 +405,15 @@ def test_the_charts_are_pygals_bytes(kind: str, config: dict[str, Any],
     assert "<script" not in ours and "<!--" not in ours
 
 
+def test_a_chart_has_a_colour_for_at_most_eight_series() -> None:
+    # the page draws at most 8 (`MOST_ASSETS` assets stacked); pygal would darken its colours for more
+    from gainlog.api.charts import bar_chart
+
+    with pytest.raises(ValueError, match="^a chart draws at most 8 series, not 9$"):
+        bar_chart("gainlog-x", ["a"], [("s", [1.0])] * 9)
+    assert bar_chart("gainlog-x", ["a"], [("s", [1.0])] * 8).count('class="legend reactive activate-serie"') == 8
+
+
 _LABEL = st.text(st.sampled_from("aZ0 -_.&<>\"'é€\t"), max_size=30)
 _AMOUNT = st.one_of(st.none(), st.floats(min_value=-1e13, max_value=1e13, allow_nan=False),
                     st.sampled_from([0.0, 0.01, -0.01, 3000.0, 1e9]))
