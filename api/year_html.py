@@ -4,11 +4,11 @@ One self-contained HTML page per tax year: the Schedule D summary, the carryover
 years, realized gain by month (short and long), proceeds by wallet and asset, the open lots at the
 year's end and, where `price` events value them, their unrealized gain. The numbers are
 `projections.glance.Glance`, built from the one streamed replay `report all` makes
-(`api.reading.stream(..., year_ends=True)`); the charts are SVG drawn by pygal (imported only
-here), inlined into the page: no script, no link, no font or style from elsewhere, so the page
-opens without a network. The same log gives the same bytes: no time of "now", no random id (pygal's
-are replaced by the chart's name, its "generated on" comment removed). Every user string (asset,
-wallet) is HTML-escaped; pygal escapes what it writes into the SVG.
+(`api.reading.stream(..., year_ends=True)`); the charts are SVG bar charts (`api.charts`: the
+bytes pygal 3 draws for them, without pygal), inlined into the page: no script, no link, no font or
+style from elsewhere, so the page opens without a network. The same log gives the same bytes: no
+time of "now", no random id (each chart's id is its name). Every user string (asset, wallet) is
+HTML-escaped; `api.charts` escapes what it writes into the SVG.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -256,63 +255,7 @@ def _chart_section(name: str, title: str, svg: str) -> str:
     return f'<section><h2>{escape(title)}</h2><div class="chart" id="chart-{name}">{svg}</div></section>'
 
 
-# -- the charts (pygal: SVG; floats only for drawing, every number shown in text is a Decimal) ----
-
-
-def _chart(kind: str, name: str, **config: Any) -> Any:
-    """A pygal chart with no script, no outside link and a fixed id."""
-    import pygal
-    from pygal.style import Style
-
-    style = Style(
-        background="white", plot_background="white", font_family="DejaVu Sans, Arial, sans-serif",
-        colors=("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"),
-        label_font_size=11, major_label_font_size=11, legend_font_size=12, title_font_size=14,
-    )
-    chart = _quick(getattr(pygal, kind))(
-        js=[], css=["file://style.css", "file://graph.css"], disable_xml_declaration=True, style=style,
-        width=560, height=330, legend_at_bottom=True, legend_at_bottom_columns=3, print_values=False,
-        value_formatter=lambda v: f"{v:,.2f}", no_data_text="nothing to show", truncate_legend=-1, **config,
-    )
-    chart.uuid = f"gainlog-{name}"  # pygal draws a random one: a fixed id keeps the bytes the same
-    return chart
-
-
-_lookup = object.__getattribute__
-
-
-@cache
-def _quick(kind: type) -> type:
-    """pygal's chart class `kind` with the same attribute lookup in fewer steps.
-
-    While a chart renders, pygal's `BaseGraph.__getattribute__` answers an attribute its render state
-    holds from that state, any other the usual way, and pays a recursive lookup of `state` for each
-    of the ~4,000 attributes a chart reads (a quarter of a render). This override gives the same
-    answers from the instance dictionaries directly (tests/test_report_html.py: the same SVG bytes
-    as pygal's own class).
-    """
-
-    def __getattribute__(self: Any, name: str) -> Any:
-        if name[:2] != "__" and name != "state":
-            state = _lookup(self, "__dict__").get("state")
-            if state is not None:
-                held = state.__dict__
-                if name in held:
-                    return held[name]
-        return _lookup(self, name)
-
-    return type(kind.__name__, (kind,), {"__getattribute__": __getattribute__, "__module__": __name__})
-
-
-_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-
-
-def _svg(chart: Any) -> str:
-    """The chart's SVG without its script (tooltips we do not load) and comments (one names the day
-    it was drawn)."""
-    text = chart.render(is_unicode=True)
-    return _COMMENT.sub("", _SCRIPT.sub("", text))
+# -- the charts (api.charts: SVG; floats only for drawing, every number shown in text is a Decimal) --
 
 
 def _f(amount: Decimal) -> float:
@@ -320,22 +263,23 @@ def _f(amount: Decimal) -> float:
 
 
 def _carryover_chart(glance: Glance) -> str:
-    chart = _chart("Bar", "carryover", x_labels=[str(y.year) for y in glance.chain])
-    chart.add("net (line 16)", [_f(y.netting.line16) for y in glance.chain])
-    chart.add("carried out",
-              [_f(y.carryover_out.short_term + y.carryover_out.long_term) for y in glance.chain])
-    chart.add("deduction", [_f(y.netting.deduction) for y in glance.chain])
-    return _svg(chart)
+    from .charts import bar_chart
+
+    return bar_chart("gainlog-carryover", [str(y.year) for y in glance.chain], [
+        ("net (line 16)", [_f(y.netting.line16) for y in glance.chain]),
+        ("carried out", [_f(y.carryover_out.short_term + y.carryover_out.long_term) for y in glance.chain]),
+        ("deduction", [_f(y.netting.deduction) for y in glance.chain]),
+    ])
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _months_chart(glance: Glance) -> str:
-    chart = _chart("Bar", "months", x_labels=list(MONTHS))
-    chart.add("short-term", [_f(m.short_term) for m in glance.months])
-    chart.add("long-term", [_f(m.long_term) for m in glance.months])
-    return _svg(chart)
+    from .charts import bar_chart
+
+    return bar_chart("gainlog-months", MONTHS, [("short-term", [_f(m.short_term) for m in glance.months]),
+                                               ("long-term", [_f(m.long_term) for m in glance.months])])
 
 
 MOST_WALLETS, MOST_ASSETS = 10, 8  # a chart names the largest; the rest are one "other" bar or series
@@ -353,6 +297,8 @@ def _largest(name_to_amount: dict[str, Decimal], most: int, other: str) -> tuple
 
 
 def _proceeds_chart(glance: Glance) -> str:
+    from .charts import bar_chart
+
     wallet_to_total: dict[str, Decimal] = {}
     asset_to_total: dict[str, Decimal] = {}
     for p in glance.proceeds:
@@ -364,13 +310,13 @@ def _proceeds_chart(glance: Glance) -> str:
     for p in glance.proceeds:
         key = (wallet_of(p.wallet), asset_of(p.asset))
         drawn[key] = drawn.get(key, Decimal(0)) + p.proceeds
-    chart = _chart("StackedBar", "proceeds", x_labels=wallets, x_label_rotation=20 if len(wallets) > 3 else 0)
-    for asset in assets:
-        chart.add(asset, [_f(drawn[(w, asset)]) if (w, asset) in drawn else None for w in wallets])
-    return _svg(chart)
+    series = [(asset, [_f(drawn[(w, asset)]) if (w, asset) in drawn else None for w in wallets]) for asset in assets]
+    return bar_chart("gainlog-proceeds", wallets, series, stacked=True, rotation=20 if len(wallets) > 3 else 0)
 
 
 def _lots_chart(glance: Glance) -> str:
+    from .charts import bar_chart
+
     asset_to_basis: dict[str, Decimal] = {}
     for h in glance.holdings:
         asset_to_basis[h.asset] = asset_to_basis.get(h.asset, Decimal(0)) + h.cost_basis
@@ -381,8 +327,7 @@ def _lots_chart(glance: Glance) -> str:
         basis[asset_of(h.asset)] = basis.get(asset_of(h.asset), Decimal(0)) + h.cost_basis
         if h.value is not None:
             value[asset_of(h.asset)] = value.get(asset_of(h.asset), Decimal(0)) + h.value
-    chart = _chart("Bar", "lots", x_labels=assets, x_label_rotation=20 if len(assets) > 4 else 0)
-    chart.add("cost basis", [_f(basis[a]) for a in assets])
+    series: list[tuple[str, list[float | None]]] = [("cost basis", [_f(basis[a]) for a in assets])]
     if glance.priced:
-        chart.add("market value", [_f(value[a]) if a in value else None for a in assets])
-    return _svg(chart)
+        series.append(("market value", [_f(value[a]) if a in value else None for a in assets]))
+    return bar_chart("gainlog-lots", assets, series, rotation=20 if len(assets) > 4 else 0)

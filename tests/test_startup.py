@@ -2,8 +2,9 @@
 the CLI (so `python -X importtime -m gainlog.cli.main ...` measures a command's imports).
 
 Each command line runs in a fresh process and reports which of the heavy or optional libraries
-ended up in `sys.modules`: the charting library (pygal) only for the year pages, the PDF library
-(fpdf2) only for `export --format pdf`, rich only where a table is printed, the test libraries never.
+ended up in `sys.modules`: the chart writer (`api.charts`) only for the year pages, no charting
+library ever (pygal, which drew them before, is a test's reference now), the PDF library (fpdf2) only
+for `export --format pdf`, rich only where a table is printed, the test libraries never.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from conftest import REPO, write_jsonl
 HEAVY = ("pygal", "fpdf", "hypothesis", "pytest", "rich", "sqlite_utils", "markdown_it", "pygments", "PIL",
          "pypdf", "importlib_metadata", "freezegun")
 OURS = ("gainlog.projections", "gainlog.projections.engine", "gainlog.ledger.store", "gainlog.api.year_html",
-        "gainlog.cli.export_pdf")
+        "gainlog.cli.export_pdf", "gainlog.api.charts")
 PROBE = (
     "import json, sys; from gainlog.cli.main import main\n"
     "code = main(sys.argv[1:])\n"
@@ -41,8 +42,9 @@ def loaded_by(*args: str, cwd: Path = REPO) -> tuple[int, list[str]]:
 def test_each_command_loads_only_what_it_needs(tmp_path: Path) -> None:
     db = str(tmp_path / "l.db")
     ledger = write_jsonl(tmp_path / "t.jsonl", [BUY, SELL])
-    never = {"fpdf", "hypothesis", "pytest", "sqlite_utils", "PIL", "pypdf", "freezegun", "gainlog.cli.export_pdf"}
-    charts = {"pygal", "importlib_metadata", "gainlog.api.year_html"}
+    never = {"fpdf", "hypothesis", "pytest", "sqlite_utils", "PIL", "pypdf", "freezegun", "gainlog.cli.export_pdf",
+             "pygal", "importlib_metadata"}
+    charts = {"gainlog.api.charts", "gainlog.api.year_html"}
     tables = {"rich", "markdown_it", "pygments"}
     replay = {"gainlog.projections", "gainlog.projections.engine"}
     code, names = loaded_by("--db", db, "init")
@@ -54,7 +56,7 @@ def test_each_command_loads_only_what_it_needs(tmp_path: Path) -> None:
     # a table for people: rich, without its markdown and syntax highlighting
     code, names = loaded_by("--db", db, "report", "schedule-d", "--year", "2024")
     assert code == 0 and "rich" in names and not set(names) & (never | charts | {"markdown_it", "pygments"})
-    # the year pages of `report all` need the charting library (and what it imports), never the PDF one;
+    # the year pages of `report all` need the chart writer, never a charting or the PDF library;
     # its summary table goes to a pipe as text, without rich (cli.render.plain_number_table), unless
     # its title (naming DIR) is wider than the table: rich wraps that
     code, names = loaded_by("--db", db, "report", "all", "--out", "out", cwd=tmp_path)
