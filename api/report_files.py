@@ -8,6 +8,7 @@ output folder as a whole (issue #18).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 REPORT_FILES = ("form8949.csv", "form8949.json", "schedule_d.json", "income.json", "report.html")  # in DIR/YEAR/
 MANIFEST = "manifest.json"  # in DIR
+_MISSING_BASIS = attrgetter("missing_basis")
 
 
 def indented(compact: bytes) -> bytes:
@@ -53,7 +55,8 @@ class MissingBasis:
         self.rows: list[int] = []
 
     def add(self, rows: Sequence[Row]) -> None:
-        self.rows.extend(self.count + i for i, r in enumerate(rows, 1) if r.missing_basis)
+        if any(map(_MISSING_BASIS, rows)):  # most chunks have none: no Python step per row
+            self.rows.extend(self.count + i for i, r in enumerate(rows, 1) if r.missing_basis)
         self.count += len(rows)
 
     def add_numbers(self, count: int, missing: Sequence[int]) -> None:
@@ -79,13 +82,15 @@ class JsonRows:
 
     def add(self, rows: Sequence[Row], texts: RowTexts | None = None) -> None:
         """Add rows; `texts`: `form8949.row_texts(rows)`, when the caller has them."""
+        import msgspec
+
         from ..projections.reports import form8949_json_bytes
 
         if not rows:
             return
         self.file.write(b",\n" if self.count else b"[\n")
-        text = indented(form8949_json_bytes(rows, texts))
-        self.file.write(memoryview(text)[2:-3])  # the rows, indented as in the whole array
+        text = msgspec.json.format(form8949_json_bytes(rows, texts), indent=2)  # `indented` without its copy
+        self.file.write(memoryview(text)[2:-2])  # the rows, indented as in the whole array
         self.count += len(rows)
 
     def close(self) -> None:

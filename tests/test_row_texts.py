@@ -141,3 +141,22 @@ def test_rows_of_slices_in_any_order_are_those_of_the_sorted_slices(keys: list[t
     made = form8949.rows(slices, WalletReports(wallet_to_settings={}))
     assert [r.lot for r in made] == [s.lot for s in ordered]
     assert made == form8949.rows(iter(slices), WalletReports(wallet_to_settings={}))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(a_row(), max_size=5), max_size=4))
+def test_files_written_a_chunk_at_a_time_are_those_of_all_the_rows(chunks: list[list[Row]]) -> None:
+    """`JsonRows` (each chunk formatted on its own) writes `indented` JSON of all the rows, and
+    `MissingBasis` numbers the rows with missing basis from 1 over the chunks (a chunk with none
+    is only counted)."""
+    from gainlog.api.report_files import JsonRows, MissingBasis, indented
+
+    out = io.BytesIO()
+    json_rows, missing = JsonRows(out), MissingBasis()
+    for chunk in chunks:
+        json_rows.add(chunk)
+        missing.add(chunk)
+    json_rows.close()
+    every = [r for chunk in chunks for r in chunk]
+    assert out.getvalue() == indented(msgspec.json.encode([_json_row(r) for r in every]))
+    assert (missing.count, missing.rows) == (len(every), [i for i, r in enumerate(every, 1) if r.missing_basis])
