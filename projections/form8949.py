@@ -172,8 +172,12 @@ def _rows(ordered: Sequence[Slice], wallets: WalletReports, quantum: Decimal) ->
                 adjustment = s.adjustment  # most slices have none: one shared 0.00 (a -0 rounds to -0.00)
                 adjustment = ZERO_CENTS if not adjustment and not adjustment.is_signed() else \
                     adjustment.quantize(CENT)
-            term: Term = "short" if s.missing_basis else s.term
-            covered = s.covered and not s.missing_basis
+            missing = s.missing_basis  # read once: R3.5 rows are short-term, never covered
+            if missing:
+                term: Term = "short"
+                covered = False
+            else:
+                term, covered = s.term, s.covered
             if has_settings and (s.wallet != wallet or sold != day):  # once per disposal (by value: decoded slices)
                 wallet, day = s.wallet, sold
                 reports = wallets.reports(wallet, day)
@@ -182,12 +186,13 @@ def _rows(ordered: Sequence[Slice], wallets: WalletReports, quantum: Decimal) ->
             if the_box is None:
                 the_box = key_to_box[key] = box(asset_class=s.asset_class, term=term, covered=covered,
                                                 year=sold.year, reports=reports)
+            code = s.code
             append(new_row(
                 seq, s.event_key, s.kind, s.asset, s.qty, s.wallet, s.lot,
-                sold if s.missing_basis else s.date_acquired, sold, proceeds, basis,
-                "".join(sorted(s.code)) if len(s.code) > 1 else s.code, adjustment,
+                sold if missing else s.date_acquired, sold, proceeds, basis,
+                code if len(code) < 2 else "".join(sorted(code)), adjustment,
                 proceeds - basis + adjustment, term,
-                "I" if term == "short" else "II", the_box, s.missing_basis,
+                "I" if term == "short" else "II", the_box, missing,
             ))
     return out
 
