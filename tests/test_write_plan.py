@@ -212,6 +212,16 @@ def test_likely_duplicates_by_txid_with_other_sources() -> None:
     ]
 
 
+
+def test_txids_are_found_in_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gainlog.ledger.write_plan as write_plan_module
+
+    monkeypatch.setattr(write_plan_module, "CASE_CHUNK", 2)  # chunks (a, b) (c, d) (e): only the second has txids
+    bodies = [b'{"n":1}', b'{"n":2}', b'{"txid":"T1"}', b'{"note":"txid","txid":"T2"}', b'{"n":3}']
+    items = [item(name, body) for name, body in zip("abcde", bodies, strict=True)]
+    assert txids(items) == {"T1": ["s:c"], "T2": ["s:d"]}
+    assert txids(items[:2] + items[4:]) == {}
+
 # -- one atomic() ---------------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent

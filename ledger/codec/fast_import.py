@@ -267,9 +267,12 @@ def decode_fast(line: bytes) -> Decoded | None:
         if not mirror.ok(raw):
             return None
     body = _ENCODER.encode(raw)
-    # Without a backslash, each `"` delimits a key or a string: as many in the line as in the body
-    # means no key was given twice (msgspec keeps the last) and none was null. Else: precise path.
-    if 92 in line or line.count(b'"') != body.count(b'"'):  # 92: a backslash
+    # A line that is its body and a newline (a canonical file) gives no key twice (msgspec keeps the
+    # last) and none as null. Else, without a backslash, each `"` delimits a key or a string: as many
+    # in the line as in the body means the same. Else: precise path.
+    if 92 in line:  # a backslash
+        return None
+    if not (line.startswith(body) and len(line) <= len(body) + 1) and line.count(b'"') != body.count(b'"'):
         return None
     if mirror.classed and raw.class_ is not None:
         return Decoded(body, mirror.tag, raw.id, None, raw.asset, raw.class_)
