@@ -67,12 +67,13 @@ if TYPE_CHECKING:
 # the new events, the batch is not read back and the check is not called (`api.checks.LotReferences`).
 Check = Callable[[list[Recorded]], None]
 MAX_SEQ = 2**62
-# `target` travels as "" for every event but a retraction (whose target is a key, never empty) and is
-# stored as NULL by `nullif`: a None parameter costs the sqlite3 module two failed attribute lookups
-# (its adaptation protocol) per row, a tenth of an insert.
+# A batch's rows share `source`, `batch` and `recorded_at`: they are written into the statement as
+# literals (`_sql_text`), bound once, not once per row. `target` travels as "" for every event but a
+# retraction (whose target is a key, never empty) and is stored as NULL by `nullif`: a None parameter
+# costs the sqlite3 module two failed attribute lookups (its adaptation protocol) per row.
 _INSERT = (
     "INSERT INTO events (seq, key, source, batch, recorded_at, type, target, body, prev_hash, hash) "
-    "VALUES (?, ?, ?, ?, ?, ?, nullif(?, ''), ?, ?, ?)"
+    "VALUES (?, ?, {source}, {batch:d}, {recorded}, ?, nullif(?, ''), ?, ?, ?)"
 )
 _CONTROL = re.compile(r"[\x00-\x1f]")
 # An item's facts, type and class, read in C: the checks that look at every item of a large import
@@ -394,8 +395,7 @@ class Store(LedgerFile):
         name = source if source is not None else identity.default_source(path)
         origin = str(path)
         with gc_paused():  # a line's objects are acyclic: the collector's passes over them are pure overhead
-            lines = importer.decode_jsonl(path, tz=self._tz, progress=progress)
-            items = self._keyed(((origin, number, facts) for number, facts in lines), source=name)
+            items = self._keyed(importer.decode_jsonl(path, tz=self._tz, progress=progress), source=name)
             return self._write(
                 items, source=name, replace=replace, origin=origin, whole_source=True, check=check,
                 allow_empty=allow_empty, digest=_digest_of(path), force=force,
@@ -784,7 +784,8 @@ class Store(LedgerFile):
         self._pending += count
         with self._indexes_rebuilt(count > head):
             self.conn.executemany(
-                _INSERT, _chained(rows, head=head, prev=prev, source=source, batch=batch, recorded=recorded)
+                _INSERT.format(source=_sql_text(source), batch=batch, recorded=_sql_text(recorded)),
+                _chained(rows, head=head, prev=prev, source=source, batch=batch, recorded=recorded),
             )
         rows.clear()  # the bodies are in the table now: `check` gets the memory
         columns = ["batch", "source", "origin", "recorded_at", "first_seq", "last_seq"]
@@ -930,7 +931,8 @@ def _needed(check: Check, rows: list[_Item]) -> bool:
 def _chained(
     rows: list[_Item], *, head: int, prev: str, source: str, batch: int, recorded: str
 ) -> Iterator[tuple[Any, ...]]:
-    """The `events` rows of `rows`, numbered from head + 1 and hash-chained from `prev`."""
+    """The parameters of `_INSERT` for `rows` (whose source, batch and time are in the statement),
+    numbered from head + 1 and hash-chained from `prev`."""
     link = chain.linker(source, batch, recorded)
     seq = head
     for item in rows:
@@ -938,8 +940,13 @@ def _chained(
         facts = item.facts
         body = facts.body.decode()
         digest = link(prev, seq, item.key, body)  # type: ignore[arg-type]
-        yield (seq, item.key, source, batch, recorded, facts.tag, facts.target or "", body, prev, digest)
+        yield (seq, item.key, facts.tag, facts.target or "", body, prev, digest)
         prev = digest
+
+
+def _sql_text(text: str) -> str:
+    """`text` as an SQL string literal (a source has no NUL: `identity.check_source`)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _columns_match(body: str, kind: str, target: str | None) -> bool:

@@ -230,3 +230,17 @@ def test_a_refused_batch_leaves_the_schema_as_it_was(db: Path, tmp_path: Path) -
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT * FROM sqlite_master ORDER BY rowid").fetchall() == schema_before
     conn.close()
+
+
+def test_a_source_with_quotes_is_stored_as_given(db: Path, tmp_path: Path) -> None:
+    # the batch's source and time are literals in the insert statement: quoted, typed as when bound
+    source = "o'brien \"x\" \u00e9'--"
+    with Store.open(db) as store:
+        result = store.import_file(write_jsonl(tmp_path / "a.jsonl", [BUY, SELL]), source=source)
+        rows = store.conn.execute(
+            "SELECT source, typeof(source), batch, typeof(batch), recorded_at, typeof(target) FROM events"
+        ).fetchall()
+        assert store.verify() is None
+    assert len(result.added) == 2 and all(key.startswith(f"{source}:") for key in result.added)
+    assert [row[:4] for row in rows] == [(source, "text", 1, "integer")] * 2
+    assert rows[0][5] == "null" and rows[0][4].endswith("Z")
