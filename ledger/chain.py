@@ -38,19 +38,19 @@ def link(prev_hash: str, seq: int, key: str, source: str, batch: int, recorded_a
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def linker(source: str, batch: int, recorded_at: str) -> Callable[[str, int, str, bytes], str]:
-    """`link` for the events of one batch, as `(prev_hash, seq, key, body as UTF-8) -> hash`.
+def linker(source: str, batch: int, recorded_at: str) -> Callable[[str, int, str, str], str]:
+    """`link` for the events of one batch, as `(prev_hash, seq, key, body) -> hash`.
 
-    The same hash, computed over bytes with the batch's fields encoded once: an import of 20k
-    events spends a third less on its chain.
+    The same hash, with the batch's fields joined once and each event's text built and encoded in
+    one step (the store has the body as text anyway: it is what the row holds).
     """
     sha256 = hashlib.sha256
-    middle = SEP.join(("", source, str(batch), recorded_at, "")).encode("utf-8")
+    middle = SEP.join(("", source, str(batch), recorded_at, ""))
 
-    def link_bytes(prev_hash: str, seq: int, key: str, body: bytes) -> str:
-        return sha256(f"{prev_hash}{SEP}{seq}{SEP}{key}".encode() + middle + body).hexdigest()
+    def link_text(prev_hash: str, seq: int, key: str, body: str) -> str:
+        return sha256(f"{prev_hash}{SEP}{seq}{SEP}{key}{middle}{body}".encode()).hexdigest()
 
-    return link_bytes
+    return link_text
 
 
 def time_text(at: datetime) -> str:

@@ -180,8 +180,11 @@ def parse_jsonl(path: Path, *, tz: ZoneInfo, progress: Progress | None = None) -
     return out
 
 
-def decode_jsonl(path: Path, *, tz: ZoneInfo, progress: Progress | None = None) -> Iterator[tuple[int, codec.Decoded]]:
-    """(line number, canonical body and facts) of every non-blank line of `path`, in order.
+def decode_jsonl(
+    path: Path, *, tz: ZoneInfo, progress: Progress | None = None
+) -> Iterator[tuple[str, int, codec.Decoded]]:
+    """(`str(path)`, line number, canonical body and facts) of every non-blank line of `path`, in
+    order: what `Store._keyed` takes, one tuple per line.
 
     The same lines, validation and messages as `parse_jsonl` (InvalidEvent names `path:line` and
     the field); a line takes `codec.decode_fast`, and `codec.decode_line` whenever that one declines.
@@ -195,12 +198,12 @@ def decode_jsonl(path: Path, *, tz: ZoneInfo, progress: Progress | None = None) 
             progress(number, total)
         if len(line) > MAX_LINE_BYTES:
             raise _too_long(name, number, len(line))
-        if not line.strip():
+        if not line or line.isspace():  # blank (`strip` would copy every line)
             continue
         facts = fast(line)
         if facts is None:
             text = line[:-1] if line.endswith(b"\n") else line
             facts = codec.decoded(codec.decode_line(text, tz=tz, where=f"{name}:{number}"))
-        yield number, facts
+        yield name, number, facts
     if progress is not None:
         progress(total, total)

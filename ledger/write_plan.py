@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 
 import msgspec
 
@@ -21,9 +22,12 @@ from . import codec
 from .errors import DuplicateEvent, InvalidEvent
 from .events import Retract
 
-CASE_CHUNK = 10_000  # bodies searched for asset names at a time
-ASSET_NAME = re.compile(rb'asset":("(?:[^"\\]|\\.)*")')  # `asset`, `give_asset`, `get_asset` in a body
-TXID = re.compile(rb'"txid":("(?:[^"\\]|\\.)*")')  # an event's `txid` in a canonical body
+CASE_CHUNK = 10_000  # bodies searched for asset names (or txids) at a time
+# A JSON string is written `"[^"\\]*(?:\\.[^"\\]*)*"` (the loop unrolled: a third fewer steps of the
+# regular expression engine than `"(?:[^"\\]|\\.)*"`, which matches the same strings).
+ASSET_NAME = re.compile(rb'asset":("[^"\\]*(?:\\.[^"\\]*)*")')  # `asset`, `give_asset`, `get_asset` in a body
+TXID = re.compile(rb'"txid":("[^"\\]*(?:\\.[^"\\]*)*")')  # an event's `txid` in a canonical body
+_BODY = attrgetter("facts.body")  # an item's canonical body (read in C, for the scans of every item)
 
 
 class Item(msgspec.Struct, gc=False):
@@ -219,7 +223,7 @@ def asset_names(items: Sequence[Item]) -> dict[bytes, str]:
     """The asset names the items' bodies hold: their JSON text (as in a body) -> the name."""
     raw_names: set[bytes] = set()
     for start in range(0, len(items), CASE_CHUNK):
-        raw_names.update(ASSET_NAME.findall(b"\n".join(i.facts.body for i in items[start : start + CASE_CHUNK])))
+        raw_names.update(ASSET_NAME.findall(b"\n".join(map(_BODY, items[start : start + CASE_CHUNK]))))
     return {raw: msgspec.json.decode(raw, type=str) for raw in raw_names}
 
 
@@ -253,10 +257,14 @@ def case_twin_warnings(
 def txids(items: Sequence[Item]) -> dict[str, list[str]]:
     """The exchange ids (`txid`) of the keyed items -> their keys, in the items' order."""
     txid_to_keys: dict[str, list[str]] = {}
-    for item in items:
-        found = TXID.search(item.facts.body) if b'"txid":' in item.facts.body else None
-        if found is not None and item.key is not None:
-            txid_to_keys.setdefault(msgspec.json.decode(found[1], type=str), []).append(item.key)
+    for start in range(0, len(items), CASE_CHUNK):
+        chunk = items[start : start + CASE_CHUNK]
+        if b'"txid":' not in b"\n".join(map(_BODY, chunk)):
+            continue  # most files have no txid: one search per chunk, not one per item
+        for item in chunk:
+            found = TXID.search(item.facts.body) if b'"txid":' in item.facts.body else None
+            if found is not None and item.key is not None:
+                txid_to_keys.setdefault(msgspec.json.decode(found[1], type=str), []).append(item.key)
     return txid_to_keys
 
 

@@ -28,8 +28,8 @@ def test_the_documented_byte_string() -> None:
 
 def test_batch_linker_gives_the_same_digest() -> None:
     prev, seq, key, source, batch, recorded_at, body = FIELDS
-    link_bytes = chain.linker(source, batch, recorded_at)
-    assert link_bytes(prev, seq, key, body.encode("utf-8")) == DIGEST
+    link_text = chain.linker(source, batch, recorded_at)
+    assert link_text(prev, seq, key, body) == DIGEST
 
 
 def test_genesis_is_64_zeros() -> None:

@@ -164,6 +164,19 @@ def test_lenient_path_normalizes_like_the_precise_path() -> None:
     assert codec.decode_fast(both_types.encode()) is None
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("qty", "1 2"), ("qty", "1 0"), ("price", "2 0"), ("at", "2024-01-02T12:00:00Z 0"), ("qty", "1\u00a02")],
+)
+def test_a_space_inside_an_amount_or_a_time_is_declined(field: str, value: str) -> None:
+    # the fast path checks an event's amounts and times as one text joined by spaces: a value
+    # holding a space must not pass as two valid pieces (an optional amount left out counts as "0")
+    raw = {"type": "buy", "at": "2024-01-02T12:00:00Z", "wallet": "w", "asset": "B", "qty": "1", "price": "3"}
+    line = json.dumps({**raw, field: value})
+    assert codec.decode_fast(line.encode()) is None and _precise(line) is None
+    assert codec.decode_fast(json.dumps(raw).encode()) == _precise(json.dumps(raw)) != None  # noqa: E711
+
+
 @pytest.mark.parametrize("data", [b"", b"a", b"a\n", b"a\nb", b"a\n\n", b"\n", b"a\r\nb\r\n"])
 def test_numbered_lines_are_split_lines(data: bytes) -> None:
     numbered = [(n, line.removesuffix(b"\n")) for n, line in importer._numbered(data)]

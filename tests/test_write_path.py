@@ -84,7 +84,7 @@ def test_schema_is_the_one_sqlite_utils_wrote(tmp_path: Path) -> None:
 def test_batch_linker_is_the_chain_formula(key: str, body: bytes) -> None:
     link = chain.linker("src\u00e9", 3, "2025-01-01T00:00:00.000000Z")
     expected = chain.link(chain.GENESIS, 7, key, "src\u00e9", 3, "2025-01-01T00:00:00.000000Z", body.decode())
-    assert link(chain.GENESIS, 7, key, body) == expected
+    assert link(chain.GENESIS, 7, key, body.decode()) == expected
 
 
 @pytest.mark.parametrize(
@@ -181,3 +181,66 @@ def test_init_and_import_load_neither_the_store_nor_rich_needlessly(tmp_path: Pa
         )
         loaded.append(done.stdout.splitlines()[-1])
     assert loaded == ["[]", "['gainlog.ledger.codec', 'gainlog.ledger.store']"]
+
+
+def _indexes(path: Path) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+    finally:
+        conn.close()
+
+
+def _drops(store: Store) -> list[str]:
+    """Starts recording the statements of `store`'s connection that drop an index."""
+    seen: list[str] = []
+    store.conn.set_trace_callback(lambda sql: seen.append(sql) if sql.startswith("DROP INDEX") else None)
+    return seen
+
+
+def test_a_batch_larger_than_the_log_rebuilds_the_indexes(db: Path, tmp_path: Path) -> None:
+    before = _indexes(db)
+    with Store.open(db) as store:
+        drops = _drops(store)
+        store.import_file(write_jsonl(tmp_path / "a.jsonl", [BUY, {**BUY, "qty": "2"}]))
+        assert drops == [f'DROP INDEX "idx_events_{column}"' for column in ("key", "source", "target")]
+        drops.clear()
+        store.import_file(write_jsonl(tmp_path / "b.jsonl", [{**BUY, "qty": "3"}]))  # 1 line into a log of 2
+        assert drops == []
+        plan = store.conn.execute("EXPLAIN QUERY PLAN SELECT seq FROM events WHERE key = 'a.jsonl:x'").fetchall()
+        assert "idx_events_key" in str(plan)
+        assert store.verify() is None
+    assert _indexes(db) == before  # the same indexes, from the same SQL
+
+
+def test_a_refused_batch_leaves_the_schema_as_it_was(db: Path, tmp_path: Path) -> None:
+    conn = sqlite3.connect(db)
+    schema_before = conn.execute("SELECT * FROM sqlite_master ORDER BY rowid").fetchall()
+    conn.close()
+
+    def refuse(records: list[Any]) -> None:
+        raise InvalidEvent("refused")
+
+    refuse.needs = lambda new: True  # type: ignore[attr-defined]
+    with Store.open(db) as store:
+        drops = _drops(store)
+        with pytest.raises(InvalidEvent, match="refused"):
+            store.import_file(write_jsonl(tmp_path / "a.jsonl", [BUY, SELL]), check=refuse)
+        assert len(drops) == 3 and store.count() == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT * FROM sqlite_master ORDER BY rowid").fetchall() == schema_before
+    conn.close()
+
+
+def test_a_source_with_quotes_is_stored_as_given(db: Path, tmp_path: Path) -> None:
+    # the batch's source and time are literals in the insert statement: quoted, typed as when bound
+    source = "o'brien \"x\" \u00e9'--"
+    with Store.open(db) as store:
+        result = store.import_file(write_jsonl(tmp_path / "a.jsonl", [BUY, SELL]), source=source)
+        rows = store.conn.execute(
+            "SELECT source, typeof(source), batch, typeof(batch), recorded_at, typeof(target) FROM events"
+        ).fetchall()
+        assert store.verify() is None
+    assert len(result.added) == 2 and all(key.startswith(f"{source}:") for key in result.added)
+    assert [row[:4] for row in rows] == [(source, "text", 1, "integer")] * 2
+    assert rows[0][5] == "null" and rows[0][4].endswith("Z")

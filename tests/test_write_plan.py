@@ -212,6 +212,30 @@ def test_likely_duplicates_by_txid_with_other_sources() -> None:
     ]
 
 
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["asset", "give_asset", "txid", "note"]), st.text()), max_size=4))
+def test_the_body_patterns_find_every_json_string(fields: list[tuple[str, str]]) -> None:
+    import json
+
+    import gainlog.ledger.write_plan as write_plan_module
+
+    body = json.dumps(dict(fields), separators=(",", ":"), ensure_ascii=False).encode()
+    string = rb'("(?:[^"\\]|\\.)*")'  # the plain form of a JSON string, before the loop was unrolled
+    for pattern, prefix in ((write_plan_module.ASSET_NAME, rb'asset":'), (write_plan_module.TXID, rb'"txid":')):
+        assert pattern.findall(body) == re.findall(prefix + string, body)
+    names = [json.dumps(v, ensure_ascii=False).encode() for k, v in dict(fields).items() if k.endswith("asset")]
+    assert write_plan_module.ASSET_NAME.findall(body) == names
+
+def test_txids_are_found_in_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gainlog.ledger.write_plan as write_plan_module
+
+    monkeypatch.setattr(write_plan_module, "CASE_CHUNK", 2)  # chunks (a, b) (c, d) (e): only the second has txids
+    bodies = [b'{"n":1}', b'{"n":2}', b'{"txid":"T1"}', b'{"note":"txid","txid":"T2"}', b'{"n":3}']
+    items = [item(name, body) for name, body in zip("abcde", bodies, strict=True)]
+    assert txids(items) == {"T1": ["s:c"], "T2": ["s:d"]}
+    assert txids(items[:2] + items[4:]) == {}
+
 # -- one atomic() ---------------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """The one rule table: what every field of every event is held to, and the rules across fields.
 
 Both the precise path (`validate.py`: Decimal values, naming the field at fault) and the import
-fast path (`fast_import.py`: normalized text checked in C by msgspec) read `RULES`; neither names a
+fast path (`fast_import.py`: normalized text, one regular expression per line) read `RULES`; neither names a
 field or a rule of its own. tests/test_codec_rules.py holds the table to `ledger/events.py` (one row
 per field, the kind matching its type), tests/test_import_perf_equivalence.py both paths to it.
 
