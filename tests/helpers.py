@@ -156,17 +156,22 @@ def walk_commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[st
         yield from walk_commands(sub, sub_path)
 
 
+def answered(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[bool]:
+    """Whether each call of `owner.name` answered (True: not None) or declined (False)."""
+    answers: list[bool] = []
+    original = getattr(owner, name)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        answers.append(result is not None)
+        return result
+
+    monkeypatch.setattr(owner, name, spy)
+    return answers
+
+
 def served_by_checkpoint(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each call of `schedule_d_after` answered (True) or declined (False)."""
     from gainlog.projections import year_checkpoint
 
-    served: list[bool] = []
-    original = year_checkpoint.schedule_d_after
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        sd = original(*args, **kwargs)
-        served.append(sd is not None)
-        return sd
-
-    monkeypatch.setattr(year_checkpoint, "schedule_d_after", spy)
-    return served
+    return answered(monkeypatch, year_checkpoint, "schedule_d_after")

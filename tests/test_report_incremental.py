@@ -19,6 +19,7 @@ from gainlog.api.reports import write_reports
 from gainlog.ledger import checkpoints as saved
 from gainlog.ledger.store import Store
 from gainlog.projections import report_checkpoint
+from helpers import answered
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as statistic
 from hypothesis import strategies as st
@@ -386,15 +387,7 @@ def test_cli_report_8949_of_the_open_year_after_an_append(
 
     store, path = _sample(tmp_path, monkeypatch)
     store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
-    served: list[bool] = []
-    original = report_cache.form8949_rows
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        served.append(result is not None)
-        return result
-
-    monkeypatch.setattr(report_cache, "form8949_rows", spy)
+    served = answered(monkeypatch, report_cache, "form8949_rows")
     outputs = []
     for args in (["--year", "2026", "--json"], ["--year", "2026", "--csv"], ["--year", "2024", "--json"]):
         capsys.readouterr()
@@ -463,15 +456,7 @@ def test_report_income_and_8949_csv_warn_once_when_the_log_changed(
         assert main(["--db", str(path), "checkpoint", "--clear"]) == 0
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TRIGGER batches_no_delete")
-    answers: list[bool] = []
-    original = report_cache._served
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        answers.append(result is not None)
-        return result
-
-    monkeypatch.setattr(report_cache, "_served", spy)
+    answers = answered(monkeypatch, report_cache, "_served")
     commands = (["income", "--year", "2024"], ["income", "--year", "2024", "--json"],
                 ["8949", "--year", "2024", "--csv"])
     for args in commands:

@@ -473,9 +473,9 @@ def test_wash_sales_only_move_the_timing_of_gain(trades: str) -> None:
     assert all(qty <= lot_to_qty[lot] for lot, qty in lot_to_matched.items())  # each unit absorbs one loss
 
 
-def test_the_window_scan_stops_once_the_sold_units_are_matched(monkeypatch: pytest.MonkeyPatch) -> None:
-    # issue #19: a loss fully matched by the first replacement never looks at the others in the window
-    # (each look computes a lot's units still available, `_LotUnits.room`)
+def _looked_at(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The lots the window scan looks at, in order (each look computes a lot's units still available,
+    `_LotUnits.room`)."""
     looked: list[str] = []
     room = _LotUnits.room
 
@@ -484,6 +484,13 @@ def test_the_window_scan_stops_once_the_sold_units_are_matched(monkeypatch: pyte
         return room(self)
 
     monkeypatch.setattr(_LotUnits, "room", spy)
+    return looked
+
+
+def test_the_window_scan_stops_once_the_sold_units_are_matched(monkeypatch: pytest.MonkeyPatch) -> None:
+    # issue #19: a loss fully matched by the first replacement never looks at the others in the window
+    # (each look computes a lot's units still available, `_LotUnits.room`)
+    looked = _looked_at(monkeypatch)
     booked = washed("""
         2025-01-10 buy 10 XYZ 500
         2025-06-02 sell 10 XYZ 400
@@ -502,14 +509,7 @@ def test_a_dense_window_is_scanned_in_linear_time(monkeypatch: pytest.MonkeyPatc
     # sale then carries on: a chain through one 30-day window. Each sale's scan steps over the lots
     # earlier sales exhausted once, not once per sale: 100 sales look at 199 lots (the lot sold
     # last has no replacement left), where looking again would be 5,149
-    looked: list[str] = []
-    room = _LotUnits.room
-
-    def spy(self: _LotUnits) -> Decimal:
-        looked.append(self.acquisition.lot)
-        return room(self)
-
-    monkeypatch.setattr(_LotUnits, "room", spy)
+    looked = _looked_at(monkeypatch)
     n = 100
     booked = washed("\n".join(["2025-03-03 buy 1 XYZ 100"] * n + ["2025-03-04 sell 1 XYZ 50"] * n))
     assert len(looked) == 2 * n - 1
