@@ -277,16 +277,16 @@ def quick_exit(code: int) -> NoReturn:
     What that shut-down would do that shows is done first: the ledger files still open are closed
     (`api.shutdown.close_ledgers`: SQLite checkpoints the WAL and removes the `-wal` file), stdout
     and stderr flushed. When more is owed (an atexit handler: multiprocessing's workers, a
-    `weakref.finalize`; a thread still running) or a flush fails (a closed pipe: Python's own message
-    and exit 120), the regular `sys.exit` runs instead. Only for the console script: `main` returns
-    to its caller (the tests call it in-process).
+    `weakref.finalize`; a thread still running; a profiler or tracer) or a flush fails (a closed
+    pipe: Python's own message and exit 120), the regular `sys.exit` runs instead. Only for the
+    console script: `main` returns to its caller (the tests call it in-process).
     """
     import atexit
     import os
     import threading
 
-    if atexit._ncallbacks() or threading.active_count() > 1:
-        sys.exit(code)
+    if atexit._ncallbacks() or threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
+        sys.exit(code)  # a profiler or tracer (`python -m cProfile -o F`, coverage) writes its file at exit
     if f"{ROOT}.ledger.schema" in sys.modules:  # a ledger may be open
         from ..api.shutdown import close_ledgers
 

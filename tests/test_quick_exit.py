@@ -107,3 +107,12 @@ def test_the_shut_down_is_skipped_unless_something_is_owed(tmp_path: Path) -> No
     done = subprocess.run([sys.executable, "-c", RUN, "atexit"], capture_output=True, text=True, cwd=tmp_path,
                           timeout=120)
     assert done.returncode == 0 and done.stdout.startswith("gainlog ") and "atexit ran\n" in done.stderr
+
+
+def test_a_profiler_still_writes_its_file(tmp_path: Path) -> None:
+    """`python -m cProfile -o F -m gainlog.cli.main ...` (how CONTRIBUTING profiles a command) gets its
+    file: with a profiler or tracer set the regular exit runs."""
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(tmp_path / "prof"), "-m", "gainlog.cli.main",
+                           "--version"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "") and done.stdout.startswith("gainlog ")
+    assert (tmp_path / "prof").stat().st_size > 0
