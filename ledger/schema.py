@@ -20,6 +20,7 @@ shown by `gainlog log --batches`; a ledger without the column only reports them 
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,13 +71,31 @@ INTEGRITY = (
 )
 
 
+class _Connection(sqlite3.Connection):
+    """A connection that `close_all` can find: sqlite3's own cannot be weakly referenced."""
+
+
+# Every connection `connect` made that is not yet garbage (a store, or a cursor still reading it, may
+# hold one): the CLI's quick exit (`cli.main.quick_exit`) closes them, as the shut-down it skips would.
+_CONNECTIONS: weakref.WeakSet[_Connection] = weakref.WeakSet()
+
+
 def connect(path: str) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout."""
     conn = sqlite3.connect(
-        path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, factory=_Connection
     )
+    _CONNECTIONS.add(conn)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
+
+
+def close_all() -> None:
+    """Close every ledger connection still open, as their garbage collection at exit would: the last
+    one to close checkpoints the WAL into the file and removes the `-wal` file; an open transaction
+    is rolled back."""
+    for conn in list(_CONNECTIONS):
+        conn.close()
 
 
 def create_file(path: Path, *, timezone: str) -> sqlite3.Connection:

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from . import chain, codec, identity, importer, schema, write_plan
+from . import chain, codec, identity, schema
 from .errors import (
     ConcurrencyConflict,
     DuplicateEvent,
@@ -52,14 +52,16 @@ from .errors import (
     UsageError,
 )
 from .events import Event, Recorded, Retract, tag_of
-from .importer import Parsed, Progress
 from .speed import gc_paused
 from .transaction import DEFAULT_WAIT, LedgerFile, OnWait
-from .write_plan import Item as _Item
-from .write_plan import LikelyDuplicate, Stored, stored_of
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+    # the write side's planning and reading of files, imported where used (a report needs neither)
+    from .importer import Parsed, Progress
+    from .write_plan import Item as _Item
+    from .write_plan import LikelyDuplicate, Stored
 
 # Called inside the import's transaction with the batch's new records (read back); it may read the
 # whole would-be log with `store.read()`, and raising aborts the import. A check that only cares about
@@ -391,6 +393,8 @@ class Store(LedgerFile):
 
         With `replace`, a file holding no event is refused (it would retract the whole source) unless
         `allow_empty`. A file another source already imported is refused unless `force`."""
+        from . import importer
+
         path = Path(path)
         name = source if source is not None else identity.default_source(path)
         origin = str(path)
@@ -438,6 +442,8 @@ class Store(LedgerFile):
 
         Every entry is decoded (its errors first) before the source and then the ids are refused.
         """
+        from .write_plan import Item as _Item
+
         items: list[_Item] = []
         append = items.append
         ranks: Counter[bytes] = Counter()
@@ -475,6 +481,8 @@ class Store(LedgerFile):
         With `expect_last_seq`, the write is refused with ConcurrencyConflict unless the log still ends
         there (optimistic concurrency for callers that decided what to append from what they read).
         """
+        from .write_plan import Item as _Item
+
         identity.check_source(source)
         items = []
         for event in events:
@@ -578,6 +586,8 @@ class Store(LedgerFile):
         skipped: str | None = None,
     ) -> ImportResult:
         """Plan the write (`write_plan.plan`), check it against the log, and append. Empties `items`."""
+        from . import write_plan
+
         stored = self._stored(source, items)
         planned = write_plan.plan(
             stored, items, source=source, origin=origin, replace=replace, whole_source=whole_source
@@ -668,6 +678,8 @@ class Store(LedgerFile):
 
     def _likely_duplicates(self, items: list[_Item], *, source: str) -> tuple[LikelyDuplicate, ...]:
         """The new `items` whose `txid` a live event of another source has (`write_plan.likely_duplicates`)."""
+        from . import write_plan
+
         txid_to_keys = write_plan.txids(items)
         if not txid_to_keys:
             return ()
@@ -682,6 +694,8 @@ class Store(LedgerFile):
     def _stored(self, source: str, items: list[_Item]) -> Stored:
         """What `source` holds (its live events and every retract it recorded), against `items`
         (`write_plan.stored_of`, fed straight from the cursor)."""
+        from . import write_plan
+
         if self.conn.execute("SELECT 1 FROM events WHERE source = ? LIMIT 1", (source,)).fetchone() is None:
             return write_plan.NOTHING_STORED  # a new source: nothing to compare
         rows = self.conn.execute(
@@ -689,10 +703,12 @@ class Store(LedgerFile):
             f" WHERE source = ? AND (type = 'retract' OR {_LIVE})",
             (source,),
         )
-        return stored_of(rows, items)
+        return write_plan.stored_of(rows, items)
 
     def _check_retract_targets(self, items: list[_Item], *, retracted: set[str]) -> None:
         """`write_plan.check_retract_targets`, asking the log whether a target is live."""
+        from . import write_plan
+
         if "retract" not in map(_TAG, items):
             return
         write_plan.check_retract_targets(items, retracted=retracted, live=self._is_live)
@@ -706,6 +722,8 @@ class Store(LedgerFile):
 
     def _check_classes(self, items: list[_Item], *, retracted: set[str]) -> None:
         """`write_plan.check_classes` over the log's live events that name a class."""
+        from . import write_plan
+
         if set(map(_CLASS, items)) <= {None}:
             return
         rows = _json_rows(
@@ -718,6 +736,8 @@ class Store(LedgerFile):
 
     def _case_twins(self, items: list[_Item], *, origin: str) -> list[str]:
         """`write_plan.case_twin_warnings` for the asset names of `items`, against the log's names."""
+        from . import write_plan
+
         names = write_plan.asset_names(items)
         if not names:
             return []
@@ -726,6 +746,8 @@ class Store(LedgerFile):
     def _log_twin(self, raw: bytes, name: str) -> str | None:
         """A spelling in the log of asset `name` (`raw`: its JSON text) that differs only by case, or
         None (also when the log has this very spelling)."""
+        from . import write_plan
+
         pattern = 'asset":' + raw.decode()
         if self.conn.execute("SELECT 1 FROM events WHERE instr(body, ?) > 0 LIMIT 1", (pattern,)).fetchone():
             return None  # the log already has this very spelling
@@ -866,6 +888,8 @@ def _json_rows(conn: sqlite3.Connection, sql: str, args: tuple[Any, ...] = ()) -
 
 def _digest_of(path: Path) -> str | None:
     """The SHA-256 of the file just read, or None when it cannot be read again (it changed)."""
+    from . import importer
+
     try:
         return importer.file_digest(path)
     except OSError:
@@ -988,4 +1012,4 @@ def _id_problem(event_id: str, item: _Item, first: _Item) -> str | None:
     return None
 
 
-__all__ = ["Check", "GainlogError", "ImportResult", "LikelyDuplicate", "Store", "Tag", "describe_sqlite_error"]
+__all__ = ["Check", "GainlogError", "ImportResult", "Store", "Tag", "describe_sqlite_error"]

@@ -17,9 +17,9 @@ from pathlib import Path
 from conftest import REPO, write_jsonl
 
 HEAVY = ("pygal", "fpdf", "hypothesis", "pytest", "rich", "sqlite_utils", "markdown_it", "pygments", "PIL",
-         "pypdf", "importlib_metadata", "freezegun")
+         "pypdf", "importlib_metadata", "freezegun", "dataclasses")
 OURS = ("gainlog.projections", "gainlog.projections.engine", "gainlog.ledger.store", "gainlog.api.year_html",
-        "gainlog.cli.export_pdf", "gainlog.api.charts")
+        "gainlog.cli.export_pdf", "gainlog.api.charts", "gainlog.ledger.importer", "gainlog.ledger.write_plan")
 PROBE = (
     "import json, sys; from gainlog.cli.main import main\n"
     "code = main(sys.argv[1:])\n"
@@ -47,12 +47,15 @@ def test_each_command_loads_only_what_it_needs(tmp_path: Path) -> None:
     charts = {"gainlog.api.charts", "gainlog.api.year_html"}
     tables = {"rich", "markdown_it", "pygments"}
     replay = {"gainlog.projections", "gainlog.projections.engine"}
+    writes = {"gainlog.ledger.importer", "gainlog.ledger.write_plan"}  # the store imports them where used
+    # init and import build no dataclass (`api.ledger_ops` results are NamedTuples: ~0.6 ms a class less)
     code, names = loaded_by("--db", db, "init")
-    assert code == 0 and not set(names) & (never | charts | tables | replay | {"gainlog.ledger.store"})
+    assert code == 0 and not set(names) & (never | charts | tables | replay | {"gainlog.ledger.store", "dataclasses"})
     code, names = loaded_by("--db", db, "import", str(ledger))
-    assert code == 0 and "gainlog.ledger.store" in names and not set(names) & (never | charts | tables | replay)
+    assert code == 0 and {"gainlog.ledger.store"} | writes <= set(names)
+    assert not set(names) & (never | charts | tables | replay | {"dataclasses"})
     code, names = loaded_by("--db", db, "report", "schedule-d", "--year", "2024", "--json")
-    assert code == 0 and not set(names) & (never | charts | tables)
+    assert code == 0 and not set(names) & (never | charts | tables | writes)
     # a table for people: rich, without its markdown and syntax highlighting
     code, names = loaded_by("--db", db, "report", "schedule-d", "--year", "2024")
     assert code == 0 and "rich" in names and not set(names) & (never | charts | {"markdown_it", "pygments"})
@@ -60,12 +63,33 @@ def test_each_command_loads_only_what_it_needs(tmp_path: Path) -> None:
     # its summary table goes to a pipe as text, without rich (cli.render.plain_number_table), unless
     # its title (naming DIR) is wider than the table: rich wraps that
     code, names = loaded_by("--db", db, "report", "all", "--out", "out", cwd=tmp_path)
-    assert code == 0 and charts <= set(names) and not set(names) & (never | tables)
+    assert code == 0 and charts <= set(names) and not set(names) & (never | tables | writes)
     code, names = loaded_by("--db", db, "report", "all", "--out", str(tmp_path / ("o" * 80)))
     assert code == 0 and charts | {"rich"} <= set(names) and not set(names) & never
     # help lists every command without loading what any of them runs
     code, names = loaded_by("--help")
     assert code == 0 and not set(names) & (never | charts | replay | {"gainlog.ledger.store"})
+
+
+BUILT = (
+    "import sys; from gainlog.cli.main import main\n"
+    "code = main(sys.argv[1:])\n"
+    "canonical = sys.modules.get('gainlog.ledger.codec.canonical')\n"
+    "print('BUILT', code, canonical and canonical._body_decoder.cache_info().currsize, file=sys.stderr)\n"
+)
+
+
+def test_the_body_decoder_is_built_only_to_read_the_log(tmp_path: Path) -> None:
+    """`msgspec.json.Decoder(Event)` takes ~4 ms to build: an import, which never reads a stored
+    body, does without it; a report builds it once."""
+    db = str(tmp_path / "l.db")
+    ledger = write_jsonl(tmp_path / "t.jsonl", [BUY, SELL])
+    built = []
+    for args in (["init"], ["import", str(ledger)], ["report", "schedule-d", "--year", "2024", "--json"]):
+        proc = subprocess.run([sys.executable, "-c", BUILT, "--db", db, *args], capture_output=True, text=True,
+                              cwd=REPO, timeout=120)
+        built.append(next(x for x in proc.stderr.splitlines() if x.startswith("BUILT ")))
+    assert built == ["BUILT 0 None", "BUILT 0 0", "BUILT 0 1"]
 
 
 def test_python_m_runs_the_cli(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ It is what the key hashes and the hash chain cover, and what the store keeps."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from decimal import Decimal
@@ -21,8 +22,14 @@ from ..events import (
 )
 from .rules import name_attributes
 
-_BODY = msgspec.json.Decoder(Event)
 _ENCODER = msgspec.json.Encoder(order="sorted")
+
+
+@functools.cache
+def _body_decoder() -> msgspec.json.Decoder[Event]:
+    """The decoder of stored bodies, built on first use (~4 ms): an import or `init` never reads one."""
+    return msgspec.json.Decoder(Event)
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
@@ -47,7 +54,7 @@ def canonical_body(event: Event) -> bytes:
 def decode_body(body: bytes | str) -> Event:
     """A stored canonical body back into its event (no re-validation: the replay's `body_decoder`
     and the integrity checks)."""
-    event: Event = _BODY.decode(body)
+    event: Event = _body_decoder().decode(body)
     return event
 
 
@@ -60,7 +67,7 @@ def body_decoder() -> Callable[[bytes | str], Event]:
     name fields (`rules.name_attributes`) looked up in plain dicts: the replay calls it a million
     times. The event is fresh from the decoder and not yet shared, so its fields are set in place.
     """
-    decode, force_setattr = _BODY.decode, msgspec.structs.force_setattr
+    decode, force_setattr = _body_decoder().decode, msgspec.structs.force_setattr
     names: dict[str, str] = {}
     type_to_fields: dict[type, tuple[str, ...]] = {}
 
