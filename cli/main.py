@@ -285,7 +285,8 @@ def quick_exit(code: int) -> NoReturn:
     import os
     import threading
 
-    if atexit._ncallbacks() or threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
+    owed = getattr(atexit, "_ncallbacks", lambda: 1)  # CPython's count; elsewhere assume something is owed
+    if owed() or threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
         sys.exit(code)  # a profiler or tracer (`python -m cProfile -o F`, coverage) writes its file at exit
     if f"{ROOT}.ledger.schema" in sys.modules:  # a ledger may be open
         from ..api.shutdown import close_ledgers
