@@ -119,6 +119,16 @@ class Glance(msgspec.Struct, frozen=True, kw_only=True):
     priced: bool
 
 
+class ProceedsSum(msgspec.Struct, array_like=True, frozen=True):
+    """`RowSums`' running sums of one wallet and asset in one year, as checkpoints and shards send them."""
+
+    wallet: str
+    asset: str
+    rows: Decimal
+    proceeds: Decimal
+    gain: Decimal
+
+
 class RowSums:
     """Running month and wallet/asset totals of 8949 rows given a chunk at a time (a fold's state),
     for every year the rows fall in."""
@@ -154,6 +164,14 @@ class RowSums:
             sums[0] += ONE  # a count kept as a Decimal (checkpoints store it so): the same as adding 1
             sums[1] += row.proceeds
             sums[2] += gain
+
+    def packed_proceeds(self) -> dict[int, list[ProceedsSum]]:
+        """`year_to_proceeds` as values to encode (`unpacked_proceeds` reverses it)."""
+        return {y: [ProceedsSum(w, a, *sums) for (w, a), sums in ps.items()] for y, ps in self.year_to_proceeds.items()}
+
+    @staticmethod
+    def unpacked_proceeds(packed: dict[int, list[ProceedsSum]]) -> dict[int, dict[tuple[str, str], list[Decimal]]]:
+        return {y: {(p.wallet, p.asset): [p.rows, p.proceeds, p.gain] for p in ps} for y, ps in packed.items()}
 
     def months(self, year: int) -> tuple[MonthGain, ...]:
         months = self.year_to_months.get(year) or [[ZERO, ZERO] for _ in range(12)]

@@ -58,7 +58,7 @@ from ..ledger.events import TRADES, Price, Recorded, Swap
 from . import checkpoint as cp
 from .engine import fold, fold_order
 from .form8949 import Row, make_row, rows
-from .glance import Holding, RowSums, held, priced
+from .glance import Holding, ProceedsSum, RowSums, held, priced
 from .model import IncomeRow, OpenLot, Problem
 from .rules.holding_period import local_date
 from .rules.prices import UNPRICED
@@ -90,16 +90,6 @@ class HeldFacts(msgspec.Struct, array_like=True, frozen=True):
     lots: int
     qty: Decimal
     basis: Decimal
-
-
-class ProceedsSum(msgspec.Struct, array_like=True, frozen=True):
-    """`glance.RowSums`' running sums of one wallet and asset in one year."""
-
-    wallet: str
-    asset: str
-    rows: Decimal
-    proceeds: Decimal
-    gain: Decimal
 
 
 class ReportPart(msgspec.Struct, array_like=True):
@@ -179,8 +169,7 @@ def report_part(
         files={k: v for k, v in files.items() if k.partition("/")[2] in KEPT},
         year_rows=dict(year_rows), year_missing=dict(year_missing),
         months=sums.year_to_months,
-        proceeds={y: [ProceedsSum(w, a, *sums_) for (w, a), sums_ in ps.items()]
-                  for y, ps in sums.year_to_proceeds.items()},
+        proceeds=sums.packed_proceeds(),
         holdings={y: list(h) for y, h in holdings.items() if y < open_year},
         held=[HeldFacts(*g) for g in held(open_lots)],
         prices=[PriceFact(r.event.asset, r.event.usd, r.event.at, r.seq) for r in log if type(r.event) is Price],
@@ -358,8 +347,7 @@ class Tail:
             files={k: v for k, v in files.items() if k.partition("/")[2] in KEPT},
             year_rows={**self.part.year_rows, **year_rows}, year_missing={**self.part.year_missing, **year_missing},
             months=self.sums.year_to_months,
-            proceeds={y: [ProceedsSum(w, a, *sums_) for (w, a), sums_ in ps.items()]
-                      for y, ps in self.sums.year_to_proceeds.items()},
+            proceeds=self.sums.packed_proceeds(),
             holdings={**{y: h for y, h in self.part.holdings.items() if y < open_year},
                       **{y: list(h) for y, h in holdings.items() if y < open_year}},
             held=[HeldFacts(*g) for g in self.groups(open_year)], prices=self.part.prices, legs=self.part.legs,
@@ -419,8 +407,7 @@ def report_after(
     part.step_problems = [*part.step_problems, *steps]
     sums = RowSums()
     sums.year_to_months = stored.months
-    sums.year_to_proceeds = {y: {(p.wallet, p.asset): [p.rows, p.proceeds, p.gain] for p in ps}
-                             for y, ps in stored.proceeds.items()}
+    sums.year_to_proceeds = RowSums.unpacked_proceeds(stored.proceeds)
     sums.add(new_rows)
     last_trade = cp.last_trade(tail)
     return Tail(

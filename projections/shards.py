@@ -44,7 +44,7 @@ import msgspec
 
 from ..ledger.events import Allocate, Recorded, Swap
 from .form8949 import BOX_ORDER, Row, row_texts
-from .glance import RowSums
+from .glance import ProceedsSum, RowSums
 from .model import Donation, IncomeRow, OpenLot, Problem, Slice, UnitChange
 from .pipeline import Replay
 from .reports import form8949_json_bytes
@@ -289,19 +289,17 @@ def row_text(rows: Sequence[Row]) -> RowText:
 
 class ShardTotals(msgspec.Struct, array_like=True):
     """A shard's sums of its rows: `tax_year.add_rows`' per-year, per-box totals and `glance.RowSums`
-    (its month sums, and per year the wallet/asset sums as (wallet, asset, rows, proceeds, gain))."""
+    (its month sums, and per year the wallet/asset sums, `RowSums.packed_proceeds`)."""
 
     year_boxes: dict[int, dict[str, BoxSum]]
     months: dict[int, list[list[Decimal]]]
-    proceeds: dict[int, list[tuple[str, str, Decimal, Decimal, Decimal]]]
+    proceeds: dict[int, list[ProceedsSum]]
 
 
 def totals(year_boxes: YearBoxes, sums: RowSums) -> ShardTotals:
     """A shard's sums as one value to send."""
     return ShardTotals(
-        year_boxes=year_boxes, months=sums.year_to_months,
-        proceeds={year: [(w, a, n, p, g) for (w, a), (n, p, g) in pairs.items()]
-                  for year, pairs in sums.year_to_proceeds.items()},
+        year_boxes=year_boxes, months=sums.year_to_months, proceeds=sums.packed_proceeds(),
     )
 
 
@@ -329,11 +327,11 @@ def add_totals(year_boxes: YearBoxes, sums: RowSums, shards: Iterable[ShardTotal
             for total, (short, long) in zip(months, shard.months.get(year, ()), strict=False):
                 total[0] += short
                 total[1] += long
-            for wallet, asset, n, proceeds, gain in shard.proceeds.get(year, ()):
-                acc_ = pairs.setdefault((wallet, asset), [zero, zero, zero])
-                acc_[0] += n
-                acc_[1] += proceeds
-                acc_[2] += gain
+            for p in shard.proceeds.get(year, ()):
+                acc_ = pairs.setdefault((p.wallet, p.asset), [zero, zero, zero])
+                acc_[0] += p.rows
+                acc_[1] += p.proceeds
+                acc_[2] += p.gain
 
 
 class MergedText(msgspec.Struct, gc=False):
