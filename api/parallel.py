@@ -32,13 +32,15 @@ the slices already handed out (the same slices in the same order).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..ledger.speed import gc_paused
 from .progress import LARGE_LOG, working
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import sqlite3
@@ -414,24 +416,41 @@ def _handed_out(
     from ..projections.shards import year_end_lots
     from .reading import stream as one_process
 
+    def rest(handed: int) -> Iterator[Slice]:
+        streamed = one_process(db, str(seq), check=False, year_ends=year_ends)
+        with streamed.store, gc_paused():
+            slices = streamed.replay.slices
+            next(islice(slices, handed, handed), None)  # skip those handed out
+            yield from slices
+            ends.update(streamed.replay.year_end_lots)
+
+    def finish() -> None:
+        ends.update(year_end_lots([tails[i] for i in sorted(tails)]))
+
+    return _handing_over(merged, workers, lambda _: 1, rest, finish, (WorkerFailed,))
+
+
+def _handing_over(
+    items: Iterator[T], workers: Workers, count: Callable[[T], int], rest: Callable[[int], Iterator[T]],
+    finish: Callable[[], None], failures: tuple[type[Exception], ...],
+) -> Iterator[T]:
+    """`items` as the workers send them, then `finish()` and the workers ended. On one of `failures`
+    mid-way the workers are stopped and `rest(n)` (a replay in one process, past the `n` units the
+    items handed out so far held, `count` of each) hands out the remainder: the same output in the
+    same order."""
     handed = 0
     done = False
     try:
         try:
-            for s in merged:
-                yield s
-                handed += 1
-        except WorkerFailed:
+            for item in items:
+                yield item
+                handed += count(item)
+        except failures:
             workers.stop()
-            streamed = one_process(db, str(seq), check=False, year_ends=year_ends)
-            with streamed.store, gc_paused():
-                rest = streamed.replay.slices
-                next(islice(rest, handed, handed), None)  # skip those handed out
-                yield from rest
-                ends.update(streamed.replay.year_end_lots)
+            yield from rest(handed)
             return
         done = True
-        ends.update(year_end_lots([tails[i] for i in sorted(tails)]))
+        finish()
     finally:
         workers.stop(done=done)
 
@@ -460,22 +479,14 @@ class ShardRows:
 
         tails: dict[int, dict[int, tuple[OpenLot, ...]]] = {}
         sums: dict[int, ShardTotals] = {}
-        handed = 0
-        done = False
-        try:
-            try:
-                for run in merge_texts([self.workers.texts(i, tails, sums) for i in range(self.count)]):
-                    yield run
-                    handed += run.count
-            except (WorkerFailed, OrderTie):
-                self.workers.stop()
-                yield from self._one_process(handed)
-                return
-            done = True
+
+        def finish() -> None:
             add_totals(self.year_boxes, self.sums, [sums[i] for i in sorted(sums)])
             self.ends.update(year_end_lots([tails[i] for i in sorted(tails)]))
-        finally:
-            self.workers.stop(done=done)
+
+        runs = merge_texts([self.workers.texts(i, tails, sums) for i in range(self.count)])
+        return _handing_over(runs, self.workers, lambda run: run.count, self._one_process, finish,
+                             (WorkerFailed, OrderTie))
 
     def _one_process(self, handed: int) -> Iterator[MergedText]:
         """The runs after the first `handed` rows, and every total, from a replay in one process."""
