@@ -16,10 +16,10 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from ..ledger.events import Carryover, Profile, Recorded, Rename, Reorg, Sell, Split, Transfer, assets_of
+from .exact import minus, total
 from .form8949 import sold_order
 from .model import SPECIFIC, Booked, Slice, WashLink
 from .settings import Settings
@@ -38,9 +38,9 @@ def _reported(s: Slice, disposal: Recorded | None) -> dict[str, Any] | None:
     share of it (its adjustment less the losses the wash-sale pass moved from it); None without one."""
     if disposal is None or not isinstance(disposal.event, Sell) or disposal.event.wash_disallowed is None:
         return None
-    moved = sum((w.amount for w in s.wash if w.loss_key == s.event_key), Decimal(0))
+    moved = total(w.amount for w in s.wash if w.loss_key == s.event_key)
     return {"event": disposal.key, "wash_disallowed": format(disposal.event.wash_disallowed, "f"),
-            "amount": format(s.adjustment - moved, "f")}
+            "amount": format(minus(s.adjustment, moved), "f")}
 
 
 def year_slices(booked: Booked, year: int) -> list[Slice]:

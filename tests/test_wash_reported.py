@@ -194,6 +194,20 @@ def test_the_figure_is_spread_over_the_loss_slices_and_capped_at_the_loss(gainlo
         "2025-07-02 (100.00); Form 8949 shows 100.00 (a disallowed loss never makes a gain, R4.6)"]
 
 
+def test_the_figure_follows_a_slice_split_by_the_units_it_carries(gainlog: Run, tmp_path: Path) -> None:
+    # R4.3 + R4.6: an IRA loss of 200 washed into 10 of the 20 `fid` shares (moved back 58 days); the `fid` sale
+    # of all 20 with a broker's figure of 100 (its loss as recorded: 1,700 - 1,400 = 300) becomes two rows, one
+    # per date acquired, and the figure is shared pro rata like proceeds and basis: 50 and 50
+    events = [_buy("i1", "2025-01-02", "ira", "10", "1000"), _sell("i-s", "2025-03-01", "ira", "10", "800"),
+              _buy("f1", "2025-03-05", "fid", "20", "1700"),
+              _sell("f-s", "2025-04-01", "fid", "20", "1400", wash_disallowed="100")]
+    assert gainlog("import", str(write_jsonl(tmp_path / "e.jsonl", events))).code == 0
+    assert _rows(gainlog) == [
+        ("10 XYZ", "ira", "2025-01-02", "800.00", "1000.00", "W", "200.00", "0.00"),
+        ("10 XYZ", "fid", "2025-01-06", "700.00", "1050.00", "W", "50.00", "-300.00"),
+        ("10 XYZ", "fid", "2025-03-05", "700.00", "850.00", "W", "50.00", "-100.00")]
+
+
 # -- the event, the CLI and the readers ----------------------------------------------------------------
 
 
