@@ -114,6 +114,10 @@ def _print_explain(result: dict[str, Any], tz: Any) -> None:
                     "    no price within 24 hours: valued at 0" if p is None
                     else f"    valued {p['value']} at {p['usd']} USD per unit, price {short_key(p['key'])}"
                 )
+        reported = trail["wash_reported"]
+        if reported is not None:
+            out.print(f"  wash sale reported by the broker: {reported['amount']} (the sell's wash_disallowed "
+                      f"{reported['wash_disallowed']}; not washed again in its own wallet)")
         for w in trail["wash_sale"]:
             loss, onto = short_key(w["loss_event"]), short_key(w["replacement_lot"])
             out.print(f"  wash sale: {w['amount']} from {loss} onto {onto} ({w['days_tacked']} days tacked)")

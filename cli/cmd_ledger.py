@@ -636,6 +636,11 @@ def add_sell(
     total: Total = None,
     fee: FeeUsd = None,
     lots: Lots = None,
+    wash_disallowed: Annotated[
+        str | None,
+        _opt("--wash-disallowed", "USD: the loss the broker disallowed as a wash sale (1099-B box 1g): "
+             "Form 8949 code W; not washed again in this wallet."),
+    ] = None,
     id_: Id = None,
     note: Note = None,
     txid: Txid = None,

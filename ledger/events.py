@@ -108,6 +108,10 @@ class Sell(_Base, tag="sell", frozen=True, kw_only=True):
         total: USD for the whole quantity.
         fee: USD sale fee, subtracted from proceeds.
         lots: specific identification, overriding the method in force.
+        wash_disallowed: USD, the loss the broker disallowed as a wash sale (Form 1099-B box 1g), when
+            the sale is reported with the broker's figure: Form 8949 shows it with code W, and R4
+            washes only the rest of the loss, against purchases in other wallets
+            (docs/wash-sales.md "The broker's figure"). Left out (the default): R4 alone.
     """
 
     at: datetime
@@ -118,6 +122,7 @@ class Sell(_Base, tag="sell", frozen=True, kw_only=True):
     total: Decimal | None = None
     fee: Decimal | None = None
     lots: tuple[LotPick, ...] | None = None
+    wash_disallowed: Decimal | None = None
 
 
 class Swap(_Base, tag="swap", frozen=True, kw_only=True):

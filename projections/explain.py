@@ -2,7 +2,8 @@
 
 For every Form 8949 row: the disposal, the acquisition of the lot, the self-transfers of that asset
 the units could have travelled through (between acquisition and sale, touching the acquiring or
-the selling wallet), the wash-sale links the row carries or sends, and the lot-selection method the
+the selling wallet), the wash-sale links the row carries or sends (and the broker's figure of a sell
+carrying `wash_disallowed`, R4.6), and the lot-selection method the
 engine used for the row's units (`Slice.method`: the method in force, with the election that set
 it, or the sell's own `lots`). For Schedule D: which rows make
 each total, where the carryover in came from, and the profile facts used.
@@ -17,7 +18,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from ..ledger.events import Carryover, Profile, Recorded, Rename, Reorg, Split, Transfer, assets_of
+from ..ledger.events import Carryover, Profile, Recorded, Rename, Reorg, Sell, Split, Transfer, assets_of
+from .exact import minus, total
 from .form8949 import sold_order
 from .model import SPECIFIC, Booked, Slice, WashLink
 from .settings import Settings
@@ -29,6 +31,16 @@ def _wash(link: WashLink) -> dict[str, Any]:
         "replacement_lot": link.replacement_lot, "qty": format(link.qty, "f"),
         "amount": format(link.amount, "f"), "days_tacked": link.days,
     }
+
+
+def _reported(s: Slice, disposal: Recorded | None) -> dict[str, Any] | None:
+    """The broker's wash-sale figure behind a row (R4.6): the sell's `wash_disallowed` and this row's
+    share of it (its adjustment less the losses the wash-sale pass moved from it); None without one."""
+    if disposal is None or not isinstance(disposal.event, Sell) or disposal.event.wash_disallowed is None:
+        return None
+    moved = total(w.amount for w in s.wash if w.loss_key == s.event_key)
+    return {"event": disposal.key, "wash_disallowed": format(disposal.event.wash_disallowed, "f"),
+            "amount": format(minus(s.adjustment, moved), "f")}
 
 
 def year_slices(booked: Booked, year: int) -> list[Slice]:
@@ -103,6 +115,7 @@ def row_trail(
         "acquisition": s.lot or None,
         "transfers": moved,
         "wash_sale": [_wash(w) for w in s.wash],
+        "wash_reported": _reported(s, key_to_record.get(s.event_key)),
         "method": method,
         "missing_basis": s.missing_basis,
         "covered": s.covered,

@@ -61,8 +61,9 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
         problems: every problem, in report order: `fold_problems`, then those `finish` adds
             (`late-allocation`), then `late_corrections`.
         log: the live events `tax_years` and `wallet_reports` read, in seq order: every event that
-            is not a trade, the first and the last trade in event time (the span of years) and each
-            trade a problem names. `tax_years(booked, log)` equals `tax_years(booked, records)`.
+            is not a trade, the first and the last trade in event time (the span of years), each
+            trade a problem names and each sell carrying the broker's wash-sale figure (R4.6, read
+            by the wash-sale pass). `tax_years(booked, log)` equals `tax_years(booked, records)`.
         engine: with `freeze`, the lot engine's state after the fold (`checkpoint.freeze_engine`).
         fold_problems: the problems the fold's steps reported (a checkpoint keeps these).
         fold_owners: for each of the first of `fold_problems`, the seq of the trade being folded
@@ -135,6 +136,7 @@ def replay(
         fold(state, _released(trades, state, kept, named, owners, crypto=None if keep_lots else crypto, ends=ends))
         engine = (frozen[0] if frozen else freeze_engine(state)) if freeze else None  # before `finish` changes pools
         fold_problems = tuple(state.problems)
+        kept += state.reported  # the wash-sale pass reads the broker's figures of these sells (R4.6)
         booked = finish(state, until=until)
     del state, trades  # the engine's pools and its list of slices
     log = sorted({r.seq: r for r in kept}.values(), key=_seq)

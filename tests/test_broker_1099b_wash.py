@@ -48,22 +48,26 @@ LEDGER = [
 
 def test_the_fidelity_layout_is_imported_with_its_wash_sale(gainlog: Run) -> None:
     # the 1099-B-Detail lines only (the summary, dividend and interest lines are other sections); box 1g
-    # taken off the basis so the row's gain is the broker's (P - C + W)
+    # on the sale as the broker's figure (R4.6), the basis as reported, so the row's gain is the broker's
+    # (P - C + W) with code W
     conversion = formats.convert("1099-b", FIDELITY, tz=UTC)
     events = [codec.canonical(p.event) for p in conversion.events]
-    assert [(e["type"], e["asset"], e["qty"], e["at"][:10], e["total"]) for e in events] == [
-        ("buy", "XYZ", "100", "2025-01-10", "4600"), ("sell", "XYZ", "100", "2025-06-02", "4000"),
-        ("buy", "XYZ", "40", "2025-01-28", "2080"), ("sell", "XYZ", "40", "2025-09-10", "2080"),
-        ("buy", "ABC", "10", "2024-03-01", "1000"), ("sell", "ABC", "10", "2025-04-01", "1500"),
+    assert [(e["type"], e["asset"], e["qty"], e["at"][:10], e["total"], e.get("wash_disallowed"))
+            for e in events] == [
+        ("buy", "XYZ", "100", "2025-01-10", "5000", None), ("sell", "XYZ", "100", "2025-06-02", "4000", "400"),
+        ("buy", "XYZ", "40", "2025-01-28", "2080", None), ("sell", "XYZ", "40", "2025-09-10", "2080", None),
+        ("buy", "ABC", "10", "2024-03-01", "1000", None), ("sell", "ABC", "10", "2025-04-01", "1500", None),
     ]
     assert [p.where.rsplit(":", 1)[1] for p in conversion.events] == ["6", "6", "7", "7", "8", "8"]
     result = gainlog("import", str(FIDELITY), "--json")
     assert result.code == 0, result.err
     assert "read as --format 1099-b (detected from its header, line 5)" in result.err
     rows = gainlog("report", "8949", "--year", "2025", "--json").json()
-    assert [(r["asset"], r["cost_basis"], r["gain"], r["term"], r["box"]) for r in rows] == [
-        ("ABC", "1000.00", "500.00", "long", "D"), ("XYZ", "4600.00", "-600.00", "short", "A"),
-        ("XYZ", "2080.00", "0.00", "short", "A")]
+    assert [(r["asset"], r["cost_basis"], r["code"], r["adjustment"], r["gain"], r["term"], r["box"])
+            for r in rows] == [
+        ("ABC", "1000.00", "", "0.00", "500.00", "long", "D"),
+        ("XYZ", "5000.00", "W", "400.00", "-600.00", "short", "A"),
+        ("XYZ", "2080.00", "", "0.00", "0.00", "short", "A")]
 
 
 ADJUSTMENT_LAYOUT = (
@@ -76,12 +80,14 @@ ADJUSTMENT_LAYOUT = (
 
 def test_form_8949_adjustment_columns_code_w_are_the_wash_sale(tmp_path: Path) -> None:
     # a tax tool's 8949-style layout: code W in column (f), the disallowed loss in (g); not read, the row
-    # went in at basis 5,000 (a loss of 1,000 where the broker has 400) without a word
+    # went in with a loss of 1,000 where the broker has 400 without a word; the 600 is the sale's figure (R4.6)
     path = tmp_path / "form8949.csv"
     path.write_text(ADJUSTMENT_LAYOUT, encoding="utf-8")
     conversion = formats.convert("1099-b", path, tz=UTC)
-    buys = [e for e in (codec.canonical(p.event) for p in conversion.events) if e["type"] == "buy"]
-    assert [(b["asset"], b["total"]) for b in buys] == [("XYZ", "4400"), ("ABC", "1000"), ("DEF", "400")]
+    events = [codec.canonical(p.event) for p in conversion.events]
+    assert [(e["type"], e["asset"], e["total"], e.get("wash_disallowed")) for e in events] == [
+        ("buy", "XYZ", "5000", None), ("sell", "XYZ", "4000", "600"), ("buy", "ABC", "1000", None),
+        ("sell", "ABC", "1500", None), ("buy", "DEF", "400", None), ("sell", "DEF", "500", None)]
     assert conversion.warnings[1] == (
         f"{path}: 1 row(s) with a Form 8949 adjustment other than a wash sale (code W): gainlog records the "
         "proceeds and the cost basis without it; add the adjustment when you file (line 4)")

@@ -59,8 +59,8 @@ def test_one_fixture_of_every_format_in_one_ledger_reconciles_with_schedule_d(tm
       fidelity     10 AAPL   2,500.96 − 1,800.00                   =   700.96
       robinhood    5 AAPL    1,139.96 − 900.00                     =   239.96
                    400 DOGE  160.00 − 40.00 (robinhood-crypto)     =   120.00
-      1099-b       AMZN 1,800 − 1,500; PFE 2,700 − (3,000 − 300 wash); PFE 2,900 − 3,000
-                             proceeds 7,400.00, basis 7,200.00     =   200.00
+      1099-b       AMZN 1,800 − 1,500; PFE 2,700 − 3,000 + 300 (code W); PFE 2,900 − 3,000
+                             proceeds 7,400.00, basis 7,500.00, adjustments 300.00 = 200.00
       schwab       10 MSFT   4,214.93 (4,215 − 0.07) − 4,100.00    =   114.93
       kraken       0.5 ETH   1,547.02 USDC received − 1,152.99 (0.5 of 2 ETH for 4,611.96) = 394.03
       kraken-trades (trades.csv: 2 ETH for 4,600 + 11.96 = 2,305.98 an ETH; swaps at their `costusd`):
@@ -71,8 +71,8 @@ def test_one_fixture_of_every_format_in_one_ledger_reconciles_with_schedule_d(tm
                    proceeds 15,956.40, basis 11,574.49             = 4,381.91
       short: proceeds 2,500.96 + 1,139.96 + 160 + 7,400 + 4,214.93 + 1,547.02 + 1,547.52 + 1,240 + 15,956.40
                     = 35,706.79
-             basis 1,800 + 900 + 40 + 7,200 + 4,100 + 1,152.99 + 1,152.99 + 924.79 + 11,574.49 = 28,845.26
-             gain 6,861.53
+             basis 1,800 + 900 + 40 + 7,500 + 4,100 + 1,152.99 + 1,152.99 + 924.79 + 11,574.49 = 29,145.26
+             adjustments 300.00, gain 6,861.53
     2024, long term:
       1099-b       INTC 1,050 − 1,750 = −700; GE 3,400 − 1,200 = 2,200: proceeds 4,450, basis 2,950, gain 1,500
       jsonl        0.5 ETH bought 2023-01-05 (1 for 1,200 + 12), sold 2024-03-01 for 1,700 − 5:
@@ -108,7 +108,7 @@ def test_one_fixture_of_every_format_in_one_ledger_reconciles_with_schedule_d(tm
         {"proceeds": "736.30", "cost_basis": "844.20", "adjustments": "0.00", "gain": "-107.90"}, ZERO, "-107.90")
     assert _schedule_d(gainlog, 2023) == (ZERO, ZERO, "0.00")
     assert _schedule_d(gainlog, 2024) == (
-        {"proceeds": "35706.79", "cost_basis": "28845.26", "adjustments": "0.00", "gain": "6861.53"},
+        {"proceeds": "35706.79", "cost_basis": "29145.26", "adjustments": "300.00", "gain": "6861.53"},
         {"proceeds": "6145.00", "cost_basis": "3556.00", "adjustments": "0.00", "gain": "2589.00"},
         "9450.53")
     assert _schedule_d(gainlog, 2025) == (

@@ -445,35 +445,36 @@ def test_1099b_rows_become_closed_positions(gainlog: Callable[..., Result]) -> N
     note = "1099-B: PFIZER INC (proceeds 2700.00, cost basis 3000.00, wash sale 300.00, box A)"
     assert without_id(buy) == {
         "type": "buy", "at": "2024-02-01T12:00:00Z", "wallet": "1099-b", "asset": "PFE", "qty": "100",
-        "total": "2700", "class": "stock", "note": note}
-    # the sale takes the row's own buy (specific identification), so its basis and dates hold
+        "total": "3000", "class": "stock", "note": note}
+    # the sale takes the row's own buy (specific identification), so its basis and dates hold; box 1g is
+    # the broker's figure on it (R4.6)
     assert without_id(sell) == {
         "type": "sell", "at": "2024-06-03T12:00:00Z", "wallet": "1099-b", "asset": "PFE", "qty": "100",
-        "total": "2700", "lots": [{"lot": f"{ident}-buy", "qty": "100"}], "note": note}
+        "total": "2700", "lots": [{"lot": f"{ident}-buy", "qty": "100"}], "wash_disallowed": "300", "note": note}
     assert {k: pairs[8][k] for k in ("at", "asset", "qty", "total", "note")} == {
         "at": "2008-05-01T12:00:00Z", "asset": "GE", "qty": "20", "total": "1200",
         "note": "1099-B: GENERAL ELECTRIC CO (proceeds 3400.00, cost basis 1200.00, box E)"}
     assert conversion.warnings == [
-        f"{path}: 1 row(s) with a wash sale loss disallowed (box 1g): the disallowed amount is taken off the basis, "
-        "so each row's gain is the 1099-B's (Form 8949 shows basis minus the wash sale and no code W adjustment); "
-        "if the replacement shares are also in this ledger, gainlog may disallow the loss again: check "
-        "`gainlog report 8949` (line 4)"]
+        f"{path}: 1 row(s) with a wash sale loss disallowed (box 1g): recorded on the sale (`wash_disallowed`), so "
+        "Form 8949 shows the cost basis, code W and the amount as the 1099-B does; gainlog washes the rest of a loss "
+        "only against purchases in other wallets: check `gainlog report 8949` (line 4)"]
     result = gainlog("import", str(path), "--json")
     assert result.code == 0 and result.json()["added"] == 10
     assert "read as --format 1099-b (detected from its header, line 1)" in result.err
     rows = gainlog("report", "8949", "--year", "2024", "--json").json()
-    # each row's numbers: proceeds, basis (less the wash sale), gain = P - C + W, the broker's box
-    assert [(r["description"], r["date_acquired"], r["date_sold"], r["proceeds"], r["cost_basis"], r["adjustment"],
-             r["gain"], r["box"]) for r in rows] == [
-        ("10 AMZN", "2024-01-10", "2024-04-15", "1800.00", "1500.00", "0.00", "300.00", "A"),
-        ("100 PFE", "2024-02-01", "2024-06-03", "2700.00", "2700.00", "0.00", "0.00", "A"),
-        ("50 INTC", "2023-03-15", "2024-08-02", "1050.00", "1750.00", "0.00", "-700.00", "D"),
-        ("20 GE", "2008-05-01", "2024-09-09", "3400.00", "1200.00", "0.00", "2200.00", "E"),
-        ("100 PFE", "2024-06-20", "2024-11-12", "2900.00", "3000.00", "0.00", "-100.00", "A"),
+    # each row's numbers as the 1099-B shows them: proceeds, basis, code W and the wash sale, gain = P - C + W,
+    # the broker's box; the replacement PFE shares (bought 2024-06-20, in the window) are not washed again
+    assert [(r["description"], r["date_acquired"], r["date_sold"], r["proceeds"], r["cost_basis"], r["code"],
+             r["adjustment"], r["gain"], r["box"]) for r in rows] == [
+        ("10 AMZN", "2024-01-10", "2024-04-15", "1800.00", "1500.00", "", "0.00", "300.00", "A"),
+        ("100 PFE", "2024-02-01", "2024-06-03", "2700.00", "3000.00", "W", "300.00", "0.00", "A"),
+        ("50 INTC", "2023-03-15", "2024-08-02", "1050.00", "1750.00", "", "0.00", "-700.00", "D"),
+        ("20 GE", "2008-05-01", "2024-09-09", "3400.00", "1200.00", "", "0.00", "2200.00", "E"),
+        ("100 PFE", "2024-06-20", "2024-11-12", "2900.00", "3000.00", "", "0.00", "-100.00", "A"),
     ]
     sd = gainlog("report", "schedule-d", "--year", "2024", "--json").json()
     assert (sd["short_term"], sd["long_term"], sd["net"]) == (
-        {"proceeds": "7400.00", "cost_basis": "7200.00", "adjustments": "0.00", "gain": "200.00"},
+        {"proceeds": "7400.00", "cost_basis": "7500.00", "adjustments": "300.00", "gain": "200.00"},
         {"proceeds": "4450.00", "cost_basis": "2950.00", "adjustments": "0.00", "gain": "1500.00"},
         "1700.00")
     assert gainlog("lots", "--json").json() == []  # closed positions: nothing left open
@@ -553,9 +554,10 @@ def test_every_format_in_one_ledger_reconciles_with_schedule_d(gainlog: Callable
     2024:
       Fidelity 10 AAPL: 2,500.96 - 1,800.00 = 700.96 (short)
       Robinhood 5 AAPL: 1,139.96 - 900.00 = 239.96; 400 DOGE: 160.00 - 40.00 = 120.00 (short)
-      1099-B AMZN 1,800 - 1,500 = 300; PFE 2,700 - (3,000 - 300 wash) = 0; PFE 2,900 - 3,000 = -100 (short)
+      1099-B AMZN 1,800 - 1,500 = 300; PFE 2,700 - 3,000 + 300 (W) = 0; PFE 2,900 - 3,000 = -100 (short)
       1099-B INTC 1,050 - 1,750 = -700; GE 3,400 - 1,200 = 2,200 (long)
-      short: proceeds 11,200.92, basis 9,940.00, gain 1,260.92; long: 4,450.00, 2,950.00, 1,500.00
+      short: proceeds 11,200.92, basis 10,240.00, adjustments 300.00, gain 1,260.92; long: 4,450.00, 2,950.00,
+      1,500.00
       net 2,760.92
     Transfer legs (R2.8) change none of these: the Coinbase Pro ETH deposit (2022-02-01), the Fidelity NVDA
     and Robinhood TSLA deposits (2024-02-15) are zero-basis lots never sold, and the Coinbase Pro withdrawal
@@ -589,7 +591,7 @@ def test_every_format_in_one_ledger_reconciles_with_schedule_d(gainlog: Callable
     assert totals(2022) == (
         {"proceeds": "736.30", "cost_basis": "844.20", "adjustments": "0.00", "gain": "-107.90"}, zero, "-107.90")
     assert totals(2024) == (
-        {"proceeds": "11200.92", "cost_basis": "9940.00", "adjustments": "0.00", "gain": "1260.92"},
+        {"proceeds": "11200.92", "cost_basis": "10240.00", "adjustments": "300.00", "gain": "1260.92"},
         {"proceeds": "4450.00", "cost_basis": "2950.00", "adjustments": "0.00", "gain": "1500.00"},
         "2760.92")
 

@@ -218,7 +218,7 @@ _UNITS_GIVEN = Rules(  # gift_out and donate: units leave with no disposal, pick
 RULES: dict[type, Rules] = {
     Buy: Rules({**_PRICED, "class": _CLASS, **COMMON}, (_ONE_PRICE,), fast=True),
     Sell: Rules(
-        {**_PRICED, "lots": Field("lots", entry=LotPick), **COMMON},
+        {**_PRICED, "lots": Field("lots", entry=LotPick), "wash_disallowed": USD, **COMMON},
         (_ONE_PRICE, NonEmpty("lots", "an empty list names no lot", before="lots")),
         fast=True,
     ),

@@ -27,15 +27,16 @@ them), repeated headers and totals are not data.
 
 Each row becomes:
 
-- `buy` (id `row-HASH-buy`): at = date acquired, qty, total = cost basis − wash sale loss
-  disallowed, class stock;
+- `buy` (id `row-HASH-buy`): at = date acquired, qty, total = cost basis, class stock;
 - `sell` (id `row-HASH-sell`): at = date sold, qty, total = proceeds, `lots` = the buy above
-  (specific identification, so the row's basis and dates hold whatever else the ledger holds);
+  (specific identification, so the row's basis and dates hold whatever else the ledger holds),
+  `wash_disallowed` = the wash sale loss disallowed when there is one;
 
 both with the note "1099-B: DESCRIPTION (proceeds P, cost basis C[, wash sale W][, box X])".
 
-A wash sale loss disallowed is reproduced in the basis: the row's gain is then the broker's (P − C
-+ W), with Form 8949 showing basis C − W and no adjustment (a summary warning names the rows). A row
+A wash sale loss disallowed is the broker's figure on the sale (R4.6): Form 8949 shows P, C, code W
+and W, the row's gain is the broker's (P − C + W), and gainlog's own pass (R4) washes the rest of
+the loss only against purchases in other wallets (a summary warning names the rows). A row
 dated "Various" or "Inherited", or without a quantity or a cost basis, is not mapped (listed at
 once). A row whose term or box disagrees with what its dates give, or whose gain or loss is not what its
 numbers give, is imported, with a warning.
@@ -97,10 +98,9 @@ SCAN_ROWS = 50
 COVERED_FROM = date(2011, 1, 1)  # stocks acquired from 2011 on are covered (R6.2)
 LONG = {"long", "longterm", "lt", "l", "d", "e", "f"}
 SHORT = {"short", "shortterm", "st", "s", "a", "b", "c"}
-WASH_GROUP = ("row(s) with a wash sale loss disallowed (box 1g): the disallowed amount is taken off the basis, so "
-              "each row's gain is the 1099-B's (Form 8949 shows basis minus the wash sale and no code W "
-              "adjustment); if the replacement shares are also in this ledger, gainlog may disallow the loss "
-              "again: check `gainlog report 8949`")
+WASH_GROUP = ("row(s) with a wash sale loss disallowed (box 1g): recorded on the sale (`wash_disallowed`), so "
+              "Form 8949 shows the cost basis, code W and the amount as the 1099-B does; gainlog washes the rest "
+              "of a loss only against purchases in other wallets: check `gainlog report 8949`")
 TERM_GROUP = ("row(s) whose term on the 1099-B is not the one their dates give (a wash sale can move the date "
               "acquired): gainlog's Form 8949 follows the dates")
 ADJUSTMENT_GROUP = ("row(s) with a Form 8949 adjustment other than a wash sale (code W): gainlog records the "
@@ -278,9 +278,11 @@ def _pair(
     _check_term(row, columns, section, acquired, sold, flagged)
     _check_box(row, columns, section, acquired, box, flagged)
     buy = {"type": "buy", "at": acquired.isoformat(), "wallet": wallet, "asset": asset, "qty": plain(qty),
-           "total": plain(basis - wash), "class": "stock", "note": note}
+           "total": plain(basis), "class": "stock", "note": note}
     sell = {"type": "sell", "at": sold.isoformat(), "wallet": wallet, "asset": asset, "qty": plain(qty),
             "total": plain(proceeds), "note": note}
+    if wash:
+        sell["wash_disallowed"] = plain(wash)  # the broker's figure (R4.6): code W, not washed again
     return buy, sell
 
 

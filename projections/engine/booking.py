@@ -11,15 +11,18 @@
   piece (R2.6, `rules/basis.py`). In a universal pool only the fee units leave.
 - `Earn`: an `IncomeRow` (R7.1).
 
-Problems: `missing-basis` (R3.5), `transfer-short` (R3.5), `wallet-oversold` (universal pool), plus
-those of selection.
+A sell's `wash_disallowed` (the broker's figure, R4.6) goes on its slices as code W adjustments
+(`rules.wash_sale.reported_shares`), and the sell is noted in `state.reported` for the wash-sale pass.
+
+Problems: `missing-basis` (R3.5), `transfer-short` (R3.5), `wallet-oversold` (universal pool),
+`wash-disallowed-above-loss` (R4.6), plus those of selection.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
 import msgspec
@@ -40,9 +43,12 @@ from ..pools import Portion
 from ..rules.basis import carries_fee, transfer_fee_proceeds
 from ..rules.form_box import covered
 from ..rules.gifts import disposal_basis, loss_basis
+from ..rules.wash_sale import reported_shares
 from .legs import Acquire, Dispose, Earn, Leg, TransferIn, TransferOut
 from .selection import Selection, select, split
 from .state import UNIVERSAL, ZERO, LotBookState, fmt, hold, new_piece, pool_for
+
+CENT = Decimal("0.01")
 
 
 class Transit(msgspec.Struct, frozen=True, gc=False):
@@ -120,7 +126,35 @@ def dispose(state: LotBookState, record: Recorded, leg: Dispose, at: datetime, d
     # positional (once per disposal): select(state, record, pool, wallet, asset, qty, day, picks) and
     # _slices(state, record, taken, kind, asset, wallet, proceeds, at, day)
     taken = select(state, record, pool, wallet, asset, qty, day, leg.picks)
+    first = len(state.slices)
     _slices(state, record, taken, leg.kind, asset, wallet, leg.proceeds, at, day)
+    if leg.wash_disallowed is not None:  # a sell carrying the broker's wash-sale figure (R4.6): rare
+        _reported(state, record, first, leg.wash_disallowed, day)
+
+
+def _reported(state: LotBookState, record: Recorded, first: int, figure: Decimal, day: date) -> None:
+    """The broker's figure on the sale's slices (`state.slices[first:]`) as code W adjustments
+    (`rules.wash_sale.reported_shares`), the sale noted for the wash-sale pass (`state.reported`), and
+    a problem when the figure is above the sale's loss (Form 8949 then shows the loss)."""
+    slices = state.slices
+    slices[first:], loss = reported_shares(slices[first:], figure)
+    state.reported.append(record)
+    if figure > loss:
+        state.problems.append(
+            Problem(
+                code="wash-disallowed-above-loss",
+                seq=record.seq,
+                message=f"{record.key}: the wash sale loss disallowed it carries ({_usd(figure)}) is more than "
+                f"the loss of the sale on {day} ({_usd(loss)}); Form 8949 shows {_usd(min(figure, loss))} "
+                "(a disallowed loss never makes a gain, R4.6)",
+                hint="check the sale's lots and the broker's box 1g",
+            )
+        )
+
+
+def _usd(amount: Decimal) -> str:
+    """An amount in a message: cents, half up (CONTRACT §3)."""
+    return format(amount.quantize(CENT, rounding=ROUND_HALF_UP), "f")
 
 
 def send(state: LotBookState, record: Recorded, leg: TransferOut, at: datetime, day: date) -> Transit:

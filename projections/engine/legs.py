@@ -69,6 +69,7 @@ class Dispose(msgspec.Struct, frozen=True, gc=False):
         qty: units.
         proceeds: the disposal's proceeds (R2.1-R2.4).
         picks: a sell's `lots` (specific identification), if any.
+        wash_disallowed: a sell's `wash_disallowed`, the broker's figure (R4.6), if any.
     """
 
     kind: DisposalKind
@@ -77,6 +78,7 @@ class Dispose(msgspec.Struct, frozen=True, gc=False):
     qty: Decimal
     proceeds: Decimal
     picks: Sequence[LotPick] | None = None
+    wash_disallowed: Decimal | None = None
 
 
 class TransferOut(msgspec.Struct, frozen=True, gc=False):
@@ -138,7 +140,7 @@ def _buy(event: Buy) -> tuple[Leg, ...]:
 
 def _sell(event: Sell) -> tuple[Leg, ...]:
     return (Dispose("sell", event.asset, event.wallet, event.qty,
-                    sale_proceeds(event.qty, event.price, event.total, event.fee), event.lots),)
+                    sale_proceeds(event.qty, event.price, event.total, event.fee), event.lots, event.wash_disallowed),)
 
 
 # A swap, fee or income without `value` reaches here valued (`fold.step`, rules/prices.py); `or ZERO`

@@ -82,6 +82,7 @@ class LotBookState:
         self.acquisitions: list[Acquisition] = []
         self.income: list[IncomeRow] = []
         self.problems: list[Problem] = []
+        self.reported: list[Recorded] = []  # the sells carrying the broker's wash-sale figure (R4.6)
         self.check_from_seq = check_from_seq
         self.errors: list[str] = []
         self.terms = Terms()  # cache: R1.2 per date acquired

@@ -23,6 +23,13 @@ queue of units in which washed units sit at the front (R4.3):
    units were held (R4.3). A replacement later sold at a loss washes again (chains roll forward).
 4. Washed units still held at the end are marked on `open_lots` (basis, date, wash_adjustment).
 
+R4.6, the broker's figure: a sell carrying `wash_disallowed` (Form 1099-B box 1g) comes from the lot
+engine with that figure on its loss slices as code W adjustments (`reported_shares`, in proportion
+to their losses, at most the loss). Such a slice is not washed against replacements in its own
+wallet (the broker applied §1091 in its account and raised their basis already): the units the
+figure stands for are matched there and absorb nothing more; the rest of the loss washes against
+other wallets' replacements (`_wash`, `_match`). The pass finds those sells in `records`.
+
 Example (R-E6): buy 100 XYZ 2025-01-10 for 5,000; sell them 2025-06-02 for 4,000; buy 60 on
 2025-06-20 for 2,520 -> the sale's row: adjustment 600 (W), gain -400; the 60 shares: basis 3,120,
 date acquired 2025-01-28 (moved back 143 days); sold 2026-02-10 for 2,700 -> long-term loss 420.
@@ -48,8 +55,8 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ...ledger.events import Policy, Recorded
-from ..exact import EXACT, exact_context, minus, plus, pro_rata, tidy
+from ...ledger.events import Policy, Recorded, Sell
+from ..exact import EXACT, exact_context, minus, plus, pro_rata, tidy, total
 from ..model import ZERO, Acquisition, AcquisitionKind, Booked, OpenLot, Slice, UnitChange, WashLink
 from .holding_period import Terms, local_date
 from .precedence import Setting, in_force, ranked
@@ -156,7 +163,8 @@ over a long wash-sale chain makes one per row."""
 def apply_wash_sales(booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> Booked:
     """`booked` with R4 applied: `W` rows, and replacement units carrying the losses they absorbed.
 
-    `records` are the live events; only `policy` events are read from them (R4.5).
+    `records` are the live events; only `policy` events (R4.5) and the sells carrying the broker's
+    figure (R4.6) are read from them.
     """
     wash = WashPass(booked, records, tz=tz)
     if not wash.active:  # nothing can wash (no stock, no crypto under the policy)
@@ -171,13 +179,15 @@ class WashPass:
     all`) never holds the whole washed list next to the unwashed one.
 
     Built from the lot engine's `Booked` (`booked.slices` and `open_lots` are read once here, for
-    the units each lot ever shows) and the live events (only `policy` is read, R4.5).
+    the units each lot ever shows) and the live events (only `policy`, R4.5, and the sells carrying
+    `wash_disallowed`, R4.6, are read).
     """
 
     def __init__(self, booked: Booked, records: Sequence[Recorded], *, tz: ZoneInfo) -> None:
         self._tz = tz
         self._terms = Terms()
         self._crypto_from = _crypto_wash_dates(records)
+        self._reported = reported_sales(records)  # sales carrying the broker's figure (R4.6)
         self._units = _Units(booked.unit_changes)
         self._lot_to_units = _lot_units(booked, crypto=any(s.value for s in self._crypto_from), units=self._units)
         self._washing = ("stock", "crypto") if self._crypto_from else ("stock",)  # the classes R4 may cover
@@ -267,7 +277,7 @@ class WashPass:
                 pieces.extend(taken)
             elif len(taken) != 1 or taken[0] is not s:
                 pieces = disposal[:index] + taken
-        crypto_from, tz = self._crypto_from, self._tz
+        crypto_from, tz, reported = self._crypto_from, self._tz, self._reported
         for index, piece in enumerate(pieces):
             # a loss slice of a real lot whose class the rule covers on the sale date (R4.1, R4.5)
             if piece.proceeds < piece.basis and piece.lot and not piece.missing_basis and (
@@ -276,7 +286,7 @@ class WashPass:
                 found = self._asset_to_acquisitions.get(changes.root(piece.asset))
                 if found is not None:
                     factor = changes.factor_after(piece) if changes.splits else None
-                    washed = _wash(piece, found, factor)
+                    washed = _wash(piece, found, factor, reported=bool(reported) and piece.seq in reported)
                     if washed is not piece:
                         if pieces is disposal:
                             pieces = list(disposal)
@@ -503,36 +513,78 @@ def _split_slice(s: Slice, parts: list[_Part], terms: Terms) -> list[Slice]:
     """Rows for each part: proceeds and basis pro rata (the last part takes the rest, R2.7)."""
     out: list[Slice] = []
     proceeds_taken, basis_taken, qty_left = ZERO, ZERO, s.qty  # exact sums of the rows so far
+    adjustment, adjustment_taken = s.adjustment, ZERO  # the broker's figure (R4.6), if any: pro rata too
     sold, replace, add = s.date_sold, msgspec.structs.replace, EXACT.add
     for index, (qty, added, days, links) in enumerate(parts):
         if qty == qty_left:  # the rest (`minus` of the exact sums: the same digits as subtracting row by row)
             proceeds = minus(s.proceeds, proceeds_taken) if index else s.proceeds
             basis = minus(s.basis, basis_taken) if index else s.basis
+            if s.adjustment:
+                adjustment = minus(s.adjustment, adjustment_taken) if index else s.adjustment
         else:
             proceeds = pro_rata(s.proceeds, qty, s.qty)
             basis = pro_rata(s.basis, qty, s.qty)
             proceeds_taken = add(proceeds_taken, proceeds) if index else proceeds
             basis_taken = add(basis_taken, basis) if index else basis
             qty_left = EXACT.subtract(qty_left, qty)  # only ever compared
+            if s.adjustment:
+                adjustment = pro_rata(s.adjustment, qty, s.qty)
+                adjustment_taken = add(adjustment_taken, adjustment)
         acquired = s.date_acquired - timedelta(days=days) if days else s.date_acquired
         out.append(
             replace(
                 s, qty=qty, proceeds=proceeds, basis=plus(basis, added), date_acquired=acquired,
-                term=terms.term(acquired, sold), wash=s.wash + links,
+                term=terms.term(acquired, sold), wash=s.wash + links, adjustment=adjustment,
             )
         )
     return out
 
 
-def _wash(piece: Slice, found: _Candidates, factor: Callable[[Acquisition], Decimal] | None = None) -> Slice:
+def _wash(
+    piece: Slice, found: _Candidates, factor: Callable[[Acquisition], Decimal] | None = None, *,
+    reported: bool = False,
+) -> Slice:
     """Match a loss slice to the replacement candidates in its window, in acquisition order, and
     disallow its loss pro rata (R4.1–R4.4). `factor`: a later replacement's units per unit sold
     (splits in between, `_Units.factor_after`); None when there are none. The scan of the window
-    stops as soon as the sold units are matched."""
-    need = piece.qty
-    if need <= 0:
+    stops as soon as the sold units are matched.
+
+    `reported`: the sale carries the broker's figure (R4.6), which the lot engine put on the slice as
+    its adjustment: the broker applied §1091 in its own account, so the replacements of the sale's
+    wallet are not washed again; the units the figure stands for (qty x figure ÷ loss) are matched
+    there, earliest acquired first, and carry nothing more (their basis as recorded already holds the
+    figure: each replacement unit absorbs one loss, R4.2). The rest of the loss washes against the
+    other wallets' replacements, at the same loss per unit sold."""
+    if piece.qty <= 0:
         return piece
     loss = minus(piece.basis, piece.proceeds)
+    if not reported:
+        links, disallowed = _match(piece, found, factor, piece.qty, loss)
+    else:
+        figure = piece.adjustment  # at most the loss (`reported_shares`)
+        claimed = piece.qty if figure >= loss else pro_rata(piece.qty, figure, loss)
+        if claimed:
+            _match(piece, found, factor, claimed, ZERO, same=True)
+        if claimed is piece.qty:
+            return piece
+        links, disallowed = _match(piece, found, factor, minus(piece.qty, claimed), minus(loss, figure), same=False)
+    if not links:
+        return piece
+    return msgspec.structs.replace(
+        piece, adjustment=plus(piece.adjustment, disallowed), code=_with_code(piece.code, WASH_CODE),
+        wash=piece.wash + tuple(links),
+    )
+
+
+def _match(
+    piece: Slice, found: _Candidates, factor: Callable[[Acquisition], Decimal] | None, need: Decimal,
+    amount: Decimal, *, same: bool | None = None,
+) -> tuple[list[WashLink], Decimal]:
+    """Match `need` of the slice's units to replacement units in its window, earliest acquired first,
+    and disallow `amount` x matched ÷ `need` (R4.2): the links and the amount disallowed. `same`: only
+    the candidates of the slice's own wallet (True: the broker's figure claims them, R4.6; no link, no
+    amount), or only those of other wallets (False); None: every wallet."""
+    whole = need
     days = max(0, (piece.date_sold - piece.date_acquired).days)
     matched, disallowed = ZERO, ZERO
     links: list[WashLink] = []
@@ -546,7 +598,8 @@ def _wash(piece: Slice, found: _Candidates, factor: Callable[[Acquisition], Deci
         room = units.room()
         if room <= 0:
             nxt[i] = i + 1  # exhausted for good
-        elif (lot := acquisitions[i].lot) != piece.lot:  # never the sold lot itself
+        elif (lot := acquisitions[i].lot) != piece.lot and (  # never the sold lot itself
+                same is None or (acquisitions[i].wallet == piece.wallet) is same):
             if factor is None or (ratio := factor(acquisitions[i])) == 1:
                 take = tidy(room) if room < need else need  # min(need, available)
                 absorbed = take
@@ -556,27 +609,52 @@ def _wash(piece: Slice, found: _Candidates, factor: Callable[[Acquisition], Deci
                 absorbed = min(available, take * ratio)
             if take > 0:
                 need = ZERO if take is need else minus(need, take)
-                matched = plus(matched, take)
-                cumulative = pro_rata(loss, matched, piece.qty)  # the whole loss once matched == sold
-                # (`cumulative` is tidy already: minus(cumulative, ZERO) is cumulative itself)
-                amount = cumulative if disallowed is ZERO else minus(cumulative, disallowed)
-                disallowed = cumulative
-                link = WashLink(piece.event_key, piece.seq, piece.lot, lot, absorbed, amount, days)
                 units.matched = add(units.matched, absorbed)
-                units.washed.append(_Washed(absorbed, amount, days, link))
-                units.held = add(units.held, absorbed)
-                links.append(link)
+                if same is not True:
+                    matched = plus(matched, take)
+                    cumulative = pro_rata(amount, matched, whole)  # the whole amount once matched == need
+                    # (`cumulative` is tidy already: minus(cumulative, ZERO) is cumulative itself)
+                    share = cumulative if disallowed is ZERO else minus(cumulative, disallowed)
+                    disallowed = cumulative
+                    link = WashLink(piece.event_key, piece.seq, piece.lot, lot, absorbed, share, days)
+                    units.washed.append(_Washed(absorbed, share, days, link))
+                    units.held = add(units.held, absorbed)
+                    links.append(link)
                 if need <= 0:
                     break
         i += 1
         if i < end and nxt[i] != i:
             i = found.open_from(i)
-    if not links:
-        return piece
-    return msgspec.structs.replace(
-        piece, adjustment=plus(piece.adjustment, disallowed), code=_with_code(piece.code, WASH_CODE),
-        wash=piece.wash + tuple(links),
-    )
+    return links, disallowed
+
+
+def reported_shares(slices: Sequence[Slice], figure: Decimal) -> tuple[list[Slice], Decimal]:
+    """One sale's slices with the broker's wash-sale figure (a sell's `wash_disallowed`, R4.6) spread
+    over its loss slices in proportion to their losses (the last takes the remainder, R2.7), each
+    that gets a share with code W; and the sale's whole loss. The figure is capped at that loss: a
+    disallowed loss never makes a gain (§1091(a)); the caller warns when it was above it."""
+    losses = [minus(s.basis, s.proceeds) if s.lot and s.proceeds < s.basis else ZERO for s in slices]
+    whole = total(losses)
+    if not figure or not whole:
+        return list(slices), whole
+    given = figure if figure < whole else whole
+    last = max(i for i, loss in enumerate(losses) if loss)
+    out: list[Slice] = []
+    left = given
+    for i, (s, loss) in enumerate(zip(slices, losses, strict=True)):
+        if not loss:
+            out.append(s)
+            continue
+        share = left if i == last else pro_rata(given, loss, whole)
+        left = minus(left, share)
+        out.append(msgspec.structs.replace(
+            s, adjustment=share, code=_with_code(s.code, WASH_CODE) if share else s.code))
+    return out, whole
+
+
+def reported_sales(records: Iterable[Recorded]) -> frozenset[int]:
+    """The seqs of the sells that carry the broker's wash-sale figure (`wash_disallowed`, R4.6)."""
+    return frozenset(r.seq for r in records if type(r.event) is Sell and r.event.wash_disallowed is not None)
 
 
 def _with_code(codes: str, code: str) -> str:
