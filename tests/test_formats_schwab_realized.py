@@ -198,6 +198,20 @@ def test_a_gain_that_does_not_add_up_and_a_term_the_dates_do_not_give_are_warned
         "acquired): gainlog's Form 8949 follows the dates (line 4)"]
 
 
+def test_a_total_line_that_is_not_the_sum_of_the_lots_is_warned(tmp_path: Path) -> None:
+    """The lots add up to proceeds 3,952.00, basis 3,861.00, gain 91.00; the total line says otherwise
+    (a lot missing from the file, say): imported, with a warning naming the total line."""
+    path = write(tmp_path,
+                 lot("KO", "02/14/2023", "11/03/2020", "40", "$2,450.00", "$1,936.00", "$514.00", "Long Term"),
+                 lot("T", "07/03/2023", "01/17/2023", "100", "$1,502.00", "$1,925.00", "($423.00)"),
+                 '"Total","","","","","","","$4,052.00","$3,861.00","$191.00"' + ',""' * 15)
+    conversion = formats.convert("schwab-realized", path, tz=UTC)
+    assert len(conversion.events) == 4
+    assert conversion.warnings == [
+        f"{path}:5: the total line is not the sum of the lots (Proceeds 4052.00, the lots' 3952.00; Gain/Loss ($) "
+        "191.00, the lots' 91.00): check that the export is whole and that gainlog read it as Schwab wrote it"]
+
+
 def test_rows_that_hold_no_lot_are_left_out(tmp_path: Path) -> None:
     """An export of several accounts: an account's name on a line of its own, the header again, a line saying an
     account has no lots, a subtotal without a symbol, a total line; a blank line."""

@@ -26,7 +26,9 @@ stands above the header:
 Money is "$1,234.56", "-$12.34" or "($12.34)"; "--" is an empty cell. Rows that hold no lot are
 left out: repeated header rows, rows with only a first cell (the title, an account's name, "There
 are no transactions ..."), rows whose Symbol starts or ends with "Total", rows with neither a Symbol
-nor a Closed Date. The per-share and "Transaction ..." columns are not read.
+nor a Closed Date. The last total row's Proceeds, Cost Basis (CB) and Gain/Loss ($) are checked
+against the sums of the lots' (a warning names the line). The per-share and "Transaction ..."
+columns are not read.
 """
 
 from __future__ import annotations
@@ -49,21 +51,39 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     """Every lot of a Schwab realized gain/loss export as the buy and sell that reproduce it."""
     out = Conversion()
     rows = read_rows(path, required=REQUIRED, label="Schwab Realized Gain/Loss - Lot Details")
+    kinds = [(row, _kind(row)) for row in rows]
     flagged = broker_1099b.flag_groups()
-    lots = [(row, _lot(row, wallet, out, flagged)) for row in rows if _holds_a_lot(row)]
+    lots = [(row, _lot(row, wallet, out, flagged)) for row, kind in kinds if kind == "lot"]
     broker_1099b.add_closed_lots(out, path, lots, flagged, tz=tz)
+    totals = [row for row, kind in kinds if kind == "total"]
+    if totals:
+        _check_total(totals[-1], [row for row, _ in lots], out)
     return out
 
 
-def _holds_a_lot(row: Row) -> bool:
-    """Whether a row after the header is a lot (see the module docstring for the rows that are not)."""
+def _kind(row: Row) -> str:
+    """'lot', 'total' (a row whose Symbol starts or ends with Total), or 'none' (see the module docstring)."""
     cells = [row.text(column) for column in row.order]
     symbol = row.text("Symbol").casefold()
     if cells == list(row.order) or not any(cells[1:]):
-        return False  # a repeated header; a title, an account's name or a "no transactions" line
+        return "none"  # a repeated header; a title, an account's name or a "no transactions" line
     if symbol.startswith("total") or symbol.endswith("total"):
-        return False  # "Total", "Transactions Total"
-    return bool(symbol or row.text("Closed Date"))
+        return "total"  # "Total", "Account Total"
+    return "lot" if symbol or row.text("Closed Date") else "none"
+
+
+def _check_total(total: Row, lots: list[Row], out: Conversion) -> None:
+    """Warn when the last total line's Proceeds, Cost Basis (CB) or Gain/Loss ($) is not the sum of the lots'
+    (a lot missing from the file, or a cell gainlog read otherwise than Schwab added it)."""
+    differ = []
+    for column in ("Proceeds", "Cost Basis (CB)", GAIN):
+        said = broker_1099b.money(total, column) if total.has(column) else None
+        summed = sum((broker_1099b.money(row, column) or Decimal(0) for row in lots), Decimal(0))
+        if said is not None and said != summed:
+            differ.append(f"{column} {plain(said)}, the lots' {plain(summed)}")
+    if differ:
+        out.warnings.append(f"{total.where}: the total line is not the sum of the lots ({'; '.join(differ)}): "
+                            "check that the export is whole and that gainlog read it as Schwab wrote it")
 
 
 def _lot(
