@@ -77,7 +77,7 @@ def import_command(
         typer.Option(
             "--format",
             help="Input format, any case: jsonl, coinbase, kraken, schwab, fidelity, robinhood, coinbase-pro, 1099-b, "
-            "gemini, binanceus, koinly, cointracker or prices (docs/formats.md); "
+            "gemini, binanceus, koinly, cointracker, schwab-realized or prices (docs/formats.md); "
             "default: detected from the header of a .csv file, else jsonl.",
         ),
     ] = None,

@@ -35,6 +35,7 @@ EVERY_FORMAT = [
     ("binanceus", "binanceus.csv"),
     ("koinly", "koinly.csv"),
     ("cointracker", "cointracker.csv"),
+    ("schwab-realized", "schwab_realized.csv"),
 ]
 ZERO = {"proceeds": "0.00", "cost_basis": "0.00", "adjustments": "0.00", "gain": "0.00"}
 
@@ -54,7 +55,11 @@ def test_one_fixture_of_every_format_in_one_ledger_reconciles_with_schedule_d(tm
       2 LTC   258.70 USDC received (260 − 1.30 fee) − 281.40       = −22.70
       short: proceeds 736.30, basis 844.20, gain −107.90; the withdrawal of 1 LTC (2022-06-30) comes after
       both sales and the 2 ETH deposit is never sold
-    2023: nothing sold
+    2023, schwab-realized (schwab_realized.csv, closed lots, each sale naming its own buy):
+      short: DIS 2,202.50 − (2,407.50 − 205 wash) = 0; T 1,502 − 1,925 = −423; the MSFT call 1,218.68 − 911.32
+             = 307.36; DIS 2,250 − 2,330 = −80: proceeds 7,173.18, basis 7,368.82, gain −195.64
+      long:  KO 2,450 − 1,936 = 514; VTI 2,767.50 − 1,859 = 908.50: proceeds 5,217.50, basis 3,795, gain 1,422.50
+      net 1,226.86 (the export's own total gain 1,021.86, plus the 205 wash sale it disallowed)
     2024, short term:
       fidelity     10 AAPL   2,500.96 − 1,800.00                   =   700.96
       robinhood    5 AAPL    1,139.96 − 900.00                     =   239.96
@@ -106,7 +111,10 @@ def test_one_fixture_of_every_format_in_one_ledger_reconciles_with_schedule_d(tm
     assert _schedule_d(gainlog, 2021) == (ZERO, ZERO, "0.00")
     assert _schedule_d(gainlog, 2022) == (
         {"proceeds": "736.30", "cost_basis": "844.20", "adjustments": "0.00", "gain": "-107.90"}, ZERO, "-107.90")
-    assert _schedule_d(gainlog, 2023) == (ZERO, ZERO, "0.00")
+    assert _schedule_d(gainlog, 2023) == (
+        {"proceeds": "7173.18", "cost_basis": "7368.82", "adjustments": "0.00", "gain": "-195.64"},
+        {"proceeds": "5217.50", "cost_basis": "3795.00", "adjustments": "0.00", "gain": "1422.50"},
+        "1226.86")
     assert _schedule_d(gainlog, 2024) == (
         {"proceeds": "35706.79", "cost_basis": "29145.26", "adjustments": "300.00", "gain": "6861.53"},
         {"proceeds": "6145.00", "cost_basis": "3556.00", "adjustments": "0.00", "gain": "2589.00"},
@@ -117,7 +125,7 @@ def test_one_fixture_of_every_format_in_one_ledger_reconciles_with_schedule_d(tm
         "881.92")
     # by wallet, the gains each export's own tests check
     gains: dict[str, list[str]] = {}
-    for year in (2022, 2024, 2025):
+    for year in (2022, 2023, 2024, 2025):
         for row in gainlog("report", "8949", "--year", str(year), "--json").json():
             gains.setdefault(row["wallet"], []).append(row["gain"])
     assert gains == {
@@ -130,6 +138,7 @@ def test_one_fixture_of_every_format_in_one_ledger_reconciles_with_schedule_d(tm
         "koinly": ["25.24", "1.96", "-213.50", "49.70"], "cointracker": ["193.14", "-41.00", "302.76"],
         "ledger-nano": ["1089.00"],
         "coinbase": ["-6.00", "-152.90", "-102.40"],
+        "schwab-realized": ["514.00", "0.00", "-423.00", "-80.00", "307.36", "908.50"],
     }
     # every export's transfer rows are legs, all unpaired here (none of them is the other side of another)
     warnings = gainlog("report", "schedule-d", "--year", "2024", "--json").json()["warnings"]

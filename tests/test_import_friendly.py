@@ -18,7 +18,8 @@ from gainlog.ledger.formats import detect
 
 Gainlog = Callable[..., Result]
 REAL = REPO / "fixtures" / "real"
-SAMPLES = {"coinbase": ("coinbase.csv", 3, 11), "kraken": ("kraken_trades.csv", 1, 9), "schwab": ("schwab.csv", 1, 7)}
+SAMPLES = {"coinbase": ("coinbase.csv", 3, 11), "kraken": ("kraken_trades.csv", 1, 9), "schwab": ("schwab.csv", 1, 7),
+           "schwab-realized": ("schwab_realized.csv", 2, 12)}
 
 
 def _events(gainlog: Gainlog) -> list[dict[str, Any]]:
@@ -51,7 +52,7 @@ def test_jsonl_in_capitals_and_an_unknown_format(tmp_path: Path, gainlog: Gainlo
     unknown = gainlog("import", str(path), "--format", "Binance")
     assert (unknown.code, unknown.err) == (
         2, "gainlog: --format 'binance': unknown format (one of: jsonl, coinbase, kraken, schwab, prices, fidelity, "
-        "robinhood, coinbase-pro, 1099-b, gemini, binanceus, koinly, cointracker)\n"
+        "robinhood, coinbase-pro, 1099-b, gemini, binanceus, koinly, cointracker, schwab-realized)\n"
     )
 
 
@@ -97,7 +98,7 @@ def test_a_csv_nobody_knows_lists_the_formats(tmp_path: Path, gainlog: Gainlog) 
     assert result.err == (
         f"gainlog: {path}: not an export gainlog recognises (no known header row in its first 50 rows); "
         "give --format: one of jsonl, coinbase, kraken, schwab, prices, fidelity, robinhood, coinbase-pro, 1099-b, "
-        "gemini, binanceus, koinly, cointracker "
+        "gemini, binanceus, koinly, cointracker, schwab-realized "
         "(docs/formats.md)\n"
     )
     assert gainlog("log", "--json").json() == []

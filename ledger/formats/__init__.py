@@ -37,6 +37,7 @@ from . import (
     prices,
     robinhood,
     schwab,
+    schwab_realized,
     sent_received,
 )
 from .table import Conversion
@@ -55,6 +56,7 @@ CONVERTERS["gemini"] = gemini.convert
 CONVERTERS["binanceus"] = binance_us.convert
 CONVERTERS["koinly"] = sent_received.convert_koinly
 CONVERTERS["cointracker"] = sent_received.convert_cointracker
+CONVERTERS["schwab-realized"] = schwab_realized.convert
 ASSET_FORMATS = frozenset({"prices"})  # the formats that take --asset (a price download names no asset)
 NAMES = tuple(CONVERTERS)
 # Crypto exchanges that file Form 1099-DA for sales from 2025 on (gross proceeds; basis from 2026).

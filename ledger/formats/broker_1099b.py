@@ -137,11 +137,27 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
     """Every row of a broker 1099-B CSV as the buy and sell that reproduce it (module docstring)."""
     out = Conversion()
     columns, sales = read_sales(importer.read_text(path).text, path)
+    flagged = flag_groups()
+    lots = [(row, _pair(row, columns, section, wallet, out, flagged)) for row, section in sales]
+    add_closed_lots(out, path, lots, flagged, tz=tz)
+    return out
+
+
+def flag_groups() -> dict[str, list[Row]]:
+    """The rows each summary warning of `add_closed_lots` names, by warning (empty)."""
+    return {WASH_GROUP: [], ADJUSTMENT_GROUP: [], GAIN_GROUP: [], TERM_GROUP: [], BOX_GROUP: []}
+
+
+def add_closed_lots(
+    out: Conversion, path: Path, lots: list[tuple[Row, tuple[dict[str, Any], dict[str, Any]] | None]],
+    flagged: dict[str, list[Row]], *, tz: ZoneInfo,
+) -> None:
+    """Each closed lot's buy and sell (`closed_lot`; None for a row not mapped) into `out` with the ids a
+    re-export reproduces (`row-HASH-buy`, `row-HASH-sell`: the hash of the row's cells, `-2`, ... for a
+    repeated identical row), the sell naming its buy; then one warning per group of `flagged` rows.
+    Shared by `--format 1099-b` and `--format schwab-realized`."""
     ranks: Counter[str] = Counter()
-    flagged: dict[str, list[Row]] = {WASH_GROUP: [], ADJUSTMENT_GROUP: [], GAIN_GROUP: [], TERM_GROUP: [],
-                                     BOX_GROUP: []}
-    for row, section in sales:
-        pair = _pair(row, columns, section, wallet, out, flagged)
+    for row, pair in lots:
         if pair is None:
             continue
         digest = text_hash(row.cells[name] for name in row.order)
@@ -157,7 +173,6 @@ def convert(path: Path, tz: ZoneInfo, wallet: str) -> Conversion:
             more = f" and {len(flagged_rows) - 5} more" if len(flagged_rows) > 5 else ""
             plural = "s" if len(flagged_rows) > 1 else ""
             out.warnings.append(f"{path}: {len(flagged_rows)} {group} (line{plural} {lines}{more})")
-    return out
 
 
 def read_sales(text: str, path: Path) -> tuple[dict[str, str], list[tuple[Row, dict[str, str]]]]:
@@ -270,13 +285,26 @@ def _pair(
     note = f"1099-B: {description} (proceeds {plain(proceeds)}, cost basis {plain(basis)}"
     note += f", wash sale {plain(wash)}" if wash else ""
     note += f", box {box})" if box else ")"
+    _check_box(row, columns, section, acquired, box, flagged)
+    return closed_lot(row, columns, section, acquired=acquired, sold=sold, qty=qty, asset=asset, proceeds=proceeds,
+                      basis=basis, wash=wash, wallet=wallet, note=note, flagged=flagged)
+
+
+def closed_lot(
+    row: Row, columns: dict[str, str], section: dict[str, str], *, acquired: date, sold: date, qty: Decimal,
+    asset: str, proceeds: Decimal, basis: Decimal, wash: Decimal, wallet: str, note: str,
+    flagged: dict[str, list[Row]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The `buy` and `sell` that reproduce one closed lot a broker reports (a 1099-B row, a lot of Schwab's
+    realized gain/loss export): the wash sale loss disallowed `wash` is taken off the basis, so the lot's
+    gain is the broker's (P - C + W). Flags the row when it has a wash sale, when its gain column
+    (`columns["gain"]`) is neither P - C + W nor P - C, or when its term disagrees with the dates."""
     if wash:
         flagged[WASH_GROUP].append(row)
     gain = money(row, columns["gain"]) if "gain" in columns else None
     if gain is not None and gain not in (proceeds - basis + wash, proceeds - basis):
         flagged[GAIN_GROUP].append(row)
     _check_term(row, columns, section, acquired, sold, flagged)
-    _check_box(row, columns, section, acquired, box, flagged)
     buy = {"type": "buy", "at": acquired.isoformat(), "wallet": wallet, "asset": asset, "qty": plain(qty),
            "total": plain(basis), "class": "stock", "note": note}
     sell = {"type": "sell", "at": sold.isoformat(), "wallet": wallet, "asset": asset, "qty": plain(qty),

@@ -22,6 +22,7 @@ of formats, so the user can name one.
 | binanceus | Time, Category, Operation, Primary Asset, Base Asset, Quote Asset, Fee Asset (or with `_` for spaces) |
 | koinly | Date (or Koinly Date, Date (UTC)), Sent Amount, Sent Currency, Received Amount, Received Currency |
 | cointracker | Date, Received Quantity, Received Currency, Sent Quantity, Sent Currency |
+| schwab-realized | Symbol, Closed Date, Opened Date, Quantity, Proceeds, Cost Basis (CB) |
 
 Detection names the format only; reading the file is the converter's job, with its own errors.
 """
@@ -81,6 +82,9 @@ SIGNATURES["koinly"] = tuple(
 )
 SIGNATURES["cointracker"] = (
     frozenset({"date", "received quantity", "received currency", "sent quantity", "sent currency"}),
+)
+SIGNATURES["schwab-realized"] = (
+    frozenset({"symbol", "closed date", "opened date", "quantity", "proceeds", "cost basis (cb)"}),
 )
 
 
