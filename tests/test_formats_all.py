@@ -56,8 +56,9 @@ def test_one_fixture_of_every_format_in_one_ledger_reconciles_with_schedule_d(tm
       short: proceeds 736.30, basis 844.20, gain −107.90; the withdrawal of 1 LTC (2022-06-30) comes after
       both sales and the 2 ETH deposit is never sold
     2023, schwab-realized (schwab_realized.csv, closed lots, each sale naming its own buy):
-      short: DIS 2,202.50 − (2,407.50 − 205 wash) = 0; T 1,502 − 1,925 = −423; the MSFT call 1,218.68 − 911.32
-             = 307.36; DIS 2,250 − 2,330 = −80: proceeds 7,173.18, basis 7,368.82, gain −195.64
+      short: DIS 2,202.50 − 2,407.50 + 205 (code W, the wash sale Schwab disallowed) = 0; T 1,502 − 1,925 = −423;
+             the MSFT call 1,218.68 − 911.32 = 307.36; DIS 2,250 − 2,330 = −80: proceeds 7,173.18, basis 7,573.82,
+             adjustments 205, gain −195.64
       long:  KO 2,450 − 1,936 = 514; VTI 2,767.50 − 1,859 = 908.50: proceeds 5,217.50, basis 3,795, gain 1,422.50
       net 1,226.86 (the export's own total gain 1,021.86, plus the 205 wash sale it disallowed)
     2024, short term:
@@ -112,7 +113,7 @@ def test_one_fixture_of_every_format_in_one_ledger_reconciles_with_schedule_d(tm
     assert _schedule_d(gainlog, 2022) == (
         {"proceeds": "736.30", "cost_basis": "844.20", "adjustments": "0.00", "gain": "-107.90"}, ZERO, "-107.90")
     assert _schedule_d(gainlog, 2023) == (
-        {"proceeds": "7173.18", "cost_basis": "7368.82", "adjustments": "0.00", "gain": "-195.64"},
+        {"proceeds": "7173.18", "cost_basis": "7573.82", "adjustments": "205.00", "gain": "-195.64"},
         {"proceeds": "5217.50", "cost_basis": "3795.00", "adjustments": "0.00", "gain": "1422.50"},
         "1226.86")
     assert _schedule_d(gainlog, 2024) == (

@@ -12,10 +12,11 @@ The fixture, fixtures/real/schwab_realized.csv (made-up lots in the export's lay
   8     KO                         2020-11-03  2023-02-14  40    2,450.00   1,936.00    514.00   long
   9     Total                                                    12,390.68  11,368.82   1,021.86
 
-The wash sale's loss is disallowed whole: its buy's basis is 2,407.50 − 205.00 = 2,202.50, so Form 8949 shows a
-gain of 0.00 (the loss is in the replacement's basis, 2,125.00 + 205.00 = 2,330.00, as Schwab reports it).
-Short term: proceeds 2,202.50 + 1,502.00 + 1,218.68 + 2,250.00 = 7,173.18; basis 2,202.50 + 1,925.00 + 911.32
-+ 2,330.00 = 7,368.82; gain −195.64. Long term: proceeds 2,450.00 + 2,767.50 = 5,217.50; basis 1,936.00 +
+The wash sale's loss is disallowed whole: the sale carries Schwab's 205.00 (`wash_disallowed`, R4.6), so Form 8949
+shows its basis 2,407.50, code W, adjustment 205.00 and a gain of 0.00 (the loss is in the replacement's basis,
+2,125.00 + 205.00 = 2,330.00, as Schwab reports it, and gainlog does not wash it again in the same wallet).
+Short term: proceeds 2,202.50 + 1,502.00 + 1,218.68 + 2,250.00 = 7,173.18; basis 2,407.50 + 1,925.00 + 911.32
++ 2,330.00 = 7,573.82; adjustments 205.00; gain −195.64. Long term: proceeds 2,450.00 + 2,767.50 = 5,217.50; basis 1,936.00 +
 1,859.00 = 3,795.00; gain 1,422.50. Net 1,226.86 = the export's total 1,021.86 + the 205.00 disallowed.
 """
 
@@ -46,9 +47,9 @@ HEADER = (
 )
 TITLE = '"Realized Gain/Loss - Lot Details for Individual_XXX123 as of Tue Jan 09 19:05:41 EST 2024"' + ',""' * 24
 WASH_WARNING = (
-    "1 row(s) with a wash sale loss disallowed (box 1g): the disallowed amount is taken off the basis, so each "
-    "row's gain is the 1099-B's (Form 8949 shows basis minus the wash sale and no code W adjustment); if the "
-    "replacement shares are also in this ledger, gainlog may disallow the loss again: check `gainlog report 8949`")
+    "1 row(s) with a wash sale loss disallowed (box 1g): recorded on the sale (`wash_disallowed`), so Form 8949 "
+    "shows the cost basis, code W and the amount as the 1099-B does; gainlog washes the rest of a loss only against "
+    "purchases in other wallets: check `gainlog report 8949`")
 
 
 def lot(symbol: str, closed: str, opened: str, qty: str, proceeds: str, basis: str, gain: str, term: str = "Short Term",
@@ -81,18 +82,18 @@ def test_each_lot_becomes_a_buy_and_the_sell_that_names_it() -> None:
         ("sell", "2023-08-28", "MSFT 09/15/2023 330.00 C", "2", "1218.68"),
         ("buy", "2023-05-25", "DIS", "25", "2330"), ("sell", "2023-08-15", "DIS", "25", "2250"),
         ("buy", "2023-01-17", "T", "100", "1925"), ("sell", "2023-07-03", "T", "100", "1502"),
-        ("buy", "2023-03-20", "DIS", "25", "2202.5"), ("sell", "2023-05-10", "DIS", "25", "2202.5"),
+        ("buy", "2023-03-20", "DIS", "25", "2407.5"), ("sell", "2023-05-10", "DIS", "25", "2202.5"),
         ("buy", "2020-11-03", "KO", "40", "1936"), ("sell", "2023-02-14", "KO", "40", "2450"),
     ]
-    buy, sell = events[8], events[9]  # the wash sale: the 205.00 disallowed is taken off the basis, as for a 1099-B
+    buy, sell = events[8], events[9]  # the wash sale: the sale carries the 205.00 disallowed, as for a 1099-B
     ident = buy["id"].removesuffix("-buy")
     assert ident.startswith("row-") and sell["id"] == f"{ident}-sell"
     note = "Schwab realized: WALT DISNEY CO (proceeds 2202.50, cost basis 2407.50, wash sale 205.00)"
     assert buy == {"type": "buy", "id": f"{ident}-buy", "at": "2023-03-20T12:00:00Z", "wallet": "schwab-realized",
-                   "asset": "DIS", "qty": "25", "total": "2202.5", "class": "stock", "note": note}
+                   "asset": "DIS", "qty": "25", "total": "2407.5", "class": "stock", "note": note}
     assert sell == {"type": "sell", "id": f"{ident}-sell", "at": "2023-05-10T12:00:00Z", "wallet": "schwab-realized",
                     "asset": "DIS", "qty": "25", "total": "2202.5", "lots": [{"lot": f"{ident}-buy", "qty": "25"}],
-                    "note": note}
+                    "wash_disallowed": "205", "note": note}
     assert events[6]["note"] == "Schwab realized: AT&T INC (proceeds 1502.00, cost basis 1925.00)"
     assert all(e["class"] == "stock" for e in events[::2])
     assert conversion.warnings == [f"{FIXTURE}: {WASH_WARNING} (line 7)"]
@@ -110,7 +111,7 @@ def test_the_fixture_imports_to_the_8949_rows_and_totals_computed_by_hand(gainlo
     assert [(r["description"], r["wallet"], r["date_acquired"], r["date_sold"], r["proceeds"], r["cost_basis"],
              r["adjustment"], r["gain"], r["term"], r["box"]) for r in rows] == [
         ("40 KO", "schwab-realized", "2020-11-03", "2023-02-14", "2450.00", "1936.00", "0.00", "514.00", "long", "D"),
-        ("25 DIS", "schwab-realized", "2023-03-20", "2023-05-10", "2202.50", "2202.50", "0.00", "0.00", "short", "A"),
+        ("25 DIS", "schwab-realized", "2023-03-20", "2023-05-10", "2202.50", "2407.50", "205.00", "0.00", "short", "A"),
         ("100 T", "schwab-realized", "2023-01-17", "2023-07-03", "1502.00", "1925.00", "0.00", "-423.00", "short", "A"),
         ("25 DIS", "schwab-realized", "2023-05-25", "2023-08-15", "2250.00", "2330.00", "0.00", "-80.00", "short", "A"),
         ("2 MSFT 09/15/2023 330.00 C", "schwab-realized", "2023-08-01", "2023-08-28", "1218.68", "911.32", "0.00",
@@ -118,9 +119,10 @@ def test_the_fixture_imports_to_the_8949_rows_and_totals_computed_by_hand(gainlo
         ("12.5 VTI", "schwab-realized", "2019-06-12", "2023-11-20", "2767.50", "1859.00", "0.00", "908.50", "long",
          "D"),
     ]
+    assert [r["code"] for r in rows] == ["", "W", "", "", "", ""]
     sd = gainlog("report", "schedule-d", "--year", "2023", "--json").json()
     assert (sd["short_term"], sd["long_term"], sd["net"], sd["warnings"]) == (
-        {"proceeds": "7173.18", "cost_basis": "7368.82", "adjustments": "0.00", "gain": "-195.64"},
+        {"proceeds": "7173.18", "cost_basis": "7573.82", "adjustments": "205.00", "gain": "-195.64"},
         {"proceeds": "5217.50", "cost_basis": "3795.00", "adjustments": "0.00", "gain": "1422.50"},
         "1226.86", [])
     assert gainlog("lots", "--json").json() == []  # closed lots: nothing left open

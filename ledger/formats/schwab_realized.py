@@ -19,8 +19,8 @@ stands above the header:
 | Opened Date, Closed Date | the buy's and the sell's dates (MM/DD/YYYY) |
 | Quantity | qty (a negative quantity, a short position, is not mapped) |
 | Proceeds | the sell's total ($0.00, a lot closed for nothing, is not mapped) |
-| Cost Basis (CB) | the buy's total, less the disallowed loss (empty or $0.00: not mapped) |
-| Wash Sale?, Disallowed Loss | with Yes, the wash sale loss disallowed (as 1099-B box 1g) |
+| Cost Basis (CB) | the buy's total (empty or $0.00: not mapped) |
+| Wash Sale?, Disallowed Loss | with Yes, the sell's `wash_disallowed` (as 1099-B box 1g) |
 | Gain/Loss ($), Term | only checked: a gain other than P - C + W or P - C, a term the dates do not give: warned |
 
 Money is "$1,234.56", "-$12.34" or "($12.34)"; "--" is an empty cell. Rows that hold no lot are
