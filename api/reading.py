@@ -184,13 +184,17 @@ def replayed(
 
 
 def empty_year(db: Path, year: int, *, as_of: str | None = None) -> str:
-    """Why no event can fall in `year` as of `as_of` (`Facts.empty_year`), "" when one may: the log
-    streams through the year facts (retracted events count too: they still span the years). No
-    drift check: it follows a command that made it."""
+    """Why no event can fall in `year` as of `as_of` (`Facts.empty_year`), "" when one may: the live
+    events as of `as_of` stream through the year facts, as `report 8949` and `report schedule-d` count
+    them (a retracted event spans no year). No drift check: it follows a command that made it."""
     from ..ledger.store import Store
+    from ..projections.knowledge import live
     from ..projections.tax_year import Facts
 
     with Store.open(db) as store:
+        seq = store.resolve(as_of)
         facts = Facts()
-        facts.add(store.iter_read(until=store.resolve(as_of)))
+        targets = store.retract_targets(until=seq)
+        records = store.iter_read(until=seq)
+        facts.add(live(records, until_seq=seq, targets=targets) if targets else records)  # no retraction: streamed
         return facts.empty_year(year, store.timezone)

@@ -101,6 +101,26 @@ def test_8949_for_a_year_without_events(tmp_path: Path, gainlog: Callable[..., R
     assert gainlog("report", "8949", "--year", "2024", "--json").err == ""
 
 
+def test_a_year_whose_only_event_was_retracted_is_empty_in_every_report(
+    tmp_path: Path, gainlog: Callable[..., Result]
+) -> None:
+    """Found by the checkpoint property test: `report income` counted retracted events in the years
+    (a full replay said nothing of 2024, the checkpoint said it was empty); every report counts the
+    live events only, as Schedule D and Form 8949 always did."""
+    gainlog("import", str(write_jsonl(tmp_path / "a.jsonl", [
+        {**BUY, "id": "early", "at": "2024-03-01T12:00:00Z"},
+        {**BUY, "id": "late", "at": "2025-01-03T12:00:00Z"},
+    ])))
+    assert gainlog("report", "income", "--year", "2024", "--json").err == ""
+    assert gainlog("retract", "1").code == 0  # the only 2024 event
+    message = "no event falls in 2024: the ledger's events are all in 2025"
+    assert gainlog("report", "schedule-d", "--year", "2024", "--json").json()["warnings"] == [message]
+    for command in (("8949",), ("income",), ("income", "--json")):
+        result = gainlog("report", *command, "--year", "2024")
+        assert result.code == 0 and result.err == f"gainlog: warning: {message}\n", command
+    assert gainlog("report", "income", "--year", "2024", "--as-of", "1").err == ""  # before the retraction
+
+
 def test_an_empty_ledger_says_so(gainlog: Callable[..., Result]) -> None:
     message = "no event falls in 2024: the ledger holds no trade, profile or carryover event"
     assert gainlog("report", "schedule-d", "--year", "2024", "--json").json()["warnings"] == [message]
