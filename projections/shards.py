@@ -108,6 +108,8 @@ class Part(msgspec.Struct, kw_only=True):
         log: `Replay.log`.
         donations: `Replay.donations`.
         unit_changes: `Replay.unit_changes`.
+        engine: with `freeze`, the shard's engine state for a checkpoint (`Replay.engine`; the parent
+            merges the shards', `checkpoint.merge_engines`), else empty.
     """
 
     unshardable: str = ""
@@ -119,6 +121,7 @@ class Part(msgspec.Struct, kw_only=True):
     log: list[Recorded] = []
     donations: tuple[Donation, ...] = ()
     unit_changes: tuple[UnitChange, ...] = ()
+    engine: bytes = b""
 
 
 def part(run: Replay, assets: frozenset[str]) -> Part:
@@ -150,6 +153,7 @@ def part(run: Replay, assets: frozenset[str]) -> Part:
     return Part(
         income=run.income, fold_problems=problems, fold_keys=keys, late_allocation=list(extra),
         late_corrections=run.late_corrections, log=run.log, donations=run.donations, unit_changes=run.unit_changes,
+        engine=run.engine or b"",
     )
 
 
