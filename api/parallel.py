@@ -70,13 +70,6 @@ PARALLEL_FROM = 200_000
 MAX_SHARD_ASSETS = 10_000  # a shard's assets are SQL parameters (three times each)
 
 
-# usable cores: fewer than this and `--jobs` defaults to one process. A sharded replay leaves no checkpoint
-# (its shards' engine states are not merged), so the next `report all` after an append replays everything
-# again; and its gain on two cores is small (the workers now make the rows and their text: about 1.35x on
-# the critical path at 200,000 events, for 20-35 % more CPU in all; docs/limitations.md "Performance").
-SHARD_FROM_CORES = 3
-
-
 def usable_cores() -> int:
     """The cores this process may run on (`os.sched_getaffinity`, else `os.cpu_count`)."""
     try:
@@ -86,9 +79,10 @@ def usable_cores() -> int:
 
 
 def default_jobs() -> int:
-    """`--jobs`'s default: every usable core, or one process below `SHARD_FROM_CORES` of them."""
-    cores = usable_cores()
-    return cores if cores >= SHARD_FROM_CORES else 1
+    """`--jobs`'s default: every usable core (a log under `PARALLEL_FROM` events still replays in one
+    process). A sharded `report all` leaves the checkpoint one process leaves (`freeze`), so the run
+    after an append is served from it either way."""
+    return usable_cores()
 
 
 @dataclass(frozen=True)
