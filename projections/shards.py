@@ -24,6 +24,8 @@ assets. Only the tax years merge, and they are computed from the merged rows as 
   shard's 8949 rows as the text `report all` writes of them (`RowText`), `ShardTotals` its year
   totals (`totals`); `merge_texts` merges the shards' chunks in 8949 order (`MergedText`: ready
   text, nothing per row but a sort of ints and joins), and `add_totals` adds up their totals.
+- A checkpoint (`report all` of a large log): each shard's `Part` carries its engine state
+  (`Part.engine`), which `checkpoint.merge_snapshots` merges into the state one process keeps.
 
 Unshardable problems: the 2025 allocation's and a pre-2025 scope change's problems
 (`allocation-*`, `unallocated-units`: they come in the order of the trade that first reaches the

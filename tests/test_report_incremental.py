@@ -513,6 +513,47 @@ def test_a_sharded_report_all_leaves_a_checkpoint_unless_the_2025_change_is_due(
     assert all((tmp_path / "out" / f).read_bytes() == (tmp_path / "one" / f).read_bytes() for f in files)
 
 
+def test_a_worker_failing_mid_rows_leaves_no_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker gone after its rows began to flow: the replay in one process that takes over makes the
+    rest of the rows and keeps no engine state nor rows, so no checkpoint is left (never a wrong one),
+    and the next run after an append replays, with the bytes one process writes."""
+    from collections.abc import Iterator
+
+    from gainlog.api import parallel
+    from gainlog.projections import shards
+
+    events = [{"type": "buy", "id": f"b{i}", "at": f"2025-0{1 + i % 6}-01T12:00:00Z", "wallet": "A",
+               "asset": asset, "qty": "3", "price": str(10 + i)} for i, asset in enumerate(["BTC", "ETH"] * 4)]
+    events += [{"type": "sell", "id": f"s{i}", "at": f"2025-0{7 + i // 2}-01T12:00:00Z", "wallet": "A",
+                "asset": asset, "qty": "1", "price": "30"} for i, asset in enumerate(["BTC", "ETH"] * 3)]
+    monkeypatch.setattr(report_cache, "AUTO_CHECKPOINT", 0)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(shards, "CHUNK", 1)
+    real = parallel.Workers.texts
+    failed: list[int] = []
+
+    def failing(self: parallel.Workers, index: int, *args: Any) -> Iterator[Any]:
+        for n, text in enumerate(real(self, index, *args)):
+            if index == 1 and n == 1:
+                failed.append(index)
+                raise parallel.WorkerFailed("EOFError")
+            yield text
+
+    monkeypatch.setattr(parallel.Workers, "texts", failing)
+    store = Store.create(tmp_path / "l.db")
+    store.import_file(write_jsonl(tmp_path / "e.jsonl", events), source="t")  # type: ignore[arg-type]
+    assert len(parallel.stream_sharded(tmp_path / "l.db", jobs=2)[1].shards) == 2  # it really shards
+    write_reports(tmp_path / "l.db", tmp_path / "out", jobs=2)
+    assert failed == [1]
+    assert saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version()) == []
+    monkeypatch.setattr(parallel.Workers, "texts", real)
+    write_reports(tmp_path / "l.db", tmp_path / "again", jobs=2)  # no worker fails: it leaves one
+    assert [c.seq for c in saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())] == [
+        store.last_seq()]
+    write_reports(tmp_path / "l.db", tmp_path / "one", jobs=1)
+    assert _digests(tmp_path / "out") == _digests(tmp_path / "one") == _digests(tmp_path / "again")
+
+
 BUY = {"type": "buy", "id": "m3", "at": "2026-07-02T12:00:00Z", "wallet": "coinbase", "asset": "ETH", "qty": "1",
        "price": "2400"}
 
