@@ -753,12 +753,12 @@ def _schedule_d(path: Path, year: int) -> tuple[bytes, bytes]:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ledger=ledgers())
+@given(ledger=ledgers(), jobs=st.sampled_from([2, 3]))
 def test_a_sharded_report_all_leaves_a_checkpoint_that_serves_appends(
-    ledger: tuple[list[dict[str, Any]], list[list[dict[str, Any]]]], monkeypatch: pytest.MonkeyPatch
+    ledger: tuple[list[dict[str, Any]], list[list[dict[str, Any]]]], jobs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`ledgers` and their appends, the first `report all` sharded in 2 processes: it leaves the checkpoint
-    one process leaves (`_parts`), which serves the appends."""
+    """`ledgers` and their appends, every `report all` into DIR sharded in `jobs` processes: the first
+    leaves the checkpoint one process leaves (`_parts`), which serves the appends."""
     prefix, appends = ledger
     monkeypatch.setattr(report_cache, "AUTO_CHECKPOINT", 0)
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
@@ -774,7 +774,7 @@ def test_a_sharded_report_all_leaves_a_checkpoint_that_serves_appends(
         with closing(sqlite3.connect(folder / "copy.db")) as copy:
             store.conn.backup(copy)  # the same ledger, for a one-process run's checkpoint
         seen = _sharded(monkeypatch)
-        write_reports(path, out, jobs=2)
+        write_reports(path, out, jobs=jobs)
         how = seen[-1]
         horizon = max(e["at"] for e in prefix if "at" in e)
         head = saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())
@@ -801,7 +801,7 @@ def test_a_sharded_report_all_leaves_a_checkpoint_that_serves_appends(
             # (`api.reading.empty_year`): not a matter of shards, left out here
             retracted = retracted or any(e["type"] == "retract" for e in events)
             n = _import(store, folder, f"a{k}", events, n)
-            write_reports(path, out, jobs=2)
+            write_reports(path, out, jobs=jobs)
             full = folder / f"full{k}"
             with monkeypatch.context() as patch:  # no previous folder, one process: a full replay
                 patch.setattr(report_cache, "AUTO_CHECKPOINT", 10**9)
