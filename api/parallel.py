@@ -21,6 +21,14 @@ parent only merges ready text in 8949 order and adds up the totals (`ShardRows`)
 the parent's serial half (decoding the slices, every row and its text) was what made a sharded
 replay no faster than one process.
 
+A checkpoint (`freeze`: a full `report all` of a large log, `api.report_cache`): each worker also
+snapshots its engine state before `finish`, as one process does (`Part.engine`), and sends its rows of
+the last year it has rows in (`ShardRows.open_rows`: those of the log's open year are what the
+checkpoint keeps); the parent merges the states into the one one process would have taken
+(`projections.checkpoint.merge_engines`; None, and no checkpoint, when that cannot be done exactly).
+The cost in the workers is one process's split between them: the snapshot of their pools, and their
+open year's rows encoded once more.
+
 One process instead (the same result, `api.reading.stream`): `jobs` < 2, a log of fewer than
 `PARALLEL_FROM` events (starting processes costs more than it saves), fewer than two shards, or a
 shard that saw a problem the merge cannot order exactly (`projections.shards.UNSHARDABLE`), or a
@@ -47,6 +55,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
+    from ..projections.form8949 import Row
     from ..projections.glance import RowSums
     from ..projections.model import OpenLot, Slice
     from ..projections.pipeline import Replay
@@ -61,13 +70,6 @@ PARALLEL_FROM = 200_000
 MAX_SHARD_ASSETS = 10_000  # a shard's assets are SQL parameters (three times each)
 
 
-# usable cores: fewer than this and `--jobs` defaults to one process. A sharded replay leaves no checkpoint
-# (its shards' engine states are not merged), so the next `report all` after an append replays everything
-# again; and its gain on two cores is small (the workers now make the rows and their text: about 1.35x on
-# the critical path at 200,000 events, for 20-35 % more CPU in all; docs/limitations.md "Performance").
-SHARD_FROM_CORES = 3
-
-
 def usable_cores() -> int:
     """The cores this process may run on (`os.sched_getaffinity`, else `os.cpu_count`)."""
     try:
@@ -77,9 +79,10 @@ def usable_cores() -> int:
 
 
 def default_jobs() -> int:
-    """`--jobs`'s default: every usable core, or one process below `SHARD_FROM_CORES` of them."""
-    cores = usable_cores()
-    return cores if cores >= SHARD_FROM_CORES else 1
+    """`--jobs`'s default: every usable core (a log under `PARALLEL_FROM` events still replays in one
+    process). A sharded `report all` leaves the checkpoint one process leaves (`freeze`), so the run
+    after an append is served from it either way."""
+    return usable_cores()
 
 
 @dataclass(frozen=True)
@@ -143,14 +146,16 @@ class WorkerFailed(Exception):
 
 def serve_shard(
     db: str, seq: int, year_ends: bool, count: tuple[int, int], chunk: int, conn: Connection, texts: bool = False,
+    freeze: bool = False,
 ) -> None:
     """A worker (top level, so that `spawn` and `forkserver` can call it). It counts the assets of
     its part `count` (after, until] of the log (`asset_counts`) and sends them; receives its shard's
     assets (none: it is not needed); replays that shard of the ledger at `db` as of `seq` and sends,
-    each as one message: the `Part`, its slices `chunk` at a time (with `texts`: its 8949 rows as
-    text, `shards.RowText`, `chunk` rows at a time, then their totals, `shards.ShardTotals`), its
-    year-end lots. Each message is msgpack behind a tag byte (`C`ounts, `P`art, `S`lices, `R`ows,
-    `T`otals, `Y`ear ends, `E`rror: the type's name)."""
+    each as one message: the `Part` (with `freeze`, its engine state for a checkpoint), its slices
+    `chunk` at a time (with `texts`: its 8949 rows as text, `shards.RowText`, `chunk` rows at a
+    time, then their totals, `shards.ShardTotals`, and with `freeze` its rows of the last year it has
+    rows in), its year-end lots. Each message is msgpack behind a tag byte (`C`ounts, `P`art,
+    `S`lices, `R`ows, `T`otals, `O`pen year's rows, `Y`ear ends, `E`rror: the type's name)."""
     from contextlib import suppress
 
     import msgspec
@@ -168,13 +173,13 @@ def serve_shard(
                 return
             shard = frozenset(assets)
             run = replay(store.iter_read(until=seq, assets=assets), tz=store.timezone, until_seq=seq,
-                         targets=store.retract_targets(until=seq), year_ends=year_ends, assets=shard)
+                         targets=store.retract_targets(until=seq), year_ends=year_ends, assets=shard, freeze=freeze)
             head = part(run, shard)
             conn.send_bytes(b"P" + encode(head))
             if head.unshardable:
                 return
             if texts:
-                _send_texts(run, chunk, conn)
+                _send_texts(run, chunk, conn, last_year=freeze)
             else:
                 for piece in chunks(run.slices, chunk):
                     conn.send_bytes(b"S" + encode(piece))
@@ -188,9 +193,11 @@ def serve_shard(
         conn.close()
 
 
-def _send_texts(run: Replay, chunk: int, conn: Connection) -> None:
+def _send_texts(run: Replay, chunk: int, conn: Connection, *, last_year: bool = False) -> None:
     """A worker's rows for `report all`: made, added up and turned into text here, in the worker
-    (`shards.row_text`, `shards.totals`), `chunk` rows a message."""
+    (`shards.row_text`, `shards.totals`), `chunk` rows a message; with `last_year`, then the rows of
+    the last year it has rows in, as rows (a checkpoint keeps those of the log's open year: a shard
+    whose last rows are of an earlier year has none of it, `ShardRows.open_rows`)."""
     import msgspec
 
     from ..projections.form8949 import row_chunks
@@ -202,11 +209,18 @@ def _send_texts(run: Replay, chunk: int, conn: Connection) -> None:
     encode = msgspec.msgpack.Encoder().encode
     year_boxes: YearBoxes = {}
     sums = RowSums()
+    kept: list[Row] = []  # with `last_year`: the rows of the latest year so far
     for rows in row_chunks(run.slices, wallet_reports(run.log), size=chunk):
         add_rows(year_boxes, rows)
         sums.add(rows)
         conn.send_bytes(b"R" + encode(row_text(rows)))
+        if last_year:
+            if kept and kept[0].date_sold.year != rows[0].date_sold.year:
+                kept = []
+            kept += rows
     conn.send_bytes(b"T" + encode(totals(year_boxes, sums)))
+    if last_year:
+        conn.send_bytes(b"O" + encode(kept))
 
 
 class Workers:
@@ -214,7 +228,9 @@ class Workers:
     the log's assets a part each while the parent reads the links, then each replays the shard it is
     sent and streams it back. Started with `forkserver` (else `spawn`): nothing is inherited."""
 
-    def __init__(self, db: Path, seq: int, jobs: int, *, year_ends: bool, texts: bool = False) -> None:
+    def __init__(
+        self, db: Path, seq: int, jobs: int, *, year_ends: bool, texts: bool = False, freeze: bool = False,
+    ) -> None:
         import multiprocessing
 
         from ..projections.shards import CHUNK
@@ -228,6 +244,7 @@ class Workers:
             context = server
         else:
             context = multiprocessing.get_context("spawn")
+        self.freeze = freeze
         self.conns: list[Connection] = []
         self.processes: list[BaseProcess] = []
         try:
@@ -235,7 +252,8 @@ class Workers:
                 mine, theirs = context.Pipe()
                 count = (seq * i // jobs, seq * (i + 1) // jobs)
                 process = context.Process(
-                    target=serve_shard, args=(str(db), seq, year_ends, count, CHUNK, theirs, texts), daemon=True,
+                    target=serve_shard, args=(str(db), seq, year_ends, count, CHUNK, theirs, texts, freeze),
+                    daemon=True,
                 )
                 self.conns.append(mine)
                 process.start()
@@ -282,11 +300,14 @@ class Workers:
 
     def texts(
         self, index: int, tails: dict[int, dict[int, tuple[OpenLot, ...]]], sums: dict[int, ShardTotals],
+        last: dict[int, list[Row]],
     ) -> Iterator[RowText]:
         """Worker `index`'s rows as text (`texts=True`) as they come, a message at a time; then its
-        totals in `sums[index]` and its year-end lots in `tails[index]`."""
+        totals in `sums[index]`, with `freeze` its rows of its last year with rows in `last[index]`,
+        and its year-end lots in `tails[index]`."""
         import msgspec
 
+        from ..projections.form8949 import Row
         from ..projections.model import OpenLot
         from ..projections.shards import RowText, ShardTotals
 
@@ -295,6 +316,8 @@ class Workers:
         while (data := self._received(conn, b"RT"))[0] == ord("R"):
             yield decode(data[1:])
         sums[index] = msgspec.msgpack.decode(data[1:], type=ShardTotals)
+        if self.freeze:
+            last[index] = msgspec.msgpack.decode(self._received(conn, b"O")[1:], type=list[Row])
         data = self._received(conn, b"Y")
         tails[index] = msgspec.msgpack.decode(data[1:], type=dict[int, tuple[OpenLot, ...]])
 
@@ -331,8 +354,8 @@ def stream(
 ) -> Streamed:
     """`api.reading.stream` in up to `jobs` processes (the module docstring); the same `Streamed`.
     `parallel_from`: the fewest events worth sharding (default `PARALLEL_FROM`). `freeze`: keep the
-    engine's state for a checkpoint when the replay runs in one process (a sharded replay has none:
-    `Replay.engine` is None)."""
+    engine's state for a checkpoint (`Replay.engine`; sharded: the workers' states merged,
+    `checkpoint.merge_engines`, None when they cannot be merged exactly)."""
     return stream_sharded(db, as_of, strict=strict, check=check, option=option, year_ends=year_ends, jobs=jobs,
                           parallel_from=parallel_from, freeze=freeze)[0]
 
@@ -349,6 +372,7 @@ def stream_sharded(
 
     import msgspec
 
+    from ..projections.checkpoint import merge_engines
     from ..projections.shards import merge, plan
     from .reading import Streamed, open_ledger
     from .reading import stream as one_process
@@ -365,7 +389,7 @@ def stream_sharded(
     if not reason:
         with gc_paused(), working(f"Replaying {seq:,} events in {jobs} processes", large=seq >= LARGE_LOG):
             try:
-                workers = Workers(store.path, seq, jobs, year_ends=year_ends, texts=texts)
+                workers = Workers(store.path, seq, jobs, year_ends=year_ends, texts=texts, freeze=freeze)
                 links = asset_links(store.conn, seq)
                 shards = plan(workers.counts(), links, jobs)
                 if len(shards) < 2:
@@ -384,9 +408,11 @@ def stream_sharded(
             ends: dict[int, tuple[OpenLot, ...]] = {}
             tails: dict[int, dict[int, tuple[OpenLot, ...]]] = {}
             pids = tuple(p.pid for p in workers.processes if p.pid is not None)
+            engine = merge_engines([p.engine for p in parts], tz=store.timezone) if freeze else None
             if texts:
                 merged = merge(parts, [() for _ in parts], ends)
                 assert merged is not None  # no part is unshardable
+                merged = msgspec.structs.replace(merged, engine=engine)
                 rows = ShardRows(workers, len(parts), ends, db=db, seq=seq)
                 weakref.finalize(rows, workers.stop)  # rows never read to their end
                 return Streamed(store=store, seq=seq, replay=merged), Sharding(shards=shards, pids=pids, rows=rows)
@@ -394,7 +420,7 @@ def stream_sharded(
             assert merged is not None  # no part is unshardable
             slices = _handed_out(merged.slices, workers, ends, tails, db=db, seq=seq, year_ends=year_ends)
             weakref.finalize(slices, workers.stop)  # a stream never read to its end (`report 8949`)
-            replay = msgspec.structs.replace(merged, slices=slices)
+            replay = msgspec.structs.replace(merged, slices=slices, engine=engine)
             return Streamed(store=store, seq=seq, replay=replay), Sharding(shards=shards, pids=pids)
     if workers is not None:
         workers.stop()
@@ -468,6 +494,7 @@ class ShardRows:
         self.workers, self.count, self.ends, self.db, self.seq = workers, count, ends, db, seq
         self.year_boxes: YearBoxes = {}
         self.sums = RowSums()
+        self.last: list[list[Row]] | None = None  # with `freeze`, each worker's rows of its last year (`open_rows`)
 
     def runs(self) -> Iterator[MergedText]:
         """The rows' text merged from the workers' streams as they come (`shards.merge_texts`); once
@@ -479,14 +506,30 @@ class ShardRows:
 
         tails: dict[int, dict[int, tuple[OpenLot, ...]]] = {}
         sums: dict[int, ShardTotals] = {}
+        last: dict[int, list[Row]] = {}
 
         def finish() -> None:
             add_totals(self.year_boxes, self.sums, [sums[i] for i in sorted(sums)])
             self.ends.update(year_end_lots([tails[i] for i in sorted(tails)]))
+            if self.workers.freeze:
+                self.last = [last[i] for i in sorted(last)]
 
-        runs = merge_texts([self.workers.texts(i, tails, sums) for i in range(self.count)])
+        runs = merge_texts([self.workers.texts(i, tails, sums, last) for i in range(self.count)])
         return _handing_over(runs, self.workers, lambda run: run.count, self._one_process, finish,
                              (WorkerFailed, OrderTie))
+
+    def open_rows(self, year: int) -> list[Row] | None:
+        """The 8949 rows of `year` (the log's open year: no shard has rows of a later one) in 8949
+        order, merged from the workers' rows of their last year, once `runs` was read to its end;
+        None without `freeze`, or when a replay in one process made the rows (it keeps none)."""
+        import heapq
+
+        from ..projections.shards import order_key
+
+        if self.last is None:
+            return None
+        return list(heapq.merge(*(rows for rows in self.last if rows and rows[0].date_sold.year == year),
+                                key=order_key))
 
     def _one_process(self, handed: int) -> Iterator[MergedText]:
         """The runs after the first `handed` rows, and every total, from a replay in one process."""

@@ -407,8 +407,9 @@ def write_report_files(
 ) -> Written:
     """`report all`'s files into the existing `folder`, as of `as_of`, without the manifest or the
     atomic replace (`verify --manifest` replays into a temporary folder with it, `check=False`).
-    `collect`: gather what a checkpoint keeps, when the log is large enough (`api.report_cache`) and
-    the replay runs in one process (a sharded one keeps no engine state); `jobs`: as `write_reports`."""
+    `collect`: gather what a checkpoint keeps, when the log is large enough (`api.report_cache`):
+    a sharded replay's workers send their engine states, merged into one (`checkpoint.merge_engines`:
+    none when they cannot be merged exactly), and their rows of the open year; `jobs`: as `write_reports`."""
     from ..ledger.speed import gc_paused
     from ..projections import form8949, reports
     from ..projections.glance import RowSums
@@ -429,7 +430,7 @@ def write_report_files(
         streamed, sharding = stream_sharded(db, as_of, strict=strict, check=check, year_ends=True, freeze=freeze,
                                             jobs=jobs, texts=True)
         replay = streamed.replay
-        if freeze and collect is not None and replay.engine is not None:  # sharded: no engine state
+        if freeze and collect is not None and replay.engine is not None:  # None: the shards' did not merge
             collect.start(streamed)
         else:
             collect = None
@@ -442,6 +443,13 @@ def write_report_files(
         sums = RowSums()  # the year pages' month and wallet/asset totals
         if sharding.rows is not None:  # sharded: the workers made the rows, their text and totals (no slices here)
             sharding.rows.write(folder, year_boxes, sums, year_to_count, year_to_missing)
+            if collect is not None:
+                year = collect.open_year
+                open_rows = None if year is None else sharding.rows.open_rows(year)
+                if open_rows is None:  # a worker failed: the replay in one process kept no rows
+                    collect = None
+                else:
+                    collect.rows(open_rows)
         for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
             if files is None or files.year != rows[0].year:
                 if files is not None:

@@ -58,7 +58,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 import rp2_feed as rp2  # noqa: E402  (bench/rp2_feed.py, next to this file)
-from gainlog.api.parallel import SHARD_FROM_CORES, usable_cores  # noqa: E402
+from gainlog.api.parallel import usable_cores  # noqa: E402
 from gainlog.fixtures.generate import generate, write  # noqa: E402
 
 RP2_RATIO = 50  # gainlog at least this many times faster than RP2 on the one-asset case (issues #7, #19)
@@ -95,7 +95,7 @@ class Step:
 
     name: str
     runs: list[Run] = field(default_factory=list)
-    same: list[bool] = field(default_factory=list)  # `report_all_sharded`: the same files as the default run
+    same: list[bool] = field(default_factory=list)  # `report_all_one`: the same files as the default run
 
     @property
     def ok(self) -> bool:
@@ -187,9 +187,8 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
     """The steps for one ledger, each repeated in a fresh database."""
     steps = {name: Step(name) for name in ("import", "report_all", "checkpoint", "report_all_after_append",
                                            "schedule_d_after_append", "form8949_after_append", "init", "lots",
-                                           "explain", "explain_row", "diff", "report_all_sharded")}
-    same: list[bool] = []  # per repeat: `report all --jobs N` (sharded) wrote what the default run did, byte for byte
-    sharded_jobs = str(max(2, usable_cores()))
+                                           "explain", "explain_row", "diff", "report_all_one")}
+    same: list[bool] = []  # per repeat: `report all --jobs 1` wrote what the default run did, byte for byte
     for r in range(repeat):
         with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
             work = Path(tmp)
@@ -199,9 +198,9 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
             run_child([*gainlog, *db, "tag", "bench-base"], workdir=work)
             report_all = [*gainlog, *db, "report", "all", "--out", str(work / "reports")]
             steps["report_all"].runs.append(run_child(report_all, workdir=work))
-            sharded = [*gainlog, *db, "report", "all", "--out", str(work / "reports-sharded"), "--jobs", sharded_jobs]
-            steps["report_all_sharded"].runs.append(run_child(sharded, workdir=work))
-            same.append(tree_digest(work / "reports") == tree_digest(work / "reports-sharded"))
+            one = [*gainlog, *db, "report", "all", "--out", str(work / "reports-one"), "--jobs", "1"]
+            steps["report_all_one"].runs.append(run_child(one, workdir=work))
+            same.append(tree_digest(work / "reports") == tree_digest(work / "reports-one"))
             steps["checkpoint"].runs.append(run_child([*gainlog, *db, "checkpoint"], workdir=work))
             run_child([*gainlog, *db, "import", str(append_file(work, 1)), "--source", "bench-append"],
                       workdir=work)
@@ -222,7 +221,7 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
         done = [f"{s.name} {s.runs[-1].seconds:.2f}s" + ("" if s.runs[-1].ok else " (failed)")
                 for s in steps.values()]
         print(f"  repeat {r + 1}/{repeat}: " + ", ".join(done), file=sys.stderr)
-    steps["report_all_sharded"].same = same
+    steps["report_all_one"].same = same
     return steps
 
 
@@ -404,23 +403,23 @@ def table(results: dict[int, SizeResult], one_asset: list[str] | None) -> list[s
         cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
                  for step in (result.steps[n] for n in AUDIT_STEPS)]
         lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
-    jobs = max(2, usable_cores())
+    jobs = usable_cores()
     lines += [
         "",
-        f"Parallel replay (issue #19): the default `report all` (one process on fewer than {SHARD_FROM_CORES} usable "
-        f"cores, else sharded on all) against `report all --jobs {jobs}` (sharded by asset); the two folders "
-        "compared by digest in every repeat:",
+        f"Parallel replay (issue #19): `report all --jobs 1` (one process) against the default `report all` (sharded "
+        f"by asset on the {jobs} usable cores; one process below 200,000 events); the two folders compared by "
+        "digest in every repeat (the default runs first and leaves the checkpoint):",
         "",
-        f"| events | report all (default) s | report all --jobs {jobs} s | speed-up | peak MB (default / {jobs}) "
+        f"| events | report all --jobs 1 s | report all (default, {jobs} jobs) s | speed-up | peak MB (1 / default) "
         "| same bytes |",
         "|---:|---:|---:|---:|---:|---|",
     ]
     for size, result in results.items():
-        default, sharded = result.steps["report_all"], result.steps["report_all_sharded"]
-        a, b = default.median(), sharded.median()
+        one, default = result.steps["report_all_one"], result.steps["report_all"]
+        a, b = one.median(), default.median()
         speedup = f"{a / b:.2f}×" if a and b else "n/a"
-        same = "n/a" if not sharded.same else ("yes" if all(sharded.same) else "NO")
-        lines.append(f"| {size:,} | {_s(a)} | {_s(b)} | {speedup} | {_s(default.peak())} / {_s(sharded.peak())} "
+        same = "n/a" if not one.same else ("yes" if all(one.same) else "NO")
+        lines.append(f"| {size:,} | {_s(a)} | {_s(b)} | {speedup} | {_s(one.peak())} / {_s(default.peak())} "
                      f"| {same} |")
     if one_asset:
         lines += ["", *one_asset]
@@ -494,11 +493,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schedule-d after appending one event ≤ 0.3 s; peak memory ≤ 1 GB; one asset 20k FIFO ≥ 50× RP2 "
         "(timed in the same run). "
         "Issue #19: `report all` after one appended event ≤ 1 s, `report 8949 --year 2026` after it ≤ 0.5 s. "
-        "A full `report all` of 50,000 events or more in one process leaves a checkpoint (issue #19), so the "
+        "A full `report all` of 50,000 events or more leaves a checkpoint, sharded or not (issue #19), so the "
         "`checkpoint` step after it finds one at the head and keeps it.",
         "",
         "Steps per repeat, in a fresh database: `gainlog --db DB init`; `import LEDGER`; "
-        "`report all --out DIR`; `report all --out DIR1 --jobs N` (N: the usable cores, at least 2); `checkpoint`; "
+        "`report all --out DIR` (the default `--jobs`: the usable cores); `report all --out DIR1 --jobs 1`; "
+        "`checkpoint`; "
         "`import ONE-LINE --source bench-append`; `report all --out DIR`; "
         "`import ONE-LINE --source bench-append`; `report schedule-d --year 2026 --json`; "
         "`report 8949 --year 2026 --json`; "

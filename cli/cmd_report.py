@@ -29,7 +29,7 @@ OutOpt = Annotated[Path, typer.Option("--out", help="Directory to write DIR/YEAR
 JobsOpt = Annotated[
     int | None,
     typer.Option("--jobs", min=1, help="Replay in up to N processes, sharded by asset "
-                 "(default: the usable cores, one process on fewer than three)."),
+                 "(default: the usable cores)."),
 ]
 
 

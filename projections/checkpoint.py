@@ -42,10 +42,10 @@ computed outside projections/, lazily (`ledger.checkpoints.code_version`): this 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -66,10 +66,13 @@ from ..ledger.events import (
     WalletInfo,
 )
 from .engine import EPOCH, ONE_US, LotBookState, finish, resume
+from .engine.transitions import apply_transitions
 from .exact import exact_context
 from .model import Booked
 from .pools import Piece, Pool
 from .rules.prices import needs_price
+
+V = TypeVar("V")
 
 KEEP = 2  # checkpoints kept per ledger (the newest); older ones are pruned
 IGNORED = (Profile, Carryover, WalletInfo)  # events the lot engine never reads
@@ -346,3 +349,88 @@ def thaw_engine(blob: bytes, *, tz: ZoneInfo) -> LotBookState | None:
         return restore(_DECODER.decode(blob), tz)
     except (msgspec.DecodeError, ValueError, ArithmeticError):
         return None
+
+
+# ---------------------------------------------------------------- the shards' states as one
+
+
+def merge_engines(blobs: Sequence[bytes], *, tz: ZoneInfo) -> bytes | None:
+    """`merge_snapshots` of the shards' `freeze_engine` bytes, as bytes (None: no checkpoint)."""
+    try:
+        snaps = [_DECODER.decode(blob) for blob in blobs]
+    except msgspec.DecodeError:
+        return None
+    merged = merge_snapshots(snaps, tz=tz)
+    return None if merged is None else _ENCODER.encode(merged)
+
+
+def merge_snapshots(snaps: Sequence[EngineSnapshot], *, tz: ZoneInfo) -> EngineSnapshot | None:
+    """The snapshot one process would have taken, from those of the shards of a parallel replay
+    (`projections.shards`: each folded the trades of its assets and every other event), or None
+    when that cannot be made exactly (then no checkpoint: a cache may be missing, never wrong).
+
+    Every shard read the same settings events; what the state holds per asset (classes, pools,
+    scopes, holdings, first 2025 disposals, allocations used) is each asset's shard's, so the
+    union (an asset in two shards with different values: None); the lot keys are the union too.
+    `next_uid`: the largest. A piece's number only breaks ties within its pool, whose asset is in one
+    shard; each shard numbered its assets' pieces in the order one process did (the same trades
+    in the same order), and the pieces a later fold adds get larger numbers than any: the same
+    choices. `next_transition`: a pooling change (`Settings.transition_dates`) is applied by the
+    first trade on or after its date (or a year's end, `year_end`), so a shard whose last trade came
+    before it has not applied it, though one process has (another shard's trade did). Such a shard
+    is brought up to the others by the same `apply_transitions` (no trade of its assets came in
+    between: the same pools), which must report no problem (the shards' `finish` reported none,
+    else the replay ran in one process). None when the most advanced shard still has a change
+    due (the last trade came before it: one process may have applied more, and a checkpoint with
+    a change due never serves, `year_checkpoint`), or a shard met an event of CONTRACT §4 "More
+    events" (`extended`: never restored)."""
+    if not snaps:
+        return None
+    first = snaps[0]
+    if any(s.schema != SCHEMA or s.tz != tz.key or s.extended or s.settings_events != first.settings_events
+           for s in snaps):
+        return None
+    due = len(LotBookState(first.settings_events, tz=tz).transitions)
+    if max(s.next_transition for s in snaps) < due:
+        return None
+    caught = [s if s.next_transition == due else _caught_up(s, tz) for s in snaps]
+    if any(s is None for s in caught):
+        return None
+    done = [s for s in caught if s is not None]
+    pools = [pool for s in done for pool in s.pools]
+    if len({(pool.asset, pool.wallet) for pool in pools}) != len(pools):
+        return None
+    asset_class = _union(s.asset_class for s in done)
+    scope_now = _union(s.scope_now for s in done)
+    holdings = _union(s.holdings for s in done)
+    first_2025 = _union(s.first_2025_disposal for s in done)
+    if asset_class is None or scope_now is None or holdings is None or first_2025 is None:
+        return None
+    return EngineSnapshot(
+        schema=SCHEMA, tz=tz.key, settings_events=list(first.settings_events), asset_class=asset_class, pools=pools,
+        scope_now=scope_now, holdings=holdings, next_uid=max(s.next_uid for s in done), next_transition=due,
+        first_2025_disposal=first_2025, allocation_used=sorted({a for s in done for a in s.allocation_used}),
+        lot_keys=sorted({k for s in done for k in s.lot_keys}),
+    )
+
+
+def _caught_up(snap: EngineSnapshot, tz: ZoneInfo) -> EngineSnapshot | None:
+    """`snap` with every pooling change applied, as `finish` applies them; None when that reports
+    a problem or `snap` does not restore."""
+    try:
+        state = restore(snap, tz)
+    except (ValueError, ArithmeticError):
+        return None
+    with exact_context():
+        apply_transitions(state, None)
+    return None if state.problems else snapshot(state)
+
+
+def _union(maps: Iterable[Mapping[str, V]]) -> dict[str, V] | None:
+    """The maps as one, in their order; None when two give one key different values."""
+    out: dict[str, V] = {}
+    for mapping in maps:
+        for key, value in mapping.items():
+            if out.setdefault(key, value) != value:
+                return None
+    return out

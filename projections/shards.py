@@ -24,6 +24,8 @@ assets. Only the tax years merge, and they are computed from the merged rows as 
   shard's 8949 rows as the text `report all` writes of them (`RowText`), `ShardTotals` its year
   totals (`totals`); `merge_texts` merges the shards' chunks in 8949 order (`MergedText`: ready
   text, nothing per row but a sort of ints and joins), and `add_totals` adds up their totals.
+- A checkpoint (`report all` of a large log): each shard's `Part` carries its engine state
+  (`Part.engine`), which `checkpoint.merge_snapshots` merges into the state one process keeps.
 
 Unshardable problems: the 2025 allocation's and a pre-2025 scope change's problems
 (`allocation-*`, `unallocated-units`: they come in the order of the trade that first reaches the
@@ -108,6 +110,8 @@ class Part(msgspec.Struct, kw_only=True):
         log: `Replay.log`.
         donations: `Replay.donations`.
         unit_changes: `Replay.unit_changes`.
+        engine: with `freeze`, the shard's engine state for a checkpoint (`Replay.engine`; the parent
+            merges the shards', `checkpoint.merge_engines`), else empty.
     """
 
     unshardable: str = ""
@@ -119,6 +123,7 @@ class Part(msgspec.Struct, kw_only=True):
     log: list[Recorded] = []
     donations: tuple[Donation, ...] = ()
     unit_changes: tuple[UnitChange, ...] = ()
+    engine: bytes = b""
 
 
 def part(run: Replay, assets: frozenset[str]) -> Part:
@@ -150,6 +155,7 @@ def part(run: Replay, assets: frozenset[str]) -> Part:
     return Part(
         income=run.income, fold_problems=problems, fold_keys=keys, late_allocation=list(extra),
         late_corrections=run.late_corrections, log=run.log, donations=run.donations, unit_changes=run.unit_changes,
+        engine=run.engine or b"",
     )
 
 

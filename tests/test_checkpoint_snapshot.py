@@ -5,6 +5,13 @@ msgpack bytes and back through the typed decoder and `restore`, resumes to exact
 the whole ledger gives (STYLE.md 23: the same fold). A blob of another `schema`, or one that does
 not decode, is ignored and the report replays. The code version that keys checkpoints is computed
 outside projections/, on first use: importing the projections reads no file.
+
+The shards of a parallel replay (issue #19) each snapshot their state; merged
+(`checkpoint.merge_snapshots`), they give the snapshot one process takes: on generated ledgers split
+into random shards of assets at a random point of the fold, the merged snapshot restored, folded on
+and finished gives the `Booked` of the one-process snapshot restored, folded on and finished. It is
+None only when a pooling change is still due (or one that reports a problem, which the replay would
+not shard); a shard whose trades stop before the 2025 change to wallets has it applied by the merge.
 """
 
 from __future__ import annotations
@@ -26,13 +33,15 @@ from gainlog.api.reading import load
 from gainlog.api.reports import schedule_d
 from gainlog.fixtures.generate import generate
 from gainlog.ledger import checkpoints as saved
-from gainlog.ledger.events import Recorded
+from gainlog.ledger.events import TRADES, Recorded, Swap
 from gainlog.ledger.store import Store
 from gainlog.projections import checkpoint as cp
 from gainlog.projections.engine import PRECISION, LotBookState, book, finish, fold_order, step
 from gainlog.projections.model import Booked
+from gainlog.projections.shards import UNSHARDABLE
 from helpers import R_E5, records, served_by_checkpoint
 from hypothesis import HealthCheck, given, settings
+from hypothesis import event as statistic
 from hypothesis import strategies as st
 
 ZONES = ("UTC", "America/New_York")
@@ -314,3 +323,128 @@ def test_the_code_version_follows_the_code(tmp_path: Path) -> None:
     assert saved.source_digest(tmp_path) == before
     (tmp_path / "projections" / "rules" / "x.py").write_text("X = 2\n")
     assert saved.source_digest(tmp_path) != before
+
+
+# -- the shards' snapshots merged (issue #19) ----------------------------------------------------
+
+
+def _names(record: Recorded) -> set[str]:
+    event = record.event
+    if isinstance(event, Swap):
+        return {event.give_asset, event.get_asset}
+    return {event.asset} if isinstance(event, TRADES) else set()  # type: ignore[union-attr]
+
+
+def _shard_of(known: list[Recorded], assets: frozenset[str]) -> list[Recorded]:
+    """What a shard reads (`Store.iter_read(assets=...)`): every event but the trades of other assets."""
+    return [r for r in known if not isinstance(r.event, TRADES) or _names(r) & assets]
+
+
+def _state(known: list[Recorded], tz: ZoneInfo, upto: set[int], assets: frozenset[str] | None) -> LotBookState:
+    """The engine state after folding the trades of `known` whose seq is in `upto` (a shard's when `assets`)."""
+    state = LotBookState(known, tz=tz)
+    state.assets = assets
+    for record in fold_order(known):
+        if record.seq in upto:
+            step(state, record)
+    return state
+
+
+def _on(snap: cp.EngineSnapshot, rest: list[Recorded], tz: ZoneInfo) -> Booked:
+    """`snap` restored, the trades `rest` folded into it, finished."""
+    state = cp.restore(snap, tz)
+    for record in rest:
+        step(state, record)
+    return finish(state)
+
+
+def _merged(known: list[Recorded], tz: ZoneInfo, shards: list[frozenset[str]], split: int
+            ) -> tuple[cp.EngineSnapshot, cp.EngineSnapshot | None, list[Recorded], bool]:
+    """The one-process snapshot after the first `split` trades, the shards' snapshots merged, the
+    rest, and whether the shards had applied different numbers of pooling changes."""
+    trades = fold_order(known)
+    upto = {r.seq for r in trades[:split]}
+    one = _state(known, tz, upto, None)
+    whole = cp.snapshot(one)
+    parts = [cp.snapshot(_state(_shard_of(known, shard), tz, upto, shard)) for shard in shards]
+    via_bytes = cp.merge_engines([cp.freeze_engine(cp.restore(p, tz)) for p in parts], tz=tz)
+    merged = cp.merge_snapshots(parts, tz=tz)
+    assert (via_bytes is None) == (merged is None)
+    assert via_bytes is None or msgspec.msgpack.decode(via_bytes, type=cp.EngineSnapshot) == merged
+    if merged is None:  # one process has a pooling change still due, or its change reported a problem
+        unshardable = any(p.code in UNSHARDABLE for p in one.problems)  # the replay would not shard
+        assert whole.next_transition < len(one.transitions) or unshardable
+    return whole, merged, trades[split:], len({p.next_transition for p in parts}) > 1
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ledger=generated(), data=st.data())
+def test_merged_shard_snapshots_resume_to_the_one_process_fold(
+    ledger: tuple[list[Recorded], ZoneInfo], data: st.DataObject
+) -> None:
+    known, tz = ledger
+    assets = sorted({a for r in known for a in _names(r)})
+    jobs = data.draw(st.integers(2, 4), label="jobs")
+    home = data.draw(st.lists(st.integers(0, jobs - 1), min_size=len(assets), max_size=len(assets)), label="home")
+    shards = [frozenset(a for a, h in zip(assets, home, strict=True) if h == i) for i in range(jobs)]
+    trades = fold_order(known)
+    late = next((i for i, r in enumerate(trades) if r.event.at.year >= 2025), len(trades))  # type: ignore[union-attr]
+    after_2025 = st.integers(min(late + 1, len(trades)), len(trades))  # mostly a split with the change applied
+    split = data.draw(st.one_of(after_2025, st.integers(0, len(trades))), label="split")
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        whole, merged, rest, lagging = _merged(known, tz, shards, split)
+        if merged is None:
+            statistic("no merge: a pooling change still due, or one that reports a problem")
+            return
+        assert merged.next_transition == whole.next_transition
+        assert {(p.asset, p.wallet) for p in merged.pools} == {(p.asset, p.wallet) for p in whole.pools}
+        assert merged.holdings == whole.holdings and merged.scope_now == whole.scope_now
+        assert sorted(merged.lot_keys) == sorted(whole.lot_keys)
+        assert sorted(merged.allocation_used) == sorted(whole.allocation_used)
+        statistic(f"merged {jobs} shards" + (", one brought up to the others' pooling changes" if lagging else ""))
+        assert msgspec.json.encode(_on(merged, rest, tz)) == msgspec.json.encode(_on(whole, rest, tz))
+
+
+def test_a_shard_whose_trades_stop_before_2025_gets_the_change_to_wallets() -> None:
+    """BTC is last traded in 2024 (its shard has not applied the 2025 change: universal pool), ETH in
+    2025 (applied): the merge splits BTC's universal lots to the wallets holding them, as one process
+    did when ETH's 2025 trade came; a later BTC sale from wallet B takes B's lot (HIFO over the
+    universal pool would have taken A's dearer one)."""
+    lines: list[dict[str, Any]] = [
+        {"type": "method", "method": "HIFO", "from": "2019-01-01"},
+        {"type": "buy", "id": "a", "at": "2024-02-01", "wallet": "A", "asset": "BTC", "qty": "1", "price": "900"},
+        {"type": "buy", "id": "b", "at": "2024-03-01", "wallet": "B", "asset": "BTC", "qty": "1", "price": "100"},
+        {"type": "buy", "id": "e", "at": "2025-02-01", "wallet": "A", "asset": "ETH", "qty": "1", "price": "50"},
+        {"type": "sell", "id": "s", "at": "2025-03-01", "wallet": "B", "asset": "BTC", "qty": "1", "price": "300"},
+    ]
+    known, tz = records(lines), ZoneInfo("UTC")
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        whole, merged, rest, lagging = _merged(known, tz, [frozenset({"BTC"}), frozenset({"ETH"})], 3)
+        assert lagging and merged is not None and merged.next_transition == whole.next_transition == 1
+        assert sorted((p.asset, p.wallet) for p in merged.pools) == [("BTC", "A"), ("BTC", "B"), ("ETH", "A")]
+        booked = _on(merged, rest, tz)
+        assert msgspec.json.encode(booked) == msgspec.json.encode(_on(whole, rest, tz))
+        assert [(s.lot, str(s.basis)) for s in booked.slices] == [("test:b", "100")]
+        # every shard before the change (the log's last trade in 2024): no checkpoint to merge into
+        _, none, _, _ = _merged(known, tz, [frozenset({"BTC"}), frozenset({"ETH"})], 2)
+        assert none is None
+
+
+def test_shards_that_disagree_on_an_asset_or_the_settings_do_not_merge() -> None:
+    lines = [
+        {"type": "buy", "id": "a", "at": "2025-02-01", "wallet": "A", "asset": "BTC", "qty": "1", "price": "9"},
+        {"type": "method", "id": "m", "method": "HIFO", "from": "2019-01-01"},
+    ]
+    known, tz = records(lines), ZoneInfo("UTC")
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        one = cp.snapshot(_state(known, tz, {1}, None))
+        other = msgspec.structs.replace(one, holdings={"BTC": {"A": one.holdings["BTC"]["A"] + 1}}, pools=[])
+        assert cp.merge_snapshots([one, other], tz=tz) is None  # one asset's holdings in two shards, different
+        assert cp.merge_snapshots([one, msgspec.structs.replace(one, pools=[])], tz=tz) is not None  # the same
+        assert cp.merge_snapshots([one, one], tz=tz) is None  # one pool in two shards
+        assert cp.merge_snapshots([one, msgspec.structs.replace(one, settings_events=[], pools=[])], tz=tz) is None
+        assert cp.merge_snapshots([one, msgspec.structs.replace(one, extended=True, pools=[])], tz=tz) is None
+        assert cp.merge_engines([cp.freeze_engine(cp.restore(one, tz)), b"garbage"], tz=tz) is None

@@ -454,14 +454,16 @@ def test_asset_counts_by_part_add_up_and_a_swap_counts_both_sides(tmp_path: Path
         assert parallel.asset_links(store.conn, seq) == [("ETH", "ETX")]
 
 
-@pytest.mark.parametrize(("cores", "jobs"), [(1, 1), (2, 1), (3, 3), (8, 8)])
-def test_jobs_default_is_one_process_below_three_cores(monkeypatch: pytest.MonkeyPatch, cores: int, jobs: int) -> None:
-    """On two cores a sharded replay gains little and leaves no checkpoint (docs/limitations.md "Performance")."""
-    monkeypatch.setattr(parallel, "usable_cores", lambda: cores)
-    assert parallel.default_jobs() == jobs
+@pytest.mark.parametrize("cores", [1, 2, 3, 8])
+def test_jobs_default_is_the_usable_cores(monkeypatch: pytest.MonkeyPatch, cores: int) -> None:
+    """A sharded `report all` leaves a checkpoint as one process does (tests/test_report_incremental.py),
+    so `--jobs` defaults to every core this process may run on, two included."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert parallel.usable_cores() == cores
+    assert parallel.default_jobs() == cores
 
 
-def test_cli_report_all_on_two_cores_runs_in_one_process(
+def test_cli_report_all_on_two_cores_runs_in_two_processes(
     tmp_path: Path, shard_always: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
@@ -475,7 +477,7 @@ def test_cli_report_all_on_two_cores_runs_in_one_process(
     monkeypatch.setattr(parallel, "stream_sharded", spy)
     db = make_ledger(tmp_path, ledger_lines(2))
     assert main(["--db", str(db), "report", "all", "--out", str(tmp_path / "out")]) == 0
-    assert seen == [1]
+    assert seen == [2]
 
 
 # -- report all: the rows' text made in the workers (shards.row_text, merge_texts, ShardRows) --------
