@@ -296,9 +296,10 @@ def closed_lot(
     flagged: dict[str, list[Row]],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The `buy` and `sell` that reproduce one closed lot a broker reports (a 1099-B row, a lot of Schwab's
-    realized gain/loss export): the wash sale loss disallowed `wash` goes on the sale (`wash_disallowed`, R4.6),
-    so Form 8949 shows the basis C, code W and W, and the lot's gain is the broker's (P - C + W). Flags the row when it has a wash sale, when its gain column
-    (`columns["gain"]`) is neither P - C + W nor P - C, or when its term disagrees with the dates."""
+    realized gain/loss export): the wash sale loss disallowed `wash` goes on the sale (`wash_disallowed`,
+    R4.6), so Form 8949 shows the basis C, code W and W, and the lot's gain is the broker's (P - C + W).
+    Flags the row when it has a wash sale, when its gain column (`columns["gain"]`) is neither P - C + W
+    nor P - C, or when its term disagrees with the dates."""
     if wash:
         flagged[WASH_GROUP].append(row)
     gain = money(row, columns["gain"]) if "gain" in columns else None
