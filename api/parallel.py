@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
     from ..projections.form8949 import Row
     from ..projections.glance import RowSums
-    from ..projections.model import OpenLot, Slice
+    from ..projections.model import IncomeRow, OpenLot, Slice
     from ..projections.pipeline import Replay
     from ..projections.shards import MergedText, Part, RowText, ShardTotals
     from ..projections.tax_year import YearBoxes
@@ -373,7 +373,7 @@ def stream_sharded(
     import msgspec
 
     from ..projections.checkpoint import merge_engines
-    from ..projections.shards import merge, plan
+    from ..projections.shards import merge, merged_income, plan
     from .reading import Streamed, open_ledger
     from .reading import stream as one_process
 
@@ -413,14 +413,14 @@ def stream_sharded(
                 merged = merge(parts, [() for _ in parts], ends)
                 assert merged is not None  # no part is unshardable
                 merged = msgspec.structs.replace(merged, engine=engine)
-                rows = ShardRows(workers, len(parts), ends, db=db, seq=seq)
+                rows = ShardRows(workers, parts, ends, db=db, seq=seq)
                 weakref.finalize(rows, workers.stop)  # rows never read to their end
                 return Streamed(store=store, seq=seq, replay=merged), Sharding(shards=shards, pids=pids, rows=rows)
             merged = merge(parts, [workers.slices(i, tails) for i in range(len(parts))], ends)
             assert merged is not None  # no part is unshardable
             slices = _handed_out(merged.slices, workers, ends, tails, db=db, seq=seq, year_ends=year_ends)
             weakref.finalize(slices, workers.stop)  # a stream never read to its end (`report 8949`)
-            replay = msgspec.structs.replace(merged, slices=slices, engine=engine)
+            replay = msgspec.structs.replace(merged, slices=slices, engine=engine, income=merged_income(parts))
             return Streamed(store=store, seq=seq, replay=replay), Sharding(shards=shards, pids=pids)
     if workers is not None:
         workers.stop()
@@ -460,10 +460,10 @@ def _handing_over(
     items: Iterator[T], workers: Workers, count: Callable[[T], int], rest: Callable[[int], Iterator[T]],
     finish: Callable[[], None], failures: tuple[type[Exception], ...],
 ) -> Iterator[T]:
-    """`items` as the workers send them, then `finish()` and the workers ended. On one of `failures`
-    mid-way the workers are stopped and `rest(n)` (a replay in one process, past the `n` units the
-    items handed out so far held, `count` of each) hands out the remainder: the same output in the
-    same order."""
+    """`items` as the workers send them, then the workers ended and `finish()` (after them: what it
+    decodes never sits next to the workers' memory). On one of `failures` mid-way the workers are
+    stopped and `rest(n)` (a replay in one process, past the `n` units the items handed out so far
+    held, `count` of each) hands out the remainder: the same output in the same order."""
     handed = 0
     done = False
     try:
@@ -476,22 +476,25 @@ def _handing_over(
             yield from rest(handed)
             return
         done = True
-        finish()
     finally:
         workers.stop(done=done)
+    finish()
 
 
 class ShardRows:
     """`report all`'s 8949 rows as the workers made them (`stream_sharded(..., texts=True)`): their
     text merged in 8949 order (`runs`, `write`) and, once read to the end, the year totals
-    (`year_boxes`, `sums`) and the year-end lots (in the replay's `year_end_lots`)."""
+    (`year_boxes`, `sums`), the year-end lots (in the replay's `year_end_lots`) and the income rows
+    (`income`: the replay's are left empty, `shards.merge`)."""
 
     def __init__(
-        self, workers: Workers, count: int, ends: dict[int, tuple[OpenLot, ...]], *, db: Path, seq: int,
+        self, workers: Workers, parts: list[Part], ends: dict[int, tuple[OpenLot, ...]], *, db: Path, seq: int,
     ) -> None:
         from ..projections.glance import RowSums
 
-        self.workers, self.count, self.ends, self.db, self.seq = workers, count, ends, db, seq
+        self.workers, self.count, self.ends, self.db, self.seq = workers, len(parts), ends, db, seq
+        self.parts: list[Part] | None = parts  # their income, decoded once the workers have ended
+        self.income: tuple[IncomeRow, ...] = ()  # the replay's income rows, once `runs` was read to its end
         self.year_boxes: YearBoxes = {}
         self.sums = RowSums()
         self.last: list[list[Row]] | None = None  # with `freeze`, each worker's rows of its last year (`open_rows`)
@@ -502,7 +505,7 @@ class ShardRows:
         two shards sent rows of one disposal: `shards.OrderTie`), the log is replayed in one process,
         which makes the same rows in the same order: those already handed out are skipped
         (`_one_process`)."""
-        from ..projections.shards import OrderTie, add_totals, merge_texts, year_end_lots
+        from ..projections.shards import OrderTie, add_totals, merge_texts, merged_income, year_end_lots
 
         tails: dict[int, dict[int, tuple[OpenLot, ...]]] = {}
         sums: dict[int, ShardTotals] = {}
@@ -513,6 +516,8 @@ class ShardRows:
             self.ends.update(year_end_lots([tails[i] for i in sorted(tails)]))
             if self.workers.freeze:
                 self.last = [last[i] for i in sorted(last)]
+            assert self.parts is not None
+            self.income, self.parts = merged_income(self.parts), None
 
         runs = merge_texts([self.workers.texts(i, tails, sums, last) for i in range(self.count)])
         return _handing_over(runs, self.workers, lambda run: run.count, self._one_process, finish,
@@ -551,6 +556,7 @@ class ShardRows:
                 yield from merge_texts([iter([row_text(rows[handed:])])])
                 handed = 0
             self.ends.update(replay.year_end_lots)
+            self.income, self.parts = replay.income, None
 
     def write(
         self, folder: Path, year_boxes: YearBoxes, sums: RowSums, year_to_count: dict[int, int],

@@ -464,8 +464,9 @@ def write_report_files(
         if files is not None:
             year_to_count[files.year] = files.close()
         ty = totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone)
+        income = replay.income if sharding.rows is None else sharding.rows.income
         year_to_income: dict[int, list[IncomeRow]] = {}
-        for row in replay.income:
+        for row in income:
             year_to_income.setdefault(row.date.year, []).append(row)
         summary = []
         carryover: str | None = None
@@ -486,7 +487,7 @@ def write_report_files(
         tags = {t.name: f"{t.seq}:{store.hash_at(t.seq)}" for t in store.tags() if t.seq <= seq}
         if collect is not None:
             collect.keep(year_boxes=year_boxes, year_rows=year_to_count, year_missing=year_to_missing, sums=sums,
-                         income=list(replay.income))
+                         income=list(income))
         return Written(out=folder, seq=seq, head=store.hash_at(seq), tags=tags, summary=summary,
                        missing=year_to_missing)
 

@@ -15,8 +15,9 @@ assets. Only the tax years merge, and they are computed from the merged rows as 
   slices have been read).
 - `merge(parts, slices, ends)`: the `Replay` one process would have made: slices in 8949 order (date
   sold, seq, order) merged from each shard's stream as they are read (never all of them at once),
-  income, donations and unit changes in fold order, problems in report order, the log by seq, and
-  `ends` as the year-end lots (the caller fills it from `year_end_lots` once the slices are read).
+  donations and unit changes in fold order (income too, decoded apart: `merged_income`), problems
+  in report order, the log by seq, and `ends` as the year-end lots (the caller fills it from
+  `year_end_lots` once the slices are read).
   None when a shard saw something a shard cannot reproduce exactly (`UNSHARDABLE`): the caller then
   replays in one process.
 - `report all` has its workers do the rest of the per-row work too (on two cores the parent's serial
@@ -58,6 +59,8 @@ UNSHARDABLE = frozenset({
 })
 LATE_ALLOCATION = "late-allocation"
 CHUNK = 4096  # slices per message from a worker (`chunks`)
+_INCOME = msgspec.msgpack.Encoder()
+_INCOME_ROWS = msgspec.msgpack.Decoder(tuple[IncomeRow, ...])
 
 
 def plan(counts: Mapping[str, int], links: Iterable[tuple[str, str]], jobs: int) -> list[list[str]]:
@@ -101,7 +104,9 @@ class Part(msgspec.Struct, kw_only=True):
 
     Attributes:
         unshardable: a problem (`UNSHARDABLE`) or an order the merge cannot reproduce: replay in one process.
-        income: the income rows in fold order.
+        income: the income rows in fold order, msgpack-encoded: the parent of `report all` decodes
+            them only once the workers have ended (`merged_income`), so that they never sit next to
+            the workers' memory (at 1M events: about 70 MB decoded, 16 MB encoded).
         fold_problems: `Replay.fold_problems` less those of a swap whose other side is the shard's.
         fold_keys: the fold order (event time, seq) of the trade each of `fold_problems` was
             reported in (`Replay.fold_owners`).
@@ -115,7 +120,7 @@ class Part(msgspec.Struct, kw_only=True):
     """
 
     unshardable: str = ""
-    income: tuple[IncomeRow, ...] = ()
+    income: msgspec.Raw = msgspec.Raw(b"\x90")  # msgpack's empty array (an empty Raw would encode as nothing)
     fold_problems: list[Problem] = []
     fold_keys: list[tuple[datetime, int]] = []
     late_allocation: list[Problem] = []
@@ -153,9 +158,9 @@ def part(run: Replay, assets: frozenset[str]) -> Part:
         problems.append(problem)
         keys.append(key)
     return Part(
-        income=run.income, fold_problems=problems, fold_keys=keys, late_allocation=list(extra),
-        late_corrections=run.late_corrections, log=run.log, donations=run.donations, unit_changes=run.unit_changes,
-        engine=run.engine or b"",
+        income=msgspec.Raw(_INCOME.encode(run.income)), fold_problems=problems, fold_keys=keys,
+        late_allocation=list(extra), late_corrections=run.late_corrections, log=run.log, donations=run.donations,
+        unit_changes=run.unit_changes, engine=run.engine or b"",
     )
 
 
@@ -176,7 +181,8 @@ def merge(
 ) -> Replay | None:
     """The `Replay` of the whole log from its shards' parts and their slices (each shard's in 8949
     order, read a few at a time as the merged stream is read); `ends` is its `year_end_lots`, which
-    the caller fills (`year_end_lots`) once the slices are read. None when a part is `unshardable`."""
+    the caller fills (`year_end_lots`) once the slices are read. Its income is left empty: the caller
+    decodes the parts' (`merged_income`) when it needs them. None when a part is `unshardable`."""
     if any(p.unshardable for p in parts):
         return None
     log = sorted({r.seq: r for p in parts for r in p.log}.values(), key=_seq)
@@ -190,7 +196,7 @@ def merge(
     late = tuple(sorted((p for part_ in parts for p in part_.late_corrections), key=lambda p: p.seq or 0))
     return Replay(
         slices=heapq.merge(*slices, key=_8949_order),
-        income=tuple(heapq.merge(*(p.income for p in parts), key=_at_seq)),
+        income=(),
         problems=fold_problems + tuple(late_allocation) + late,
         log=log,
         fold_problems=fold_problems,
@@ -199,6 +205,11 @@ def merge(
         unit_changes=tuple(heapq.merge(*(p.unit_changes for p in parts), key=_at_seq)),
         year_end_lots=ends,
     )
+
+
+def merged_income(parts: Sequence[Part]) -> tuple[IncomeRow, ...]:
+    """The parts' income rows decoded and merged in fold order (event time, seq)."""
+    return tuple(heapq.merge(*(_INCOME_ROWS.decode(p.income) for p in parts), key=_at_seq))
 
 
 def year_end_lots(shards: Sequence[Mapping[int, tuple[OpenLot, ...]]]) -> dict[int, tuple[OpenLot, ...]]:
