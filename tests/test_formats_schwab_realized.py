@@ -16,8 +16,8 @@ The wash sale's loss is disallowed whole: the sale carries Schwab's 205.00 (`was
 shows its basis 2,407.50, code W, adjustment 205.00 and a gain of 0.00 (the loss is in the replacement's basis,
 2,125.00 + 205.00 = 2,330.00, as Schwab reports it, and gainlog does not wash it again in the same wallet).
 Short term: proceeds 2,202.50 + 1,502.00 + 1,218.68 + 2,250.00 = 7,173.18; basis 2,407.50 + 1,925.00 + 911.32
-+ 2,330.00 = 7,573.82; adjustments 205.00; gain −195.64. Long term: proceeds 2,450.00 + 2,767.50 = 5,217.50; basis 1,936.00 +
-1,859.00 = 3,795.00; gain 1,422.50. Net 1,226.86 = the export's total 1,021.86 + the 205.00 disallowed.
++ 2,330.00 = 7,573.82; adjustments 205.00; gain −195.64. Long term: proceeds 2,450.00 + 2,767.50 = 5,217.50;
+basis 1,936.00 + 1,859.00 = 3,795.00; gain 1,422.50. Net 1,226.86 = the export's total 1,021.86 + the 205.00 disallowed.
 """
 
 from __future__ import annotations
