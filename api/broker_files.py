@@ -239,6 +239,7 @@ def read_1099b(path: Path, text: str) -> list[BrokerRow]:
             raise row.error(columns.get("quantity", "Quantity"), "no quantity above zero (no Quantity column, and "
                             "the description starts with no number)")
         acquired = row.text(columns["acquired"])
+        sold = _day(row, columns["sold"])
         proceeds = form.money(row, columns["proceeds"])
         if proceeds is None:
             raise row.error(columns["proceeds"], "is empty")
@@ -252,21 +253,26 @@ def read_1099b(path: Path, text: str) -> list[BrokerRow]:
                 (term, reported)]
         out.append(BrokerRow(
             line=line, asset=form.asset_of(row, columns), qty=qty,
-            date_acquired=None if acquired.lower() in ("various", "var", "") else _day(row, columns["acquired"]),
-            date_sold=_day(row, columns["sold"]), proceeds=abs(proceeds),
+            date_acquired=None if acquired.lower() in ("various", "var", "") else _day(row, columns["acquired"], sold),
+            date_sold=sold, proceeds=abs(proceeds),
             cost_basis=form.money(row, columns["basis"]), wash_sale_disallowed=form.wash_sale(row, columns),
             term=term, box=box,
         ))
     return out
 
 
-def _day(row: Row, column: str) -> date:
-    """A 1099-B date (MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD), as `import --format 1099-b` reads it."""
+def _day(row: Row, column: str, before: date | None = None) -> date:
+    """A 1099-B date (MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD), as `import --format 1099-b` reads it: a two-digit
+    year is 20YY, or 19YY when 20YY would come after `before` (the date sold)."""
     for fmt in ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(row.text(column), fmt).date()
+            day = datetime.strptime(row.text(column), fmt).date()
         except ValueError:
             continue
+        if fmt == "%m/%d/%y":
+            late = date(2000 + day.year % 100, day.month, day.day)
+            day = late if before is None or late <= before else date(1900 + day.year % 100, day.month, day.day)
+        return day
     raise row.error(column, f"{row.text(column)!r} is not a date (MM/DD/YYYY or YYYY-MM-DD)")
 
 

@@ -183,3 +183,20 @@ def test_schwab_composite_reconcile_format_schwab_reads_the_name_and_the_box(tmp
         (72, "OLD CO", Decimal(5), Decimal(0), "long", "E"),
         (73, "GHI CORP", Decimal(3), Decimal(0), "", ""),
     ]
+
+
+def test_fidelity_two_digit_years_reconcile_as_they_import(tmp_path: Path) -> None:
+    # reconcile read MM/DD/YY with Python's pivot (65 -> 2065, after the sale); now as the import: 1965
+    path = _fidelity(
+        tmp_path,
+        '"DEF INC, DEF, 24422X107",5.000,05/01/65,04/01/25,0000000000000500.00,0000000000000200.00,'
+        "0000000000000000.00,0000000000000000.00,LONG TERM,NONCOVERED",
+        '"XYZ CORP COM, XYZ, 98421X105",1.000,01/10/25,06/02/25,0000000000000040.00,0000000000000050.00,'
+        "0000000000000000.00,0000000000000000.00,SHORT TERM,COVERED",
+    )
+    rows = read_broker_file(path, "1099-b")
+    assert [(r.asset, r.date_acquired, r.date_sold, r.term, r.box) for r in rows] == [
+        ("DEF", date(1965, 5, 1), date(2025, 4, 1), "long", "E"),
+        ("XYZ", date(2025, 1, 10), date(2025, 6, 2), "short", "A"),
+    ]
+    assert _events(path)[0] == ("buy", "DEF", "5", "1965-05-01", "200")
