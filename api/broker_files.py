@@ -6,9 +6,10 @@
 - `schwab`: the CSV of Schwab's 1099 Composite: other forms' sections first, then a line
   `"Form 1099 B"`, a line of box numbers, and the header `Description of property (Example 100 sh.
   XYZ Co.)`, `Date acquired`, `Date sold or disposed`, `Proceeds`, `Cost or other basis`, `Accrued
-  market discount`, `Wash sale loss disallowed` (amounts with `$` and commas), optionally a term
-  column (`Term`, `Short-term/Long-term`...) and `Box` (the 8949 box). The description gives the
-  quantity and the symbol: `100 sh. AAPL`, `10 AAPL`.
+  market discount`, `Wash sale loss disallowed` (amounts with `$` and commas), the term column
+  (`Short-Term gain loss Long-term gain or loss Ordinary`, any name with "term") and the box (`Form 8949
+  Code`: A, B, D, E; X is none). The description gives the quantity and the security, whose name is the
+  asset: `1.00 ABIOMED INC` -> ABIOMED INC, `10 sh. AAPL` -> AAPL.
 - `1099da`: the 1099-DA form-data CSV as exchanges' tax providers issue it (TaxBit's template):
   `asset_symbol`, `asset_quantity` (box 1c), `acquired_date` (1d), `disposed_date` (1e),
   `proceeds` (1f), `cost_basis` (1g), `gain_loss_classification` (box 6: Short-term, Long-term),
@@ -158,12 +159,13 @@ def read_generic(path: Path, text: str) -> list[BrokerRow]:
     return out
 
 
-_SCHWAB_QTY = re.compile(r"^\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s+(?:(?:SH|SHS|SHARES)\.?\s+)?(\S+)", re.IGNORECASE)
+# "1.00 ABIOMED INC", "10 sh. AAPL": the quantity, then the security (Schwab writes its name, not its ticker)
+_SCHWAB_QTY = re.compile(r"^\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s+(?:(?:SH|SHS|SHARES)\.?\s+)?(\S.*)$", re.IGNORECASE)
 
 
 def read_schwab(path: Path, text: str) -> list[BrokerRow]:
     lines = text.splitlines(keepends=True)
-    mark = next((i for i, ln in enumerate(lines) if ln.strip().strip(",").strip().strip('"') == SCHWAB_MARK), None)
+    mark = next((i for i, ln in enumerate(lines) if next(csv.reader([ln]), [""])[:1] == [SCHWAB_MARK]), None)
     if mark is None:
         raise InvalidEvent(f"{path}: no line \"{SCHWAB_MARK}\": not the CSV of a Schwab 1099 Composite")
     start = mark + 3  # the mark, a line of box numbers, then the header (file lines from 1)
@@ -172,7 +174,7 @@ def read_schwab(path: Path, text: str) -> list[BrokerRow]:
              "Wash sale loss disallowed")
     _need(path, header, names, "Schwab 1099 Composite", line=start)
     term_column = next((h for h in header if "term" in h.lower()), "")
-    box_column = next((h for h in header if h.lower() in ("box", "form 8949 box", "8949 box")), "")
+    box_column = next((h for h in header if h.lower() in ("box", "form 8949 box", "8949 box", "form 8949 code")), "")
     out = []
     for row in rows:
         description = row.text(SCHWAB_DESCRIPTION)
@@ -180,17 +182,18 @@ def read_schwab(path: Path, text: str) -> list[BrokerRow]:
             continue
         found = _SCHWAB_QTY.match(description)
         if found is None:
-            raise row.fail(SCHWAB_DESCRIPTION, f"{description!r} does not start with a quantity and a symbol")
+            raise row.fail(SCHWAB_DESCRIPTION, f"{description!r} does not start with a quantity and a security")
         sold = row.day("Date sold or disposed")
         proceeds = row.amount("Proceeds")
         assert sold is not None and proceeds is not None
         out.append(BrokerRow(
-            line=row.number, asset=found.group(2), qty=_positive_qty(row, SCHWAB_DESCRIPTION, found.group(1)),
+            line=row.number, asset=" ".join(found.group(2).split()),
+            qty=_positive_qty(row, SCHWAB_DESCRIPTION, found.group(1)),
             date_acquired=row.day("Date acquired", various=True), date_sold=sold, proceeds=proceeds,
             cost_basis=row.amount("Cost or other basis", optional=True),
             wash_sale_disallowed=row.amount("Wash sale loss disallowed", optional=True) or Decimal(0),
             term=_term(row.text(term_column)) if term_column else "",
-            box=_box(row, box_column) if box_column else "",
+            box=_box(row, box_column) if box_column and row.text(box_column).upper() != "X" else "",  # X: no box
         ))
     return out
 
@@ -236,6 +239,7 @@ def read_1099b(path: Path, text: str) -> list[BrokerRow]:
             raise row.error(columns.get("quantity", "Quantity"), "no quantity above zero (no Quantity column, and "
                             "the description starts with no number)")
         acquired = row.text(columns["acquired"])
+        sold = _day(row, columns["sold"])
         proceeds = form.money(row, columns["proceeds"])
         if proceeds is None:
             raise row.error(columns["proceeds"], "is empty")
@@ -249,21 +253,26 @@ def read_1099b(path: Path, text: str) -> list[BrokerRow]:
                 (term, reported)]
         out.append(BrokerRow(
             line=line, asset=form.asset_of(row, columns), qty=qty,
-            date_acquired=None if acquired.lower() in ("various", "var", "") else _day(row, columns["acquired"]),
-            date_sold=_day(row, columns["sold"]), proceeds=abs(proceeds),
+            date_acquired=None if acquired.lower() in ("various", "var", "") else _day(row, columns["acquired"], sold),
+            date_sold=sold, proceeds=abs(proceeds),
             cost_basis=form.money(row, columns["basis"]), wash_sale_disallowed=form.wash_sale(row, columns),
             term=term, box=box,
         ))
     return out
 
 
-def _day(row: Row, column: str) -> date:
-    """A 1099-B date (MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD), as `import --format 1099-b` reads it."""
+def _day(row: Row, column: str, before: date | None = None) -> date:
+    """A 1099-B date (MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD), as `import --format 1099-b` reads it: a two-digit
+    year is 20YY, or 19YY when 20YY would come after `before` (the date sold)."""
     for fmt in ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d"):
         try:
-            return datetime.strptime(row.text(column), fmt).date()
+            day = datetime.strptime(row.text(column), fmt).date()
         except ValueError:
             continue
+        if fmt == "%m/%d/%y":
+            late = date(2000 + day.year % 100, day.month, day.day)
+            day = late if before is None or late <= before else date(1900 + day.year % 100, day.month, day.day)
+        return day
     raise row.error(column, f"{row.text(column)!r} is not a date (MM/DD/YYYY or YYYY-MM-DD)")
 
 

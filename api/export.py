@@ -118,7 +118,7 @@ def export(
     """`export`: the year's statement written to `out` as `fmt` (`draw_pdf` makes the PDF's bytes);
     a `UsageError` for an unknown format."""
     from ..ledger.errors import UsageError
-    from ..projections.exports import TAXACT_LIMIT, unexported_adjustments
+    from ..projections.exports import too_many_rows, unexported_adjustments
 
     if fmt not in FORMATS or (fmt == "pdf" and draw_pdf is None):
         raise UsageError(f"--format {fmt!r}: give one of {', '.join(FORMATS)}")
@@ -139,8 +139,9 @@ def export(
             f"{fmt} has no column for these rows' adjustments (g): enter them by hand in the tax software, "
             f"or use --format txf or taxact (rows {numbers} of `report 8949 --year {year}`)"
         )
-    if fmt == "taxact" and len(st.rows) > TAXACT_LIMIT:
-        warnings.append(f"{len(st.rows)} rows: TaxAct imports at most {TAXACT_LIMIT} transactions into one return")
+    limit = too_many_rows(len(st.rows), fmt=fmt)
+    if limit is not None:
+        warnings.append(limit)
     return Exported(out=out, format=fmt, statement=st, unexported=unexported, warnings=warnings)
 
 

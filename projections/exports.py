@@ -13,7 +13,7 @@ exactly Schedule D's (CONTRACT §4 "Filing outputs").
   reporting, and the statement (`pages`) names the real box.
 - `turbotax_csv`: TurboTax's gains-and-losses CSV upload (Currency Name, Purchase Date, Cost Basis,
   Date Sold, Proceeds). It has no adjustment column: `unexported_adjustments` names the rows whose
-  (g) must be entered by hand.
+  (g) must be entered by hand; `too_many_rows` warns past the 3,999 rows a file takes.
 - `taxact_csv`: TaxAct's 1099-B / Form 8949 CSV import, with wash sale, adjustment code and amount
   and the reporting category (the box).
 - `pages`: the Form 8949-style statement: one page set per box, `ROWS_PER_PAGE` rows a page, page
@@ -53,6 +53,7 @@ TAXACT_HEADER = (
     "Adjustment Code", "Adjustment Amount", "Reporting Category",
 )
 TAXACT_LIMIT = 2000  # transactions TaxAct imports into one return
+TURBOTAX_LIMIT = 3999  # rows a TurboTax CSV upload takes, as exporters that write it split their files
 ROWS_PER_PAGE = 20  # rows on one page of the statement
 
 
@@ -93,6 +94,16 @@ def unexported_adjustments(rows: Sequence[Row], *, fmt: str) -> list[int]:
     if fmt == "txf":
         return [n for n, r in enumerate(rows, 1) if r.adjustment and wash_amount(r) is None]
     return []
+
+
+def too_many_rows(count: int, *, fmt: str) -> str | None:
+    """The warning for a file of `count` rows that the tax program of `fmt` will not take whole, else None."""
+    if fmt == "taxact" and count > TAXACT_LIMIT:
+        return f"{count} rows: TaxAct imports at most {TAXACT_LIMIT} transactions into one return"
+    if fmt == "turbotax" and count > TURBOTAX_LIMIT:
+        return (f"{count} rows: TurboTax's CSV upload takes at most {TURBOTAX_LIMIT:,} rows a file: upload the "
+                f"file in parts of {TURBOTAX_LIMIT:,} rows (each with the header), or use --format txf")
+    return None
 
 
 def txf_text(rows: Sequence[Row], *, exported_on: date, program: str) -> str:

@@ -4,7 +4,8 @@ loss with the ledger's per row (R4.4, docs/formats.md "1099-b", docs/exports.md 
 
 The fixture `fixtures/broker/fidelity-1099-2025.csv` is written in the layout of Fidelity's 1099 CSV
 download (every line labelled by its section, `1099-B-Detail` for the sales; columns named
-`1099-B-1b Date Acquired` ... `1099-B-1g-Wash sale loss Disallowed`, `Term`, `Covered/Uncovered`)."""
+`1099-B-1b Date Acquired` ... `1099-B-1g-Wash sale loss Disallowed`, `Term`, `Covered/Uncovered`; lines
+ended by CR, dates MM/DD/YY, amounts zero-padded, box 1a as `NAME, SYMBOL, CUSIP`)."""
 
 from __future__ import annotations
 
@@ -58,10 +59,10 @@ def test_the_fidelity_layout_is_imported_with_its_wash_sale(gainlog: Run) -> Non
         ("buy", "XYZ", "40", "2025-01-28", "2080", None), ("sell", "XYZ", "40", "2025-09-10", "2080", None),
         ("buy", "ABC", "10", "2024-03-01", "1000", None), ("sell", "ABC", "10", "2025-04-01", "1500", None),
     ]
-    assert [p.where.rsplit(":", 1)[1] for p in conversion.events] == ["6", "6", "7", "7", "8", "8"]
+    assert [p.where.rsplit(":", 1)[1] for p in conversion.events] == ["4", "4", "5", "5", "7", "7"]
     result = gainlog("import", str(FIDELITY), "--json")
     assert result.code == 0, result.err
-    assert "read as --format 1099-b (detected from its header, line 5)" in result.err
+    assert "read as --format 1099-b (detected from its header, line 2)" in result.err
     rows = gainlog("report", "8949", "--year", "2025", "--json").json()
     assert [(r["asset"], r["cost_basis"], r["code"], r["adjustment"], r["gain"], r["term"], r["box"])
             for r in rows] == [
@@ -103,7 +104,7 @@ def test_reconcile_compares_the_brokers_wash_sale_with_the_ledgers(gainlog: Run,
     assert (result["matched"], result["only_broker"], result["only_ledger"]) == (3, [], [])
     [difference] = result["differences"]
     assert difference["broker"] == {
-        "line": 6, "asset": "XYZ", "qty": "100", "date_acquired": "2025-01-10", "date_sold": "2025-06-02",
+        "line": 4, "asset": "XYZ", "qty": "100", "date_acquired": "2025-01-10", "date_sold": "2025-06-02",
         "proceeds": "4000.00", "cost_basis": "5000.00", "wash_sale_disallowed": "400.00", "term": "short",
         "box": "A"}
     assert (difference["ledger"]["code"], difference["ledger"]["adjustment"], difference["ledger"]["row"]) == (

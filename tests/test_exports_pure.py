@@ -10,6 +10,7 @@ from gainlog.projections.exports import (
     Statement,
     pages,
     taxact_csv,
+    too_many_rows,
     totals,
     turbotax_csv,
     txf_text,
@@ -105,3 +106,21 @@ def test_a_long_description_shrinks_to_its_column() -> None:
     assert 4 < pdf.font_size_pt < 8 and pdf.get_string_width(long_text) <= width - 4
     _fit(pdf, "X" * 500, width, style="")
     assert pdf.font_size_pt == 4
+
+
+def test_row_limits_of_the_csv_uploads() -> None:
+    # TurboTax's upload takes 3,999 rows a file (exporters that write the layout split there); TaxAct 2,000
+    assert too_many_rows(3999, fmt="turbotax") is None
+    assert too_many_rows(4000, fmt="turbotax") == (
+        "4000 rows: TurboTax's CSV upload takes at most 3,999 rows a file: upload the file in parts of 3,999 rows "
+        "(each with the header), or use --format txf")
+    assert too_many_rows(2000, fmt="taxact") is None
+    assert too_many_rows(2001, fmt="taxact") == "2001 rows: TaxAct imports at most 2000 transactions into one return"
+    assert too_many_rows(10**6, fmt="txf") is None
+
+
+def test_turbotax_header_and_row_exactly() -> None:
+    # Currency Name, Purchase Date, Cost Basis, Date Sold, Proceeds: MM/DD/YYYY, two decimals, no $ nor commas
+    text = turbotax_csv([row(1, asset="ETH", proceeds="12345.60", basis="1000.00")])
+    assert text == ("Currency Name,Purchase Date,Cost Basis,Date Sold,Proceeds\r\n"
+                    "ETH,01/02/2024,1000.00,03/02/2025,12345.60\r\n")

@@ -110,7 +110,8 @@ def test_schwab_rows_are_read_field_by_field(tmp_path: Path) -> None:
              r.wash_sale_disallowed, r.term) for r in rows][0] == (
         10, "AAPL", Decimal(10), date(2024, 8, 5), date(2025, 4, 3), Decimal("1880.00"), Decimal("2050.00"),
         Decimal("170.00"), "short")
-    assert len(rows) == 3  # the Total line skipped
+    assert len(rows) == 3
+    assert [r.box for r in rows] == ["A", "D", "D"]  # Form 8949 Code, the box column of Schwab's CSV
 
 
 def test_1099da_fixture(sample: Run) -> None:

@@ -75,17 +75,17 @@ NAMES: dict[str, frozenset[str]] = {
                        "washsalelossdisallowedamount", "washsaledisallowedloss", "disallowedloss", "lossdisallowed",
                        "washsaleadjustment", "washsalelossdisallowed1g"}),
     # Form 8949 columns (f) and (g) (a tax tool's 8949 layout): code W with its amount is the wash sale
-    "code": frozenset({"adjustmentcode", "adjustmentcodes", "code", "codes", "fcode", "fcodes", "form8949code",
-                       "form8949codes"}),
+    "code": frozenset({"adjustmentcode", "adjustmentcodes", "code", "codes", "fcode", "fcodes", "form8949codes"}),
     "adjustment": frozenset({"adjustmentamount", "amountofadjustment", "adjustment", "adjustments",
                              "gamountofadjustment", "gadjustment", "adjustmentsamount"}),
     "term": frozenset({"term", "shorttermorlongterm", "termshortlong", "holdingperiod", "shortlongterm",
-                       "longtermshortterm"}),
+                       "longtermshortterm", "shorttermgainlosslongtermgainorlossordinary"}),
     "gain": frozenset({"gainorloss", "gainloss", "realizedgainloss", "gainlossamount", "netgainorloss",
                        "gainorlossloss"}),
-    "box": frozenset({"box", "form8949box", "8949box", "checkbox", "reportingcategory"}),
+    # Schwab's 1099 Composite CSV: `Form 8949 Code` is the box (A, B, D, E; X when the term is unknown)
+    "box": frozenset({"box", "form8949box", "8949box", "checkbox", "reportingcategory", "form8949code"}),
     "covered": frozenset({"basisreportedtoirs", "covered", "coveredsecurity", "basisreported", "covereduncovered",
-                          "coverednoncovered"}),
+                          "coverednoncovered", "checkifnoncoveredsecurity", "checkifbasisreportedtoirs"}),
 }
 KEY = ("acquired", "sold", "proceeds", "basis")  # a header row holds all four
 _FORM = re.compile(r"^1099-?[a-z]{1,3}[-\s]+")  # Fidelity's "1099-B-1d Proceeds": the form before the box
@@ -94,6 +94,9 @@ _DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})|(\d{4})-(\d{2})-(\d{2})")
 _QTY_IN_TEXT = re.compile(r"^\s*([\d,]*\.?\d+)\s*(?:sh\.?|shs\.?|shares?(?: of)?)?\s+(.+)$", re.IGNORECASE)
 _SYMBOL_IN_TEXT = re.compile(r"(?:(?i:symbol):?\s*|\()([A-Z][A-Z0-9.\-]{0,9})\)?\s*$")
 _BOX_LETTER = re.compile(r"([A-L])(?![A-Z])")
+# box 1a as Fidelity prints it, "Description of property, Stock or Other symbol, CUSIP": NAME, SYMBOL, CUSIP
+_SECURITY_LINE = re.compile(r"(?P<name>.+?)\s*,\s*(?P<symbol>[A-Z][A-Z0-9.\-/]{0,9})\s*,\s*(?P<cusip>[0-9A-Z]{9})")
+_CUSIP_ONLY = re.compile(r"\s*,\s*[0-9][0-9A-Z]{8}$")  # "NAME, CUSIP" (a security without a symbol)
 SCAN_ROWS = 50
 COVERED_FROM = date(2011, 1, 1)  # stocks acquired from 2011 on are covered (R6.2)
 LONG = {"long", "longterm", "lt", "l", "d", "e", "f"}
@@ -201,8 +204,11 @@ def _read(text: str, path: Path) -> tuple[tuple[str, ...], list[Row]]:
     """The header (the first row naming date acquired, date sold, proceeds and cost basis) and the rows.
     A header whose first cell is a form's section label (`1099-B-Detail`, Fidelity's 1099 CSV, where
     every line starts with its section's label) keeps only the rows of that section; lines labelled
-    `1099...` are scanned for the header past the first `SCAN_ROWS`."""
+    `1099...` are scanned for the header past the first `SCAN_ROWS`, and so is a composite form whose
+    sections are titled `Form 1099 ...` (Schwab's 1099 Composite CSV: the 1099-DIV, 1099-INT and 1099-MISC
+    boxes, one line each, come before the 1099-B header)."""
     reader = csv.reader(io.StringIO(text, newline=""))
+    composite = False
     label: str | None = None
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
@@ -219,10 +225,11 @@ def _read(text: str, path: Path) -> tuple[tuple[str, ...], list[Row]]:
             continue
         if header is None:
             seen += 1
+            composite = composite or cells[0].strip().lower().startswith(("1099", "form 1099"))
             if looks_like_header(cells):
                 header = tuple(cell.strip() for cell in cells)
                 label = header[0] if header[0].startswith("1099") and "1099" not in normalised(header[0]) else None
-            elif seen >= SCAN_ROWS and not cells[0].strip().startswith("1099"):
+            elif seen >= SCAN_ROWS and not composite:
                 break
             continue
         if label is not None and cells[0].strip() != label:
@@ -257,8 +264,8 @@ def _pair(
     flagged: dict[str, list[Row]],
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     description = row.text(columns.get("description", "")) or row.text(columns.get("symbol", ""))
-    acquired = _date(row, columns["acquired"], out)
     sold = _date(row, columns["sold"], out)
+    acquired = _date(row, columns["acquired"], out, before=sold)
     if acquired is None or sold is None:
         return None
     named = _QTY_IN_TEXT.match(description)
@@ -347,14 +354,21 @@ def quantity_of(row: Row, columns: dict[str, str]) -> Decimal | None:
 
 
 def _asset(row: Row, columns: dict[str, str], description: str, named: re.Match[str] | None) -> str:
-    """The Symbol column; else 'Symbol: AAPL' or '(AAPL)' at the end of the description; else its name."""
+    """The Symbol column; else 'Symbol: AAPL' or '(AAPL)' at the end of the description; else the symbol of
+    box 1a written as Fidelity's statement writes it, 'APPLE INC, AAPL, 037833100' (description, symbol,
+    CUSIP); else the security's name ('APPLE INC', '100 SH APPLE INC' without its quantity: Schwab's
+    descriptions name no symbol); refused, naming the line, when the row names no security."""
     symbol = row.text(columns.get("symbol", ""))
     if symbol:
         return symbol
     found = _SYMBOL_IN_TEXT.search(description)
     if found:
         return found[1]
+    line = _SECURITY_LINE.fullmatch(description)
+    if line:
+        return line["symbol"]
     name = named[2] if named is not None else description
+    name = _CUSIP_ONLY.sub("", name)
     if not name.strip():
         raise row.error(columns.get("description", "Description"), "is empty: the row names no security")
     return " ".join(name.split())
@@ -368,8 +382,10 @@ def money(row: Row, column: str) -> Decimal | None:
     return -value if negative and value is not None else value
 
 
-def _date(row: Row, column: str, out: Conversion) -> date | None:
-    """MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD; 'Various' and 'Inherited' are listed as not mapped (None)."""
+def _date(row: Row, column: str, out: Conversion, *, before: date | None = None) -> date | None:
+    """MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD; 'Various' and 'Inherited' are listed as not mapped (None).
+    A two-digit year is 20YY, or 19YY when 20YY would fall after `before` (the date sold: Fidelity's
+    1099 CSV writes MM/DD/YY, and shares bought in 1998 were not bought in 2098)."""
     raw = row.required(column)
     if raw.lower() in ("various", "inherited", "var"):
         out.not_mapped(row, column, raw, "", f"{shown(raw)}: the row covers lots gainlog cannot date; record each "
@@ -383,6 +399,8 @@ def _date(row: Row, column: str, out: Conversion) -> date | None:
     else:
         year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
         month, day = int(match[1]), int(match[2])
+    if match[3] and len(match[3]) == 2 and before is not None and (year, month, day) > before.timetuple()[:3]:
+        year -= 100
     try:
         value = date(year, month, day)
     except ValueError:
