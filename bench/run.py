@@ -24,11 +24,13 @@ console script next to this Python), exactly as a user would run it:
                                            "diff": the year at the tag made right after the import,
                                            and at the head (two replays)
 
-Each child's peak resident memory comes from `os.wait4` (the kernel's ru_maxrss for exactly that
-process). Figures are medians over the repeats. The one-asset case (issues #7, #19: 20k trades of
-one asset, FIFO) times `init` + `import` + `report all` end to end, and RP2 (`rp2_us`, installed
-apart: bench/rp2_feed.py) on the same ledger in the same run, each repeat one after the other, the ratio
-of the medians against the target of 50×; without RP2 the comparison is skipped with a message.
+A step's peak memory is the sum of the proportional set size over its process and every process
+under it (a sharded `report all`'s workers), sampled from /proc (`TreePeak`), or the process's own
+ru_maxrss from `os.wait4` when that is larger. Figures are medians over the repeats. The one-asset
+case (issues #7, #19: 20k trades of one asset, FIFO) times `init` + `import` + `report all` end to
+end, and RP2 (`rp2_us`, installed apart: bench/rp2_feed.py) on the same ledger in the same run, each
+repeat one after the other, the ratio of the medians against the target of 50×; without RP2 the
+comparison is skipped with a message.
 `--vs-rp2` runs that comparison alone (and prints it; `--results FILE` also writes it).
 The audit commands print JSON (a table of every open lot would time rich, not the replay).
 A step that fails (e.g. a command not written yet) is recorded as "n/a" with its first error line;
@@ -527,8 +529,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "# gainlog benchmark results",
         "",
         f"Command: `{command.strip()}` (medians of {args.repeat} run(s); each step a separate `gainlog` "
-        "process; peak MB = the largest peak resident memory of any step's process, the audit commands "
-        "apart in their own table).",
+        "process; peak MB = the largest peak memory of any step, summed over its process tree (PSS: a sharded "
+        "`report all`'s workers too), the audit commands apart in their own table).",
         "",
         *machine(),
         "",
