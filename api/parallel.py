@@ -173,7 +173,7 @@ def serve_shard(
             if not assets:
                 return
             shard = frozenset(assets)
-            run = replay(store.iter_read(until=seq, assets=assets), tz=store.timezone, until_seq=seq,
+            run = replay(store.iter_read(until=seq, assets=assets, trail=False), tz=store.timezone, until_seq=seq,
                          targets=store.retract_targets(until=seq), year_ends=year_ends, assets=shard, freeze=freeze)
             head = part(run, shard)
             conn.send_bytes(b"P" + encode(head))
