@@ -218,14 +218,18 @@ def _send_texts(run: Replay, chunk: int, conn: Connection, *, open_year: int | N
     from ..projections.shards import row_text, totals
     from ..projections.tax_year import add_rows
 
-    encode = msgspec.msgpack.Encoder().encode
+    encoder = msgspec.msgpack.Encoder()
+    encode = encoder.encode
     year_boxes: YearBoxes = {}
     sums = RowSums()
     kept: list[Row] = []  # with `open_year`: the rows of that year
     for rows in row_chunks(run.slices, wallet_reports(run.log), size=chunk):
         add_rows(year_boxes, rows)
         sums.add(rows)
-        conn.send_bytes(b"R" + encode(row_text(rows)))
+        message = bytearray(b"R")  # the rows' text encoded after the tag: no second copy of it
+        encoder.encode_into(row_text(rows), message, 1)
+        conn.send_bytes(message)
+        del message  # gone before the next chunk's rows are made
         if rows[0].date_sold.year == open_year:
             kept += rows
     conn.send_bytes(b"T" + encode(totals(year_boxes, sums)))
