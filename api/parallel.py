@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     import sqlite3
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
+    from zoneinfo import ZoneInfo
 
     from ..projections.form8949 import Row
     from ..projections.glance import RowSums
@@ -172,14 +173,14 @@ def serve_shard(
             if not assets:
                 return
             shard = frozenset(assets)
-            run = replay(store.iter_read(until=seq, assets=assets), tz=store.timezone, until_seq=seq,
+            run = replay(store.iter_read(until=seq, assets=assets, trail=False), tz=store.timezone, until_seq=seq,
                          targets=store.retract_targets(until=seq), year_ends=year_ends, assets=shard, freeze=freeze)
             head = part(run, shard)
             conn.send_bytes(b"P" + encode(head))
             if head.unshardable:
                 return
             if texts:
-                _send_texts(run, chunk, conn, last_year=freeze)
+                _send_texts(run, chunk, conn, open_year=_open_year(run, store.timezone) if freeze else None)
             else:
                 for piece in chunks(run.slices, chunk):
                     conn.send_bytes(b"S" + encode(piece))
@@ -193,11 +194,22 @@ def serve_shard(
         conn.close()
 
 
-def _send_texts(run: Replay, chunk: int, conn: Connection, *, last_year: bool = False) -> None:
+def _open_year(run: Replay, tz: ZoneInfo) -> int | None:
+    """The year of the shard's last trade (`report_checkpoint.open_year_of`): the log's open year is
+    this one or a later one, so of a shard's rows only this year's may be rows of the log's open year."""
+    from ..projections.checkpoint import last_trade
+    from ..projections.report_checkpoint import open_year_of
+
+    return open_year_of(last_trade(run.log), tz)
+
+
+def _send_texts(run: Replay, chunk: int, conn: Connection, *, open_year: int | None = None) -> None:
     """A worker's rows for `report all`: made, added up and turned into text here, in the worker
-    (`shards.row_text`, `shards.totals`), `chunk` rows a message; with `last_year`, then the rows of
-    the last year it has rows in, as rows (a checkpoint keeps those of the log's open year: a shard
-    whose last rows are of an earlier year has none of it, `ShardRows.open_rows`)."""
+    (`shards.row_text`, `shards.totals`), `chunk` rows a message; with `open_year`, then its rows of
+    that year, its shard's last (`_open_year`), as rows (a checkpoint keeps those of the log's open
+    year: a shard whose last rows are of an earlier year has none of it, `ShardRows.open_rows`).
+    Only that year's rows are kept on the way: not each year's until the next begins, which held
+    a year of rows next to the slices still to come (issue #19)."""
     import msgspec
 
     from ..projections.form8949 import row_chunks
@@ -206,20 +218,22 @@ def _send_texts(run: Replay, chunk: int, conn: Connection, *, last_year: bool = 
     from ..projections.shards import row_text, totals
     from ..projections.tax_year import add_rows
 
-    encode = msgspec.msgpack.Encoder().encode
+    encoder = msgspec.msgpack.Encoder()
+    encode = encoder.encode
     year_boxes: YearBoxes = {}
     sums = RowSums()
-    kept: list[Row] = []  # with `last_year`: the rows of the latest year so far
+    kept: list[Row] = []  # with `open_year`: the rows of that year
     for rows in row_chunks(run.slices, wallet_reports(run.log), size=chunk):
         add_rows(year_boxes, rows)
         sums.add(rows)
-        conn.send_bytes(b"R" + encode(row_text(rows)))
-        if last_year:
-            if kept and kept[0].date_sold.year != rows[0].date_sold.year:
-                kept = []
+        message = bytearray(b"R")  # the rows' text encoded after the tag: no second copy of it
+        encoder.encode_into(row_text(rows), message, 1)
+        conn.send_bytes(message)
+        del message  # gone before the next chunk's rows are made
+        if rows[0].date_sold.year == open_year:
             kept += rows
     conn.send_bytes(b"T" + encode(totals(year_boxes, sums)))
-    if last_year:
+    if open_year is not None:
         conn.send_bytes(b"O" + encode(kept))
 
 

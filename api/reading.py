@@ -134,8 +134,8 @@ def stream(
     seq = store.resolve(as_of, option=option)
     with gc_paused(), working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
         targets = store.retract_targets(until=seq)
-        projected = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq, targets=targets,
-                           year_ends=year_ends, freeze=freeze)
+        projected = replay(store.iter_read(until=seq, trail=False), tz=store.timezone, until_seq=seq,
+                           targets=targets, year_ends=year_ends, freeze=freeze)
     return Streamed(store=store, seq=seq, replay=projected)
 
 

@@ -239,13 +239,15 @@ class Store(LedgerFile):
 
     def iter_read(
         self, *, after: int = 0, until: int | None = None, types: Sequence[str] = (),
-        assets: Sequence[str] | None = None,
+        assets: Sequence[str] | None = None, trail: bool = True,
     ) -> Iterator[Recorded]:
         """`read` one record at a time, straight from the cursor: a caller that keeps only some of
         them (`projections.pipeline.replay`) never holds the whole log at once. `types`: only events
         of these types (CONTRACT §2 `type`), the others never decoded. `assets`: of the trades
         (`ASSET_TYPES`), only those whose `asset`, `give_asset` or `get_asset` is one of these (a
-        shard of a parallel replay, `api.parallel`); every other event is read."""
+        shard of a parallel replay, `api.parallel`); every other event is read. `trail=False`: the
+        trades without their `id`, `note` and `txid` (`codec.body_decoder`), for a replay that only
+        folds them."""
         only = f" AND type IN ({', '.join('?' * len(types))})" if types else ""
         named: tuple[str, ...] = ()
         if assets is not None:
@@ -261,7 +263,7 @@ class Store(LedgerFile):
             f" WHERE seq > ? AND seq <= ?{only} ORDER BY seq",
             (after, MAX_SEQ if until is None else until, *types, *named),
         )
-        decode = codec.body_decoder()
+        decode = codec.body_decoder(trail=trail)
         text_to_time: dict[str, datetime] = {}
         sources: dict[str, str] = {}  # one str per source and one datetime per batch, not per event
         for seq, key, source, batch, recorded, body in rows:

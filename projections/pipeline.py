@@ -138,7 +138,7 @@ def replay(
         fold_problems = tuple(state.problems)
         kept += state.reported  # the wash-sale pass reads the broker's figures of these sells (R4.6)
         booked = finish(state, until=until)
-    del state, trades  # the engine's pools and its list of slices
+    del state, trades, ends, keep_state  # the engine's pools and its slices (`ends`, `keep_state` hold them too)
     log = sorted({r.seq: r for r in kept}.values(), key=_seq)
     wash = WashPass(booked, log, tz=tz)
     slices = list(booked.slices)

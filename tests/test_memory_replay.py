@@ -13,6 +13,7 @@ import csv
 import inspect
 import io
 import random
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -20,13 +21,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+import pytest
 from conftest import Result, write_jsonl
 from gainlog.api.reading import load
 from gainlog.api.reports import income_rows as income_as_of
 from gainlog.fixtures.generate import generate
 from gainlog.ledger.store import Store
-from gainlog.projections import form8949, reports
-from gainlog.projections.engine import income_rows
+from gainlog.projections import form8949, pipeline, reports
+from gainlog.projections.engine import LotBookState, income_rows
 from gainlog.projections.engine.fold import time_order
 from gainlog.projections.exact import tidy
 from gainlog.projections.knowledge import live
@@ -34,6 +36,7 @@ from gainlog.projections.model import Booked
 from gainlog.projections.order import is_sorted
 from gainlog.projections.pipeline import project, replay
 from gainlog.projections.rules.form_box import wallet_reports
+from gainlog.projections.rules.wash_sale import WashPass
 from gainlog.projections.tax_year import tax_years
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -272,3 +275,34 @@ def test_is_sorted_allows_ties_and_finds_the_first_inversion() -> None:
     assert is_sorted([1, 1, 2, 3, 3], lambda x: x)
     assert not is_sorted([1, 3, 2], lambda x: x)
     assert is_sorted([(2, "b"), (1, "a")], lambda p: -p[0])
+
+
+def test_replay_holds_one_date_per_day_and_frees_the_engine_before_the_wash_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Per-event memory (issue #19): the slices share one date object per day, and the lot engine's
+    state (its pools, lot keys and list of slices) is gone before the wash-sale pass holds the slices."""
+    states: list[weakref.ref[LotBookState]] = []
+    alive_at_wash: list[bool] = []
+
+    class Watched(LotBookState):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            states.append(weakref.ref(self))
+
+    def wash(*args: Any, **kwargs: Any) -> WashPass:
+        alive_at_wash.append(any(ref() is not None for ref in states))
+        return WashPass(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "LotBookState", Watched)
+    monkeypatch.setattr(pipeline, "WashPass", wash)
+    with TemporaryDirectory() as folder:
+        store = _generated(Path(folder), 3000, 7)
+        for freeze in (False, True):
+            run = replay(store.iter_read(), tz=store.timezone, targets=store.retract_targets(), year_ends=True,
+                         freeze=freeze)
+            slices = list(run.slices)
+            assert len({s.date_sold for s in slices}) == len({id(s.date_sold) for s in slices}) < len(slices) * 0.6
+            assert _encoded(slices) == _encoded(project(store.read(), tz=store.timezone).slices)
+        store.close()
+    assert alive_at_wash == [False] * 4  # each replay and each project

@@ -670,3 +670,42 @@ def test_rows_look_up_a_wallets_reports_once_per_disposal_of_decoded_slices() ->
     rows = f8949.rows(decoded, wallets)
     assert calls == [(wallet, date(2025, 3, 1)), (wallet, date(2025, 3, 2))]
     assert rows == f8949.rows(made, wallets) and {r.box for r in rows} == {"H"}
+
+
+class _Pipe:
+    """The worker's end of a pipe, keeping each message."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def send_bytes(self, data: bytes) -> None:
+        self.sent.append(bytes(data))
+
+
+@pytest.mark.parametrize("last", ["sell", "buy"])
+def test_a_worker_keeps_only_its_open_years_rows(tmp_path: Path, last: str) -> None:
+    """With a checkpoint to make, a worker keeps of its rows only those of its last trade's year (the
+    only ones that may be of the log's open year), never a year of rows until the next begins (issue
+    #19): sales in 2023 and 2024, then a last sell in 2024 (those rows are sent) or a buy in 2025 (none)."""
+    from gainlog.projections.pipeline import replay
+
+    lines = [{"type": "buy", "id": "b0", "at": "2023-01-03T15:00:00Z", "wallet": "w", "asset": "BTC", "qty": "100",
+              "price": "10"}]
+    lines += [{"type": "sell", "id": f"s{n}", "at": f"{2023 + n % 2}-03-{n + 1:02d}T15:00:00Z", "wallet": "w",
+               "asset": "BTC", "qty": "1", "price": str(9 + n % 3)} for n in range(10)]
+    lines.append({"type": last, "id": "z", "at": f"{2024 if last == 'sell' else 2025}-06-01T15:00:00Z",
+                  "wallet": "w", "asset": "BTC", "qty": "1", "price": "12"})
+    db = make_ledger(tmp_path, lines)
+    with Store.open(db) as store:
+        run = replay(store.iter_read(), tz=store.timezone, targets=store.retract_targets(), year_ends=True)
+        year = parallel._open_year(run, store.timezone)
+        pipe = _Pipe()
+        parallel._send_texts(run, 2, pipe, open_year=year)  # type: ignore[arg-type]
+        every = f8949.rows(replay(store.iter_read(), tz=store.timezone).slices, wallet_reports(run.log))
+    assert [m[:1] for m in pipe.sent] == [b"R"] * 6 + [b"T", b"O"]
+    kept = msgspec.msgpack.decode(pipe.sent[-1][1:], type=list[Row])
+    if last == "sell":
+        assert year == 2024
+        assert kept == [r for r in every if r.date_sold.year == 2024] and len(kept) == 6
+    else:
+        assert year == 2025 and kept == []

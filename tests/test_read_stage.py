@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import msgspec
 from gainlog.ledger import codec
+from gainlog.ledger.events import TRADES
 from gainlog.projections.engine import LotBookState
 from gainlog.projections.knowledge import live
 from gainlog.projections.rules.holding_period import local_date
@@ -80,3 +82,28 @@ def test_year_ends_fall_at_midnight_of_the_ledgers_zone() -> None:
     out: dict[int, object] = {}
     assert list(year_end_lots(log, LotBookState(log, tz=tz), out)) == log  # type: ignore[arg-type]
     assert sorted(out) == [2024, 2025]
+
+
+def test_the_body_decoder_without_trail_leaves_out_only_the_trades_audit_fields() -> None:
+    """`trail=False` (a replay's read, issue #19): a trade decodes without `id`, `note` and `txid` (never
+    part of the math), every other field and every other event as `decode_body` decodes it."""
+    bodies = [
+        b'{"asset":"BTC","at":"2025-01-01T00:00:00Z","id":"b1","note":"n","price":"1.50","qty":"1","txid":"0xab",'
+        b'"type":"buy","wallet":"w"}',
+        b'{"asset":"BTC","at":"2025-02-01T00:00:00Z","fee":"0.1","id":"s1","price":"2","qty":"1","type":"sell",'
+        b'"wallet":"w"}',
+        b'{"asset":"BTC","at":"2025-02-02T00:00:00Z","id":"t1","qty":"0.5","to":"v","txid":"0xcd",'
+        b'"type":"transfer","from":"w"}',
+        b'{"asset":"BTC","at":"2025-02-03T00:00:00Z","qty":"0.5","type":"deposit","wallet":"v","txid":"0xef"}',
+        b'{"id":"w-1","note":"broker","reports":"1099-B","type":"wallet","wallet":"w"}',
+        b'{"id":"p1","reason":"typo","target":"test:b1","type":"retract"}',
+    ]
+    decode, keep = codec.body_decoder(trail=False), codec.body_decoder()
+    for body in bodies:
+        plain = codec.decode_body(body)
+        assert keep(body) == plain
+        if isinstance(plain, TRADES):
+            assert decode(body) == msgspec.structs.replace(plain, id=None, note=None, txid=None)
+        else:
+            assert decode(body) == plain and decode(body).id is not None
+    assert [codec.decode_body(b).id for b in bodies[:2]] == ["b1", "s1"]

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from ..events import (
+    TRADES,
     Buy,
     Event,
     GiftIn,
@@ -23,6 +24,7 @@ from ..events import (
 from .rules import name_attributes
 
 _ENCODER = msgspec.json.Encoder(order="sorted")
+_TRADES = frozenset(TRADES)  # each event is of one of the union's types, none a subclass of another
 
 
 @functools.cache
@@ -58,30 +60,41 @@ def decode_body(body: bytes | str) -> Event:
     return event
 
 
-def body_decoder() -> Callable[[bytes | str], Event]:
+def body_decoder(*, trail: bool = True) -> Callable[[bytes | str], Event]:
     """`decode_body` for a replay: each decoded event's wallet and asset names replaced by the equal
-    ones this decoder met before.
+    ones this decoder met before; without `trail`, each trade's audit-trail fields (`id`, `note`,
+    `txid`: never part of the math, `events._Base`) left out.
 
     A decoded body has its own copy of every name; a million-event replay would hold millions of
-    copies of a few dozen strings (issue #7). One function per record, the names and each type's
-    name fields (`rules.name_attributes`) looked up in plain dicts: the replay calls it a million
-    times. The event is fresh from the decoder and not yet shared, so its fields are set in place.
+    copies of a few dozen strings (issue #7), and until the fold has them, each trade's id (56
+    bytes, a tenth of a decoded trade) and any note or transaction id (issue #19): a replay whose
+    trades only the lot engine reads (`api.reading.stream`, a shard's worker) decodes with
+    `trail=False`. One function per record, the names and each type's name fields
+    (`rules.name_attributes`) looked up in plain dicts: the replay calls it a million times. The
+    event is fresh from the decoder and not yet shared, so its fields are set in place.
     """
     decode, force_setattr = _body_decoder().decode, msgspec.structs.force_setattr
     names: dict[str, str] = {}
-    type_to_fields: dict[type, tuple[str, ...]] = {}
+    type_to_fields: dict[type, tuple[tuple[str, ...], bool]] = {}
 
     def shared(body: bytes | str) -> Event:
         event: Event = decode(body)
         kind = type(event)
         fields = type_to_fields.get(kind)
-        if fields is None:
-            fields = type_to_fields[kind] = name_attributes(kind)  # the table's wallet and asset names
-        for field in fields:
+        if fields is None:  # the table's wallet and asset names; whether to leave the trail out
+            fields = type_to_fields[kind] = (name_attributes(kind), not trail and kind in _TRADES)
+        for field in fields[0]:
             name = getattr(event, field)
             known = names.setdefault(name, name)
             if known is not name:
                 force_setattr(event, field, known)
+        if fields[1]:
+            if event.id is not None:
+                force_setattr(event, "id", None)
+            if event.note is not None:
+                force_setattr(event, "note", None)
+            if event.txid is not None:
+                force_setattr(event, "txid", None)
         return event
 
     return shared

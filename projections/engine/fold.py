@@ -62,6 +62,8 @@ def step(state: LotBookState, record: Recorded) -> None:
     at = event.at  # type: ignore[union-attr]
     # `local_date`, inline for a UTC ledger's UTC timestamps (once per trade)
     day = at.date() if state.utc and at.tzinfo is UTC else local_date(at, state.tz)
+    # one date object per day, not per trade: the slices and lots hold it until the wash-sale pass
+    day = state.days.setdefault(day, day)
     if kind in _LEGS:  # a withdrawal from the universal pool moves only the holding (R2.8, R3.3)
         asset: str = event.asset  # type: ignore[union-attr,assignment]
         pooled = kind is Withdrawal and state.settings.scope(

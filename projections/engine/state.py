@@ -86,6 +86,7 @@ class LotBookState:
         self.check_from_seq = check_from_seq
         self.errors: list[str] = []
         self.terms = Terms()  # cache: R1.2 per date acquired
+        self.days: dict[date, date] = {}  # each trade's local date, one object per day (`fold.step`)
         self.prices = PriceIndex(prices)  # values a swap, fee or income without `value` (rules/prices.py)
         # CONTRACT §4 "More events" (engine/corporate.py)
         self.extended = False  # an event of `CORPORATE` was folded: checkpoints of this state are not used
