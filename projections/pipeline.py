@@ -63,7 +63,9 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
         log: the live events `tax_years` and `wallet_reports` read, in seq order: every event that
             is not a trade, the first and the last trade in event time (the span of years), each
             trade a problem names and each sell carrying the broker's wash-sale figure (R4.6, read
-            by the wash-sale pass). `tax_years(booked, log)` equals `tax_years(booked, records)`.
+            by the wash-sale pass). `tax_years(booked, log)` equals `tax_years(booked, records)`. Read
+            by `api.reading.stream` or a shard's worker, its trades carry no `id`, `note` or `txid`
+            (`Store.iter_read(trail=False)`): read those from the store.
         engine: with `freeze`, the lot engine's state after the fold (`checkpoint.freeze_engine`).
         fold_problems: the problems the fold's steps reported (a checkpoint keeps these).
         fold_owners: for each of the first of `fold_problems`, the seq of the trade being folded
