@@ -36,7 +36,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from ..ledger.errors import InvalidEvent
-from ..ledger.formats.table import Row
 from ..projections.reconcile import BrokerRow
 
 FORMATS = ("generic", "schwab", "1099da", "1099-b")
@@ -238,8 +237,9 @@ def read_1099b(path: Path, text: str) -> list[BrokerRow]:
         if not qty or qty <= 0:
             raise row.error(columns.get("quantity", "Quantity"), "no quantity above zero (no Quantity column, and "
                             "the description starts with no number)")
-        acquired = row.text(columns["acquired"])
-        sold = _day(row, columns["sold"])
+        sold = form.day_of(row, columns["sold"])
+        various = row.text(columns["acquired"]).lower() in ("various", "var", "")
+        acquired = None if various else form.day_of(row, columns["acquired"], before=sold)
         proceeds = form.money(row, columns["proceeds"])
         if proceeds is None:
             raise row.error(columns["proceeds"], "is empty")
@@ -253,27 +253,12 @@ def read_1099b(path: Path, text: str) -> list[BrokerRow]:
                 (term, reported)]
         out.append(BrokerRow(
             line=line, asset=form.asset_of(row, columns), qty=qty,
-            date_acquired=None if acquired.lower() in ("various", "var", "") else _day(row, columns["acquired"], sold),
+            date_acquired=acquired,
             date_sold=sold, proceeds=abs(proceeds),
             cost_basis=form.money(row, columns["basis"]), wash_sale_disallowed=form.wash_sale(row, columns),
             term=term, box=box,
         ))
     return out
-
-
-def _day(row: Row, column: str, before: date | None = None) -> date:
-    """A 1099-B date (MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD), as `import --format 1099-b` reads it: a two-digit
-    year is 20YY, or 19YY when 20YY would come after `before` (the date sold)."""
-    for fmt in ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d"):
-        try:
-            day = datetime.strptime(row.text(column), fmt).date()
-        except ValueError:
-            continue
-        if fmt == "%m/%d/%y":
-            late = date(2000 + day.year % 100, day.month, day.day)
-            day = late if before is None or late <= before else date(1900 + day.year % 100, day.month, day.day)
-        return day
-    raise row.error(column, f"{row.text(column)!r} is not a date (MM/DD/YYYY or YYYY-MM-DD)")
 
 
 READERS: dict[str, Callable[[Path, str], list[BrokerRow]]] = {

@@ -383,14 +383,20 @@ def money(row: Row, column: str) -> Decimal | None:
 
 
 def _date(row: Row, column: str, out: Conversion, *, before: date | None = None) -> date | None:
-    """MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD; 'Various' and 'Inherited' are listed as not mapped (None).
-    A two-digit year is 20YY, or 19YY when 20YY would fall after `before` (the date sold: Fidelity's
-    1099 CSV writes MM/DD/YY, and shares bought in 1998 were not bought in 2098)."""
+    """`day_of`; 'Various' and 'Inherited' are listed as not mapped (None)."""
     raw = row.required(column)
     if raw.lower() in ("various", "inherited", "var"):
         out.not_mapped(row, column, raw, "", f"{shown(raw)}: the row covers lots gainlog cannot date; record each "
                                              "purchase with `gainlog add buy` and the sale with `gainlog add sell`")
         return None
+    return day_of(row, column, before=before)
+
+
+def day_of(row: Row, column: str, *, before: date | None = None) -> date:
+    """A 1099-B date: MM/DD/YYYY, MM/DD/YY or YYYY-MM-DD. A two-digit year is 20YY, or 19YY when 20YY
+    would fall after `before` (the date sold: Fidelity's 1099 CSV writes MM/DD/YY, and shares bought
+    in 1998 were not bought in 2098). Shared by the import and `reconcile --format 1099-b`."""
+    raw = row.required(column)
     match = _DATE.fullmatch(raw)
     if match is None:
         raise row.error(column, f"{shown(raw)} is not a date MM/DD/YYYY or YYYY-MM-DD")

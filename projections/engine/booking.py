@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Protocol
 
 import msgspec
 
 from ...ledger.events import WALLET_SCOPE_FROM, AssetClass, Recorded
 from ..exact import minus, plus, pro_rata, total
+from ..form8949 import money
 from ..model import (
     SPECIFIC,
     DisposalKind,
@@ -47,8 +48,6 @@ from ..rules.wash_sale import reported_shares
 from .legs import Acquire, Dispose, Earn, Leg, TransferIn, TransferOut
 from .selection import Selection, select, split
 from .state import UNIVERSAL, ZERO, LotBookState, fmt, hold, new_piece, pool_for
-
-CENT = Decimal("0.01")
 
 
 class Transit(msgspec.Struct, frozen=True, gc=False):
@@ -144,17 +143,12 @@ def _reported(state: LotBookState, record: Recorded, first: int, figure: Decimal
             Problem(
                 code="wash-disallowed-above-loss",
                 seq=record.seq,
-                message=f"{record.key}: the wash sale loss disallowed it carries ({_usd(figure)}) is more than "
-                f"the loss of the sale on {day} ({_usd(loss)}); Form 8949 shows {_usd(min(figure, loss))} "
+                message=f"{record.key}: the wash sale loss disallowed it carries ({money(figure)}) is more than "
+                f"the loss of the sale on {day} ({money(loss)}); Form 8949 shows {money(min(figure, loss))} "
                 "(a disallowed loss never makes a gain, R4.6)",
                 hint="check the sale's lots and the broker's box 1g",
             )
         )
-
-
-def _usd(amount: Decimal) -> str:
-    """An amount in a message: cents, half up (CONTRACT §3)."""
-    return format(amount.quantize(CENT, rounding=ROUND_HALF_UP), "f")
 
 
 def send(state: LotBookState, record: Recorded, leg: TransferOut, at: datetime, day: date) -> Transit:
