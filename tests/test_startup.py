@@ -71,6 +71,11 @@ def test_each_command_loads_only_what_it_needs(tmp_path: Path) -> None:
     code, names = loaded_by("--db", db, "report", "all", "--out", "out", cwd=tmp_path)
     assert code == 0 and charts <= set(names) and not set(names) & (never | tables | writes)
     assert not set(names) & {"dataclasses", "html", "gainlog.projections.shards"}
+    # an empty ledger: one line, written to a pipe without rich too
+    empty = str(tmp_path / "empty.db")
+    assert loaded_by("--db", empty, "init")[0] == 0
+    code, names = loaded_by("--db", empty, "report", "all", "--out", "empty-out", cwd=tmp_path)
+    assert code == 0 and not set(names) & (never | tables | writes)
     code, names = loaded_by("--db", db, "report", "all", "--out", str(tmp_path / ("o" * 80)))
     assert code == 0 and charts | {"rich"} <= set(names) and not set(names) & never
     # help lists every command without loading what any of them runs
