@@ -8,9 +8,10 @@ contract shapes (`to_json()`) and the ledger's time zone, in which people read e
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from ..ledger.speed import gc_paused
 
@@ -25,8 +26,7 @@ if TYPE_CHECKING:
     from ..projections.rules.form_box import WalletReports
 
 
-@dataclass(frozen=True)
-class YearDiff:
+class YearDiff(msgspec.Struct, frozen=True):
     """`diff`: what changed in a year's results between two knowledge points.
 
     Attributes:
@@ -41,8 +41,7 @@ class YearDiff:
         return self.value
 
 
-@dataclass(frozen=True)
-class Explanation:
+class Explanation(msgspec.Struct, frozen=True):
     """`explain`: the events behind each 8949 row of a year (or one row) and behind its Schedule D.
 
     Attributes:
@@ -57,8 +56,7 @@ class Explanation:
         return self.value
 
 
-@dataclass(frozen=True)
-class _YearReplay:
+class _YearReplay(msgspec.Struct, frozen=True):
     """A ledger replayed once, streamed, as `diff` and `explain` read one year of it (issue #11):
     of the slices only the year's are kept, the years before added up a chunk of rows at a time,
     the later ones never looked at.

@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from ..projections.exports import Statement
@@ -50,8 +51,7 @@ def statement(db: Path, year: int, *, as_of: str | None = None, strict: bool = F
     return Statement(year=year, rows=tuple(year_rows), schedule_d=sd)
 
 
-@dataclass(frozen=True)
-class Exported:
+class Exported(msgspec.Struct, frozen=True):
     """What `export` wrote.
 
     Attributes:

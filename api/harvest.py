@@ -12,11 +12,12 @@ event lines (`harvest --write-plan FILE.jsonl`), to edit and import once execute
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -66,8 +67,7 @@ def parse_prices(given: Sequence[str]) -> dict[str, Decimal]:
     return asset_to_price
 
 
-@dataclass(frozen=True)
-class Harvest:
+class Harvest(msgspec.Struct, frozen=True):
     """`harvest`: the lots on DATE valued, the loss candidates, the plan and what it saves.
 
     Attributes:
@@ -92,7 +92,7 @@ class Harvest:
     tax_before: TaxEstimate | None
     tax_after: TaxEstimate | None
     warnings: list[str]
-    timezone: ZoneInfo = field(repr=False)
+    timezone: ZoneInfo
 
     @property
     def year(self) -> int:

@@ -8,11 +8,12 @@ Replays the log as of a knowledge point up to the end of one local date, streame
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+import msgspec
 
 if TYPE_CHECKING:
     from ..projections.model import Booked, OpenLot, Problem
@@ -84,8 +85,7 @@ def open_lot_row(lot: OpenLot) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class OpenLots:
+class OpenLots(msgspec.Struct, frozen=True):
     """The open lots at the end of one local date.
 
     Attributes:

@@ -7,9 +7,10 @@ temporary folder and names the first file that would not be written byte-identic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from .report_files import MANIFEST
 
@@ -17,8 +18,7 @@ if TYPE_CHECKING:
     from .reports import Written
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(msgspec.Struct, frozen=True):
     """A manifest `report all` wrote (see `api.reports.Written`); `files`: `YEAR/name` -> SHA-256."""
 
     seq: int

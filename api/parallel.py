@@ -41,9 +41,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+import msgspec
 
 from ..ledger.speed import gc_paused
 from .progress import LARGE_LOG, working
@@ -86,8 +87,7 @@ def default_jobs() -> int:
     return usable_cores()
 
 
-@dataclass(frozen=True)
-class Sharding:
+class Sharding(msgspec.Struct, frozen=True):
     """How a replay was run: the shards' assets (one shard: one process), why one process when so,
     the workers' process ids (they end once their streams are read, or dropped), and with
     `texts=True` the rows the workers made (`ShardRows`; None: the replay's slices hold them)."""
@@ -159,8 +159,6 @@ def serve_shard(
     `S`lices, `R`ows, `T`otals, `O`pen year's rows, `Y`ear ends, `E`rror: the type's name)."""
     from contextlib import suppress
 
-    import msgspec
-
     from ..ledger.store import Store
     from ..projections.pipeline import replay
     from ..projections.shards import chunks, part
@@ -210,8 +208,6 @@ def _send_texts(run: Replay, chunk: int, conn: Connection, *, open_year: int | N
     year: a shard whose last rows are of an earlier year has none of it, `ShardRows.open_rows`).
     Only that year's rows are kept on the way: not each year's until the next begins, which held
     a year of rows next to the slices still to come (issue #19)."""
-    import msgspec
-
     from ..projections.form8949 import row_chunks
     from ..projections.glance import RowSums
     from ..projections.rules.form_box import wallet_reports
@@ -279,8 +275,6 @@ class Workers:
 
     def counts(self) -> dict[str, int]:
         """Each asset's trades over the whole log, from the workers' parts of it."""
-        import msgspec
-
         total: dict[str, int] = {}
         for conn in self.conns:
             for asset, n in msgspec.msgpack.decode(self._received(conn, b"C")[1:], type=dict[str, int]).items():
@@ -290,8 +284,6 @@ class Workers:
     def replay(self, shards: list[list[str]]) -> list[Part]:
         """Send each worker its shard (those left over: none, and they end), and receive each
         shard's `Part` once its fold is done."""
-        import msgspec
-
         from ..projections.shards import Part
 
         encode = msgspec.msgpack.Encoder().encode
@@ -302,8 +294,6 @@ class Workers:
 
     def slices(self, index: int, tails: dict[int, dict[int, tuple[OpenLot, ...]]]) -> Iterator[Slice]:
         """Worker `index`'s slices as they come, a message at a time; then its year-end lots in `tails[index]`."""
-        import msgspec
-
         from ..projections.model import OpenLot, Slice
 
         decode = msgspec.msgpack.Decoder(list[Slice]).decode
@@ -319,8 +309,6 @@ class Workers:
         """Worker `index`'s rows as text (`texts=True`) as they come, a message at a time; then its
         totals in `sums[index]`, with `freeze` its rows of its last year with rows in `last[index]`,
         and its year-end lots in `tails[index]`."""
-        import msgspec
-
         from ..projections.form8949 import Row
         from ..projections.model import OpenLot
         from ..projections.shards import RowText, ShardTotals
@@ -382,12 +370,6 @@ def stream_sharded(
     """`stream`, and how it ran (`Sharding`: for tests and the benchmark). `texts` (`report all`):
     when sharded, the workers make the 8949 rows and their text (`Sharding.rows`), and the replay's
     slices are empty."""
-    import weakref
-
-    import msgspec
-
-    from ..projections.checkpoint import merge_engines
-    from ..projections.shards import merge, merged_income, plan
     from .reading import Streamed, open_ledger
     from .reading import stream as one_process
 
@@ -401,6 +383,8 @@ def stream_sharded(
     reason = f"fewer than {least:,} events" if seq < least else ""
     workers: Workers | None = None
     if not reason:
+        from ..projections.shards import plan  # here: a log too small to shard (most) never loads the merge
+
         with gc_paused(), working(f"Replaying {seq:,} events in {jobs} processes", large=seq >= LARGE_LOG):
             try:
                 workers = Workers(store.path, seq, jobs, year_ends=year_ends, texts=texts, freeze=freeze)
@@ -419,6 +403,11 @@ def stream_sharded(
                 raise
         reason = reason or next((p.unshardable for p in parts if p.unshardable), "")
         if not reason and workers is not None:
+            import weakref
+
+            from ..projections.checkpoint import merge_engines
+            from ..projections.shards import merge, merged_income
+
             ends: dict[int, tuple[OpenLot, ...]] = {}
             tails: dict[int, dict[int, tuple[OpenLot, ...]]] = {}
             pids = tuple(p.pid for p in workers.processes if p.pid is not None)

@@ -12,9 +12,10 @@ full passes over them cost about a tenth of the time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from ..ledger.speed import gc_paused
 from .progress import LARGE_LOG, working
@@ -60,8 +61,7 @@ def open_ledger(db: Path, *, strict: bool = False, check: bool = True) -> Store:
     return store
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(msgspec.Struct, frozen=True):
     """A ledger replayed as of one knowledge point.
 
     Attributes:
@@ -99,8 +99,7 @@ def load(
     return Loaded(store=store, seq=seq, records=records, booked=booked)
 
 
-@dataclass(frozen=True)
-class Streamed:
+class Streamed(msgspec.Struct, frozen=True):
     """A ledger replayed once as of one knowledge point, for reports that write rows as they come.
 
     Attributes:
@@ -139,8 +138,7 @@ def stream(
     return Streamed(store=store, seq=seq, replay=projected)
 
 
-@dataclass(frozen=True)
-class Replayed:
+class Replayed(msgspec.Struct, frozen=True):
     """A ledger replayed once, streamed, and kept as a projection without its log (`report
     donations`): what `Loaded` holds but the records.
 

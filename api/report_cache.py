@@ -20,9 +20,10 @@ docs/concepts.md "Checkpoints").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from .report_files import MissingBasis
 
@@ -51,16 +52,15 @@ def wanted(store: Store, seq: int) -> bool:
     return not any(c.seq == seq for c in saved.usable(store, at_or_before=seq, version=saved.code_version()))
 
 
-@dataclass
-class Collected:
+class Collected(msgspec.Struct):
     """What a full `report all` keeps for its checkpoint (`projections.report_checkpoint.ReportPart`)."""
 
     streamed: Streamed | None = None
     open_year: int | None = None
     horizon: str = ""
-    open_rows: list[Row] = field(default_factory=list)
-    holdings: dict[int, tuple[Holding, ...]] = field(default_factory=dict)
-    charts: dict[int, bytes] = field(default_factory=dict)  # year -> its page's charts and their keys (`_packed`)
+    open_rows: list[Row] = msgspec.field(default_factory=list)
+    holdings: dict[int, tuple[Holding, ...]] = msgspec.field(default_factory=dict)
+    charts: dict[int, bytes] = msgspec.field(default_factory=dict)  # year -> its page's charts, their keys (`_packed`)
     kept: dict[str, Any] | None = None  # `keep`'s arguments
     continued: Continued | None = None  # served from a checkpoint: what a checkpoint at its seq keeps
 
@@ -130,17 +130,16 @@ class Collected:
                           [(YEARS, years), (REPORT, report)], keep=cp.KEEP)
 
 
-@dataclass
-class Continued:
+class Continued(msgspec.Struct):
     """What `write_incremental` knows for a checkpoint at its seq (`report_checkpoint.Tail.report_part`)."""
 
     db: Path
     seq: int
     tail: Tail
-    year_rows: dict[int, int] = field(default_factory=dict)
-    year_missing: dict[int, list[int]] = field(default_factory=dict)
-    holdings: dict[int, tuple[Holding, ...]] = field(default_factory=dict)
-    charts: dict[int, bytes] = field(default_factory=dict)
+    year_rows: dict[int, int] = msgspec.field(default_factory=dict)
+    year_missing: dict[int, list[int]] = msgspec.field(default_factory=dict)
+    holdings: dict[int, tuple[Holding, ...]] = msgspec.field(default_factory=dict)
+    charts: dict[int, bytes] = msgspec.field(default_factory=dict)
 
     def save(self, digests: dict[str, str], stats: dict[str, tuple[int, int, int]], out: Path) -> bool:
         """Save the checkpoint at `seq`, of the files in `out` (False when the file refused the write)."""
@@ -204,8 +203,7 @@ def _served(db: Path, as_of: str | None, strict: bool) -> tuple[Tail, ZoneInfo] 
         return None if served is None else (served[0], store.timezone)
 
 
-@dataclass(frozen=True)
-class Served8949:
+class Served8949(msgspec.Struct, frozen=True):
     """`report 8949` of one year from a checkpoint (`form8949_rows`).
 
     Attributes:
@@ -226,9 +224,9 @@ class Served8949:
     empty: str
     legs: list[str]
     json_file: Path | None = None
-    json_more: list[Row] = field(default_factory=list)
+    json_more: list[Row] = msgspec.field(default_factory=list)
     csv_file: Path | None = None
-    missing: list[int] = field(default_factory=list)
+    missing: list[int] = msgspec.field(default_factory=list)
 
 
 def form8949_rows(db: Path, year: int, *, as_of: str | None, strict: bool) -> Served8949 | None:

@@ -9,9 +9,10 @@ written by `write_reports`, with the manifest `verify --manifest` checks (`api.m
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
+
+import msgspec
 
 from .report_files import REPORT_FILES, MissingBasis
 
@@ -37,8 +38,7 @@ def schedule_d_json(sd: ScheduleD) -> dict[str, Any]:
 # -- report 8949 ------------------------------------------------------------------------------
 
 
-@dataclass
-class Form8949:
+class Form8949(msgspec.Struct):
     """One year's Form 8949 rows as they come from a streamed replay (issue #7).
 
     Attributes:
@@ -51,12 +51,12 @@ class Form8949:
     year: int
     whole_dollars: bool
     chunks: Iterator[list[Row]]
-    streamed: Streamed | None = field(default=None, repr=False)  # None: served from a checkpoint
+    streamed: Streamed | None = None  # None: served from a checkpoint
     served: tuple[str, list[str]] = ("", [])  # from a checkpoint: `empty_year()`, `unpaired()`
     json_file: Path | None = None  # served: the JSON of the first rows, as `report all` wrote it
-    json_more: list[Row] = field(default_factory=list)  # served with `json_file`: the rows after the file's
+    json_more: list[Row] = msgspec.field(default_factory=list)  # served with `json_file`: the rows after the file's
     csv_file: Path | None = None  # served: the year's CSV as `report all` wrote it (the tail adds no row)
-    missing: list[int] = field(default_factory=list)  # served with `csv_file`: the rows with missing basis
+    missing: list[int] = msgspec.field(default_factory=list)  # served with `csv_file`: the rows with missing basis
 
     def write_csv(self, out: BinaryIO) -> MissingBasis:
         """`report 8949 --csv` into `out`, the rows a chunk at a time (`form8949.CsvText`, issue #7),
@@ -265,8 +265,7 @@ def _income_year(
     return rows, [p.message for p in problems if p is not None] + legs
 
 
-@dataclass(frozen=True)
-class Income:
+class Income(msgspec.Struct, frozen=True):
     """One tax year's ordinary income (R7).
 
     Attributes:
@@ -279,7 +278,7 @@ class Income:
     year: int
     rows: list[IncomeRow]
     empty: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = msgspec.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """`report income --json`: {"year", "total", "by_kind", "rows", "warnings"}."""
@@ -306,8 +305,7 @@ def income(db: Path, year: int, *, as_of: str | None = None, strict: bool = Fals
 # -- report all -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class YearSummary:
+class YearSummary(msgspec.Struct, frozen=True):
     """One year `report all` wrote: its number of 8949 rows and its Schedule D."""
 
     year: int
@@ -315,8 +313,7 @@ class YearSummary:
     schedule_d: ScheduleD
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(msgspec.Struct, frozen=True):
     """What `write_reports` wrote.
 
     Attributes:

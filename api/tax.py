@@ -10,10 +10,11 @@ for `harvest` and `whatif`, which report `"tax": null` and the reason among thei
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     from ..ledger.events import Recorded
@@ -66,8 +67,7 @@ def savings_json(before: TaxEstimate | None, after: TaxEstimate | None) -> dict[
     return {"before": money(before.tax), "after": money(after.tax), "savings": money(before.tax - after.tax)}
 
 
-@dataclass(frozen=True)
-class TaxReport:
+class TaxReport(msgspec.Struct, frozen=True):
     """`report tax`: the R8 estimate of one year.
 
     Attributes:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     from ..ledger.events import Recorded
@@ -43,8 +44,7 @@ def leg_json(leg: Leg) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Transfers:
+class Transfers(msgspec.Struct, frozen=True):
     """The legs as of one knowledge point.
 
     Attributes:
@@ -127,8 +127,7 @@ def transfers(
                      tolerance=tolerance)
 
 
-@dataclass(frozen=True)
-class Written:
+class Written(msgspec.Struct, frozen=True):
     """What `confirm` or `pair` appended.
 
     Attributes:
@@ -139,11 +138,11 @@ class Written:
         left: proposals not confirmed, each with the reason (a fee without a price).
     """
 
-    added: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
+    added: list[str] = msgspec.field(default_factory=list)
+    duplicates: list[str] = msgspec.field(default_factory=list)
     first_seq: int | None = None
     last_seq: int | None = None
-    left: list[tuple[Proposal, str]] = field(default_factory=list)
+    left: list[tuple[Proposal, str]] = msgspec.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -12,10 +12,11 @@ year with disposals in the log) is a comparison only: a method is elected before
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -25,8 +26,7 @@ if TYPE_CHECKING:
     from ..projections.model import Booked
 
 
-@dataclass(frozen=True)
-class WhatIf:
+class WhatIf(msgspec.Struct, frozen=True):
     """`whatif`: the year's results with the hypothetical events against the log's.
 
     Attributes:

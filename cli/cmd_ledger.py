@@ -831,8 +831,6 @@ def add_allocate(
     _add("allocate", dict(locals()))
 
 
-from . import cmd_add_events  # noqa: E402, F401  (registers add split, rename, reorg, gift-in, ...: issue #16)
-
 # -- demo -----------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .app import AsOfOpt, CsvOpt, JsonOpt, State, YearOpt, console, report_app
+from .app import AsOfOpt, CsvOpt, JsonOpt, State, YearOpt, console, report_app, say
 
 if TYPE_CHECKING:
     from ..api.reports import Form8949, Written
@@ -349,7 +349,7 @@ def _print_summary(written: Written) -> None:
 
     out_dir, summary = written.out, written.summary
     if not summary:
-        console().print("Nothing to report: the ledger has no events.")
+        say("Nothing to report: the ledger has no events.")  # to a pipe without importing rich, as the table
         return
     from .render import number_column
 

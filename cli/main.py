@@ -17,14 +17,14 @@ from .app import app
 
 PACKAGE = __name__.rpartition(".")[0]  # gainlog.cli
 ROOT = PACKAGE.rpartition(".")[0]  # gainlog
-COMMAND_MODULES = tuple(f"{PACKAGE}.{name}" for name in ("cmd_ledger", "cmd_report", "cmd_audit", "cmd_tools",
-                                                          "cmd_lots", "cmd_export", "cmd_harvest", "cmd_whatif",
-                                                          "cmd_transfers"))
+COMMAND_MODULES = tuple(f"{PACKAGE}.{name}" for name in ("cmd_ledger", "cmd_add_events", "cmd_report", "cmd_audit",
+                                                          "cmd_tools", "cmd_lots", "cmd_export", "cmd_harvest",
+                                                          "cmd_whatif", "cmd_transfers"))
 # The module that registers each top-level command: only that one is imported (and built by typer)
 # for a command line that names it; help, and anything unrecognised, registers all of them.
 COMMAND_TO_MODULE = {
-    **dict.fromkeys(("init", "import", "log", "tag", "retract", "verify", "add", "demo", "backup"),
-                    f"{PACKAGE}.cmd_ledger"),
+    **dict.fromkeys(("init", "import", "log", "tag", "retract", "verify", "demo", "backup"), f"{PACKAGE}.cmd_ledger"),
+    "add": f"{PACKAGE}.cmd_add_events",  # which imports cmd_ledger (`add buy`, ...) first: every `add` subcommand
     "report": f"{PACKAGE}.cmd_report",
     "diff": f"{PACKAGE}.cmd_audit",
     "explain": f"{PACKAGE}.cmd_audit",

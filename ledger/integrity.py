@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -40,8 +39,7 @@ from .store import Store
 LEDGER_TABLES = ("events", "batches", "tags", "meta")
 
 
-@dataclass
-class Outcome:
+class Outcome(msgspec.Struct):
     """What a full verify found.
 
     Attributes:
@@ -59,8 +57,8 @@ class Outcome:
     head_hash: str = chain.GENESIS
     problem: str | None = None
     broken_seq: int | None = None
-    missing_triggers: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    missing_triggers: list[str] = msgspec.field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
 
     def fail(self, problem: str, *, seq: int | None = None) -> None:
         """Keep the first problem only."""
@@ -373,8 +371,7 @@ def _verified(meta: dict[str, str]) -> dict[str, Any] | None:
 # -- the cheap check reports run ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Drift:
+class Drift(msgspec.Struct, frozen=True):
     """What `since_verify` found.
 
     Attributes:

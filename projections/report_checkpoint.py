@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -246,8 +245,7 @@ def touched(tail: Iterable[Recorded]) -> set[str]:
     return out
 
 
-@dataclass
-class Tail:
+class Tail(msgspec.Struct):
     """`report all`'s values after folding a tail into a checkpoint.
 
     Attributes:

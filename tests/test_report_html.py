@@ -436,3 +436,15 @@ def test_the_charts_are_pygals_bytes_for_any_chart(
     # series, side by side or stacked, labels turned or not): pygal's bytes
     ours, pygals = _both_drawn(*chart)
     assert ours == pygals
+
+
+@given(st.text(alphabet=st.sampled_from("&<>\"'a é;#x27\x00\n"), max_size=40) | st.text(max_size=40))
+def test_the_pages_escape_text_exactly_as_html_escape(text: str) -> None:
+    """`year_html._escape` is `html.escape` (quotes too) without importing `html` (start-up)."""
+    import html
+
+    from gainlog.api.year_html import _escape as escape
+
+    assert escape(text) == html.escape(text)
+    assert escape("<a href=\"x\">Tom's & Jerry's</a>") == (
+        "&lt;a href=&quot;x&quot;&gt;Tom&#x27;s &amp; Jerry&#x27;s&lt;/a&gt;")

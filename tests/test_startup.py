@@ -17,9 +17,10 @@ from pathlib import Path
 from conftest import REPO, write_jsonl
 
 HEAVY = ("pygal", "fpdf", "hypothesis", "pytest", "rich", "sqlite_utils", "markdown_it", "pygments", "PIL",
-         "pypdf", "importlib_metadata", "freezegun", "dataclasses")
+         "pypdf", "importlib_metadata", "freezegun", "dataclasses", "html")
 OURS = ("gainlog.projections", "gainlog.projections.engine", "gainlog.ledger.store", "gainlog.api.year_html",
-        "gainlog.cli.export_pdf", "gainlog.api.charts", "gainlog.ledger.importer", "gainlog.ledger.write_plan")
+        "gainlog.cli.export_pdf", "gainlog.api.charts", "gainlog.ledger.importer", "gainlog.ledger.write_plan",
+        "gainlog.cli.cmd_add_events", "gainlog.projections.shards")
 PROBE = (
     "import json, sys; from gainlog.cli.main import main\n"
     "code = main(sys.argv[1:])\n"
@@ -48,12 +49,15 @@ def test_each_command_loads_only_what_it_needs(tmp_path: Path) -> None:
     tables = {"rich", "markdown_it", "pygments"}
     replay = {"gainlog.projections", "gainlog.projections.engine"}
     writes = {"gainlog.ledger.importer", "gainlog.ledger.write_plan"}  # the store imports them where used
-    # init and import build no dataclass (`api.ledger_ops` results are NamedTuples: ~0.6 ms a class less)
+    # init and import build no dataclass (`api.ledger_ops` results are NamedTuples: ~0.6 ms a class less),
+    # nor the `add` subcommands of cli.cmd_add_events
+    adds = {"gainlog.cli.cmd_add_events"}
     code, names = loaded_by("--db", db, "init")
-    assert code == 0 and not set(names) & (never | charts | tables | replay | {"gainlog.ledger.store", "dataclasses"})
+    assert code == 0 and not set(names) & (never | charts | tables | replay | adds | {"gainlog.ledger.store",
+                                                                                     "dataclasses"})
     code, names = loaded_by("--db", db, "import", str(ledger))
     assert code == 0 and {"gainlog.ledger.store"} | writes <= set(names)
-    assert not set(names) & (never | charts | tables | replay | {"dataclasses"})
+    assert not set(names) & (never | charts | tables | replay | adds | {"dataclasses"})
     code, names = loaded_by("--db", db, "report", "schedule-d", "--year", "2024", "--json")
     assert code == 0 and not set(names) & (never | charts | tables | writes)
     # a table for people: rich, without its markdown and syntax highlighting
@@ -62,8 +66,16 @@ def test_each_command_loads_only_what_it_needs(tmp_path: Path) -> None:
     # the year pages of `report all` need the chart writer, never a charting or the PDF library;
     # its summary table goes to a pipe as text, without rich (cli.render.plain_number_table), unless
     # its title (naming DIR) is wider than the table: rich wraps that
+    # nor a dataclass (results are Structs: ~0.5 ms a class less), `html` (its entity table: `year_html._escape`)
+    # or, for a log too small to shard, the shards' merge
     code, names = loaded_by("--db", db, "report", "all", "--out", "out", cwd=tmp_path)
     assert code == 0 and charts <= set(names) and not set(names) & (never | tables | writes)
+    assert not set(names) & {"dataclasses", "html", "gainlog.projections.shards"}
+    # an empty ledger: one line, written to a pipe without rich too
+    empty = str(tmp_path / "empty.db")
+    assert loaded_by("--db", empty, "init")[0] == 0
+    code, names = loaded_by("--db", empty, "report", "all", "--out", "empty-out", cwd=tmp_path)
+    assert code == 0 and not set(names) & (never | tables | writes)
     code, names = loaded_by("--db", db, "report", "all", "--out", str(tmp_path / ("o" * 80)))
     assert code == 0 and charts | {"rich"} <= set(names) and not set(names) & never
     # help lists every command without loading what any of them runs
@@ -90,6 +102,21 @@ def test_the_body_decoder_is_built_only_to_read_the_log(tmp_path: Path) -> None:
                               cwd=REPO, timeout=120)
         built.append(next(x for x in proc.stderr.splitlines() if x.startswith("BUILT ")))
     assert built == ["BUILT 0 None", "BUILT 0 0", "BUILT 0 1"]
+
+
+def test_the_snapshot_decoder_is_built_only_to_read_a_checkpoint(tmp_path: Path) -> None:
+    """`msgspec.msgpack.Decoder(EngineSnapshot)` resolves ~30 Structs' annotations (~2 ms): the replay
+    of `report all`, which imports `projections.checkpoint` to keep a checkpoint of a large log, does
+    without it for a small one."""
+    db = str(tmp_path / "l.db")
+    ledger = write_jsonl(tmp_path / "t.jsonl", [BUY, SELL])
+    probe = BUILT.replace("ledger.codec.canonical", "projections.checkpoint").replace("_body_decoder", "_decoder")
+    for args in (["init"], ["import", str(ledger)]):
+        assert subprocess.run([sys.executable, "-c", probe, "--db", db, *args], capture_output=True,
+                              cwd=REPO, timeout=120).returncode == 0
+    proc = subprocess.run([sys.executable, "-c", probe, "--db", db, "report", "all", "--out", "out"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert next(x for x in proc.stderr.splitlines() if x.startswith("BUILT ")) == "BUILT 0 0"
 
 
 def test_python_m_runs_the_cli(tmp_path: Path) -> None:

@@ -48,7 +48,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -66,8 +65,7 @@ WASH_CODE = "W"
 BATCH = 1024  # slices `WashPass.slices` works on at once
 
 
-@dataclass(slots=True)
-class _Washed:
+class _Washed(msgspec.Struct):
     """Units of one lot that absorbed one disallowed loss and are still held (R4.3)."""
 
     qty: Decimal
@@ -76,8 +74,7 @@ class _Washed:
     link: WashLink
 
 
-@dataclass(slots=True)
-class _LotUnits:
+class _LotUnits(msgspec.Struct):
     """Running unit bookkeeping of one lot id during the pass (never leaves this module).
 
     `qty` is the acquisition's units that ever show up in slices or open lots; `held` is the exact
@@ -88,7 +85,7 @@ class _LotUnits:
     qty: Decimal
     consumed: Decimal = ZERO
     matched: Decimal = ZERO  # units ever used as a replacement (each absorbs one loss, R4.2)
-    washed: deque[_Washed] = field(default_factory=deque)  # the front of the lot's queue
+    washed: deque[_Washed] = msgspec.field(default_factory=deque)  # the front of the lot's queue
     held: Decimal = ZERO
 
     def held_washed(self) -> Decimal:
@@ -112,8 +109,7 @@ class _LotUnits:
         return unheld if unheld < unmatched else unmatched
 
 
-@dataclass(slots=True)
-class _Candidates:
+class _Candidates(msgspec.Struct):
     """Acquisitions of one asset in order of actual acquisition time (acquired_at, seq), with their
     unit bookkeeping and local dates (non-decreasing along that order) for finding a sale's window.
 
@@ -122,10 +118,10 @@ class _Candidates:
     >= i not known to be exhausted (path-compressed), which keeps a dense window linear overall.
     """
 
-    acquisitions: list[Acquisition] = field(default_factory=list)
-    units: list[_LotUnits] = field(default_factory=list)
-    dates: list[date] = field(default_factory=list)
-    next_open: list[int] = field(default_factory=list)
+    acquisitions: list[Acquisition] = msgspec.field(default_factory=list)
+    units: list[_LotUnits] = msgspec.field(default_factory=list)
+    dates: list[date] = msgspec.field(default_factory=list)
+    next_open: list[int] = msgspec.field(default_factory=list)
     sold: date | None = None  # the last `window` asked for: the rows of one sale ask in turn
     bounds: tuple[int, int] = (0, 0)
 
