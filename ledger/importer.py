@@ -192,7 +192,7 @@ def decode_jsonl(
     data = read_data(path)
     total = data.count(b"\n") + 1
     name = str(path)
-    fast = codec.decode_fast
+    fast = codec.fast_decoder()
     for number, line in _numbered(data):
         if progress is not None and number % PROGRESS_EVERY == 0:
             progress(number, total)
