@@ -259,8 +259,10 @@ def txids(items: Sequence[Item]) -> dict[str, list[str]]:
     txid_to_keys: dict[str, list[str]] = {}
     for start in range(0, len(items), CASE_CHUNK):
         chunk = items[start : start + CASE_CHUNK]
-        if b'"txid":' not in b"\n".join(map(_BODY, chunk)):
-            continue  # most files have no txid: one search per chunk, not one per item
+        # Most files have no txid: one search per chunk, not one per item, and for `txid` alone, which
+        # any `"txid":` holds: a needle ending in `:` (as every key does) is found a third slower in JSON.
+        if b"txid" not in b"\n".join(map(_BODY, chunk)):
+            continue
         for item in chunk:
             found = TXID.search(item.facts.body) if b'"txid":' in item.facts.body else None
             if found is not None and item.key is not None:

@@ -235,6 +235,9 @@ def test_txids_are_found_in_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None
     items = [item(name, body) for name, body in zip("abcde", bodies, strict=True)]
     assert txids(items) == {"T1": ["s:c"], "T2": ["s:d"]}
     assert txids(items[:2] + items[4:]) == {}
+    # a chunk that says `txid` only in a text or another key holds no txid
+    others = [item("f", b'{"note":"txid","other_txid":"T3"}'), item("g", b'{"txids":"T4"}')]
+    assert txids(others) == {}
 
 # -- one atomic() ---------------------------------------------------------------------------------
 
