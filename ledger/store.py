@@ -29,7 +29,6 @@ import json
 import os
 import re
 import sqlite3
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -453,15 +452,16 @@ class Store(LedgerFile):
 
         items: list[_Item] = []
         append = items.append
-        ranks: Counter[bytes] = Counter()
+        body_to_rank: dict[bytes, int] = {}  # a plain dict: a Counter's `+= 1` calls its Python `__missing__`
         ids: list[str] = []
         add_id, id_key = ids.append, identity.id_keys(source)
+        hash_key, body_digest = identity.hash_key, codec.body_digest
         for where, line, facts in entries:
             event_id = facts.id
             if event_id is None:
                 body = facts.body
-                ranks[body] += 1
-                append(_Item(where, facts, identity.hash_key(source, codec.body_digest(body), ranks[body]), line))
+                rank = body_to_rank[body] = body_to_rank.get(body, 0) + 1
+                append(_Item(where, facts, hash_key(source, body_digest(body), rank), line))
             else:
                 add_id(event_id)
                 append(_Item(where, facts, id_key(event_id), line))

@@ -6,9 +6,11 @@ call each: the same rows, keys, bodies and chain as one row per statement and a 
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import BUY, write_jsonl
@@ -97,3 +99,18 @@ def test_the_bound_fast_decoder_is_decode_fast() -> None:
 def test_id_keys_make_the_id_key() -> None:
     key_of = identity.id_keys("caf\u00e9.jsonl")
     assert key_of("e1") == identity.id_key("caf\u00e9.jsonl", "e1") == "caf\u00e9.jsonl:e1"
+
+
+def test_lines_without_id_are_ranked_by_identical_body_in_file_order(db: Path, tmp_path: Path) -> None:
+    a, b = {**BUY, "qty": "1"}, {**BUY, "qty": "2"}
+    path = write_jsonl(tmp_path / "t.jsonl", [a, b, a, {**b, "id": "x"}, a, b])
+    with Store.open(db) as store:
+        added = store.import_file(path).added
+    digest_a, digest_b = (
+        hashlib.sha256(codec.canonical_body(codec.parse_event(e, tz=ZoneInfo("UTC"), where="t"))).hexdigest()
+        for e in (a, b)
+    )
+    assert added == (
+        f"t.jsonl:{digest_a}#1", f"t.jsonl:{digest_b}#1", f"t.jsonl:{digest_a}#2", "t.jsonl:x",
+        f"t.jsonl:{digest_a}#3", f"t.jsonl:{digest_b}#2",
+    )
