@@ -1,13 +1,15 @@
 """The import's cheaper steps (issue #19) write exactly what the plainer ones did.
 
-Several rows per INSERT statement, the fast decoder bound once per file and the keys made by one C
-call each: the same rows, keys, bodies and chain as one row per statement and a call per line.
+Several rows per INSERT statement, the fast decoder bound once per file, the keys made by one C call
+each and no line count without a progress bar: the same rows, keys, bodies and chain as one row per
+statement and a call per line.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -114,3 +116,19 @@ def test_lines_without_id_are_ranked_by_identical_body_in_file_order(db: Path, t
         f"t.jsonl:{digest_a}#1", f"t.jsonl:{digest_b}#1", f"t.jsonl:{digest_a}#2", "t.jsonl:x",
         f"t.jsonl:{digest_a}#3", f"t.jsonl:{digest_b}#2",
     )
+
+
+def test_an_import_not_on_a_terminal_is_given_no_progress_callback(
+    gainlog: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # without a bar to show, the import spares counting the file's lines for one
+    given: list[Any] = []
+    real = Store.import_file
+
+    def spy(self: Store, path: Path, **options: Any) -> Any:
+        given.append(options.get("progress"))
+        return real(self, path, **options)
+
+    monkeypatch.setattr(Store, "import_file", spy)
+    result = gainlog("import", str(write_jsonl(tmp_path / "a.jsonl", [BUY])))
+    assert result.code == 0 and given == [None]
