@@ -604,7 +604,8 @@ class Store(LedgerFile):
         gone = planned.retracted()
         self._check_retract_targets(fresh, retracted=gone)
         self._check_classes(fresh, retracted=gone)
-        warnings = [*planned.warnings, *self._case_twins(fresh, origin=origin)]
+        found = write_plan.scan_bodies(fresh)  # asset names and txids: one pass over the bodies
+        warnings = [*planned.warnings, *self._case_twins(found.names, origin=origin)]
         rows = planned.retract_items(origin)
         retracted = len(rows)
         rows += fresh
@@ -615,7 +616,9 @@ class Store(LedgerFile):
                 source=source, duplicates=planned.duplicates, warnings=tuple(warnings), digest=digest
             )
         self._assign_keys(rows, source=source)
-        likely = self._likely_duplicates(rows[retracted:], source=source) if whole_source else ()
+        # the scan saw an import's keys, given from the start (only `add` keys in `_assign_keys`, and an
+        # `add` is not compared: not whole_source)
+        likely = self._likely_duplicates(found.txids, source=source) if whole_source else ()
         warnings += write_plan.likely_warnings(likely, origin=origin)
         batch, first, last, added = self._insert(
             rows, source=source, origin=origin, check=check, retracted=retracted, digest=digest, skipped=skipped
@@ -683,11 +686,11 @@ class Store(LedgerFile):
             f"import it with --source {earlier} (it adds nothing new), or pass --force to import it anyway"
         )
 
-    def _likely_duplicates(self, items: list[_Item], *, source: str) -> tuple[LikelyDuplicate, ...]:
-        """The new `items` whose `txid` a live event of another source has (`write_plan.likely_duplicates`)."""
+    def _likely_duplicates(self, txid_to_keys: dict[str, list[str]], *, source: str) -> tuple[LikelyDuplicate, ...]:
+        """The new events whose `txid` (`write_plan.scan_bodies`: txid -> keys) a live event of another
+        source has (`write_plan.likely_duplicates`)."""
         from . import write_plan
 
-        txid_to_keys = write_plan.txids(items)
         if not txid_to_keys:
             return ()
         rows = _json_rows(
@@ -741,11 +744,11 @@ class Store(LedgerFile):
         )
         write_plan.check_classes(items, retracted=retracted, stored=rows)
 
-    def _case_twins(self, items: list[_Item], *, origin: str) -> list[str]:
-        """`write_plan.case_twin_warnings` for the asset names of `items`, against the log's names."""
+    def _case_twins(self, names: dict[bytes, str], *, origin: str) -> list[str]:
+        """`write_plan.case_twin_warnings` for the asset `names` of the new events (`write_plan.scan_bodies`),
+        against the log's names."""
         from . import write_plan
 
-        names = write_plan.asset_names(items)
         if not names:
             return []
         return write_plan.case_twin_warnings(names, self._log_twin, origin=origin)
