@@ -123,8 +123,8 @@ def import_command(
     with _ImportProgress(enabled=not json_out) as progress:
         imported = import_file(
             State.db, file, fmt=fmt, source=source, replace=replace, wallet=wallet, allow_empty=allow_empty,
-            force=force, skip_unknown=skip_unknown, asset=asset, require_values=require_values, progress=progress,
-            writing=writing(),
+            force=force, skip_unknown=skip_unknown, asset=asset, require_values=require_values,
+            progress=progress if progress.enabled else None, writing=writing(),
         )
     _show_import(imported, json_out=json_out)
 
@@ -145,7 +145,8 @@ def _import_format(file: Path, fmt: str | None) -> str:
 
 
 class _ImportProgress:
-    """A rich progress bar on stderr for files of more than a few thousand lines (terminal only)."""
+    """A rich progress bar on stderr for files of more than a few thousand lines (terminal only; else
+    the import is given no progress callback, and spares counting the file's lines for it)."""
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()

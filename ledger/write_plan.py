@@ -6,8 +6,8 @@ body: nothing appended), which are conflicts (same key, another body: DuplicateE
 `--replace`), which live events a `--replace` retracts (those it replaces, and the source's live
 events the file no longer holds), and the corrected-export warning of an import without `--replace`.
 The checks against the rest of the log are pure too, over what the store read for them:
-`check_retract_targets`, `check_classes`, `case_twin_warnings` (over `asset_names`) and
-`likely_duplicates` (over `txids`) with `likely_warnings`.
+`check_retract_targets`, `check_classes`, and over what `scan_bodies` finds in the bodies
+`case_twin_warnings` and `likely_duplicates` with `likely_warnings`.
 """
 
 from __future__ import annotations
@@ -219,18 +219,43 @@ def check_classes(
             )
 
 
-def asset_names(items: Sequence[Item]) -> dict[bytes, str]:
-    """The asset names the items' bodies hold: their JSON text (as in a body) -> the name."""
+class BodyFacts(msgspec.Struct, frozen=True):
+    """What the bodies of a write's items hold for the checks against the log (`scan_bodies`).
+
+    Attributes:
+        names: the asset names: their JSON text (as in a body) -> the name (`case_twin_warnings`).
+        txids: the exchange ids (`txid`) of the keyed items -> their keys, in the items' order
+            (`likely_duplicates`).
+    """
+
+    names: dict[bytes, str]
+    txids: dict[str, list[str]]
+
+
+def scan_bodies(items: Sequence[Item]) -> BodyFacts:
+    """The asset names and txids of the items' bodies, in one pass: CASE_CHUNK bodies joined at a time
+    and searched at C speed (joining them costs as much as a search: once for both)."""
     raw_names: set[bytes] = set()
+    txid_to_keys: dict[str, list[str]] = {}
     for start in range(0, len(items), CASE_CHUNK):
-        raw_names.update(ASSET_NAME.findall(b"\n".join(map(_BODY, items[start : start + CASE_CHUNK]))))
-    return {raw: msgspec.json.decode(raw, type=str) for raw in raw_names}
+        chunk = items[start : start + CASE_CHUNK]
+        joined = b"\n".join(map(_BODY, chunk))
+        raw_names.update(ASSET_NAME.findall(joined))
+        # Most files have no txid: one search per chunk, not one per item, and for `txid` alone, which
+        # any `"txid":` holds: a needle ending in `:` (as every key does) is found a third slower in JSON.
+        if b"txid" not in joined:
+            continue
+        for item in chunk:
+            found = TXID.search(item.facts.body) if b'"txid":' in item.facts.body else None
+            if found is not None and item.key is not None:
+                txid_to_keys.setdefault(msgspec.json.decode(found[1], type=str), []).append(item.key)
+    return BodyFacts({raw: msgspec.json.decode(raw, type=str) for raw in raw_names}, txid_to_keys)
 
 
 def case_twin_warnings(
     names: dict[bytes, str], log_twins: Callable[[bytes, str], str | None], *, origin: str
 ) -> list[str]:
-    """Warnings for the asset `names` (`asset_names`) that differ only by case from each other or
+    """Warnings for the asset `names` (`scan_bodies`) that differ only by case from each other or
     from a name already in the log (`btc` and `BTC` are two assets to gainlog, seldom what was meant).
     `log_twins(raw, name)`: a spelling in the log differing from `name` only by case, or None (also
     when the log has this very spelling: it was warned about when the second arrived)."""
@@ -252,20 +277,6 @@ def case_twin_warnings(
                 "gainlog keeps them as different assets, with separate lots"
             )
     return warnings
-
-
-def txids(items: Sequence[Item]) -> dict[str, list[str]]:
-    """The exchange ids (`txid`) of the keyed items -> their keys, in the items' order."""
-    txid_to_keys: dict[str, list[str]] = {}
-    for start in range(0, len(items), CASE_CHUNK):
-        chunk = items[start : start + CASE_CHUNK]
-        if b'"txid":' not in b"\n".join(map(_BODY, chunk)):
-            continue  # most files have no txid: one search per chunk, not one per item
-        for item in chunk:
-            found = TXID.search(item.facts.body) if b'"txid":' in item.facts.body else None
-            if found is not None and item.key is not None:
-                txid_to_keys.setdefault(msgspec.json.decode(found[1], type=str), []).append(item.key)
-    return txid_to_keys
 
 
 def likely_duplicates(
@@ -299,6 +310,7 @@ def likely_warnings(likely: Iterable[LikelyDuplicate], *, origin: str) -> list[s
 
 
 __all__ = [
-    "NOTHING_STORED", "Item", "LikelyDuplicate", "Stored", "WritePlan", "asset_names", "case_twin_warnings",
-    "check_classes", "check_retract_targets", "likely_duplicates", "likely_warnings", "plan", "stored_of", "txids",
+    "NOTHING_STORED", "BodyFacts", "Item", "LikelyDuplicate", "Stored", "WritePlan", "case_twin_warnings",
+    "check_classes", "check_retract_targets", "likely_duplicates", "likely_warnings", "plan", "scan_bodies",
+    "stored_of",
 ]

@@ -17,15 +17,14 @@ from gainlog.ledger.write_plan import (
     LikelyDuplicate,
     Stored,
     WritePlan,
-    asset_names,
     case_twin_warnings,
     check_classes,
     check_retract_targets,
     likely_duplicates,
     likely_warnings,
     plan,
+    scan_bodies,
     stored_of,
-    txids,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -179,7 +178,7 @@ def test_an_assets_class_is_fixed_by_the_first_live_event_naming_one() -> None:
 
 def test_case_twins_within_the_file_and_against_the_log() -> None:
     items = [item("a", b'{"asset":"btc"}'), item("b", b'{"give_asset":"BTC","get_asset":"Eth"}')]
-    names = asset_names(items)
+    names = scan_bodies(items).names
     assert names == {b'"btc"': "btc", b'"BTC"': "BTC", b'"Eth"': "Eth"}
     asked: list[str] = []
 
@@ -199,7 +198,7 @@ def test_case_twins_within_the_file_and_against_the_log() -> None:
 def test_likely_duplicates_by_txid_with_other_sources() -> None:
     bodies = [b'{"txid":"T1"}', b'{"n":1}', b'{"txid":"T1"}', b'{"txid":"T2"}']
     items = [item(name, body) for name, body in zip("abcd", bodies, strict=True)]
-    found = txids(items)
+    found = scan_bodies(items).txids
     assert found == {"T1": ["s:a", "s:c"], "T2": ["s:d"]}
     likely = likely_duplicates(found, [("k:9", "kraken", "T1"), ("k:10", "kraken", "T1"), ("k:11", "kraken", "T3")])
     assert likely == (
@@ -233,8 +232,11 @@ def test_txids_are_found_in_every_chunk(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(write_plan_module, "CASE_CHUNK", 2)  # chunks (a, b) (c, d) (e): only the second has txids
     bodies = [b'{"n":1}', b'{"n":2}', b'{"txid":"T1"}', b'{"note":"txid","txid":"T2"}', b'{"n":3}']
     items = [item(name, body) for name, body in zip("abcde", bodies, strict=True)]
-    assert txids(items) == {"T1": ["s:c"], "T2": ["s:d"]}
-    assert txids(items[:2] + items[4:]) == {}
+    assert scan_bodies(items).txids == {"T1": ["s:c"], "T2": ["s:d"]}
+    assert scan_bodies(items[:2] + items[4:]).txids == {}
+    # a chunk that says `txid` only in a text or another key holds no txid
+    others = [item("f", b'{"note":"txid","other_txid":"T3"}'), item("g", b'{"txids":"T4"}')]
+    assert scan_bodies(others).txids == {}
 
 # -- one atomic() ---------------------------------------------------------------------------------
 

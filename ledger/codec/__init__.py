@@ -17,7 +17,7 @@ import's fast path, `decode_fast`). This package re-exports what the rest of gai
 from __future__ import annotations
 
 from .canonical import Decoded, body_decoder, body_digest, canonical, canonical_body, decode_body, decoded
-from .fast_import import _ZULU, decode_fast
+from .fast_import import _ZULU, decode_fast, fast_decoder
 from .rules import BARE_DATE, PLAIN, RFC3339, SIGNED, normalize_text
 from .validate import decode_line, parse_at, parse_event, refuse_duplicate_keys
 
@@ -34,6 +34,7 @@ __all__ = [
     "canonical_body",
     "decode_body",
     "decode_fast",
+    "fast_decoder",
     "decode_line",
     "decoded",
     "normalize_text",
