@@ -174,8 +174,9 @@ def _released(
     (`year_end.YearEnds`, here rather than in a second generator per trade)."""
     problems, acquisitions = state.problems, state.acquisitions
     sifted = 0  # acquisitions[:sifted] are those the wash-sale pass reads: the rest go as they come
-    # per trade only the tests below: the problems reported so far (a year's end pooling change
-    # reports its problems as the next trade's), the start of the next year (never, without `ends`)
+    # per trade only the tests below, on locals: the problems reported so far (those of a year's end
+    # pooling change count as the trade that reaches the new year's), the start of the next year
+    # (never, without `ends`)
     count = len(problems)
     next_year_at = datetime.max.replace(tzinfo=UTC) if ends is None else ends.next_year_at
     trades.reverse()  # pop() from the end: each record is released as soon as it is folded
