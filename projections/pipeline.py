@@ -192,10 +192,10 @@ def _released(
             owners += [0] * (count - len(owners)) + [record.seq] * (len(problems) - count)
             count = len(problems)
         if crypto is not None and len(acquisitions) - sifted >= SIFT_EVERY:
-            acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
+            acquisitions[sifted:] = tracked(acquisitions[sifted:], crypto=crypto)
             sifted = len(acquisitions)
     if crypto is not None:
-        acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
+        acquisitions[sifted:] = tracked(acquisitions[sifted:], crypto=crypto)
     if ends is not None:
         ends.close()
 
