@@ -268,18 +268,19 @@ class Store(LedgerFile):
             (after, MAX_SEQ if until is None else until, *types, *named),
         )
         decode = codec.body_decoder(trail=trail)
-        text_to_time: dict[str, datetime] = {}
-        sources: dict[str, str] = {}  # one str per source and one datetime per batch, not per event
+        # one str per source and one datetime per batch, not per event: a batch's rows are one run
+        # of seqs sharing both (`_insert`), so each row's are compared with the row before's (no hash)
+        text, at, name = "", datetime.min, ""  # no stored time is "", no source either
         for seq, key, source, batch, recorded, body in rows:
-            at = text_to_time.get(recorded)
             try:
-                if at is None:
-                    at = text_to_time[recorded] = chain.parse_time_text(recorded)
+                if recorded != text:
+                    text, at = recorded, chain.parse_time_text(recorded)
                 event = decode(body)
             except (msgspec.DecodeError, ValueError, TypeError) as exc:
                 raise _undecodable(seq, exc) from None
-            source = sources.setdefault(source, source)
-            yield Recorded(seq=seq, key=key, source=source, batch=batch, recorded_at=at, event=event)
+            if source != name:
+                name = source
+            yield Recorded(seq=seq, key=key, source=name, batch=batch, recorded_at=at, event=event)
 
     def retract_targets(self, *, until: int | None = None) -> set[str]:
         """The keys the `retract` events with seq <= until target (from the index on `target`)."""

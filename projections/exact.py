@@ -22,6 +22,13 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 _SHIFT = DIGITS - 1  # a share's exponent: its amount's adjusted exponent less this
 _QUANTA = {e: ONE.scaleb(e) for e in range(-80, 41)}  # 1E<e>: the quanta `pro_rata` rounds to
+# EXACT's methods, bound once: the lot engine's hot path calls them a million times (issue #19). A
+# context's one-operand methods (`normalize`, `to_integral_value`) take the operand alone, where
+# `Decimal.normalize(context)` parses its arguments by keyword: half the cost. Whether a value is
+# whole does not depend on the context, and normalizing never rounds in EXACT.
+_subtract, _add, _normalize, _integral, _quantize = (
+    EXACT.subtract, EXACT.add, EXACT.normalize, EXACT.to_integral_value, EXACT.quantize
+)
 
 
 @contextmanager
@@ -45,33 +52,29 @@ def pro_rata(amount: Decimal, part: Decimal, whole: Decimal) -> Decimal:
     if quantum is None:
         quantum = ONE.scaleb(exponent)
     # `tidy`, inline (the lot engine's hot path): the quantized share has at most the context's
-    # digits (`quantize` raises otherwise), so normalizing it in that context is exact
-    share = (amount * part / whole).quantize(quantum).normalize()
-    if share.adjusted() > 0 and share == share.to_integral_value():
-        return share.quantize(ONE, context=EXACT)
+    # digits (`quantize` raises otherwise), so normalizing it is exact in either context
+    share = _normalize((amount * part / whole).quantize(quantum))
+    if share.adjusted() > 0 and share == _integral(share):
+        return _quantize(share, ONE)
     return share
 
 
 def tidy(value: Decimal) -> Decimal:
     """The same value without trailing zeros ("300.000" -> "300"), never in exponent notation."""
-    value = value.normalize(EXACT)
+    value = _normalize(value)
     # A positive exponent after normalize means a multiple of 10, so |value| >= 10: test that first,
     # then whether it is whole (much cheaper than `as_tuple()` of up to 34 digits); quantizing a whole
     # value with exponent 0 to ONE leaves it as it is.
-    if value.adjusted() > 0 and value == value.to_integral_value():
-        return value.quantize(ONE, context=EXACT)
+    if value.adjusted() > 0 and value == _integral(value):
+        return _quantize(value, ONE)
     return value
-
-
-# EXACT's methods, bound once: the lot engine's hot path calls them a million times (issue #19)
-_subtract, _add = EXACT.subtract, EXACT.add
 
 
 def minus(a: Decimal, b: Decimal) -> Decimal:
     """`a - b` without rounding."""
-    value = _subtract(a, b).normalize(EXACT)  # `tidy`, inline (the lot engine's hot path)
-    if value.adjusted() > 0 and value == value.to_integral_value():
-        return value.quantize(ONE, context=EXACT)
+    value = _normalize(_subtract(a, b))  # `tidy`, inline (the lot engine's hot path)
+    if value.adjusted() > 0 and value == _integral(value):
+        return _quantize(value, ONE)
     return value
 
 

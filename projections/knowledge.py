@@ -20,17 +20,27 @@ def live(
 
     `targets`, when given, holds every key a `retract` among `records` targets (the store knows
     them: `Store.retract_targets`); only those keys are then indexed, instead of every key of a
-    log of a million events (issue #7).
+    log of a million events (issue #7). Empty (the log has no retraction, the common case): each
+    record up to `until_seq` is live, and none is looked up (issue #19).
 
     `first_sells`, when given, gets each sell key's first recording on the way (R3.6,
     `rules.late_identification.corrections`); with `targets`, only for those keys: a key is
     recorded again only after a retraction of it. The same pass, so no second loop over the log.
     """
+    last = sys.maxsize if until_seq is None else until_seq
+    if targets is not None and not targets:  # no retraction: every other record is live, no key indexed
+        every: list[Recorded] = []
+        add = every.append
+        for record in records:  # once per event of the log
+            if record.seq > last:
+                break
+            if type(record.event) is not Retract:  # none, unless its row lost its target (`verify`)
+                add(record)
+        return every
     key_to_index: dict[str, int] = {}
     kept: list[Recorded | None] = []
     keep = kept.append
     dropped = 0
-    last = sys.maxsize if until_seq is None else until_seq
     for record in records:  # once per event of the log
         if record.seq > last:
             break

@@ -10,7 +10,7 @@ washed slices out one at a time. `project` is the same pipeline materialised: `m
 from __future__ import annotations
 
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -174,21 +174,28 @@ def _released(
     (`year_end.YearEnds`, here rather than in a second generator per trade)."""
     problems, acquisitions = state.problems, state.acquisitions
     sifted = 0  # acquisitions[:sifted] are those the wash-sale pass reads: the rest go as they come
+    # per trade only the tests below, on locals: the problems reported so far (those of a year's end
+    # pooling change count as the trade that reaches the new year's), the start of the next year
+    # (never, without `ends`)
+    count = len(problems)
+    next_year_at = datetime.max.replace(tzinfo=UTC) if ends is None else ends.next_year_at
     trades.reverse()  # pop() from the end: each record is released as soon as it is folded
+    pop = trades.pop
     while trades:
-        record = trades.pop()
-        count = len(problems)  # a year's end pooling change reports its problems as this trade's
-        if ends is not None and record.event.at >= ends.next_year_at:  # type: ignore[union-attr]
+        record = pop()
+        if record.event.at >= next_year_at:  # type: ignore[union-attr]
             ends.reach(record.event.at)  # type: ignore[union-attr]
+            next_year_at = ends.next_year_at  # type: ignore[union-attr]
         yield record  # the fold steps it here
         if len(problems) != count or record.seq in named:
             kept.append(record)
             owners += [0] * (count - len(owners)) + [record.seq] * (len(problems) - count)
+            count = len(problems)
         if crypto is not None and len(acquisitions) - sifted >= SIFT_EVERY:
-            acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
+            acquisitions[sifted:] = tracked(acquisitions[sifted:], crypto=crypto)
             sifted = len(acquisitions)
     if crypto is not None:
-        acquisitions[sifted:] = [a for a in acquisitions[sifted:] if tracked(a, crypto=crypto)]
+        acquisitions[sifted:] = tracked(acquisitions[sifted:], crypto=crypto)
     if ends is not None:
         ends.close()
 

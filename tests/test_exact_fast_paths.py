@@ -1,6 +1,6 @@
 """The lot engine's fast arithmetic (issue #19) against the Decimal contract (CONTRACT §3, R2.7).
 
-`pro_rata` normalizes its share in the 34-digit context and `minus` tidies inline; both must give
+`pro_rata` normalizes its share in the wide context and `minus` tidies inline; both must give
 exactly, digit for digit and exponent for exponent, what the plain definitions below give: a share
 `amount x part / whole` in the 34-digit context, quantized to `amount.adjusted() - 33`, and a
 difference computed without rounding, each then written without trailing zeros and never in

@@ -31,6 +31,14 @@ def test_the_body_decoder_shares_each_name_and_decodes_as_decode_body() -> None:
     assert codec.decode_body(bodies[0]).asset is not first.asset  # type: ignore[union-attr]
 
 
+def test_live_without_retractions_keeps_each_record_up_to_the_point_as_without_targets() -> None:
+    """Empty `targets` (no retraction in the log) takes a shortcut: the same records, no sell noted."""
+    log = records([{**BUY, "id": "b"}, {**SELL, "id": "s"}, {**SELL, "id": "t", "qty": "0.5"}])
+    first: dict[str, object] = {}
+    assert live(log, until_seq=2, targets=set(), first_sells=first) == live(log, until_seq=2) == log[:2]  # type: ignore[arg-type]
+    assert first == {}
+
+
 def test_live_notes_each_sell_keys_first_recording_retracted_or_not() -> None:
     log = records([{**SELL, "id": "s"}, {"type": "retract", "target": "test:s"},
                    {**SELL, "id": "s", "qty": "0.5"}, {**BUY, "id": "b"}])

@@ -142,6 +142,20 @@ def test_recorded_at_is_commit_time_and_never_decreases(db: Path, tmp_path: Path
         assert store.read()[0].recorded_at == datetime(2025, 3, 1, 10, tzinfo=UTC)
 
 
+def test_each_record_reads_its_own_batchs_source_and_time(db: Path, tmp_path: Path) -> None:
+    """`iter_read` takes a row's source and time from the row before when they are equal (issue #19):
+    batches of sources a, b, a again, one second apart, each read back as its own."""
+    with Store.open(db) as store:
+        for second, source, qty in ((1, "a", "1"), (2, "b", "2"), (3, "a", "3")):
+            with freeze_time(f"2025-03-01T10:00:0{second}Z", ignore=IGNORE):
+                store.import_file(write_jsonl(tmp_path / f"{source}.jsonl", [{**BUY, "qty": qty}]), source=source)
+        read = list(store.iter_read(trail=False))
+        assert [(r.source, r.batch, chain.time_text(r.recorded_at)) for r in read] == [
+            ("a", 1, "2025-03-01T10:00:01.000000Z"), ("b", 2, "2025-03-01T10:00:02.000000Z"),
+            ("a", 3, "2025-03-01T10:00:03.000000Z"),
+        ]
+
+
 def test_resolve_knowledge_points(db: Path, tmp_path: Path) -> None:
     # CONTRACT §1: K is a seq, a tag name, or @ + RFC 3339 recording time.
     path = tmp_path / "t.jsonl"

@@ -83,14 +83,11 @@ def body_decoder(*, trail: bool = True) -> Callable[[bytes | str], Event]:
         fields = type_to_fields.get(kind)
         if fields is None:  # the table's wallet and asset names; whether to leave the trail out
             fields = type_to_fields[kind] = (name_attributes(kind), not trail and kind in _TRADES)
-        for field in fields[0]:
+        for field in fields[0]:  # the first of a name is set back to itself: cheaper than a test per name
             name = getattr(event, field)
-            known = names.setdefault(name, name)
-            if known is not name:
-                force_setattr(event, field, known)
+            force_setattr(event, field, names.setdefault(name, name))
         if fields[1]:
-            if event.id is not None:
-                force_setattr(event, "id", None)
+            force_setattr(event, "id", None)  # without a test: most events have an id
             if event.note is not None:
                 force_setattr(event, "note", None)
             if event.txid is not None:

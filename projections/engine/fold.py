@@ -32,6 +32,7 @@ from .transitions import apply_transitions
 _VALUED = frozenset(VALUED)
 _CORPORATE = frozenset(CORPORATE)
 _LEGS = frozenset(LEGS)
+_VALUED_OR_LEGS = _VALUED | _LEGS
 ZERO = Decimal(0)
 
 
@@ -39,13 +40,15 @@ def step(state: LotBookState, record: Recorded) -> None:
     """Apply one trade (callers feed trades in (at, seq) order; settings events are ignored here)."""
     event = record.event
     kind = type(event)  # a valued event keeps its type
-    if kind in _VALUED and event.value is None:  # type: ignore[union-attr]
-        valued = value_event(state.prices, record)  # CONTRACT §4 Prices
-        if valued.problem is not None:
-            state.problems.append(valued.problem)
-        event = valued.event
-    elif kind in _LEGS and record.key in state.paired:
-        return  # a live transfer pairs this leg and books the move (R2.8)
+    if kind in _VALUED_OR_LEGS:  # one test for a buy or a sell (most trades)
+        if kind in _VALUED:
+            if event.value is None:  # type: ignore[union-attr]
+                valued = value_event(state.prices, record)  # CONTRACT §4 Prices
+                if valued.problem is not None:
+                    state.problems.append(valued.problem)
+                event = valued.event
+        elif record.key in state.paired:
+            return  # a live transfer pairs this leg and books the move (R2.8)
     classifier = CLASSIFIERS.get(kind)  # `legs.classify`, inline (once per trade)
     if classifier is None:  # not a trade, or one of CONTRACT §4 "More events"
         if kind in _CORPORATE:

@@ -331,9 +331,12 @@ def crypto_ever(records: Iterable[Recorded]) -> bool:
     return any(s.value for s in _crypto_wash_dates(records))
 
 
-def tracked(acquisition: Acquisition, *, crypto: bool) -> bool:
-    """Whether the pass reads this acquisition: a stock lot, or any lot when `crypto_ever`."""
-    return crypto or acquisition.asset_class != "crypto"
+def tracked(acquisitions: Iterable[Acquisition], *, crypto: bool) -> list[Acquisition]:
+    """The acquisitions the pass reads: the stock lots, or every lot when `crypto_ever` (one call for
+    many: the lot engine's replay sifts them as they come, `pipeline._released`)."""
+    if crypto:
+        return list(acquisitions)
+    return [a for a in acquisitions if a.asset_class != "crypto"]
 
 
 class _Units:
@@ -413,7 +416,7 @@ _SEEN = Decimal("1e-24")  # a lot's units counted back across splits: finer than
 def _lot_units(booked: Booked, *, crypto: bool, units: _Units | None = None) -> dict[str, _LotUnits]:
     """Unit bookkeeping per lot id (`tracked` lots); units that left without a slice (a carried
     transfer fee, a gift, a donation, a loss) are taken off from the start, so they never absorb a loss."""
-    lot_to_acquisition = {a.lot: a for a in booked.acquisitions if tracked(a, crypto=crypto)}
+    lot_to_acquisition = {a.lot: a for a in tracked(booked.acquisitions, crypto=crypto)}
     if not lot_to_acquisition:
         return {}
     lot_to_seen: dict[str, Decimal] = {}
