@@ -747,30 +747,20 @@ class Store(LedgerFile):
 
     def _case_twins(self, names: dict[bytes, str], *, origin: str) -> list[str]:
         """`write_plan.case_twin_warnings` for the asset `names` of the new events (`write_plan.scan_bodies`),
-        against the log's names."""
+        against the log's names (`write_plan.find_log_twins`: one pass over its bodies at most)."""
         from . import write_plan
 
         if not names:
             return []
-        return write_plan.case_twin_warnings(names, self._log_twin, origin=origin)
+        return write_plan.case_twin_warnings(
+            names, write_plan.find_log_twins(names, self._body_chunks()), origin=origin
+        )
 
-    def _log_twin(self, raw: bytes, name: str) -> str | None:
-        """A spelling in the log of asset `name` (`raw`: its JSON text) that differs only by case, or
-        None (also when the log has this very spelling)."""
-        from . import write_plan
-
-        pattern = 'asset":' + raw.decode()
-        if self.conn.execute("SELECT 1 FROM events WHERE instr(body, ?) > 0 LIMIT 1", (pattern,)).fetchone():
-            return None  # the log already has this very spelling
-        like = "%" + re.sub(r"([\\%_])", r"\\\1", pattern) + "%"
-        row = self.conn.execute("SELECT body FROM events WHERE body LIKE ? ESCAPE '\\' LIMIT 1", (like,)).fetchone()
-        if row is None:
-            return None
-        twins = [
-            other for found in write_plan.ASSET_NAME.findall(row[0].encode())
-            if (other := msgspec.json.decode(found, type=str)) != name and other.casefold() == name.casefold()
-        ]
-        return twins[0] if twins else None
+    def _body_chunks(self, size: int = 20_000) -> Iterator[list[bytes]]:
+        """The log's bodies in seq order, `size` at a time."""
+        cursor = self.conn.execute("SELECT CAST(body AS BLOB) FROM events ORDER BY seq")
+        while rows := cursor.fetchmany(size):
+            yield [row[0] for row in rows]
 
     def _assign_keys(self, items: list[_Item], *, source: str) -> None:
         """Final keys: rank hash keys of `add` after those already stored; name store retractions."""

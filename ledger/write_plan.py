@@ -252,13 +252,10 @@ def scan_bodies(items: Sequence[Item]) -> BodyFacts:
     return BodyFacts({raw: msgspec.json.decode(raw, type=str) for raw in raw_names}, txid_to_keys)
 
 
-def case_twin_warnings(
-    names: dict[bytes, str], log_twins: Callable[[bytes, str], str | None], *, origin: str
-) -> list[str]:
+def case_twin_warnings(names: dict[bytes, str], log_twins: dict[bytes, str], *, origin: str) -> list[str]:
     """Warnings for the asset `names` (`scan_bodies`) that differ only by case from each other or
     from a name already in the log (`btc` and `BTC` are two assets to gainlog, seldom what was meant).
-    `log_twins(raw, name)`: a spelling in the log differing from `name` only by case, or None (also
-    when the log has this very spelling: it was warned about when the second arrived)."""
+    `log_twins`: JSON text -> a spelling in the log differing only by case (`find_log_twins`)."""
     warnings: list[str] = []
     folded: dict[str, list[str]] = {}
     for name in names.values():
@@ -270,13 +267,50 @@ def case_twin_warnings(
                 "gainlog keeps them as different assets, with separate lots"
             )
     for raw, name in sorted(names.items()):
-        twin = log_twins(raw, name)
+        twin = log_twins.get(raw)
         if twin is not None:
             warnings.append(
                 f"asset {name!r} in {origin} differs only by case from {twin!r}, already in the ledger: "
                 "gainlog keeps them as different assets, with separate lots"
             )
     return warnings
+
+
+def find_log_twins(names: dict[bytes, str], chunks: Iterable[list[bytes]]) -> dict[bytes, str]:
+    """For the asset `names` (JSON text -> name) the log does not spell exactly so, a spelling in it
+    that differs only by ASCII case (as SQLite's LIKE folds), from the first body in seq order that
+    has one (a name the log already spells so was warned about when its twin arrived).
+
+    `chunks`: the log's bodies in seq order, a list at a time. One pass for every name (a search per
+    name was two scans of the whole log each: 15 s for 30 new assets at a million events), ended
+    early once every name is found spelled exactly, as the usual import of known assets is.
+    """
+    pending = set(names)  # not yet seen spelled exactly so
+    decided: dict[bytes, str | None] = {}  # the twin in the first body with a case variant
+    for bodies in chunks:
+        joined = b"\n".join(bodies)  # a body is JSON: no newline of its own
+        present = set(ASSET_NAME.findall(joined))  # one search per chunk, whatever the number of names
+        pending -= present
+        if not pending:
+            return {}
+        wanted: dict[bytes, list[bytes]] = {}
+        for raw in pending - decided.keys():
+            wanted.setdefault(raw.lower(), []).append(raw)
+        for folded in wanted.keys() & {other.lower() for other in present}:
+            needle = b'asset":' + folded
+            body = next(body for body in bodies if needle in body.lower())
+            for raw in wanted[folded]:
+                decided[raw] = _twin_in(body, names[raw])
+    return {raw: twin for raw in pending if (twin := decided.get(raw)) is not None}
+
+
+def _twin_in(body: bytes, name: str) -> str | None:
+    """The first asset name in `body` other than `name` that equals it but for case."""
+    for found in ASSET_NAME.findall(body):
+        other = msgspec.json.decode(found, type=str)
+        if other != name and other.casefold() == name.casefold():
+            return other
+    return None
 
 
 def likely_duplicates(

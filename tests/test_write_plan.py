@@ -3,8 +3,10 @@ retractions and the corrected-export warning without SQLite; one `Store.atomic()
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from gainlog.ledger.write_plan import (
     case_twin_warnings,
     check_classes,
     check_retract_targets,
+    find_log_twins,
     likely_duplicates,
     likely_warnings,
     plan,
@@ -180,19 +183,68 @@ def test_case_twins_within_the_file_and_against_the_log() -> None:
     items = [item("a", b'{"asset":"btc"}'), item("b", b'{"give_asset":"BTC","get_asset":"Eth"}')]
     names = scan_bodies(items).names
     assert names == {b'"btc"': "btc", b'"BTC"': "BTC", b'"Eth"': "Eth"}
-    asked: list[str] = []
-
-    def log_twins(raw: bytes, name: str) -> str | None:
-        asked.append(name)
-        return "ETH" if name == "Eth" else None
-
-    assert case_twin_warnings(names, log_twins, origin="f.jsonl") == [
+    assert case_twin_warnings(names, {b'"Eth"': "ETH"}, origin="f.jsonl") == [
         "assets 'BTC', 'btc' in f.jsonl differ only by case: gainlog keeps them as different assets, "
         "with separate lots",
         "asset 'Eth' in f.jsonl differs only by case from 'ETH', already in the ledger: gainlog keeps them as "
         "different assets, with separate lots",
     ]
-    assert asked == ["BTC", "Eth", "btc"]  # in the order of their JSON text
+
+
+def test_log_twins_one_pass_first_variant_in_seq_order_unless_spelled_exactly() -> None:
+    names = {b'"Eth"': "Eth", b'"btc"': "btc", b'"Sol"': "Sol", b'"NEW"': "NEW"}
+    names[b'"\xc3\x89t\xc3\xa9"'] = "\u00c9t\u00e9"
+    log = [
+        [b'{"asset":"ETH","qty":"1"}', b'{"give_asset":"BTC","get_asset":"sol"}'],
+        [b'{"asset":"eTH"}', b'{"asset":"btc"}', b'{"asset":"\xc3\xa9t\xc3\xa9"}'],  # btc spelled so: no twin
+    ]
+    # Eth: ETH, the first body with a variant; Sol: sol; NEW: none; \u00c9t\u00e9: only ASCII letters fold
+    assert find_log_twins(names, iter(log)) == {b'"Eth"': "ETH", b'"Sol"': "sol"}
+
+
+def test_log_twins_stop_reading_once_every_name_is_spelled_exactly() -> None:
+    read: list[int] = []
+
+    def chunks() -> Iterator[list[bytes]]:
+        for n, chunk in enumerate([[b'{"asset":"BTC"}'], [b'{"asset":"ETH"}'], [b'{"asset":"eth"}']]):
+            read.append(n)
+            yield chunk
+
+    assert find_log_twins({b'"BTC"': "BTC", b'"ETH"': "ETH"}, chunks()) == {}
+    assert read == [0, 1]
+    assert find_log_twins({}, iter([[b'{"asset":"btc"}']])) == {}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    log=st.lists(st.lists(st.sampled_from(["BTC", "btc", "Btc", "ETH", "eth", "SOL", "x_y", "X_Y", "a%"]), max_size=3),
+                 max_size=12),
+    new=st.sets(st.sampled_from(["BTC", "btc", "bTc", "Eth", "SOL", "sol", "X_Y", "x_Y", "A%", "NEW"]), min_size=1),
+    size=st.integers(1, 4),
+)
+def test_log_twins_equal_a_search_per_name_in_sqlite(log: list[list[str]], new: set[str], size: int) -> None:
+    """The one pass gives what the former two SQLite queries per name gave: an exact `instr`, then the
+    first body `LIKE` a case variant (ASCII folding, `%` and `_` escaped) and its differing spelling."""
+    bodies = [json.dumps({f"a{i}_asset": a for i, a in enumerate(assets)}, separators=(",", ":")).encode()
+              for assets in log]
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, body TEXT)")
+    conn.executemany("INSERT INTO events (body) VALUES (?)", [(b.decode(),) for b in bodies])
+    names = {json.dumps(n).encode(): n for n in new}
+    expected: dict[bytes, str] = {}
+    for raw, name in names.items():
+        pattern = 'asset":' + raw.decode()
+        if conn.execute("SELECT 1 FROM events WHERE instr(body, ?) > 0", (pattern,)).fetchone():
+            continue
+        like = "%" + re.sub(r"([\\%_])", r"\\\1", pattern) + "%"
+        row = conn.execute("SELECT body FROM events WHERE body LIKE ? ESCAPE '\\' ORDER BY seq", (like,)).fetchone()
+        if row is not None:
+            spellings = re.findall(r'asset":"([^"]*)"', row[0])
+            twins = [o for o in spellings if o != name and o.casefold() == name.casefold()]
+            if twins:
+                expected[raw] = twins[0]
+    chunks = [bodies[i : i + size] for i in range(0, len(bodies), size)]
+    assert find_log_twins(names, iter(chunks)) == expected
 
 
 def test_likely_duplicates_by_txid_with_other_sources() -> None:
