@@ -64,11 +64,11 @@ def main(db: Path) -> None:
     stock = sum(1 for s in slices if s.asset_class == "stock")
     washes = sum(1 for s in slices if "W" in s.code)
     print(f"{count:,} events, {len(slices):,} slices, {rows_count:,} rows (CPU seconds)")
-    print(f"read and decode            {read:6.2f}")
-    print(f"knowledge, lot engine fold {folded - read:6.2f}  (replay to `finish`: {folded:.2f}, reading included)")
-    print(f"wash-sale pass             {washed:6.2f}  ({stock:,} stock rows, {washes:,} with W: its cost follows them)")
-    print(f"8949 rows and year totals  {made:6.2f}")
-    print(f"8949 CSV and JSON writers  {written:6.2f}")
+    print(f"read and decode            {read:7.3f}")
+    print(f"knowledge, lot engine fold {folded - read:7.3f}  (replay to `finish`: {folded:.2f}, reading included)")
+    print(f"wash-sale pass             {washed:7.3f}  ({stock:,} stock rows, {washes:,} with W: its cost follows them)")
+    print(f"8949 rows and year totals  {made:7.3f}")
+    print(f"8949 CSV and JSON writers  {written:7.3f}")
 
 
 if __name__ == "__main__":

@@ -180,3 +180,20 @@ def test_files_written_a_chunk_at_a_time_are_those_of_all_the_rows(chunks: list[
     every = [r for chunk in chunks for r in chunk]
     assert out.getvalue() == indented(msgspec.json.encode([_json_row(r) for r in every]))
     assert (missing.count, missing.rows) == (len(every), [i for i, r in enumerate(every, 1) if r.missing_basis])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(2019, 2026), max_size=30).map(sorted), st.integers(1, 7))
+def test_row_chunks_cut_at_each_year_and_hold_at_most_size(years: list[int], size: int) -> None:
+    """`row_chunks` takes `size` slices at a time and cuts a chunk before the first slice of a later
+    year (several years may lie in one `size` of slices): each chunk of one year, at most `size`, and
+    together the rows of all the slices."""
+    from gainlog.projections.rules.form_box import WalletReports
+    from helpers import make_slice
+
+    slices = [make_slice(seq=i + 1, lot=f"t:{i}", date_sold=date(year, 3, 1)) for i, year in enumerate(years)]
+    wallets = WalletReports(wallet_to_settings={})
+    chunks = list(form8949.row_chunks(iter(slices), wallets, size=size))
+    assert all(0 < len(c) <= size and len({r.year for r in c}) == 1 for c in chunks)
+    assert [r for c in chunks for r in c] == form8949.rows(slices, wallets)
+    assert len(chunks) >= len(set(years))
