@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -36,7 +35,6 @@ from .rules.holding_period import local_date
 from .tax_year import ScheduleD, TaxYears, YearBoxes, add_groups, box_groups
 
 ZERO = Decimal(0)
-_PROCEEDS, _GAIN = attrgetter("proceeds"), attrgetter("gain")
 
 
 class MonthGain(msgspec.Struct, frozen=True, kw_only=True):
@@ -138,9 +136,9 @@ class RowSums:
         self.year_to_months: dict[int, list[list[Decimal]]] = {}
         self.year_to_proceeds: dict[int, dict[tuple[str, str], list[Decimal]]] = {}
 
-    def add(self, rows: Sequence[Row], year_boxes: YearBoxes | None = None) -> None:
-        """Add rows; and to `year_boxes` (`tax_year.add_rows`' totals) when given, from the same
-        groups of the rows (`tax_year.box_groups`: the month totals are theirs)."""
+    def add(self, rows: Iterable[Row], year_boxes: YearBoxes | None = None) -> None:
+        """Add rows, and to `year_boxes` (`tax_year.add_rows`' totals) when given: both from one
+        grouping of the rows (`tax_year.box_groups`), not a Python step per row and sum (issue #19)."""
         groups = box_groups(rows)
         if year_boxes is not None:
             add_groups(year_boxes, groups)

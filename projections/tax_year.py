@@ -229,7 +229,7 @@ def box_groups(form_rows: Iterable[Row]) -> list[BoxGroup]:
     (`sum` over `map`), not by a Python step per row and amount (issue #19). Sums of exact cent
     amounts do not depend on their order or grouping: totals made of these are the rows' to the digit.
     """
-    key_to_rows: dict[tuple[int, int, str, str, str, str], list[Row]] = {}
+    key_to_rows: dict[tuple[int, int, Term, Box, str, str], list[Row]] = {}
     for r in form_rows:
         sold = r.date_sold
         key = (sold.year, sold.month, r.term, r.box, r.wallet, r.asset)
@@ -241,7 +241,7 @@ def box_groups(form_rows: Iterable[Row]) -> list[BoxGroup]:
     with localcontext(CONTEXT):
         for (year, month, term, the_box, wallet, asset), group in key_to_rows.items():
             out.append(BoxGroup(
-                year, month, term, the_box, wallet, asset, len(group), sum(map(_PROCEEDS, group), ZERO),  # type: ignore[arg-type]
+                year, month, term, the_box, wallet, asset, len(group), sum(map(_PROCEEDS, group), ZERO),
                 sum(map(_COST_BASIS, group), ZERO), sum(map(_ADJUSTMENT, group), ZERO), sum(map(_GAIN, group), ZERO),
             ))
     return out
