@@ -158,7 +158,7 @@ def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None,
     from ..projections.diff import year_diff as diff
 
     # streamed, one knowledge point at a time: of the first only the year's Schedule D and its 8949
-    # rows as compact JSON texts are kept while the second replays; only the rows that differ are
+    # rows as JSON texts are kept while the second replays; only the rows that differ are
     # made dicts (a dict per row would take 4 times more)
     before = _year_replay(db, year, from_point, strict=strict, option="--from")
     before_point, before_seq, before_sd = _point(from_point, before), before.seq, before.schedule_d
@@ -176,12 +176,12 @@ def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None,
 
 
 def _row_texts(loaded: _YearReplay) -> list[bytes]:
-    """The year's 8949 rows, each as its compact JSON text (`form8949_json_bytes` of that row alone:
-    `[{...}]`), in form order."""
-    from ..projections.reports import form8949_json_bytes
+    """The year's 8949 rows, each as its JSON object's text (its fields as `form8949.row_texts` makes
+    them, in braces), in form order."""
+    from ..projections.form8949 import row_texts
 
     with gc_paused():
-        return [form8949_json_bytes([r])[1:-1] for r in loaded.rows()]
+        return [f"{{{fields}}}".encode() for fields in row_texts(loaded.rows())[1]]
 
 
 def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Recorded]:

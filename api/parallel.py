@@ -212,7 +212,6 @@ def _send_texts(run: Replay, chunk: int, conn: Connection, *, open_year: int | N
     from ..projections.glance import RowSums
     from ..projections.rules.form_box import wallet_reports
     from ..projections.shards import row_text, totals
-    from ..projections.tax_year import add_rows
 
     encoder = msgspec.msgpack.Encoder()
     encode = encoder.encode
@@ -220,8 +219,7 @@ def _send_texts(run: Replay, chunk: int, conn: Connection, *, open_year: int | N
     sums = RowSums()
     kept: list[Row] = []  # with `open_year`: the rows of that year
     for rows in row_chunks(run.slices, wallet_reports(run.log), size=chunk):
-        add_rows(year_boxes, rows)
-        sums.add(rows)
+        sums.add(rows, year_boxes)
         message = bytearray(b"R")  # the rows' text encoded after the tag: no second copy of it
         encoder.encode_into(row_text(rows), message, 1)
         conn.send_bytes(message)
@@ -544,15 +542,13 @@ class ShardRows:
         from ..projections.form8949 import row_chunks
         from ..projections.rules.form_box import wallet_reports
         from ..projections.shards import merge_texts, row_text
-        from ..projections.tax_year import add_rows
         from .reading import stream as one_process
 
         streamed = one_process(self.db, str(self.seq), check=False, year_ends=True)
         with streamed.store, gc_paused():
             replay = streamed.replay
             for rows in row_chunks(replay.slices, wallet_reports(replay.log)):
-                add_rows(self.year_boxes, rows)
-                self.sums.add(rows)
+                self.sums.add(rows, self.year_boxes)
                 if handed >= len(rows):
                     handed -= len(rows)
                     continue

@@ -71,8 +71,8 @@ class MissingBasis:
 
 
 class JsonRows:
-    """`indented(reports.form8949_json_bytes(rows))` written to `file` from rows given a chunk at a
-    time: the same bytes, without the text of all the rows in memory at once (issue #7)."""
+    """`form8949.rows_json_text(rows)` and a final line break written to `file` from rows given a chunk
+    at a time: the same bytes, without the text of all the rows in memory at once (issue #7)."""
 
     END = b"\n]\n"  # after the last row, when there is one
 
@@ -82,25 +82,28 @@ class JsonRows:
 
     def add(self, rows: Sequence[Row], texts: RowTexts | None = None) -> None:
         """Add rows; `texts`: `form8949.row_texts(rows)`, when the caller has them."""
-        import msgspec
+        from ..projections.form8949 import JSON_BETWEEN, row_texts
 
-        from ..projections.reports import form8949_json_bytes
+        if rows:
+            self.add_fields(JSON_BETWEEN.join((row_texts(rows) if texts is None else texts)[1]), len(rows))
 
-        if not rows:
-            return
-        self.file.write(b",\n" if self.count else b"[\n")
-        text = msgspec.json.format(form8949_json_bytes(rows, texts), indent=2)  # `indented` without its copy
-        self.file.write(memoryview(text)[2:-2])  # the rows, indented as in the whole array
-        self.count += len(rows)
+    def add_fields(self, fields: str, count: int) -> None:
+        """Add `count` rows given as their JSON fields joined by `form8949.JSON_BETWEEN`."""
+        from ..projections.form8949 import JSON_HEAD
+
+        self.file.write(b",\n  {\n" if self.count else JSON_HEAD.encode())
+        self.file.write(fields.encode())
+        self.file.write(b"\n  }")
+        self.count += count
 
     def close(self) -> None:
         """End the array (`[]` when no rows came)."""
-        self.file.write(self.END if self.count else indented(b"[]"))
+        self.file.write(self.END if self.count else b"[]\n")
 
 
 class Form8949Files:
     """DIR/YEAR/form8949.csv and form8949.json, written from rows given a chunk at a time: the same
-    bytes as `form8949.to_csv` and `indented(reports.form8949_json_bytes(...))` of all of them."""
+    bytes as `form8949.to_csv` and `form8949.rows_json_text` (and a final line break) of all of them."""
 
     def __init__(self, out: Path, year: int) -> None:
         from ..projections.form8949 import CsvText
@@ -120,15 +123,9 @@ class Form8949Files:
 
     def add_text(self, run: MergedText) -> None:
         """Add rows as ready text, merged from a sharded replay's workers (`api.parallel.ShardRows`)."""
-        from ..projections.shards import JSON_HEAD
-
         for the_box, text in run.csv:
             self.csv.add_text(the_box, text)
-        json = self.json
-        json.file.write(b",\n  {\n" if json.count else JSON_HEAD)
-        json.file.write(run.json)
-        json.file.write(b"\n  }")
-        json.count += run.count
+        self.json.add_fields(run.json, run.count)
 
     def close(self) -> int:
         """Finish both files; how many rows they hold."""

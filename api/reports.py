@@ -411,7 +411,7 @@ def write_report_files(
     from ..projections import form8949, reports
     from ..projections.glance import RowSums
     from ..projections.rules.form_box import wallet_reports
-    from ..projections.tax_year import YearBoxes, add_rows, totalled
+    from ..projections.tax_year import YearBoxes, totalled
     from .parallel import stream_sharded
     from .report_files import Form8949Files, write_json
     from .year_html import PAGE, draw, glance_of, page
@@ -452,8 +452,7 @@ def write_report_files(
                 if files is not None:
                     year_to_count[files.year] = files.close()
                 files = Form8949Files(folder, rows[0].year)
-            add_rows(year_boxes, rows)
-            sums.add(rows)
+            sums.add(rows, year_boxes)
             if collect is not None:
                 collect.rows(rows)
             year_to_missing.setdefault(files.year, MissingBasis()).add(rows)

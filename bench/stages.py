@@ -6,7 +6,7 @@ Stages, each timed with `time.process_time` as the one before it ends: reading a
 log (`Store.iter_read`, read once on its own), the replay up to the end of the lot engine's fold
 (reading again, knowledge, fold, `finish`), the wash-sale pass (the washed slices read to the end;
 with its stock rows and rows coded W, which its cost follows: docs/limitations.md),
-the 8949 rows (`form8949.row_chunks`) with the year totals (`tax_year.add_rows`, `glance.RowSums`),
+the 8949 rows (`form8949.row_chunks`) with the year totals (`glance.RowSums.add` with `tax_year.add_rows`' totals),
 and the 8949 writers (CSV and JSON into a temporary folder). The report pages, Schedule D and
 income files, a fixed cost per year, are left out. The ledger is only read.
 """
@@ -25,7 +25,7 @@ from gainlog.projections import form8949
 from gainlog.projections.glance import RowSums
 from gainlog.projections.pipeline import replay
 from gainlog.projections.rules.form_box import wallet_reports
-from gainlog.projections.tax_year import YearBoxes, add_rows
+from gainlog.projections.tax_year import YearBoxes
 
 
 def main(db: Path) -> None:
@@ -47,8 +47,7 @@ def main(db: Path) -> None:
         boxes: YearBoxes = {}
         sums = RowSums()
         for rows in chunks:
-            add_rows(boxes, rows)
-            sums.add(rows)
+            sums.add(rows, boxes)
         made = clock() - started
         started = clock()
         files: Form8949Files | None = None
@@ -65,11 +64,11 @@ def main(db: Path) -> None:
     stock = sum(1 for s in slices if s.asset_class == "stock")
     washes = sum(1 for s in slices if "W" in s.code)
     print(f"{count:,} events, {len(slices):,} slices, {rows_count:,} rows (CPU seconds)")
-    print(f"read and decode            {read:6.2f}")
-    print(f"knowledge, lot engine fold {folded - read:6.2f}  (replay to `finish`: {folded:.2f}, reading included)")
-    print(f"wash-sale pass             {washed:6.2f}  ({stock:,} stock rows, {washes:,} with W: its cost follows them)")
-    print(f"8949 rows and year totals  {made:6.2f}")
-    print(f"8949 CSV and JSON writers  {written:6.2f}")
+    print(f"read and decode            {read:7.3f}")
+    print(f"knowledge, lot engine fold {folded - read:7.3f}  (replay to `finish`: {folded:.2f}, reading included)")
+    print(f"wash-sale pass             {washed:7.3f}  ({stock:,} stock rows, {washes:,} with W: its cost follows them)")
+    print(f"8949 rows and year totals  {made:7.3f}")
+    print(f"8949 CSV and JSON writers  {written:7.3f}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def diff_rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str,
 
 
 def diff_row_texts(old: list[bytes], new: list[bytes]) -> dict[str, list[dict[str, Any]]]:
-    """`diff_rows` of rows given as their compact JSON texts, one per row, all encoded the same way
+    """`diff_rows` of rows given as their JSON texts, one per row, all written the same way
     (keys in one order: equal rows, equal texts): only the rows added or removed are decoded back
     into dicts, so a year of rows compared needs its texts, not a dict per row (issue #11)."""
     import msgspec

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import csv
 import io
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from itertools import islice
+from operator import attrgetter
 
 import msgspec
 
@@ -209,63 +212,51 @@ def row_chunks(
     """`rows(slices, wallets, quantum=quantum)` a few thousand at a time (at most `size`), each list
     within one tax year, for slices in 8949 order (`Booked.slices`, `pipeline.Replay.slices`):
     together the same rows, but only a chunk of them exists at a time (issue #7)."""
-    chunk: list[Slice] = []
-    year = 0
-    for s in slices:
-        if chunk and (s.date_sold.year != year or len(chunk) >= size):
-            yield rows(chunk, wallets, quantum=quantum)
-            chunk = []
-        year = s.date_sold.year
-        chunk.append(s)
-    if chunk:
+    source = iter(slices)
+    held: list[Slice] = []  # the slices of a later year that the last chunk read
+    while chunk := held + list(islice(source, size - len(held))):  # a C loop takes the slices
+        held = []
+        year = chunk[0].date_sold.year
+        if chunk[-1].date_sold.year != year:  # cut before the first slice of a later year (8949 order)
+            cut = bisect_right(chunk, year, key=_year_sold)
+            chunk, held = chunk[:cut], chunk[cut:]
         yield rows(chunk, wallets, quantum=quantum)
 
 
-class _RowJson(msgspec.Struct, gc=False):
-    """One row exactly as CONTRACT §3 `report 8949 --json` (plus seq, event_key, kind, missing_basis).
-
-    msgspec encodes it in field order without a dict per row. Dates and amounts are already their
-    text (the ISO date, `str()` of the two-decimal Decimal: what msgspec would write for them),
-    made once in `row_texts` for the CSV line and the JSON row alike.
-    """
-
-    description: str
-    asset: str
-    qty: str
-    wallet: str
-    lot: str
-    date_acquired: str
-    date_sold: str
-    proceeds: str
-    cost_basis: str
-    code: str
-    adjustment: str
-    gain: str
-    term: str
-    box: str
-    seq: int
-    event_key: str
-    kind: str
-    missing_basis: bool
+def _year_sold(s: Slice) -> int:
+    return s.date_sold.year
 
 
-RowTexts = tuple[dict[str, list[str]], list[_RowJson]]  # CSV lines (cents) by box, in row order; JSON rows
+JSON_HEAD = "[\n  {\n"  # an indented array of rows (`json.dumps(..., indent=2)`) up to its first row's first field
+JSON_BETWEEN = "\n  },\n  {\n"  # between one row's last field and the next row's first
+JSON_END = "\n  }\n]"  # after the last row's last field
+_LOT, _EVENT_KEY = attrgetter("lot"), attrgetter("event_key")
+_ENCODE = msgspec.json.encode
+
+RowTexts = tuple[dict[str, list[str]], list[str]]  # CSV lines (cents) by box, in row order; each row's JSON fields
 
 
-def row_texts(form_rows: Iterable[Row]) -> RowTexts:
+def row_texts(form_rows: Sequence[Row]) -> RowTexts:
     """Each row's CSV line (as `csv.writer` writes it, amounts in cents) under its box, and its JSON
-    row (`_RowJson`): one pass that makes the text of each column once for both files (issue #19).
+    fields (as `form8949.json` holds them: between `JSON_HEAD` or `JSON_BETWEEN` and `JSON_BETWEEN`
+    or `JSON_END`): one pass that makes the text of each column once for both files (issue #19).
 
-    The only place a `_RowJson` is built (positionally, in field order): each field from the row's
-    field of its name, as text; `qty` is `plain(r.qty)` and `description` is qty and asset. A
-    date's ISO text is made once per date. A row whose asset needs CSV quoting (a comma, quote or
-    line break) goes through `csv.writer` itself.
+    CONTRACT §3 `report 8949 --json` (plus seq, event_key, kind, missing_basis), in its key order:
+    each field from the row's field of its name, as text; `qty` is `plain(r.qty)` and `description`
+    is qty and asset. Made by an f-string per row, not by encoding and indenting structs (twice
+    the time). The user's text (asset, wallet, lot, event key) is written as msgspec writes it:
+    as is when msgspec adds nothing but the quotes (checked once per asset and wallet, once per
+    chunk for the keys), else escaped by msgspec; the rest is gainlog's own vocabulary, dates,
+    numbers. A date's ISO text is made once per date. A row whose asset needs CSV quoting (a comma,
+    quote or line break) goes through `csv.writer` itself.
     """
     box_to_lines: dict[str, list[str]] = {}
-    json_rows: list[_RowJson] = []
+    json_rows: list[str] = []
     append_json = json_rows.append
     day_to_text: dict[date, str] = {}
-    asset_to_plain: dict[str, bool] = {}  # the asset needs no CSV quoting
+    asset_to_texts: dict[str, tuple[bool, str]] = {}  # needs no CSV quoting, its JSON text
+    wallet_to_json: dict[str, str] = {}
+    keys_as_is = _as_is("".join(map(_LOT, form_rows)) + "".join(map(_EVENT_KEY, form_rows)))
     for r in form_rows:
         qty = plain(r.qty)
         acquired = day_to_text.get(r.date_acquired)
@@ -276,42 +267,66 @@ def row_texts(form_rows: Iterable[Row]) -> RowTexts:
             sold = day_to_text[r.date_sold] = r.date_sold.isoformat()
         asset, the_box, code = r.asset, r.box, r.code
         proceeds, basis, adjustment, gain = str(r.proceeds), str(r.cost_basis), str(r.adjustment), str(r.gain)
-        description = f"{qty} {asset}"
         lines = box_to_lines.get(the_box)
         if lines is None:
             lines = box_to_lines[the_box] = []
-        is_plain = asset_to_plain.get(asset)
-        if is_plain is None:
-            is_plain = asset_to_plain[asset] = not any(c in asset for c in ',"\r\n')
-        if is_plain:
-            lines.append(f"{r.part},{the_box},{description},{acquired},{sold},{proceeds},{basis},{code},"
+        texts = asset_to_texts.get(asset)
+        if texts is None:
+            texts = asset_to_texts[asset] = (not any(c in asset for c in ',"\r\n'), _json_text(asset))
+        csv_plain, asset_json = texts
+        if csv_plain:
+            lines.append(f"{r.part},{the_box},{qty} {asset},{acquired},{sold},{proceeds},{basis},{code},"
                          f"{adjustment},{gain}\n")
         else:
             quoted = io.StringIO()
             csv.writer(quoted, lineterminator="\n").writerow(
-                (r.part, the_box, description, acquired, sold, proceeds, basis, code, adjustment, gain))
+                (r.part, the_box, f"{qty} {asset}", acquired, sold, proceeds, basis, code, adjustment, gain))
             lines.append(quoted.getvalue())
-        append_json(_RowJson(
-            description, asset, qty, r.wallet, r.lot, acquired, sold, proceeds, basis, code, adjustment, gain,
-            r.term, the_box, r.seq, r.event_key, r.kind, r.missing_basis,
-        ))
+        wallet = wallet_to_json.get(r.wallet)
+        if wallet is None:
+            wallet = wallet_to_json[r.wallet] = _json_text(r.wallet)
+        if keys_as_is:
+            lot, key = r.lot, r.event_key
+        else:
+            lot, key = _json_text(r.lot), _json_text(r.event_key)
+        # two f-strings joined: one of over 30 pieces is compiled to a slower str.join
+        append_json(
+            f'    "description": "{qty} {asset_json}",\n    "asset": "{asset_json}",\n    "qty": "{qty}",\n'
+            f'    "wallet": "{wallet}",\n    "lot": "{lot}",\n    "date_acquired": "{acquired}",\n'
+            f'    "date_sold": "{sold}",\n    "proceeds": "{proceeds}",\n    "cost_basis": "{basis}",\n'
+            + f'    "code": "{code}",\n    "adjustment": "{adjustment}",\n    "gain": "{gain}",\n'
+            f'    "term": "{r.term}",\n    "box": "{the_box}",\n    "seq": {r.seq},\n'
+            f'    "event_key": "{key}",\n    "kind": "{r.kind}",\n'
+            f'    "missing_basis": {"true" if r.missing_basis else "false"}'
+        )
     return box_to_lines, json_rows
+
+
+def _as_is(text: str) -> bool:
+    """msgspec writes `text` as it is, between quotes (no quote, backslash or control character)."""
+    return len(_ENCODE(text)) == len(text.encode()) + 2
+
+
+def _json_text(text: str) -> str:
+    """`text` as msgspec writes it in JSON, without the quotes."""
+    return text if _as_is(text) else _ENCODE(text)[1:-1].decode()
+
+
+def rows_json_text(form_rows: Sequence[Row], texts: RowTexts | None = None) -> str:
+    """The rows as `report 8949 --json` prints them: indented as `json.dumps(..., indent=2)` writes
+    them (no final line break); `texts`: `row_texts(form_rows)`, when the caller has them."""
+    fields = (row_texts(form_rows) if texts is None else texts)[1]
+    return JSON_HEAD + JSON_BETWEEN.join(fields) + JSON_END if fields else "[]"
 
 
 def row_json(row: Row) -> dict[str, object]:
     """A row as the plain JSON object `report 8949 --json` prints."""
-    return msgspec.to_builtins(row_texts((row,))[1][0])  # type: ignore[no-any-return]
+    return rows_json((row,))[0]
 
 
-def rows_json(form_rows: Iterable[Row]) -> list[dict[str, object]]:
+def rows_json(form_rows: Sequence[Row]) -> list[dict[str, object]]:
     """`row_json` of each row, in the order given."""
-    return msgspec.to_builtins(row_texts(form_rows)[1])  # type: ignore[no-any-return]
-
-
-def rows_json_bytes(form_rows: Sequence[Row], texts: RowTexts | None = None) -> bytes:
-    """Compact JSON of `rows_json(form_rows)`, encoded straight from the structs; `texts`:
-    `row_texts(form_rows)`, when the caller has them (`api.report_files.Form8949Files`)."""
-    return msgspec.json.encode((row_texts(form_rows) if texts is None else texts)[1])
+    return msgspec.json.decode(rows_json_text(form_rows))  # type: ignore[no-any-return]
 
 
 def grouped(form_rows: Sequence[Row]) -> list[Row]:

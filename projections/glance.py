@@ -32,10 +32,9 @@ from .exact import exact_context
 from .form8949 import CENT, CONTEXT, Row
 from .model import OpenLot
 from .rules.holding_period import local_date
-from .tax_year import ScheduleD, TaxYears
+from .tax_year import ScheduleD, TaxYears, YearBoxes, add_groups, box_groups
 
 ZERO = Decimal(0)
-ONE = Decimal(1)
 
 
 class MonthGain(msgspec.Struct, frozen=True, kw_only=True):
@@ -137,33 +136,25 @@ class RowSums:
         self.year_to_months: dict[int, list[list[Decimal]]] = {}
         self.year_to_proceeds: dict[int, dict[tuple[str, str], list[Decimal]]] = {}
 
-    def add(self, rows: Iterable[Row]) -> None:
-        # one year's dicts looked up when the year changes, not per row (a chunk lies in one year);
-        # each sum still takes the rows in their order (Decimal sums are then the same to the digit)
-        year = 0
-        months: list[list[Decimal]] = []
-        pair_to_sums: dict[tuple[str, str], list[Decimal]] = {}
-        for row in rows:
-            sold = row.date_sold
-            if sold.year != year:
-                year = sold.year
-                months = self.year_to_months.get(year)  # type: ignore[assignment]
-                if months is None:
-                    months = self.year_to_months[year] = [[ZERO, ZERO] for _ in range(12)]
-                    self.year_to_proceeds[year] = {}
-                pair_to_sums = self.year_to_proceeds[year]
-            gain = row.gain
-            if row.term == "short":
-                months[sold.month - 1][0] += gain
-            else:
-                months[sold.month - 1][1] += gain
-            pair = (row.wallet, row.asset)
-            sums = pair_to_sums.get(pair)
+    def add(self, rows: Iterable[Row], year_boxes: YearBoxes | None = None) -> None:
+        """Add rows, and to `year_boxes` (`tax_year.add_rows`' totals) when given: both from one
+        grouping of the rows (`tax_year.box_groups`), not a Python step per row and sum (issue #19)."""
+        groups = box_groups(rows)
+        if year_boxes is not None:
+            add_groups(year_boxes, groups)
+        for g in groups:
+            months = self.year_to_months.get(g.year)
+            if months is None:
+                months = self.year_to_months[g.year] = [[ZERO, ZERO] for _ in range(12)]
+                self.year_to_proceeds[g.year] = {}
+            months[g.month - 1][g.term != "short"] += g.gain
+            pair_to_sums = self.year_to_proceeds[g.year]
+            sums = pair_to_sums.get((g.wallet, g.asset))
             if sums is None:
-                sums = pair_to_sums[pair] = [ZERO, ZERO, ZERO]
-            sums[0] += ONE  # a count kept as a Decimal (checkpoints store it so): the same as adding 1
-            sums[1] += row.proceeds
-            sums[2] += gain
+                sums = pair_to_sums[g.wallet, g.asset] = [ZERO, ZERO, ZERO]
+            sums[0] += g.rows  # a count kept as a Decimal (checkpoints store it so)
+            sums[1] += g.proceeds
+            sums[2] += g.gain
 
     def packed_proceeds(self) -> dict[int, list[ProceedsSum]]:
         """`year_to_proceeds` as values to encode (`unpacked_proceeds` reverses it)."""

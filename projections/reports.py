@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from .form8949 import CENT, CONTEXT, Row, RowTexts, money, plain, rows_json, rows_json_bytes
+from .form8949 import CENT, CONTEXT, Row, money, plain, rows_json
 from .model import IncomeRow
 from .tax_year import Amounts, Carry, ScheduleD
 
@@ -52,12 +52,6 @@ def schedule_d_json(sd: ScheduleD) -> dict[str, Any]:
 def form8949_json(form_rows: Sequence[Row]) -> list[dict[str, Any]]:
     """`report 8949 --json`: the rows in form order."""
     return rows_json(form_rows)
-
-
-def form8949_json_bytes(form_rows: Sequence[Row], texts: RowTexts | None = None) -> bytes:
-    """`form8949_json` as compact JSON (the same text as `msgspec.json.encode` of it), faster;
-    `texts`: `form8949.row_texts(form_rows)`, when the caller has them."""
-    return rows_json_bytes(form_rows, texts)
 
 
 def income_rows_json(income_rows: Iterable[IncomeRow], year: int) -> dict[str, Any]:

@@ -46,11 +46,10 @@ from decimal import Decimal, localcontext
 import msgspec
 
 from ..ledger.events import Allocate, Recorded, Swap
-from .form8949 import BOX_ORDER, Row, row_texts
+from .form8949 import BOX_ORDER, JSON_BETWEEN, Row, row_texts
 from .glance import ProceedsSum, RowSums
 from .model import Donation, IncomeRow, OpenLot, Problem, Slice, UnitChange
 from .pipeline import Replay
-from .reports import form8949_json_bytes
 from .tax_year import CONTEXT, BoxSum, YearBoxes
 
 UNSHARDABLE = frozenset({
@@ -249,9 +248,6 @@ def _at_seq(row: IncomeRow | Donation | UnitChange) -> tuple[datetime, int]:
 
 # -- report all: the rows' text made in the workers ------------------------------------------
 
-JSON_HEAD = b"[\n  {\n"  # form8949.json up to its first row's first field (indented as `json.dumps(..., indent=2)`)
-JSON_BETWEEN = b"\n  },\n  {\n"  # between one row's last field and the next row's first (no field holds a line break)
-JSON_END = b"\n  }\n]"  # after the last row's last field (the file then ends with a line break)
 BOXES = sorted(BOX_ORDER, key=BOX_ORDER.__getitem__)  # a box's rank (`RowText.boxes`) -> the box
 
 
@@ -261,8 +257,7 @@ class RowText(msgspec.Struct, array_like=True, gc=False):
     Attributes:
         year: the rows' tax year.
         keys: each row's place in 8949 order among every shard's (`order_key`).
-        json: each row's fields as `form8949.json` holds them, between `JSON_HEAD` or `JSON_BETWEEN`
-            and `JSON_BETWEEN` or `JSON_END`.
+        json: each row's fields as `form8949.json` holds them (`form8949.row_texts`).
         csv: each row's line of `form8949.csv`.
         boxes: each row's box, as its rank in form order (`form8949.BOX_ORDER`).
         missing: the indexes of the rows with missing basis (R3.5).
@@ -270,7 +265,7 @@ class RowText(msgspec.Struct, array_like=True, gc=False):
 
     year: int
     keys: list[int]
-    json: list[bytes]
+    json: list[str]
     csv: list[str]
     boxes: list[int]
     missing: list[int]
@@ -289,13 +284,9 @@ def order_key(row: Row) -> int:
 
 
 def row_text(rows: Sequence[Row]) -> RowText:
-    """`rows` (one year's, in 8949 order) as `RowText`: their text made by `form8949.row_texts`
-    and `reports.form8949_json_bytes`, the very functions one process writes with."""
-    box_to_lines, _ = texts = row_texts(rows)
-    whole = msgspec.json.format(form8949_json_bytes(rows, texts), indent=2)
-    assert whole.startswith(JSON_HEAD) and whole.endswith(JSON_END)
-    json = whole[len(JSON_HEAD):-len(JSON_END)].split(JSON_BETWEEN)
-    assert len(json) == len(rows)
+    """`rows` (one year's, in 8949 order) as `RowText`: their text made by `form8949.row_texts`, the
+    very function one process writes with."""
+    box_to_lines, json = row_texts(rows)
     box_to_next = {b: iter(lines).__next__ for b, lines in box_to_lines.items()}
     return RowText(
         year=rows[0].date_sold.year, keys=[order_key(r) for r in rows], json=json,
@@ -357,14 +348,14 @@ class MergedText(msgspec.Struct, gc=False):
     Attributes:
         year: the tax year.
         count: how many rows.
-        json: their fields in `form8949.json`, joined by `JSON_BETWEEN`.
+        json: their fields in `form8949.json`, joined by `form8949.JSON_BETWEEN`.
         csv: (box, its rows' lines joined) for each box of the rows, boxes in form order.
         missing: the indexes (from 0, in this run) of the rows with missing basis.
     """
 
     year: int
     count: int
-    json: bytes
+    json: str
     csv: list[tuple[str, str]]
     missing: list[int]
 
@@ -402,7 +393,7 @@ def _merged(pieces: Sequence[tuple[RowText, int, int]]) -> MergedText:
     """The rows `chunk[lo:hi]` of each piece as one run in 8949 order: the order is one sort of
     ints (the pieces are sorted runs), the text taken in that order by C loops (`map`)."""
     keys: list[int] = []
-    json: list[bytes] = []
+    json: list[str] = []
     csv: list[str] = []
     boxes: list[int] = []
     missing: list[int] = []

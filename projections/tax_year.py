@@ -24,6 +24,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -40,7 +41,7 @@ from ..ledger.events import (
 )
 from .form8949 import CENT, Row, row_chunks, rows
 from .knowledge import live
-from .model import Booked, Problem, Slice
+from .model import Booked, Problem, Slice, Term
 from .rules.carryover_worksheet import Worksheet, carryover_worksheet
 from .rules.form_box import LONG_BOXES, SHORT_BOXES, Box, WalletReports, wallet_reports
 from .rules.holding_period import local_date
@@ -49,6 +50,7 @@ from .rules.netting import Netting, net
 ZERO = Decimal(0)
 CONTEXT = Context(prec=34, rounding=ROUND_HALF_UP)
 DEFAULT_FILING_STATUS: FilingStatus = "single"
+_PROCEEDS, _COST_BASIS, _ADJUSTMENT, _GAIN = (attrgetter(f) for f in ("proceeds", "cost_basis", "adjustment", "gain"))
 
 
 class Amounts(msgspec.Struct, frozen=True, kw_only=True):
@@ -188,23 +190,83 @@ class BoxSum(msgspec.Struct, kw_only=True):
 YearBoxes = dict[int, dict[str, BoxSum]]  # tax year -> box -> totals (years with rows only)
 
 
+class BoxGroup(msgspec.Struct, frozen=True, gc=False):
+    """The totals of the 8949 rows of one tax year, month sold, term, box, wallet and asset (`box_groups`):
+    the finest split the year totals need (these, `glance.RowSums`).
+
+    Attributes:
+        year: the tax year.
+        month: the month sold, 1..12.
+        term: short or long.
+        box: A..L.
+        wallet: the wallet the units left.
+        asset: the asset.
+        rows: how many rows.
+        proceeds: their (d).
+        cost_basis: their (e).
+        adjustment: their (g).
+        gain: their (h).
+    """
+
+    year: int
+    month: int
+    term: Term
+    box: Box
+    wallet: str
+    asset: str
+    rows: int
+    proceeds: Decimal
+    cost_basis: Decimal
+    adjustment: Decimal
+    gain: Decimal
+
+
+def box_groups(form_rows: Iterable[Row]) -> list[BoxGroup]:
+    """The rows' totals by tax year, month sold, term and box, in the order of each group's first
+    row; the only place a `BoxGroup` is built (positionally, in field order).
+
+    A Python step per row only puts it in its group; each group's amounts are then summed by C loops
+    (`sum` over `map`), not by a Python step per row and amount (issue #19). Sums of exact cent
+    amounts do not depend on their order or grouping: totals made of these are the rows' to the digit.
+    """
+    key_to_rows: dict[tuple[int, int, Term, Box, str, str], list[Row]] = {}
+    for r in form_rows:
+        sold = r.date_sold
+        key = (sold.year, sold.month, r.term, r.box, r.wallet, r.asset)
+        group = key_to_rows.get(key)
+        if group is None:
+            group = key_to_rows[key] = []
+        group.append(r)
+    out: list[BoxGroup] = []
+    with localcontext(CONTEXT):
+        for (year, month, term, the_box, wallet, asset), group in key_to_rows.items():
+            out.append(BoxGroup(
+                year, month, term, the_box, wallet, asset, len(group), sum(map(_PROCEEDS, group), ZERO),
+                sum(map(_COST_BASIS, group), ZERO), sum(map(_ADJUSTMENT, group), ZERO), sum(map(_GAIN, group), ZERO),
+            ))
+    return out
+
+
 def add_rows(year_boxes: YearBoxes, form_rows: Iterable[Row]) -> None:
     """Add 8949 rows to the per-year, per-box totals."""
-    year = 0
-    boxes: dict[str, BoxSum] = {}
+    add_groups(year_boxes, box_groups(form_rows))
+
+
+def add_groups(year_boxes: YearBoxes, groups: Iterable[BoxGroup]) -> None:
+    """Add the totals of groups of 8949 rows (`box_groups`) to the per-year, per-box totals."""
     with localcontext(CONTEXT):
-        for r in form_rows:
-            if r.date_sold.year != year:  # a year's boxes looked up when the year changes, not per row
-                year = r.date_sold.year
-                boxes = year_boxes.setdefault(year, {})
-            acc = boxes.get(r.box)
+        for g in groups:
+            boxes = year_boxes.get(g.year)
+            if boxes is None:
+                boxes = year_boxes[g.year] = {}
+            acc = boxes.get(g.box)
             if acc is None:
-                acc = boxes[r.box] = BoxSum()
-            acc.rows += 1
-            acc.proceeds += r.proceeds
-            acc.cost_basis += r.cost_basis
-            acc.adjustments += r.adjustment
-            acc.gain += r.gain
+                acc = boxes[g.box] = BoxSum()
+            acc.rows += g.rows
+            acc.proceeds += g.proceeds
+            acc.cost_basis += g.cost_basis
+            acc.adjustments += g.adjustment
+            acc.gain += g.gain
 
 
 def slice_boxes(slices: Iterable[Slice], wallets: WalletReports) -> YearBoxes:

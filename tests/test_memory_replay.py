@@ -243,7 +243,7 @@ def test_report_all_writes_the_files_a_full_replay_gives(
         rows = ty.rows_of(year)
         folder = tmp_path / "out" / str(year)
         assert (folder / "form8949.csv").read_text(encoding="utf-8") == form8949.to_csv(rows)
-        compact = reports.form8949_json_bytes(rows)
+        compact = msgspec.json.encode(reports.form8949_json(rows))
         assert (folder / "form8949.json").read_bytes() == msgspec.json.format(compact, indent=2) + b"\n"
         sd = msgspec.json.format(msgspec.json.encode(reports.schedule_d_json(ty.years[year])), indent=2) + b"\n"
         assert (folder / "schedule_d.json").read_bytes() == sd

@@ -34,7 +34,7 @@ from gainlog.cli.main import main
 from gainlog.ledger.store import Store
 from gainlog.projections import form8949 as f8949
 from gainlog.projections import shards
-from gainlog.projections.form8949 import Row, make_row
+from gainlog.projections.form8949 import JSON_BETWEEN, Row, make_row
 from gainlog.projections.model import Slice
 from gainlog.projections.rules.form_box import WalletReports, wallet_reports
 from gainlog.projections.shards import plan
@@ -588,26 +588,26 @@ def test_merge_texts_reads_a_chunk_of_each_shard_at_a_time() -> None:
         for days in chunks:
             pulled[index] += 1
             keys = [date(2024, 1, d).toordinal() << 40 for d in days]
-            yield shards.RowText(year=2024, keys=keys, json=[b"%d" % d for d in days],
+            yield shards.RowText(year=2024, keys=keys, json=[str(d) for d in days],
                                  csv=[f"{d}\n" for d in days], boxes=[2] * len(days), missing=[])
 
     runs = shards.merge_texts([stream(0, [[1, 4], [5, 9]]), stream(1, [[2, 3], [6, 7, 8]])])
     first = next(runs)
-    assert (first.json, first.csv, pulled) == (b"1" + shards.JSON_BETWEEN + b"2" + shards.JSON_BETWEEN + b"3",
+    assert (first.json, first.csv, pulled) == ("1" + JSON_BETWEEN + "2" + JSON_BETWEEN + "3",
                                                [("C", "1\n2\n3\n")], [1, 1])
-    assert [r.json.split(shards.JSON_BETWEEN) for r in runs] == [[b"4"], [b"5", b"6", b"7", b"8"], [b"9"]]
+    assert [r.json.split(JSON_BETWEEN) for r in runs] == [["4"], ["5", "6", "7", "8"], ["9"]]
 
 
 def test_merge_texts_refuses_rows_of_one_disposal_from_two_shards() -> None:
     """Equal keys from two shards (one disposal's rows in both) cannot be ordered: `OrderTie`."""
     key = date(2024, 5, 1).toordinal() << 40 | 9
 
-    def one(text: bytes) -> Iterator[shards.RowText]:
+    def one(text: str) -> Iterator[shards.RowText]:
         yield shards.RowText(year=2024, keys=[key], json=[text], csv=["x\n"], boxes=[2], missing=[])
 
     with pytest.raises(shards.OrderTie, match="rows of one disposal in two shards, sold in 2024"):
-        list(shards.merge_texts([one(b"a"), one(b"b")]))
-    assert [r.json for r in shards.merge_texts([one(b"a")])] == [b"a"]
+        list(shards.merge_texts([one("a"), one("b")]))
+    assert [r.json for r in shards.merge_texts([one("a")])] == ["a"]
 
 
 def test_report_all_sharded_has_its_rows_made_by_the_workers(tmp_path: Path, shard_always: None) -> None:

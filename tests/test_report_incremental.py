@@ -160,7 +160,7 @@ def _form8949(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -
         with replay.context() as patch:
             patch.setattr(report_cache, "form8949_rows", lambda *args, **kwargs: None)
             form, again = reports.form8949(path, year), reports.form8949(path, year)
-    from gainlog.projections.form8949 import rows_json_bytes, to_csv
+    from gainlog.projections.form8949 import rows_json_text, to_csv
 
     rows = [r for chunk in form.chunks for r in chunk]
     csv_out = BytesIO()
@@ -173,10 +173,10 @@ def _form8949(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -
 
         out = BytesIO()
         reports.form8949(path, year).write_json(out)
-        assert out.getvalue() == indented(rows_json_bytes(rows))
+        assert out.getvalue() == indented(rows_json_text(rows).encode())
         statistic(f"report 8949 --json of {year} printed from the file report all wrote"
                   + (" and the tail's rows" if form.json_more else ""))
-    return rows, csv_out.getvalue(), missing.message(year), rows_json_bytes(rows), form.empty_year(), form.unpaired()
+    return rows, csv_out.getvalue(), missing.message(year), rows_json_text(rows), form.empty_year(), form.unpaired()
 
 
 def _income(path: Path, year: int, replay: pytest.MonkeyPatch | None = None, as_of: str | None = None

@@ -2,8 +2,9 @@
 
 Property tests against the plain Decimal path: the CSV is what `csv.writer` writes of the row's
 values (str() of each date and Decimal, `plain` of the qty), and the JSON is what msgspec encodes
-of the row's Decimal and date values, for any qty, amount, date and user text (commas, quotes,
-line breaks, control characters, non-ASCII).
+of the row's Decimal and date values, indented by `msgspec.json.format` (as `json.dumps(...,
+indent=2)` writes it), for any qty, amount, date and user text (commas, quotes, backslashes, line
+breaks, control characters, non-ASCII).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from gainlog.projections.form8949 import Row, make_row, plain
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-TEXT = st.text(min_size=1, max_size=8) | st.sampled_from(["BTC", "A,B", 'Q"T', "x\ny", "c\rd", "é€", "\\", "\x00"])
+TEXT = st.text(min_size=1, max_size=8) | st.sampled_from(
+    ["BTC", "A,B", 'Q"T', "x\ny", "c\rd", "é€", "\\", "\x00", "\x7f", "\u2028", "\ud7ff\U0001f600"])
 AMOUNT = st.decimals(allow_nan=False, allow_infinity=False, places=2) | st.decimals(allow_nan=False,
                                                                                    allow_infinity=False)
 QTY = st.decimals(allow_nan=False) | st.sampled_from(
@@ -63,8 +65,10 @@ def _json_row(r: Row) -> dict[str, object]:
 def test_row_texts_are_the_csv_writers_lines_and_msgspecs_json(rows: list[Row]) -> None:
     box_to_lines, json_rows = form8949.row_texts(rows)
     assert box_to_lines == {b: [_csv_line(r) for r in rows if r.box == b] for b in {r.box for r in rows}}
-    assert msgspec.json.encode(json_rows) == msgspec.json.encode([_json_row(r) for r in rows])
-    assert form8949.rows_json_bytes(rows) == msgspec.json.encode([_json_row(r) for r in rows])
+    expected = msgspec.json.format(msgspec.json.encode([_json_row(r) for r in rows]), indent=2).decode()
+    assert form8949.rows_json_text(rows) == expected
+    assert form8949.JSON_HEAD + form8949.JSON_BETWEEN.join(json_rows) + form8949.JSON_END == expected
+    assert form8949.rows_json(rows) == msgspec.json.decode(expected)
 
 
 def _normalized(qty: Decimal) -> str:
@@ -81,8 +85,8 @@ def test_plain_is_the_normalized_text(qty: Decimal) -> None:
     assert plain(qty) == _normalized(qty)
     row = make_row(1, "k", "sell", "BTC", qty, "w", "", date(2024, 1, 2), date(2024, 1, 2), Decimal("1.00"),
                    Decimal("1.00"), "", Decimal("0.00"), Decimal("0.00"), "short", "I", "A", False)
-    made = form8949.row_texts([row])[1][0]
-    assert (made.qty, made.description) == (_normalized(qty), f"{_normalized(qty)} BTC")
+    made = form8949.row_json(row)
+    assert (made["qty"], made["description"]) == (_normalized(qty), f"{_normalized(qty)} BTC")
 
 
 def test_qty_texts_that_str_would_get_wrong() -> None:
@@ -93,14 +97,25 @@ def test_qty_texts_that_str_would_get_wrong() -> None:
         row = make_row(1, "k", "sell", "BTC", Decimal(text), "w", "", date(2024, 1, 2), date(2024, 1, 2),
                        Decimal("1.00"), Decimal("1.00"), "", Decimal("0.00"), Decimal("0.00"), "short", "I", "A",
                        False)
-        assert form8949.row_texts([row])[1][0].qty == shown
+        assert form8949.row_json(row)["qty"] == shown
+
+
+CENTS = st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**15, max_value=10**15)
+
+
+@st.composite
+def a_cents_row(draw: st.DrawFn) -> Row:
+    """A row whose amounts are cents, as `form8949.rows` makes them (sums within 34 digits: exact)."""
+    return msgspec.structs.replace(draw(a_row()), proceeds=draw(CENTS), cost_basis=draw(CENTS),
+                                   adjustment=draw(CENTS), gain=draw(CENTS))
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(a_row(), max_size=12))
+@given(st.lists(a_cents_row(), max_size=12))
 def test_totals_of_rows_in_any_year_order_are_the_per_row_sums(rows: list[Row]) -> None:
-    """`add_rows` and `RowSums.add` look a year's totals up only when the year changes: rows whose
-    years alternate still land in their own year, each sum taken in row order."""
+    """`add_rows` and `RowSums.add` (with and without the box totals) add up rows by group
+    (`tax_year.box_groups`): rows whose years alternate still land in their own year, and the sums
+    of their cent amounts (exact) are those of the rows one by one, in row order."""
     from gainlog.projections.glance import RowSums
     from gainlog.projections.tax_year import CONTEXT, add_rows
 
@@ -125,6 +140,11 @@ def test_totals_of_rows_in_any_year_order_are_the_per_row_sums(rows: list[Row]) 
     row_sums = RowSums()
     row_sums.add(rows)
     assert (row_sums.year_to_months, row_sums.year_to_proceeds) == (months, pairs)
+    both, totals_too = RowSums(), {}
+    both.add(rows, totals_too)
+    assert (both.year_to_months, both.year_to_proceeds, totals_too) == (months, pairs, totals)
+    assert [[str(v) for v in (a.proceeds, a.cost_basis, a.adjustments, a.gain)] for b in totals.values()
+            for a in b.values()] == [[str(v) for v in acc[1:]] for b in year_boxes.values() for acc in b.values()]
 
 
 @settings(max_examples=300, deadline=None)
@@ -160,3 +180,20 @@ def test_files_written_a_chunk_at_a_time_are_those_of_all_the_rows(chunks: list[
     every = [r for chunk in chunks for r in chunk]
     assert out.getvalue() == indented(msgspec.json.encode([_json_row(r) for r in every]))
     assert (missing.count, missing.rows) == (len(every), [i for i, r in enumerate(every, 1) if r.missing_basis])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(2019, 2026), max_size=30).map(sorted), st.integers(1, 7))
+def test_row_chunks_cut_at_each_year_and_hold_at_most_size(years: list[int], size: int) -> None:
+    """`row_chunks` takes `size` slices at a time and cuts a chunk before the first slice of a later
+    year (several years may lie in one `size` of slices): each chunk of one year, at most `size`, and
+    together the rows of all the slices."""
+    from gainlog.projections.rules.form_box import WalletReports
+    from helpers import make_slice
+
+    slices = [make_slice(seq=i + 1, lot=f"t:{i}", date_sold=date(year, 3, 1)) for i, year in enumerate(years)]
+    wallets = WalletReports(wallet_to_settings={})
+    chunks = list(form8949.row_chunks(iter(slices), wallets, size=size))
+    assert all(0 < len(c) <= size and len({r.year for r in c}) == 1 for c in chunks)
+    assert [r for c in chunks for r in c] == form8949.rows(slices, wallets)
+    assert len(chunks) >= len(set(years))
