@@ -7,7 +7,7 @@
     retract        `gainlog retract`
     verify         `gainlog verify` (with `--head`, `--manifest`)
     backup         `gainlog backup`
-    read_log       `gainlog log` (the records; the CLI renders them)
+    read_log       `gainlog log` (the rows, streamed while its block is open; the CLI renders them)
 
 Each takes the ledger's path explicitly and returns a small result whose `to_json()` is the command's
 `--json` output (a NamedTuple: immutable, compared and shown by value as a frozen dataclass would be,
@@ -19,7 +19,8 @@ neither the store nor the codec.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -423,12 +424,56 @@ def backup(db: Path, file: Path, *, writing: Writing = WRITING) -> BackedUp:
 
 
 class LogRead(NamedTuple):
-    """The log as of a knowledge point (`gainlog log`): every record, retractions included, and the
-    ledger's time zone (its IANA name and the zone)."""
+    """`gainlog log` as of a knowledge point: the rows to show (`log --json`'s objects), read from
+    the ledger as they are taken, the highest seq of the log at that point, and the ledger's time
+    zone (its IANA name and the zone)."""
 
-    records: list[Recorded]
+    rows: Iterator[dict[str, Any]]
+    last_seq: int
     timezone_name: str
     timezone: ZoneInfo
+
+
+@contextmanager
+def read_log(
+    db: Path, as_of: str | None = None, *, show_all: bool = False, limit: int | None = None,
+    tail: int | None = None, writing: Writing = WRITING,
+) -> Iterator[LogRead]:
+    """`gainlog log`: the live events up to `as_of` (a seq, a tag name or @RFC3339; None: the head),
+    or with `show_all` every event, each marked retracted or not; `limit`: the first N of them,
+    `tail`: the last N. Only the events shown are read and decoded (the first rows of a million-event
+    log come at once, not after decoding all of it); the rows can be taken inside the block only."""
+    from itertools import islice
+
+    with open_store(db, writing=writing) as store:
+        until = store.resolve(as_of)
+        retracted, retracts = store.retractions(until=until)
+        after = 0
+        if tail is not None:
+            hidden = set() if show_all else retracted.keys() | retracts
+            after = store.seqs_from_end(until=until, count=tail, skip=hidden.__contains__)
+        rows = _log_rows(store.iter_read(after=after, until=until), retracted, show_all=show_all)
+        yield LogRead(
+            rows=rows if limit is None else islice(rows, limit), last_seq=until,
+            timezone_name=store.timezone_name, timezone=store.timezone,
+        )
+
+
+def _log_rows(records: Iterable[Recorded], retracted: dict[int, int], *, show_all: bool) -> Iterator[dict[str, Any]]:
+    """`log --json` rows: canonical events plus key, seq, recorded_at, source, batch (CONTRACT §3),
+    and with `show_all` `retracted` and `retracted_by`; without it no retracted or `retract` event."""
+    from ..ledger import chain, codec
+    from ..ledger.events import Retract
+
+    for r in records:
+        retracted_by = retracted.get(r.seq)
+        if not show_all and (retracted_by is not None or isinstance(r.event, Retract)):
+            continue
+        row = codec.canonical(r.event)
+        row.update(key=r.key, seq=r.seq, recorded_at=chain.time_text(r.recorded_at), source=r.source, batch=r.batch)
+        if show_all:
+            row.update(retracted=retracted_by is not None, retracted_by=retracted_by)
+        yield row
 
 
 def read_batches(db: Path, as_of: str | None = None, *, writing: Writing = WRITING) -> list[dict[str, Any]]:
@@ -440,9 +485,3 @@ def read_batches(db: Path, as_of: str | None = None, *, writing: Writing = WRITI
             for b in store.batch_rows(until=store.resolve(as_of))
         ]
 
-
-def read_log(db: Path, as_of: str | None = None, *, writing: Writing = WRITING) -> LogRead:
-    """`gainlog log`: the records up to `as_of` (a seq, a tag name or @RFC3339; None: the head)."""
-    with open_store(db, writing=writing) as store:
-        records = store.read(until=store.resolve(as_of))
-        return LogRead(records=records, timezone_name=store.timezone_name, timezone=store.timezone)

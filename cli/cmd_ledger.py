@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -218,49 +217,11 @@ def log_command(
 
         show_batches(read_batches(State.db, as_of, writing=writing()), json_out=json_out)
         return
-    log = read_log(State.db, as_of, writing=writing())
-    records, tz_name, tz = log.records, log.timezone_name, log.timezone
-    rows: Iterable[dict[str, Any]] = iter_log_rows(records, show_all=show_all)
-    if limit is not None:
-        rows = islice(rows, limit)
-    elif tail is not None:
-        rows = deque(rows, maxlen=tail)
-    if json_out:
-        emit_json(list(rows))
-    else:
-        print_log(rows, tz=tz, tz_name=tz_name, last_seq=records[-1].seq if records else 0)
-
-
-def log_rows(records: list[Recorded], *, show_all: bool) -> list[dict[str, Any]]:
-    """`log --json` rows: canonical events plus key, seq, recorded_at, source, batch (CONTRACT §3)."""
-    return list(iter_log_rows(records, show_all=show_all))
-
-
-def iter_log_rows(records: list[Recorded], *, show_all: bool) -> Iterator[dict[str, Any]]:
-    """`log_rows` one row at a time."""
-    from ..ledger import chain, codec
-    from ..ledger.events import Retract
-
-    key_to_live_seq: dict[str, int] = {}
-    seq_to_retractor: dict[int, int] = {}
-    for r in records:
-        if isinstance(r.event, Retract):
-            target = key_to_live_seq.pop(r.event.target, None)
-            if target is not None:
-                seq_to_retractor[target] = r.seq
+    with read_log(State.db, as_of, show_all=show_all, limit=limit, tail=tail, writing=writing()) as log:
+        if json_out:
+            emit_json(list(log.rows))
         else:
-            key_to_live_seq[r.key] = r.seq
-    for r in records:
-        retracted_by = seq_to_retractor.get(r.seq)
-        if not show_all and (retracted_by is not None or isinstance(r.event, Retract)):
-            continue
-        row = codec.canonical(r.event)
-        row.update(
-            key=r.key, seq=r.seq, recorded_at=chain.time_text(r.recorded_at), source=r.source, batch=r.batch
-        )
-        if show_all:
-            row.update(retracted=retracted_by is not None, retracted_by=retracted_by)
-        yield row
+            print_log(log.rows, tz=log.timezone, tz_name=log.timezone_name, last_seq=log.last_seq)
 
 
 LOG_HEADER = ("seq", "recorded", "type", "at/from", "key", "summary")

@@ -290,6 +290,40 @@ class Store(LedgerFile):
         )
         return {row[0] for row in rows}
 
+    def retractions(self, *, until: int | None = None) -> tuple[dict[int, int], set[int]]:
+        """In the log up to `until`: the seq of each retracted event -> the seq of the `retract` that
+        retracted it (the latest event of its target key before it), and the seqs of every `retract`.
+        Read from the indexes on `target` and `key` (no body): a log with few retractions costs little."""
+        # `+seq`: no range on the primary key, or SQLite scans the table instead of using the indexes
+        targets = "SELECT target FROM events WHERE target IS NOT NULL AND +seq <= ?1"
+        rows = self.conn.execute(
+            "SELECT seq, key, target FROM events WHERE seq IN (SELECT seq FROM events WHERE target IS NOT NULL"
+            f" AND +seq <= ?1 UNION ALL SELECT seq FROM events WHERE key IN ({targets}) AND +seq <= ?1) ORDER BY seq",
+            (MAX_SEQ if until is None else until,),
+        )
+        key_to_live_seq: dict[str, int] = {}
+        retracted: dict[int, int] = {}
+        retracts: set[int] = set()
+        for seq, key, target in rows:
+            if target is None:
+                key_to_live_seq[key] = seq
+                continue
+            retracts.add(seq)
+            if (found := key_to_live_seq.pop(target, None)) is not None:
+                retracted[found] = seq
+        return retracted, retracts
+
+    def seqs_from_end(self, *, until: int, count: int, skip: Callable[[int], bool]) -> int:
+        """The seq after which the last `count` events up to `until` that `skip` keeps lie (0: from the
+        start): `log --tail` reads those alone, walking the seqs down without their bodies."""
+        kept = 0
+        for (seq,) in self.conn.execute("SELECT seq FROM events WHERE seq <= ? ORDER BY seq DESC", (until,)):
+            if kept == count:
+                return int(seq)
+            if not skip(seq):
+                kept += 1
+        return 0
+
     def last_seq(self) -> int:
         """The head of the log (0 when empty)."""
         row = self.conn.execute("SELECT max(seq) FROM events").fetchone()

@@ -285,7 +285,8 @@ def test_the_write_api_equals_the_cli(tmp_path: Path, gainlog: Callable[..., Res
     assert {**verified, "head": None} == {**by_cli, "head": None} and verified["ok"] is True
     copied, by_cli = ledger_ops.backup(mine, tmp_path / "a.bak").to_json(), cli("backup", str(tmp_path / "c.bak"))
     assert (copied["events"], copied["ok"]) == (by_cli["events"], by_cli["ok"]) == (53, True)
-    assert [r.seq for r in ledger_ops.read_log(mine, "t").records] == list(range(1, 53))
+    with ledger_ops.read_log(mine, "t") as log:
+        assert [row["seq"] for row in log.rows] == list(range(1, 53))
 
 
 def test_the_write_api_raises_the_errors_the_cli_maps(tmp_path: Path) -> None:
