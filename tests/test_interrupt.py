@@ -70,7 +70,7 @@ def test_ctrl_c_after_the_commit(
 def test_ctrl_c_in_a_read_only_command(
     db: Path, gainlog: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _sigint_after(monkeypatch, Store, "read")
+    _sigint_after(monkeypatch, Store, "retractions")
     result = gainlog("log", "--json")
     assert result.code == 130 and result.err == "gainlog: interrupted: nothing was written\n"
 
@@ -81,7 +81,7 @@ def test_a_previous_sigint_handler_is_restored(
     before = signal.getsignal(signal.SIGINT)
     gainlog("log")
     assert signal.getsignal(signal.SIGINT) is before
-    _sigint_after(monkeypatch, Store, "read")
+    _sigint_after(monkeypatch, Store, "retractions")
     assert gainlog("log").code == 130
     assert signal.getsignal(signal.SIGINT) is before
 
