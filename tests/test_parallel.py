@@ -481,6 +481,35 @@ def test_asset_counts_by_part_add_up_and_a_swap_counts_both_sides(tmp_path: Path
         assert parallel.asset_links(store.conn, seq) == [("ETH", "ETX")]
 
 
+def test_asset_links_are_read_in_one_scan(tmp_path: Path) -> None:
+    """A rename's two names, a reorg's asset and each it becomes, a paired transfer's asset and each leg's
+    (a leg of another name too), up to a seq: one statement, one scan of the log (three before)."""
+    lines = [
+        {"type": "buy", "id": "b", "at": "2024-01-01T15:00:00Z", "wallet": "A", "asset": "BTC", "qty": "2",
+         "price": "5"},
+        {"type": "withdrawal", "id": "w", "at": "2024-01-04T15:00:00Z", "wallet": "A", "asset": "BTC", "qty": "1"},
+        {"type": "deposit", "id": "d", "at": "2024-01-04T16:00:00Z", "wallet": "B", "asset": "WBTC", "qty": "1"},
+        {"type": "transfer", "id": "t", "at": "2024-01-04T15:00:00Z", "from": "A", "to": "B", "asset": "BTC",
+         "qty": "1", "legs": ["events.jsonl:w", "events.jsonl:d"]},
+        {"type": "transfer", "id": "u", "at": "2024-01-05T15:00:00Z", "from": "A", "to": "B", "asset": "BTC",
+         "qty": "0.5"},
+        {"type": "reorg", "id": "g", "at": "2024-06-01T15:00:00Z", "asset": "P",
+         "into": [{"asset": "S", "qty_per_unit": "0.5", "basis_share": "0.25"},
+                  {"asset": "T", "qty_per_unit": "1", "basis_share": "0.5"}]},
+        {"type": "rename", "id": "r", "at": "2024-07-01T15:00:00Z", "asset": "ETH", "to": "ETX"},
+    ]
+    db = make_ledger(tmp_path, lines)
+    with Store.open(db) as store:
+        seq, statements = store.last_seq(), list[str]()
+        store.conn.set_trace_callback(statements.append)
+        links = parallel.asset_links(store.conn, seq)
+        store.conn.set_trace_callback(None)
+        assert sorted(links) == [("BTC", "BTC"), ("BTC", "WBTC"), ("ETH", "ETX"), ("P", "S"), ("P", "T")]
+        assert len(statements) == 1
+        assert sorted(parallel.asset_links(store.conn, 6)) == [("BTC", "BTC"), ("BTC", "WBTC"), ("P", "S"), ("P", "T")]
+        assert parallel.asset_links(store.conn, 3) == []
+
+
 @pytest.mark.parametrize("cores", [1, 2, 3, 8])
 def test_jobs_default_is_the_usable_cores(monkeypatch: pytest.MonkeyPatch, cores: int) -> None:
     """A sharded `report all` leaves a checkpoint as one process does (tests/test_report_incremental.py),
