@@ -31,7 +31,7 @@ from gainlog.api.ledger_ops import import_file, init_ledger
 from gainlog.api.report_files import Form8949Files, MissingBasis
 from gainlog.api.reports import form8949, write_reports
 from gainlog.cli.main import main
-from gainlog.ledger.store import Store
+from gainlog.ledger.store import ASSET_TYPES, Store
 from gainlog.projections import form8949 as f8949
 from gainlog.projections import shards
 from gainlog.projections.form8949 import JSON_BETWEEN, Row, make_row
@@ -785,3 +785,34 @@ def test_the_shard_check_refuses_exactly_what_the_whole_log_check_does(
                     outcomes[name].append(str(exc))
     assert outcomes["shard"] == outcomes["whole"]
     assert "added" in outcomes["shard"] and len(set(outcomes["shard"])) > 2  # both outcomes, several refusals
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_shard_reads_its_trades_and_every_other_event_one_parse_per_trade(tmp_path: Path, seed: int) -> None:
+    """`Store.iter_read(assets=...)`: the trades naming one of the assets (a swap by either side) and every
+    other event, as a filter of the whole log gives them; SQLite parses a trade's body once (a swap's
+    twice), not once per field (three parses: SQLite 3.40 has no cache of parsed JSON)."""
+    db = make_ledger(tmp_path, ledger_lines(seed, events=200))
+    parses = 0
+
+    def json_extract(body: str, *paths: str) -> object:  # the built-in, counted
+        nonlocal parses
+        parses += 1
+        found = [json.loads(body).get(path.removeprefix("$.")) for path in paths]
+        return found[0] if len(found) == 1 else json.dumps(found)
+
+    with Store.open(db) as store:
+        every = list(store.iter_read())
+        trades = sum(1 for r in every if r.event.__struct_config__.tag in ASSET_TYPES)
+        swaps = sum(1 for r in every if r.event.__struct_config__.tag == "swap")
+        store.conn.create_function("json_extract", -1, json_extract, deterministic=True)
+        for assets in (["BTC"], ["ETH", "AAA"], ["NONE"]):
+            parses = 0
+            read = [(r.seq, r.event) for r in store.iter_read(assets=assets)]
+
+            def named(event: Any, assets: list[str] = assets) -> bool:
+                return any(getattr(event, field, None) in assets for field in ("asset", "give_asset", "get_asset"))
+
+            assert read == [(r.seq, r.event) for r in every
+                            if r.event.__struct_config__.tag not in ASSET_TYPES or named(r.event)]
+            assert parses <= trades + swaps, (assets, parses, trades, swaps)
