@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import Result, write_jsonl
+from gainlog.ledger.events import Recorded
 
 Run = Callable[..., Result]
 BUYS = [
@@ -75,3 +78,41 @@ def test_lots_named_by_a_later_correction_are_late(tmp_path: Path, gainlog: Run)
     # as it was known before the correction: no warning, FIFO
     filed = gainlog("report", "schedule-d", "--year", "2025", "--as-of", "3", "--json").json()
     assert filed["warnings"] == [] and filed["short_term"]["gain"] == "80.00"
+
+
+def test_a_sell_naming_lots_replays_only_the_assets_it_can_touch(
+    tmp_path: Path, gainlog: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check replays the shard of the sold asset, the named lots' assets and what a rename joins to
+    them (`checks._shard`), not the whole log: a sell of the last asset of 200,000 events took 3.5 s."""
+    from gainlog.projections import engine
+
+    lines = [
+        {"type": "buy", "id": "o", "at": "2025-01-02T12:00:00Z", "wallet": "w", "asset": "OLD", "qty": "4",
+         "price": "1"},
+        {"type": "rename", "id": "r", "at": "2025-02-01T12:00:00Z", "asset": "OLD", "to": "DE"},
+        *BUYS,
+        {"type": "buy", "id": "x", "at": "2025-03-01T12:00:00Z", "wallet": "w", "asset": "XX", "qty": "9",
+         "price": "1"},
+        {"type": "swap", "id": "y", "at": "2025-03-02T12:00:00Z", "wallet": "w", "give_asset": "XX",
+         "give_qty": "1", "get_asset": "YY", "get_qty": "1", "value": "1"},
+    ]
+    assert gainlog("import", str(write_jsonl(tmp_path / "t.jsonl", lines))).code == 0
+    seen: list[set[str]] = []
+    check = engine.check_lot_references
+
+    def spy(records: list[Recorded], **kwargs: Any) -> list[str]:
+        seen.append({getattr(r.event, "asset", None) or getattr(r.event, "give_asset", "") for r in records} - {""})
+        return check(records, **kwargs)
+
+    monkeypatch.setattr(engine, "check_lot_references", spy)
+    sell = {**_sell([{"lot": "t.jsonl:a", "qty": "2"}, {"lot": "t.jsonl:o", "qty": "4"}]), "qty": "6"}
+    assert gainlog("import", str(write_jsonl(tmp_path / "s.jsonl", [sell]))).code == 0
+    assert seen == [{"OLD", "DE"}]
+    seen.clear()  # a refusal is worded by the whole log's replay, after the shard's
+    bad = gainlog("import", str(write_jsonl(tmp_path / "b.jsonl", [{**_sell([{"lot": "t.jsonl:b", "qty": "30"}]),
+                                                                    "id": "s2"}])))
+    assert bad.code == 2
+    assert bad.err == (f"gainlog: {tmp_path / 'b.jsonl'}:1: field 'lots': sell of 10 DE names 30 units in `lots` but"
+                       " sells only 10\n")
+    assert seen == [{"OLD", "DE"}, {"OLD", "DE", "XX"}]

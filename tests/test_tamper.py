@@ -439,3 +439,32 @@ def test_checkpoints_saved_before_digests_are_ignored_then_remade(sample: Path, 
         assert [c.seq for c in saved.usable(store, at_or_before=51, version=saved.code_version())] == [51]
     assert gainlog("verify").err == ""
     assert gainlog("report", "schedule-d", "--year", "2024", "--json").out == before
+
+
+def test_type_or_target_column_edited_without_the_body(
+    sample: Path, gainlog: Gainlog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The type and target columns are checked against the body; a body the fast path takes (the
+    trades: 44 of the sample's 51) is decoded once for it, not a second time (`decode_body`)."""
+    from gainlog.ledger import codec
+
+    decoded: list[bytes] = []
+    decode_body = codec.decode_body
+
+    def counted(body: bytes) -> object:
+        decoded.append(body)
+        return decode_body(body)
+
+    monkeypatch.setattr(codec, "decode_body", counted)
+    assert gainlog("verify").code == 0
+    assert len(decoded) == 7  # the method, the four profiles and the two wallets
+    conn = sqlite3.connect(sample)
+    (seq,) = conn.execute("SELECT min(seq) FROM events WHERE type = 'buy'").fetchone()
+    conn.close()
+    for column, value in (("type", "sell"), ("target", "x:y")):
+        with behind_the_back(sample) as conn:
+            conn.execute(f"UPDATE events SET {column} = ? WHERE seq = ?", (value, seq))
+        assert broken(gainlog) == f"seq {seq}: the type/target columns disagree with the body"
+        with behind_the_back(sample) as conn:
+            conn.execute(f"UPDATE events SET {column} = ? WHERE seq = ?", ("buy" if column == "type" else None, seq))
+    assert gainlog("verify").code == 0

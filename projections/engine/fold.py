@@ -10,7 +10,7 @@ applies the pooling changes still due and builds the `Booked` value. `book`, `re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from operator import attrgetter
@@ -243,9 +243,13 @@ def resume(state: LotBookState, records: Sequence[Recorded]) -> LotBookState:
     return fold(state, _trades(records, None))
 
 
-def check_lot_references(records: Sequence[Recorded], *, tz: ZoneInfo, from_seq: int = 1) -> list[str]:
+def check_lot_references(
+    records: Sequence[Recorded], *, tz: ZoneInfo, from_seq: int = 1, assets: Container[str] | None = None
+) -> list[str]:
     """Import-time check of specific identification: one message per sell (seq >= from_seq) whose `lots`
-    names an unknown lot, or more than the lot holds at the time of the sale (CONTRACT §2)."""
+    names an unknown lot, or more than the lot holds at the time of the sale (CONTRACT §2). `assets`:
+    `records` are a shard of the log (`replay`'s `assets`): a swap books only its legs of these."""
     with exact_context():
         state = LotBookState(records, tz=tz, check_from_seq=from_seq)
+        state.assets = assets
     return fold(state, _trades(records, None)).errors
