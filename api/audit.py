@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from ..ledger.store import Store
     from ..projections.form8949 import Row
     from ..projections.model import Booked, Slice
+    from ..projections.pipeline import Replay
     from ..projections.rules.form_box import WalletReports
+    from ..projections.tax_year import ScheduleD
 
 
 class YearDiff(msgspec.Struct, frozen=True):
@@ -91,13 +93,25 @@ def _year_replay(
     of the years before go through `tax_year.slice_boxes` and are let go of, the year's are kept,
     and the stream is left at the first slice of a later year (slices come in 8949 order)."""
     from ..projections.model import Booked
-    from ..projections.rules.form_box import wallet_reports
-    from ..projections.tax_year import slice_boxes, totalled
     from .reading import stream
     from .reports import schedule_d_json
 
     streamed = stream(db, as_of, strict=strict, check=check, option=option)
     run = streamed.replay
+    sd, kept, wallets = year_of(run, year, streamed.store.timezone)
+    booked = Booked(slices=tuple(kept), acquisitions=(), open_lots=(), income=run.income, problems=run.problems,
+                    donations=run.donations, unit_changes=run.unit_changes)
+    return _YearReplay(store=streamed.store, seq=streamed.seq, booked=booked, schedule_d=schedule_d_json(sd),
+                       wallets=wallets)
+
+
+def year_of(run: Replay, year: int, tz: ZoneInfo) -> tuple[ScheduleD, list[Slice], WalletReports]:
+    """Of a streamed replay, the year's Schedule D, its slices (in 8949 order) and the wallets' reporting
+    settings its rows are made with: the slices of the years before go through `tax_year.slice_boxes`
+    and are let go of, the later ones are never read (`_year_replay`, `whatif`)."""
+    from ..projections.rules.form_box import wallet_reports
+    from ..projections.tax_year import slice_boxes, totalled
+
     kept: list[Slice] = []
 
     def upto() -> Iterator[Slice]:
@@ -112,11 +126,8 @@ def _year_replay(
     wallets = wallet_reports(run.log)
     with gc_paused():
         boxes = slice_boxes(upto(), wallets)
-        sd = totalled(boxes, run.problems, run.log, tz=streamed.store.timezone, through=year).years[year]
-    booked = Booked(slices=tuple(kept), acquisitions=(), open_lots=(), income=run.income, problems=run.problems,
-                    donations=run.donations, unit_changes=run.unit_changes)
-    return _YearReplay(store=streamed.store, seq=streamed.seq, booked=booked, schedule_d=schedule_d_json(sd),
-                       wallets=wallets)
+        sd = totalled(boxes, run.problems, run.log, tz=tz, through=year).years[year]
+    return sd, kept, wallets
 
 
 def _event_line(record: Any) -> dict[str, Any]:
