@@ -8,6 +8,7 @@ contract shapes (`to_json()`) and the ledger's time zone, in which people read e
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,19 +199,22 @@ def _row_texts(loaded: _YearReplay) -> list[bytes]:
 def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Recorded]:
     """The live events as of `seq` that `explain`'s trails and facts read: those whose key is in
     `keys` (the year's disposals and the lots they sold), every transfer, and every event that is
-    not a trade (settings, profiles, carryovers). One more streamed read of the log that keeps only
-    these and the retractions that decide what is live (`knowledge.live`), in seq order."""
-    from ..ledger.events import CORPORATE, TRADES, Transfer
+    not a trade (settings, profiles, carryovers). Two reads of the log merged in seq order, each
+    decoding only what it keeps: the events of those types, and of the other types those with one of
+    `keys` (`Store.iter_read(keys=...)`: 200,000 events, 0.72 s -> 0.1 s for one row); then
+    `knowledge.live` over them and the retractions that decide what is live."""
+    from heapq import merge
+
+    from ..ledger.events import CORPORATE, TAG_TO_TYPE, TRADES, Transfer
     from ..projections.knowledge import live
 
-    def wanted() -> Iterator[Recorded]:
-        for record in store.iter_read(until=seq):
-            event = record.event
-            if record.key in keys or isinstance(event, (Transfer, *CORPORATE)) or not isinstance(event, TRADES):
-                yield record
-
+    every = {tag for tag, kind in TAG_TO_TYPE.items() if kind in (Transfer, *CORPORATE) or kind not in TRADES}
+    others = sorted(TAG_TO_TYPE.keys() - every)
+    typed = store.iter_read(until=seq, types=sorted(every))
+    keyed = store.iter_read(until=seq, types=others, keys=keys)
     with gc_paused():
-        return live(wanted(), until_seq=seq, targets=store.retract_targets(until=seq))
+        return live(merge(typed, keyed, key=attrgetter("seq")), until_seq=seq,
+                    targets=store.retract_targets(until=seq))
 
 
 def explain(
