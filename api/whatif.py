@@ -150,7 +150,7 @@ def whatif(
         seq = store.resolve(as_of)
         tz = store.timezone
         with gc_paused():
-            records = store.read(until=seq)
+            records = list(store.iter_read(until=seq, trail=False))  # as `report` reads it: no trade's id or note
         keyed = _keyed(store, add) if add is not None else []
         today = datetime.now(tz).date()
     source = add.name if add is not None else "whatif"

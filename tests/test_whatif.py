@@ -169,3 +169,22 @@ def test_whatif_keeps_only_the_years_slices(gainlog: Run, db: Path, tmp_path: Pa
     value = gainlog("whatif", "--year", "2025", "--add", str(plan), "--json").json()
     assert {k: value[k] for k in COMPARED} == {k: real[k] for k in COMPARED}
     assert sorted(set(read)) == [2025, 2026] and read.count(2026) == 2  # each replay stops at the first 2026 slice
+
+
+def test_whatif_reads_the_trades_as_report_does(gainlog: Run, db: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log is read without the trades' `id`, `note` and `txid` (`Store.iter_read(trail=False)`, as `report`
+    replays it: 200,000 events, 434 -> 275 MB for `--add`), with the same result as the change made for real."""
+    from gainlog.ledger.store import Store
+
+    _ledger(gainlog, tmp_path)
+    plan = write_jsonl(tmp_path / "plan.jsonl", HYPOTHETICAL)
+    real = _real(gainlog, _copy(db, tmp_path), 2025, len(LEDGER), "import", str(plan))
+    trails: list[bool] = []
+    original = Store.iter_read
+    monkeypatch.setattr(Store, "iter_read",
+                        lambda self, **k: (trails.append(k.get("trail", True)), original(self, **k))[1])
+    monkeypatch.setattr(Store, "read", lambda *a, **k: pytest.fail("the log read with every trade's trail"))
+    value = gainlog("whatif", "--year", "2025", "--add", str(plan), "--json").json()
+    assert {k: value[k] for k in COMPARED} == {k: real[k] for k in COMPARED}
+    assert False in trails
