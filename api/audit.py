@@ -190,10 +190,15 @@ def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None,
 def _row_texts(loaded: _YearReplay) -> list[bytes]:
     """The year's 8949 rows, each as its JSON object's text (its fields as `form8949.row_texts` makes
     them, in braces), in form order."""
+    return _texts(loaded.rows())
+
+
+def _texts(rows: Sequence[Row]) -> list[bytes]:
+    """8949 rows, each as its JSON object's text (`diff_row_texts` compares these), in their order."""
     from ..projections.form8949 import row_texts
 
     with gc_paused():
-        return [f"{{{fields}}}".encode() for fields in row_texts(loaded.rows())[1]]
+        return [f"{{{fields}}}".encode() for fields in row_texts(rows)[1]]
 
 
 def _trail_records(store: Store, seq: int, keys: Collection[str]) -> list[Recorded]:

@@ -115,17 +115,17 @@ def _forked(records: Sequence[Recorded], keyed: Sequence[tuple[str, Event]], *, 
 
 def _year_reports(records: Iterable[Recorded], tz: ZoneInfo, year: int, *, until_seq: int | None = None
                   ) -> tuple[Any, Any]:
-    """The year's Schedule D (the `report schedule-d --json` value) and 8949 rows (`report 8949 --json`)
-    of a replay of `records`: what `diff` compares. Streamed (`audit.year_of`): only the year's slices
-    are kept, not every year's with the lots (200,000 events: 500 MB held by two projections)."""
+    """The year's Schedule D, its `report schedule-d --json` value and its 8949 rows (`report 8949 --json`)
+    of a replay of `records`, the rows as their JSON texts (`audit._texts`): what `diff` compares
+    (`diff_row_texts`: only the rows that differ made dicts). Streamed (`audit.year_of`): only the year's
+    slices are kept, not every year's with the lots (200,000 events: 500 MB held by two projections)."""
     from ..projections.form8949 import rows
     from ..projections.pipeline import replay
-    from ..projections.reports import form8949_json
-    from .audit import year_of
+    from .audit import _texts, year_of
     from .reports import schedule_d_json
 
     sd, kept, wallets = year_of(replay(records, tz=tz, until_seq=until_seq), year, tz)
-    return sd, (schedule_d_json(sd), form8949_json(rows(kept, wallets)))
+    return sd, (schedule_d_json(sd), _texts(rows(kept, wallets)))
 
 
 def whatif(
@@ -138,7 +138,7 @@ def whatif(
     from ..ledger.errors import UsageError
     from ..ledger.events import Fee, Sell, Swap
     from ..ledger.speed import gc_paused
-    from ..projections.diff import year_diff
+    from ..projections.diff import diff_row_texts, year_diff
     from ..projections.knowledge import live
     from .audit import _event_line as event_line
     from .reading import open_ledger
@@ -160,7 +160,8 @@ def whatif(
     with gc_paused():
         sd_log, log_reports = _year_reports(records, tz, year, until_seq=seq)
         sd_new, new_reports = _year_reports(forked, tz, year)
-    value = year_diff(year, "log", "what-if", log_reports, new_reports)
+    value = year_diff(year, "log", "what-if", (log_reports[0], []), (new_reports[0], []))
+    value["rows"] = diff_row_texts(log_reports[1], new_reports[1])  # `diff_rows` of their dicts, the same value
     income = other_income(live(forked), year)
     before, reason = estimate_or_reason(sd_log, income)
     after, _ = estimate_or_reason(sd_new, income)

@@ -141,7 +141,7 @@ def test_whatif_keeps_only_the_years_slices(gainlog: Run, db: Path, tmp_path: Pa
     """Issue #19: the log and the what-if are replayed streamed (`audit.year_of`), holding the year's slices
     only, not two whole projections with every year's slices and lots (200,000 events: 500 MB -> 331 MB),
     with the same result as the change made for real; a later year's slices are never read."""
-    from gainlog.projections import pipeline
+    from gainlog.projections import pipeline, reports
     from gainlog.projections.model import Slice
 
     later = [{"type": "sell", "at": "2026-02-10", "wallet": "broker", "asset": "XYZ", "qty": "1", "price": "90"}]
@@ -150,6 +150,7 @@ def test_whatif_keeps_only_the_years_slices(gainlog: Run, db: Path, tmp_path: Pa
     plan = write_jsonl(tmp_path / "plan.jsonl", HYPOTHETICAL)
     real = _real(gainlog, _copy(db, tmp_path), 2025, len(LEDGER) + 1, "import", str(plan))
     monkeypatch.setattr(pipeline, "project", lambda *a, **k: pytest.fail("a whole projection"))
+    monkeypatch.setattr(reports, "form8949_json", lambda *a, **k: pytest.fail("a dict per row"))  # texts compared
     read: list[int] = []
     original = pipeline.Replay
 
