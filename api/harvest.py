@@ -218,9 +218,9 @@ def harvest(
     from ..ledger.speed import gc_paused
     from ..projections.harvest import latest_prices, plan_lots, value_lots, with_replacements
     from ..projections.knowledge import live
-    from ..projections.pipeline import project
+    from ..projections.pipeline import project, replay
     from ..projections.rules.wash_sale import wash_sale_crypto_on
-    from ..projections.tax_year import tax_years
+    from .audit import year_of
     from .lots import end_of_day
     from .reading import open_ledger
     from .tax import estimate_or_reason, other_income
@@ -242,24 +242,23 @@ def harvest(
                  if asset not in (prices or {}) and (day - at.astimezone(tz).date()).days > STALE_DAYS}
         valuation = value_lots(on_day.open_lots, on_day.acquisitions, asset_to_price, day=day,
                                crypto_washes=wash_sale_crypto_on(known, day))
-        before = tax_years(project(records, tz=tz, until_seq=seq), records, tz=tz, through=year).years[year]
+        before = year_of(replay(records, tz=tz, until_seq=seq), year, tz)[0]
         at = datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(UTC)  # after the day's trades
         pooled = {r.lot.lot for r in valuation.candidates if r.lot.wallet == "*"}  # a universal pool: no wallet
         while True:
             plan = plan_lots(valuation.candidates, max_loss=max_loss, skip=pooled)
             sells = [_sell_of(row, at, day) for row in plan]
             forked = _forked(records, sells)
-            booked = project(forked, tz=tz)
+            after, sold, _ = year_of(replay(forked, tz=tz), year, tz)  # the plan's sales are in the year
             plan_keys = {r.key: row.lot.lot for r, row in zip(forked[len(records):], plan, strict=True)}
             lot_to_replacements: dict[str, list[str]] = {}
-            for s in booked.slices:  # R4 on the log plus the plan: a planned sale it washes
+            for s in sold:  # R4 on the log plus the plan: a planned sale it washes
                 if s.event_key in plan_keys and "W" in s.code:
                     found = lot_to_replacements.setdefault(plan_keys[s.event_key], [])
                     found += [w.replacement_lot for w in s.wash if w.loss_key == s.event_key]
             if not lot_to_replacements:
                 break
             valuation = with_replacements(valuation, lot_to_replacements)
-        after = tax_years(booked, forked, tz=tz, through=year).years[year]
     income = other_income(known, year)
     tax_before, reason = estimate_or_reason(before, income)
     tax_after, _ = estimate_or_reason(after, income)

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ..projections.glance import Glance, Holding, RowSums
     from ..projections.model import IncomeRow
     from ..projections.report_checkpoint import ReportPart, Tail
-    from ..projections.tax_year import YearBoxes
+    from ..projections.tax_year import ScheduleD, YearBoxes
     from .reading import Streamed
     from .reports import Income, Written
 
@@ -234,12 +234,25 @@ def form8949_rows(db: Path, year: int, *, as_of: str | None, strict: bool) -> Se
     None to replay. A year from the open year on: the stored rows and the tail's; an earlier one:
     the year's `form8949.json` in the folder that `report all` wrote, when it is still the file the
     checkpoint names (its stats, else its SHA-256)."""
-    from ..projections.report_checkpoint import rows_from_json
+    served = _served(db, as_of, strict)
+    return None if served is None else _year_rows(*served, year)
 
+
+def year_statement(db: Path, year: int, *, as_of: str | None, strict: bool) -> tuple[list[Row], ScheduleD] | None:
+    """`export`'s and `reconcile`'s year (`export.statement`): its 8949 rows, where `form8949_rows` serves
+    them, and its Schedule D, from the same checkpoint and tail; None to replay."""
     served = _served(db, as_of, strict)
     if served is None:
         return None
-    result, tz = served
+    rows = _year_rows(*served, year)
+    sd = served[0].years.years.get(year)
+    return None if rows is None or sd is None else (rows.rows(), sd)
+
+
+def _year_rows(result: Tail, tz: ZoneInfo, year: int) -> Served8949 | None:
+    """`form8949_rows` of a checkpoint's tail."""
+    from ..projections.report_checkpoint import rows_from_json
+
     part = result.part
     empty, legs = result.facts.empty_year(year, tz), list(part.legs)
     same = _same_file(part, year, "form8949.json")

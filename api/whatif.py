@@ -2,7 +2,7 @@
 
 The log as of a knowledge point, plus hypothetical events (a `.jsonl` file, keyed exactly as
 `import` would key it, or the `method` elections that put one lot method in force for the whole
-year), replayed in memory through the same pipeline (`projections.pipeline.project`) and never
+year), replayed in memory through the same streamed pipeline (`projections.pipeline.replay`) and never
 written; the year's Schedule D and 8949 rows of the log and of the what-if are compared by `diff`'s
 own machinery (`projections.diff.year_diff`, `"from": "log"`, `"to": "what-if"`), plus the R8 tax
 of both (`api.tax`). A method chosen for a year whose sales are already made (any past year, or a
@@ -11,7 +11,7 @@ year with disposals in the log) is a comparison only: a method is elected before
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
     from ..ledger.events import Event, Recorded
     from ..ledger.store import Store
-    from ..projections.model import Booked
 
 
 class WhatIf(msgspec.Struct, frozen=True):
@@ -114,15 +113,19 @@ def _forked(records: Sequence[Recorded], keyed: Sequence[tuple[str, Event]], *, 
     )]
 
 
-def _year_reports(booked: Booked, records: Sequence[Recorded], tz: ZoneInfo, year: int) -> tuple[Any, Any]:
-    """The year's Schedule D (the `report schedule-d --json` value) and 8949 rows (`report 8949 --json`)
-    of a projection: what `diff` compares."""
-    from ..projections.reports import form8949_json
-    from ..projections.tax_year import tax_years
+def _year_reports(records: Iterable[Recorded], tz: ZoneInfo, year: int, *, until_seq: int | None = None
+                  ) -> tuple[Any, Any]:
+    """The year's Schedule D, its `report schedule-d --json` value and its 8949 rows (`report 8949 --json`)
+    of a replay of `records`, the rows as their JSON texts (`audit._texts`): what `diff` compares
+    (`diff_row_texts`: only the rows that differ made dicts). Streamed (`audit.year_of`): only the year's
+    slices are kept, not every year's with the lots (200,000 events: 500 MB held by two projections)."""
+    from ..projections.form8949 import rows
+    from ..projections.pipeline import replay
+    from .audit import _texts, year_of
     from .reports import schedule_d_json
 
-    ty = tax_years(booked, records, tz=tz, through=year)
-    return ty.years[year], (schedule_d_json(ty.years[year]), form8949_json(ty.rows_of(year)))
+    sd, kept, wallets = year_of(replay(records, tz=tz, until_seq=until_seq), year, tz)
+    return sd, (schedule_d_json(sd), _texts(rows(kept, wallets)))
 
 
 def whatif(
@@ -135,9 +138,8 @@ def whatif(
     from ..ledger.errors import UsageError
     from ..ledger.events import Fee, Sell, Swap
     from ..ledger.speed import gc_paused
-    from ..projections.diff import year_diff
+    from ..projections.diff import diff_row_texts, year_diff
     from ..projections.knowledge import live
-    from ..projections.pipeline import project
     from .audit import _event_line as event_line
     from .reading import open_ledger
     from .tax import estimate_or_reason, other_income, savings_json
@@ -148,7 +150,7 @@ def whatif(
         seq = store.resolve(as_of)
         tz = store.timezone
         with gc_paused():
-            records = store.read(until=seq)
+            records = list(store.iter_read(until=seq, trail=False))  # as `report` reads it: no trade's id or note
         keyed = _keyed(store, add) if add is not None else []
         today = datetime.now(tz).date()
     source = add.name if add is not None else "whatif"
@@ -156,9 +158,10 @@ def whatif(
         keyed += [(f"whatif:method-{i}", e) for i, e in enumerate(method_events(records, year, method), 1)]
     forked = _forked(records, keyed, source=source)
     with gc_paused():
-        sd_log, log_reports = _year_reports(project(records, tz=tz, until_seq=seq), records, tz, year)
-        sd_new, new_reports = _year_reports(project(forked, tz=tz), forked, tz, year)
-    value = year_diff(year, "log", "what-if", log_reports, new_reports)
+        sd_log, log_reports = _year_reports(records, tz, year, until_seq=seq)
+        sd_new, new_reports = _year_reports(forked, tz, year)
+    value = year_diff(year, "log", "what-if", (log_reports[0], []), (new_reports[0], []))
+    value["rows"] = diff_row_texts(log_reports[1], new_reports[1])  # `diff_rows` of their dicts, the same value
     income = other_income(live(forked), year)
     before, reason = estimate_or_reason(sd_log, income)
     after, _ = estimate_or_reason(sd_new, income)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .app import console, emit_json
-from .render import visible
+from .render import print_table, visible
 
 SHOWN = 20  # skipped rows listed per batch in the table (`--json` has them all)
 
@@ -28,7 +28,7 @@ def show_batches(rows: list[dict[str, Any]], *, json_out: bool) -> None:
     for row in rows:
         table.add_row(str(row["batch"]), visible(row["recorded_at"]), visible(row["source"]), visible(row["origin"]),
                       f"{row['first_seq']}-{row['last_seq']}", str(len(row["skipped"])))
-    out.print(table)
+    print_table(out, table)
     for row in rows:
         skipped = row["skipped"]
         if not skipped:

@@ -47,7 +47,7 @@ def explain_command(year: YearOpt, row: RowOpt = None, as_of: AsOfOpt = None, js
 
 def _print_diff(result: dict[str, Any], tz: Any) -> None:
     from ..projections.diff import changed_amounts
-    from .render import line, local_time, number_column, number_table, short_key
+    from .render import line, local_time, number_column, number_table, print_table, printer, short_key
 
     out = console()
     out.print(line((str(result["year"]), "bold"), f": from {result['from']} to {result['to']}"))
@@ -61,7 +61,7 @@ def _print_diff(result: dict[str, Any], tz: Any) -> None:
             number_column(table, col)
         for path, c in changes:
             table.add_row(path, c["from"], c["to"], c["delta"])
-        out.print(table)
+        print_table(out, table)
     for what in ("removed", "added"):
         rows = result["rows"][what]
         if rows:
@@ -74,13 +74,14 @@ def _print_diff(result: dict[str, Any], tz: Any) -> None:
             for r in rows:
                 table.add_row(r["description"], r["date_acquired"], r["date_sold"], r["proceeds"],
                               r["cost_basis"], r["adjustment"], r["gain"], r["term"], short_key(r.get("event_key", "")))
-            out.print(table)
+            print_table(out, table)
     if result["events"]:
-        out.print("Events recorded in between:")
+        lines = printer()  # off a terminal without rich's cost per line: a diff may list 100,000 events
+        lines.print("Events recorded in between:")
         for e in result["events"]:
             when = local_time(e.get("at", ""), tz)
             what = f"retract {short_key(e['target'])}" if e["type"] == "retract" else f"{e['type']} {when}"
-            out.print(f"  seq {e['seq']}  {what}  {short_key(e['key'])}")
+            lines.print(f"  seq {e['seq']}  {what}  {short_key(e['key'])}")
 
 
 def _print_explain(result: dict[str, Any], tz: Any) -> None:

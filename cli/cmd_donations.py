@@ -22,7 +22,7 @@ def report_donations(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = F
 
 
 def _print(report: dict[str, Any]) -> None:
-    from .render import line, number_column, number_table
+    from .render import line, number_column, number_table, print_table
 
     table = number_table(title=f"Donations {report['year']} (Form 8283)", show_footer=True)
     for name in ("date", "asset", "qty", "wallet", "date acquired", "term", "basis", "fmv"):
@@ -37,6 +37,6 @@ def _print(report: dict[str, Any]) -> None:
     table.columns[6].footer = report["total_basis"]
     table.columns[7].footer = report["total_fmv"]
     out = console()
-    out.print(table)
+    print_table(out, table)
     for warning in report["warnings"]:
         out.print(line(("warning:", "yellow"), f" {warning}"))

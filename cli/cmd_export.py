@@ -88,7 +88,7 @@ def reconcile(file: Annotated[Path, typer.Argument(help="The broker's 1099-B / 1
 
 def _print_reconciled(result: Reconciled) -> None:
     from ..projections.form8949 import money, plain
-    from .render import number_table
+    from .render import number_table, print_table, printer
 
     out = console()
     by_sale = (f" ({result.by_sale} per sale)", f", {len(result.sales)} sale{'s' * (len(result.sales) != 1)} with "
@@ -111,18 +111,18 @@ def _print_reconciled(result: Reconciled) -> None:
                 table.add_row(str(d.broker.line), str(d.row), d.ledger.asset, plain(d.ledger.qty),
                               d.ledger.date_sold.isoformat(), name, str(broker[name]), ledger[name],
                               d.codes[name] or "-")
-        out.print(table)
+        print_table(out, table)
+    lines = printer()  # off a terminal without rich's cost per line: a year may have 20,000 rows the broker lacks
     for sale in result.sales:
         totals = sale.totals()
         what = "; ".join(f"{name} broker {totals['broker'][name] or '-'}, ledger {totals['ledger'][name]} (code "
                          f"{sale.codes[name] or '-'})" for name in sale.fields)
-        lines = ", ".join(str(b.line) for b in sale.broker)
-        out.print(f"sale of {plain(sale.qty)} {sale.asset} on {sale.date_sold.isoformat()} (broker line"
-                  f"{'s' * (len(sale.broker) > 1)} {lines}; 8949 rows {', '.join(str(n) for n, _ in sale.ledger)}): "
-                  f"{what}")
+        numbers, rows = ", ".join(str(b.line) for b in sale.broker), ", ".join(str(n) for n, _ in sale.ledger)
+        lines.print(f"sale of {plain(sale.qty)} {sale.asset} on {sale.date_sold.isoformat()} (broker line"
+                    f"{'s' * (len(sale.broker) > 1)} {numbers}; 8949 rows {rows}): {what}")
     for b in result.only_broker:
-        out.print(f"only at the broker: line {b.line}: {plain(b.qty)} {b.asset} sold {b.date_sold.isoformat()}, "
-                  f"proceeds {money(b.proceeds)}")
+        lines.print(f"only at the broker: line {b.line}: {plain(b.qty)} {b.asset} sold {b.date_sold.isoformat()}, "
+                    f"proceeds {money(b.proceeds)}")
     for n, r in result.only_ledger:
-        out.print(f"only in the ledger: 8949 row {n}: {r.description} sold {r.date_sold.isoformat()}, "
-                  f"proceeds {money(r.proceeds)} (box {r.box})")
+        lines.print(f"only in the ledger: 8949 row {n}: {r.description} sold {r.date_sold.isoformat()}, "
+                    f"proceeds {money(r.proceeds)} (box {r.box})")

@@ -58,7 +58,7 @@ def harvest_command(
 
 
 def _print(result: Harvest) -> None:
-    from .render import line, number_column, number_table, short_key
+    from .render import line, number_column, number_table, print_table, short_key
 
     value: dict[str, Any] = result.to_json()
     out = console()
@@ -75,7 +75,7 @@ def _print(result: Harvest) -> None:
             f"by {', '.join(short_key(k) for k in wash['replacements'])}; rebuy after {wash['rebuy_after']}")
         table.add_row(row["asset"], row["wallet"], short_key(row["lot"]), row["qty"], row["cost_basis"], row["price"],
                       row["value"], row["unrealized"], row["term"], row["long_term_on"], blocked)
-    out.print(table)
+    print_table(out, table)
     harvestable = value["harvestable"]
     out.print(f"Harvestable loss (not washed): short-term {harvestable['short_term']}, "
               f"long-term {harvestable['long_term']}")

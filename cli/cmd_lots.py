@@ -44,7 +44,7 @@ def lots(
 def _print(booked: Booked, day: date) -> None:
     from ..api.lots import open_lot_row
     from ..projections.form8949 import money, plain
-    from .render import number_column, number_table, short_key, styled
+    from .render import number_column, number_table, print_table, short_key, styled
 
     table = number_table(title=f"Open lots at the end of {day.isoformat()}")
     for name in ("Asset", "Wallet", "Qty", "Cost basis", "Acquired", "Lot"):
@@ -70,7 +70,7 @@ def _print(booked: Booked, day: date) -> None:
             "",
         )
     table.add_row(styled("Total", "bold"), "", "", money(sum(basis_by_asset.values(), Decimal(0))), "", "")
-    console().print(table)
+    print_table(console(), table)
     _warn(booked)
 
 

@@ -198,7 +198,7 @@ def _print_8949(year: int, rows: Sequence[Row], *, whole_dollars: bool) -> None:
     then seq), the N `explain --row N` takes."""
     from ..api.report_files import missing_basis_message
     from ..projections.form8949 import BOX_ORDER
-    from .render import line, number_column, number_table
+    from .render import line, number_column, number_table, print_table
 
     out = console()
     numbered = sorted(enumerate(rows, 1), key=lambda pair: BOX_ORDER[pair[1].box])  # stable: row order in a box
@@ -223,7 +223,7 @@ def _print_8949(year: int, rows: Sequence[Row], *, whole_dollars: bool) -> None:
             for column, value in zip((5, 6, 8, 9), totals, strict=True):
                 table.columns[column].footer = _fmt(value, whole_dollars=whole_dollars)
             table.columns[0].footer = "Total"
-            out.print(table)
+            print_table(out, table)
         else:
             out.print(f"Form 8949 {year} {title}: no rows")
     missing = [n for n, r in enumerate(rows, 1) if r.missing_basis]
@@ -251,7 +251,7 @@ def _print_schedule_d(sd: ScheduleD) -> None:
     from ..projections.form8949 import money
     from ..projections.rules import schedule_d_lines as lines
     from ..projections.rules.netting import loss_limit
-    from .render import line, number_column, number_table, styled
+    from .render import line, number_column, number_table, print_table, styled
 
     out = console()
     table = number_table(title=f"Schedule D {sd.year} ({sd.filing_status})")
@@ -278,7 +278,7 @@ def _print_schedule_d(sd: ScheduleD) -> None:
     limit = f"{loss_limit(sd.filing_status):,}"
     table.add_row(lines.DEDUCTION, f"capital loss deducted (a line {lines.NET} loss, at most {limit})", *blank,
                   _paren(sd.netting.deduction))
-    out.print(table)
+    print_table(out, table)
     out.print(f"Totals — short-term: {' / '.join(_amount_cells(sd.short_term))}; "
               f"long-term: {' / '.join(_amount_cells(sd.long_term))}")
     if sd.carryover_from_event:
@@ -291,7 +291,7 @@ def _print_schedule_d(sd: ScheduleD) -> None:
 def _print_worksheet(sd: ScheduleD) -> None:
     from ..projections.form8949 import money
     from ..projections.rules.schedule_d_lines import DEDUCTION, NET_LONG, NET_SHORT
-    from .render import line, number_column, number_table
+    from .render import line, number_column, number_table, print_table
 
     w = sd.worksheet
     table = number_table(title=f"Capital Loss Carryover Worksheet: {sd.year} -> {sd.year + 1}")
@@ -316,11 +316,11 @@ def _print_worksheet(sd: ScheduleD) -> None:
     )
     for row in lines:
         table.add_row(*row)
-    console().print(table)
+    print_table(console(), table)
 
 
 def _print_income(report: dict[str, Any]) -> None:
-    from .render import line, number_column, number_table
+    from .render import line, number_column, number_table, print_table
 
     table = number_table(title=f"Ordinary income {report['year']} (R7)", show_footer=True)
     for name in ("date", "kind", "asset", "qty", "wallet", "value"):
@@ -333,7 +333,7 @@ def _print_income(report: dict[str, Any]) -> None:
     table.columns[0].footer = "Total"
     table.columns[5].footer = report["total"]
     out = console()
-    out.print(table)
+    print_table(out, table)
     for kind, amount in report["by_kind"].items():
         out.print(f"  {kind}: {amount}")
     for warning in report.get("warnings", ()):

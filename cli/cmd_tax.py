@@ -27,7 +27,7 @@ def report_tax(year: YearOpt, as_of: AsOfOpt = None, json_out: JsonOpt = False) 
 
 
 def print_tax(report: TaxReport) -> None:
-    from .render import line, number_column, number_table
+    from .render import line, number_column, number_table, print_table
 
     value: dict[str, Any] = report.to_json()
     table = number_table(title=f"Federal tax estimate {value['year']} ({value['filing_status']}, {value['table']})")
@@ -45,7 +45,7 @@ def print_tax(report: TaxReport) -> None:
             amount = f"-{value['deduction']}"
         table.add_row(label, amount)
     out = console()
-    out.print(table)
+    print_table(out, table)
     out.print("An estimate of the regular federal income tax only (no NIIT, AMT, credits or state tax).")
     for warning in value["warnings"]:
         out.print(line(("warning:", "yellow"), f" {warning}"))

@@ -25,6 +25,7 @@ import re
 import sys
 from collections.abc import Sequence
 from functools import cache
+from itertools import chain
 from typing import Any
 
 NOTE_LIMIT = 200  # characters of a note a table or a line shows
@@ -155,35 +156,109 @@ _RICH_FORCING = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
 def plain_number_table(title: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> str | None:
     """What `console().print(table)` writes for a `number_table(title=title)` of right-aligned
     `number_column`s named `head` and holding `rows`, without importing rich (~25 ms: `report all`
-    prints one such table); None when rich must draw it: stdout is a terminal (it may wrap or
-    style) or is told to be one, is not UTF-8 (rich draws ASCII boxes), any text is not printable
-    ASCII with single spaces inside only (rich moves the others), there are no rows, or the title
-    is empty or wider than the table (rich wraps it).
+    prints one such table); None when rich must draw it (`_plain_table`).
     tests/test_render_plain_table.py holds it to rich's bytes.
     """
+    if not rows:
+        return None
+    return _plain_table(title, head, [True] * len(head), [(row, False) for row in rows], None)
+
+
+def print_table(out: Any, table: Any) -> None:
+    """`out.print(table)` for a rich `Table` made the way this package makes them (the default box,
+    padding and title; columns left or right justified; cells of one line), written as the same bytes
+    without rich's layout where `_plain_table` can (issue #19: rich spends about 1 ms a row, 23 s on a
+    12,600-row `report 8949` or `diff` table off a terminal, where the text takes milliseconds).
+    tests/test_render_plain_table.py holds it to rich's bytes."""
+    text = _table_text(table)
+    if text is None:
+        out.print(table)
+    else:
+        out.file.write(text)
+
+
+def _table_text(table: Any) -> str | None:
+    """The plain text of `table` when it has only what `_plain_table` draws, else None."""
+    from rich import box
+    from rich.text import Text
+
+    def text(cell: Any) -> str:
+        if isinstance(cell, str):
+            return cell
+        plain = type(cell) is Text and cell.justify is None and cell.overflow is None and not cell.tab_size
+        if plain and cell.end == "\n":
+            return str(cell.plain)
+        raise LookupError(cell)  # a renderable rich must lay out
+
+    columns = table.columns
+    if (table.box is not box.HEAVY_HEAD or tuple(table.padding) != (0, 1, 0, 1) or table.caption is not None
+            or table.show_lines or table.leading or table.row_styles or table.expand or table.width is not None
+            or table.min_width is not None or not table.show_header or not table.show_edge or not table.pad_edge
+            or table.collapse_padding or table.safe_box is not None or table.title_justify != "center"
+            or not isinstance(table.title, str) or not columns
+            or any(c.justify not in ("left", "right") or c.width is not None or c.min_width is not None
+                   or c.max_width is not None or c.ratio is not None or c.vertical != "top" for c in columns)
+            or any(row.style is not None for row in table.rows) or any(row.end_section for row in table.rows[-1:])):
+        return None
+    try:
+        head = [text(c.header) for c in columns]
+        footer = [text(c.footer) for c in columns] if table.show_footer else None
+        cells = [[text(cell) for cell in c._cells] for c in columns]
+    except LookupError:
+        return None
+    rows = [([column[i] for column in cells], row.end_section) for i, row in enumerate(table.rows)]
+    return _plain_table(table.title, head, [c.justify == "right" for c in columns], rows, footer)
+
+
+def _plain_table(title: str, head: Sequence[str], right: Sequence[bool],
+                 rows: Sequence[tuple[Sequence[str], bool]], footer: Sequence[str] | None) -> str | None:
+    """The bytes rich writes to a pipe for a table of `head`, `rows` (each with whether a section ends
+    after it) and `footer` (None: no footer), its columns right-justified where `right` says, in the
+    default box; None where rich must draw it: stdout is a terminal (it may wrap or style) or is told
+    to be one, is not UTF-8 (rich draws ASCII boxes), any text is not printable with single spaces
+    inside only and one cell per character (rich moves the others), or the title is empty or wider
+    than the table (rich wraps it)."""
     if isatty(sys.stdout) or any(name in os.environ for name in _RICH_FORCING):
         return None
     if not (getattr(sys.stdout, "encoding", None) or "").lower().startswith("utf"):
         return None
-    texts = [title, *head, *(cell for row in rows for cell in row)]
-    if not rows or any(len(row) != len(head) for row in rows) or not all(
-            t.isascii() and t.isprintable() and t == t.strip() and "  " not in t for t in texts):
+    lines = [*(row for row, _ in rows), head, *([footer] if footer is not None else [])]
+    if any(len(line) != len(head) for line in lines) or not all(map(_plain_cell, [title, *chain.from_iterable(lines)])):
         return None
-    widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(head)]
+    widths = [max(map(len, column)) for column in zip(*lines, strict=True)]
     width = sum(widths) + 3 * len(widths) + 1
-    if not title or len(title) > width:
-        return None  # no title line, or a wrapped one
-    left = (width - len(title)) // 2
+    if not title or len(title) > width or width > PIPE_WIDTH:
+        return None  # no title line, or a wrapped one; a table wider than the console
 
     def border(ends: str, joint: str, fill: str) -> str:
         return ends[0] + joint.join(fill * (w + 2) for w in widths) + ends[1]
 
     def cells(bar: str, values: Sequence[str]) -> str:
-        return bar + bar.join(f" {value.rjust(w)} " for value, w in zip(values, widths, strict=True)) + bar
+        return bar + bar.join(f" {value.rjust(w) if r else value.ljust(w)} "
+                              for value, w, r in zip(values, widths, right, strict=True)) + bar
 
-    lines = [" " * left + title + " " * (width - len(title) - left), border("┏┓", "┳", "━"), cells("┃", head),
-             border("┡┩", "╇", "━"), *(cells("│", row) for row in rows), border("└┘", "┴", "─")]
-    return "\n".join(lines) + "\n"
+    left = (width - len(title)) // 2
+    section = border("├┤", "┼", "─")
+    out = [" " * left + title + " " * (width - len(title) - left), border("┏┓", "┳", "━"), cells("┃", head),
+           border("┡┩", "╇", "━")]
+    for row, end_section in rows:
+        out.append(cells("│", row))
+        if end_section:
+            out.append(section)
+    if footer is not None:
+        out += [section, cells("│", footer)]
+    out.append(border("└┘", "┴", "─"))
+    return "\n".join(out) + "\n"
+
+
+_PLAIN_EXTRA = frozenset("—…")  # the non-ASCII characters our own table text uses, one cell each
+
+
+def _plain_cell(text: str) -> bool:
+    """Whether rich draws `text` in a cell as it is: printable, one cell a character, no space at
+    either end nor two in a row."""
+    return ((text.isascii() or all(c.isascii() or c in _PLAIN_EXTRA for c in text)) and text.isprintable()
+            and text == text.strip() and "  " not in text)
 
 
 def line(*parts: str | tuple[str, str]) -> Any:

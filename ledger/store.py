@@ -29,7 +29,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -243,7 +243,7 @@ class Store(LedgerFile):
 
     def iter_read(
         self, *, after: int = 0, until: int | None = None, types: Sequence[str] = (),
-        assets: Sequence[str] | None = None, trail: bool = True,
+        assets: Sequence[str] | None = None, trail: bool = True, keys: Collection[str] | None = None,
     ) -> Iterator[Recorded]:
         """`read` one record at a time, straight from the cursor: a caller that keeps only some of
         them (`projections.pipeline.replay`) never holds the whole log at once. `types`: only events
@@ -251,9 +251,13 @@ class Store(LedgerFile):
         (`ASSET_TYPES`), only those whose `asset`, `give_asset` or `get_asset` is one of these (a
         shard of a parallel replay, `api.parallel`); every other event is read. `trail=False`: the
         trades without their `id`, `note` and `txid` (`codec.body_decoder`), for a replay that only
-        folds them."""
+        folds them. `keys`: only events with one of these keys (one JSON parameter: any number), the
+        others never decoded (`explain`'s few events of a long log)."""
         only = f" AND type IN ({', '.join('?' * len(types))})" if types else ""
         named: tuple[str, ...] = ()
+        if keys is not None:
+            only += " AND key IN (SELECT value FROM json_each(?))"
+            named = (json.dumps(list(keys)),)
         if assets is not None:
             # only a swap names `give_asset` and `get_asset`, and it has no `asset`: one body parse per
             # trade of another asset, not three (SQLite 3.40 parses the body for each json_extract)
@@ -264,7 +268,7 @@ class Store(LedgerFile):
                 f" OR json_extract(body, '$.get_asset') IN ({marks})"
                 f" ELSE json_extract(body, '$.asset') IN ({marks}) END)"
             )
-            named = (*assets, *assets, *assets)
+            named = (*named, *assets, *assets, *assets)
         rows = self.conn.execute(
             "SELECT seq, key, source, batch, recorded_at, CAST(body AS BLOB) FROM events"
             f" WHERE seq > ? AND seq <= ?{only} ORDER BY seq",

@@ -160,3 +160,22 @@ def test_bad_broker_files(sample: Run, tmp_path: Path, text: str, fmt: str, mess
 def test_unknown_layout(sample: Run, tmp_path: Path) -> None:
     done = sample("reconcile", "--year", "2025", "--format", "fidelity", str(BROKER / "coinbase-1099da-2025.csv"))
     assert (done.code, done.err) == (2, "gainlog: --format 'fidelity': give one of generic, schwab, 1099da, 1099-b\n")
+
+
+def test_human_output_lines_without_rich_per_line(sample: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #19: a year's rows the broker lacks are one line each, written off a terminal without rich
+    (a 200,000-event ledger's 24,758 lines took 4.7 s, 2.7 s without), in the same text as before."""
+    from rich.console import Console
+
+    json_out = sample("reconcile", "--year", "2025", "--format", "1099da", str(BROKER / "coinbase-1099da-2025.csv"),
+                      "--json").json()
+    calls: list[object] = []
+    original = Console.print
+    monkeypatch.setattr(Console, "print", lambda self, *a, **k: (calls.append(a), original(self, *a, **k)))
+    done = sample("reconcile", "--year", "2025", "--format", "1099da", str(BROKER / "coinbase-1099da-2025.csv"))
+    assert done.code == 0 and len(calls) == 1  # the summary line; the table and the lines written plain
+    only = [line for line in done.out.splitlines() if line.startswith("only in the ledger: ")]
+    assert len(only) == len(json_out["only_ledger"]) > 0
+    first = json_out["only_ledger"][0]
+    assert only[0] == (f"only in the ledger: 8949 row {first['row']}: {first['description']} sold "
+                       f"{first['date_sold']}, proceeds {first['proceeds']} (box {first['box']})")
