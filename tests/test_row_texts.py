@@ -197,3 +197,14 @@ def test_row_chunks_cut_at_each_year_and_hold_at_most_size(years: list[int], siz
     assert all(0 < len(c) <= size and len({r.year for r in c}) == 1 for c in chunks)
     assert [r for c in chunks for r in c] == form8949.rows(slices, wallets)
     assert len(chunks) >= len(set(years))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(a_row(), max_size=12), chunk=st.integers(1, 5))
+def test_rows_json_decoded_a_chunk_at_a_time_are_the_whole_texts(rows: list[Row], chunk: int) -> None:
+    whole = msgspec.json.decode(form8949.rows_json_text(rows))
+    before, form8949.JSON_DECODE_ROWS = form8949.JSON_DECODE_ROWS, chunk
+    try:
+        assert form8949.rows_json(rows) == whole
+    finally:
+        form8949.JSON_DECODE_ROWS = before
