@@ -174,11 +174,11 @@ def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None,
     # made dicts (a dict per row would take 4 times more)
     before = _year_replay(db, year, from_point, strict=strict, option="--from")
     before_point, before_seq, before_sd = _point(from_point, before), before.seq, before.schedule_d
-    before_texts = _row_texts(before)
+    before_texts = row_object_texts(before.rows())
     before.store.close()
     del before
     after = _year_replay(db, year, to_point, check=False, option="--to")  # one drift check per command
-    rows = diff_row_texts(before_texts, _row_texts(after))
+    rows = diff_row_texts(before_texts, row_object_texts(after.rows()))
     del before_texts
     result = diff(year, before_point, _point(to_point, after), (before_sd, []), (after.schedule_d, []))
     result["rows"] = rows  # `diff_rows` of the two years' `form8949_json`, the same value
@@ -187,13 +187,7 @@ def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None,
     return YearDiff(value=result, timezone=after.store.timezone)
 
 
-def _row_texts(loaded: _YearReplay) -> list[bytes]:
-    """The year's 8949 rows, each as its JSON object's text (its fields as `form8949.row_texts` makes
-    them, in braces), in form order."""
-    return _texts(loaded.rows())
-
-
-def _texts(rows: Sequence[Row]) -> list[bytes]:
+def row_object_texts(rows: Sequence[Row]) -> list[bytes]:
     """8949 rows, each as its JSON object's text (`diff_row_texts` compares these), in their order."""
     from ..projections.form8949 import row_texts
 

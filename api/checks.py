@@ -77,7 +77,8 @@ def lot_references(store: Store, *, origin: Path | None = None) -> LotReferences
 def _shard(store: Store, naming: list[Recorded]) -> frozenset[str] | None:
     """The assets whose lots decide whether the `lots` of `naming` can be satisfied: each one's asset,
     the assets of every event keyed as a lot it names (its `id` in the sell's source, or a full key),
-    and every asset the log joins to these (`parallel.asset_links`: renames, reorgs, paired transfers).
+    and every asset the log joins to these (`parallel.asset_links`: renames, reorgs, paired transfers;
+    `shards.asset_groups`, as a parallel replay groups them, names equal but for case too).
 
     A replay of this shard (`Store.iter_read(assets=...)`, a parallel replay's shard) holds these
     assets' lots exactly as the whole log's replay does, and knows each named lot under the key the
@@ -85,6 +86,7 @@ def _shard(store: Store, naming: list[Recorded]) -> frozenset[str] | None:
     (a replay of the whole log) before. None (replay the whole log) for more assets than a shard takes.
     """
     from ..ledger.store import MAX_SEQ
+    from ..projections.shards import asset_groups
     from .parallel import MAX_SHARD_ASSETS, asset_links
 
     seeds: set[str] = set()
@@ -100,17 +102,9 @@ def _shard(store: Store, naming: list[Recorded]) -> frozenset[str] | None:
         f" FROM events WHERE key IN ({marks})", sorted(keys),
     ):
         seeds.update(name for name in names if isinstance(name, str))
-    joined: dict[str, set[str]] = {}
-    for a, b in asset_links(store.conn, MAX_SEQ):
-        joined.setdefault(a, set()).add(b)
-        joined.setdefault(b, set()).add(a)
-    shard, todo = set(seeds), list(seeds)
-    while todo:
-        for other in joined.get(todo.pop(), ()):
-            if other not in shard:
-                shard.add(other)
-                todo.append(other)
-    return frozenset(shard) if len(shard) <= MAX_SHARD_ASSETS else None
+    groups = asset_groups(seeds, asset_links(store.conn, MAX_SEQ))
+    shard = frozenset(asset for group in groups if seeds.intersection(group) for asset in group)
+    return shard if len(shard) <= MAX_SHARD_ASSETS else None
 
 
 def _line_of(origin: Path, event: Event, tz: ZoneInfo) -> str:

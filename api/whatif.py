@@ -116,16 +116,16 @@ def _forked(records: Sequence[Recorded], keyed: Sequence[tuple[str, Event]], *, 
 def _year_reports(records: Iterable[Recorded], tz: ZoneInfo, year: int, *, until_seq: int | None = None
                   ) -> tuple[Any, Any]:
     """The year's Schedule D, its `report schedule-d --json` value and its 8949 rows (`report 8949 --json`)
-    of a replay of `records`, the rows as their JSON texts (`audit._texts`): what `diff` compares
+    of a replay of `records`, the rows as their JSON texts (`audit.row_object_texts`): what `diff` compares
     (`diff_row_texts`: only the rows that differ made dicts). Streamed (`audit.year_of`): only the year's
     slices are kept, not every year's with the lots (200,000 events: 500 MB held by two projections)."""
     from ..projections.form8949 import rows
     from ..projections.pipeline import replay
-    from .audit import _texts, year_of
+    from .audit import row_object_texts, year_of
     from .reports import schedule_d_json
 
     sd, kept, wallets = year_of(replay(records, tz=tz, until_seq=until_seq), year, tz)
-    return sd, (schedule_d_json(sd), _texts(rows(kept, wallets)))
+    return sd, (schedule_d_json(sd), row_object_texts(rows(kept, wallets)))
 
 
 def whatif(

@@ -62,10 +62,10 @@ _INCOME = msgspec.msgpack.Encoder()
 _INCOME_ROWS = msgspec.msgpack.Decoder(tuple[IncomeRow, ...])
 
 
-def plan(counts: Mapping[str, int], links: Iterable[tuple[str, str]], jobs: int) -> list[list[str]]:
-    """The assets of `counts` (asset -> events naming it) in at most `jobs` shards: linked assets
-    (`links`, and names equal but for case) together, shards balanced by event count; each shard's
-    assets sorted. One shard when `jobs` < 2."""
+def asset_groups(assets: Iterable[str], links: Iterable[tuple[str, str]]) -> list[list[str]]:
+    """`assets` and every asset of `links` in groups a shard keeps together: those `links` join,
+    directly or through others, and those of `assets` equal but for case; each group sorted, the
+    groups in the order of their first asset."""
     parent: dict[str, str] = {}
 
     def root(asset: str) -> str:
@@ -81,7 +81,7 @@ def plan(counts: Mapping[str, int], links: Iterable[tuple[str, str]], jobs: int)
             parent[max(ra, rb)] = min(ra, rb)
 
     folded: dict[str, str] = {}
-    for asset in sorted(counts):
+    for asset in sorted(assets):
         root(asset)
         join(asset, folded.setdefault(asset.casefold(), asset))
     for a, b in links:
@@ -89,7 +89,14 @@ def plan(counts: Mapping[str, int], links: Iterable[tuple[str, str]], jobs: int)
     groups: dict[str, list[str]] = {}
     for asset in sorted(parent):
         groups.setdefault(root(asset), []).append(asset)
-    weighed = sorted(groups.values(), key=lambda g: (-sum(counts.get(a, 0) for a in g), g[0]))
+    return sorted(groups.values())
+
+
+def plan(counts: Mapping[str, int], links: Iterable[tuple[str, str]], jobs: int) -> list[list[str]]:
+    """The assets of `counts` (asset -> events naming it) in at most `jobs` shards: each of
+    `asset_groups` whole, shards balanced by event count; each shard's assets sorted. One shard when
+    `jobs` < 2."""
+    weighed = sorted(asset_groups(counts, links), key=lambda g: (-sum(counts.get(a, 0) for a in g), g[0]))
     bins: list[tuple[int, list[str]]] = [(0, []) for _ in range(max(1, min(jobs, len(weighed))))]
     for group in weighed:
         lightest = min(range(len(bins)), key=lambda i: (bins[i][0], i))
