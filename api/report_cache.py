@@ -44,12 +44,16 @@ AUTO_CHECKPOINT = 50_000  # events: a full `report all` of a log this long saves
 
 
 def wanted(store: Store, seq: int) -> bool:
-    """Whether a full `report all` as of `seq` should leave a checkpoint: a large log, none there yet."""
+    """Whether a full `report all` as of `seq` should leave a checkpoint: a large log, and none there
+    yet with the `report` part (`gainlog checkpoint` saves one without it, which this one replaces:
+    else the next append could serve `report schedule-d` but not `report all` or `report 8949`)."""
     from ..ledger import checkpoints as saved
+    from ..projections.report_checkpoint import REPORT
 
     if seq < AUTO_CHECKPOINT:
         return False
-    return not any(c.seq == seq for c in saved.usable(store, at_or_before=seq, version=saved.code_version()))
+    return not any(c.seq == seq and saved.has_part(store, c, REPORT)
+                   for c in saved.usable(store, at_or_before=seq, version=saved.code_version()))
 
 
 class Collected(msgspec.Struct):
@@ -191,16 +195,25 @@ def tail_from_checkpoint(store: Store, seq: int, *, freeze: bool = True) -> tupl
     return None
 
 
-def _served(db: Path, as_of: str | None, strict: bool) -> tuple[Tail, ZoneInfo] | None:
+class _Served(msgspec.Struct, frozen=True):
+    """A checkpoint's tail as of a knowledge point (`_served`)."""
+
+    tail: Tail
+    tz: ZoneInfo
+    seq: int
+
+
+def _served(db: Path, as_of: str | None, strict: bool) -> _Served | None:
     """`tail_from_checkpoint` as of `as_of`, without the engine state for a new checkpoint (the
-    single reports keep none), with the ledger's time zone; None to replay. It runs the drift check
-    (`open_ledger`) either way: the caller's replay need not."""
+    single reports keep none), with the ledger's time zone and the seq `as_of` names; None to replay.
+    It runs the drift check (`open_ledger`) either way: the caller's replay need not."""
     from ..ledger.speed import gc_paused
     from .reading import open_ledger
 
     with open_ledger(db, strict=strict) as store, gc_paused():
-        served = tail_from_checkpoint(store, store.resolve(as_of), freeze=False)
-        return None if served is None else (served[0], store.timezone)
+        seq = store.resolve(as_of)
+        served = tail_from_checkpoint(store, seq, freeze=False)
+        return None if served is None else _Served(served[0], store.timezone, seq)
 
 
 class Served8949(msgspec.Struct, frozen=True):
@@ -235,7 +248,7 @@ def form8949_rows(db: Path, year: int, *, as_of: str | None, strict: bool) -> Se
     the year's `form8949.json` in the folder that `report all` wrote, when it is still the file the
     checkpoint names (its stats, else its SHA-256)."""
     served = _served(db, as_of, strict)
-    return None if served is None else _year_rows(*served, year)
+    return None if served is None else _year_rows(served.tail, served.tz, year)
 
 
 def year_statement(db: Path, year: int, *, as_of: str | None, strict: bool) -> tuple[list[Row], ScheduleD] | None:
@@ -244,8 +257,8 @@ def year_statement(db: Path, year: int, *, as_of: str | None, strict: bool) -> t
     served = _served(db, as_of, strict)
     if served is None:
         return None
-    rows = _year_rows(*served, year)
-    sd = served[0].years.years.get(year)
+    rows = _year_rows(served.tail, served.tz, year)
+    sd = served.tail.years.years.get(year)
     return None if rows is None or sd is None else (rows.rows(), sd)
 
 
@@ -279,10 +292,38 @@ def income_year(db: Path, year: int, *, as_of: str | None, strict: bool) -> Inco
     served = _served(db, as_of, strict)
     if served is None:
         return None
-    result, tz = served
+    result, tz = served.tail, served.tz
     rows = result.income_of(year)
     return Income(year=year, rows=rows, empty="" if rows else result.facts.empty_year(year, tz),
                   warnings=[*result.part.unpriced.get(year, ()), *result.part.legs])
+
+
+def year_glance(db: Path, year: int, *, as_of: str | None, strict: bool) -> tuple[int, Glance] | None:
+    """`report html`'s numbers of `year` from a checkpoint `report all` left, where `form8949_rows`
+    serves (`_served`), with the seq the page is as of; None to replay. They are what a `report all`
+    served from the same checkpoint draws that year's page from (`_write`): the tail's Schedule D of
+    every year, the rows' sums and the year-end holdings (of a year before the open year, as the
+    full run stored them; None for a year it did not write, or one outside the years it totals)."""
+    from datetime import date
+
+    from ..projections.glance import glance_held
+    from .lots import end_of_day
+
+    served = _served(db, as_of, strict)
+    if served is None:
+        return None
+    result = served.tail
+    if year not in result.years.years:
+        return None
+    held = result.holdings(year, end_of_day(date(year, 12, 31), served.tz))
+    return None if held is None else (served.seq, glance_held(year, result.years, result.sums, held))
+
+
+def serves(db: Path, *, as_of: str | None, strict: bool) -> bool:
+    """Whether a checkpoint `report all` left serves the log as of `as_of` (`_served`). Such a log has
+    no event of CONTRACT §4 "More events" (`donate`, `lost`, a split, ...): a checkpoint of one is never
+    saved or restored (`projections.checkpoint`), and a tail with one does not qualify."""
+    return _served(db, as_of, strict) is not None
 
 
 def _same_file(part: ReportPart, year: int, name: str) -> Path | None:

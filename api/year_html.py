@@ -94,7 +94,8 @@ def year_html(
     db: Path, year: int, out: Path, *, as_of: str | None = None, strict: bool = False
 ) -> YearPage:
     """`report html`: `year`'s page written to `out` (its folder made if need be), from one streamed
-    replay as of `as_of`; the same bytes as `report all` writes to DIR/YEAR/report.html."""
+    replay as of `as_of`, or without one where a checkpoint `report all` left serves
+    (`report_cache.year_glance`, issue #19); the same bytes as `report all` writes to DIR/YEAR/report.html."""
     from ..ledger.errors import UsageError
     from ..ledger.limits import year_problem
     from ..ledger.speed import gc_paused
@@ -103,24 +104,29 @@ def year_html(
     from ..projections.rules.form_box import wallet_reports
     from ..projections.tax_year import YearBoxes, add_rows, totalled
     from .reading import stream
+    from .report_cache import year_glance
 
     problem = year_problem(year)
     if problem is not None:
         raise UsageError(f"--year {year}: {problem}")
-    with gc_paused():
-        streamed = stream(db, as_of, strict=strict, year_ends=True)
-        replay = streamed.replay
-        year_boxes: YearBoxes = {}
-        sums = RowSums()
-        for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
-            add_rows(year_boxes, rows)
-            sums.add(rows)
-        ty = totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone, through=year)
-        glance = glance_of(streamed, ty, sums, year)
-    text = page(glance, seq=streamed.seq)
+    served = year_glance(db, year, as_of=as_of, strict=strict)  # the drift check runs here
+    if served is not None:
+        seq, glance = served
+    else:
+        with gc_paused():
+            streamed = stream(db, as_of, strict=strict, check=False, year_ends=True)
+            replay = streamed.replay
+            year_boxes: YearBoxes = {}
+            sums = RowSums()
+            for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
+                add_rows(year_boxes, rows)
+                sums.add(rows)
+            ty = totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone, through=year)
+            seq, glance = streamed.seq, glance_of(streamed, ty, sums, year)
+    text = page(glance, seq=seq)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
-    return YearPage(year=year, out=out, seq=streamed.seq, glance=glance)
+    return YearPage(year=year, out=out, seq=seq, glance=glance)
 
 
 # -- the page --------------------------------------------------------------------------------

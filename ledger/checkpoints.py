@@ -219,6 +219,15 @@ def part(store: Store, checkpoint: Checkpoint, name: str) -> bytes | None:
     return bytes(row[0])
 
 
+def has_part(store: Store, checkpoint: Checkpoint, name: str) -> bool:
+    """Whether `checkpoint` was saved with the part `name` (not read: `part` reads and checks it)."""
+    query = f"SELECT 1 FROM {PARTS} WHERE version = ? AND seq = ? AND name = ?"
+    try:
+        return store.conn.execute(query, (checkpoint.version, checkpoint.seq, name)).fetchone() is not None
+    except sqlite3.OperationalError:  # no parts table: a file checkpointed by an older gainlog
+        return False
+
+
 def save(
     store: Store, seq: int, hash: str, version: str, horizon: str, state: bytes,
     more: Iterable[tuple[str, bytes]] = (), *, keep: int = 2, also: int | None = None,

@@ -203,6 +203,35 @@ def _income(path: Path, year: int, replay: pytest.MonkeyPatch | None = None, as_
     return result.rows, result.empty, result.warnings, msgspec.json.encode(result.to_json())
 
 
+def _html(path: Path, year: int, replay: pytest.MonkeyPatch | None = None, as_of: str | None = None
+          ) -> tuple[bytes, dict[str, Any]]:
+    """`report html --year YEAR [--as-of K]`: the page's bytes and its `--json` (without the file's
+    name), from a checkpoint when one serves (`replay`: never)."""
+    from gainlog.api.year_html import year_html
+
+    out = path.parent / f"page-{year}-{'replay' if replay else 'served'}.html"
+    if replay is None:
+        if report_cache.year_glance(path, year, as_of=as_of, strict=False) is not None:
+            statistic(f"report html of {year} served from the checkpoint")
+        written = year_html(path, year, out, as_of=as_of)
+    else:
+        with replay.context() as patch:
+            patch.setattr(report_cache, "year_glance", lambda *args, **kwargs: None)
+            written = year_html(path, year, out, as_of=as_of)
+    return out.read_bytes(), {k: v for k, v in written.to_json().items() if k != "out"}
+
+
+def _donations(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -> dict[str, Any]:
+    """`report donations --year YEAR --json`, from a checkpoint when one serves (`replay`: never)."""
+    from gainlog.api.donations import donations
+
+    if replay is None:
+        return donations(path, year)
+    with replay.context() as patch:
+        patch.setattr(report_cache, "serves", lambda *args, **kwargs: False)
+        return donations(path, year)
+
+
 def _import(store: Store, folder: Path, name: str, events: list[dict[str, Any]], start: int) -> int:
     """Import `events` one at a time with ids from `start` (an event the store refuses is skipped)."""
     for i, event in enumerate(events):
@@ -252,14 +281,20 @@ def test_incremental_report_all_equals_a_full_run(
                 assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), (k, year)
                 assert _income(path, year) == _income(path, year, replay=monkeypatch), (k, year)
                 assert _income(path, year, as_of=before) == _income(path, year, monkeypatch, before), (k, year)
+                assert _html(path, year) == _html(path, year, replay=monkeypatch), (k, year)
+                assert _html(path, year, as_of=before) == _html(path, year, monkeypatch, before), (k, year)
+                assert _donations(path, year) == _donations(path, year, replay=monkeypatch), (k, year)
+            for page in out.glob("*/report.html"):  # `report all`'s pages are `report html`'s
+                assert page.read_bytes() == _html(path, int(page.parent.name))[0], (k, page)
         # sells and an income after the last `report all`: the open year's JSON is the file's rows, then the tail's
         n = _import(store, folder, "z", [*({"type": "sell", "at": f"{DAYS[-1]}T13:00:00Z", "wallet": w, "asset": "BTC",
                                             "qty": "0.25", "price": "100"} for w in WALLETS),
                                          {"type": "income", "at": f"{DAYS[-1]}T14:00:00Z", "wallet": "A",
                                           "asset": "ETH", "qty": "0.2", "value": "31", "kind": "staking"}], n)
-        for year in (2024, 2025, 2026):
+        for year in (2024, 2025, 2026, 2027):  # 2027: a year after the last, which the tail's totals do not hold
             assert _form8949(path, year) == _form8949(path, year, replay=monkeypatch), ("tail", year)
             assert _income(path, year) == _income(path, year, replay=monkeypatch), ("tail", year)
+            assert _html(path, year) == _html(path, year, replay=monkeypatch), ("tail", year)
         store.close()
     policy = any(e["type"] == "policy" for e in prefix)
     horizon = max(e["at"] for e in prefix if "at" in e)  # before 2025: the allocation to wallets is still due
@@ -383,6 +418,30 @@ def test_report_all_saves_the_state_gainlog_checkpoint_saves(tmp_path: Path, mon
     assert save_checkpoint(tmp_path / "l.db") == 3
     [again] = saved.usable(store, at_or_before=3, version=saved.code_version())
     assert [saved.part(store, again, name) for name in (STATE, YEARS)] == by_report[:2]
+    assert not saved.has_part(store, again, report_checkpoint.REPORT)  # `gainlog checkpoint` keeps no report part
+
+
+def test_report_all_completes_the_checkpoint_gainlog_checkpoint_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`gainlog checkpoint` after an import, then `report all`: the full run replaces the checkpoint at
+    the head with one that has the `report` part, so the next append is served (`report all`,
+    `report 8949`, `report html`) instead of replayed once more."""
+    from gainlog.api.checkpoints import save_checkpoint
+
+    store, path = _sample(tmp_path, monkeypatch)
+    saved.clear(store)
+    head = save_checkpoint(path)
+    [plain] = saved.usable(store, at_or_before=head, version=saved.code_version())
+    assert not saved.has_part(store, plain, report_checkpoint.REPORT)
+    write_reports(path, tmp_path / "out")  # into the folder it wrote before: nothing serves it, a full run
+    [made] = saved.usable(store, at_or_before=head, version=saved.code_version())
+    assert made.seq == head and saved.has_part(store, made, report_checkpoint.REPORT)
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    served = _spy(monkeypatch)
+    write_reports(path, tmp_path / "out")
+    assert served == [True]
+    assert report_cache.year_glance(path, 2026, as_of=None, strict=False) is not None
 
 
 def test_cli_report_8949_of_the_open_year_after_an_append(
@@ -851,3 +910,51 @@ def test_export_and_reconcile_are_served_where_report_8949_is(tmp_path: Path, mo
                 replayed = outputs("replayed", year)
             assert served == replayed
             assert bool(served[0].rows) == ((year, step) != (2026, "checkpoint"))  # the sample ends in 2025
+
+
+def test_cli_report_html_and_donations_are_served_without_reading_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a crypto append, `report html` of a year before the open year (the holdings the full run
+    stored), of the open year and of the tail's year, and `report donations`, come from the checkpoint
+    `report all` left without reading the log (issue #19): the pages are the bytes a replay writes and
+    the ones the next `report all` writes. A `donate` appended is not served: it is read from the log."""
+    from gainlog.api import reading
+    from gainlog.cli.main import main
+
+    store, path = _sample(tmp_path, monkeypatch)  # the checkpoint: 2025 is its open year
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    years = ("2024", "2025", "2026")
+
+    def outputs(name: str) -> list[Any]:
+        printed = []
+        for year in years:
+            capsys.readouterr()
+            out = tmp_path / name / f"{year}.html"
+            assert main(["--db", str(path), "report", "html", "--year", year, "--out", str(out), "--json"]) == 0
+            printed.append((json.loads(capsys.readouterr().out) | {"out": None}, out.read_bytes()))
+            assert main(["--db", str(path), "report", "donations", "--year", year, "--json"]) == 0
+            printed.append(json.loads(capsys.readouterr().out))
+        return printed
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("read the log")
+
+    with monkeypatch.context() as patch:
+        for name in ("stream", "replayed"):
+            patch.setattr(reading, name, refuse)
+        served = outputs("served")
+    assert served[4][0]["seq"] == store.last_seq() and served[4][0]["year"] == 2026
+    assert served[1] == {"year": 2024, "total_fmv": "0.00", "total_basis": "0.00", "rows": [], "warnings": []}
+    write_reports(path, tmp_path / "out")  # served too: its pages are the same bytes
+    assert [(tmp_path / "out" / y / "report.html").read_bytes() for y in years] == [p[1] for p in served[::2]]
+    assert main(["--db", str(path), "checkpoint", "--clear"]) == 0
+    assert outputs("replayed") == served
+    donate = {"type": "donate", "id": "gift-2026", "at": "2026-08-01T12:00:00Z", "wallet": "coinbase",
+              "asset": "ETH", "qty": "1", "fmv": "2600"}
+    store.import_file(write_jsonl(tmp_path / "donate.jsonl", [donate]), source="donate")  # type: ignore[arg-type]
+    write_reports(path, tmp_path / "out")  # a log with a donation leaves no checkpoint: replayed
+    capsys.readouterr()
+    assert main(["--db", str(path), "report", "donations", "--year", "2026", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [(r["key"], r["fmv"]) for r in rows] == [("donate:gift-2026", "2600.00")]
