@@ -17,6 +17,8 @@ console script next to this Python), exactly as a user would run it:
                                            "schedule-d after +1 event"
     report 8949 --year LAST --json         "8949 after +1 event" (the same append; from the
                                            checkpoint `report all` left, issue #19)
+    report html --year LAST --out FILE; report html --year LAST-1 --out FILE;
+    report donations --year LAST --json    the other `report` commands after the appends
     lots --year-end LAST-1 --json          "lots"
     explain --year LAST-1 --json           "explain": the trail of every 8949 row of the year
     explain --year LAST-1 --row 1 --json   "explain (one row)": the trail of the first row only
@@ -76,6 +78,7 @@ REPORT_STEPS = ("import", "report_all", "checkpoint", "report_all_after_append",
                 "form8949_after_append", "init")
 # in their own table; the main table's peak MB is over REPORT_STEPS
 AUDIT_STEPS = ("lots", "explain", "explain_row", "diff")
+OTHER_REPORT_STEPS = ("html_after_append", "html_earlier_after_append", "donations_after_append")  # their own table
 APPEND_AT = "2026-06-30T23:59:59Z"  # after every generated event: a new trade, today
 
 
@@ -234,7 +237,8 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
     """The steps for one ledger, each repeated in a fresh database."""
     steps = {name: Step(name) for name in ("import", "report_all", "checkpoint", "report_all_after_append",
                                            "schedule_d_after_append", "form8949_after_append", "init", "lots",
-                                           "explain", "explain_row", "diff", "report_all_one")}
+                                           "explain", "explain_row", "diff", "report_all_one",
+                                           *OTHER_REPORT_STEPS)}
     same: list[bool] = []  # per repeat: `report all --jobs 1` wrote what the default run did, byte for byte
     for r in range(repeat):
         with tempfile.TemporaryDirectory(prefix="gainlog-bench-") as tmp:
@@ -259,6 +263,11 @@ def bench_size(gainlog: list[str], ledger: Path, repeat: int, last_year: int) ->
             form8949 = [*gainlog, *db, "report", "8949", "--year", str(last_year), "--json"]
             steps["form8949_after_append"].runs.append(run_child(form8949, workdir=work))
             year = str(last_year - 1)
+            for name, page_year in (("html_after_append", str(last_year)), ("html_earlier_after_append", year)):
+                html = [*gainlog, *db, "report", "html", "--year", page_year, "--out", str(work / f"{page_year}.html")]
+                steps[name].runs.append(run_child(html, workdir=work))
+            donations = [*gainlog, *db, "report", "donations", "--year", str(last_year), "--json"]
+            steps["donations_after_append"].runs.append(run_child(donations, workdir=work))
             steps["lots"].runs.append(run_child([*gainlog, *db, "lots", "--year-end", year, "--json"], workdir=work))
             steps["explain"].runs.append(run_child([*gainlog, *db, "explain", "--year", year, "--json"], workdir=work))
             one_row = [*gainlog, *db, "explain", "--year", year, "--row", "1", "--json"]
@@ -450,6 +459,18 @@ def table(results: dict[int, SizeResult], one_asset: list[str] | None) -> list[s
         cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
                  for step in (result.steps[n] for n in AUDIT_STEPS)]
         lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "The other `report` commands after the appends (seconds, and peak MB; served from the checkpoint "
+        "`report all` left, issue #19):",
+        "",
+        "| events | html --year LAST s | MB | html --year LAST-1 s | MB | donations --year LAST s | MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, result in results.items():
+        cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
+                 for step in (result.steps[n] for n in OTHER_REPORT_STEPS)]
+        lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
     jobs = usable_cores()
     lines += [
         "",
@@ -548,7 +569,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "`checkpoint`; "
         "`import ONE-LINE --source bench-append`; `report all --out DIR`; "
         "`import ONE-LINE --source bench-append`; `report schedule-d --year 2026 --json`; "
-        "`report 8949 --year 2026 --json`; "
+        "`report 8949 --year 2026 --json`; `report html --year 2026 --out F`; `report html --year 2025 --out F`; "
+        "`report donations --year 2026 --json`; "
         "`lots --year-end 2025 --json`; `explain --year 2025 --json`; `explain --year 2025 --row 1 --json`; "
         "`diff --year 2025 --from bench-base --json` (`tag bench-base` right after the import).",
     ]
