@@ -7,6 +7,12 @@ totals at one seq, which `api.reports.schedule_d` starts from to fold only the e
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..ledger.store import Store
+    from ..projections.pipeline import Replay
+    from ..projections.tax_year import YearBoxes
 
 
 def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
@@ -19,7 +25,9 @@ def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
     from ..ledger.speed import gc_paused
     from ..projections import checkpoint as cp
     from ..projections.pipeline import replay
-    from ..projections.year_checkpoint import YEARS, years_part
+    from ..projections.rules.form_box import wallet_reports
+    from ..projections.tax_year import slice_boxes
+    from ..projections.year_checkpoint import YEARS
     from .progress import LARGE_LOG, working
     from .reading import open_ledger
 
@@ -35,16 +43,27 @@ def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
         with working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
             run = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq,
                          targets=store.retract_targets(until=seq), freeze=True)
-            assert run.engine is not None
-            totals = years_part(
-                run.slices, run.log, step_problems=run.fold_problems, late_corrections=run.late_corrections,
-                tz=store.timezone,
-            )
-        horizon = cp.horizon_text(cp.last_trade(run.log))
-        if not saved.save(store, seq, digest, saved.code_version(), horizon, run.engine, [(YEARS, totals)],
-                          keep=cp.KEEP):
+            year_boxes = slice_boxes(run.slices, wallet_reports(run.log))
+        if not save_replayed(store, seq, run, year_boxes):
             raise GainlogError(f"cannot write a checkpoint into {db} (read-only, or locked by another writer)")
         return seq
+
+
+def save_replayed(store: Store, seq: int, run: Replay, year_boxes: YearBoxes) -> bool:
+    """Save the checkpoint `checkpoint` saves at `seq` (the engine state and the `years` part), from a
+    replay as of `seq` made with `freeze` and its rows' totals (`tax_year.slice_boxes` of all its
+    slices); False when the file refused the write (read-only, locked)."""
+    from ..ledger import checkpoints as saved
+    from ..projections import checkpoint as cp
+    from ..projections.year_checkpoint import YEARS, years_part_of
+
+    digest = saved.hash_at(store, seq)
+    if digest is None or run.engine is None:
+        return False
+    totals = years_part_of(year_boxes, run.log, step_problems=run.fold_problems,
+                           late_corrections=run.late_corrections, tz=store.timezone)
+    horizon = cp.horizon_text(cp.last_trade(run.log))
+    return saved.save(store, seq, digest, saved.code_version(), horizon, run.engine, [(YEARS, totals)], keep=cp.KEEP)
 
 
 def clear_checkpoints(db: Path) -> int:

@@ -178,10 +178,12 @@ def schedule_d(db: Path, year: int, *, as_of: str | None = None, strict: bool = 
     from ..projections import checkpoint as cp
     from ..projections.year_checkpoint import YEARS, schedule_d_after
     from .reading import open_ledger
+    from .report_cache import AUTO_CHECKPOINT
 
     with open_ledger(db, strict=strict) as store:
         seq = store.resolve(as_of)
-        for candidate in saved.usable(store, at_or_before=seq, version=saved.code_version()):  # newest first
+        candidates = saved.usable(store, at_or_before=seq, version=saved.code_version())  # newest first
+        for candidate in candidates:
             engine, totals = saved.part(store, candidate, cp.STATE), saved.part(store, candidate, YEARS)
             if engine is None or totals is None:
                 continue
@@ -191,24 +193,31 @@ def schedule_d(db: Path, year: int, *, as_of: str | None = None, strict: bool = 
             )
             if sd is not None:
                 return sd
-    return _streamed_schedule_d(db, year, as_of=as_of)
+        keep = seq >= AUTO_CHECKPOINT and not any(c.seq == seq for c in candidates)
+    return _streamed_schedule_d(db, year, as_of=as_of, keep=keep)
 
 
-def _streamed_schedule_d(db: Path, year: int, *, as_of: str | None) -> ScheduleD:
+def _streamed_schedule_d(db: Path, year: int, *, as_of: str | None, keep: bool = False) -> ScheduleD:
     """One year's Schedule D by a streamed replay: the rows of the years up to `year` added up a
-    chunk at a time (the carryover chain never looks at later years)."""
+    chunk at a time (the carryover chain never looks at later years). `keep`: add up every year's
+    rows and leave the checkpoint `gainlog checkpoint` saves at `as_of` (a large log, issue #19), so
+    that the next `report schedule-d` after an append folds only the new events; a file that refuses
+    the write simply gets none."""
     from itertools import takewhile
 
     from ..ledger.speed import gc_paused
     from ..projections.rules.form_box import wallet_reports
     from ..projections.tax_year import slice_boxes, totalled
+    from .checkpoints import save_replayed
     from .reading import stream
 
     with gc_paused():
-        streamed = stream(db, as_of, check=False)  # the drift check ran when the ledger was opened above
+        streamed = stream(db, as_of, check=False, freeze=keep)  # the drift check ran when the ledger was opened
         replay = streamed.replay
-        upto = takewhile(lambda s: s.date_sold.year <= year, replay.slices)  # slices come in 8949 order
-        year_boxes = slice_boxes(upto, wallet_reports(replay.log))
+        slices = replay.slices if keep else takewhile(lambda s: s.date_sold.year <= year, replay.slices)
+        year_boxes = slice_boxes(slices, wallet_reports(replay.log))  # slices come in 8949 order
+        if keep:
+            save_replayed(streamed.store, streamed.seq, replay, year_boxes)
         return totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone, through=year).years[year]
 
 

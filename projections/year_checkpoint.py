@@ -3,7 +3,7 @@
 A checkpoint (projections.checkpoint) keeps the lot engine's state at seq S. Replaying a
 million-event log to answer `report schedule-d` after one more trade would rebuild everything; but
 Schedule D needs only per-box totals of each year's 8949 rows, the year facts (`profile`,
-`carryover`) and the warnings. `years_part` stores those next to the engine state, and
+`carryover`) and the warnings. `years_part_of` stores those next to the engine state, and
 `schedule_d_after` folds the tail (S, K] into them: the tail's trades go through the same `step`
 and `finish` on the restored engine (whose pools are small: only open lots), their slices through
 the same `form8949.rows`, the totals and facts through the same `tax_year.chain`.
@@ -25,7 +25,7 @@ year comes from the stored totals and one `step` (no slices), in milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -34,7 +34,7 @@ from ..ledger.events import TRADES, Carryover, Policy, Profile, Recorded, Sell, 
 from . import checkpoint as cp
 from .engine import LotBookState
 from .form8949 import rows
-from .model import Problem, Slice
+from .model import Problem
 from .rules.form_box import WalletReports, wallet_reports
 from .tax_year import (
     Facts,
@@ -44,7 +44,6 @@ from .tax_year import (
     add_rows,
     chain,
     problem_years,
-    slice_boxes,
 )
 
 YEARS = "years"  # the part's name in a checkpoint
@@ -74,23 +73,14 @@ _ENCODER = msgspec.msgpack.Encoder(decimal_format="string")
 _DECODER = msgspec.msgpack.Decoder(YearsPart)
 
 
-def years_part(
-    slices: Iterable[Slice], log: Sequence[Recorded], *, step_problems: Sequence[Problem],
-    late_corrections: Sequence[Problem], tz: ZoneInfo,
-) -> bytes:
-    """The part for a checkpoint, from a full replay's washed `slices` (8949 order, read once), its
-    live events `log` (every non-trade event, and the trades its problems name: `pipeline.Replay.log`),
-    the engine's problems before `finish` and the R3.6 corrections."""
-    wallets = wallet_reports(log)
-    return years_part_of(slice_boxes(slices, wallets), log, step_problems=step_problems,
-                         late_corrections=late_corrections, tz=tz)
-
-
 def years_part_of(
     year_boxes: YearBoxes, log: Sequence[Recorded], *, step_problems: Sequence[Problem],
     late_corrections: Sequence[Problem], tz: ZoneInfo,
 ) -> bytes:
-    """`years_part` from the rows' totals already added up (`report all` adds them as it writes)."""
+    """The part for a checkpoint, from a full replay's rows added up (`tax_year.slice_boxes` of its
+    washed slices, or `report all`'s totals as it writes), its live events `log` (every non-trade event,
+    and the trades its problems name: `pipeline.Replay.log`), the engine's problems before `finish`
+    and the R3.6 corrections."""
     wallets = wallet_reports(log)
     facts = Facts()
     facts.add(log)
