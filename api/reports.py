@@ -170,17 +170,20 @@ def _served_chunks(rows: Callable[[], list[Row]]) -> Iterator[list[Row]]:
 # -- report schedule-d ------------------------------------------------------------------------
 
 
-def schedule_d(db: Path, year: int, *, as_of: str | None = None, strict: bool = False) -> ScheduleD:
+def schedule_d(
+    db: Path, year: int, *, as_of: str | None = None, strict: bool = False, check: bool = True
+) -> ScheduleD:
     """`report schedule-d`: one year's Schedule D as of `as_of`, from a checkpoint's stored totals
     and the events after it, the newest checkpoint whose tail qualifies (projections.year_checkpoint:
-    no replay of the log), else by a streamed replay. `to_json`: `schedule_d_json`."""
+    no replay of the log), else by a streamed replay. `to_json`: `schedule_d_json`; `check`: run the
+    drift check (`reading.open_ledger`)."""
     from ..ledger import checkpoints as saved
     from ..projections import checkpoint as cp
     from ..projections.year_checkpoint import YEARS, schedule_d_after
     from .reading import open_ledger
     from .report_cache import AUTO_CHECKPOINT
 
-    with open_ledger(db, strict=strict) as store:
+    with open_ledger(db, strict=strict, check=check) as store:
         seq = store.resolve(as_of)
         candidates = saved.usable(store, at_or_before=seq, version=saved.code_version())  # newest first
         for candidate in candidates:

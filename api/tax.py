@@ -22,11 +22,12 @@ if TYPE_CHECKING:
     from ..projections.tax_year import ScheduleD
 
 
-def _missing(year: int, sd: ScheduleD, other_income: Decimal | None) -> str | None:
-    """Why R8 cannot be computed for `year` (no table, no other income), None when it can."""
-    from ..projections.rules.brackets import TABLE_YEARS, table_for
+def _missing(year: int, other_income: Decimal | None) -> str | None:
+    """Why R8 cannot be computed for `year` (no table, no other income), None when it can: known
+    before any replay (a year's table covers every filing status)."""
+    from ..projections.rules.brackets import TABLE_YEARS
 
-    if table_for(year, sd.filing_status) is None:
+    if year not in TABLE_YEARS:
         return (f"no bracket table for {year}: gainlog has the federal tables for "
                 f"{TABLE_YEARS[0]}-{TABLE_YEARS[-1]}")
     if other_income is None:
@@ -40,7 +41,7 @@ def estimate_or_reason(sd: ScheduleD, other_income: Decimal | None) -> tuple[Tax
     from ..projections.rules.brackets import table_for
     from ..projections.rules.tax_estimate import estimate
 
-    reason = _missing(sd.year, sd, other_income)
+    reason = _missing(sd.year, other_income)
     table = table_for(sd.year, sd.filing_status)
     if reason is not None or table is None or other_income is None:
         return None, reason
@@ -100,11 +101,15 @@ def tax_report(db: Path, year: int, *, as_of: str | None = None, strict: bool = 
     from .reading import open_ledger
     from .reports import schedule_d
 
-    sd = schedule_d(db, year, as_of=as_of, strict=strict)
-    with open_ledger(db, check=False) as store:  # the drift check ran in `schedule_d`
+    with open_ledger(db, strict=strict) as store:
         seq = store.resolve(as_of)
         known = live(store.iter_read(until=seq, types=("profile", "retract")), until_seq=seq)
-    est, reason = estimate_or_reason(sd, other_income(known, year))
+    income = other_income(known, year)
+    reason = _missing(year, income)  # before the Schedule D: on a large log that may be a replay
+    if reason is not None:
+        raise UsageError(f"report tax: {reason}")
+    sd = schedule_d(db, year, as_of=as_of, strict=strict, check=False)  # the drift check ran above
+    est, reason = estimate_or_reason(sd, income)
     if est is None:
         raise UsageError(f"report tax: {reason}")
     return TaxReport(schedule_d=sd, estimate=est)

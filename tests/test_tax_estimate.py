@@ -146,6 +146,32 @@ def test_a_year_without_a_table_exits_2_saying_so(gainlog: Run, tmp_path: Path) 
                           "gainlog has the federal tables for 2018-2026\n")
 
 
+@pytest.mark.parametrize(("year", "missing"), [(2025, "no other income for 2025"), (2017, "no bracket table for 2017")])
+def test_what_is_missing_is_said_before_any_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, year: int, missing: str
+) -> None:
+    """`report tax` without a table or other income says so before the Schedule D, which on a large
+    log may be a replay of every event (17 s at a million events)."""
+    from gainlog.api import reading, reports
+    from gainlog.api.tax import tax_report
+    from gainlog.ledger.errors import UsageError
+    from gainlog.ledger.store import Store
+
+    store = Store.create(tmp_path / "l.db")
+    store.import_file(write_jsonl(tmp_path / "e.jsonl", [  # type: ignore[arg-type]
+        {"type": "buy", "id": "b", "at": "2025-01-02T00:00:00Z", "wallet": "w", "asset": "BTC", "qty": "1",
+         "price": "10"}]), source="t")
+    store.close()
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("replayed the log")
+
+    monkeypatch.setattr(reading, "stream", refuse)
+    monkeypatch.setattr(reports, "schedule_d", refuse)
+    with pytest.raises(UsageError, match=missing):
+        tax_report(tmp_path / "l.db", year)
+
+
 def test_other_income_is_signed_normalized_and_added_from_the_cli(gainlog: Run) -> None:
     from zoneinfo import ZoneInfo
 
