@@ -90,7 +90,7 @@ def _year_replay(
     db: Path, year: int, as_of: str | None, *, strict: bool = False, check: bool = True, option: str = "--as-of"
 ) -> _YearReplay:
     """Replay the ledger as of `as_of` (`reading.stream`) and read the year's Schedule D and slices
-    off the stream of slices (`Replayed.tax_years(through=year)`, the same values): the slices
+    off the stream of slices (`Loaded.tax_years(through=year)`, the same values): the slices
     of the years before go through `tax_year.slice_boxes` and are let go of, the year's are kept,
     and the stream is left at the first slice of a later year (slices come in 8949 order)."""
     from ..projections.model import Booked

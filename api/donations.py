@@ -1,5 +1,6 @@
 """`report donations --year Y`: the year's charitable donations (`donate` events) with what Form 8283
-asks for, from one replay of the log (`reading.replayed`), or without one where a checkpoint serves (issue #19)."""
+asks for, from one streamed replay of the log (`reading.stream`: the lot engine's fold, its slices never read), or
+without one where a checkpoint serves (issue #19)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,19 @@ def donations(db: Path, year: int, *, as_of: str | None = None, strict: bool = F
     (`projections.donations.donations_json`); the warnings are the year's problems about donations and
     lost units (`lost-no-deduction`, `corporate-short`)."""
     from ..projections.donations import donations_json
-    from .reading import replayed
+    from .reading import stream
     from .report_cache import serves
 
     if serves(db, as_of=as_of, strict=strict):  # the drift check runs here
         return donations_json((), year)  # a log a checkpoint serves holds no `donate` or `lost` event
-    loaded = replayed(db, as_of, strict=strict, check=False)
-    booked = loaded.booked
-    tz = loaded.store.timezone
-    seq_to_year = {d.seq: d.date.year for d in booked.donations}
-    seq_to_year.update({r.seq: r.event.at.astimezone(tz).year for r in loaded.log  # type: ignore[union-attr]
+    streamed = stream(db, as_of, check=False)
+    run = streamed.replay  # its slices are never read: the donations and the problems come from the fold
+    tz = streamed.store.timezone
+    seq_to_year = {d.seq: d.date.year for d in run.donations}
+    seq_to_year.update({r.seq: r.event.at.astimezone(tz).year for r in run.log  # type: ignore[union-attr]
                         if r.event.__struct_config__.tag == "lost"})
     warnings = [
-        p.message for p in booked.problems
+        p.message for p in run.problems
         if p.code in ("lost-no-deduction", "corporate-short") and seq_to_year.get(p.seq) == year
     ]
-    return donations_json(booked.donations, year, warnings)
+    return donations_json(run.donations, year, warnings)

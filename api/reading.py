@@ -2,7 +2,7 @@
 
 Only what had been recorded at K counts; what is known applies by event time. `load(db, as_of)`
 holds the whole log in memory (`demo`, and the tests' reference for the streamed paths); `stream`
-(`report all`, `report 8949`), `replayed` (`report donations`), `api.audit` and `api.lots` give the same projection
+(`report all`, `report 8949`, `report donations`), `api.audit` and `api.lots` give the same projection
 with the log never held whole. Heavy modules are imported inside the functions so that
 importing this module stays cheap. `ledger.speed.gc_paused()` keeps the cyclic garbage collector out of a
 replay: the replay allocates millions of objects that form no cycles, and the collector's repeated
@@ -136,49 +136,6 @@ def stream(
         projected = replay(store.iter_read(until=seq, trail=False), tz=store.timezone, until_seq=seq,
                            targets=targets, year_ends=year_ends, freeze=freeze)
     return Streamed(store=store, seq=seq, replay=projected)
-
-
-class Replayed(msgspec.Struct, frozen=True):
-    """A ledger replayed once, streamed, and kept as a projection without its log (`report
-    donations`): what `Loaded` holds but the records.
-
-    Attributes:
-        store: the open store.
-        seq: the knowledge point as a seq.
-        booked: the projection (`projections.pipeline.materialise`) without the open lots and with
-            only the acquisitions the wash-sale pass read.
-        log: the live events the reports read (`Replay.log`): every event that is not a trade, and
-            the trades the year facts and the problems need.
-    """
-
-    store: Store
-    seq: int
-    booked: Booked
-    log: Sequence[Recorded]
-
-    def tax_years(self, *, through: int | None = None) -> TaxYears:
-        """`Loaded.tax_years`, from the replay's log (the same years: `Replay.log`)."""
-        from ..projections.tax_year import tax_years
-
-        with gc_paused():
-            return tax_years(self.booked, self.log, tz=self.store.timezone, through=through)
-
-
-def replayed(
-    db: Path, as_of: str | None = None, *, strict: bool = False, check: bool = True, option: str = "--as-of"
-) -> Replayed:
-    """`load` streamed, for `report donations` (issue #11): the log goes from the store's cursor
-    through the fold and is never held whole (`stream`); the slices, income and problems are then
-    materialised (`projections.pipeline.materialise`), and of the log only `Replay.log` is kept."""
-    from ..projections.pipeline import materialise, replay
-
-    store = open_ledger(db, strict=strict, check=check)
-    seq = store.resolve(as_of, option=option)
-    with gc_paused(), working(f"Replaying {seq:,} events", large=seq >= LARGE_LOG):
-        targets = store.retract_targets(until=seq)
-        run = replay(store.iter_read(until=seq), tz=store.timezone, until_seq=seq, targets=targets)
-        booked = materialise(run)
-    return Replayed(store=store, seq=seq, booked=booked, log=run.log)
 
 
 def empty_year(db: Path, year: int, *, as_of: str | None = None) -> str:
