@@ -170,21 +170,37 @@ def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None,
     from ..projections.diff import year_diff as diff
 
     # streamed, one knowledge point at a time: of the first only the year's Schedule D and its 8949
-    # rows as JSON texts are kept while the second replays; only the rows that differ are
-    # made dicts (a dict per row would take 4 times more)
+    # rows as JSON texts (compressed) are kept while the second replays; only the rows that differ
+    # are made dicts (a dict per row would take 4 times more)
     before = _year_replay(db, year, from_point, strict=strict, option="--from")
     before_point, before_seq, before_sd = _point(from_point, before), before.seq, before.schedule_d
-    before_texts = row_object_texts(before.rows())
+    before_texts = packed_texts(row_object_texts(before.rows()))
     before.store.close()
     del before
     after = _year_replay(db, year, to_point, check=False, option="--to")  # one drift check per command
-    rows = diff_row_texts(before_texts, row_object_texts(after.rows()))
+    rows = diff_row_texts(unpacked_texts(before_texts), row_object_texts(after.rows()))
     del before_texts
     result = diff(year, before_point, _point(to_point, after), (before_sd, []), (after.schedule_d, []))
     result["rows"] = rows  # `diff_rows` of the two years' `form8949_json`, the same value
     lo, hi = sorted((before_seq, after.seq))
     result["events"] = [_event_line(r) for r in after.store.iter_read(after=lo, until=hi)]
     return YearDiff(value=result, timezone=after.store.timezone)
+
+
+def packed_texts(texts: list[bytes]) -> bytes:
+    """Row texts (`row_object_texts`) as one compressed blob, kept while another replay runs (`diff`,
+    `whatif`): about a tenth of their memory (a JSON text holds no NUL byte: it separates them)."""
+    import zlib
+
+    return zlib.compress(b"\0".join(texts), 1)
+
+
+def unpacked_texts(blob: bytes) -> list[bytes]:
+    """`packed_texts`'s texts, in their order."""
+    import zlib
+
+    joined = zlib.decompress(blob)
+    return joined.split(b"\0") if joined else []
 
 
 def row_object_texts(rows: Sequence[Row]) -> list[bytes]:

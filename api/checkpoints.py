@@ -52,18 +52,23 @@ def save_checkpoint(db: Path, *, strict: bool = False) -> int | None:
 def save_replayed(store: Store, seq: int, run: Replay, year_boxes: YearBoxes) -> bool:
     """Save the checkpoint `checkpoint` saves at `seq` (the engine state and the `years` part), from a
     replay as of `seq` made with `freeze` and its rows' totals (`tax_year.slice_boxes` of all its
-    slices); False when the file refused the write (read-only, locked)."""
+    slices); False when the file refused the write (read-only, locked). It prunes to the newest, but
+    keeps the newest one with `report all`'s part, which it cannot replace."""
     from ..ledger import checkpoints as saved
     from ..projections import checkpoint as cp
+    from ..projections.report_checkpoint import REPORT
     from ..projections.year_checkpoint import YEARS, years_part_of
 
-    digest = saved.hash_at(store, seq)
+    digest, version = saved.hash_at(store, seq), saved.code_version()
     if digest is None or run.engine is None:
         return False
     totals = years_part_of(year_boxes, run.log, step_problems=run.fold_problems,
                            late_corrections=run.late_corrections, tz=store.timezone)
     horizon = cp.horizon_text(cp.last_trade(run.log))
-    return saved.save(store, seq, digest, saved.code_version(), horizon, run.engine, [(YEARS, totals)], keep=cp.KEEP)
+    reported = next((c.seq for c in saved.usable(store, at_or_before=seq, version=version)
+                     if saved.has_part(store, c, REPORT)), None)
+    return saved.save(store, seq, digest, version, horizon, run.engine, [(YEARS, totals)], keep=cp.KEEP,
+                      also=reported)
 
 
 def clear_checkpoints(db: Path) -> int:

@@ -22,7 +22,7 @@ import msgspec
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from ..ledger.events import Recorded, Sell
+    from ..ledger.events import Sell
     from ..projections.harvest import Valuation, ValuedLot
     from ..projections.rules.tax_estimate import TaxEstimate
     from ..projections.tax_year import ScheduleD
@@ -193,20 +193,6 @@ def _sell_of(row: ValuedLot, at: datetime, day: date) -> Sell:
                 note=f"gainlog harvest plan: sell lot {lot.lot} on {day.isoformat()}")
 
 
-def _forked(records: Sequence[Recorded], sells: Sequence[Sell]) -> list[Recorded]:
-    """The log plus `sells`, recorded now after its head under `PLAN_SOURCE` (in memory only)."""
-    from ..ledger.events import Recorded
-
-    head = records[-1].seq if records else 0
-    batch = (records[-1].batch if records else 0) + 1
-    now = max(datetime.now(UTC), records[-1].recorded_at) if records else datetime.now(UTC)
-    return [*records, *(
-        Recorded(seq=head + i, key=f"{PLAN_SOURCE}:sell-{i}", source=PLAN_SOURCE, batch=batch, recorded_at=now,
-                 event=sell)
-        for i, sell in enumerate(sells, 1)
-    )]
-
-
 def harvest(
     db: Path, *, on: str | None = None, prices: Mapping[str, Decimal] | None = None,
     max_loss: Decimal | None = None, as_of: str | None = None, strict: bool = False,
@@ -215,42 +201,49 @@ def harvest(
     at `prices` (asset -> USD; else the latest `price` event at or before the end of the day), the
     loss candidates, and a plan that sells them by specific identification, skipping washed ones,
     up to `max_loss` (None: all); the year's Schedule D and R8 tax with and without the plan."""
+    from collections import deque
+    from itertools import chain
+
     from ..ledger.speed import gc_paused
     from ..projections.harvest import latest_prices, plan_lots, value_lots, with_replacements
     from ..projections.knowledge import live
-    from ..projections.pipeline import project, replay
+    from ..projections.pipeline import replay
     from ..projections.rules.wash_sale import wash_sale_crypto_on
     from .audit import year_of
     from .lots import end_of_day
-    from .reading import open_ledger
+    from .reading import open_ledger, recorded_after
     from .tax import estimate_or_reason, other_income
 
-    with open_ledger(db, strict=strict) as store:
+    # each replay reads the log from the store and lets go of a trade once folded: never held whole
+    with open_ledger(db, strict=strict) as store, gc_paused():
         seq = store.resolve(as_of)
         tz = store.timezone
         day = harvest_day(on, tz)
-        with gc_paused():
-            records = store.read(until=seq)
-    year = day.year
-    until = end_of_day(day, tz)
-    with gc_paused():
-        known = live(records)
-        on_day = project(records, tz=tz, until_seq=seq, until=until)
+        year = day.year
+        until = end_of_day(day, tz)
+        known = live(store.iter_read(until=seq, types=("price", "policy", "profile", "retract")))
+        on_day = replay(store.iter_read(until=seq, trail=False), tz=tz, until_seq=seq, until=until, keep_lots=True)
+        deque(on_day.slices, maxlen=0)  # through the wash-sale pass, which marks the open lots; none kept
+        open_lots, acquisitions = tuple(on_day.open_lots), on_day.acquisitions
+        del on_day
         recorded = latest_prices(known, until=until)
         asset_to_price = {**{asset: usd for asset, (usd, _) in recorded.items()}, **(prices or {})}
         stale = {asset: at.astimezone(tz).date() for asset, (_, at) in recorded.items()
                  if asset not in (prices or {}) and (day - at.astimezone(tz).date()).days > STALE_DAYS}
-        valuation = value_lots(on_day.open_lots, on_day.acquisitions, asset_to_price, day=day,
+        valuation = value_lots(open_lots, acquisitions, asset_to_price, day=day,
                                crypto_washes=wash_sale_crypto_on(known, day))
-        before = year_of(replay(records, tz=tz, until_seq=seq), year, tz)[0]
+        del open_lots, acquisitions
+        before = year_of(replay(store.iter_read(until=seq, trail=False), tz=tz, until_seq=seq), year, tz)[0]
         at = datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(UTC)  # after the day's trades
         pooled = {r.lot.lot for r in valuation.candidates if r.lot.wallet == "*"}  # a universal pool: no wallet
         while True:
             plan = plan_lots(valuation.candidates, max_loss=max_loss, skip=pooled)
             sells = [_sell_of(row, at, day) for row in plan]
-            forked = _forked(records, sells)
+            planned = recorded_after(store, seq, [(f"{PLAN_SOURCE}:sell-{i}", sell) for i, sell in enumerate(sells, 1)],
+                                     source=PLAN_SOURCE)
+            forked = chain(store.iter_read(until=seq, trail=False), planned)
             after, sold, _ = year_of(replay(forked, tz=tz), year, tz)  # the plan's sales are in the year
-            plan_keys = {r.key: row.lot.lot for r, row in zip(forked[len(records):], plan, strict=True)}
+            plan_keys = {r.key: row.lot.lot for r, row in zip(planned, plan, strict=True)}
             lot_to_replacements: dict[str, list[str]] = {}
             for s in sold:  # R4 on the log plus the plan: a planned sale it washes
                 if s.event_key in plan_keys and "W" in s.code:

@@ -21,7 +21,7 @@ from ..ledger.speed import gc_paused
 from .progress import LARGE_LOG, working
 
 if TYPE_CHECKING:
-    from ..ledger.events import Recorded
+    from ..ledger.events import Event, Recorded
     from ..ledger.store import Store
     from ..projections.model import Booked
     from ..projections.pipeline import Replay
@@ -136,6 +136,20 @@ def stream(
         projected = replay(store.iter_read(until=seq, trail=False), tz=store.timezone, until_seq=seq,
                            targets=targets, year_ends=year_ends, freeze=freeze)
     return Streamed(store=store, seq=seq, replay=projected)
+
+
+def recorded_after(store: Store, seq: int, keyed: Sequence[tuple[str, Event]], *, source: str) -> list[Recorded]:
+    """Events `keyed` (key, event) as if recorded now after seq `seq` of the log, as one batch (in
+    memory only: a fork of the log, `whatif` and `harvest`)."""
+    from datetime import UTC, datetime
+
+    from ..ledger.events import Recorded
+
+    last = next(store.iter_read(after=seq - 1, until=seq), None) if seq else None
+    batch = (last.batch if last else 0) + 1
+    now = max(datetime.now(UTC), last.recorded_at) if last else datetime.now(UTC)
+    return [Recorded(seq=seq + i, key=key, source=source, batch=batch, recorded_at=now, event=event)
+            for i, (key, event) in enumerate(keyed, 1)]
 
 
 def empty_year(db: Path, year: int, *, as_of: str | None = None) -> str:

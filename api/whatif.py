@@ -11,8 +11,8 @@ year with disposals in the log) is a comparison only: a method is elected before
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,21 +100,8 @@ def method_events(records: Sequence[Recorded], year: int, method: str) -> list[E
     ]
 
 
-def _forked(records: Sequence[Recorded], keyed: Sequence[tuple[str, Event]], *, source: str) -> list[Recorded]:
-    """The log plus the hypothetical events, recorded now after its head, as one batch (in memory)."""
-    from ..ledger.events import Recorded
-
-    head = records[-1].seq if records else 0
-    batch = (records[-1].batch if records else 0) + 1
-    now = max(datetime.now(UTC), records[-1].recorded_at) if records else datetime.now(UTC)
-    return [*records, *(
-        Recorded(seq=head + i, key=key, source=source, batch=batch, recorded_at=now, event=event)
-        for i, (key, event) in enumerate(keyed, 1)
-    )]
-
-
 def _year_reports(records: Iterable[Recorded], tz: ZoneInfo, year: int, *, until_seq: int | None = None
-                  ) -> tuple[Any, Any]:
+                  ) -> tuple[Any, Any, list[bytes]]:
     """The year's Schedule D, its `report schedule-d --json` value and its 8949 rows (`report 8949 --json`)
     of a replay of `records`, the rows as their JSON texts (`audit.row_object_texts`): what `diff` compares
     (`diff_row_texts`: only the rows that differ made dicts). Streamed (`audit.year_of`): only the year's
@@ -125,7 +112,42 @@ def _year_reports(records: Iterable[Recorded], tz: ZoneInfo, year: int, *, until
     from .reports import schedule_d_json
 
     sd, kept, wallets = year_of(replay(records, tz=tz, until_seq=until_seq), year, tz)
-    return sd, (schedule_d_json(sd), row_object_texts(rows(kept, wallets)))
+    return sd, schedule_d_json(sd), row_object_texts(rows(kept, wallets))
+
+
+class _Sales:
+    """Whether the log has a live sell, swap or fee in a year, noted as the log streams by (`tap`):
+    a sale whose key no `retract` targets is live; one whose key one targets is kept, with the
+    retractions, for `live` to decide (a retracted key may be recorded again)."""
+
+    def __init__(self, year: int, tz: ZoneInfo, targets: set[str]) -> None:
+        self.year, self.tz, self.targets = year, tz, targets
+        self.found = False
+        self.doubtful: list[Recorded] = []
+
+    def tap(self, records: Iterable[Recorded]) -> Iterator[Recorded]:
+        from ..ledger.events import Fee, Retract, Sell, Swap
+
+        for record in records:
+            event = record.event
+            if isinstance(event, Retract):
+                self.doubtful.append(record)
+            elif self.found or not isinstance(event, Sell | Swap | Fee):
+                pass
+            elif event.at.astimezone(self.tz).year == self.year:
+                if record.key in self.targets:
+                    self.doubtful.append(record)
+                else:
+                    self.found = True
+            yield record
+
+    def made(self) -> bool:
+        from ..projections.knowledge import live
+
+        return self.found or any(
+            r.event.at.astimezone(self.tz).year == self.year  # type: ignore[union-attr]
+            for r in live(self.doubtful) if r.event.__struct_config__.tag != "retract"
+        )
 
 
 def whatif(
@@ -135,43 +157,47 @@ def whatif(
     """`whatif`: the log as of `as_of` plus the events of the `.jsonl` file `add`, and/or with `method`
     (FIFO, LIFO, HIFO, LOFO) elected for the whole of `year`, against the log: `diff`'s JSON shape
     (`"from": "log"`, `"to": "what-if"`) plus `"tax"` (R8 before and after). Nothing is written."""
+    from itertools import chain
+
     from ..ledger.errors import UsageError
-    from ..ledger.events import Fee, Sell, Swap
     from ..ledger.speed import gc_paused
     from ..projections.diff import diff_row_texts, year_diff
     from ..projections.knowledge import live
     from .audit import _event_line as event_line
-    from .reading import open_ledger
+    from .audit import packed_texts, unpacked_texts
+    from .reading import open_ledger, recorded_after
     from .tax import estimate_or_reason, other_income, savings_json
 
     if add is None and method is None:
         raise UsageError("whatif: give --add FILE.jsonl, --method M, or both")
-    with open_ledger(db, strict=strict) as store:
+    with open_ledger(db, strict=strict) as store, gc_paused():
         seq = store.resolve(as_of)
         tz = store.timezone
-        with gc_paused():
-            records = list(store.iter_read(until=seq, trail=False))  # as `report` reads it: no trade's id or note
+        settings = list(store.iter_read(until=seq, types=("method", "profile", "retract")))
         keyed = _keyed(store, add) if add is not None else []
         today = datetime.now(tz).date()
-    source = add.name if add is not None else "whatif"
-    if method is not None:
-        keyed += [(f"whatif:method-{i}", e) for i, e in enumerate(method_events(records, year, method), 1)]
-    forked = _forked(records, keyed, source=source)
-    with gc_paused():
-        sd_log, log_reports = _year_reports(records, tz, year, until_seq=seq)
-        sd_new, new_reports = _year_reports(forked, tz, year)
-    value = year_diff(year, "log", "what-if", (log_reports[0], []), (new_reports[0], []))
-    value["rows"] = diff_row_texts(log_reports[1], new_reports[1])  # `diff_rows` of their dicts, the same value
-    income = other_income(live(forked), year)
+        source = add.name if add is not None else "whatif"
+        if method is not None:
+            keyed += [(f"whatif:method-{i}", e) for i, e in enumerate(method_events(settings, year, method), 1)]
+        hypothetical = recorded_after(store, seq, keyed, source=source)
+        # the log read twice from the store, never held whole: each replay lets go of a trade once folded
+        sales = _Sales(year, tz, store.retract_targets(until=seq))
+        log = store.iter_read(until=seq, trail=False)  # as `report` reads it: no trade's id or note
+        sd_log, log_json, texts = _year_reports(sales.tap(log) if method else log, tz, year, until_seq=seq)
+        log_texts = packed_texts(texts)  # compressed while the what-if replays, as `diff` keeps them
+        del texts
+        forked = chain(store.iter_read(until=seq, trail=False), hypothetical)
+        sd_new, new_json, new_texts = _year_reports(forked, tz, year)
+    value = year_diff(year, "log", "what-if", (log_json, []), (new_json, []))
+    value["rows"] = diff_row_texts(unpacked_texts(log_texts), new_texts)  # `diff_rows` of their dicts, the same value
+    income = other_income(live([*settings, *hypothetical]), year)
     before, reason = estimate_or_reason(sd_log, income)
     after, _ = estimate_or_reason(sd_new, income)
     value["tax"] = savings_json(before, after)
     warnings = [] if reason is None else [f"tax not estimated: {reason}"]
     comparison = False
     if method is not None:
-        made = [r for r in live(records)
-                if isinstance(r.event, Sell | Swap | Fee) and r.event.at.astimezone(tz).year == year]
-        comparison = year < today.year or bool(made)
+        comparison = year < today.year or sales.made()
         if comparison:
             warnings.append(
                 f"comparison only: a lot method is elected before the sale (R3.6); {method} chosen now cannot "
@@ -179,6 +205,6 @@ def whatif(
             )
     value["method"] = method
     value["comparison_only"] = comparison
-    value["events"] = [event_line(r) for r in forked[len(records):]]
+    value["events"] = [event_line(r) for r in hypothetical]
     value["warnings"] = warnings
     return WhatIf(value=value, timezone=tz)

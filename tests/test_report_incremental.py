@@ -867,11 +867,12 @@ def test_a_sharded_report_all_leaves_a_checkpoint_that_serves_appends(
                 served_sd, replayed_sd = _schedule_d(path, year)
                 assert served_sd == replayed_sd, (k, year)
         store.close()
+    first = min([int(e["at"][:4]) for e in prefix if "at" in e] + [e["year"] for e in prefix if "year" in e])
     simple = all(e["type"] in ("buy", "sell", "swap", "transfer", "fee", "income", "profile", "carryover")
                  and "lots" not in e and (e["type"] != "income" or "value" in e)
                  and "XYZ" not in (e.get("asset"), e.get("give_asset"))
-                 and e.get("at", horizon) >= horizon and e.get("year", 9999) >= 2024
-                 for e in appends[0])
+                 and e.get("at", horizon) >= horizon and e.get("year", 9999) >= first
+                 for e in appends[0])  # a year before the first adds a folder: replays
     crypto_wash = any(e["type"] == "policy" for e in prefix)
     if how.shards and horizon >= "2025-01-01" and simple and not crypto_wash:
         assert served[0], appends[0]  # the first append was served from the sharded run's checkpoint
@@ -957,3 +958,23 @@ def test_cli_report_html_and_donations_are_served_without_reading_the_log(
     assert main(["--db", str(path), "report", "donations", "--year", "2026", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rows"]
     assert [(r["key"], r["fmv"]) for r in rows] == [("donate:gift-2026", "2600.00")]
+
+
+def test_a_replayed_schedule_d_keeps_the_checkpoint_report_all_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report schedule-d` that replays (a stock trade after the checkpoint) leaves its own checkpoint
+    (issue #19) without pruning the newest one `report all` left: a later `report all` still finds
+    the part it is served from once a tail qualifies again."""
+    from gainlog.api.reports import schedule_d
+
+    store, path = _sample(tmp_path, monkeypatch)
+    [reported] = saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())
+    for i in range(3):  # each a stock trade: no checkpoint serves it, each replay leaves one
+        buy = {"type": "buy", "id": f"stock-{i}", "at": f"2026-0{i + 1}-05T15:00:00Z", "wallet": "schwab",
+               "asset": "VTI", "qty": "1", "price": "250"}
+        store.import_file(write_jsonl(tmp_path / f"s{i}.jsonl", [buy]), source="more")  # type: ignore[arg-type]
+        schedule_d(path, 2026)
+    kept = [c.seq for c in saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())]
+    assert kept == [store.last_seq(), store.last_seq() - 1, reported.seq]
+    assert saved.has_part(store, reported, report_checkpoint.REPORT)

@@ -189,3 +189,24 @@ def test_whatif_reads_the_trades_as_report_does(gainlog: Run, db: Path, tmp_path
     value = gainlog("whatif", "--year", "2025", "--add", str(plan), "--json").json()
     assert {k: value[k] for k in COMPARED} == {k: real[k] for k in COMPARED}
     assert False in trails
+
+
+def test_a_coming_years_sale_that_was_retracted_is_not_made_until_recorded_again(gainlog: Run, tmp_path: Path) -> None:
+    """R3.6 on the live log, noted as it streams by (issue #19: the log is never held): a retracted
+    sale of the coming year is not made; the same key recorded again after the retraction is."""
+    from datetime import UTC, datetime
+
+    _ledger(gainlog, tmp_path)
+    coming = datetime.now(UTC).year + 1
+    sale = {"type": "sell", "id": "later", "at": f"{coming}-03-01", "wallet": "coinbase", "asset": "ETH", "qty": "1",
+            "price": "2500"}
+    assert gainlog("import", str(write_jsonl(tmp_path / "later.jsonl", [sale]))).code == 0
+
+    def comparison() -> bool:
+        return bool(gainlog("whatif", "--year", str(coming), "--method", "HIFO", "--json").json()["comparison_only"])
+
+    assert comparison() is True
+    assert gainlog("retract", "later.jsonl:later").code == 0
+    assert comparison() is False
+    assert gainlog("import", str(write_jsonl(tmp_path / "later.jsonl", [sale]))).code == 0  # the key again
+    assert comparison() is True
