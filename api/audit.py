@@ -156,35 +156,57 @@ def _with_price(line: dict[str, Any], record: Any, prices: Any) -> dict[str, Any
     return line
 
 
-def _point(point: str | None, loaded: _YearReplay) -> Any:
+def _point(point: str | None, seq: int) -> Any:
     """The knowledge point as the user named it (an int for a seq; the head's seq for none)."""
     if point is None:
-        return loaded.seq
+        return seq
     return int(point) if point.isdigit() else point
+
+
+def _year_texts(
+    db: Path, year: int, point: str | None, *, strict: bool, check: bool, option: str
+) -> tuple[int, dict[str, Any], list[bytes]]:
+    """One side of `diff`: the seq `point` names, the year's `report schedule-d --json` and its 8949
+    rows' texts (`row_object_texts`), from a checkpoint `report all` left where one serves
+    (`report_cache.year_statement`: the rows `report 8949` prints), else by a streamed replay that
+    keeps only the year's slices (`_year_replay`)."""
+    from .reading import open_ledger
+    from .report_cache import year_statement
+    from .reports import schedule_d_json
+
+    with open_ledger(db, strict=strict, check=check) as store:
+        seq = store.resolve(point, option=option)
+    served = year_statement(db, year, as_of=str(seq), strict=strict, check=False)
+    if served is not None:
+        rows, sd = served
+        return seq, schedule_d_json(sd), row_object_texts(rows)
+    replayed = _year_replay(db, year, str(seq), check=False)
+    with replayed.store:
+        return seq, replayed.schedule_d, slice_texts(replayed.booked.slices, replayed.wallets)
 
 
 def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None, *, strict: bool = False) -> YearDiff:
     """`diff`: the year's Schedule D and 8949 rows as of `from_point` and as of `to_point` (None: the
     head) compared, with the events recorded in between."""
+    from ..ledger.store import Store
     from ..projections.diff import diff_row_texts
     from ..projections.diff import year_diff as diff
 
-    # streamed, one knowledge point at a time: of the first only the year's Schedule D and its 8949
-    # rows as JSON texts (compressed) are kept while the second replays; only the rows that differ
-    # are made dicts (a dict per row would take 4 times more)
-    before = _year_replay(db, year, from_point, strict=strict, option="--from")
-    before_point, before_seq, before_sd = _point(from_point, before), before.seq, before.schedule_d
-    before_texts = packed_texts(row_object_texts(before.rows()))
-    before.store.close()
-    del before
-    after = _year_replay(db, year, to_point, check=False, option="--to")  # one drift check per command
-    rows = diff_row_texts(unpacked_texts(before_texts), row_object_texts(after.rows()))
-    del before_texts
-    result = diff(year, before_point, _point(to_point, after), (before_sd, []), (after.schedule_d, []))
+    # one knowledge point at a time: of the first only the year's Schedule D and its 8949 rows as
+    # JSON texts (compressed) are kept while the second replays; only the rows that differ are made
+    # dicts (a dict per row would take 4 times more)
+    before_seq, before_sd, texts = _year_texts(db, year, from_point, strict=strict, check=True, option="--from")
+    before_texts = packed_texts(texts)
+    del texts
+    after_seq, after_sd, after_texts = _year_texts(db, year, to_point, strict=strict, check=False, option="--to")
+    rows = diff_row_texts(unpacked_texts(before_texts), after_texts)
+    del before_texts, after_texts
+    result = diff(year, _point(from_point, before_seq), _point(to_point, after_seq), (before_sd, []), (after_sd, []))
     result["rows"] = rows  # `diff_rows` of the two years' `form8949_json`, the same value
-    lo, hi = sorted((before_seq, after.seq))
-    result["events"] = [_event_line(r) for r in after.store.iter_read(after=lo, until=hi)]
-    return YearDiff(value=result, timezone=after.store.timezone)
+    lo, hi = sorted((before_seq, after_seq))
+    with Store.open(db) as store:
+        result["events"] = [_event_line(r) for r in store.iter_read(after=lo, until=hi)]
+        return YearDiff(value=result, timezone=store.timezone)
 
 
 def packed_texts(texts: list[bytes]) -> bytes:
@@ -201,6 +223,17 @@ def unpacked_texts(blob: bytes) -> list[bytes]:
 
     joined = zlib.decompress(blob)
     return joined.split(b"\0") if joined else []
+
+
+def slice_texts(slices: Sequence[Slice], wallets: WalletReports) -> list[bytes]:
+    """`row_object_texts` of the 8949 rows of `slices`, made 4,096 at a time (each row is made from
+    its slice alone): a year's texts without a year of `Row`s in memory at once."""
+    from ..projections.form8949 import rows
+
+    texts: list[bytes] = []
+    for i in range(0, len(slices), 4096):
+        texts += row_object_texts(rows(slices[i:i + 4096], wallets))
+    return texts
 
 
 def row_object_texts(rows: Sequence[Row]) -> list[bytes]:

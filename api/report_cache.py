@@ -203,14 +203,14 @@ class _Served(msgspec.Struct, frozen=True):
     seq: int
 
 
-def _served(db: Path, as_of: str | None, strict: bool) -> _Served | None:
+def _served(db: Path, as_of: str | None, strict: bool, check: bool = True) -> _Served | None:
     """`tail_from_checkpoint` as of `as_of`, without the engine state for a new checkpoint (the
     single reports keep none), with the ledger's time zone and the seq `as_of` names; None to replay.
-    It runs the drift check (`open_ledger`) either way: the caller's replay need not."""
+    It runs the drift check (`open_ledger`, unless not `check`) either way: the caller's replay need not."""
     from ..ledger.speed import gc_paused
     from .reading import open_ledger
 
-    with open_ledger(db, strict=strict) as store, gc_paused():
+    with open_ledger(db, strict=strict, check=check) as store, gc_paused():
         seq = store.resolve(as_of)
         served = tail_from_checkpoint(store, seq, freeze=False)
         return None if served is None else _Served(served[0], store.timezone, seq)
@@ -251,10 +251,13 @@ def form8949_rows(db: Path, year: int, *, as_of: str | None, strict: bool) -> Se
     return None if served is None else _year_rows(served.tail, served.tz, year)
 
 
-def year_statement(db: Path, year: int, *, as_of: str | None, strict: bool) -> tuple[list[Row], ScheduleD] | None:
-    """`export`'s and `reconcile`'s year (`export.statement`): its 8949 rows, where `form8949_rows` serves
-    them, and its Schedule D, from the same checkpoint and tail; None to replay."""
-    served = _served(db, as_of, strict)
+def year_statement(
+    db: Path, year: int, *, as_of: str | None, strict: bool, check: bool = True
+) -> tuple[list[Row], ScheduleD] | None:
+    """`export`'s, `reconcile`'s and `diff`'s year (`export.statement`, `audit.year_diff`): its 8949 rows,
+    where `form8949_rows` serves them, and its Schedule D, from the same checkpoint and tail; None to
+    replay. `check`: run the drift check."""
+    served = _served(db, as_of, strict, check)
     if served is None:
         return None
     rows = _year_rows(served.tail, served.tz, year)

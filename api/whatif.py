@@ -106,13 +106,12 @@ def _year_reports(records: Iterable[Recorded], tz: ZoneInfo, year: int, *, until
     of a replay of `records`, the rows as their JSON texts (`audit.row_object_texts`): what `diff` compares
     (`diff_row_texts`: only the rows that differ made dicts). Streamed (`audit.year_of`): only the year's
     slices are kept, not every year's with the lots (200,000 events: 500 MB held by two projections)."""
-    from ..projections.form8949 import rows
     from ..projections.pipeline import replay
-    from .audit import row_object_texts, year_of
+    from .audit import slice_texts, year_of
     from .reports import schedule_d_json
 
     sd, kept, wallets = year_of(replay(records, tz=tz, until_seq=until_seq), year, tz)
-    return sd, schedule_d_json(sd), row_object_texts(rows(kept, wallets))
+    return sd, schedule_d_json(sd), slice_texts(kept, wallets)
 
 
 class _Sales:
@@ -157,6 +156,7 @@ def whatif(
     """`whatif`: the log as of `as_of` plus the events of the `.jsonl` file `add`, and/or with `method`
     (FIFO, LIFO, HIFO, LOFO) elected for the whole of `year`, against the log: `diff`'s JSON shape
     (`"from": "log"`, `"to": "what-if"`) plus `"tax"` (R8 before and after). Nothing is written."""
+    from collections import deque
     from itertools import chain
 
     from ..ledger.errors import UsageError
@@ -164,8 +164,10 @@ def whatif(
     from ..projections.diff import diff_row_texts, year_diff
     from ..projections.knowledge import live
     from .audit import _event_line as event_line
-    from .audit import packed_texts, unpacked_texts
+    from .audit import packed_texts, row_object_texts, unpacked_texts
     from .reading import open_ledger, recorded_after
+    from .report_cache import year_statement
+    from .reports import schedule_d_json
     from .tax import estimate_or_reason, other_income, savings_json
 
     if add is None and method is None:
@@ -180,16 +182,27 @@ def whatif(
         if method is not None:
             keyed += [(f"whatif:method-{i}", e) for i, e in enumerate(method_events(settings, year, method), 1)]
         hypothetical = recorded_after(store, seq, keyed, source=source)
-        # the log read twice from the store, never held whole: each replay lets go of a trade once folded
-        sales = _Sales(year, tz, store.retract_targets(until=seq))
-        log = store.iter_read(until=seq, trail=False)  # as `report` reads it: no trade's id or note
-        sd_log, log_json, texts = _year_reports(sales.tap(log) if method else log, tz, year, until_seq=seq)
-        log_texts = packed_texts(texts)  # compressed while the what-if replays, as `diff` keeps them
-        del texts
+        # the what-if replayed first (the larger: nothing else is held meanwhile), its rows' texts kept
+        # compressed as `diff` keeps them; then the log's year from a checkpoint where one serves, else
+        # replayed: the log read from the store each time, never held whole (a replay lets go of a
+        # trade once folded)
         forked = chain(store.iter_read(until=seq, trail=False), hypothetical)
-        sd_new, new_json, new_texts = _year_reports(forked, tz, year)
+        sd_new, new_json, texts = _year_reports(forked, tz, year)
+        new_texts = packed_texts(texts)
+        del texts
+        sales = _Sales(year, tz, store.retract_targets(until=seq))
+        served = year_statement(db, year, as_of=str(seq), strict=strict, check=False)
+        if served is not None:
+            rows, sd_log = served
+            log_json, log_texts = schedule_d_json(sd_log), row_object_texts(rows)
+            del rows, served  # the year's rows: only their texts are kept
+            if method:
+                deque(sales.tap(store.iter_read(until=seq, types=("sell", "swap", "fee", "retract"))), maxlen=0)
+        else:
+            log = store.iter_read(until=seq, trail=False)  # as `report` reads it: no trade's id or note
+            sd_log, log_json, log_texts = _year_reports(sales.tap(log) if method else log, tz, year, until_seq=seq)
     value = year_diff(year, "log", "what-if", (log_json, []), (new_json, []))
-    value["rows"] = diff_row_texts(unpacked_texts(log_texts), new_texts)  # `diff_rows` of their dicts, the same value
+    value["rows"] = diff_row_texts(log_texts, unpacked_texts(new_texts))  # `diff_rows` of their dicts, the same value
     income = other_income(live([*settings, *hypothetical]), year)
     before, reason = estimate_or_reason(sd_log, income)
     after, _ = estimate_or_reason(sd_new, income)

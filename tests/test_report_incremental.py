@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -221,6 +222,36 @@ def _html(path: Path, year: int, replay: pytest.MonkeyPatch | None = None, as_of
     return out.read_bytes(), {k: v for k, v in written.to_json().items() if k != "out"}
 
 
+def _diff(path: Path, year: int, before: str, replay: pytest.MonkeyPatch | None = None) -> dict[str, Any]:
+    """`diff --year YEAR --from BEFORE --json`, each side from a checkpoint when one serves (`replay`:
+    never)."""
+    from gainlog.api.audit import year_diff
+
+    if replay is None:
+        if report_cache.year_statement(path, year, as_of=None, strict=False) is not None:
+            statistic(f"diff of {year}: the head's side served from the checkpoint")
+        return year_diff(path, year, before).value
+    with replay.context() as patch:
+        patch.setattr(report_cache, "year_statement", lambda *args, **kwargs: None)
+        return year_diff(path, year, before).value
+
+
+def _whatif(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -> dict[str, Any]:
+    """`whatif --year YEAR --method HIFO --json` but its events' recording time (now), the log's side
+    from a checkpoint when one serves (`replay`: never)."""
+    from gainlog.api.whatif import whatif
+
+    def value() -> dict[str, Any]:
+        out = whatif(path, year, method="HIFO").value
+        return {**out, "events": [{**e, "recorded_at": None} for e in out["events"]]}
+
+    if replay is None:
+        return value()
+    with replay.context() as patch:
+        patch.setattr(report_cache, "year_statement", lambda *args, **kwargs: None)
+        return value()
+
+
 def _donations(path: Path, year: int, replay: pytest.MonkeyPatch | None = None) -> dict[str, Any]:
     """`report donations --year YEAR --json`, from a checkpoint when one serves (`replay`: never)."""
     from gainlog.api.donations import donations
@@ -284,6 +315,8 @@ def test_incremental_report_all_equals_a_full_run(
                 assert _html(path, year) == _html(path, year, replay=monkeypatch), (k, year)
                 assert _html(path, year, as_of=before) == _html(path, year, monkeypatch, before), (k, year)
                 assert _donations(path, year) == _donations(path, year, replay=monkeypatch), (k, year)
+                assert _diff(path, year, before) == _diff(path, year, before, replay=monkeypatch), (k, year)
+                assert _whatif(path, year) == _whatif(path, year, replay=monkeypatch), (k, year)
             for page in out.glob("*/report.html"):  # `report all`'s pages are `report html`'s
                 assert page.read_bytes() == _html(path, int(page.parent.name))[0], (k, page)
         # sells and an income after the last `report all`: the open year's JSON is the file's rows, then the tail's
@@ -978,3 +1011,45 @@ def test_a_replayed_schedule_d_keeps_the_checkpoint_report_all_left(
     kept = [c.seq for c in saved.usable(store, at_or_before=store.last_seq(), version=saved.code_version())]
     assert kept == [store.last_seq(), store.last_seq() - 1, reported.seq]
     assert saved.has_part(store, reported, report_checkpoint.REPORT)
+
+
+def test_cli_diff_and_whatif_read_the_served_point_from_the_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """After a crypto append, `diff --from TAG` reads both points' year from the checkpoint `report all`
+    left (the tag is at its seq, the head after it) and `whatif` replays only the what-if (the log's
+    year from it); the same JSON as when every point replays."""
+    from gainlog.api import audit, whatif
+    from gainlog.cli.main import main
+
+    store, path = _sample(tmp_path, monkeypatch)
+    assert main(["--db", str(path), "tag", "before-the-sell"]) == 0
+    store.import_file(write_jsonl(tmp_path / "more.jsonl", [SELL]), source="more")  # type: ignore[arg-type]
+    replays: list[str] = []
+
+    def counted(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            replays.append(name)
+            return original(*args, **kwargs)
+        return call
+
+    for owner, name in ((audit, "_year_replay"), (whatif, "_year_reports")):
+        monkeypatch.setattr(owner, name, counted(name, getattr(owner, name)))
+
+    def outputs() -> list[Any]:
+        printed = []
+        for args in (["diff", "--year", "2026", "--from", "before-the-sell", "--json"],
+                     ["whatif", "--year", "2026", "--method", "HIFO", "--json"]):
+            capsys.readouterr()
+            assert main(["--db", str(path), *args]) == 0
+            value = json.loads(capsys.readouterr().out)
+            printed.append({**value, "events": [{**e, "recorded_at": None} for e in value["events"]]})
+        return printed
+
+    served = outputs()
+    assert replays == ["_year_reports"]  # the what-if alone
+    assert {r["event_key"] for r in served[0]["rows"]["added"]} == {"more:m2"}
+    replays.clear()
+    assert main(["--db", str(path), "checkpoint", "--clear"]) == 0
+    assert outputs() == served
+    assert replays == ["_year_replay"] * 2 + ["_year_reports"] * 2
