@@ -1,9 +1,11 @@
 """Tax-loss harvesting as a library: `harvest` (CONTRACT §4 "Harvest").
 
 `harvest` replays the log as of a knowledge point to the end of DATE (the open lots and the
-acquisitions, `projections.pipeline.project`), values the lots (`projections.harvest.value_lots`),
-plans the sales (`plan_lots`), and replays the log plus the plan's sells, in memory and never
-written, through the same pipeline for the year's Schedule D after the plan; a planned sell the
+acquisitions, `projections.pipeline.replay(..., keep_lots=True)`), values the lots
+(`projections.harvest.value_lots`), plans the sales (`plan_lots`), takes the year's Schedule D of
+the log (`api.reports.schedule_d`: from a checkpoint where one serves) and replays the log plus the
+plan's sells, in memory and never written, through the same pipeline for the year's Schedule D
+after the plan; a planned sell the
 wash-sale pass still washes (R4 on the log plus the plan) is dropped and the plan made again. The
 tax before and after is R8 (`api.tax`). `Harvest.plan_lines()` are the plan's sells as canonical
 event lines (`harvest --write-plan FILE.jsonl`), to edit and import once executed.
@@ -212,6 +214,7 @@ def harvest(
     from .audit import year_of
     from .lots import end_of_day
     from .reading import open_ledger, recorded_after
+    from .reports import schedule_d
     from .tax import estimate_or_reason, other_income
 
     # each replay reads the log from the store and lets go of a trade once folded: never held whole
@@ -233,7 +236,7 @@ def harvest(
         valuation = value_lots(open_lots, acquisitions, asset_to_price, day=day,
                                crypto_washes=wash_sale_crypto_on(known, day))
         del open_lots, acquisitions
-        before = year_of(replay(store.iter_read(until=seq, trail=False), tz=tz, until_seq=seq), year, tz)[0]
+        before = schedule_d(db, year, as_of=str(seq), check=False)  # from a checkpoint where one serves
         at = datetime.combine(day, time(23, 59, 59), tzinfo=tz).astimezone(UTC)  # after the day's trades
         pooled = {r.lot.lot for r in valuation.candidates if r.lot.wallet == "*"}  # a universal pool: no wallet
         while True:

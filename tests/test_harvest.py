@@ -300,3 +300,19 @@ def test_the_years_schedule_d_before_and_after_the_plan_are_streamed(gainlog: Ru
     value = gainlog("harvest", "--on", "2026-11-01", "--json").json()
     assert [s["lot"] for s in value["plan"]["sell"]] == ["events.jsonl:abc"]
     assert value["plan"]["schedule_d"]["short_term"]["gain"] == "-100.00"
+
+
+def test_the_logs_schedule_d_comes_from_a_checkpoint_where_one_serves(
+    gainlog: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #19: the year's Schedule D before the plan is `report schedule-d`'s, from the stored totals
+    when a checkpoint serves (no third replay); the same JSON as without the checkpoint."""
+    from helpers import served_by_checkpoint
+
+    test_a_sale_the_log_plus_the_plan_washes_is_left_out(gainlog, tmp_path)
+    assert gainlog("checkpoint").code == 0
+    served = served_by_checkpoint(monkeypatch)
+    value = gainlog("harvest", "--on", "2026-11-01", "--json").json()
+    assert served == [True]
+    assert gainlog("checkpoint", "--clear").code == 0
+    assert gainlog("harvest", "--on", "2026-11-01", "--json").json() == value
