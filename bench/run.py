@@ -412,6 +412,16 @@ class SizeResult:
     steps: dict[str, Step]
 
 
+def _seconds_and_peaks(results: dict[int, SizeResult], names: tuple[str, ...], title: str, head: str) -> list[str]:
+    """A table of `names`' median seconds and peak MB (against the 1 GB target) for each size."""
+    lines = ["", title, "", head, "|---:|" + "---:|---:|" * len(names)]
+    for size, result in results.items():
+        cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
+                 for step in (result.steps[n] for n in names)]
+        lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def table(results: dict[int, SizeResult], one_asset: list[str] | None) -> list[str]:
     """The results as a markdown table, plus the failures."""
     lines = [
@@ -447,30 +457,18 @@ def table(results: dict[int, SizeResult], one_asset: list[str] | None) -> list[s
                  for name in ("import", "report_all", "checkpoint", "report_all_after_append",
                               "schedule_d_after_append", "form8949_after_append")]
         lines.append(f"| {size:,} | " + " | ".join(peaks) + " |")
-    lines += [
-        "",
+    lines += _seconds_and_peaks(
+        results, AUDIT_STEPS,
         "Audit commands after the appends (seconds, and peak MB against the same 1 GB target at 1M events):",
-        "",
         "| events | lots s | lots MB | explain s | explain MB | explain one row s | explain one row MB "
         "| diff s | diff MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for size, result in results.items():
-        cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
-                 for step in (result.steps[n] for n in AUDIT_STEPS)]
-        lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
+    )
+    lines += _seconds_and_peaks(
+        results, OTHER_REPORT_STEPS,
         "The other `report` commands after the appends (seconds, and peak MB; served from the checkpoint "
         "`report all` left, issue #19):",
-        "",
         "| events | html --year LAST s | MB | html --year LAST-1 s | MB | donations --year LAST s | MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for size, result in results.items():
-        cells = [f"{_s(step.median())} | {_s(step.peak())}{_target(step.peak(), 'peak_mb', size)}"
-                 for step in (result.steps[n] for n in OTHER_REPORT_STEPS)]
-        lines.append(f"| {size:,} | " + " | ".join(cells) + " |")
+    )
     jobs = usable_cores()
     lines += [
         "",

@@ -112,6 +112,16 @@ def _with_ids(events: list[dict[str, Any]], start: int) -> list[dict[str, Any]]:
     return [{**e, "id": f"e{start + i}"} for i, e in enumerate(events)]
 
 
+def _append(store: Store, folder: Path, tail: list[dict[str, Any]]) -> None:
+    """Import `tail` one event at a time (ids from 100); an event the store refuses is skipped."""
+    for i, event in enumerate(tail):
+        try:
+            store.import_file(write_jsonl(folder / f"tail{i}.jsonl", _with_ids([event], 100 + i)),
+                              source="t")  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - e.g. `lots` naming more than the lot holds: not recorded
+            continue
+
+
 def _encoded(value: Any) -> bytes:
     return msgspec.json.encode(value)
 
@@ -383,12 +393,7 @@ def test_schedule_d_from_a_checkpoint_equals_a_full_replay(
         store = Store.create(path)
         store.import_file(write_jsonl(Path(tmp) / "prefix.jsonl", _with_ids(prefix, 0)), source="t")  # type: ignore[arg-type]
         assert save_checkpoint(path) == store.last_seq()
-        for i, event in enumerate(tail):
-            try:
-                store.import_file(write_jsonl(Path(tmp) / f"tail{i}.jsonl", _with_ids([event], 100 + i)),
-                                  source="t")  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001 - e.g. `lots` naming more than the lot holds: not recorded
-                continue
+        _append(store, Path(tmp), tail)
         store.close()
         for year in YEARS:
             assert _schedule_d_json(path, year, fast=True) == _schedule_d_json(path, year, fast=False), year
@@ -428,12 +433,7 @@ def test_a_replayed_schedule_d_of_a_large_log_leaves_the_checkpoint(
         assert save_checkpoint(path) == head
         [again] = saved.usable(store, at_or_before=head, version=saved.code_version())
         assert made.seq == head and [saved.part(store, again, name) for name in (cp.STATE, TOTALS)] == parts
-        for i, event in enumerate(tail):
-            try:
-                store.import_file(write_jsonl(Path(tmp) / f"tail{i}.jsonl", _with_ids([event], 100 + i)),
-                                  source="t")  # type: ignore[arg-type]
-            except Exception:  # noqa: BLE001 - e.g. `lots` naming more than the lot holds: not recorded
-                continue
+        _append(store, Path(tmp), tail)
         served = served_by_checkpoint(monkeypatch)
         for year in YEARS:
             assert _schedule_d_json(path, year, fast=True) == _schedule_d_json(path, year, fast=False), year
