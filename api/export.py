@@ -10,8 +10,6 @@ formats it as TXF or a tax-software CSV (`projections.exports`) and writes the f
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -126,16 +124,17 @@ def export(
     a `UsageError` for an unknown format."""
     from ..ledger.errors import UsageError
     from ..projections.exports import too_many_rows, unexported_adjustments
+    from .report_files import atomic_file
 
     if fmt not in FORMATS or (fmt == "pdf" and draw_pdf is None):
         raise UsageError(f"--format {fmt!r}: give one of {', '.join(FORMATS)}")
-    st = statement(db, year, as_of=as_of, strict=strict)
-    if fmt == "pdf":
-        assert draw_pdf is not None
-        data = draw_pdf(st)
-    else:
-        data = render_text(st, fmt, exported_on=exported_on or known_on(db, as_of))
-    write_atomically(out, data)
+    with atomic_file(out) as f:  # made first: a folder that cannot take the file fails before the replay
+        st = statement(db, year, as_of=as_of, strict=strict)
+        if fmt == "pdf":
+            assert draw_pdf is not None
+            f.write(draw_pdf(st))
+        else:
+            f.write(render_text(st, fmt, exported_on=exported_on or known_on(db, as_of)))
     unexported = unexported_adjustments(st.rows, fmt=fmt)
     warnings = list(st.schedule_d.warnings)
     if st.schedule_d.empty:  # a year in which no event can fall (`--year 2030`): say so, as the reports do
@@ -150,19 +149,3 @@ def export(
     if limit is not None:
         warnings.append(limit)
     return Exported(out=out, format=fmt, statement=st, unexported=unexported, warnings=warnings)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """`data` into `path` whole or not at all: a temporary file in the same folder, renamed into place."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # as `open(path, "w")` would: mkstemp makes it 0600
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -7,7 +7,8 @@ output folder as a whole (issue #18).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -33,6 +34,38 @@ def json_bytes(value: Any) -> bytes:
     import msgspec
 
     return indented(msgspec.json.encode(value))
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file that becomes `path` whole or not at all: a temporary file in `path`'s folder, made when
+    the block starts, so that a folder that cannot take it fails at once, before the work that fills
+    it (a replay of a large log), and renamed into place when the block ends without an error
+    (removed otherwise). The error names `path`, never the temporary file."""
+    import errno
+    import os
+    import tempfile
+
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as `open(path, "w")` would: mkstemp makes it 0600
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_json(path: Path, value: Any) -> None:

@@ -105,27 +105,28 @@ def year_html(
     from ..projections.tax_year import YearBoxes, add_rows, totalled
     from .reading import stream
     from .report_cache import year_glance
+    from .report_files import atomic_file
 
     problem = year_problem(year)
     if problem is not None:
         raise UsageError(f"--year {year}: {problem}")
-    served = year_glance(db, year, as_of=as_of, strict=strict)  # the drift check runs here
-    if served is not None:
-        seq, glance = served
-    else:
-        with gc_paused():
-            streamed = stream(db, as_of, strict=strict, check=False, year_ends=True)
-            replay = streamed.replay
-            year_boxes: YearBoxes = {}
-            sums = RowSums()
-            for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
-                add_rows(year_boxes, rows)
-                sums.add(rows)
-            ty = totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone, through=year)
-            seq, glance = streamed.seq, glance_of(streamed, ty, sums, year)
-    text = page(glance, seq=seq)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    with atomic_file(out) as f:  # made first: a folder that cannot take the page fails before the replay
+        served = year_glance(db, year, as_of=as_of, strict=strict)  # the drift check runs here
+        if served is not None:
+            seq, glance = served
+        else:
+            with gc_paused():
+                streamed = stream(db, as_of, strict=strict, check=False, year_ends=True)
+                replay = streamed.replay
+                year_boxes: YearBoxes = {}
+                sums = RowSums()
+                for rows in form8949.row_chunks(replay.slices, wallet_reports(replay.log)):
+                    add_rows(year_boxes, rows)
+                    sums.add(rows)
+                ty = totalled(year_boxes, replay.problems, replay.log, tz=streamed.store.timezone, through=year)
+                seq, glance = streamed.seq, glance_of(streamed, ty, sums, year)
+        f.write(page(glance, seq=seq).encode())
     return YearPage(year=year, out=out, seq=seq, glance=glance)
 
 

@@ -41,12 +41,17 @@ def harvest_command(
     as_of: AsOfOpt = None, json_out: JsonOpt = False,
 ) -> None:
     """Tax-loss harvesting: open lots at a loss on a date, a plan of sales and the tax it saves."""
-    from ..api.harvest import harvest, max_loss_amount, parse_prices
+    from contextlib import ExitStack
 
-    result = harvest(State.db, on=on, prices=parse_prices(price or []), max_loss=max_loss_amount(max_loss),
-                     as_of=as_of, strict=State.strict)
-    if write_plan is not None:
-        write_plan.write_text("".join(line + "\n" for line in result.plan_lines()), encoding="utf-8")
+    from ..api.harvest import harvest, max_loss_amount, parse_prices
+    from ..api.report_files import atomic_file
+
+    with ExitStack() as stack:  # the plan's file made first: a folder that cannot take it fails before the replays
+        plan = None if write_plan is None else stack.enter_context(atomic_file(write_plan))
+        result = harvest(State.db, on=on, prices=parse_prices(price or []), max_loss=max_loss_amount(max_loss),
+                         as_of=as_of, strict=State.strict)
+        if plan is not None:
+            plan.write("".join(line + "\n" for line in result.plan_lines()).encode())
     if json_out:
         emit_json(result.to_json())
     else:
