@@ -18,6 +18,8 @@ from gainlog.projections.exports import (
 )
 from gainlog.projections.form8949 import Row
 from gainlog.projections.tax_year import Carry, schedule_d
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def row(n: int, *, box: str = "C", asset: str = "BTC", proceeds: str = "100.00", basis: str = "60.00",
@@ -124,3 +126,26 @@ def test_turbotax_header_and_row_exactly() -> None:
     text = turbotax_csv([row(1, asset="ETH", proceeds="12345.60", basis="1000.00")])
     assert text == ("Currency Name,Purchase Date,Cost Basis,Date Sold,Proceeds\r\n"
                     "ETH,01/02/2024,1000.00,03/02/2025,12345.60\r\n")
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=60),
+       column=st.sampled_from([40, 70, 85, 100, 105, 165]), style=st.sampled_from(["", "B"]))
+def test_a_cells_font_size_is_the_measured_one(text: str, column: int, style: str) -> None:
+    """`export_pdf._fit` skips fpdf2's measure for a text the core font's widths show fits: the size it
+    leaves is the one the measuring loop finds (8 points, down by halves to 4), for each column width."""
+    from fpdf import FPDF
+    from gainlog.cli.export_pdf import COLUMNS, _fit
+
+    assert column in {width for _, width, _ in COLUMNS}
+    pdf = FPDF(orientation="L", unit="pt", format="letter")
+    pdf.add_page()
+    _fit(pdf, text, column, style=style)
+    fitted = pdf.font_size_pt
+    size = 8.0
+    pdf.set_font("Helvetica", style=style, size=size)
+    while size > 4 and pdf.get_string_width(text) > column - 4:
+        size -= 0.5
+        pdf.set_font("Helvetica", style=style, size=size)
+    assert fitted == size
