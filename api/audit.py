@@ -171,18 +171,30 @@ def _year_texts(
     (`report_cache.year_statement`: the rows `report 8949` prints), else by a streamed replay that
     keeps only the year's slices (`_year_replay`)."""
     from .reading import open_ledger
-    from .report_cache import year_statement
     from .reports import schedule_d_json
 
     with open_ledger(db, strict=strict, check=check) as store:
         seq = store.resolve(point, option=option)
-    served = year_statement(db, year, as_of=str(seq), strict=strict, check=False)
+    served = served_year(db, year, seq, strict=strict)
     if served is not None:
-        rows, sd = served
-        return seq, schedule_d_json(sd), row_object_texts(rows)
+        return seq, schedule_d_json(served[0]), served[1]
     replayed = _year_replay(db, year, str(seq), check=False)
     with replayed.store:
         return seq, replayed.schedule_d, slice_texts(replayed.booked.slices, replayed.wallets)
+
+
+def served_year(db: Path, year: int, seq: int, *, strict: bool) -> tuple[ScheduleD, list[bytes]] | None:
+    """The year's Schedule D and its 8949 rows' texts (`row_object_texts`) as of `seq`, from a
+    checkpoint `report all` left where one serves (`report_cache.year_statement`: the rows `report
+    8949` prints; no drift check), else None (`diff`'s points, `whatif`'s log)."""
+    from .report_cache import year_statement
+
+    served = year_statement(db, year, as_of=str(seq), strict=strict, check=False)
+    if served is None:
+        return None
+    rows, sd = served
+    del served  # the year's rows: only their texts are kept
+    return sd, row_object_texts(rows)
 
 
 def year_diff(db: Path, year: int, from_point: str, to_point: str | None = None, *, strict: bool = False) -> YearDiff:

@@ -164,9 +164,8 @@ def whatif(
     from ..projections.diff import diff_row_texts, year_diff
     from ..projections.knowledge import live
     from .audit import _event_line as event_line
-    from .audit import packed_texts, row_object_texts, unpacked_texts
+    from .audit import packed_texts, served_year, unpacked_texts
     from .reading import open_ledger, recorded_after
-    from .report_cache import year_statement
     from .reports import schedule_d_json
     from .tax import estimate_or_reason, other_income, savings_json
 
@@ -191,11 +190,11 @@ def whatif(
         new_texts = packed_texts(texts)
         del texts
         sales = _Sales(year, tz, store.retract_targets(until=seq))
-        served = year_statement(db, year, as_of=str(seq), strict=strict, check=False)
+        served = served_year(db, year, seq, strict=strict)
         if served is not None:
-            rows, sd_log = served
-            log_json, log_texts = schedule_d_json(sd_log), row_object_texts(rows)
-            del rows, served  # the year's rows: only their texts are kept
+            sd_log, log_texts = served
+            log_json = schedule_d_json(sd_log)
+            del served
             if method:
                 deque(sales.tap(store.iter_read(until=seq, types=("sell", "swap", "fee", "retract"))), maxlen=0)
         else:

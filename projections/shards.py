@@ -328,12 +328,8 @@ def add_totals(year_boxes: YearBoxes, sums: RowSums, shards: Iterable[ShardTotal
             boxes = year_boxes[year] = {}
             for shard in shards:
                 for the_box, part_ in shard.year_boxes.get(year, {}).items():
-                    acc = boxes.setdefault(the_box, BoxSum())
-                    acc.rows += part_.rows
-                    acc.proceeds += part_.proceeds
-                    acc.cost_basis += part_.cost_basis
-                    acc.adjustments += part_.adjustments
-                    acc.gain += part_.gain
+                    boxes.setdefault(the_box, BoxSum()).add(
+                        part_.rows, part_.proceeds, part_.cost_basis, part_.adjustments, part_.gain)
     zero = Decimal(0)
     for year in sorted({y for s in shards for y in s.months}):
         months = sums.year_to_months[year] = [[zero, zero] for _ in range(12)]

@@ -186,6 +186,14 @@ class BoxSum(msgspec.Struct, kw_only=True):
     adjustments: Decimal = ZERO
     gain: Decimal = ZERO
 
+    def add(self, rows: int, proceeds: Decimal, cost_basis: Decimal, adjustments: Decimal, gain: Decimal) -> None:
+        """Add the totals of more rows (the caller holds the exact context, `projections.exact.CONTEXT`)."""
+        self.rows += rows
+        self.proceeds += proceeds
+        self.cost_basis += cost_basis
+        self.adjustments += adjustments
+        self.gain += gain
+
 
 YearBoxes = dict[int, dict[str, BoxSum]]  # tax year -> box -> totals (years with rows only)
 
@@ -262,11 +270,7 @@ def add_groups(year_boxes: YearBoxes, groups: Iterable[BoxGroup]) -> None:
             acc = boxes.get(g.box)
             if acc is None:
                 acc = boxes[g.box] = BoxSum()
-            acc.rows += g.rows
-            acc.proceeds += g.proceeds
-            acc.cost_basis += g.cost_basis
-            acc.adjustments += g.adjustment
-            acc.gain += g.gain
+            acc.add(g.rows, g.proceeds, g.cost_basis, g.adjustment, g.gain)
 
 
 def slice_boxes(slices: Iterable[Slice], wallets: WalletReports) -> YearBoxes:
